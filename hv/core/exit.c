@@ -1,0 +1,208 @@
+/*
+ * The exit dispatcher: core_handle_exit() looks the exit type up in a table
+ * of handlers.  The root VM owns the machine, so its exits are emulated and
+ * resumed, or end the run when the root OS is dead.  A guest VP's exits that
+ * the core does not emulate end its mv_vp_run_vp with an mv_vp_exit_t
+ * (docs/exit-reasons.md).
+ */
+#include <microv/mv_abi.h>
+
+#include <hv/arch.h>
+#include <hv/core.h>
+#include <hv/cpuid.h>
+#include <hv/hypercall.h>
+#include <hv/log.h>
+#include <hv/pp.h>
+#include <hv/run.h>
+#include <hv/vm.h>
+#include <hv/vps.h>
+
+#define RFLAGS_IF (1ull << 9)
+#define SEG_ATTRIB_L (1u << 13)
+#define EFER_LMA (1ull << 10)
+#define VECTOR_UD 6
+
+typedef enum hv_exit_action (*exit_handler_t)(struct hv_pp *pp, struct hv_vps *vps,
+					      const struct hv_exit *exit);
+
+static bool exit_from_root(const struct hv_vps *vps)
+{
+	return vps->vmid == MV_ROOT_VMID;
+}
+
+static void exit_advance(struct hv_vps *vps, const struct hv_exit *exit, uint32_t arch_len)
+{
+	arch_vps_set_reg(vps, bf_reg_t_rip, exit->rip + (exit->insn_len ? exit->insn_len : arch_len));
+}
+
+/* The root VM cannot continue: log why and stop this PP. */
+static enum hv_exit_action exit_root_dead(struct hv_pp *pp, const struct hv_exit *exit,
+					  const char *why)
+{
+	hv_log("root VM stopped on pp %u: %s (exit %s, rip 0x%llx, raw 0x%llx)", pp->id, why,
+	       hv_exit_type_name(exit->type), (unsigned long long)exit->rip,
+	       (unsigned long long)exit->raw);
+	pp->stop = HV_STOP_ROOT_DEAD;
+	return HV_ACTION_STOP;
+}
+
+/* A guest VP stopped with `reason`: hand the PP back to the root VP. */
+static enum hv_exit_action exit_to_root(struct hv_pp *pp, uint64_t reason, uint64_t arg)
+{
+	run_return_to_root(pp, reason, arg);
+	return HV_ACTION_SWITCH;
+}
+
+static enum hv_exit_action exit_cpuid(struct hv_pp *pp, struct hv_vps *vps,
+				      const struct hv_exit *exit)
+{
+	(void)pp;
+	cpuid_emulate(vps);
+	exit_advance(vps, exit, 2);
+	return HV_ACTION_RESUME;
+}
+
+static bool vps_in_64bit_mode(struct hv_vps *vps)
+{
+	return (arch_vps_get_reg(vps, bf_reg_t_efer) & EFER_LMA) &&
+	       (arch_vps_get_reg(vps, bf_reg_t_cs_attrib) & SEG_ATTRIB_L);
+}
+
+static enum hv_exit_action exit_hypercall(struct hv_pp *pp, struct hv_vps *vps,
+					  const struct hv_exit *exit)
+{
+	(void)pp;
+	/* 6.2: hypercalls are legal from 64-bit mode only; elsewhere the
+	 * instruction is undefined, as without a hypervisor. */
+	if (!vps_in_64bit_mode(vps)) {
+		struct hv_event ud = { .type = HV_EVENT_EXCEPTION, .vector = VECTOR_UD };
+		arch_vps_inject(vps, &ud);
+		return HV_ACTION_RESUME;
+	}
+	switch (hypercall_handle(vps)) {
+	case HV_HC_DONE:
+		exit_advance(vps, exit, 3);
+		return HV_ACTION_RESUME;
+	case HV_HC_REEXECUTE:
+		return HV_ACTION_RESUME;
+	case HV_HC_SWITCHED:
+	default:
+		exit_advance(vps, exit, 3);
+		return HV_ACTION_SWITCH;
+	}
+}
+
+static enum hv_exit_action exit_hlt(struct hv_pp *pp, struct hv_vps *vps,
+				    const struct hv_exit *exit)
+{
+	exit_advance(vps, exit, 1);
+	if (!exit_from_root(vps))
+		return exit_to_root(pp, mv_vp_exit_t_hlt, 0);
+	if (arch_vps_get_reg(vps, bf_reg_t_rflags) & RFLAGS_IF)
+		return HV_ACTION_RESUME; /* waits for an interrupt */
+	hv_log("root VM halted with interrupts disabled on pp %u at rip 0x%llx", pp->id,
+	       (unsigned long long)exit->rip);
+	pp->stop = HV_STOP_ROOT_DEAD;
+	return HV_ACTION_STOP;
+}
+
+static enum hv_exit_action exit_slpt(struct hv_pp *pp, struct hv_vps *vps,
+				     const struct hv_exit *exit)
+{
+	const char *kind = (exit->u.slpt.access & HV_ACCESS_WRITE)  ? "write"
+			   : (exit->u.slpt.access & HV_ACCESS_EXEC) ? "execute"
+								    : "read";
+	hv_log("vm %u vp %u: %s access to gpa 0x%llx it %s at rip 0x%llx", vps->vmid, vps->vpid,
+	       kind, (unsigned long long)exit->u.slpt.gpa,
+	       exit->u.slpt.present ? "may not access that way" : "does not own",
+	       (unsigned long long)exit->rip);
+	if (exit_from_root(vps))
+		return exit_root_dead(pp, exit, "access to memory the root VM does not own");
+	return exit_to_root(pp, mv_vp_exit_t_fault, exit->u.slpt.gpa);
+}
+
+static enum hv_exit_action exit_triple_fault(struct hv_pp *pp, struct hv_vps *vps,
+					     const struct hv_exit *exit)
+{
+	if (exit_from_root(vps))
+		return exit_root_dead(pp, exit, "triple fault");
+	hv_log("vm %u vp %u: triple fault at rip 0x%llx", vps->vmid, vps->vpid,
+	       (unsigned long long)exit->rip);
+	return exit_to_root(pp, mv_vp_exit_t_fault, 0);
+}
+
+static enum hv_exit_action exit_exception(struct hv_pp *pp, struct hv_vps *vps,
+					  const struct hv_exit *exit)
+{
+	if (exit_from_root(vps))
+		return exit_root_dead(pp, exit, "unexpected intercepted exception");
+	return exit_to_root(pp, mv_vp_exit_t_fault, exit->u.exc.vector);
+}
+
+static enum hv_exit_action exit_io(struct hv_pp *pp, struct hv_vps *vps,
+				   const struct hv_exit *exit)
+{
+	if (exit_from_root(vps))
+		return exit_root_dead(pp, exit, "intercepted port I/O of the root VM");
+	hv_log("vm %u vp %u: port I/O 0x%x at rip 0x%llx", vps->vmid, vps->vpid,
+	       exit->u.io.port, (unsigned long long)exit->rip);
+	return exit_to_root(pp, mv_vp_exit_t_fault, exit->u.io.port);
+}
+
+static enum hv_exit_action exit_interrupt(struct hv_pp *pp, struct hv_vps *vps,
+					  const struct hv_exit *exit)
+{
+	(void)exit;
+	if (exit_from_root(vps))
+		return HV_ACTION_RESUME;
+	return exit_to_root(pp, mv_vp_exit_t_external_interrupt, 0);
+}
+
+static enum hv_exit_action exit_host_stop(struct hv_pp *pp, struct hv_vps *vps,
+					  const struct hv_exit *exit)
+{
+	(void)vps;
+	(void)exit;
+	pp->stop = HV_STOP_HOST;
+	return HV_ACTION_STOP;
+}
+
+static enum hv_exit_action exit_unexpected(struct hv_pp *pp, struct hv_vps *vps,
+					   const struct hv_exit *exit)
+{
+	if (exit_from_root(vps))
+		return exit_root_dead(pp, exit, "exit the hypervisor does not handle");
+	hv_log("vm %u vp %u: unhandled exit %s (raw 0x%llx) at rip 0x%llx", vps->vmid,
+	       vps->vpid, hv_exit_type_name(exit->type), (unsigned long long)exit->raw,
+	       (unsigned long long)exit->rip);
+	return exit_to_root(pp, mv_vp_exit_t_fault, exit->raw);
+}
+
+static const exit_handler_t exit_handlers[HV_EXIT_TYPE_COUNT] = {
+	[HV_EXIT_CPUID] = exit_cpuid,
+	[HV_EXIT_HYPERCALL] = exit_hypercall,
+	[HV_EXIT_HLT] = exit_hlt,
+	[HV_EXIT_IO] = exit_io,
+	[HV_EXIT_MSR] = exit_unexpected,
+	[HV_EXIT_SLPT_VIOLATION] = exit_slpt,
+	[HV_EXIT_EXCEPTION] = exit_exception,
+	[HV_EXIT_EXTINT] = exit_interrupt,
+	[HV_EXIT_PREEMPT] = exit_interrupt,
+	[HV_EXIT_TRIPLE_FAULT] = exit_triple_fault,
+	[HV_EXIT_ENTRY_FAILURE] = exit_unexpected,
+	[HV_EXIT_HOST_STOP] = exit_host_stop,
+	[HV_EXIT_UNKNOWN] = exit_unexpected,
+};
+
+enum hv_exit_action core_handle_exit(struct hv_vps *vps, const struct hv_exit *exit)
+{
+	struct hv_pp *pp = pp_this();
+	exit_handler_t handler = NULL;
+
+	pp->exits++;
+	if ((unsigned)exit->type < HV_EXIT_TYPE_COUNT)
+		handler = exit_handlers[exit->type];
+	if (!handler)
+		handler = exit_unexpected;
+	return handler(pp, vps, exit);
+}

@@ -1,0 +1,65 @@
+/* The VPS table.  VPSID = index. */
+#include <hv/arch.h>
+#include <hv/string.h>
+#include <hv/vm.h>
+#include <hv/vp.h>
+#include <hv/vps.h>
+
+static struct hv_vps vpss[HV_MAX_VPSS];
+
+struct hv_vps *vps_get(uint16_t vpsid)
+{
+	if (vpsid >= HV_MAX_VPSS || vpss[vpsid].state == HV_VPS_FREE)
+		return NULL;
+	return &vpss[vpsid];
+}
+
+struct hv_vps *vps_alloc(uint16_t vpid)
+{
+	struct hv_vp *vp = vp_get(vpid);
+
+	if (!vp)
+		return NULL;
+	for (uint16_t i = 0; i < HV_MAX_VPSS; i++) {
+		if (vpss[i].state != HV_VPS_FREE)
+			continue;
+		hv_memset(&vpss[i], 0, sizeof(vpss[i]));
+		vpss[i].id = i;
+		vpss[i].state = HV_VPS_ACTIVE;
+		vpss[i].vpid = vpid;
+		vpss[i].vmid = vp->vmid;
+		if (arch_vps_init(&vpss[i])) {
+			vpss[i].state = HV_VPS_FREE;
+			return NULL;
+		}
+		vp->num_vpss++;
+		if (!vp->active)
+			vp->active = &vpss[i];
+		return &vpss[i];
+	}
+	return NULL;
+}
+
+void vps_free(struct hv_vps *vps)
+{
+	struct hv_vp *vp = vp_get(vps->vpid);
+
+	arch_vps_fini(vps);
+	vps->arch = NULL;
+	if (vp) {
+		vp->num_vpss--;
+		if (vp->active == vps)
+			vp->active = NULL;
+	}
+	vps->state = HV_VPS_FREE;
+}
+
+struct hv_vm *vps_vm(const struct hv_vps *vps)
+{
+	return vm_get(vps->vmid);
+}
+
+struct hv_vp *vps_vp(const struct hv_vps *vps)
+{
+	return vp_get(vps->vpid);
+}

@@ -1,0 +1,67 @@
+/*
+ * The hypercall API: one api_* function per hypercall.  Each takes decoded
+ * arguments, validates everything (the caller is hostile), changes nothing
+ * on failure, and returns a value struct that hypercall.c writes back.
+ */
+#ifndef HV_API_H
+#define HV_API_H
+
+#include <hv/types.h>
+
+struct hv_vm;
+struct hv_vp;
+struct hv_vps;
+
+/* Who made the call. */
+struct hv_caller {
+	struct hv_vm *vm;
+	struct hv_vp *vp;
+	struct hv_vps *vps;
+};
+
+/* Result: RAX, and the output registers REG0..REG5 whose bit is set in
+ * out_mask (all other registers are left as the guest had them). */
+struct hv_ret {
+	uint64_t status;
+	uint64_t out[6];
+	uint8_t out_mask;
+};
+
+static inline struct hv_ret hv_ret_status(uint64_t status)
+{
+	struct hv_ret r = { .status = status };
+	return r;
+}
+
+static inline struct hv_ret hv_ret_out1(uint64_t status, uint64_t reg0)
+{
+	struct hv_ret r = { .status = status, .out = { reg0 }, .out_mask = 1 };
+	return r;
+}
+
+/* 6.8 debug */
+struct hv_ret api_debug_out(const struct hv_caller *c, uint64_t reg0, uint64_t reg1);
+/* 6.9 handles */
+struct hv_ret api_handle_open(const struct hv_caller *c, uint64_t version);
+struct hv_ret api_handle_close(const struct hv_caller *c, uint64_t handle);
+bool api_handle_valid(const struct hv_caller *c, uint64_t handle);
+/* 6.10 VMs */
+struct hv_ret api_vm_create(const struct hv_caller *c);
+struct hv_ret api_vm_destroy(const struct hv_caller *c, uint64_t vmid);
+struct hv_ret api_vm_vmid(const struct hv_caller *c);
+struct hv_ret api_vm_map_mdl(const struct hv_caller *c, uint64_t src_vmid, uint64_t src_mdl,
+			     uint64_t dst_vmid, uint64_t dst_mdl, uint64_t flags);
+struct hv_ret api_vm_unmap_mdl(const struct hv_caller *c, uint64_t src_vmid, uint64_t src_mdl,
+			       uint64_t dst_vmid, uint64_t dst_mdl);
+struct hv_ret api_vm_set_gpa_flags_mdl(const struct hv_caller *c, uint64_t src_vmid,
+				       uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl,
+				       uint64_t flags);
+/* 6.11 VPs */
+struct hv_ret api_vp_create(const struct hv_caller *c, uint64_t vmid);
+struct hv_ret api_vp_destroy(const struct hv_caller *c, uint64_t vpid);
+struct hv_ret api_vp_vmid(const struct hv_caller *c, uint64_t vpid);
+struct hv_ret api_vp_vpid(const struct hv_caller *c);
+/* 6.13 run */
+struct hv_ret api_vp_run(const struct hv_caller *c, uint64_t vpid);
+
+#endif /* HV_API_H */

@@ -1,0 +1,102 @@
+/*
+ * The arch interface: everything hv/core needs from the hardware.
+ *
+ * hv/core is freestanding C with no VMX or SVM instruction in it.  It reaches
+ * the machine only through the functions below.  Three backends implement
+ * them:
+ *
+ *   hv/arch/x86/svm/   AMD SVM with nested paging   (bare metal, QEMU, Bochs)
+ *   hv/arch/x86/vmx/   Intel VMX with EPT           (bare metal, KVM, Bochs)
+ *   sim/arch_sim.c     the userspace simulator (Unicorn CPU, stubbed VMX/SVM)
+ *
+ * The list is deliberately short: per-CPU state, second-level mappings, VPS
+ * register access, run-until-exit, event injection, and the few host services
+ * (console, physical memory access, halting) that a hypervisor cannot do
+ * without.  A backend reports a native exit as a struct hv_exit (hv/exit.h);
+ * it never makes policy decisions itself.
+ */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+
+#include <hv/exit.h>
+#include <hv/types.h>
+#include <microv/mv_reg.h>
+
+struct hv_vm;
+struct hv_vps;
+
+/* Opaque per-object backend state; each backend defines these. */
+struct arch_vm;
+struct arch_vps;
+
+/* ---- per-CPU state --------------------------------------------------- */
+
+/* Index of the physical processor this code runs on (0 = bootstrap PP). */
+uint16_t arch_pp_id(void);
+
+/*
+ * What CPUID returns on this processor without the hypervisor (the core adds
+ * the hypervisor-present bit and the MicroV leaves on top).
+ */
+void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+/* ---- VMs and second-level mappings (EPT / NPT / simulator map) ------- */
+
+/* Create the backend state (an empty second-level table) for vm->arch. */
+int arch_vm_init(struct hv_vm *vm);
+/* Free everything arch_vm_init and the mappings allocated. */
+void arch_vm_fini(struct hv_vm *vm);
+
+/*
+ * Map one 4 KiB page: guest-physical `gpa` -> system-physical `spa`.
+ * `flags` is a set of MV_GPA_FLAG_* bits: READ/WRITE/EXECUTE access and one
+ * cacheability flag.  Replaces an existing mapping of `gpa`.
+ * Returns 0, or -1 when the backend ran out of table memory (the core then
+ * undoes the operation it was in the middle of).
+ */
+int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
+/* Remove the mapping of `gpa` (no-op if none). */
+void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa);
+/* Make earlier map/unmap calls visible to every PP (INVEPT, TLB flush). */
+void arch_slpt_flush(struct hv_vm *vm);
+
+/* ---- VPS: register state, run, inject -------------------------------- */
+
+/*
+ * Create backend state (VMCB / VMCS / simulator context) for vps->arch.
+ * The new VPS is in the architectural reset state of a 64-bit guest with
+ * paging off; the core sets the registers it needs through arch_vps_set_reg.
+ */
+int arch_vps_init(struct hv_vps *vps);
+void arch_vps_fini(struct hv_vps *vps);
+
+/* Read or write one register of a VPS (bf_reg_t, include/microv/mv_reg.h).
+ * set returns 0, or -1 for a register the backend does not support. */
+uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
+int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
+
+/*
+ * Run the VPS on this PP until the next VM exit and describe the exit.
+ * On return the VPS's registers reflect the guest at the exit; RIP points at
+ * the exiting instruction (the core advances it when it emulates one).
+ */
+void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit);
+
+/* Queue an event for delivery at the next entry of the VPS. */
+void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event);
+
+/* ---- host services ---------------------------------------------------- */
+
+/* Write to the hypervisor's console (serial on hardware, stdout in mvsim). */
+void arch_console_write(const char *s, size_t len);
+
+/*
+ * The hypervisor's pointer to `len` bytes of system-physical memory at `spa`,
+ * or NULL if that range is not RAM the hypervisor can reach.
+ */
+void *arch_spa_to_hva(uint64_t spa, size_t len);
+
+/* Stop this PP for good after a core panic (never used for guest errors). */
+HV_NORETURN void arch_halt(void);
+
+#endif /* HV_ARCH_H */

@@ -1,0 +1,84 @@
+/*
+ * hv/core entry points: what a backend's boot code and PP loop call.
+ *
+ * Boot sequence (identical for SVM, VMX and the simulator):
+ *
+ *   core_init(&boot_info)        once, on the bootstrap PP: page pool, the
+ *                                root VM (VMID 0) with all RAM but the
+ *                                hypervisor's identity-mapped into it, and the
+ *                                root OS loaded from module 0 as a multiboot
+ *                                (v1) loader would.
+ *   core_pp_init(ppid)           on every PP: its root VP and root VPS.  The
+ *                                bootstrap PP's root VPS starts at the root
+ *                                OS's multiboot entry; the others wait.
+ *   core_pp_run()                on every PP: run the current VPS, hand each
+ *                                exit to core_handle_exit(), repeat.
+ */
+#ifndef HV_CORE_H
+#define HV_CORE_H
+
+#include <hv/exit.h>
+#include <hv/types.h>
+
+#define HV_MAX_PPS 8
+#define HV_MAX_MODULES 16
+
+/* A boot module: a file the boot loader placed in system memory. */
+struct hv_module {
+	uint64_t spa;
+	uint64_t len;
+	const char *cmdline; /* hypervisor pointer, may be NULL */
+};
+
+/* A range of system-physical memory. */
+struct hv_mem_range {
+	uint64_t spa;
+	uint64_t len;
+};
+
+#define HV_MAX_MEM_RANGES 16
+
+struct hv_boot_info {
+	uint16_t num_pps;
+	/* RAM the machine has (the root VM gets all of it but `reserved`). */
+	struct hv_mem_range ram[HV_MAX_MEM_RANGES];
+	uint32_t num_ram;
+	/* Memory the hypervisor itself occupies: never mapped into any VM. */
+	struct hv_mem_range reserved[HV_MAX_MEM_RANGES];
+	uint32_t num_reserved;
+	/* Page pool for the hypervisor's own allocations (second-level
+	 * tables, ...); must lie inside a `reserved` range. */
+	struct hv_mem_range pool;
+	/* modules[0] is the root VM's OS; the rest are handed to it. */
+	struct hv_module modules[HV_MAX_MODULES];
+	uint32_t num_modules;
+	/* The root OS's command line (multiboot cmdline). */
+	const char *root_cmdline;
+	/* Name of the backend, printed in the banner ("sim-intel", "svm"). */
+	const char *backend;
+};
+
+/* Why core_pp_run() returned. */
+enum hv_stop_reason {
+	HV_STOP_HOST = 0,     /* the platform asked (HV_EXIT_HOST_STOP) */
+	HV_STOP_ROOT_DEAD,    /* the root VM crashed, faulted or was killed */
+};
+
+int core_init(const struct hv_boot_info *info);
+int core_pp_init(uint16_t ppid);
+enum hv_stop_reason core_pp_run(void);
+
+/*
+ * Handle one exit of `vps` (the VPS running on this PP).  This is the
+ * core's exit dispatcher: a table indexed by exit type.  Set a breakpoint
+ * here to see every exit (`make debug-sim` does).
+ */
+enum hv_exit_action {
+	HV_ACTION_RESUME = 0, /* re-enter the same VPS */
+	HV_ACTION_SWITCH,     /* the PP's current VPS changed (run_vp, return) */
+	HV_ACTION_STOP,       /* stop the PP loop */
+};
+struct hv_vps;
+enum hv_exit_action core_handle_exit(struct hv_vps *vps, const struct hv_exit *exit);
+
+#endif /* HV_CORE_H */

@@ -1,0 +1,14 @@
+/* CPUID emulation: the hypervisor-present bit and the MicroV leaves (spec 2). */
+#ifndef HV_CPUID_H
+#define HV_CPUID_H
+
+#include <hv/types.h>
+
+struct hv_vps;
+
+/* What CPUID(leaf, subleaf) returns to a guest: EAX, EBX, ECX, EDX. */
+void cpuid_compute(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+/* Emulate the CPUID instruction the VPS exited on (registers only). */
+void cpuid_emulate(struct hv_vps *vps);
+
+#endif /* HV_CPUID_H */

@@ -1,0 +1,22 @@
+/* Hypercall decoding and dispatch (spec 6.5-6.7). */
+#ifndef HV_HYPERCALL_H
+#define HV_HYPERCALL_H
+
+#include <hv/types.h>
+
+struct hv_vps;
+
+enum hv_hc_result {
+	HV_HC_DONE = 0,     /* RAX and outputs written: advance RIP */
+	HV_HC_REEXECUTE,    /* continuation without SCC: leave RIP (6.1) */
+	HV_HC_SWITCHED,     /* mv_vp_run_vp: the PP now runs another VPS */
+};
+
+/* Decode the hypercall in the VPS's registers, run it, write the result. */
+enum hv_hc_result hypercall_handle(struct hv_vps *vps);
+
+/* Is (opcode, index) a hypercall of the ABI?  Checked against the
+ * catalogue in include/microv/mv_catalog.h. */
+bool hypercall_known(uint64_t opcode_nosig, uint64_t index);
+
+#endif /* HV_HYPERCALL_H */

@@ -1,0 +1,35 @@
+/* Loading the root VM's OS as a multiboot (v1) boot loader would. */
+#ifndef HV_MULTIBOOT_H
+#define HV_MULTIBOOT_H
+
+#include <hv/types.h>
+
+struct hv_boot_info;
+
+#define MB_HEADER_MAGIC 0x1BADB002u
+#define MB_BOOT_MAGIC 0x2BADB002u
+#define MB_FLAG_AOUT_KLUDGE (1u << 16)
+
+/*
+ * Where the loader puts the multiboot information structure, the memory
+ * map, the module list and the strings: conventional memory below the
+ * kernel, like other multiboot loaders (documented in docs/boot.md).
+ */
+#define MB_INFO_AREA_SPA 0x8000ull
+#define MB_INFO_AREA_LEN 0x8000ull
+
+struct mb_entry {
+	uint32_t entry;     /* EIP */
+	uint32_t mbi;       /* EBX */
+	uint64_t load_lo;   /* the image's footprint, for diagnostics */
+	uint64_t load_hi;
+};
+
+/*
+ * Load boot module 0 into the root VM's memory (identity-mapped, so GPA ==
+ * SPA) and build the information structure.  Returns 0, or -1 after logging
+ * precisely what is wrong with the image.
+ */
+int mb_load_root(const struct hv_boot_info *info, struct mb_entry *out);
+
+#endif /* HV_MULTIBOOT_H */

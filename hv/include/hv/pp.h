@@ -1,0 +1,27 @@
+/* Per-PP (physical processor) state of the core. */
+#ifndef HV_PP_H
+#define HV_PP_H
+
+#include <hv/core.h>
+#include <hv/types.h>
+
+struct hv_vp;
+struct hv_vps;
+
+struct hv_pp {
+	uint16_t id;
+	bool online;
+	struct hv_vp *root_vp;
+	struct hv_vps *root_vps;
+	/* The VPS this PP runs: its root VPS, or a guest VPS it donates its
+	 * time to through mv_vp_run_vp. */
+	struct hv_vps *current;
+	enum hv_stop_reason stop;
+	uint64_t exits;
+};
+
+struct hv_pp *pp_get(uint16_t ppid);
+struct hv_pp *pp_this(void);
+uint16_t pp_count(void);
+
+#endif /* HV_PP_H */

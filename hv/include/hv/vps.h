@@ -1,0 +1,32 @@
+/* VPSs: virtual processor states (spec section 5). */
+#ifndef HV_VPS_H
+#define HV_VPS_H
+
+#include <hv/types.h>
+
+#define HV_MAX_VPSS 64
+
+enum hv_vps_state {
+	HV_VPS_FREE = 0,
+	HV_VPS_ACTIVE,
+};
+
+struct arch_vps;
+struct hv_vm;
+struct hv_vp;
+
+struct hv_vps {
+	uint16_t id;
+	enum hv_vps_state state;
+	uint16_t vpid;
+	uint16_t vmid;
+	struct arch_vps *arch;
+};
+
+struct hv_vps *vps_get(uint16_t vpsid);
+struct hv_vps *vps_alloc(uint16_t vpid);
+void vps_free(struct hv_vps *vps);
+struct hv_vm *vps_vm(const struct hv_vps *vps);
+struct hv_vp *vps_vp(const struct hv_vps *vps);
+
+#endif /* HV_VPS_H */

@@ -1,0 +1,136 @@
+#include "fake_arch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/pp.h>
+#include <hv/vm.h>
+#include <hv/vps.h>
+
+uint8_t *fake_mem;
+char fake_console[65536];
+size_t fake_console_len;
+uint64_t fake_slpt_pages[64];
+
+static struct fake_vps_regs regs_pool[128];
+static int regs_used;
+
+void fake_reset(void)
+{
+	fake_console_len = 0;
+	fake_console[0] = 0;
+}
+
+uint16_t arch_pp_id(void) { return 0; }
+
+void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	(void)subleaf;
+	out[0] = leaf;
+	out[1] = 0x11111111;
+	out[2] = leaf == 1 ? (1u << 5) | 1u : 0x22222222; /* VMX bit set natively */
+	out[3] = 0x33333333;
+}
+
+int arch_vm_init(struct hv_vm *vm) { fake_slpt_pages[vm->id] = 0; return 0; }
+void arch_vm_fini(struct hv_vm *vm) { fake_slpt_pages[vm->id] = 0; }
+int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	(void)gpa, (void)spa, (void)flags;
+	fake_slpt_pages[vm->id]++;
+	return 0;
+}
+void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa) { (void)gpa; fake_slpt_pages[vm->id]--; }
+void arch_slpt_flush(struct hv_vm *vm) { (void)vm; }
+
+int arch_vps_init(struct hv_vps *vps)
+{
+	if (regs_used >= 128)
+		return -1;
+	vps->arch = (struct arch_vps *)&regs_pool[regs_used++];
+	memset(vps->arch, 0, sizeof(struct fake_vps_regs));
+	return 0;
+}
+void arch_vps_fini(struct hv_vps *vps) { (void)vps; }
+
+struct fake_vps_regs *fake_regs(struct hv_vps *vps) { return (struct fake_vps_regs *)vps->arch; }
+
+uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg) { return fake_regs(vps)->reg[reg]; }
+int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
+{
+	if (reg <= bf_reg_t_unsupported || reg >= bf_reg_t_invalid)
+		return -1;
+	fake_regs(vps)->reg[reg] = val;
+	return 0;
+}
+
+void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
+{
+	(void)vps;
+	memset(exit, 0, sizeof(*exit));
+	exit->type = HV_EXIT_HOST_STOP;
+}
+
+void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event) { (void)vps, (void)event; }
+
+void arch_console_write(const char *s, size_t len)
+{
+	if (fake_console_len + len < sizeof(fake_console)) {
+		memcpy(fake_console + fake_console_len, s, len);
+		fake_console_len += len;
+		fake_console[fake_console_len] = 0;
+	}
+}
+
+void *arch_spa_to_hva(uint64_t spa, size_t len)
+{
+	if (spa > FAKE_MEM_SIZE || len > FAKE_MEM_SIZE - spa)
+		return NULL;
+	return fake_mem + spa;
+}
+
+void arch_halt(void)
+{
+	fprintf(stderr, "arch_halt: %s\n", fake_console);
+	abort();
+}
+
+int fake_boot(const void *image, size_t len)
+{
+	static struct hv_boot_info bi;
+
+	if (!fake_mem)
+		fake_mem = calloc(1, FAKE_MEM_SIZE);
+	memset(&bi, 0, sizeof(bi));
+	bi.num_pps = 1;
+	bi.ram[0] = (struct hv_mem_range){ 0, FAKE_MEM_SIZE };
+	bi.num_ram = 1;
+	bi.reserved[0] = (struct hv_mem_range){ FAKE_MEM_SIZE - (8 << 20), 8 << 20 };
+	bi.num_reserved = 1;
+	bi.pool = bi.reserved[0];
+	memcpy(fake_mem + (32 << 20), image, len);
+	bi.modules[0] = (struct hv_module){ 32 << 20, len, "probe" };
+	bi.num_modules = 1;
+	bi.root_cmdline = "probe";
+	bi.backend = "fake";
+	if (core_init(&bi))
+		return -1;
+	return core_pp_init(0);
+}
+
+uint64_t fake_hypercall(struct hv_vps *vps, uint64_t rax, uint64_t regs[6])
+{
+	struct fake_vps_regs *r = fake_regs(vps);
+	struct hv_exit exit = { .type = HV_EXIT_HYPERCALL, .rip = r->reg[bf_reg_t_rip], .insn_len = 3 };
+
+	r->reg[bf_reg_t_rax] = rax;
+	for (int i = 0; i < 6; i++)
+		r->reg[bf_reg_t_r10 + i] = regs[i];
+	r->reg[bf_reg_t_efer] |= 1ull << 10;    /* LMA */
+	r->reg[bf_reg_t_cs_attrib] |= 1u << 13; /* L */
+	core_handle_exit(vps, &exit);
+	for (int i = 0; i < 6; i++)
+		regs[i] = r->reg[bf_reg_t_r10 + i];
+	return r->reg[bf_reg_t_rax];
+}

@@ -1,0 +1,27 @@
+/* A fake arch backend for unit tests: registers in arrays, memory in a
+ * malloc'd buffer, the console captured for inspection. */
+#ifndef FAKE_ARCH_H
+#define FAKE_ARCH_H
+
+#include <hv/arch.h>
+#include <hv/core.h>
+
+#define FAKE_MEM_SIZE (64ull << 20)
+
+struct fake_vps_regs {
+	uint64_t reg[bf_reg_t_invalid];
+};
+
+extern uint8_t *fake_mem;
+extern char fake_console[65536];
+extern size_t fake_console_len;
+extern uint64_t fake_slpt_pages[64]; /* mapped page count per VMID */
+
+void fake_reset(void);
+struct fake_vps_regs *fake_regs(struct hv_vps *vps);
+/* Boot the core on a fake machine with `image` as module 0. */
+int fake_boot(const void *image, size_t len);
+/* Execute one hypercall in `vps` as if the guest had run VMCALL. */
+uint64_t fake_hypercall(struct hv_vps *vps, uint64_t rax, uint64_t regs[6]);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * Unit tests of hv/core on the fake arch.  Each test runs in its own process
+ * (the core's tables are static): `test_core NAME`; CTest lists them all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microv/mv.h>
+
+#include <hv/cpuid.h>
+#include <hv/hypercall.h>
+#include <hv/log.h>
+#include <hv/page.h>
+#include <hv/pp.h>
+#include <hv/vps.h>
+
+#include "fake_arch.h"
+
+static int failures;
+
+#define EXPECT_EQ(a, b)                                                                    \
+	do {                                                                               \
+		unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b); \
+		if (_a != _b) {                                                            \
+			fprintf(stderr, "%s:%d: %s == %s: got 0x%llx, expected 0x%llx\n",   \
+				__FILE__, __LINE__, #a, #b, _a, _b);                       \
+			failures++;                                                        \
+		}                                                                          \
+	} while (0)
+#define EXPECT_TRUE(c) EXPECT_EQ(!!(c), 1)
+
+/* A minimal multiboot image using the address fields: header, then code. */
+static size_t make_image(uint8_t *img, uint32_t load, uint32_t entry_off, uint32_t bss)
+{
+	uint32_t h[8] = { 0x1BADB002, (1u << 16) | 2, 0, load, load, 0, bss, load + entry_off };
+	h[2] = 0u - h[0] - h[1];
+	memset(img, 0x90, 256);
+	memcpy(img, h, sizeof(h));
+	return 256;
+}
+
+static struct hv_vps *boot_default(void)
+{
+	uint8_t img[256];
+	size_t len = make_image(img, 0x100000, 0x40, 0);
+	if (fake_boot(img, len)) {
+		fprintf(stderr, "boot failed: %s\n", fake_console);
+		exit(1);
+	}
+	return pp_get(0)->root_vps;
+}
+
+static uint64_t hc(struct hv_vps *vps, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t *out0)
+{
+	uint64_t regs[6] = { r0, r1, 0xA2, 0xA3, 0xA4, 0xA5 };
+	uint64_t st = fake_hypercall(vps, rax, regs);
+	if (out0)
+		*out0 = regs[0];
+	return st;
+}
+
+static uint64_t open_handle(struct hv_vps *vps)
+{
+	uint64_t h = 0;
+	EXPECT_EQ(hc(vps, MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL, MV_SPEC_ID1_VAL, 0, &h),
+		  MV_STATUS_SUCCESS);
+	return h;
+}
+
+static void test_boot_multiboot(void)
+{
+	struct hv_vps *vps = boot_default();
+	struct fake_vps_regs *r = fake_regs(vps);
+
+	EXPECT_EQ(r->reg[bf_reg_t_rip], 0x100040);
+	EXPECT_EQ(r->reg[bf_reg_t_rax], 0x2BADB002);
+	EXPECT_EQ(r->reg[bf_reg_t_rbx], 0x8000);
+	EXPECT_EQ(r->reg[bf_reg_t_cr0] & 0x80000001, 1); /* PE, no PG */
+	EXPECT_EQ(memcmp(fake_mem + 0x100000, "\x02\xb0\xad\x1b", 4), 0);
+	uint32_t *mbi = (uint32_t *)(fake_mem + 0x8000);
+	EXPECT_TRUE(mbi[0] & (1u << 6)); /* mmap */
+	EXPECT_EQ(mbi[1], 640);
+	EXPECT_EQ(mbi[2], (56u << 20) / 1024 - 1024); /* up to the reserved 8 MiB */
+	EXPECT_EQ(strcmp((char *)fake_mem + mbi[4], "probe"), 0);
+	/* The root VM owns all RAM except the hypervisor's 8 MiB. */
+	EXPECT_EQ(fake_slpt_pages[0], (56ull << 20) / 4096);
+	EXPECT_TRUE(strstr(fake_console, "release=") != NULL);
+}
+
+static void expect_boot_fails(uint8_t *img, size_t len, const char *msg)
+{
+	EXPECT_TRUE(fake_boot(img, len) != 0);
+	if (!strstr(fake_console, msg)) {
+		fprintf(stderr, "console lacks '%s':\n%s\n", msg, fake_console);
+		failures++;
+	}
+}
+
+static void test_boot_no_header(void)
+{
+	uint8_t img[256] = { 0 };
+	expect_boot_fails(img, sizeof(img), "no multiboot header");
+}
+
+static void test_boot_entry_outside(void)
+{
+	uint8_t img[256];
+	size_t len = make_image(img, 0x100000, 0x1000, 0);
+	uint32_t *h = (uint32_t *)img;
+	(void)h;
+	expect_boot_fails(img, len, "outside the loaded image");
+}
+
+static void test_boot_into_hv_memory(void)
+{
+	uint8_t img[256];
+	size_t len = make_image(img, (uint32_t)(FAKE_MEM_SIZE - (4 << 20)), 0x40, 0);
+	expect_boot_fails(img, len, "not free RAM");
+}
+
+static void test_decode(void)
+{
+	struct hv_vps *vps = boot_default();
+	uint64_t regs[6] = { 1, 2, 3, 4, 5, 6 };
+
+	const uint64_t bad[] = {
+		0x0000000000000000ull,                           /* no signature */
+		0x764C000000000000ull,                           /* wrong signature */
+		MV_DEBUG_OP_VAL | (1ull << 33),                  /* unknown flag */
+		MV_DEBUG_OP_VAL | (0x8000ull << 32),             /* unknown flag */
+		MV_HYPERCALL_SIG_VAL | 0x50000,                  /* unknown opcode */
+		MV_HYPERCALL_SIG_VAL | 0xFFFF0000,               /* unknown opcode */
+		MV_DEBUG_OP_VAL | 1,                             /* unknown index */
+		MV_HANDLE_OP_VAL | 2,
+		MV_VM_OP_VAL | 6,
+		MV_VP_OP_VAL | 4,
+		MV_VP_MANAGEMENT_OP_VAL | 0,
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(fake_hypercall(vps, bad[i], regs), MV_STATUS_FAILURE_UNSUPPORTED);
+		for (int j = 0; j < 6; j++)
+			EXPECT_EQ(regs[j], (uint64_t)j + 1);
+	}
+	/* SCC is a known flag. */
+	EXPECT_EQ(fake_hypercall(vps, MV_DEBUG_OP_VAL | MV_HYPERCALL_FLAGS_SCC, regs),
+		  MV_STATUS_SUCCESS);
+	/* Every catalogue hypercall is known to the decoder. */
+#define KNOWN(name, op, idx) EXPECT_TRUE(hypercall_known((op) & MV_HYPERCALL_OPCODE_NOSIG_MASK, idx));
+	MV_CATALOG_HYPERCALLS(KNOWN)
+#undef KNOWN
+}
+
+static void test_debug_out(void)
+{
+	struct hv_vps *vps = boot_default();
+	fake_reset();
+	EXPECT_EQ(hc(vps, MV_DEBUG_OP_VAL, 0x0123456789ABCDEFull, 42, NULL), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(strstr(fake_console,
+			   "[hv] debug_out vm=0 vp=0: 0x0123456789abcdef 0x000000000000002a\n"));
+}
+
+static void test_handles(void)
+{
+	struct hv_vps *vps = boot_default();
+	uint64_t h = 0, out = 0x77;
+	const uint64_t open = MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL;
+	const uint64_t close = MV_HANDLE_OP_VAL | MV_HANDLE_OP_CLOSE_IDX_VAL;
+	const uint64_t vmid = MV_VM_OP_VAL | MV_VM_OP_VMID_IDX_VAL;
+
+	EXPECT_EQ(hc(vps, vmid, 0, 0, NULL), MV_STATUS_FAILURE_INVALID_HANDLE);
+	EXPECT_EQ(hc(vps, open, 0x3123764E, 0, &out), MV_STATUS_INVALID_PARAMS0);
+	EXPECT_EQ(out, 0x3123764E);
+	EXPECT_EQ(hc(vps, open, 0xFFFFFFFF00000000ull | MV_SPEC_ID1_VAL, 0, &h), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(h != 0 && h != MV_SPEC_ID1_VAL);
+	EXPECT_EQ(hc(vps, open, MV_SPEC_ID1_VAL, 0, NULL), MV_STATUS_INVALID_PERM_DENIED);
+	EXPECT_EQ(hc(vps, vmid, h, 0, &out), MV_STATUS_SUCCESS);
+	EXPECT_EQ(out, 0);
+	EXPECT_EQ(hc(vps, close, h + 1, 0, NULL), MV_STATUS_FAILURE_INVALID_HANDLE);
+	EXPECT_EQ(hc(vps, close, h, 0, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(vps, close, h, 0, NULL), MV_STATUS_FAILURE_INVALID_HANDLE);
+	EXPECT_EQ(hc(vps, vmid, h, 0, NULL), MV_STATUS_FAILURE_INVALID_HANDLE);
+	uint64_t h2 = open_handle(vps);
+	EXPECT_TRUE(h2 != h);
+}
+
+static void test_cpuid(void)
+{
+	uint32_t r[4];
+
+	boot_default();
+	cpuid_compute(1, 0, r);
+	EXPECT_EQ(r[2] & (1u << 31), 1u << 31);
+	EXPECT_EQ(r[2] & (1u << 5), 0); /* VMX hidden */
+	cpuid_compute(0x40000000, 0, r);
+	EXPECT_EQ(r[0], 0x40000202);
+	cpuid_compute(0x40000200, 7, r);
+	EXPECT_EQ(r[1], 0x694D764D);
+	EXPECT_EQ(r[2], 0x566F7263);
+	EXPECT_EQ(r[3], 0);
+	cpuid_compute(0x40000201, 0, r);
+	EXPECT_EQ(r[0], 1);
+	cpuid_compute(0x40000202, 0, r);
+	EXPECT_EQ(r[1], (MV_VER_YEAR << 16) | MV_VER_MONTH);
+	EXPECT_EQ(r[3], MV_BUILD_NUM);
+	const uint32_t zero_leaves[] = { 0x40000001, 0x40000100, 0x40000203, 0x40000300, 0x4000FFFF };
+	for (size_t i = 0; i < sizeof(zero_leaves) / sizeof(zero_leaves[0]); i++) {
+		cpuid_compute(zero_leaves[i], 0, r);
+		EXPECT_EQ(r[0] | r[1] | r[2] | r[3], 0);
+	}
+	cpuid_compute(0x40010000, 0, r); /* outside the range: the processor's */
+	EXPECT_EQ(r[0], 0x40010000);
+}
+
+static void test_vm_vp_lifecycle(void)
+{
+	struct hv_vps *vps = boot_default();
+	uint64_t h = open_handle(vps), vmid = 0, vpid = 0;
+
+	EXPECT_EQ(hc(vps, MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL, h, 0, &vmid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(vmid, 1);
+	EXPECT_EQ(hc(vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, h, 0, NULL),
+		  MV_STATUS_INVALID_PARAMS1); /* no root VPs */
+	EXPECT_EQ(hc(vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, h, vmid, &vpid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(vps, MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL, h, vmid, NULL),
+		  MV_STATUS_INVALID_PERM_DENIED); /* still has a VP */
+	EXPECT_EQ(hc(vps, MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL, h, 0, NULL),
+		  MV_STATUS_INVALID_PARAMS1); /* the root */
+	EXPECT_EQ(hc(vps, MV_VP_OP_VAL | MV_VP_OP_DESTROY_VP_IDX_VAL, h, vpid, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(vps, MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL, h, vmid, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(vps, MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL, h, vmid, NULL),
+		  MV_STATUS_INVALID_PARAMS1);
+	/* Table exhaustion is a clean failure. */
+	int made = 0;
+	while (hc(vps, MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL, h, 0, &vmid) == MV_STATUS_SUCCESS)
+		made++;
+	EXPECT_EQ(made, 15);
+	EXPECT_EQ(hc(vps, MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL, h, 0, NULL),
+		  MV_STATUS_INVALID_PERM_DENIED);
+}
+
+static void test_page_pool(void)
+{
+	boot_default();
+	uint64_t total = page_total_count(), before = page_free_count();
+	uint64_t *pages = malloc(sizeof(uint64_t) * total);
+	uint64_t n = 0;
+	while ((pages[n] = page_alloc()) != 0)
+		n++;
+	EXPECT_EQ(n, before);
+	EXPECT_EQ(page_free_count(), 0);
+	for (uint64_t i = 0; i < n; i++)
+		page_free(pages[i]);
+	EXPECT_EQ(page_free_count(), before);
+	free(pages);
+}
+
+static void test_printf(void)
+{
+	char buf[64];
+	hv_snprintf(buf, sizeof(buf), "%s|%5d|%-3u|%04x|%016llx|%c|%%", "ab", -12, 7u, 0xBEEFu,
+		    0x1234ull, 'z');
+	EXPECT_EQ(strcmp(buf, "ab|  -12|7  |beef|0000000000001234|z|%"), 0);
+	EXPECT_EQ(hv_snprintf(buf, 4, "%s", "abcdef"), 6);
+	EXPECT_EQ(strcmp(buf, "abc"), 0);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "boot_multiboot", test_boot_multiboot },
+	{ "boot_no_header", test_boot_no_header },
+	{ "boot_entry_outside", test_boot_entry_outside },
+	{ "boot_into_hv_memory", test_boot_into_hv_memory },
+	{ "decode", test_decode },
+	{ "debug_out", test_debug_out },
+	{ "handles", test_handles },
+	{ "cpuid", test_cpuid },
+	{ "vm_vp_lifecycle", test_vm_vp_lifecycle },
+	{ "page_pool", test_page_pool },
+	{ "printf", test_printf },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+			printf("%s\n", tests[i].name);
+		return argc == 1 ? 0 : 2;
+	}
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (strcmp(argv[1], tests[i].name) == 0) {
+			tests[i].fn();
+			printf("%s: %s\n", tests[i].name, failures ? "FAIL" : "PASS");
+			return failures ? 1 : 0;
+		}
+	}
+	fprintf(stderr, "test_core: no test named '%s'\n", argv[1]);
+	return 2;
+}
