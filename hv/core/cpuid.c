@@ -11,6 +11,7 @@
 
 #include <hv/arch.h>
 #include <hv/cpuid.h>
+#include <hv/vps.h>
 
 #ifndef MV_VER_YEAR
 #error "MV_VER_YEAR must be defined by the build (CPUID_4000_XX02_EBX)"
@@ -68,13 +69,26 @@ void cpuid_compute(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	}
 }
 
+void cpuid_for_vps(const struct hv_vps *vps, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	for (unsigned i = 0; i < HV_VPS_MAX_CPUID; i++) {
+		const struct hv_cpuid_entry *e = &vps->cpuid[i];
+		if (e->used && e->leaf == leaf && e->subleaf == subleaf) {
+			for (int r = 0; r < 4; r++)
+				out[r] = e->regs[r];
+			return;
+		}
+	}
+	cpuid_compute(leaf, subleaf, out);
+}
+
 void cpuid_emulate(struct hv_vps *vps)
 {
 	uint32_t out[4];
 	uint32_t leaf = (uint32_t)arch_vps_get_reg(vps, bf_reg_t_rax);
 	uint32_t subleaf = (uint32_t)arch_vps_get_reg(vps, bf_reg_t_rcx);
 
-	cpuid_compute(leaf, subleaf, out);
+	cpuid_for_vps(vps, leaf, subleaf, out);
 	/* CPUID writes the 32-bit registers, which zero-extends to 64 bits. */
 	arch_vps_set_reg(vps, bf_reg_t_rax, out[0]);
 	arch_vps_set_reg(vps, bf_reg_t_rbx, out[1]);

@@ -92,13 +92,23 @@ static enum hv_exit_action exit_hypercall(struct hv_pp *pp, struct hv_vps *vps,
 	}
 }
 
+static uint64_t fault_code(uint64_t kind, uint64_t detail)
+{
+	return (kind << MV_VP_FAULT_KIND_SHIFT) | (detail & MV_VP_FAULT_DETAIL_MASK);
+}
+
 static enum hv_exit_action exit_hlt(struct hv_pp *pp, struct hv_vps *vps,
 				    const struct hv_exit *exit)
 {
+	bool waits = arch_vps_get_reg(vps, bf_reg_t_rflags) & RFLAGS_IF;
+
 	exit_advance(vps, exit, 1);
-	if (!exit_from_root(vps))
-		return exit_to_root(pp, mv_vp_exit_t_hlt, 0);
-	if (arch_vps_get_reg(vps, bf_reg_t_rflags) & RFLAGS_IF)
+	if (!exit_from_root(vps)) {
+		/* No virtual timer is armed for guests yet: sleep time 0. */
+		return waits ? exit_to_root(pp, mv_vp_exit_t_yield, 0)
+			     : exit_to_root(pp, mv_vp_exit_t_hlt, 0);
+	}
+	if (waits)
 		return HV_ACTION_RESUME; /* waits for an interrupt */
 	hv_log("root VM halted with interrupts disabled on pp %u at rip 0x%llx", pp->id,
 	       (unsigned long long)exit->rip);
@@ -118,7 +128,7 @@ static enum hv_exit_action exit_slpt(struct hv_pp *pp, struct hv_vps *vps,
 	       (unsigned long long)exit->rip);
 	if (exit_from_root(vps))
 		return exit_root_dead(pp, exit, "access to memory the root VM does not own");
-	return exit_to_root(pp, mv_vp_exit_t_fault, exit->u.slpt.gpa);
+	return exit_to_root(pp, mv_vp_exit_t_fault, fault_code(MV_VP_FAULT_SLPT, exit->u.slpt.gpa));
 }
 
 static enum hv_exit_action exit_triple_fault(struct hv_pp *pp, struct hv_vps *vps,
@@ -128,7 +138,7 @@ static enum hv_exit_action exit_triple_fault(struct hv_pp *pp, struct hv_vps *vp
 		return exit_root_dead(pp, exit, "triple fault");
 	hv_log("vm %u vp %u: triple fault at rip 0x%llx", vps->vmid, vps->vpid,
 	       (unsigned long long)exit->rip);
-	return exit_to_root(pp, mv_vp_exit_t_fault, 0);
+	return exit_to_root(pp, mv_vp_exit_t_fault, fault_code(MV_VP_FAULT_TRIPLE, 0));
 }
 
 static enum hv_exit_action exit_exception(struct hv_pp *pp, struct hv_vps *vps,
@@ -136,7 +146,9 @@ static enum hv_exit_action exit_exception(struct hv_pp *pp, struct hv_vps *vps,
 {
 	if (exit_from_root(vps))
 		return exit_root_dead(pp, exit, "unexpected intercepted exception");
-	return exit_to_root(pp, mv_vp_exit_t_fault, exit->u.exc.vector);
+	return exit_to_root(pp, mv_vp_exit_t_fault,
+			    fault_code(MV_VP_FAULT_EXCEPTION,
+				       exit->u.exc.vector | ((uint64_t)exit->u.exc.error << 8)));
 }
 
 static enum hv_exit_action exit_io(struct hv_pp *pp, struct hv_vps *vps,
@@ -144,9 +156,43 @@ static enum hv_exit_action exit_io(struct hv_pp *pp, struct hv_vps *vps,
 {
 	if (exit_from_root(vps))
 		return exit_root_dead(pp, exit, "intercepted port I/O of the root VM");
+	if (exit->u.io.port == MV_PM1A_CNT_PORT && !exit->u.io.in && !exit->u.io.string &&
+	    (exit->u.io.value & MV_PM1_SLP_EN)) {
+		exit_advance(vps, exit, 1);
+		return exit_to_root(pp, mv_vp_exit_t_suspend,
+				    (exit->u.io.value >> MV_PM1_SLP_TYP_SHIFT) & MV_PM1_SLP_TYP_MASK);
+	}
 	hv_log("vm %u vp %u: port I/O 0x%x at rip 0x%llx", vps->vmid, vps->vpid,
 	       exit->u.io.port, (unsigned long long)exit->rip);
-	return exit_to_root(pp, mv_vp_exit_t_fault, exit->u.io.port);
+	return exit_to_root(pp, mv_vp_exit_t_fault,
+			    fault_code(MV_VP_FAULT_IO, exit->u.io.port |
+							   ((uint64_t)exit->u.io.size << 16) |
+							   ((uint64_t)exit->u.io.in << 24)));
+}
+
+static enum hv_exit_action exit_pause(struct hv_pp *pp, struct hv_vps *vps,
+				      const struct hv_exit *exit)
+{
+	exit_advance(vps, exit, 2);
+	if (exit_from_root(vps))
+		return HV_ACTION_RESUME;
+	return exit_to_root(pp, mv_vp_exit_t_retry, exit->rip);
+}
+
+/* MSR accesses the backend intercepts: a guest writing its TSC asks for a
+ * clock resync; every other intercepted MSR is not the VPS's: #GP. */
+static enum hv_exit_action exit_msr(struct hv_pp *pp, struct hv_vps *vps,
+				    const struct hv_exit *exit)
+{
+	if (exit_from_root(vps))
+		return exit_root_dead(pp, exit, "intercepted MSR access of the root VM");
+	if (exit->u.msr.write && exit->u.msr.index == MV_MSR_IA32_TSC) {
+		exit_advance(vps, exit, 2);
+		return exit_to_root(pp, mv_vp_exit_t_sync_tsc, exit->u.msr.value);
+	}
+	struct hv_event gp = { .type = HV_EVENT_EXCEPTION, .vector = 13, .has_error = 1 };
+	arch_vps_inject(vps, &gp);
+	return HV_ACTION_RESUME;
 }
 
 static enum hv_exit_action exit_interrupt(struct hv_pp *pp, struct hv_vps *vps,
@@ -175,7 +221,9 @@ static enum hv_exit_action exit_unexpected(struct hv_pp *pp, struct hv_vps *vps,
 	hv_log("vm %u vp %u: unhandled exit %s (raw 0x%llx) at rip 0x%llx", vps->vmid,
 	       vps->vpid, hv_exit_type_name(exit->type), (unsigned long long)exit->raw,
 	       (unsigned long long)exit->rip);
-	return exit_to_root(pp, mv_vp_exit_t_fault, exit->raw);
+	uint64_t kind = exit->type == HV_EXIT_ENTRY_FAILURE ? MV_VP_FAULT_ENTRY : MV_VP_FAULT_UNHANDLED;
+	uint64_t detail = exit->type == HV_EXIT_ENTRY_FAILURE ? exit->u.entry.code : exit->raw;
+	return exit_to_root(pp, mv_vp_exit_t_fault, fault_code(kind, detail));
 }
 
 static const exit_handler_t exit_handlers[HV_EXIT_TYPE_COUNT] = {
@@ -183,7 +231,8 @@ static const exit_handler_t exit_handlers[HV_EXIT_TYPE_COUNT] = {
 	[HV_EXIT_HYPERCALL] = exit_hypercall,
 	[HV_EXIT_HLT] = exit_hlt,
 	[HV_EXIT_IO] = exit_io,
-	[HV_EXIT_MSR] = exit_unexpected,
+	[HV_EXIT_MSR] = exit_msr,
+	[HV_EXIT_PAUSE] = exit_pause,
 	[HV_EXIT_SLPT_VIOLATION] = exit_slpt,
 	[HV_EXIT_EXCEPTION] = exit_exception,
 	[HV_EXIT_EXTINT] = exit_interrupt,

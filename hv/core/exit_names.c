@@ -10,6 +10,7 @@ const char *hv_exit_type_name(enum hv_exit_type type)
 		[HV_EXIT_HLT] = "hlt",
 		[HV_EXIT_IO] = "io",
 		[HV_EXIT_MSR] = "msr",
+		[HV_EXIT_PAUSE] = "pause",
 		[HV_EXIT_SLPT_VIOLATION] = "slpt-violation",
 		[HV_EXIT_EXCEPTION] = "exception",
 		[HV_EXIT_EXTINT] = "external-interrupt",

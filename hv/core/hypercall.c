@@ -80,6 +80,30 @@ static struct hv_ret hc_dispatch(const struct hv_caller *c, uint64_t key, const 
 		return api_vp_vmid(c, r[1]);
 	case HC_KEY(MV_VP_OP_VAL, MV_VP_OP_VPID_IDX_VAL):
 		return api_vp_vpid(c);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_CREATE_VPS_IDX_VAL):
+		return api_vps_create(c, r[1]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_DESTROY_VPS_IDX_VAL):
+		return api_vps_destroy(c, r[1]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_CPUID_IDX_VAL):
+		return api_vps_get_cpuid(c, r[1], r[2]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_CPUID_IDX_VAL):
+		return api_vps_set_cpuid(c, r[1], r[2], r[3], r[4]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_REG_IDX_VAL):
+		return api_vps_get_reg(c, r[1], r[2]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_REG_IDX_VAL):
+		return api_vps_set_reg(c, r[1], r[2], r[3]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_MSR_IDX_VAL):
+		return api_vps_get_msr(c, r[1], r[2]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_MSR_IDX_VAL):
+		return api_vps_set_msr(c, r[1], r[2], r[3]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_SUPPORTED_MSRS_IDX_VAL):
+		return api_vps_get_supported_msrs(c, r[1]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_SUPPORTED_FEATURE_MSRS_IDX_VAL):
+		return api_vps_get_supported_feature_msrs(c, r[1]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_QUEUE_IRQ_IDX_VAL):
+		return api_vps_queue_irq(c, r[1], r[2]);
+	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_TSC_KHZ_IDX_VAL):
+		return api_vps_get_tsc_khz(c, r[1]);
 	case HC_KEY(MV_VP_MANAGEMENT_OP_VAL, MV_VP_MANAGEMENT_OP_RUN_VP_IDX_VAL):
 		return api_vp_run(c, r[1]);
 	default:

@@ -134,3 +134,33 @@ uint64_t fake_hypercall(struct hv_vps *vps, uint64_t rax, uint64_t regs[6])
 		regs[i] = r->reg[bf_reg_t_r10 + i];
 	return r->reg[bf_reg_t_rax];
 }
+
+int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
+{
+	(void)vps;
+	*val = 0x1000 + msr;
+	return 0;
+}
+
+int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
+{
+	(void)vps, (void)msr;
+	return val == 0xBAD ? -1 : 0;
+}
+
+void arch_vps_get_fpu(struct hv_vps *vps, uint8_t fxsave[512])
+{
+	(void)vps;
+	memset(fxsave, 0, 512);
+}
+
+int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512])
+{
+	(void)vps, (void)fxsave;
+	return 0;
+}
+
+uint64_t arch_tsc_khz(void)
+{
+	return 2000000;
+}

@@ -239,6 +239,141 @@ static void test_vm_vp_lifecycle(void)
 		  MV_STATUS_INVALID_PERM_DENIED);
 }
 
+static uint64_t hc6(struct hv_vps *vps, uint64_t rax, uint64_t regs[6])
+{
+	return fake_hypercall(vps, rax, regs);
+}
+
+/* Root creates VM 1, a VP and a VPS in it; returns the handle. */
+static uint64_t make_guest(struct hv_vps *root, uint64_t *vpid, uint64_t *vpsid)
+{
+	uint64_t h = open_handle(root), vmid = 0;
+	EXPECT_EQ(hc(root, MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL, h, 0, &vmid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(root, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, h, vmid, vpid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(root, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, h, *vpid, vpsid),
+		  MV_STATUS_SUCCESS);
+	return h;
+}
+
+static void test_vps_ops(void)
+{
+	struct hv_vps *root = boot_default();
+	uint64_t vpid = 0, vpsid = 0;
+	uint64_t h = make_guest(root, &vpid, &vpsid);
+	uint64_t r[6];
+	const uint64_t op = MV_VPS_OP_VAL;
+
+	/* registers */
+	uint64_t set[6] = { h, vpsid, bf_reg_t_rip, 0x1234, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_SET_REG_IDX_VAL, set), MV_STATUS_SUCCESS);
+	uint64_t get[6] = { h, vpsid, bf_reg_t_rip, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_REG_IDX_VAL, get), MV_STATUS_SUCCESS);
+	EXPECT_EQ(get[0], 0x1234);
+	uint64_t badreg[6] = { h, vpsid, bf_reg_t_invalid, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_REG_IDX_VAL, badreg), MV_STATUS_INVALID_PARAMS2);
+	uint64_t rootvps[6] = { h, 0, bf_reg_t_rip, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_REG_IDX_VAL, rootvps), MV_STATUS_INVALID_PARAMS1);
+
+	/* CPUID overrides; the hypervisor range is not overridable */
+	uint64_t sc[6] = { h, vpsid, 0x7, 0x2222222211111111ull, 0x4444444433333333ull, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_SET_CPUID_IDX_VAL, sc), MV_STATUS_SUCCESS);
+	uint64_t gc[6] = { h, vpsid, 0x7, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_CPUID_IDX_VAL, gc), MV_STATUS_SUCCESS);
+	EXPECT_EQ(gc[0], 0x11111111);
+	EXPECT_EQ(gc[3], 0x44444444);
+	uint64_t sch[6] = { h, vpsid, 0x40000200, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_SET_CPUID_IDX_VAL, sch), MV_STATUS_INVALID_PARAMS2);
+
+	/* MSRs */
+	uint64_t gm[6] = { h, vpsid, 0xC0000082, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_MSR_IDX_VAL, gm), MV_STATUS_SUCCESS);
+	uint64_t gmbad[6] = { h, vpsid, 0x10, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_MSR_IDX_VAL, gmbad), MV_STATUS_INVALID_PARAMS2);
+	uint64_t gmrevz[6] = { h, vpsid, 0x1C0000082ull, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_MSR_IDX_VAL, gmrevz), MV_STATUS_INVALID_PARAMS2);
+	uint64_t sl[6] = { h, 0, 0, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_SUPPORTED_MSRS_IDX_VAL, sl), MV_STATUS_SUCCESS);
+	EXPECT_EQ(sl[0], 12);
+	EXPECT_EQ(sl[1], 0x174);
+	uint64_t fl[6] = { h, 0, 0, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_SUPPORTED_FEATURE_MSRS_IDX_VAL, fl), MV_STATUS_SUCCESS);
+	EXPECT_EQ(fl[0], 0);
+
+	/* irq, tsc */
+	uint64_t qi[6] = { h, vpsid, 31, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_QUEUE_IRQ_IDX_VAL, qi), MV_STATUS_INVALID_PARAMS2);
+	qi[2] = 32;
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_QUEUE_IRQ_IDX_VAL, qi), MV_STATUS_SUCCESS);
+	uint64_t tk[6] = { h, vpsid, 0, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op | MV_VPS_OP_GET_TSC_KHZ_IDX_VAL, tk), MV_STATUS_SUCCESS);
+	EXPECT_EQ(tk[0], 2000000);
+
+	/* destroy order: VP with a VPS can't go; VPS then VP then VM */
+	EXPECT_EQ(hc(root, MV_VP_OP_VAL | MV_VP_OP_DESTROY_VP_IDX_VAL, h, vpid, NULL),
+		  MV_STATUS_INVALID_PERM_DENIED);
+	EXPECT_EQ(hc(root, op | MV_VPS_OP_DESTROY_VPS_IDX_VAL, h, vpsid, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(root, MV_VP_OP_VAL | MV_VP_OP_DESTROY_VP_IDX_VAL, h, vpid, NULL), MV_STATUS_SUCCESS);
+	(void)r;
+}
+
+/* Run the guest VP, feed it one exit, and check what run_vp returned. */
+static void run_and_exit(struct hv_vps *root, uint64_t h, uint64_t vpid, struct hv_exit *ex,
+			 uint64_t rflags, uint64_t want_reason, uint64_t want_arg)
+{
+	uint64_t regs[6] = { h, vpid, 0, 0, 0, 0 };
+	struct hv_pp *pp = pp_get(0);
+	uint64_t root_rip = fake_regs(root)->reg[bf_reg_t_rip];
+
+	fake_regs(root)->reg[bf_reg_t_rax] = MV_VP_MANAGEMENT_OP_VAL | MV_VP_MANAGEMENT_OP_RUN_VP_IDX_VAL;
+	for (int i = 0; i < 6; i++)
+		fake_regs(root)->reg[bf_reg_t_r10 + i] = regs[i];
+	struct hv_exit call = { .type = HV_EXIT_HYPERCALL, .rip = root_rip, .insn_len = 3 };
+	EXPECT_EQ(core_handle_exit(root, &call), HV_ACTION_SWITCH);
+	struct hv_vps *guest = pp->current;
+	EXPECT_TRUE(guest != root);
+	fake_regs(guest)->reg[bf_reg_t_rflags] = rflags;
+	EXPECT_EQ(core_handle_exit(guest, ex), HV_ACTION_SWITCH);
+	EXPECT_TRUE(pp->current == root);
+	EXPECT_EQ(fake_regs(root)->reg[bf_reg_t_rip], root_rip + 3);
+	EXPECT_EQ(fake_regs(root)->reg[bf_reg_t_rax], MV_STATUS_SUCCESS);
+	EXPECT_EQ(fake_regs(root)->reg[bf_reg_t_r10], want_reason);
+	EXPECT_EQ(fake_regs(root)->reg[bf_reg_t_r11], want_arg);
+}
+
+static void test_guest_exits(void)
+{
+	struct hv_vps *root = boot_default();
+	uint64_t vpid = 0, vpsid = 0;
+	uint64_t h = make_guest(root, &vpid, &vpsid);
+	fake_regs(root)->reg[bf_reg_t_rip] = 0x200000;
+
+	struct hv_exit hlt = { .type = HV_EXIT_HLT, .rip = 0x1000, .insn_len = 1 };
+	run_and_exit(root, h, vpid, &hlt, 0x2, mv_vp_exit_t_hlt, 0);
+	run_and_exit(root, h, vpid, &hlt, 0x202, mv_vp_exit_t_yield, 0);
+	struct hv_exit pause = { .type = HV_EXIT_PAUSE, .rip = 0x1234, .insn_len = 2 };
+	run_and_exit(root, h, vpid, &pause, 0x2, mv_vp_exit_t_retry, 0x1234);
+	struct hv_exit intr = { .type = HV_EXIT_PREEMPT, .rip = 0x1000 };
+	run_and_exit(root, h, vpid, &intr, 0x2, mv_vp_exit_t_external_interrupt, 0);
+	struct hv_exit tsc = { .type = HV_EXIT_MSR, .rip = 0x1000, .u.msr = { 0x10, 1, 0xABCD } };
+	run_and_exit(root, h, vpid, &tsc, 0x2, mv_vp_exit_t_sync_tsc, 0xABCD);
+	struct hv_exit susp = { .type = HV_EXIT_IO, .rip = 0x1000, .insn_len = 1,
+				.u.io = { .port = 0x604, .size = 2, .value = (1u << 13) | (5u << 10) } };
+	run_and_exit(root, h, vpid, &susp, 0x2, mv_vp_exit_t_suspend, 5);
+	struct hv_exit npf = { .type = HV_EXIT_SLPT_VIOLATION, .rip = 0x1000,
+			       .u.slpt = { .gpa = 0x5000, .access = HV_ACCESS_WRITE } };
+	run_and_exit(root, h, vpid, &npf, 0x2, mv_vp_exit_t_fault, (1ull << 56) | 0x5000);
+	struct hv_exit tf = { .type = HV_EXIT_TRIPLE_FAULT, .rip = 0x1000 };
+	run_and_exit(root, h, vpid, &tf, 0x2, mv_vp_exit_t_fault, 2ull << 56);
+	struct hv_exit io = { .type = HV_EXIT_IO, .rip = 0x1000, .u.io = { .port = 0x80, .size = 1, .in = 1 } };
+	run_and_exit(root, h, vpid, &io, 0x2, mv_vp_exit_t_fault, (3ull << 56) | 0x80 | (1 << 16) | (1 << 24));
+
+	/* run_vp errors */
+	uint64_t bad[6] = { h, 0x10000ull + vpid, 0, 0, 0, 0 };
+	EXPECT_EQ(fake_hypercall(root, MV_VP_MANAGEMENT_OP_VAL | 2, bad), MV_STATUS_INVALID_PARAMS1);
+	uint64_t rootvp[6] = { h, 0, 0, 0, 0, 0 };
+	EXPECT_EQ(fake_hypercall(root, MV_VP_MANAGEMENT_OP_VAL | 2, rootvp), MV_STATUS_INVALID_PARAMS1);
+}
+
 static void test_page_pool(void)
 {
 	boot_default();
@@ -279,6 +414,8 @@ static const struct {
 	{ "cpuid", test_cpuid },
 	{ "vm_vp_lifecycle", test_vm_vp_lifecycle },
 	{ "page_pool", test_page_pool },
+	{ "vps_ops", test_vps_ops },
+	{ "guest_exits", test_guest_exits },
 	{ "printf", test_printf },
 };
 

@@ -233,4 +233,29 @@ enum mv_vp_exit_t {
 	mv_vp_exit_t_max = 7
 };
 
+/*
+ * (project) What makes a guest VP stop, and the REG1 that comes with it
+ * (E-22, docs/exit-reasons.md):
+ *   external_interrupt  a physical interrupt or the end of the time slice; REG1 = 0
+ *   yield               HLT with RFLAGS.IF = 1 (idle, waiting); REG1 = ns to sleep (0: none armed)
+ *   retry               PAUSE (spin-wait); REG1 = RIP of the PAUSE
+ *   hlt                 HLT with RFLAGS.IF = 0 (done); REG1 = 0
+ *   fault               the VP cannot continue; REG1 = MV_VP_FAULT_* kind << 56 | detail
+ *   sync_tsc            WRMSR to IA32_TSC (0x10); REG1 = the value written
+ *   suspend             OUT to the ACPI PM1a control port with SLP_EN; REG1 = SLP_TYP
+ */
+#define MV_VP_FAULT_KIND_SHIFT 56
+#define MV_VP_FAULT_DETAIL_MASK ((uint64_t)0x00FFFFFFFFFFFFFF)
+#define MV_VP_FAULT_SLPT ((uint64_t)1)      /* detail: the guest-physical address */
+#define MV_VP_FAULT_TRIPLE ((uint64_t)2)    /* detail: 0 */
+#define MV_VP_FAULT_IO ((uint64_t)3)        /* detail: port | size << 16 | in << 24 */
+#define MV_VP_FAULT_ENTRY ((uint64_t)4)     /* detail: the backend's entry error */
+#define MV_VP_FAULT_UNHANDLED ((uint64_t)5) /* detail: the backend's exit code */
+#define MV_VP_FAULT_EXCEPTION ((uint64_t)6) /* detail: vector | error code << 8 */
+#define MV_PM1A_CNT_PORT ((uint16_t)0x604)  /* QEMU's PIIX4/ICH9 PM1a control */
+#define MV_PM1_SLP_EN ((uint32_t)1 << 13)
+#define MV_PM1_SLP_TYP_SHIFT 10
+#define MV_PM1_SLP_TYP_MASK ((uint32_t)0x7)
+#define MV_MSR_IA32_TSC ((uint32_t)0x10)
+
 #endif /* MICROV_MV_ABI_H */

@@ -61,6 +61,22 @@ struct hv_ret api_vp_create(const struct hv_caller *c, uint64_t vmid);
 struct hv_ret api_vp_destroy(const struct hv_caller *c, uint64_t vpid);
 struct hv_ret api_vp_vmid(const struct hv_caller *c, uint64_t vpid);
 struct hv_ret api_vp_vpid(const struct hv_caller *c);
+/* 6.12 VPSs */
+struct hv_ret api_vps_create(const struct hv_caller *c, uint64_t vpid);
+struct hv_ret api_vps_destroy(const struct hv_caller *c, uint64_t vpsid);
+struct hv_ret api_vps_get_cpuid(const struct hv_caller *c, uint64_t vpsid, uint64_t leaf);
+struct hv_ret api_vps_set_cpuid(const struct hv_caller *c, uint64_t vpsid, uint64_t leaf,
+				uint64_t ebx_eax, uint64_t edx_ecx);
+struct hv_ret api_vps_get_reg(const struct hv_caller *c, uint64_t vpsid, uint64_t reg);
+struct hv_ret api_vps_set_reg(const struct hv_caller *c, uint64_t vpsid, uint64_t reg,
+			      uint64_t val);
+struct hv_ret api_vps_get_msr(const struct hv_caller *c, uint64_t vpsid, uint64_t msr);
+struct hv_ret api_vps_set_msr(const struct hv_caller *c, uint64_t vpsid, uint64_t msr,
+			      uint64_t val);
+struct hv_ret api_vps_get_supported_msrs(const struct hv_caller *c, uint64_t start);
+struct hv_ret api_vps_get_supported_feature_msrs(const struct hv_caller *c, uint64_t start);
+struct hv_ret api_vps_queue_irq(const struct hv_caller *c, uint64_t vpsid, uint64_t vector);
+struct hv_ret api_vps_get_tsc_khz(const struct hv_caller *c, uint64_t vpsid);
 /* 6.13 run */
 struct hv_ret api_vp_run(const struct hv_caller *c, uint64_t vpid);
 

@@ -85,6 +85,22 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit);
 /* Queue an event for delivery at the next entry of the VPS. */
 void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event);
 
+/*
+ * MSRs the backend keeps per VPS (the list is hv/core/msr.c's
+ * msr_supported[]; EFER is also bf_reg_t_efer).  Return 0, or -1 for an MSR
+ * the backend does not keep.
+ */
+int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val);
+int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val);
+
+/* x87/SSE state in the 512-byte FXSAVE layout.  set returns -1 when the
+ * image is invalid for the processor (e.g. reserved MXCSR bits). */
+void arch_vps_get_fpu(struct hv_vps *vps, uint8_t fxsave[512]);
+int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512]);
+
+/* The TSC frequency of this machine in kHz (constant TSC assumed). */
+uint64_t arch_tsc_khz(void);
+
 /* ---- host services ---------------------------------------------------- */
 
 /* Write to the hypervisor's console (serial on hardware, stdout in mvsim). */

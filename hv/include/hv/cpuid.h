@@ -8,6 +8,8 @@ struct hv_vps;
 
 /* What CPUID(leaf, subleaf) returns to a guest: EAX, EBX, ECX, EDX. */
 void cpuid_compute(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+/* What CPUID returns to this VPS: its mv_vps_op_set_cpuid values first. */
+void cpuid_for_vps(const struct hv_vps *vps, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 /* Emulate the CPUID instruction the VPS exited on (registers only). */
 void cpuid_emulate(struct hv_vps *vps);
 

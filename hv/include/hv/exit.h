@@ -18,6 +18,7 @@ enum hv_exit_type {
 	HV_EXIT_HLT,            /* HLT executed                                  */
 	HV_EXIT_IO,             /* intercepted port I/O (u.io)                   */
 	HV_EXIT_MSR,            /* intercepted RDMSR/WRMSR (u.msr)               */
+	HV_EXIT_PAUSE,          /* PAUSE executed (intercepted for guest VMs)    */
 	HV_EXIT_SLPT_VIOLATION, /* EPT violation / NPT fault (u.slpt)            */
 	HV_EXIT_EXCEPTION,      /* intercepted guest exception (u.exc)           */
 	HV_EXIT_EXTINT,         /* a physical interrupt arrived                  */
@@ -54,10 +55,12 @@ struct hv_exit {
 			uint8_t in;       /* 1 = IN, 0 = OUT */
 			uint8_t string;   /* INS/OUTS */
 			uint8_t rep;
+			uint32_t value;   /* OUT: the value written */
 		} io;
 		struct {
 			uint32_t index;
 			uint8_t write;    /* 1 = WRMSR, 0 = RDMSR */
+			uint64_t value;   /* WRMSR: EDX:EAX */
 		} msr;
 		struct {
 			uint64_t gpa;

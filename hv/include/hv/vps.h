@@ -15,11 +15,21 @@ struct arch_vps;
 struct hv_vm;
 struct hv_vp;
 
+/* CPUID values the root set for this VPS (mv_vps_op_set_cpuid). */
+#define HV_VPS_MAX_CPUID 16
+struct hv_cpuid_entry {
+	bool used;
+	uint32_t leaf;
+	uint32_t subleaf;
+	uint32_t regs[4];
+};
+
 struct hv_vps {
 	uint16_t id;
 	enum hv_vps_state state;
 	uint16_t vpid;
 	uint16_t vmid;
+	struct hv_cpuid_entry cpuid[HV_VPS_MAX_CPUID];
 	struct arch_vps *arch;
 };
 
