@@ -1,0 +1,1 @@
+"""mvconf: the MicroV conformance harness (protocol parser, backends, runner, matrix)."""

@@ -1,0 +1,223 @@
+"""Backends: the ways a probe can be run (simulator, QEMU, Bochs, ...).
+
+A backend has a name, says whether it is available (and why not), and runs a
+probe: run(probe) -> RunResult(output, exit_code, timed_out, wall_s).
+`guest_code(exit_code)` maps the process exit status back to the value the
+probe wrote to port 0xF4 (None when it wrote none: crash, timeout, usage).
+"""
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+from . import paths
+from .probes import Probe
+
+GRACE_S = 5.0  # beyond the probe's timeout, before the harness kills the run
+
+
+@dataclass
+class RunResult:
+    output: str            # stdout: COM1 and the hypervisor console
+    stderr: str            # diagnostics of the backend itself
+    exit_code: Optional[int]
+    timed_out: bool
+    wall_s: float
+    command: List[str]
+
+
+def run_command(argv: List[str], timeout_s: float) -> RunResult:
+    """Runs argv in its own process group; kills the group on timeout."""
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+    return RunResult(out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                     None if timed_out else proc.returncode, timed_out,
+                     time.monotonic() - start, [str(a) for a in argv])
+
+
+class Backend:
+    name = "?"
+
+    def unavailable(self) -> Optional[str]:
+        """None when the backend can run probes, else why not (the skip reason)."""
+        raise NotImplementedError
+
+    def command(self, probe: Probe) -> List[str]:
+        raise NotImplementedError
+
+    def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
+        return exit_code
+
+    def run(self, probe: Probe) -> RunResult:
+        res = run_command(self.command(probe), probe.timeout + GRACE_S)
+        res.timed_out = res.timed_out or self.is_timeout(res.exit_code)
+        return res
+
+    def is_timeout(self, exit_code: Optional[int]) -> bool:
+        return False
+
+
+class MvsimBackend(Backend):
+    """build/sim/mvsim: exit status = the guest's port 0xF4 value; 124 timeout,
+    125 root VM crashed, 2 bad usage."""
+
+    def __init__(self, name: str, vendor: str, exe: Optional[Path] = None):
+        self.name = name
+        self.vendor = vendor
+        self.exe = exe
+
+    def executable(self) -> Path:
+        return self.exe or paths.build_dir() / "sim" / "mvsim"
+
+    def unavailable(self) -> Optional[str]:
+        exe = self.executable()
+        if not os.access(exe, os.X_OK):
+            return f"{exe} not built"
+        return None
+
+    def command(self, probe: Probe) -> List[str]:
+        argv = [str(self.executable()), "--vendor", self.vendor,
+                "--timeout-ms", str(int(probe.timeout * 1000))]
+        if probe.cmdline:
+            argv += ["--cmdline", probe.cmdline]
+        return argv + [str(probe.elf)] + [str(m) for m in probe.modules]
+
+    def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
+        return None if exit_code in (None, 2, 124, 125) else exit_code
+
+    def is_timeout(self, exit_code: Optional[int]) -> bool:
+        return exit_code == 124
+
+
+def hv_image(kind: str) -> Path:
+    """The bare-metal hypervisor image: $MV_HV_IMAGE_SVM / _VMX, else
+    build/hv/microv-hv.elf (one image; it picks SVM or VMX at boot)."""
+    env = os.environ.get(f"MV_HV_IMAGE_{kind.upper()}")
+    return Path(env) if env else paths.build_dir() / "hv" / "microv-hv.elf"
+
+
+class QemuBackend(Backend):
+    """QEMU with the bare-metal hypervisor as the multiboot kernel and the
+    probe as module 0 (-initrd "probe cmdline,module,...").  isa-debug-exit
+    makes QEMU exit with (value << 1) | 1."""
+
+    accel = "tcg"
+    cpu = "EPYC"
+
+    def __init__(self, name: str, kind: str):
+        self.name = name
+        self.kind = kind  # svm | vmx
+
+    def image(self) -> Path:
+        return hv_image(self.kind)
+
+    def unavailable(self) -> Optional[str]:
+        if not shutil.which("qemu-system-x86_64"):
+            return "qemu-system-x86_64 not installed"
+        if not self.image().is_file():
+            return f"hypervisor image not built ({self.image()})"
+        return None
+
+    def command(self, probe: Probe) -> List[str]:
+        mod0 = f"{probe.elf} {probe.cmdline}".strip()
+        initrd = ",".join([mod0.replace(",", ",,")] + [str(m) for m in probe.modules])
+        return ["qemu-system-x86_64", "-accel", self.accel, "-cpu", self.cpu, "-m", "512",
+                "-nodefaults", "-nic", "none", "-display", "none", "-serial", "stdio",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-kernel", str(self.image()), "-initrd", initrd]
+
+    def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
+        if exit_code is None or exit_code & 1 == 0:
+            return None  # QEMU ended without the guest using isa-debug-exit
+        return exit_code >> 1
+
+
+class QemuTcgAmdBackend(QemuBackend):
+    accel, cpu = "tcg", "qemu64,+svm,+npt"
+
+    def __init__(self):
+        super().__init__("qemu-tcg-amd", "svm")
+
+
+def nested_virt_kind() -> Optional[str]:
+    """'vmx' or 'svm' when /dev/kvm can run a hypervisor (host flag + KVM's
+    nested=Y), else None.  See shared/notes/qemu-tcg-svm.md: kvm_pvm cannot."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return None
+    for kind, module in (("vmx", "kvm_intel"), ("svm", "kvm_amd")):
+        nested = Path(f"/sys/module/{module}/parameters/nested")
+        if kind in flags and nested.is_file() and nested.read_text().strip() in ("Y", "1"):
+            return kind
+    return None
+
+
+class QemuKvmBackend(QemuBackend):
+    accel, cpu = "kvm", "host"
+
+    def __init__(self):
+        super().__init__("qemu-kvm", nested_virt_kind() or "vmx")
+
+    def unavailable(self) -> Optional[str]:
+        if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+            return "/dev/kvm not usable"
+        if nested_virt_kind() is None:
+            return ("KVM offers no nested VMX/SVM (no vmx/svm CPU flag with "
+                    "kvm_intel/kvm_amd nested=Y)")
+        return super().unavailable()
+
+
+class BochsBackend(Backend):
+    """Bochs 2.7 (VMX or SVM emulation); see shared/notes/bochs.md."""
+
+    def __init__(self, name: str, kind: str):
+        self.name = name
+        self.kind = kind
+
+    def unavailable(self) -> Optional[str]:
+        if not hv_image(self.kind).is_file():
+            return f"hypervisor image not built ({hv_image(self.kind)})"
+        if not shutil.which("bochs"):
+            return "bochs not installed"
+        return "bochs runner not implemented yet"
+
+
+def all_backends() -> List[Backend]:
+    backends: List[Backend] = [
+        MvsimBackend("sim-intel", "intel"),
+        MvsimBackend("sim-amd", "amd"),
+        QemuTcgAmdBackend(),
+        QemuKvmBackend(),
+        BochsBackend("bochs-intel", "vmx"),
+        BochsBackend("bochs-amd", "svm"),
+    ]
+    fake = os.environ.get("MV_FAKE_BACKEND")
+    if fake:  # harness self-tests: a script with mvsim's CLI and exit codes
+        backends.append(MvsimBackend("fake", "intel", Path(fake)))
+    return backends
+
+
+def selected_backends() -> List[Backend]:
+    """all_backends(), restricted by $MV_BACKENDS (comma list) when set."""
+    backends = all_backends()
+    wanted = [n.strip() for n in os.environ.get("MV_BACKENDS", "").split(",") if n.strip()]
+    if not wanted:
+        return backends
+    by_name = {b.name: b for b in backends}
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown:
+        raise ValueError(f"MV_BACKENDS names unknown backends {unknown}; known: {sorted(by_name)}")
+    return [by_name[n] for n in wanted]

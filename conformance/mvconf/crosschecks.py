@@ -1,0 +1,97 @@
+"""Checks the harness makes on a run's log, beyond the probe's own verdicts.
+
+debug_out: a passed check whose desc promises a console line
+    "debug_out vm=<v> vp=<p>: 0x<16 hex> 0x<16 hex>"
+  (the debug probe: desc="console: [hv] debug_out ...") is confirmed only if
+  the hypervisor printed "[hv] debug_out ..." with those values, once per
+  promise (hex compared case-insensitively).
+banner: when a "[hv] " console line states the release ("release 2026-11")
+  and/or the build ("build 0"), they must equal what the probe read from
+  CPUID_4000_XX02_EBX ((year << 16) | month) and CPUID_4000_XX02_EDX.
+"""
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+
+_DEBUG_OUT = re.compile(r"debug_out vm=(\d+) vp=(\d+): 0x([0-9a-fA-F]{16}) 0x([0-9a-fA-F]{16})")
+_RELEASE = re.compile(r"\brelease[ =:]*(\d{4})[-./](\d{1,2})\b", re.IGNORECASE)
+_BUILD = re.compile(r"\bbuild[ =:#]*(\d+)\b", re.IGNORECASE)
+
+
+@dataclass
+class CrossCheck:
+    id: str                  # unique within the run
+    items: Tuple[str, ...]
+    ok: Optional[bool]       # None: nothing to compare (skipped)
+    message: str
+
+
+def _norm(m: re.Match) -> Tuple[int, int, int, int]:
+    return int(m.group(1)), int(m.group(2)), int(m.group(3), 16), int(m.group(4), 16)
+
+
+def debug_out(out) -> List[CrossCheck]:
+    """Every passed check's promised line must be printed (as often as promised)."""
+    printed = Counter(_norm(m) for line in out.log.console if line.startswith("[hv] ")
+                      for m in [_DEBUG_OUT.search(line)] if m)
+    promised: Counter = Counter()
+    result = []
+    for c in out.checks():
+        if c.verdict != "pass":  # a failed call prints nothing; its check already fails
+            continue
+        for k, m in enumerate(_DEBUG_OUT.finditer(c.desc)):
+            promised[_norm(m)] += 1
+            ok = printed[_norm(m)] >= promised[_norm(m)]
+            want = f"[hv] {m.group(0)}"
+            result.append(CrossCheck(
+                f"{c.id}.console{k}" if k else f"{c.id}.console", c.items, ok,
+                f"console line {want!r} " + ("printed" if ok else "missing from the log")))
+    return result
+
+
+def _got_hex(out, item: str) -> Optional[int]:
+    for c in out.checks():
+        if item in c.items and c.got.lower().startswith("0x"):
+            try:
+                return int(c.got, 16)
+            except ValueError:
+                pass
+    return None
+
+
+def banner(out) -> List[CrossCheck]:
+    ebx = _got_hex(out, "CPUID_4000_XX02_EBX")
+    edx = _got_hex(out, "CPUID_4000_XX02_EDX")
+    if ebx is None and edx is None:
+        return []
+    hv = [line for line in out.log.console if line.startswith("[hv] ")]
+    release = next((m for line in hv for m in [_RELEASE.search(line)] if m), None)
+    build = next((m for line in hv for m in [_BUILD.search(line)] if m), None)
+    result = []
+    if ebx is not None:
+        cpuid = f"{ebx >> 16}-{ebx & 0xFFFF:02d}"
+        if release is None:
+            result.append(CrossCheck("banner.release", ("CPUID_4000_XX02_EBX",), None,
+                                     "the [hv] banner does not state the release"))
+        else:
+            said = f"{int(release.group(1))}-{int(release.group(2)):02d}"
+            result.append(CrossCheck("banner.release", ("CPUID_4000_XX02_EBX",), said == cpuid,
+                                     f"banner release {said}, CPUID says {cpuid} (0x{ebx:08x})"))
+    if edx is not None:
+        if build is None:
+            result.append(CrossCheck("banner.build", ("CPUID_4000_XX02_EDX",), None,
+                                     "the [hv] banner does not state the build number"))
+        else:
+            said = int(build.group(1))
+            result.append(CrossCheck("banner.build", ("CPUID_4000_XX02_EDX",), said == edx,
+                                     f"banner build {said}, CPUID says {edx} (0x{edx:x})"))
+    return result
+
+
+def all_for(out) -> List[CrossCheck]:
+    """out: a runner.Outcome with a parsed log."""
+    if out.log is None:
+        return []
+    return debug_out(out) + banner(out)

@@ -1,0 +1,19 @@
+"""Where things are: the repository, the build directory, the harness outputs."""
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def build_dir() -> Path:
+    """The CMake build directory: $MV_BUILD_DIR, else <repo>/build."""
+    return Path(os.environ.get("MV_BUILD_DIR", REPO / "build")).resolve()
+
+
+def out_dir() -> Path:
+    """Where the suite writes logs, matrix.json and junit.xml."""
+    return build_dir() / "conformance"
+
+
+def log_path(backend: str, probe: str) -> Path:
+    return out_dir() / "logs" / backend / f"{probe}.log"

@@ -1,0 +1,200 @@
+"""Parser of the probe result protocol (docs/architecture.md, "Probe output").
+
+    MVP BEGIN probe=<name> title="<text>"
+    MVP CHECK probe=<name> id=<id> items=<a>[,<b>...] expected=<v> got=<v> verdict=<pass|fail|skip> desc="<text>"
+    MVP END probe=<name> result=<SUCCESS|SKIP|ERROR|FAILURE> checks=<n> failed=<n>
+
+items=none marks a check that exercises no ABI item (the selftest probe's
+checks of the probe runtime); it may not be combined with real items.
+
+Lines that do not start with "MVP " (the hypervisor console, "[hv] ...") are
+kept as console lines and otherwise ignored.  Everything wrong with the
+protocol lines (malformed line, unknown key, duplicate id, END disagreeing
+with the checks, unknown ABI item, ...) becomes an entry of `errors`: the
+harness reports it, it never ignores it.  A log without END is a CRASH.
+"""
+import re
+from dataclasses import dataclass, field
+from typing import Collection, Dict, List, Optional, Tuple
+
+RESULTS = ("SUCCESS", "SKIP", "ERROR", "FAILURE")
+VERDICTS = ("pass", "fail", "skip")
+KEYS = {
+    "BEGIN": ("probe", "title"),
+    "CHECK": ("probe", "id", "items", "expected", "got", "verdict", "desc"),
+    "END": ("probe", "result", "checks", "failed"),
+}
+QUOTED = {"title", "desc"}
+NO_ITEM = "none"  # items=none: the check exercises no ABI item (probe runtime self-checks)  # the only values that may contain spaces, always last
+
+_TOKEN = re.compile(r' ([a-z_]+)=("[^"]*"|[^\s"]+)')
+_ID = re.compile(r"[a-z0-9_.-]+\Z")
+_ITEM = re.compile(r"[A-Za-z0-9_]+\Z")
+_COUNT = re.compile(r"[0-9]+\Z")
+
+
+@dataclass
+class Check:
+    probe: str
+    id: str
+    items: Tuple[str, ...]
+    expected: str
+    got: str
+    verdict: str
+    desc: str
+    line: int  # 1-based line number in the log
+
+
+@dataclass
+class ProbeLog:
+    """What one run printed, parsed."""
+    probe: Optional[str] = None          # the name in BEGIN
+    title: str = ""
+    checks: List[Check] = field(default_factory=list)
+    end: Optional[Dict[str, str]] = None
+    errors: List[str] = field(default_factory=list)
+    console: List[str] = field(default_factory=list)  # non-protocol lines
+
+    @property
+    def completed(self) -> bool:
+        return self.end is not None
+
+    @property
+    def result(self) -> str:
+        """SUCCESS, SKIP, ERROR, FAILURE from END, or CRASH without END."""
+        return self.end["result"] if self.end else "CRASH"
+
+    def failed_checks(self) -> List[Check]:
+        return [c for c in self.checks if c.verdict == "fail"]
+
+
+def _tokens(rest: str) -> Optional[Dict[str, str]]:
+    """key=value tokens of the rest of a line (" k=v k=v ..."), or None."""
+    values: Dict[str, str] = {}
+    pos = 0
+    while pos < len(rest):
+        m = _TOKEN.match(rest, pos)
+        if not m:
+            return None
+        key, value = m.group(1), m.group(2)
+        if key in values:
+            return None
+        if value.startswith('"'):
+            if key not in QUOTED or m.end() != len(rest):
+                return None
+            value = value[1:-1]
+        values[key] = value
+        pos = m.end()
+    return values
+
+
+class _Parser:
+    def __init__(self, probe: Optional[str], known_items: Optional[Collection[str]]):
+        self.expected_probe = probe
+        self.known_items = known_items
+        self.log = ProbeLog()
+        self.ids = set()
+
+    def error(self, lineno: int, msg: str) -> None:
+        self.log.errors.append(f"line {lineno}: {msg}")
+
+    def feed(self, lineno: int, line: str) -> None:
+        if not line.startswith("MVP "):
+            self.log.console.append(line)
+            return
+        kind, _, rest = line[4:].partition(" ")
+        if kind not in KEYS:
+            self.error(lineno, f"unknown protocol line kind {kind!r}: {line}")
+            return
+        values = _tokens(" " + rest if rest else "")
+        if values is None:
+            self.error(lineno, f"malformed {kind} line: {line}")
+            return
+        missing = [k for k in KEYS[kind] if k not in values]
+        unknown = [k for k in values if k not in KEYS[kind]]
+        if missing or unknown:
+            what = ", ".join([f"missing {k}" for k in missing] + [f"unknown key {k}" for k in unknown])
+            self.error(lineno, f"malformed {kind} line ({what}): {line}")
+            return
+        if self.log.end is not None:
+            self.error(lineno, f"protocol line after END: {line}")
+            return
+        if kind == "BEGIN":
+            self.begin(lineno, values)
+            return
+        if self.log.probe is None:
+            self.error(lineno, f"{kind} before BEGIN: {line}")
+        elif values["probe"] != self.log.probe:
+            self.error(lineno, f"{kind} says probe={values['probe']}, BEGIN said {self.log.probe}")
+        if kind == "CHECK":
+            self.check(lineno, values)
+        else:
+            self.end(lineno, values)
+
+    def begin(self, lineno: int, v: Dict[str, str]) -> None:
+        if self.log.probe is not None:
+            self.error(lineno, "second BEGIN")
+            return
+        if self.expected_probe and v["probe"] != self.expected_probe:
+            self.error(lineno, f"BEGIN probe={v['probe']}, expected probe={self.expected_probe}")
+        self.log.probe = v["probe"]
+        self.log.title = v["title"]
+
+    def check(self, lineno: int, v: Dict[str, str]) -> None:
+        ok = True
+        if not _ID.match(v["id"]):
+            self.error(lineno, f"check id {v['id']!r} is not [a-z0-9_.-]+")
+            ok = False
+        elif v["id"] in self.ids:
+            self.error(lineno, f"duplicate check id {v['id']}")
+            ok = False
+        items = tuple(v["items"].split(","))
+        if NO_ITEM in items and len(items) > 1:
+            self.error(lineno, f"check {v['id']}: items={NO_ITEM} combined with other items")
+            ok = False
+        for item in items:
+            if item == NO_ITEM:
+                continue
+            if not _ITEM.match(item):
+                self.error(lineno, f"check {v['id']}: malformed item {item!r}")
+                ok = False
+            elif self.known_items is not None and item not in self.known_items:
+                self.error(lineno, f"check {v['id']}: unknown ABI item {item} "
+                                   "(not in include/microv/mv_catalog.h)")
+        if v["verdict"] not in VERDICTS:
+            self.error(lineno, f"check {v['id']}: verdict {v['verdict']!r} is not pass|fail|skip")
+            ok = False
+        self.ids.add(v["id"])
+        if ok:
+            self.log.checks.append(Check(v["probe"], v["id"], items, v["expected"], v["got"],
+                                         v["verdict"], v["desc"], lineno))
+
+    def end(self, lineno: int, v: Dict[str, str]) -> None:
+        self.log.end = v
+        if v["result"] not in RESULTS:
+            self.error(lineno, f"END result {v['result']!r} is not one of {'|'.join(RESULTS)}")
+        if not _COUNT.match(v["checks"]) or not _COUNT.match(v["failed"]):
+            self.error(lineno, f"END checks/failed are not numbers: checks={v['checks']} failed={v['failed']}")
+            return
+        n, failed = len(self.ids), sum(c.verdict == "fail" for c in self.log.checks)
+        if int(v["checks"]) != n:
+            self.error(lineno, f"END checks={v['checks']} but {n} CHECK lines were printed")
+        if int(v["failed"]) != failed:
+            self.error(lineno, f"END failed={v['failed']} but {failed} checks failed")
+        if failed and v["result"] != "FAILURE":
+            self.error(lineno, f"END result={v['result']} although {failed} checks failed")
+        if not failed and v["result"] == "FAILURE":
+            self.error(lineno, "END result=FAILURE although no check failed")
+
+
+def parse(text: str, probe: Optional[str] = None,
+          known_items: Optional[Collection[str]] = None) -> ProbeLog:
+    """Parses a run's output.  `probe`: the name BEGIN must carry;
+    `known_items`: the catalogue's item names (unknown ones are errors)."""
+    p = _Parser(probe, known_items)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for lineno, line in enumerate(lines, 1):
+        p.feed(lineno, line.rstrip("\r"))
+    return p.log

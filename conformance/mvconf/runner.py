@@ -1,0 +1,109 @@
+"""Runs every (backend, probe) pair once, in parallel, and judges each run."""
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Collection, Dict, List, Optional, Tuple
+
+from . import crosschecks, paths, protocol
+from .backends import Backend, RunResult
+from .probes import Probe
+
+# The value a probe writes to port 0xF4 after END, per END result.
+EXIT_CODES = {"SUCCESS": 0, "SKIP": 3, "ERROR": 4, "FAILURE": 5}
+
+
+@dataclass
+class Outcome:
+    backend: str
+    probe: str
+    skipped: Optional[str] = None       # why it did not run (backend unavailable, ...)
+    run: Optional[RunResult] = None
+    log: Optional[protocol.ProbeLog] = None
+    problems: List[str] = field(default_factory=list)  # harness errors
+    log_path: Optional[Path] = None
+    cross: List[crosschecks.CrossCheck] = field(default_factory=list)
+
+    @property
+    def crashed(self) -> bool:
+        """It ran and printed no END."""
+        return self.run is not None and not self.log.completed
+
+    @property
+    def broken(self) -> Optional[str]:
+        """Why its checks cannot be trusted (crash, harness error), or None."""
+        if self.skipped:
+            return None
+        if self.run is None or self.crashed:
+            return f"probe {self.probe} crashed" if self.run else f"probe {self.probe} did not run"
+        if self.problems:
+            return f"probe {self.probe}: harness error"
+        return None
+
+    def checks(self) -> List[protocol.Check]:
+        return self.log.checks if self.log else []
+
+
+def judge(backend: Backend, probe: Probe, run: RunResult,
+          known_items: Optional[Collection[str]]) -> Outcome:
+    log = protocol.parse(run.output, probe.name, known_items)
+    out = Outcome(backend.name, probe.name, run=run, log=log, problems=list(log.errors))
+    if log.completed and log.end["result"] in EXIT_CODES:
+        want = EXIT_CODES[log.end["result"]]
+        got = backend.guest_code(run.exit_code)
+        if run.timed_out:
+            out.problems.append(f"timed out after END (result={log.end['result']})")
+        elif got != want:
+            out.problems.append(
+                f"exit status {run.exit_code} (port 0xF4 value {got}) disagrees with "
+                f"END result={log.end['result']} (expects {want})")
+    out.cross = crosschecks.all_for(out)
+    return out
+
+
+def write_log(path: Path, run: RunResult) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    status = "timeout" if run.timed_out else run.exit_code
+    with open(path, "w") as f:
+        f.write(f"# command: {' '.join(run.command)}\n")
+        f.write(f"# exit: {status}  wall: {run.wall_s:.2f}s\n")
+        f.write(run.output)
+        if run.output and not run.output.endswith("\n"):
+            f.write("\n")
+        if run.stderr:
+            f.write("# ---- stderr ----\n")
+            f.write(run.stderr)
+
+
+def run_one(backend: Backend, probe: Probe, known_items, reason: Optional[str]) -> Outcome:
+    """reason: why the backend is unavailable (checked once per session), or None."""
+    if not probe.applies_to(backend.name):
+        return Outcome(backend.name, probe.name, skipped=f"{probe.name} does not apply to {backend.name}")
+    if reason:
+        return Outcome(backend.name, probe.name, skipped=f"{backend.name} unavailable: {reason}")
+    missing = [p for p in (probe.elf, *probe.modules) if not p.is_file()]
+    if missing:
+        return Outcome(backend.name, probe.name,
+                       problems=[f"not built: {', '.join(map(str, missing))}"])
+    try:
+        run = backend.run(probe)
+    except OSError as e:
+        return Outcome(backend.name, probe.name, problems=[f"could not start {backend.name}: {e}"])
+    out = judge(backend, probe, run, known_items)
+    out.log_path = paths.log_path(backend.name, probe.name)
+    write_log(out.log_path, run)
+    return out
+
+
+def run_all(backends: List[Backend], probes: List[Probe],
+            known_items: Optional[Collection[str]] = None,
+            jobs: Optional[int] = None,
+            unavailable: Optional[Dict[str, Optional[str]]] = None) -> Dict[Tuple[str, str], Outcome]:
+    """unavailable: backend name -> reason or None; asked of the backends when not given."""
+    if unavailable is None:
+        unavailable = {b.name: b.unavailable() for b in backends}
+    pairs = [(b, p) for b in backends for p in probes]
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        outcomes = list(pool.map(
+            lambda bp: run_one(bp[0], bp[1], known_items, unavailable[bp[0].name]), pairs))
+    return {(o.backend, o.probe): o for o in outcomes}

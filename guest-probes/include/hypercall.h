@@ -1,0 +1,46 @@
+/*
+ * The raw hypercall primitive: RAX in, R10-R15 in/out (all six), RAX out.
+ * The instruction follows CPUID leaf 0: VMCALL on GenuineIntel, VMMCALL on
+ * AuthenticAMD; any other vendor ends the probe with ERROR.
+ */
+#ifndef PROBE_HYPERCALL_H
+#define PROBE_HYPERCALL_H
+
+#include <stdint.h>
+
+#include "exception.h"
+
+struct hc_regs {
+	uint64_t r[6]; /* r[0] = R10 (REG0) ... r[5] = R15 (REG5) */
+};
+
+enum hc_vendor { HC_VENDOR_UNKNOWN, HC_VENDOR_INTEL, HC_VENDOR_AMD };
+enum hc_insn { HC_VMCALL, HC_VMMCALL };
+
+void hc_init(void);
+enum hc_vendor hc_vendor(void);
+const char *hc_vendor_string(void); /* the 12 CPUID vendor characters */
+
+enum hc_insn hc_native_insn(void);  /* ERROR if the vendor is unknown */
+enum hc_insn hc_foreign_insn(void); /* the other vendor's instruction */
+const char *hc_insn_name(enum hc_insn insn);
+uintptr_t hc_insn_addr(enum hc_insn insn);
+
+/* The vendor's hypercall instruction. */
+uint64_t hc_call(uint64_t rax, struct hc_regs *regs);
+/* A given instruction; an exception at it is unexpected. */
+uint64_t hc_call_insn(enum hc_insn insn, uint64_t rax, struct hc_regs *regs);
+/* A given instruction with #UD expected at it; out->fired says if it came. */
+uint64_t hc_call_expect_ud(enum hc_insn insn, uint64_t rax, struct hc_regs *regs,
+			   struct rt_exc *out);
+
+/* Catalogue name of the hypercall RAX selects (per expect.h), or NULL. */
+const char *hc_name(uint64_t rax);
+/* RAX (per expect.h) of the hypercall with that catalogue name, or ~0. */
+uint64_t hc_rax_of(const char *name);
+
+/* Assembly (runtime/insn.S). */
+uint64_t rt_vmcall(uint64_t rax, struct hc_regs *regs);
+uint64_t rt_vmmcall(uint64_t rax, struct hc_regs *regs);
+
+#endif /* PROBE_HYPERCALL_H */

@@ -1,0 +1,57 @@
+/*
+ * The MVP line protocol of docs/architecture.md ("Probe output"):
+ *   MVP BEGIN probe=<name> title="<text>"
+ *   MVP CHECK probe=<name> id=<id> items=<a,b> expected=<v> got=<v> verdict=<pass|fail|skip> desc="<text>"
+ *   MVP END probe=<name> result=<SUCCESS|SKIP|ERROR|FAILURE> checks=<n> failed=<n>
+ * then OUT of the result code to port 0xF4, then cli;hlt forever.
+ * The result only gets worse: SUCCESS < SKIP < ERROR < FAILURE.
+ */
+#ifndef PROBE_REPORT_H
+#define PROBE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum rt_result {
+	RT_SUCCESS = 0,
+	RT_SKIP = 3,
+	RT_ERROR = 4,
+	RT_FAILURE = 5,
+};
+
+#define RT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+void report_begin(void);
+__attribute__((noreturn)) void report_end(void);
+
+/* pass iff expected == got; values printed as 0x... hex. Returns the verdict. */
+bool check_eq(const char *id, const char *items, uint64_t expected, uint64_t got,
+	      const char *desc, ...) RT_PRINTF(5, 6);
+/* General form: expected/got are hex values or short tokens without spaces. */
+bool check_tok(const char *id, const char *items, const char *expected, const char *got,
+	       bool pass, const char *desc, ...) RT_PRINTF(6, 7);
+void check_skip(const char *id, const char *items, const char *desc, ...) RT_PRINTF(3, 4);
+
+/* The probe or its environment broke: END with (at least) ERROR. */
+__attribute__((noreturn)) void probe_error(const char *fmt, ...) RT_PRINTF(1, 2);
+/* Free text on COM1, prefixed "probe: " (not part of the protocol). */
+void rt_log(const char *fmt, ...) RT_PRINTF(1, 2);
+
+/* A formatted id/token in one of a few rotating static buffers. */
+const char *rt_fmt(const char *fmt, ...) RT_PRINTF(1, 2);
+/* "0x..." in a rotating buffer. */
+const char *rt_hex(uint64_t v);
+
+/* Items blamed when an unexpected exception interrupts the probe. */
+void rt_set_context_items(const char *items);
+const char *rt_context_items(void);
+
+/* An unexpected exception: a failed check, then END (FAILURE). */
+__attribute__((noreturn)) void report_exception(uint64_t vector, uint64_t error, uint64_t rip,
+						const char *what);
+
+enum rt_result report_result(void);
+uint64_t report_checks(void);
+uint64_t report_failed(void);
+
+#endif /* PROBE_REPORT_H */

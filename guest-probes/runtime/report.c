@@ -1,0 +1,282 @@
+/* The MVP line protocol (include/report.h, docs/architecture.md). */
+#include <stdarg.h>
+
+#include "cpu.h"
+#include "exception.h"
+#include "expect.h"
+#include "fmt.h"
+#include "report.h"
+#include "serial.h"
+
+extern const char probe_name[];
+extern const char probe_title[];
+
+#define LINE_MAX_LEN 512
+#define MAX_IDS 1024
+
+static enum rt_result result = RT_SUCCESS;
+static uint64_t n_checks, n_failed;
+static const char *context_items = "none";
+static bool ended;
+
+static uint64_t id_hashes[MAX_IDS];
+static uint64_t n_ids;
+
+static char line[LINE_MAX_LEN];
+static char desc_buf[LINE_MAX_LEN];
+
+static void worsen(enum rt_result r)
+{
+	if (r > result)
+		result = r;
+}
+
+static const char *result_name(enum rt_result r)
+{
+	switch (r) {
+	case RT_SUCCESS:
+		return "SUCCESS";
+	case RT_SKIP:
+		return "SKIP";
+	case RT_ERROR:
+		return "ERROR";
+	default:
+		return "FAILURE";
+	}
+}
+
+/* Line writer: protocol lines must not contain raw newlines. */
+static void emit(const char *s)
+{
+	serial_puts(s);
+	serial_putc('\n');
+}
+
+/* desc: quoted, '"' written as '\'', no control characters. */
+static void sanitize(char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"')
+			*s = '\'';
+		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7F)
+			*s = '?';
+	}
+}
+
+static bool valid_token(const char *s, const char *extra)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+		const char *e;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		for (e = extra; !ok && *e; e++)
+			ok = c == *e;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+static void validate(const char *id, const char *items, const char *expected,
+		     const char *got)
+{
+	uint64_t h, i;
+
+	if (!valid_token(id, "_.-"))
+		probe_error("bad check id '%s'", id);
+	if (!valid_token(items, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_,"))
+		probe_error("bad items '%s' in check %s", items, id);
+	if (!valid_token(expected, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.-#:<>=!+"))
+		probe_error("bad expected token '%s' in check %s", expected, id);
+	if (!valid_token(got, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.-#:<>=!+"))
+		probe_error("bad got token '%s' in check %s", got, id);
+	h = hash(id);
+	for (i = 0; i < n_ids; i++)
+		if (id_hashes[i] == h)
+			probe_error("duplicate check id '%s'", id);
+	if (n_ids < MAX_IDS)
+		id_hashes[n_ids++] = h;
+}
+
+void report_begin(void)
+{
+	char title[256];
+
+	rt_snprintf(title, sizeof(title), "%s", probe_title);
+	sanitize(title);
+	rt_snprintf(line, sizeof(line), "MVP BEGIN probe=%s title=\"%s\"", probe_name, title);
+	emit(line);
+}
+
+static bool vcheck(const char *id, const char *items, const char *expected, const char *got,
+		   const char *verdict, const char *desc, va_list ap)
+{
+	validate(id, items, expected, got);
+	rt_vsnprintf(desc_buf, sizeof(desc_buf), desc, ap);
+	sanitize(desc_buf);
+	rt_snprintf(line, sizeof(line),
+		    "MVP CHECK probe=%s id=%s items=%s expected=%s got=%s verdict=%s desc=\"%s\"",
+		    probe_name, id, items, expected, got, verdict, desc_buf);
+	emit(line);
+	context_items = items;
+	n_checks++;
+	if (verdict[0] == 'f') {
+		n_failed++;
+		worsen(RT_FAILURE);
+		return false;
+	}
+	if (verdict[0] == 's')
+		worsen(RT_SKIP);
+	return true;
+}
+
+bool check_eq(const char *id, const char *items, uint64_t expected, uint64_t got,
+	      const char *desc, ...)
+{
+	char e[24], g[24];
+	va_list ap;
+	bool r;
+
+	rt_snprintf(e, sizeof(e), "0x%llx", (unsigned long long)expected);
+	rt_snprintf(g, sizeof(g), "0x%llx", (unsigned long long)got);
+	va_start(ap, desc);
+	r = vcheck(id, items, e, g, expected == got ? "pass" : "fail", desc, ap);
+	va_end(ap);
+	return r;
+}
+
+bool check_tok(const char *id, const char *items, const char *expected, const char *got,
+	       bool pass, const char *desc, ...)
+{
+	va_list ap;
+	bool r;
+
+	va_start(ap, desc);
+	r = vcheck(id, items, expected, got, pass ? "pass" : "fail", desc, ap);
+	va_end(ap);
+	return r;
+}
+
+void check_skip(const char *id, const char *items, const char *desc, ...)
+{
+	va_list ap;
+
+	va_start(ap, desc);
+	vcheck(id, items, "-", "-", "skip", desc, ap);
+	va_end(ap);
+}
+
+__attribute__((noreturn)) void report_end(void)
+{
+	if (ended) /* a fault while ending: give up quietly but visibly */
+		outb(EXP_EXIT_PORT, RT_FAILURE);
+	else {
+		ended = true;
+		rt_snprintf(line, sizeof(line), "MVP END probe=%s result=%s checks=%llu failed=%llu",
+			    probe_name, result_name(result), (unsigned long long)n_checks,
+			    (unsigned long long)n_failed);
+		emit(line);
+		outb(EXP_EXIT_PORT, (uint8_t)result);
+	}
+	cpu_halt_forever();
+}
+
+void rt_log(const char *fmt, ...)
+{
+	char buf[LINE_MAX_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	serial_puts("probe: ");
+	emit(buf);
+}
+
+__attribute__((noreturn)) void probe_error(const char *fmt, ...)
+{
+	char buf[LINE_MAX_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	serial_puts("probe: ERROR: ");
+	emit(buf);
+	worsen(RT_ERROR);
+	report_end();
+}
+
+static char rot_bufs[16][96];
+static unsigned rot_next;
+
+const char *rt_fmt(const char *fmt, ...)
+{
+	char *b = rot_bufs[rot_next++ % 16];
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vsnprintf(b, sizeof(rot_bufs[0]), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+const char *rt_hex(uint64_t v)
+{
+	return rt_fmt("0x%llx", (unsigned long long)v);
+}
+
+void rt_set_context_items(const char *items)
+{
+	context_items = items;
+}
+
+const char *rt_context_items(void)
+{
+	return context_items;
+}
+
+__attribute__((noreturn)) void report_exception(uint64_t vector, uint64_t error, uint64_t rip,
+						const char *what)
+{
+	char got[16];
+	static bool in_exception;
+
+	if (in_exception || ended)
+		report_end(); /* nested fault: END (or port 0xF4) without more */
+	in_exception = true;
+	rt_snprintf(got, sizeof(got), "vector-%llu", (unsigned long long)vector);
+	check_tok("unexpected-exception", context_items, "none", got, false,
+		  "unexpected exception %s (vector %llu) error=0x%llx rip=0x%llx%s%s",
+		  rt_vector_name(vector), (unsigned long long)vector,
+		  (unsigned long long)error, (unsigned long long)rip, what ? " " : "",
+		  what ? what : "");
+	report_end();
+}
+
+enum rt_result report_result(void)
+{
+	return result;
+}
+
+uint64_t report_checks(void)
+{
+	return n_checks;
+}
+
+uint64_t report_failed(void)
+{
+	return n_failed;
+}

@@ -1,0 +1,89 @@
+/*
+ * arch_cpuid_native: what CPUID returns on the simulated processor without a
+ * hypervisor.  Two deterministic models, picked by --vendor.  Leaf 1 has no
+ * hypervisor bit (the core adds it) and no VMX/SVM bit; 0x80000001 has LM but
+ * neither NX nor SYSCALL, because Unicorn 2.0.1 cannot set EFER.NXE/SCE.
+ * Every other leaf reads as zeros.
+ */
+#include <string.h>
+
+#include "sim.h"
+
+struct cpu_model {
+	uint32_t vendor[3];      /* EBX, EDX, ECX of leaf 0 */
+	uint32_t signature;      /* leaf 1 EAX */
+	const char *brand;       /* leaves 0x80000002..4 */
+};
+
+static const struct cpu_model models[] = {
+	[SIM_INTEL] = { { 0x756e6547, 0x49656e69, 0x6c65746e }, /* GenuineIntel */
+			0x000906EA, "Intel(R) Core(TM) mvsim virtual CPU @ 2.00GHz" },
+	[SIM_AMD] = { { 0x68747541, 0x69746e65, 0x444d4163 },   /* AuthenticAMD */
+		      0x00A20F10, "AMD Ryzen mvsim virtual CPU" },
+};
+
+#define MAX_BASIC_LEAF 0x7u
+#define MAX_EXT_LEAF 0x80000004u
+/* FPU DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36 CLFSH
+ * MMX FXSR SSE SSE2 */
+#define LEAF1_EDX 0x078BFBFDu
+/* SSE3 SSSE3 CX16 SSE4.1 SSE4.2 POPCNT */
+#define LEAF1_ECX 0x00982201u
+#define EXT1_EDX_LM (1u << 29)
+#define EXT1_ECX_LAHF (1u << 0)
+
+uint8_t sim_hypercall_modrm(void)
+{
+	return g_cfg.vendor == SIM_AMD ? 0xD9 : 0xC1;
+}
+
+void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	const struct cpu_model *m = &models[g_cfg.vendor];
+
+	out[0] = out[1] = out[2] = out[3] = 0;
+	switch (leaf) {
+	case 0:
+		out[0] = MAX_BASIC_LEAF;
+		out[1] = m->vendor[0];
+		out[3] = m->vendor[1];
+		out[2] = m->vendor[2];
+		break;
+	case 1:
+		out[0] = m->signature;
+		/* CLFLUSH line 8 qwords, logical processors, initial APIC ID */
+		out[1] = (8u << 8) | ((uint32_t)g_cfg.cpus << 16) |
+			 ((uint32_t)arch_pp_id() << 24);
+		out[2] = LEAF1_ECX;
+		out[3] = LEAF1_EDX;
+		break;
+	case 7:
+		(void)subleaf; /* subleaf 0: max subleaf 0, no features reported */
+		break;
+	case 0x80000000:
+		out[0] = MAX_EXT_LEAF;
+		if (g_cfg.vendor == SIM_AMD) {
+			out[1] = m->vendor[0];
+			out[3] = m->vendor[1];
+			out[2] = m->vendor[2];
+		}
+		break;
+	case 0x80000001:
+		if (g_cfg.vendor == SIM_AMD)
+			out[0] = m->signature;
+		out[2] = EXT1_ECX_LAHF;
+		out[3] = EXT1_EDX_LM;
+		break;
+	case 0x80000002:
+	case 0x80000003:
+	case 0x80000004: {
+		char brand[48] = { 0 };
+		size_t n = strlen(m->brand);
+		memcpy(brand, m->brand, n < 47 ? n : 47);
+		memcpy(out, brand + (leaf - 0x80000002) * 16, 16);
+		break;
+	}
+	default:
+		break;
+	}
+}

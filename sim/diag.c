@@ -1,0 +1,119 @@
+/*
+ * Diagnostics: capstone disassembly of guest instructions and the final
+ * "mvsim: <what happened>: exit=<type> rip=0x... insn=\"...\"" line.
+ */
+#include <capstone/capstone.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim.h"
+
+static csh cs64, cs32;
+static bool cs_ok;
+static pthread_mutex_t cs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct last_exit {
+	bool valid;
+	struct hv_exit exit;
+	uint16_t vmid, vpid;
+	char insn[96];
+};
+static struct last_exit last[HV_MAX_PPS];
+
+void diag_init(void)
+{
+	cs_ok = cs_open(CS_ARCH_X86, CS_MODE_64, &cs64) == CS_ERR_OK &&
+		cs_open(CS_ARCH_X86, CS_MODE_32, &cs32) == CS_ERR_OK;
+}
+
+unsigned diag_disasm(uc_engine *uc, uint64_t rip, bool long_mode, char *buf, size_t len)
+{
+	uint8_t code[16];
+	size_t n = 0;
+
+	/* Read as much of the 15 bytes as is mapped. */
+	while (n < 15 && uc_mem_read(uc, rip + n, &code[n], 1) == UC_ERR_OK)
+		n++;
+	if (n == 0) {
+		snprintf(buf, len, "<unreadable>");
+		return 0;
+	}
+	if (!cs_ok) {
+		snprintf(buf, len, "<no capstone>");
+		return 0;
+	}
+	pthread_mutex_lock(&cs_lock);
+	cs_insn *insn = NULL;
+	size_t count = cs_disasm(long_mode ? cs64 : cs32, code, n, rip, 1, &insn);
+	unsigned size = 0;
+	if (count == 1) {
+		snprintf(buf, len, "%s%s%s", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+		size = insn->size;
+		cs_free(insn, count);
+	} else {
+		char *p = buf;
+		size_t left = len;
+		int w = snprintf(p, left, "(bad)");
+		for (size_t i = 0; i < n && i < 4 && w > 0 && (size_t)w < left; i++) {
+			p += w;
+			left -= (size_t)w;
+			w = snprintf(p, left, " %02x", code[i]);
+		}
+	}
+	pthread_mutex_unlock(&cs_lock);
+	return size;
+}
+
+void diag_record_exit(uint16_t ppid, struct arch_vps *a, const struct hv_exit *e)
+{
+	if (ppid >= HV_MAX_PPS)
+		return;
+	struct last_exit *l = &last[ppid];
+	l->valid = true;
+	l->exit = *e;
+	l->vmid = a->vps->vmid;
+	l->vpid = a->vps->vpid;
+	bool lm = (regs_efer(a->uc) & (1u << 10)) != 0;
+	if (e->type == HV_EXIT_HOST_STOP)
+		snprintf(l->insn, sizeof(l->insn), "-");
+	else
+		diag_disasm(a->uc, e->rip, lm, l->insn, sizeof(l->insn));
+}
+
+void diag_print_last(uint16_t ppid, const char *what)
+{
+	platform_flush();
+	if (ppid >= HV_MAX_PPS || !last[ppid].valid) {
+		fprintf(stderr, "mvsim: %s: no exit recorded on pp %u\n", what, ppid);
+		return;
+	}
+	const struct last_exit *l = &last[ppid];
+	fprintf(stderr, "mvsim: %s: exit=%s rip=0x%llx insn=\"%s\" vm=%u vp=%u pp=%u",
+		what, hv_exit_type_name(l->exit.type), (unsigned long long)l->exit.rip, l->insn,
+		l->vmid, l->vpid, ppid);
+	switch (l->exit.type) {
+	case HV_EXIT_SLPT_VIOLATION:
+		fprintf(stderr, " gpa=0x%llx access=%s%s%s present=%u",
+			(unsigned long long)l->exit.u.slpt.gpa,
+			l->exit.u.slpt.access & HV_ACCESS_READ ? "r" : "",
+			l->exit.u.slpt.access & HV_ACCESS_WRITE ? "w" : "",
+			l->exit.u.slpt.access & HV_ACCESS_EXEC ? "x" : "", l->exit.u.slpt.present);
+		break;
+	case HV_EXIT_EXCEPTION:
+		fprintf(stderr, " vector=%u", l->exit.u.exc.vector);
+		break;
+	case HV_EXIT_IO:
+		fprintf(stderr, " port=0x%x", l->exit.u.io.port);
+		break;
+	default:
+		break;
+	}
+	fputc('\n', stderr);
+}
+
+void diag_print_current(const char *what)
+{
+	for (uint16_t i = 0; i < g_cfg.cpus && i < HV_MAX_PPS; i++)
+		if (last[i].valid)
+			diag_print_last(i, what);
+}

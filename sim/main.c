@@ -1,0 +1,259 @@
+/*
+ * mvsim: the MicroV hypervisor core on a Unicorn CPU.
+ *
+ *   mvsim [--vendor intel|amd] [--cpus N] [--mem-mib N] [--timeout-ms N]
+ *         [--max-exits N] [--trace] [--cmdline STR] PROBE.elf [MODULE ...]
+ *
+ * System memory is one host buffer (SPA 0 .. --mem-mib MiB).  The top 16 MiB
+ * are the hypervisor's (reserved, and its page pool).  PROBE.elf and the
+ * MODULEs are placed as multiboot modules from 64 MiB up; core_init() loads
+ * module 0 into the root VM.
+ *
+ * Exit status: the value the guest wrote to port 0xF4; 124 on timeout or exit
+ * budget; 125 when the root VM died (diagnosis on stderr); 2 on bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "sim.h"
+
+#define MIB (1024ull * 1024ull)
+#define HV_RESERVED (16 * MIB)
+#define MODULES_BASE (64 * MIB)
+#define EXIT_USAGE 2
+#define EXIT_TIMEOUT 124
+#define EXIT_CRASH 125
+
+struct sim_config g_cfg = {
+	.vendor = SIM_INTEL, .cpus = 1, .mem_mib = 128, .timeout_ms = 10000,
+	.max_exits = 10000000, .trace = false, .cmdline = "",
+};
+uint8_t *g_mem;
+uint64_t g_mem_size;
+
+static __thread uint16_t tls_ppid;
+static enum hv_stop_reason pp_result[HV_MAX_PPS];
+
+uint16_t arch_pp_id(void)
+{
+	return tls_ppid;
+}
+
+void *arch_spa_to_hva(uint64_t spa, size_t len)
+{
+	if (spa >= g_mem_size || len > g_mem_size - spa)
+		return NULL;
+	return g_mem + spa;
+}
+
+HV_NORETURN void arch_halt(void)
+{
+	platform_flush();
+	fprintf(stderr, "mvsim: hypervisor panic on pp %u (arch_halt)\n", tls_ppid);
+	exit(EXIT_CRASH);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mvsim [--vendor intel|amd] [--cpus N] [--mem-mib N] [--timeout-ms N]\n"
+		   "             [--max-exits N] [--trace] [--cmdline STR] PROBE.elf [MODULE ...]\n");
+}
+
+static HV_NORETURN void bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mvsim: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(EXIT_USAGE);
+}
+
+static uint64_t parse_num(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		bad_usage("%s needs a non-negative number", opt);
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end) {
+		fprintf(stderr, "mvsim: %s: '%s' is not a number\n", opt, s);
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+	if (v < min || v > max) {
+		fprintf(stderr, "mvsim: %s %llu out of range [%llu, %llu]\n", opt, v,
+			(unsigned long long)min, (unsigned long long)max);
+		usage(stderr);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+static int load_file(const char *path, uint64_t spa, uint64_t limit, uint64_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "mvsim: cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) || ftell(f) < 0) {
+		fprintf(stderr, "mvsim: cannot read %s\n", path);
+		fclose(f);
+		return -1;
+	}
+	uint64_t n = (uint64_t)ftell(f);
+	rewind(f);
+	if (n == 0 || spa + n > limit) {
+		fprintf(stderr, "mvsim: %s: %s\n", path,
+			n == 0 ? "empty file" : "does not fit in the module area (raise --mem-mib)");
+		fclose(f);
+		return -1;
+	}
+	if (fread(g_mem + spa, 1, n, f) != n) {
+		fprintf(stderr, "mvsim: cannot read %s\n", path);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	*len = n;
+	return 0;
+}
+
+static void *pp_thread(void *arg)
+{
+	uint16_t ppid = (uint16_t)(uintptr_t)arg;
+	tls_ppid = ppid;
+	pp_result[ppid] = core_pp_run();
+	/* Whatever stopped this PP stops the machine. */
+	sim_request_stop(pp_result[ppid] == HV_STOP_ROOT_DEAD ? SIM_STOP_DEBUG_EXIT : SIM_STOP_NONE);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vendor", required_argument, NULL, 'v' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "mem-mib", required_argument, NULL, 'm' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "max-exits", required_argument, NULL, 'x' },
+		{ "trace", no_argument, NULL, 'T' },
+		{ "cmdline", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			if (!strcmp(optarg, "intel"))
+				g_cfg.vendor = SIM_INTEL;
+			else if (!strcmp(optarg, "amd"))
+				g_cfg.vendor = SIM_AMD;
+			else
+				bad_usage("--vendor must be intel or amd, not '%s'", optarg);
+			break;
+		case 'c': g_cfg.cpus = (unsigned)parse_num("--cpus", optarg, 1, HV_MAX_PPS); break;
+		case 'm': g_cfg.mem_mib = parse_num("--mem-mib", optarg, 96, 3072); break;
+		case 't': g_cfg.timeout_ms = parse_num("--timeout-ms", optarg, 1, 86400000); break;
+		case 'x': g_cfg.max_exits = parse_num("--max-exits", optarg, 1, UINT64_MAX); break;
+		case 'T': g_cfg.trace = true; break;
+		case 'C': g_cfg.cmdline = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case ':': bad_usage("%s needs an argument", argv[optind - 1]); break;
+		default: bad_usage("unknown option '%s'", argv[optind - 1]); break;
+		}
+	}
+	if (optind >= argc)
+		bad_usage("%s", "missing PROBE.elf");
+	if (argc - optind > HV_MAX_MODULES)
+		bad_usage("%s", "too many modules (at most 16 files)");
+
+	g_mem_size = g_cfg.mem_mib * MIB;
+	g_mem = mmap(NULL, g_mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		     -1, 0);
+	if (g_mem == MAP_FAILED) {
+		fprintf(stderr, "mvsim: cannot allocate %llu MiB of system memory\n",
+			(unsigned long long)g_cfg.mem_mib);
+		return EXIT_CRASH;
+	}
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	platform_init();
+	diag_init();
+
+	static struct hv_boot_info bi;
+	uint64_t hv_base = g_mem_size - HV_RESERVED;
+	bi.num_pps = (uint16_t)g_cfg.cpus;
+	bi.ram[0] = (struct hv_mem_range){ 0, g_mem_size };
+	bi.num_ram = 1;
+	bi.reserved[0] = (struct hv_mem_range){ hv_base, HV_RESERVED };
+	bi.num_reserved = 1;
+	bi.pool = bi.reserved[0];
+	bi.root_cmdline = g_cfg.cmdline;
+	bi.backend = g_cfg.vendor == SIM_AMD ? "sim-amd" : "sim-intel";
+	uint64_t spa = MODULES_BASE;
+	for (int i = optind; i < argc; i++) {
+		uint64_t len;
+		if (load_file(argv[i], spa, hv_base, &len))
+			return EXIT_USAGE;
+		struct hv_module *m = &bi.modules[bi.num_modules++];
+		m->spa = spa;
+		m->len = len;
+		m->cmdline = i == optind ? g_cfg.cmdline : argv[i];
+		spa = (spa + len + 0xFFF) & ~0xFFFull;
+	}
+
+	tls_ppid = 0;
+	if (core_init(&bi)) {
+		platform_flush();
+		fprintf(stderr, "mvsim: core_init failed (see the [hv] lines above)\n");
+		return EXIT_CRASH;
+	}
+	for (uint16_t i = 0; i < g_cfg.cpus; i++) {
+		tls_ppid = i;
+		if (core_pp_init(i)) {
+			platform_flush();
+			fprintf(stderr, "mvsim: core_pp_init(%u) failed\n", i);
+			return EXIT_CRASH;
+		}
+	}
+	tls_ppid = 0;
+	if (g_cfg.cpus == 1) {
+		pp_result[0] = core_pp_run();
+	} else {
+		pthread_t th[HV_MAX_PPS];
+		for (unsigned i = 1; i < g_cfg.cpus; i++)
+			pthread_create(&th[i], NULL, pp_thread, (void *)(uintptr_t)i);
+		pp_result[0] = core_pp_run();
+		if (pp_result[0] == HV_STOP_ROOT_DEAD)
+			sim_request_stop(SIM_STOP_DEBUG_EXIT);
+		for (unsigned i = 1; i < g_cfg.cpus; i++)
+			pthread_join(th[i], NULL);
+	}
+	platform_flush();
+
+	for (unsigned i = 0; i < g_cfg.cpus; i++) {
+		if (pp_result[i] == HV_STOP_ROOT_DEAD) {
+			diag_print_last((uint16_t)i, "root VM died");
+			return EXIT_CRASH;
+		}
+	}
+	int code = sim_debug_exit_code();
+	if (code >= 0)
+		return code;
+	if (sim_stop_reason() == SIM_STOP_BUDGET) {
+		diag_print_current(sim_budget_why());
+		return EXIT_TIMEOUT;
+	}
+	fprintf(stderr, "mvsim: the hypervisor stopped without a result from the guest "
+			"(no write to port 0xF4)\n");
+	diag_print_current("last exit");
+	return EXIT_CRASH;
+}

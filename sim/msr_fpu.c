@@ -1,0 +1,105 @@
+/*
+ * Per-VPS MSRs, x87/SSE state (FXSAVE layout) and the TSC frequency.
+ * MSRs go through Unicorn's UC_X86_REG_MSR (its WRMSR/RDMSR helpers); EFER
+ * takes the register path (regs.c) so that mode changes go through the
+ * entry-state loader.
+ */
+#include <string.h>
+
+#include <hv/msr.h>
+
+#include "sim.h"
+
+#define SIM_TSC_KHZ 2000000u /* the models' brand strings say 2.00GHz */
+
+uint64_t arch_tsc_khz(void)
+{
+	return SIM_TSC_KHZ;
+}
+
+int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
+{
+	struct arch_vps *a = vps->arch;
+	if (!msr_supported(msr))
+		return -1;
+	if (msr == MSR_EFER) {
+		*val = arch_vps_get_reg(vps, bf_reg_t_efer);
+		return 0;
+	}
+	uc_x86_msr m = { msr, 0 };
+	if (uc_reg_read(a->uc, UC_X86_REG_MSR, &m) != UC_ERR_OK)
+		return -1;
+	*val = m.value;
+	return 0;
+}
+
+int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
+{
+	struct arch_vps *a = vps->arch;
+	if (!msr_supported(msr))
+		return -1;
+	if (msr == MSR_EFER)
+		return arch_vps_set_reg(vps, bf_reg_t_efer, val);
+	uc_x86_msr m = { msr, val };
+	return uc_reg_write(a->uc, UC_X86_REG_MSR, &m) == UC_ERR_OK ? 0 : -1;
+}
+
+void arch_vps_get_fpu(struct hv_vps *vps, uint8_t fx[512])
+{
+	uc_engine *uc = vps->arch->uc;
+	uint16_t fcw = 0, fsw = 0, ftw = 0;
+	uint32_t mxcsr = 0;
+
+	memset(fx, 0, 512);
+	uc_reg_read(uc, UC_X86_REG_FPCW, &fcw);
+	uc_reg_read(uc, UC_X86_REG_FPSW, &fsw);
+	uc_reg_read(uc, UC_X86_REG_FPTAG, &ftw);
+	uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+	memcpy(fx + 0, &fcw, 2);
+	memcpy(fx + 2, &fsw, 2);
+	uint8_t abridged = 0;
+	for (int i = 0; i < 8; i++)
+		if (((ftw >> (2 * i)) & 3) != 3)
+			abridged |= (uint8_t)(1u << i);
+	fx[4] = abridged;
+	memcpy(fx + 24, &mxcsr, 4);
+	uint32_t mask = 0xFFFF;
+	memcpy(fx + 28, &mask, 4);
+	unsigned top = (fsw >> 11) & 7;
+	for (int i = 0; i < 8; i++) /* ST(i) = physical register (TOP + i) & 7 */
+		uc_reg_read(uc, UC_X86_REG_FP0 + (int)((top + i) & 7), fx + 32 + 16 * i);
+	for (int i = 0; i < 16; i++)
+		uc_reg_read(uc, UC_X86_REG_XMM0 + i, fx + 160 + 16 * i);
+}
+
+int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fx[512])
+{
+	uc_engine *uc = vps->arch->uc;
+	uint16_t fcw, fsw, ftw = 0;
+	uint32_t mxcsr;
+
+	memcpy(&fcw, fx + 0, 2);
+	memcpy(&fsw, fx + 2, 2);
+	memcpy(&mxcsr, fx + 24, 4);
+	if (mxcsr & ~0xFFFFu)
+		return -1;
+	for (int i = 0; i < 8; i++)
+		if (!(fx[4] & (1u << i)))
+			ftw |= (uint16_t)(3u << (2 * i));
+	uc_reg_write(uc, UC_X86_REG_FPCW, &fcw);
+	uc_reg_write(uc, UC_X86_REG_FPSW, &fsw);
+	uc_reg_write(uc, UC_X86_REG_FPTAG, &ftw);
+	uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
+	unsigned top = (fsw >> 11) & 7;
+	for (int i = 0; i < 8; i++) {
+		uint8_t reg[10];
+		memcpy(reg, fx + 32 + 16 * i, 10);
+		uc_reg_write(uc, UC_X86_REG_FP0 + (int)((top + i) & 7), reg);
+	}
+	for (int i = 0; i < 16; i++) {
+		uint8_t x[16];
+		memcpy(x, fx + 160 + 16 * i, 16);
+		uc_reg_write(uc, UC_X86_REG_XMM0 + i, x);
+	}
+	return 0;
+}
