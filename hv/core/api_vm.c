@@ -3,6 +3,7 @@
 
 #include <hv/api.h>
 #include <hv/log.h>
+#include <hv/mm.h>
 #include <hv/vm.h>
 
 struct hv_ret api_vm_create(const struct hv_caller *c)
@@ -25,7 +26,10 @@ struct hv_ret api_vm_destroy(const struct hv_caller *c, uint64_t reg1)
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS1);
 	if (vm->num_vps != 0)
 		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED); /* E-16: still has VPs */
-	vm_free(vm);
+	/* Frees the VM (vm_free) or makes it a zombie; refuses while some of its
+	 * memory is shared without MV_GPA_FLAG_ZOMBIE to a guest (hv/mm.h). */
+	if (mm_vm_destroy(vm) < 0)
+		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED);
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }
 

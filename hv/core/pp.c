@@ -6,6 +6,7 @@
 #include <hv/arch.h>
 #include <hv/core.h>
 #include <hv/log.h>
+#include <hv/mm.h>
 #include <hv/multiboot.h>
 #include <hv/page.h>
 #include <hv/pp.h>
@@ -62,36 +63,14 @@ static bool boot_info_valid(const struct hv_boot_info *bi)
 	return true;
 }
 
-static bool spa_reserved(const struct hv_boot_info *bi, uint64_t spa)
-{
-	for (uint32_t i = 0; i < bi->num_reserved; i++)
-		if (spa >= bi->reserved[i].spa && spa - bi->reserved[i].spa < bi->reserved[i].len)
-			return true;
-	return false;
-}
-
 /* The root VM owns the machine: all RAM identity-mapped, except the
- * hypervisor's own memory. */
+ * hypervisor's own memory.  The memory layer (hv/mm.h) tracks ownership. */
 static int root_map_ram(struct hv_vm *root, const struct hv_boot_info *bi)
 {
-	const uint64_t flags = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS |
-			       MV_GPA_FLAG_EXECUTE_ACCESS | MV_GPA_FLAG_WRITE_BACK;
 	uint64_t pages = 0;
 
-	for (uint32_t i = 0; i < bi->num_ram; i++) {
-		for (uint64_t off = 0; off < bi->ram[i].len; off += HV_PAGE_SIZE) {
-			uint64_t spa = bi->ram[i].spa + off;
-			if (spa_reserved(bi, spa))
-				continue;
-			if (arch_slpt_map(root, spa, spa, flags)) {
-				hv_log("boot: out of memory mapping the root VM at 0x%llx",
-				       (unsigned long long)spa);
-				return -1;
-			}
-			pages++;
-		}
-	}
-	arch_slpt_flush(root);
+	if (mm_root_map_ram(root, bi->ram, bi->num_ram, bi->reserved, bi->num_reserved, &pages))
+		return -1;
 	hv_log("boot: root VM owns %llu MiB of RAM", (unsigned long long)(pages >> 8));
 	return 0;
 }

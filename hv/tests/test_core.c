@@ -374,6 +374,26 @@ static void test_guest_exits(void)
 	EXPECT_EQ(fake_hypercall(root, MV_VP_MANAGEMENT_OP_VAL | 2, rootvp), MV_STATUS_INVALID_PARAMS1);
 }
 
+/* Every catalogue hypercall reaches an api_* function: none answers
+ * "unsupported" to a well-formed call from the root. */
+static void test_dispatch_complete(void)
+{
+	struct hv_vps *root = boot_default();
+	uint64_t h = open_handle(root);
+
+#define CALL(name, op, idx)                                                          \
+	do {                                                                         \
+		uint64_t regs[6] = { h, 0x7777, 0x7777, 0x7777, 0x7777, 0x7777 };   \
+		uint64_t st = fake_hypercall(root, (op) | (idx), regs);              \
+		if (st == MV_STATUS_FAILURE_UNSUPPORTED) {                           \
+			fprintf(stderr, "%s is not dispatched\n", #name);           \
+			failures++;                                                  \
+		}                                                                    \
+	} while (0);
+	MV_CATALOG_HYPERCALLS(CALL)
+#undef CALL
+}
+
 static void test_page_pool(void)
 {
 	boot_default();
@@ -415,6 +435,7 @@ static const struct {
 	{ "vm_vp_lifecycle", test_vm_vp_lifecycle },
 	{ "page_pool", test_page_pool },
 	{ "vps_ops", test_vps_ops },
+	{ "dispatch_complete", test_dispatch_complete },
 	{ "guest_exits", test_guest_exits },
 	{ "printf", test_printf },
 };

@@ -77,6 +77,12 @@ struct hv_ret api_vps_get_supported_msrs(const struct hv_caller *c, uint64_t sta
 struct hv_ret api_vps_get_supported_feature_msrs(const struct hv_caller *c, uint64_t start);
 struct hv_ret api_vps_queue_irq(const struct hv_caller *c, uint64_t vpsid, uint64_t vector);
 struct hv_ret api_vps_get_tsc_khz(const struct hv_caller *c, uint64_t vpsid);
+struct hv_ret api_vps_get_fpu(const struct hv_caller *c, uint64_t vpsid, uint64_t gpa);
+struct hv_ret api_vps_set_fpu(const struct hv_caller *c, uint64_t vpsid, uint64_t gpa);
+struct hv_ret api_vps_get_xsave(const struct hv_caller *c, uint64_t vpsid, uint64_t gpa);
+struct hv_ret api_vps_set_xsave(const struct hv_caller *c, uint64_t vpsid, uint64_t gpa);
+struct hv_ret api_vps_virt_to_phys(const struct hv_caller *c, uint64_t vpsid, uint64_t gva);
+struct hv_ret api_vps_set_identity_map(const struct hv_caller *c, uint64_t vpsid, uint64_t gpa);
 /* 6.13 run */
 struct hv_ret api_vp_run(const struct hv_caller *c, uint64_t vpid);
 

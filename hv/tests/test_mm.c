@@ -1,0 +1,1002 @@
+/*
+ * Unit tests of guest memory (hv/mm.h, mm_*.c, mdl*.c, api_mdl.c) on the fake
+ * arch.  One process per test: `test_mm NAME`; CTest lists them all.
+ *
+ * The backend calls are wrapped (-Wl,--wrap): a shadow table records what
+ * the core mapped in each VM's second-level tables, so every test can check
+ * that the backend mirrors the core's map exactly, and arch_slpt_map can be
+ * made to fail on purpose.  digest() condenses all memory state (pool free
+ * count, every VM's tree slots and counters, the shadow tables): "a failed
+ * hypercall changes nothing" is digest() before == digest() after.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microv/mv.h>
+
+#include <hv/api.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/page.h>
+#include <hv/pp.h>
+#include <hv/vm.h>
+#include <hv/vp.h>
+#include <hv/vps.h>
+
+#include "fake_arch.h"
+#include "mdl.h"
+#include "mm_int.h"
+
+static int failures;
+
+#define EXPECT_EQ(a, b)                                                                    \
+	do {                                                                               \
+		unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b); \
+		if (_a != _b) {                                                            \
+			fprintf(stderr, "%s:%d: %s == %s: got 0x%llx, expected 0x%llx\n",   \
+				__FILE__, __LINE__, #a, #b, _a, _b);                       \
+			failures++;                                                        \
+		}                                                                          \
+	} while (0)
+#define EXPECT_TRUE(c) EXPECT_EQ(!!(c), 1)
+
+/* ---- shadow of the backend's second-level tables ----------------------- */
+
+#define SH_SIZE (1u << 16)
+static struct sh_ent {
+	uint64_t key; /* (vmid << 40 | gfn) + 1, 0 = empty */
+	uint64_t spa, flags;
+} sh[SH_SIZE];
+static uint64_t sh_count[HV_MAX_VMS];
+static long fail_map_in = -1; /* arch_slpt_map fails when this reaches 0 */
+
+static uint32_t sh_hash(uint64_t key)
+{
+	key *= 0x9E3779B97F4A7C15ull;
+	return (uint32_t)(key >> 48);
+}
+
+static struct sh_ent *sh_find(uint64_t key, bool insert)
+{
+	for (uint32_t i = sh_hash(key);; i = (i + 1) % SH_SIZE) {
+		if (sh[i].key == key)
+			return &sh[i];
+		if (sh[i].key == 0) {
+			if (!insert)
+				return NULL;
+			sh[i].key = key;
+			return &sh[i];
+		}
+	}
+}
+
+static void sh_remove(uint64_t key)
+{
+	struct sh_ent *e = sh_find(key, false);
+	if (!e)
+		return;
+	uint32_t i = (uint32_t)(e - sh);
+	sh[i].key = 0;
+	/* backward-shift deletion keeps linear probing correct */
+	for (uint32_t j = (i + 1) % SH_SIZE; sh[j].key; j = (j + 1) % SH_SIZE) {
+		uint32_t h = sh_hash(sh[j].key);
+		bool between = i <= j ? (h > i && h <= j) : (h > i || h <= j);
+		if (!between) {
+			sh[i] = sh[j];
+			sh[j].key = 0;
+			i = j;
+		}
+	}
+}
+
+static uint64_t sh_key(uint16_t vmid, uint64_t gpa)
+{
+	return ((uint64_t)vmid << 40 | gpa >> 12) + 1;
+}
+
+int __real_arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
+void __real_arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa);
+void __real_arch_vm_fini(struct hv_vm *vm);
+int __wrap_arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
+void __wrap_arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa);
+void __wrap_arch_vm_fini(struct hv_vm *vm);
+
+int __wrap_arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	if (fail_map_in >= 0 && fail_map_in-- == 0)
+		return -1;
+	struct sh_ent *e = sh_find(sh_key(vm->id, gpa), false);
+	if (!e) {
+		e = sh_find(sh_key(vm->id, gpa), true);
+		sh_count[vm->id]++;
+	}
+	e->spa = spa;
+	e->flags = flags;
+	return __real_arch_slpt_map(vm, gpa, spa, flags);
+}
+
+void __wrap_arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
+{
+	if (sh_find(sh_key(vm->id, gpa), false)) {
+		sh_remove(sh_key(vm->id, gpa));
+		sh_count[vm->id]--;
+	}
+	__real_arch_slpt_unmap(vm, gpa);
+}
+
+void __wrap_arch_vm_fini(struct hv_vm *vm)
+{
+	for (uint32_t i = 0; i < SH_SIZE;) {
+		if (sh[i].key && ((sh[i].key - 1) >> 40) == vm->id) {
+			sh_remove(sh[i].key); /* may shift another entry into i */
+			sh_count[vm->id]--;
+		} else {
+			i++;
+		}
+	}
+	__real_arch_vm_fini(vm);
+}
+
+/* The shadow mapping of gpa in vm: true with spa/flags. */
+static bool sh_get(uint16_t vmid, uint64_t gpa, uint64_t *spa, uint64_t *flags)
+{
+	struct sh_ent *e = sh_find(sh_key(vmid, gpa), false);
+	if (!e)
+		return false;
+	*spa = e->spa;
+	*flags = e->flags;
+	return true;
+}
+
+/* ---- state checks ------------------------------------------------------ */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+	return h;
+}
+
+static uint64_t digest(void)
+{
+	uint64_t h = page_free_count(), shx = 0;
+
+	for (uint16_t id = 0; id < HV_MAX_VMS; id++) {
+		struct hv_vm *vm = vm_get(id);
+		h = mix(h, vm ? vm->state : 0);
+		if (!vm)
+			continue;
+		struct mm_vm *m = mm_vm_of(vm);
+		h = mix(h, m->pages);
+		h = mix(h, m->shares_out);
+		h = mix(h, m->shares_strict);
+		h = mix(h, sh_count[id]);
+		for (uint64_t g = 0; mm_tree_next(&m->tree, g, &g); g++) {
+			struct mm_slot *s = mm_tree_find(&m->tree, g);
+			h = mix(mix(mix(h, g), s->w0), s->w1);
+		}
+	}
+	for (uint32_t i = 0; i < SH_SIZE; i++)
+		if (sh[i].key)
+			shx += mix(mix(sh[i].key, sh[i].spa), sh[i].flags);
+	return mix(h, shx);
+}
+
+/* The backend's tables are exactly the core's present mappings. */
+static void check_mirror(void)
+{
+	for (uint16_t id = 0; id < HV_MAX_VMS; id++) {
+		struct hv_vm *vm = vm_get(id);
+		if (!vm) {
+			EXPECT_EQ(sh_count[id], 0);
+			continue;
+		}
+		EXPECT_EQ(sh_count[id], mm_page_count(vm));
+	}
+	for (uint32_t i = 0; i < SH_SIZE; i++) {
+		if (!sh[i].key)
+			continue;
+		uint16_t id = (uint16_t)((sh[i].key - 1) >> 40);
+		uint64_t gpa = ((sh[i].key - 1) & ((1ull << 40) - 1)) << 12, spa, flags;
+		struct hv_vm *vm = vm_get(id);
+		EXPECT_TRUE(vm != NULL);
+		if (!vm)
+			continue;
+		EXPECT_EQ(mm_lookup(vm, gpa, &spa, &flags), 0);
+		EXPECT_EQ(spa, sh[i].spa);
+		EXPECT_EQ(flags, sh[i].flags);
+	}
+}
+
+/* ---- machine and hypercalls -------------------------------------------- */
+
+static struct hv_vps *root_vps;
+static uint64_t handle;
+
+static size_t make_image(uint8_t *img, uint32_t load, uint32_t entry_off)
+{
+	uint32_t h[8] = { 0x1BADB002, (1u << 16) | 2, 0, load, load, 0, 0, load + entry_off };
+	h[2] = 0u - h[0] - h[1];
+	memset(img, 0x90, 256);
+	memcpy(img, h, sizeof(h));
+	return 256;
+}
+
+static uint64_t hc6(struct hv_vps *vps, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,
+		    uint64_t r3, uint64_t r4, uint64_t r5, uint64_t *out0)
+{
+	uint64_t regs[6] = { r0, r1, r2, r3, r4, r5 };
+	uint64_t st = fake_hypercall(vps, rax, regs);
+	if (out0)
+		*out0 = regs[0];
+	if (st != MV_STATUS_SUCCESS) { /* a failed call changes no register */
+		EXPECT_EQ(regs[1], r1);
+		EXPECT_EQ(regs[5], r5);
+	}
+	return st;
+}
+
+static void boot(void)
+{
+	uint8_t img[256];
+	size_t len = make_image(img, 0x100000, 0x40);
+	if (fake_boot(img, len)) {
+		fprintf(stderr, "boot failed: %s\n", fake_console);
+		exit(1);
+	}
+	root_vps = pp_get(0)->root_vps;
+	EXPECT_EQ(hc6(root_vps, MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL, MV_SPEC_ID1_VAL,
+		      0, 0, 0, 0, 0, &handle),
+		  MV_STATUS_SUCCESS);
+}
+
+static uint16_t create_vm(void)
+{
+	uint64_t id = 0xFFFF;
+	EXPECT_EQ(hc6(root_vps, MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL, handle, 0, 0, 0, 0, 0, &id),
+		  MV_STATUS_SUCCESS);
+	return (uint16_t)id;
+}
+
+static uint64_t destroy_vm(uint64_t vmid)
+{
+	return hc6(root_vps, MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL, handle, vmid, 0, 0, 0, 0,
+		   NULL);
+}
+
+static uint64_t map(uint64_t src, uint64_t smdl, uint64_t dst, uint64_t dmdl, uint64_t flags)
+{
+	return hc6(root_vps, MV_VM_OP_VAL | MV_VM_OP_MAP_MDL_IDX_VAL, handle, src, smdl, dst, dmdl,
+		   flags, NULL);
+}
+
+static uint64_t unmap(uint64_t src, uint64_t smdl, uint64_t dst, uint64_t dmdl)
+{
+	return hc6(root_vps, MV_VM_OP_VAL | MV_VM_OP_UNMAP_MDL_IDX_VAL, handle, src, smdl, dst, dmdl,
+		   0xA5, NULL);
+}
+
+static uint64_t set_flags(uint64_t src, uint64_t smdl, uint64_t dst, uint64_t dmdl, uint64_t flags)
+{
+	return hc6(root_vps, MV_VM_OP_VAL | MV_VM_OP_SET_GPA_FLAGS_MDL_IDX_VAL, handle, src, smdl,
+		   dst, dmdl, flags, NULL);
+}
+
+/* Root memory used by the tests (the root owns 0..56 MiB; the image sits at
+ * 1 MiB, the multiboot data below 64 KiB). */
+#define MDL_A 0x400000ull  /* MDL pages: A, B, C, D ... 4 KiB apart */
+#define MDL_B 0x401000ull
+#define MDL_C 0x402000ull
+#define MDL_D 0x403000ull
+#define SRC 0x1000000ull   /* 16 MiB: source pages */
+#define GDST 0x80000000ull /* guest GPAs */
+#define HV_MEM (FAKE_MEM_SIZE - (8 << 20))
+
+static struct mv_mdl_t *mdl_at(uint64_t gpa)
+{
+	return (struct mv_mdl_t *)(fake_mem + gpa);
+}
+
+/* Write an MDL page: n (gpa, size) pairs, flags 0. */
+static void mdl_set(uint64_t at, uint64_t next, uint64_t n, const uint64_t *gs)
+{
+	struct mv_mdl_t *m = mdl_at(at);
+	memset(m, 0, sizeof(*m));
+	m->num_entries = n;
+	m->next = next;
+	for (uint64_t i = 0; i < n; i++) {
+		m->entries[i].gpa = gs[2 * i];
+		m->entries[i].size = gs[2 * i + 1];
+	}
+}
+
+static void mdl1(uint64_t at, uint64_t gpa, uint64_t size)
+{
+	uint64_t gs[2] = { gpa, size };
+	mdl_set(at, 0, 1, gs);
+}
+
+static bool mapped(uint16_t vmid, uint64_t gpa, uint64_t *spa, uint64_t *flags)
+{
+	uint64_t s, f;
+	bool in_mm = mm_lookup(vm_get(vmid), gpa, &s, &f) == 0;
+	bool in_sh = sh_get(vmid, gpa, spa, flags);
+	EXPECT_EQ(in_mm, in_sh);
+	if (in_mm && in_sh) {
+		EXPECT_EQ(s, *spa);
+		EXPECT_EQ(f, *flags);
+	}
+	return in_mm;
+}
+
+#define RWX (MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS | MV_GPA_FLAG_EXECUTE_ACCESS)
+#define R_ MV_GPA_FLAG_READ_ACCESS
+#define W_ MV_GPA_FLAG_WRITE_ACCESS
+#define X_ MV_GPA_FLAG_EXECUTE_ACCESS
+#define WB MV_GPA_FLAG_WRITE_BACK
+
+/* ---- tests ----------------------------------------------------------------- */
+
+static void test_root_map(void)
+{
+	uint64_t spa, flags, free0;
+	uint8_t buf[16] = "0123456789abcde";
+
+	boot();
+	free0 = page_free_count();
+	struct hv_vm *root = vm_get(0);
+	EXPECT_EQ(mm_page_count(root), (56ull << 20) / 4096);
+	EXPECT_EQ(fake_slpt_pages[0], (56ull << 20) / 4096);
+	EXPECT_EQ(mm_tree_pages(&mm_vm_of(root)->tree), 0); /* implicit: no pool page */
+	EXPECT_EQ(mm_translate(root, 0x123456, RWX, &spa), 0);
+	EXPECT_EQ(spa, 0x123456);
+	EXPECT_EQ(mm_lookup(root, 0x5000, &spa, &flags), 0);
+	EXPECT_EQ(flags, RWX | WB);
+	EXPECT_EQ(mm_translate(root, HV_MEM, R_, &spa), -1);           /* hypervisor memory */
+	EXPECT_EQ(mm_translate(root, FAKE_MEM_SIZE, R_, &spa), -1);    /* beyond RAM */
+	EXPECT_EQ(mm_translate(root, MM_GPA_LIMIT + 0x1000, R_, &spa), -1);
+	/* read/write, across a page boundary; nothing copied when part is unmapped */
+	EXPECT_EQ(mm_write(root, 0x2FF8, buf, 16), 0);
+	EXPECT_EQ(memcmp(fake_mem + 0x2FF8, buf, 16), 0);
+	uint8_t back[16] = { 0 };
+	EXPECT_EQ(mm_read(root, 0x2FF8, back, 16), 0);
+	EXPECT_EQ(memcmp(back, buf, 16), 0);
+	memset(fake_mem + HV_MEM - 8, 0x77, 8);
+	EXPECT_EQ(mm_write(root, HV_MEM - 8, buf, 16), -1);
+	EXPECT_EQ(fake_mem[HV_MEM - 8], 0x77);
+	memset(back, 0, sizeof(back));
+	EXPECT_EQ(mm_read(root, HV_MEM - 8, back, 16), -1);
+	EXPECT_EQ(back[0], 0);
+	EXPECT_EQ(mm_read(root, UINT64_MAX - 4, back, 16), -1);
+	EXPECT_EQ(page_free_count(), free0);
+	check_mirror();
+}
+
+static void test_share_roundtrip(void)
+{
+	uint64_t spa, flags;
+
+	boot();
+	uint64_t d0 = digest();
+	uint16_t vm = create_vm();
+	uint64_t d1 = digest();
+	uint64_t sgs[4] = { SRC, 0x2000, SRC + 0x10000, 0x1000 };
+	uint64_t dgs[2] = { GDST, 0x3000 };
+	mdl_set(MDL_A, 0, 2, sgs);
+	mdl_set(MDL_B, 0, 1, dgs);
+	memcpy(fake_mem + SRC + 0x10000, "shared!", 8);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, W_), MV_STATUS_SUCCESS);
+	EXPECT_EQ(mm_page_count(vm_get(vm)), 3);
+	EXPECT_TRUE(mapped(vm, GDST + 0x2000, &spa, &flags));
+	EXPECT_EQ(spa, SRC + 0x10000);
+	EXPECT_EQ(flags, R_ | W_ | WB);
+	EXPECT_TRUE(mapped(0, SRC + 0x10000, &spa, &flags)); /* the root keeps it, RWX WB */
+	EXPECT_EQ(flags, RWX | WB);
+	char s[8];
+	EXPECT_EQ(mm_read(vm_get(vm), GDST + 0x2000, s, 8), 0);
+	EXPECT_EQ(strcmp(s, "shared!"), 0);
+	EXPECT_EQ(mm_get(vm_get(0), (SRC + 0x1000) >> 12).shares, 1);
+	EXPECT_EQ(mm_vm_of(vm_get(0))->shares_out, 3);
+	EXPECT_EQ(mm_vm_of(vm_get(0))->shares_strict, 3);
+	check_mirror();
+	/* a page that is shared out cannot be donated (to anyone) */
+	uint64_t dgs3[2] = { GDST + 0x200000, 0x3000 };
+	mdl_set(MDL_D, 0, 1, dgs3);
+	uint64_t dd = digest();
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_D, MV_GPA_FLAG_DONATE), MV_STATUS_INVALID_PARAMS2);
+	EXPECT_EQ(digest(), dd);
+	/* the same pages can be shared again, elsewhere */
+	uint64_t dgs2[2] = { GDST + 0x100000, 0x3000 };
+	mdl_set(MDL_C, 0, 1, dgs2);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_C, MV_GPA_FLAG_UNCACHEABLE), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(vm, GDST + 0x100000, &spa, &flags));
+	EXPECT_EQ(flags, R_ | MV_GPA_FLAG_UNCACHEABLE);
+	EXPECT_EQ(mm_get(vm_get(0), SRC >> 12).shares, 2);
+	EXPECT_EQ(unmap(0, MDL_A, vm, MDL_C), MV_STATUS_SUCCESS);
+	EXPECT_EQ(unmap(0, MDL_A, vm, MDL_B), MV_STATUS_SUCCESS);
+	EXPECT_EQ(mm_page_count(vm_get(vm)), 0);
+	EXPECT_TRUE(!mapped(vm, GDST, &spa, &flags));
+	EXPECT_EQ(digest(), d1);
+	/* unmapping twice: nothing is mapped there any more */
+	EXPECT_EQ(unmap(0, MDL_A, vm, MDL_B), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_EQ(destroy_vm(vm), MV_STATUS_SUCCESS);
+	EXPECT_EQ(digest(), d0);
+	check_mirror();
+}
+
+static void test_donate_roundtrip(void)
+{
+	uint64_t spa, flags;
+
+	boot();
+	uint64_t d0 = digest();
+	uint16_t vm = create_vm();
+	uint64_t d1 = digest();
+	mdl1(MDL_A, SRC, 0x2000);
+	mdl1(MDL_B, GDST, 0x2000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(!mapped(0, SRC, &spa, &flags)); /* gone from the root */
+	EXPECT_TRUE(!mapped(0, SRC + 0x1000, &spa, &flags));
+	EXPECT_EQ(mm_page_count(vm_get(0)), (56ull << 20) / 4096 - 2);
+	EXPECT_TRUE(mapped(vm, GDST + 0x1000, &spa, &flags));
+	EXPECT_EQ(spa, SRC + 0x1000);
+	EXPECT_EQ(flags, R_ | WB); /* read-only WB unless asked */
+	EXPECT_EQ(mm_get(vm_get(vm), GDST >> 12).kind, MM_DONATED);
+	EXPECT_EQ(mm_get(vm_get(0), SRC >> 12).kind, MM_LENT);
+	/* guest memory access through the core */
+	EXPECT_EQ(mm_write(vm_get(vm), GDST + 8, "x", 1), -1); /* read-only */
+	check_mirror();
+	/* the root cannot donate or share what it lent, nor use it as an MDL */
+	mdl1(MDL_C, GDST + 0x10000, 0x1000);
+	mdl1(MDL_D, SRC, 0x1000);
+	EXPECT_EQ(map(0, MDL_D, vm, MDL_C, 0), MV_STATUS_INVALID_PARAMS2);
+	EXPECT_EQ(map(0, SRC, vm, MDL_C, 0), MV_STATUS_INVALID_PARAMS2);
+	/* set flags on a donated page */
+	EXPECT_EQ(set_flags(0, MDL_A, vm, MDL_B, W_ | X_ | MV_GPA_FLAG_WRITE_THROUGH),
+		  MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(vm, GDST, &spa, &flags));
+	EXPECT_EQ(flags, RWX | MV_GPA_FLAG_WRITE_THROUGH);
+	EXPECT_EQ(mm_write(vm_get(vm), GDST + 0xFFC, "abcdefgh", 8), 0);
+	EXPECT_EQ(memcmp(fake_mem + SRC + 0xFFC, "abcdefgh", 8), 0);
+	check_mirror();
+	EXPECT_EQ(unmap(0, MDL_A, vm, MDL_B), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(0, SRC + 0x1000, &spa, &flags));
+	EXPECT_EQ(flags, RWX | WB);
+	EXPECT_EQ(spa, SRC + 0x1000);
+	EXPECT_EQ(digest(), d1);
+	/* donate with W+X and a cache flag, then destroy: the pages come back */
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE | W_ | X_ | MV_GPA_FLAG_UNCACHEABLE_MINUS),
+		  MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(vm, GDST, &spa, &flags));
+	EXPECT_EQ(flags, RWX | MV_GPA_FLAG_UNCACHEABLE_MINUS);
+	EXPECT_EQ(destroy_vm(vm), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(0, SRC, &spa, &flags));
+	EXPECT_EQ(digest(), d0);
+	check_mirror();
+}
+
+static void test_chain(void)
+{
+	uint64_t spa, flags;
+
+	boot();
+	uint16_t vm = create_vm();
+	uint64_t d1 = digest();
+	/* src: 3 chained pages of 169 one-page entries (507 pages, every other
+	 * page); dst: one entry */
+	static uint64_t gs[2 * 169];
+	for (int p = 0; p < 3; p++) {
+		for (int i = 0; i < 169; i++) {
+			gs[2 * i] = SRC + ((uint64_t)(p * 169 + i) * 2) * 0x1000;
+			gs[2 * i + 1] = 0x1000;
+		}
+		mdl_set(MDL_A + (uint64_t)p * 0x1000, p < 2 ? MDL_A + (uint64_t)(p + 1) * 0x1000 : 0,
+			169, gs);
+	}
+	mdl1(MDL_D, GDST, 507 * 0x1000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_D, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	EXPECT_EQ(mm_page_count(vm_get(vm)), 507);
+	EXPECT_TRUE(mapped(vm, GDST + 506 * 0x1000, &spa, &flags));
+	EXPECT_EQ(spa, SRC + 1012 * 0x1000);
+	EXPECT_TRUE(mapped(0, SRC + 0x1000, &spa, &flags)); /* odd pages stay */
+	check_mirror();
+	EXPECT_EQ(unmap(0, MDL_A, vm, MDL_D), MV_STATUS_SUCCESS);
+	EXPECT_EQ(digest(), d1);
+}
+
+/* Every failing call below must leave the digest unchanged. */
+#define EXPECT_FAIL(call, status)                                              \
+	do {                                                                   \
+		uint64_t _d = digest();                                        \
+		EXPECT_EQ(call, status);                                       \
+		EXPECT_EQ(digest(), _d);                                       \
+	} while (0)
+
+static void test_map_params(void)
+{
+	boot();
+	uint16_t vm = create_vm(), vm2 = create_vm();
+	mdl1(MDL_A, SRC, 0x2000);
+	mdl1(MDL_B, GDST, 0x2000);
+
+	/* REG1 */
+	EXPECT_FAIL(map(1ull << 16, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS1);
+	EXPECT_FAIL(map(9, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS1);
+	EXPECT_FAIL(map(0xFFFF, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS1);
+	/* REG2: the register */
+	EXPECT_FAIL(map(0, MDL_A + 8, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	EXPECT_FAIL(map(0, HV_MEM, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);        /* not the root's */
+	EXPECT_FAIL(map(0, FAKE_MEM_SIZE + 0x1000, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	EXPECT_FAIL(map(0, 1ull << 52, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	/* REG2: the contents */
+	struct mv_mdl_t *a = mdl_at(MDL_A);
+	a->num_entries = 0;
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	a->num_entries = 170;
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	a->num_entries = 1;
+	for (int i = 0; i < 3; i++) {
+		a->revz[i] = 1;
+		EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+		a->revz[i] = 0;
+	}
+	const uint64_t bad_entries[][3] = {
+		{ SRC + 0x800, 0x2000, 0 },          /* gpa not aligned */
+		{ SRC, 0x1800, 0 },                  /* size not aligned */
+		{ SRC, 0, 0 },                       /* empty */
+		{ SRC, 0x2000, R_ },                 /* entry flags are REVZ here */
+		{ SRC, 0x2000, MV_GPA_FLAG_DONATE },
+		{ 0xFFFFFFFFFFFFF000ull, 0x2000, 0 },/* wraps */
+		{ MM_GPA_LIMIT - 0x1000, 0x2000, 0 },/* crosses the GPA limit */
+		{ MM_GPA_LIMIT, 0x2000, 0 },
+	};
+	for (size_t i = 0; i < HV_ARRAY_SIZE(bad_entries); i++) {
+		a->entries[0].gpa = bad_entries[i][0];
+		a->entries[0].size = bad_entries[i][1];
+		a->entries[0].flags = bad_entries[i][2];
+		EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	}
+	mdl1(MDL_A, SRC, 0x2000);
+	a->next = MDL_C + 0x10; /* next not aligned */
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	a->next = HV_MEM; /* next not the root's */
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	a->next = MDL_A; /* a loop */
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	uint64_t one[2] = { SRC, 0x1000 };
+	mdl_set(MDL_A, MDL_C, 1, one); /* A -> C -> A: a longer loop */
+	one[0] = SRC + 0x1000;
+	mdl_set(MDL_C, MDL_A, 1, one);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	/* a chain of MDL_MAX_PAGES pages is fine, one more is not */
+	for (uint64_t p = 0; p <= MDL_MAX_PAGES; p++) {
+		uint64_t g[2] = { SRC + p * 0x1000, 0x1000 };
+		mdl_set(0x500000 + p * 0x1000, p + 1 <= MDL_MAX_PAGES ? 0x500000 + (p + 1) * 0x1000 : 0, 1,
+			g);
+	}
+	mdl1(MDL_D, GDST, (MDL_MAX_PAGES + 1) * 0x1000);
+	EXPECT_FAIL(map(0, 0x500000, vm, MDL_D, 0), MV_STATUS_INVALID_PARAMS2);
+	mdl1(MDL_D, GDST, MDL_MAX_PAGES * 0x1000);
+	mdl_at(0x500000 + (MDL_MAX_PAGES - 1) * 0x1000)->next = 0;
+	uint64_t dd = digest();
+	EXPECT_EQ(map(0, 0x500000, vm, MDL_D, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(unmap(0, 0x500000, vm, MDL_D), MV_STATUS_SUCCESS);
+	EXPECT_EQ(digest(), dd);
+	/* overlap within the source list */
+	uint64_t ov[4] = { SRC, 0x2000, SRC + 0x1000, 0x1000 };
+	mdl_set(MDL_A, 0, 2, ov);
+	mdl1(MDL_B, GDST, 0x3000);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_INVALID_PARAMS2);
+	/* source pages the source does not own */
+	mdl1(MDL_A, HV_MEM, 0x1000);
+	mdl1(MDL_B, GDST, 0x1000);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	mdl1(MDL_A, 0x3FFF000, 0x2000); /* last root page + hypervisor page */
+	mdl1(MDL_B, GDST, 0x2000);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	mdl1(MDL_A, SRC, 0x1000);
+	mdl1(MDL_B, GDST, 0x1000);
+	EXPECT_FAIL(map(vm2, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2); /* vm2 has nothing */
+
+	/* REG3 */
+	mdl1(MDL_A, SRC, 0x2000);
+	mdl1(MDL_B, GDST, 0x2000);
+	EXPECT_FAIL(map(0, MDL_A, vm | 1ull << 16, MDL_B, 0), MV_STATUS_INVALID_PARAMS3);
+	EXPECT_FAIL(map(0, MDL_A, 9, MDL_B, 0), MV_STATUS_INVALID_PARAMS3);
+	EXPECT_FAIL(map(0, MDL_A, 0, MDL_B, 0), MV_STATUS_INVALID_PARAMS3); /* src == dst */
+	/* REG4 */
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B | 0x800, 0), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_FAIL(map(0, MDL_A, vm, HV_MEM, 0), MV_STATUS_INVALID_PARAMS4);
+	mdl1(MDL_B, GDST, 0x1000); /* sizes differ */
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS4);
+	mdl1(MDL_B, GDST, 0x3000);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS4);
+	uint64_t dov[4] = { GDST, 0x1000, GDST, 0x1000 }; /* one dst page twice */
+	mdl_set(MDL_B, 0, 2, dov);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS4);
+	mdl1(MDL_B, MM_GPA_LIMIT - 0x1000, 0x2000);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS4);
+	mdl_at(MDL_B)->entries[0].gpa = GDST;
+	mdl_at(MDL_B)->entries[0].flags = W_;
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS4);
+	/* dst already mapped (the second page) */
+	mdl1(MDL_C, SRC + 0x10000, 0x1000);
+	mdl1(MDL_D, GDST + 0x1000, 0x1000);
+	EXPECT_EQ(map(0, MDL_C, vm, MDL_D, 0), MV_STATUS_SUCCESS);
+	mdl1(MDL_B, GDST, 0x2000);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_INVALID_PARAMS4);
+	/* a root dst GPA that is the root's RAM */
+	mdl1(MDL_B, GDST, 0x2000);
+	mdl1(MDL_C, 0x600000, 0x2000);
+	/* REG5 */
+	const uint64_t bad_flags[] = {
+		1ull << 5, 1ull << 6, 1ull << 7, 1ull << 15, 1ull << 63,
+		MV_GPA_FLAG_WRITE_BACK | MV_GPA_FLAG_UNCACHEABLE,
+		MV_GPA_FLAG_WRITE_THROUGH | MV_GPA_FLAG_WRITE_PROTECTED,
+		MV_GPA_FLAG_DONATE | MV_GPA_FLAG_ZOMBIE,
+	};
+	for (size_t i = 0; i < HV_ARRAY_SIZE(bad_flags); i++)
+		EXPECT_FAIL(map(0, MDL_A, vm, MDL_B, bad_flags[i]), MV_STATUS_INVALID_PARAMS5);
+	/* register order: REG1 is reported before REG5 */
+	EXPECT_FAIL(map(9, MDL_A + 1, vm, MDL_B, 1ull << 63), MV_STATUS_INVALID_PARAMS1);
+	/* the root's own RAM is not a free dst GPA in the root */
+	mdl1(MDL_B, GDST + 0x10000, 0x2000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE | W_), MV_STATUS_SUCCESS);
+	EXPECT_FAIL(map(vm, MDL_B, 0, MDL_C, 0), MV_STATUS_INVALID_PARAMS4);
+	check_mirror();
+}
+
+static void test_perm(void)
+{
+	boot();
+	uint16_t vm = create_vm();
+	struct hv_vp *vp = vp_alloc(vm);
+	struct hv_vps *gvps = vp ? vps_alloc(vp->id) : NULL;
+	EXPECT_TRUE(gvps != NULL);
+	if (!gvps)
+		return;
+	/* called from the guest (the api level: the handle check is hypercall.c's) */
+	struct hv_caller c = { .vm = vm_get(vm), .vp = vp, .vps = gvps };
+	mdl1(MDL_A, SRC, 0x1000);
+	mdl1(MDL_B, GDST, 0x1000);
+	EXPECT_FAIL(api_vm_map_mdl(&c, 0, MDL_A, vm, MDL_B, 0).status, MV_STATUS_INVALID_PERM_EXT);
+	EXPECT_FAIL(api_vm_unmap_mdl(&c, 0, MDL_A, vm, MDL_B).status, MV_STATUS_INVALID_PERM_EXT);
+	EXPECT_FAIL(api_vm_set_gpa_flags_mdl(&c, 0, MDL_A, vm, MDL_B, 0).status,
+		    MV_STATUS_INVALID_PERM_EXT);
+	/* a wrong handle is reported before anything else */
+	EXPECT_FAIL(hc6(root_vps, MV_VM_OP_VAL | MV_VM_OP_MAP_MDL_IDX_VAL, handle + 1, 0, MDL_A, vm,
+			MDL_B, 0, NULL),
+		    MV_STATUS_FAILURE_INVALID_HANDLE);
+}
+
+static void test_unmap_params(void)
+{
+	boot();
+	uint16_t vm = create_vm(), vm2 = create_vm();
+	uint64_t sgs[4] = { SRC, 0x1000, SRC + 0x5000, 0x1000 };
+	mdl_set(MDL_A, 0, 2, sgs);
+	mdl1(MDL_B, GDST, 0x2000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_SUCCESS);
+
+	EXPECT_FAIL(unmap(0, MDL_A, vm2, MDL_B), MV_STATUS_INVALID_PARAMS4); /* not in vm2 */
+	EXPECT_FAIL(unmap(vm2, MDL_A, vm, MDL_B), MV_STATUS_INVALID_PARAMS4); /* not from vm2 */
+	mdl1(MDL_C, GDST, 0x1000);
+	EXPECT_FAIL(unmap(0, MDL_A, vm, MDL_C), MV_STATUS_INVALID_PARAMS4); /* sizes */
+	mdl1(MDL_C, SRC, 0x2000);                                            /* wrong 2nd src page */
+	EXPECT_FAIL(unmap(0, MDL_C, vm, MDL_B), MV_STATUS_INVALID_PARAMS2);
+	uint64_t swapped[4] = { SRC + 0x5000, 0x1000, SRC, 0x1000 };
+	mdl_set(MDL_C, 0, 2, swapped);
+	EXPECT_FAIL(unmap(0, MDL_C, vm, MDL_B), MV_STATUS_INVALID_PARAMS2);
+	uint64_t holes[4] = { GDST, 0x1000, GDST + 0x2000, 0x1000 }; /* 2nd not mapped */
+	mdl_set(MDL_D, 0, 2, holes);
+	EXPECT_FAIL(unmap(0, MDL_A, vm, MDL_D), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_FAIL(unmap(0, MDL_A, 0, MDL_B), MV_STATUS_INVALID_PARAMS3);
+	EXPECT_FAIL(unmap(1ull << 20, MDL_A, vm, MDL_B), MV_STATUS_INVALID_PARAMS1);
+	/* set_gpa_flags: same matching; DONATE and ZOMBIE are not flags to set */
+	EXPECT_FAIL(set_flags(0, MDL_A, vm2, MDL_B, 0), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_FAIL(set_flags(0, MDL_C, vm, MDL_B, 0), MV_STATUS_INVALID_PARAMS2);
+	EXPECT_FAIL(set_flags(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_INVALID_PARAMS5);
+	EXPECT_FAIL(set_flags(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_ZOMBIE), MV_STATUS_INVALID_PARAMS5);
+	EXPECT_FAIL(set_flags(0, MDL_A, vm, MDL_B, 1ull << 40), MV_STATUS_INVALID_PARAMS5);
+	EXPECT_FAIL(set_flags(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_WRITE_BACK | MV_GPA_FLAG_WRITE_THROUGH),
+		    MV_STATUS_INVALID_PARAMS5);
+	uint64_t spa, flags;
+	EXPECT_EQ(set_flags(0, MDL_A, vm, MDL_B, X_), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(vm, GDST + 0x1000, &spa, &flags));
+	EXPECT_EQ(spa, SRC + 0x5000);
+	EXPECT_EQ(flags, R_ | X_ | WB);
+	EXPECT_EQ(unmap(0, MDL_A, vm, MDL_B), MV_STATUS_SUCCESS);
+	check_mirror();
+}
+
+/* Root donates to vm1; vm1 shares on to vm2. */
+static void test_guest_to_guest(void)
+{
+	uint64_t spa, flags;
+
+	boot();
+	uint64_t d0 = digest();
+	uint16_t vm1 = create_vm(), vm2 = create_vm();
+	mdl1(MDL_A, SRC, 0x2000);
+	mdl1(MDL_B, GDST, 0x2000);
+	mdl1(MDL_C, 0x10000000, 0x2000);
+	EXPECT_EQ(map(0, MDL_A, vm1, MDL_B, MV_GPA_FLAG_DONATE | W_), MV_STATUS_SUCCESS);
+	EXPECT_EQ(map(vm1, MDL_B, vm2, MDL_C, W_), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(vm2, 0x10001000, &spa, &flags));
+	EXPECT_EQ(spa, SRC + 0x1000);
+	EXPECT_EQ(flags, R_ | W_ | WB);
+	/* vm2 cannot pass on what it borrowed, nor donate it */
+	mdl1(MDL_D, 0x20000000, 0x2000);
+	EXPECT_FAIL(map(vm2, MDL_C, vm1, MDL_D, 0), MV_STATUS_INVALID_PARAMS2);
+	/* vm1 cannot donate what the root donated to it */
+	EXPECT_FAIL(map(vm1, MDL_B, vm2, MDL_D, MV_GPA_FLAG_DONATE), MV_STATUS_INVALID_PARAMS2);
+	/* the root cannot take the pages back while vm1 shares them */
+	EXPECT_FAIL(unmap(0, MDL_A, vm1, MDL_B), MV_STATUS_INVALID_PARAMS4);
+	/* ... nor destroy vm1 (shared with a guest without ZOMBIE) */
+	EXPECT_FAIL(destroy_vm(vm1), MV_STATUS_INVALID_PERM_DENIED);
+	check_mirror();
+	EXPECT_EQ(unmap(vm1, MDL_B, vm2, MDL_C), MV_STATUS_SUCCESS);
+	EXPECT_EQ(unmap(0, MDL_A, vm1, MDL_B), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_vm(vm1), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_vm(vm2), MV_STATUS_SUCCESS);
+	EXPECT_EQ(digest(), d0);
+	/* destroying the borrower first releases the lender */
+	vm1 = create_vm();
+	vm2 = create_vm();
+	EXPECT_EQ(map(0, MDL_A, vm1, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	EXPECT_EQ(map(vm1, MDL_B, vm2, MDL_C, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_vm(vm2), MV_STATUS_SUCCESS);
+	EXPECT_EQ(mm_vm_of(vm_get(vm1))->shares_out, 0);
+	EXPECT_EQ(destroy_vm(vm1), MV_STATUS_SUCCESS);
+	EXPECT_EQ(digest(), d0);
+	check_mirror();
+}
+
+static void test_zombie(void)
+{
+	uint64_t spa, flags;
+
+	boot();
+	uint64_t d0 = digest();
+	uint16_t vm1 = create_vm(), vm2 = create_vm();
+	uint64_t sgs[4] = { SRC, 0x2000, SRC + 0x8000, 0x1000 };
+	mdl_set(MDL_A, 0, 2, sgs);
+	mdl1(MDL_B, GDST, 0x3000);
+	mdl1(MDL_C, 0x10000000, 0x1000);
+	mdl1(MDL_D, GDST + 0x1000, 0x1000);
+	EXPECT_EQ(map(0, MDL_A, vm1, MDL_B, MV_GPA_FLAG_DONATE | W_), MV_STATUS_SUCCESS);
+	/* vm1 shares its 2nd page with vm2, ZOMBIE */
+	EXPECT_EQ(map(vm1, MDL_D, vm2, MDL_C, MV_GPA_FLAG_ZOMBIE | W_), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_vm(vm1), MV_STATUS_SUCCESS);
+	struct hv_vm *z = vm_get(vm1);
+	EXPECT_TRUE(z != NULL && z->state == HV_VM_ZOMBIE);
+	/* it kept only the borrowed page; the others went back to the root */
+	EXPECT_EQ(mm_page_count(z), 1);
+	EXPECT_TRUE(mapped(0, SRC, &spa, &flags));
+	EXPECT_TRUE(mapped(0, SRC + 0x8000, &spa, &flags));
+	EXPECT_TRUE(!mapped(0, SRC + 0x1000, &spa, &flags));
+	EXPECT_TRUE(mapped(vm2, 0x10000000, &spa, &flags));
+	EXPECT_EQ(spa, SRC + 0x1000);
+	check_mirror();
+	/* not usable, VMID not reused */
+	EXPECT_FAIL(destroy_vm(vm1), MV_STATUS_INVALID_PARAMS1);
+	EXPECT_FAIL(map(vm1, MDL_D, vm2, MDL_B, 0), MV_STATUS_INVALID_PARAMS1);
+	EXPECT_FAIL(map(0, MDL_A, vm1, MDL_B, 0), MV_STATUS_INVALID_PARAMS3);
+	uint16_t vm3 = create_vm();
+	EXPECT_TRUE(vm3 != vm1);
+	/* flags of a zombie's share can still change; unmapping frees it */
+	EXPECT_EQ(set_flags(vm1, MDL_D, vm2, MDL_C, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(unmap(vm1, MDL_D, vm2, MDL_C), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(vm_get(vm1) == NULL);
+	EXPECT_TRUE(mapped(0, SRC + 0x1000, &spa, &flags));
+	EXPECT_EQ(destroy_vm(vm3), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_vm(vm2), MV_STATUS_SUCCESS);
+	EXPECT_EQ(digest(), d0);
+
+	/* shared with the root (no ZOMBIE flag needed): zombie until the root unmaps */
+	vm1 = create_vm();
+	EXPECT_EQ(map(0, MDL_A, vm1, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	mdl1(MDL_C, 0x100000000ull, 0x1000); /* above the root's RAM */
+	EXPECT_EQ(map(vm1, MDL_D, 0, MDL_C, 0), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(0, 0x100000000ull, &spa, &flags));
+	EXPECT_EQ(spa, SRC + 0x1000);
+	EXPECT_EQ(mm_vm_of(vm_get(vm1))->shares_strict, 0);
+	EXPECT_EQ(destroy_vm(vm1), MV_STATUS_SUCCESS);
+	EXPECT_EQ(vm_get(vm1)->state, HV_VM_ZOMBIE);
+	check_mirror();
+	EXPECT_EQ(unmap(vm1, MDL_D, 0, MDL_C), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(vm_get(vm1) == NULL);
+	EXPECT_EQ(digest(), d0);
+
+	/* a zombie is freed when its borrower is destroyed */
+	vm1 = create_vm();
+	vm2 = create_vm();
+	mdl1(MDL_C, 0x10000000, 0x1000);
+	EXPECT_EQ(map(0, MDL_A, vm1, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	EXPECT_EQ(map(vm1, MDL_D, vm2, MDL_C, MV_GPA_FLAG_ZOMBIE), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_vm(vm1), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_vm(vm2), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(vm_get(vm1) == NULL && vm_get(vm2) == NULL);
+	EXPECT_EQ(digest(), d0);
+	check_mirror();
+}
+
+static void test_destroy_refused(void)
+{
+	boot();
+	uint16_t vm1 = create_vm(), vm2 = create_vm();
+	mdl1(MDL_A, SRC, 0x1000);
+	mdl1(MDL_B, GDST, 0x1000);
+	mdl1(MDL_C, GDST, 0x1000);
+	EXPECT_EQ(map(0, MDL_A, vm1, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	/* one ZOMBIE share and one plain share: the plain one forbids it */
+	mdl1(MDL_D, 0x10000000, 0x1000);
+	EXPECT_EQ(map(vm1, MDL_B, vm2, MDL_D, MV_GPA_FLAG_ZOMBIE), MV_STATUS_SUCCESS);
+	uint64_t dd = 0x20000000;
+	mdl1(0x404000, dd, 0x1000);
+	EXPECT_EQ(map(vm1, MDL_B, vm2, 0x404000, 0), MV_STATUS_SUCCESS);
+	EXPECT_FAIL(destroy_vm(vm1), MV_STATUS_INVALID_PERM_DENIED);
+	EXPECT_EQ(unmap(vm1, MDL_B, vm2, 0x404000), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_vm(vm1), MV_STATUS_SUCCESS);
+	EXPECT_EQ(vm_get(vm1)->state, HV_VM_ZOMBIE);
+	check_mirror();
+}
+
+/* Create, donate and share a few pages, destroy: 10,000 times. */
+static void test_leak(void)
+{
+	boot();
+	uint64_t d0 = digest(), free0 = page_free_count();
+	uint64_t sgs[4] = { SRC, 0x2000, SRC + 0x400000, 0x1000 };
+	mdl_set(MDL_A, 0, 2, sgs);
+	uint64_t dgs[4] = { GDST, 0x1000, 0x7000000000ull, 0x2000 };
+	mdl_set(MDL_B, 0, 2, dgs);
+	mdl1(MDL_C, SRC + 0x800000, 0x2000);
+	mdl1(MDL_D, 0x10000000, 0x2000);
+	for (int i = 0; i < 10000; i++) {
+		uint16_t vm = create_vm();
+		EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE | W_), MV_STATUS_SUCCESS);
+		EXPECT_EQ(map(0, MDL_C, vm, MDL_D, W_ | X_), MV_STATUS_SUCCESS);
+		if (i == 0) {
+			EXPECT_TRUE(page_free_count() < free0);
+			check_mirror();
+		}
+		EXPECT_EQ(destroy_vm(vm), MV_STATUS_SUCCESS);
+		if (failures)
+			break;
+	}
+	EXPECT_EQ(page_free_count(), free0);
+	EXPECT_EQ(digest(), d0);
+	check_mirror();
+}
+
+/* The pool runs out in the middle of a map: nothing changes. */
+static void test_pool_exhaustion(void)
+{
+	boot();
+	uint16_t vm = create_vm();
+	/* three dst pages far apart: each needs its own L2, L1 and leaf node */
+	uint64_t dgs[6] = { 0x1000, 0x1000, 1ull << 40, 0x1000, 1ull << 45, 0x1000 };
+	mdl_set(MDL_B, 0, 3, dgs);
+	mdl1(MDL_A, SRC, 0x3000);
+	uint64_t total = page_total_count(), n = 0;
+	uint64_t *held = malloc(sizeof(uint64_t) * total);
+	while ((held[n] = page_alloc()) != 0)
+		n++;
+	int failed = 0, ok = 0;
+	for (uint64_t keep = 0; keep <= 16 && !ok; keep++) {
+		for (uint64_t i = 0; i < keep; i++)
+			page_free(held[n - 1 - i]);
+		for (int donate = 0; donate < 2; donate++) {
+			uint64_t d = digest();
+			uint64_t st = map(0, MDL_A, vm, MDL_B, donate ? MV_GPA_FLAG_DONATE : 0);
+			if (st == MV_STATUS_INVALID_PERM_DENIED) {
+				EXPECT_EQ(digest(), d);
+				failed++;
+			} else {
+				EXPECT_EQ(st, MV_STATUS_SUCCESS);
+				check_mirror();
+				EXPECT_EQ(unmap(0, MDL_A, vm, MDL_B), MV_STATUS_SUCCESS);
+				EXPECT_EQ(digest(), d);
+				ok++;
+			}
+		}
+		for (uint64_t i = 0; i < keep; i++)
+			EXPECT_TRUE((held[n - 1 - i] = page_alloc()) != 0);
+		EXPECT_EQ(page_free_count(), 0);
+	}
+	EXPECT_TRUE(failed >= 10); /* top + 3 * 3 nodes (+ root's) */
+	EXPECT_TRUE(ok > 0);
+	for (uint64_t i = 0; i < n; i++)
+		page_free(held[i]);
+	free(held);
+}
+
+/* The backend fails to map in the middle: everything is undone. */
+static void test_backend_failure(void)
+{
+	boot();
+	uint16_t vm = create_vm();
+	mdl1(MDL_A, SRC, 0x5000);
+	mdl1(MDL_B, GDST, 0x5000);
+	for (long k = 0; k < 5; k++) {
+		for (int donate = 0; donate < 2; donate++) {
+			uint64_t d = digest();
+			fail_map_in = k;
+			EXPECT_EQ(map(0, MDL_A, vm, MDL_B, donate ? MV_GPA_FLAG_DONATE : 0),
+				  MV_STATUS_INVALID_PERM_DENIED);
+			fail_map_in = -1;
+			EXPECT_EQ(digest(), d);
+		}
+	}
+	check_mirror();
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_SUCCESS);
+	check_mirror();
+}
+
+/* Unit checks of the tree: sparse keys, pruning, next. */
+static void test_tree(void)
+{
+	boot();
+	struct mm_tree t = { 0, 0 };
+	uint64_t free0 = page_free_count(), g;
+	const uint64_t keys[] = { 0, 1, 255, 256, 1ull << 17, (1ull << 26) + 5, MM_GFN_LIMIT - 1 };
+	for (size_t i = 0; i < HV_ARRAY_SIZE(keys); i++) {
+		EXPECT_EQ(mm_tree_reserve(&t, keys[i]), 0);
+		mm_tree_set(&t, keys[i], (struct mm_slot){ i + 1, 0 });
+	}
+	EXPECT_EQ(mm_tree_pages(&t), free0 - page_free_count());
+	size_t k = 0;
+	for (g = 0; mm_tree_next(&t, g, &g); g++, k++) {
+		EXPECT_EQ(g, keys[k]);
+		EXPECT_EQ(mm_tree_find(&t, g)->w0, k + 1);
+	}
+	EXPECT_EQ(k, HV_ARRAY_SIZE(keys));
+	EXPECT_TRUE(mm_tree_find(&t, 2) != NULL && mm_tree_find(&t, 1ull << 30) == NULL);
+	for (size_t i = 0; i < HV_ARRAY_SIZE(keys); i++) {
+		mm_tree_set(&t, keys[i], (struct mm_slot){ 0, 0 });
+		mm_tree_prune(&t, keys[i]);
+	}
+	EXPECT_EQ(t.top, 0);
+	EXPECT_EQ(page_free_count(), free0);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "root_map", test_root_map },
+	{ "share_roundtrip", test_share_roundtrip },
+	{ "donate_roundtrip", test_donate_roundtrip },
+	{ "chain", test_chain },
+	{ "map_params", test_map_params },
+	{ "perm", test_perm },
+	{ "unmap_params", test_unmap_params },
+	{ "guest_to_guest", test_guest_to_guest },
+	{ "zombie", test_zombie },
+	{ "destroy_refused", test_destroy_refused },
+	{ "leak", test_leak },
+	{ "pool_exhaustion", test_pool_exhaustion },
+	{ "backend_failure", test_backend_failure },
+	{ "tree", test_tree },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+			printf("%s\n", tests[i].name);
+		return argc == 1 ? 0 : 2;
+	}
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (strcmp(argv[1], tests[i].name) == 0) {
+			tests[i].fn();
+			printf("%s: %s\n", tests[i].name, failures ? "FAIL" : "PASS");
+			return failures ? 1 : 0;
+		}
+	}
+	fprintf(stderr, "test_mm: no test named '%s'\n", argv[1]);
+	return 2;
+}
