@@ -74,10 +74,7 @@ void diag_record_exit(uint16_t ppid, struct arch_vps *a, const struct hv_exit *e
 	l->vmid = a->vps->vmid;
 	l->vpid = a->vps->vpid;
 	bool lm = (regs_efer(a->uc) & (1u << 10)) != 0;
-	if (e->type == HV_EXIT_HOST_STOP)
-		snprintf(l->insn, sizeof(l->insn), "-");
-	else
-		diag_disasm(a->uc, e->rip, lm, l->insn, sizeof(l->insn));
+	diag_disasm(a->uc, e->rip, lm, l->insn, sizeof(l->insn));
 }
 
 void diag_print_last(uint16_t ppid, const char *what)

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			if (!strcmp(optarg, "intel"))
@@ -187,6 +187,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	platform_init();
 	diag_init();
+	excfix_calibrate();
+	if (g_cfg.trace && !excfix_available())
+		fprintf(stderr, "mvsim: note: Unicorn's exception-in-flight state could not be located; "
+				"a second guest #PF/#GP may turn into #DF\n");
 
 	static struct hv_boot_info bi;
 	uint64_t hv_base = g_mem_size - HV_RESERVED;

@@ -181,6 +181,13 @@ int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t 
 /* Does this exception vector push an error code? */
 bool inject_vector_has_error(uint8_t vector);
 
+/* ---- excfix.c ------------------------------------------------------------- */
+
+void excfix_calibrate(void);
+bool excfix_available(void);
+/* Forget the exception in flight (call after delivering one by hand). */
+void excfix_reset(uc_engine *uc);
+
 /* ---- diag.c ---------------------------------------------------------------- */
 
 void diag_init(void);

@@ -170,6 +170,15 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 	(void)value;
 	if (a->in_loader)
 		return false;
+	/* Measured (2.0.1): a non-canonical address is not #GP but an access
+	 * to unmapped memory.  The CPU would raise #GP(0): deliver that. */
+	if ((uint64_t)((int64_t)(addr << 16) >> 16) != addr) {
+		a->exc_pending = true;
+		a->exc_vector = 13;
+		a->exc_rip = a->last_rip;
+		a->exc_soft = false;
+		return false;
+	}
 	uint8_t access = 0, present = 0;
 	switch (type) {
 	case UC_MEM_READ_UNMAPPED: access = HV_ACCESS_READ; break;
@@ -269,8 +278,18 @@ static bool deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bo
 		    uint32_t error, uint64_t ret_rip, uint64_t fault_rip)
 {
 	const char *why = NULL;
-	if (g_cfg.trace)
-		vcpu_trace_event(a, vector == 6 ? "deliver #UD" : "deliver event", fault_rip);
+	if (g_cfg.trace) {
+		static const char *const names[32] = {
+			"DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "09", "TS", "NP",
+			"SS", "GP", "PF", "15", "MF", "AC", "MC", "XM", "VE", "CP",
+		};
+		char what[32];
+		if (vector < 32 && names[vector])
+			snprintf(what, sizeof(what), "deliver-#%s", names[vector]);
+		else
+			snprintf(what, sizeof(what), "deliver-vector-%u", vector);
+		vcpu_trace_event(a, what, fault_rip);
+	}
 	if (inject_deliver(a, vector, has_error, error, ret_rip, false, &why) == 0)
 		return true;
 	memset(exit, 0, sizeof(*exit));
@@ -379,6 +398,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			if (!deliver(a, exit, v, has_err, code, a->exc_soft ? a->exc_next : a->exc_rip,
 				     a->exc_rip))
 				break;
+			excfix_reset(uc);
 			if (!sim_budget_ok() || sim_stop_reason() != SIM_STOP_NONE) {
 				exit->type = HV_EXIT_HOST_STOP;
 				exit->rip = regs_read(uc, UC_X86_REG_RIP);

@@ -13,6 +13,9 @@
  *      the pushed EIP and writes 7 (ok) or 8 (bad) to 0xF4    -> exit 7
  *   v  VMCALL in 32-bit mode: the core injects #UD -> handler -> exit 7
  *   n  CPUID leaf 0 vendor: writes 0x10 Intel, 0x11 AMD
+ *   p  long mode with a 64-bit IDT: #PF, #GP, #PF, #GP, #UD, each handled by
+ *      the guest (delivered by mvsim by hand); writes 0x20 + the number of
+ *      exceptions that arrived with the right vector               -> 0x25
  */
 	.code32
 	.section .text
@@ -36,6 +39,7 @@ _start:
 	cmp $'i', %al ; je t_idt
 	cmp $'v', %al ; je t_vmcall
 	cmp $'n', %al ; je t_vendor
+	cmp $'p', %al ; je t_long
 	mov $1, %al
 	jmp done
 
@@ -89,6 +93,81 @@ t_vendor:
 	mov $0x12, %al
 	jmp done
 
+t_long:
+	call setup_idt              /* our GDT (it has a 64-bit code segment) */
+	/* identity map of the first GiB with 2 MiB pages */
+	movl $pdpt + 3, pml4
+	movl $pd + 3, pdpt
+	xor %ecx, %ecx
+1:	mov %ecx, %eax
+	shl $21, %eax
+	or $0x83, %eax
+	mov %eax, pd(,%ecx,8)
+	inc %ecx
+	cmp $512, %ecx
+	jne 1b
+	movl $0, pd + 40*8          /* 80 MiB..82 MiB: RAM, but not present */
+	mov %cr4, %eax
+	or $0x20, %eax
+	mov %eax, %cr4
+	mov $pml4, %eax
+	mov %eax, %cr3
+	mov $0xC0000080, %ecx
+	rdmsr
+	or $0x100, %eax
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000000, %eax
+	mov %eax, %cr0
+	ljmp $0x18, $long64
+	.code64
+long64:
+	/* 64-bit IDT: vectors 6, 13, 14 */
+	lea idt64(%rip), %rdi
+	mov $6, %esi ; lea h_ud(%rip), %rax ; call set_gate
+	mov $13, %esi ; lea h_gp(%rip), %rax ; call set_gate
+	mov $14, %esi ; lea h_pf(%rip), %rax ; call set_gate
+	lidt idtr64(%rip)
+	xor %r15d, %r15d            /* exceptions that arrived right */
+	lea 1f(%rip), %rax ; mov %rax, recover(%rip) ; movl $14, want(%rip)
+	movl $1, 0x5000000          /* not present: #PF */
+1:	lea 1f(%rip), %rax ; mov %rax, recover(%rip) ; movl $13, want(%rip)
+	movabs $0x8000000000000000, %rbx
+	mov (%rbx), %eax            /* non-canonical: #GP */
+1:	lea 1f(%rip), %rax ; mov %rax, recover(%rip) ; movl $14, want(%rip)
+	movl $1, 0x5001000
+1:	lea 1f(%rip), %rax ; mov %rax, recover(%rip) ; movl $13, want(%rip)
+	mov (%rbx), %eax
+1:	lea 1f(%rip), %rax ; mov %rax, recover(%rip) ; movl $6, want(%rip)
+	ud2
+1:	lea 0x20(%r15), %eax
+	out %al, $0xF4
+	cli
+	hlt
+set_gate:                           /* rdi = idt, esi = vector, rax = handler */
+	shl $4, %esi
+	add %rsi, %rdi
+	mov %ax, (%rdi)
+	movw $0x18, 2(%rdi)
+	movw $0x8E00, 4(%rdi)
+	shr $16, %rax
+	mov %ax, 6(%rdi)
+	shr $16, %rax
+	mov %eax, 8(%rdi)
+	movl $0, 12(%rdi)
+	lea idt64(%rip), %rdi
+	ret
+h_pf:	cmpl $14, want(%rip) ; jne 1f ; inc %r15d
+1:	add $8, %rsp ; jmp h_common      /* drop the error code */
+h_gp:	cmpl $13, want(%rip) ; jne 1f ; inc %r15d
+1:	add $8, %rsp ; jmp h_common
+h_ud:	cmpl $6, want(%rip) ; jne h_common ; inc %r15d
+h_common:
+	mov recover(%rip), %rax
+	mov %rax, (%rsp)
+	iretq
+	.code32
+
 setup_idt:
 	/* our own GDT: the multiboot state guarantees none */
 	lgdt gdtr
@@ -123,6 +202,7 @@ gdt:
 	.quad 0
 	.quad 0x00CF9A000000FFFF
 	.quad 0x00CF92000000FFFF
+	.quad 0x00AF9A000000FFFF
 gdt_end:
 gdtr:
 	.word gdt_end - gdt - 1
@@ -134,8 +214,20 @@ expect_eip:
 	.long ud_here
 msg:
 	.asciz "guest: hello\n"
+	.align 8
+idtr64:
+	.word 256*16 - 1
+	.long idt64, 0
+recover:
+	.quad 0
+want:
+	.long 0
 	.section .bss
-	.align 16
+	.align 4096
+pml4:	.space 4096
+pdpt:	.space 4096
+pd:	.space 4096
+idt64:	.space 256*16
 idt:
 	.space 256*8
 	.space 4096

@@ -7,7 +7,8 @@
  *
  *   hv/arch/x86/svm/   AMD SVM with nested paging   (bare metal, QEMU, Bochs)
  *   hv/arch/x86/vmx/   Intel VMX with EPT           (bare metal, KVM, Bochs)
- *   sim/arch_sim.c     the userspace simulator (Unicorn CPU, stubbed VMX/SVM)
+ *   sim/               the userspace simulator (Unicorn CPU, stubbed VMX/SVM;
+ *                      sim/README.md lists which file implements what)
  *
  * The list is deliberately short: per-CPU state, second-level mappings, VPS
  * register access, run-until-exit, event injection, and the few host services

@@ -1,0 +1,20 @@
+# Run mvsim on the test guest and check its exit status (and, for crashes,
+# that a diagnosis was printed).
+set(args)
+if(EXTRA)
+  list(APPEND args ${EXTRA})
+endif()
+execute_process(COMMAND ${MVSIM} ${args} --cmdline ${CMDLINE} ${GUEST}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 30)
+message("stdout:\n${out}\nstderr:\n${err}")
+if(NOT rc EQUAL EXPECT)
+  message(FATAL_ERROR "mvsim exited ${rc}, expected ${EXPECT}")
+endif()
+if(EXPECT EQUAL 124 OR EXPECT EQUAL 125)
+  if(NOT err MATCHES "mvsim: [^\n]*: exit=[a-z-]+ rip=0x[0-9a-f]+ insn=\"[^\"]+\"")
+    message(FATAL_ERROR "no diagnosis line on stderr")
+  endif()
+endif()
+if(CMDLINE STREQUAL "x" AND NOT out MATCHES "guest: hello\n")
+  message(FATAL_ERROR "COM1 output missing")
+endif()
