@@ -146,4 +146,133 @@
 #define EXP_MB_LOADER_MAGIC     0x2BADB002u
 #define EXP_EXIT_PORT           0xF4u
 
+/* ==== Hypercall ABI beyond the foundation (spec 1.6.4, 1.6.5, 6.10-6.13;
+ * docs/spec-errata.md E-05, E-09, E-12, E-15..E-21; docs/vps-abi.md;
+ * docs/exit-reasons.md; docs/limits.md).  Written by hand. ============== */
+
+#define EXP_HC_CREATE_VM        EXP_HC(EXP_OP_VM, EXP_IDX_CREATE_VM)
+#define EXP_HC_DESTROY_VM       EXP_HC(EXP_OP_VM, EXP_IDX_DESTROY_VM)
+#define EXP_HC_SET_GPA_FLAGS_MDL EXP_HC(EXP_OP_VM, EXP_IDX_SET_GPA_FLAGS_MDL)
+#define EXP_HC_MAP_MDL          EXP_HC(EXP_OP_VM, EXP_IDX_MAP_MDL)
+#define EXP_HC_UNMAP_MDL        EXP_HC(EXP_OP_VM, EXP_IDX_UNMAP_MDL)
+#define EXP_HC_CREATE_VP        EXP_HC(EXP_OP_VP, EXP_IDX_CREATE_VP)
+#define EXP_HC_DESTROY_VP       EXP_HC(EXP_OP_VP, EXP_IDX_DESTROY_VP)
+#define EXP_HC_VP_VMID          EXP_HC(EXP_OP_VP, EXP_IDX_VP_VMID)
+#define EXP_HC_VP_VPID          EXP_HC(EXP_OP_VP, EXP_IDX_VP_VPID)
+#define EXP_HC_VPS(idx)         EXP_HC(EXP_OP_VPS, idx)
+#define EXP_HC_RUN_VP           EXP_HC(EXP_OP_VP_MANAGEMENT, EXP_IDX_RUN_VP)
+
+/* IDs (spec 1.7, 3.1, 4.1): 16 bits. */
+#define EXP_INVALID_ID          0xFFFFu
+#define EXP_BS_PPID             0u
+
+/* Capacity (docs/limits.md, E-15): 16 VMs with the root, so 15 guests;
+ * 64 VPs and 64 VPSs with the root's (one per PP). */
+#define EXP_MAX_VMS             16u
+#define EXP_MAX_GUEST_VMS       15u
+#define EXP_MAX_VPS             64u
+#define EXP_MAX_VPSS            64u
+/* set_cpuid: 16 entries per VPS (docs/vps-abi.md). */
+#define EXP_VPS_MAX_CPUID       16u
+
+/* GPA flags (spec 1.6.4, E-12). */
+#define EXP_GPA_R               (1ull << 0)
+#define EXP_GPA_W               (1ull << 1)
+#define EXP_GPA_X               (1ull << 2)
+#define EXP_GPA_DONATE          (1ull << 3)
+#define EXP_GPA_ZOMBIE          (1ull << 4)
+#define EXP_GPA_UC              (1ull << 8)
+#define EXP_GPA_WT              (1ull << 12)
+#define EXP_GPA_WB              (1ull << 13)
+#define EXP_GPA_REVZ_MASK       0xFFFFFFFFFFFF80E0ull
+
+/* MDL (spec 1.6.5 with E-05). */
+#define EXP_MDL_MAX_ENTRIES     169u
+#define EXP_MDL_OFF_NUM         0x00u
+#define EXP_MDL_OFF_NEXT        0x08u
+#define EXP_MDL_OFF_REVZ        0x10u
+#define EXP_MDL_OFF_ENTRIES     0x28u
+#define EXP_MDL_ENTRY_SIZE      24u
+
+/* bf_reg_t (E-09, docs/vps-abi.md: the listed order from 1). */
+#define EXP_REG_UNSUPPORTED     0u
+#define EXP_REG_RAX             1u
+#define EXP_REG_RBX             2u
+#define EXP_REG_RCX             3u
+#define EXP_REG_RDX             4u
+#define EXP_REG_RBP             5u
+#define EXP_REG_RSI             6u
+#define EXP_REG_RDI             7u
+#define EXP_REG_R8              8u
+#define EXP_REG_R15             15u
+#define EXP_REG_RSP             16u
+#define EXP_REG_RIP             17u
+#define EXP_REG_RFLAGS          18u
+#define EXP_REG_GDTR_BASE       19u
+#define EXP_REG_GDTR_LIMIT      20u
+#define EXP_REG_IDTR_BASE       21u
+#define EXP_REG_IDTR_LIMIT      22u
+#define EXP_REG_ES              23u     /* then base, limit, attrib */
+#define EXP_REG_CS              27u
+#define EXP_REG_CS_ATTRIB       30u
+#define EXP_REG_SS              31u
+#define EXP_REG_DS              35u
+#define EXP_REG_FS              39u
+#define EXP_REG_GS              43u
+#define EXP_REG_LDTR            47u
+#define EXP_REG_TR              51u
+#define EXP_REG_CR0             55u
+#define EXP_REG_CR2             56u
+#define EXP_REG_CR3             57u
+#define EXP_REG_CR4             58u
+#define EXP_REG_CR8             59u
+#define EXP_REG_DR6             60u
+#define EXP_REG_DR7             61u
+#define EXP_REG_EFER            62u
+#define EXP_REG_INVALID         63u
+
+/* Supported MSRs (docs/vps-abi.md): 12, in this order; feature list empty. */
+#define EXP_NUM_SUPPORTED_MSRS  12u
+#define EXP_SUPPORTED_MSRS                                                     \
+	{ 0x174u, 0x175u, 0x176u, 0x277u, 0xC0000080u, 0xC0000081u,            \
+	  0xC0000082u, 0xC0000083u, 0xC0000084u, 0xC0000100u, 0xC0000101u,     \
+	  0xC0000102u }
+#define EXP_NUM_FEATURE_MSRS    0u
+#define EXP_MSR_LSTAR           0xC0000082u
+#define EXP_MSR_STAR            0xC0000081u
+#define EXP_MSR_KERNEL_GS_BASE  0xC0000102u
+#define EXP_MSR_APIC_BASE       0x1Bu   /* not in the list */
+#define EXP_MSR_IA32_TSC        0x10u
+
+/* XSAVE image of get_xsave: XSTATE_BV at byte 512 = x87|SSE. */
+#define EXP_XSAVE_XSTATE_BV     0x3ull
+
+/* set_identity_map (docs/vps-abi.md): 3 pages, first 1 GiB, 64-bit. */
+#define EXP_IDMAP_PAGES         3u
+#define EXP_IDMAP_LIMIT         0x40000000ull
+#define EXP_EFER_LMA            (1ull << 10)
+#define EXP_EFER_LME            (1ull << 8)
+#define EXP_CR0_PG              (1ull << 31)
+#define EXP_CR4_PAE             (1ull << 5)
+
+/* Exit reasons (spec 6.13.3) and REG1 (docs/exit-reasons.md). */
+#define EXP_EXIT_EXTERNAL_INTERRUPT     0u
+#define EXP_EXIT_YIELD                  1u
+#define EXP_EXIT_RETRY                  2u
+#define EXP_EXIT_HLT                    3u
+#define EXP_EXIT_FAULT                  4u
+#define EXP_EXIT_SYNC_TSC               5u
+#define EXP_EXIT_SUSPEND                6u
+#define EXP_FAULT_KIND_SHIFT            56
+#define EXP_FAULT_SLPT                  1ull
+#define EXP_FAULT_TRIPLE                2ull
+#define EXP_FAULT_IO                    3ull
+#define EXP_FAULT(kind, detail)         (((uint64_t)(kind) << 56) | ((uint64_t)(detail) & 0x00FFFFFFFFFFFFFFull))
+#define EXP_PM1A_CNT_PORT               0x604u
+#define EXP_PM1_SLP_EN                  (1u << 13)
+#define EXP_PM1_SLP_TYP_SHIFT           10
+
+/* Root VM stops (docs/exit-reasons.md). */
+#define EXP_CONSOLE_ROOT_STOPPED        "[hv] root VM stopped on pp "
+
 #endif /* PROBE_EXPECT_H */

@@ -1,0 +1,66 @@
+/*
+ * The contract between a root probe (guest-probes/vmm) and the guest agent
+ * it runs in a guest VM (guest-probes/guest): the guest's memory layout and
+ * the mailbox.  Not ABI of the hypervisor: both sides are probe code.
+ *
+ * Guest-physical layout the root builds (all below 1 GiB, the identity map
+ * of mv_vps_op_set_identity_map):
+ *   GUEST_PT_GPA      3 pages: PML4, PDPT, PD (donated, RW)
+ *   GUEST_MBOX_GPA    the mailbox: shared from the root (RW), the root reads it
+ *   GUEST_STACK_GPA   GUEST_STACK_PAGES pages of stack (donated, RW); RSP = top
+ *   0x100000          the agent's image (donated, RWX), entry = ELF e_entry
+ *   GUEST_SCRATCH_GPA free GPAs the probes map and unmap
+ *
+ * One command per run: the agent reads `cmd`, does it, increments `done`,
+ * then `cli; hlt` (mv_vp_exit_t_hlt).  Running it again re-enters the loop
+ * (RIP is past the HLT).  After a fault the root sets RIP/RSP back to the
+ * entry; the entry is the loop.
+ */
+#ifndef GUEST_ABI_H
+#define GUEST_ABI_H
+
+#include <stdint.h>
+
+#define GUEST_PT_GPA            0x1000ull
+#define GUEST_MBOX_GPA          0x8000ull
+#define GUEST_STACK_GPA         0x10000ull
+#define GUEST_STACK_PAGES       8ull
+#define GUEST_STACK_TOP         (GUEST_STACK_GPA + GUEST_STACK_PAGES * 0x1000ull)
+#define GUEST_IMAGE_GPA         0x100000ull
+#define GUEST_SCRATCH_GPA       0x800000ull
+
+#define GUEST_MAGIC             0x544E454741564D47ull   /* "GMVAGENT" */
+#define GUEST_IMAGE_TAG         "MVGUEST:agent"
+
+enum guest_cmd {
+	G_NOP = 0,      /* nothing: ends with cli;hlt */
+	G_YIELD,        /* sti; hlt (yield); then res[0] = 1 */
+	G_PAUSE,        /* res[1] = RIP of the PAUSE; pause (retry); res[0] = 1 */
+	G_SPIN,         /* count to arg[0] (res[0] follows); external_interrupt */
+	G_WRMSR,        /* wrmsr(arg[0], arg[1]); res[0] = 1 */
+	G_OUTW,         /* outw(port arg[0], value arg[1]); res[0] = 1 */
+	G_READ,         /* res[0] = *(u64 *)arg[0]; res[1] = 1 */
+	G_WRITE,        /* *(u64 *)arg[0] = arg[1]; res[0] = 1 */
+	G_TRIPLE,       /* lidt of an empty IDT, ud2: triple fault */
+	G_CPUID,        /* res[0..3] = cpuid(arg[0], arg[1]) */
+	G_HC,           /* hypercall RAX = arg[0], R10..R15 = arg[1..6];
+			   res[0] = RAX after, res[1..6] = R10..R15 after */
+	G_XMM0,         /* res[0] = XMM0[63:0], res[1] = MXCSR */
+	G_IRQ,          /* IDT with vector arg[0]; sti; wait up to arg[1] loops
+			   for it; cli; res[0] = count, res[1] = vector seen */
+	G_EXEC,         /* call arg[0] (which must return); res[0] = 1 */
+};
+
+struct guest_mbox {
+	volatile uint64_t magic;        /* guest: GUEST_MAGIC at every entry */
+	volatile uint64_t entries;      /* guest: entries through _start */
+	volatile uint64_t cmd;          /* root */
+	volatile uint64_t arg[8];       /* root */
+	volatile uint64_t done;         /* guest: commands completed */
+	volatile uint64_t started;      /* guest: commands started */
+	volatile uint64_t res[8];       /* guest: results of the last command */
+	volatile uint64_t irq_count;    /* guest: interrupts taken (any time) */
+	volatile uint64_t irq_vector;   /* guest: vector of the last one */
+};
+
+#endif /* GUEST_ABI_H */

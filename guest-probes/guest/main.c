@@ -1,0 +1,141 @@
+/* The guest agent: one command from the mailbox per run (guest_abi.h). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest_abi.h"
+
+#define MB ((struct guest_mbox *)GUEST_MBOX_GPA)
+
+_Static_assert(offsetof(struct guest_mbox, irq_count) == 168, "entry.S MBOX_IRQ_COUNT");
+_Static_assert(offsetof(struct guest_mbox, irq_vector) == 176, "entry.S MBOX_IRQ_VECTOR");
+
+uint64_t guest_vmcall(uint64_t rax, uint64_t *regs);
+uint64_t guest_vmmcall(uint64_t rax, uint64_t *regs);
+void guest_pause(volatile uint64_t *rip_out);
+void guest_triple(void);
+void guest_main(void);
+void idt_init(void);
+extern char irq_stubs[];
+extern uint64_t idt[512];
+
+static int amd;
+
+void idt_init(void)
+{
+	for (unsigned v = 32; v < 256; v++) {
+		uint64_t a = (uint64_t)(uintptr_t)irq_stubs + (v - 32) * 16;
+		idt[2 * v] = (a & 0xFFFF) | (0x08ull << 16) | (0x8Eull << 40) |
+			     ((a >> 16) & 0xFFFF) << 48;
+		idt[2 * v + 1] = a >> 32;
+	}
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+static void do_cmd(uint64_t cmd)
+{
+	volatile uint64_t *res = MB->res;
+
+	switch (cmd) {
+	case G_NOP:
+		break;
+	case G_YIELD:
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		res[0] = 1;
+		break;
+	case G_PAUSE:
+		guest_pause(&res[1]);
+		res[0] = 1;
+		break;
+	case G_SPIN:
+		for (uint64_t i = 0; i < MB->arg[0]; i++)
+			res[0] = i + 1;
+		break;
+	case G_WRMSR:
+		__asm__ volatile("wrmsr" : : "c"((uint32_t)MB->arg[0]), "a"((uint32_t)MB->arg[1]),
+				 "d"((uint32_t)(MB->arg[1] >> 32)) : "memory");
+		res[0] = 1;
+		break;
+	case G_OUTW:
+		__asm__ volatile("outw %0, %1" : : "a"((uint16_t)MB->arg[1]),
+				 "Nd"((uint16_t)MB->arg[0]) : "memory");
+		res[0] = 1;
+		break;
+	case G_READ:
+		res[0] = *(volatile uint64_t *)(uintptr_t)MB->arg[0];
+		res[1] = 1;
+		break;
+	case G_WRITE:
+		*(volatile uint64_t *)(uintptr_t)MB->arg[0] = MB->arg[1];
+		res[0] = 1;
+		break;
+	case G_TRIPLE:
+		guest_triple();
+		break;
+	case G_CPUID: {
+		uint32_t r[4];
+		cpuid((uint32_t)MB->arg[0], (uint32_t)MB->arg[1], r);
+		for (int i = 0; i < 4; i++)
+			res[i] = r[i];
+		break;
+	}
+	case G_HC: {
+		uint64_t regs[6], st;
+		for (int i = 0; i < 6; i++)
+			regs[i] = MB->arg[1 + i];
+		st = amd ? guest_vmmcall(MB->arg[0], regs) : guest_vmcall(MB->arg[0], regs);
+		res[0] = st;
+		for (int i = 0; i < 6; i++)
+			res[1 + i] = regs[i];
+		break;
+	}
+	case G_XMM0: {
+		uint64_t x;
+		uint32_t mxcsr;
+		__asm__ volatile("movq %%xmm0, %0; stmxcsr %1" : "=r"(x), "=m"(mxcsr));
+		res[0] = x;
+		res[1] = mxcsr;
+		break;
+	}
+	case G_IRQ: {
+		uint64_t n = MB->arg[1];
+		__asm__ volatile("sti" ::: "memory");
+		while (MB->irq_count == 0 && n--)
+			__asm__ volatile("" ::: "memory");
+		__asm__ volatile("cli" ::: "memory");
+		res[0] = MB->irq_count;
+		res[1] = MB->irq_vector;
+		break;
+	}
+	case G_EXEC:
+		((void (*)(void))(uintptr_t)MB->arg[0])();
+		res[0] = 1;
+		break;
+	default:
+		res[7] = 0xBAD0000000000000ull | cmd;
+		break;
+	}
+}
+
+void guest_main(void)
+{
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	amd = r[1] == 0x68747541u; /* "Auth" */
+	MB->magic = GUEST_MAGIC;
+	MB->entries++;
+	for (;;) {
+		uint64_t cmd = MB->cmd;
+		MB->started++;
+		for (int i = 0; i < 8; i++)
+			MB->res[i] = 0;
+		do_cmd(cmd);
+		MB->done++;
+		__asm__ volatile("cli; hlt" ::: "memory");
+	}
+}

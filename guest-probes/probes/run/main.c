@@ -1,0 +1,203 @@
+/*
+ * run: mv_vp_run_vp (spec 6.13.3, E-04, E-21) and the seven exit reasons
+ * with their REG1 as docs/exit-reasons.md defines the triggers.  One guest
+ * (the agent, module guest-agent.elf) does one command per run.
+ */
+#include "vmm.h"
+
+PROBE_TITLE("mv_vp_run_vp: parameters, and all seven exit reasons with REG1");
+
+#define I_RUN "mv_vp_run_vp"
+#define SPIN_LOOPS 1000000ull
+#define TSC_VALUE 0x0000001234567890ull
+#define FAULT_GPA 0x3000000ull
+
+static struct guest g;
+
+static const char *items2(const char *reason)
+{
+	return rt_fmt(I_RUN ",%s", reason);
+}
+
+/* Runs cmd once; checks the reason and REG1; returns whether both matched. */
+static bool run_expect(const char *id, uint64_t cmd, const uint64_t *args, unsigned nargs,
+		       uint64_t want_reason, uint64_t want_arg, const char *what)
+{
+	uint64_t reason = ~0ull, arg = ~0ull;
+	uint64_t st = guest_run(&g, cmd, args, nargs, &reason, &arg);
+	bool ok;
+
+	check_st(rt_fmt("%s-status", id), I_RUN, EXP_STATUS_SUCCESS, st, "run_vp for %s", what);
+	ok = check_eq(rt_fmt("%s-reason", id), items2(exit_name(want_reason)), want_reason,
+		      reason, "%s ends the run with %s (got %s)", what, exit_name(want_reason),
+		      exit_name(reason));
+	ok &= check_eq(rt_fmt("%s-reg1", id), items2(exit_name(want_reason)), want_arg, arg,
+		       "REG1 of %s (docs/exit-reasons.md)", exit_name(want_reason));
+	return ok;
+}
+
+/* After an exit that lets the guest continue: running again finishes the
+ * command (hlt) with res[0] = 1. */
+static void continue_expect(const char *id, uint64_t reason, uint64_t res0)
+{
+	uint64_t r = ~0ull, a = ~0ull, done = g.mb->done;
+	uint64_t st = run_vp(g.vpid, &r, &a);
+
+	check_eq(rt_fmt("%s-continue", id), items2(exit_name(reason)), EXP_EXIT_HLT,
+		 st == EXP_STATUS_SUCCESS ? r : st,
+		 "running again after %s continues the guest to its HLT", exit_name(reason));
+	check_eq(rt_fmt("%s-continued", id), items2(exit_name(reason)), res0,
+		 g.mb->res[0], "the guest went on past the instruction that exited");
+	check_eq(rt_fmt("%s-done", id), items2(exit_name(reason)), done + 1, g.mb->done,
+		 "the command completed exactly once");
+}
+
+static void reset_alive(const char *id, uint64_t reason)
+{
+	uint64_t r = ~0ull, a = ~0ull;
+
+	guest_reset(&g);
+	uint64_t st = guest_run(&g, G_NOP, 0, 0, &r, &a);
+	check_eq(rt_fmt("%s-rerun", id), items2(exit_name(reason)), EXP_EXIT_HLT,
+		 st == EXP_STATUS_SUCCESS ? r : st,
+		 "after %s and RIP/RSP reset by set_reg, the guest runs again", exit_name(reason));
+}
+
+void probe_main(void)
+{
+	struct hc_out o;
+	uint64_t st, r, a, vm2, vp2;
+
+	vmm_init(true);
+	guest_new(&g, "run guest");
+
+	/* ---- parameters ---- */
+	st = run_vp(EXP_ROOT_VPID, &r, &a);
+	check_st("root-vp", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of a root VP (E-21)");
+	st = run_vp(0x10000ull | g.vpid, &r, &a);
+	check_st("vpid-above-16bit", I_RUN, EXP_STATUS_INVALID_PARAMS1, st,
+		 "run_vp with REG1 = 0x10000 | the guest's VPID (REG1 is 63:0; IDs are 16-bit, E-21)");
+	st = run_vp(EXP_INVALID_ID, &r, &a);
+	check_st("vpid-invalid", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of VPID 0xFFFF");
+	st = hcx(EXP_HC_RUN_VP, vmm_handle ^ 1, g.vpid, 0, 0, 0, 0, &o);
+	check_st("bad-handle", I_RUN, EXP_STATUS_FAILURE_INVALID_HANDLE, st,
+		 "run_vp with a wrong handle");
+	if (vm_create(&vm2) != EXP_STATUS_SUCCESS || vp_create(vm2, &vp2) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create the VPS-less VP");
+	st = run_vp(vp2, &r, &a);
+	check_st("vp-without-vps", I_RUN, EXP_STATUS_INVALID_PERM_DENIED, st,
+		 "run_vp of a VP that has no VPS (E-21: a state refused)");
+	vp_destroy(vp2);
+	vm_destroy(vm2);
+
+	/* ---- the guest starts: hlt ---- */
+	run_expect("hlt", G_NOP, 0, 0, EXP_EXIT_HLT, 0, "cli; hlt");
+	check_eq("hlt-magic", items2("mv_vp_exit_t_hlt"), GUEST_MAGIC, g.mb->magic,
+		 "the guest ran from the RIP/RSP set with set_reg and wrote the shared mailbox");
+	check_eq("hlt-done", items2("mv_vp_exit_t_hlt"), 1, g.mb->done,
+		 "one command completed before the HLT");
+	st = guest_hc(&g, EXP_HC_RUN_VP, 0, g.vpid, 0, 0, 0, 0, &o, &r);
+	check_st("from-guest", I_RUN, EXP_STATUS_FAILURE_INVALID_HANDLE, st,
+		 "run_vp from a guest without a handle: the handle is checked first (E-17)");
+	st = guest_hc(&g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &r);
+	if (st != EXP_STATUS_SUCCESS)
+		probe_error("the guest cannot open a handle: 0x%llx", (unsigned long long)st);
+	st = guest_hc(&g, EXP_HC_RUN_VP, o.r[0], g.vpid, 0, 0, 0, 0, &o, &r);
+	check_st("from-guest-perm", I_RUN, EXP_STATUS_INVALID_PERM_EXT, st,
+		 "run_vp from a guest with its handle is root-only (E-18)");
+
+	/* ---- yield: sti; hlt ---- */
+	if (run_expect("yield", G_YIELD, 0, 0, EXP_EXIT_YIELD, 0, "sti; hlt"))
+		continue_expect("yield", EXP_EXIT_YIELD, 1);
+
+	/* ---- retry: pause, REG1 = its RIP ---- */
+	{
+		uint64_t rr = ~0ull, ra = ~0ull;
+		st = guest_run(&g, G_PAUSE, 0, 0, &rr, &ra);
+		check_st("retry-status", I_RUN, EXP_STATUS_SUCCESS, st, "run_vp for pause");
+		check_eq("retry-reason", items2("mv_vp_exit_t_retry"), EXP_EXIT_RETRY, rr,
+			 "PAUSE ends the run with mv_vp_exit_t_retry (got %s)", exit_name(rr));
+		check_eq("retry-reg1", items2("mv_vp_exit_t_retry"), g.mb->res[1], ra,
+			 "REG1 of retry is the RIP of the PAUSE (the guest wrote it to the mailbox)");
+		if (rr == EXP_EXIT_RETRY)
+			continue_expect("retry", EXP_EXIT_RETRY, 1);
+	}
+
+	/* ---- external interrupt: the time slice of a spinning guest ---- */
+	{
+		uint64_t args[1] = { SPIN_LOOPS }, rr = ~0ull, ra = ~0ull;
+		unsigned preempts = 0, runs = 0;
+		st = guest_run(&g, G_SPIN, args, 1, &rr, &ra);
+		check_st("extint-status", I_RUN, EXP_STATUS_SUCCESS, st, "run_vp of a spinning guest");
+		check_eq("extint-reason", items2("mv_vp_exit_t_external_interrupt"),
+			 EXP_EXIT_EXTERNAL_INTERRUPT, rr,
+			 "a guest spinning %llu loops is preempted: mv_vp_exit_t_external_interrupt (got %s)",
+			 (unsigned long long)SPIN_LOOPS, exit_name(rr));
+		check_eq("extint-reg1", items2("mv_vp_exit_t_external_interrupt"), 0, ra,
+			 "REG1 of external_interrupt is 0");
+		check_tok("extint-progress", items2("mv_vp_exit_t_external_interrupt"), "0<n<total",
+			  rt_hex(g.mb->res[0]), g.mb->res[0] > 0 && g.mb->res[0] < SPIN_LOOPS,
+			  "it was stopped in the middle of the loop");
+		while (rr == EXP_EXIT_EXTERNAL_INTERRUPT && runs++ < 200) {
+			preempts++;
+			if (run_vp(g.vpid, &rr, &ra) != EXP_STATUS_SUCCESS)
+				break;
+		}
+		check_eq("extint-continue", items2("mv_vp_exit_t_external_interrupt"), EXP_EXIT_HLT,
+			 rr, "running again after each preemption continues to the HLT (%u preemptions)",
+			 preempts);
+		check_eq("extint-continued", items2("mv_vp_exit_t_external_interrupt"), SPIN_LOOPS,
+			 g.mb->res[0], "the loop completed: no iteration lost or repeated");
+	}
+
+	/* ---- sync_tsc: wrmsr IA32_TSC ---- */
+	{
+		uint64_t args[2] = { EXP_MSR_IA32_TSC, TSC_VALUE };
+		if (run_expect("sync-tsc", G_WRMSR, args, 2, EXP_EXIT_SYNC_TSC, TSC_VALUE,
+			       "wrmsr IA32_TSC (0x10)"))
+			continue_expect("sync-tsc", EXP_EXIT_SYNC_TSC, 1);
+	}
+
+	/* ---- suspend: out PM1a_CNT with SLP_EN and SLP_TYP 5 ---- */
+	{
+		uint64_t args[2] = { EXP_PM1A_CNT_PORT, EXP_PM1_SLP_EN | (5u << EXP_PM1_SLP_TYP_SHIFT) };
+		if (run_expect("suspend", G_OUTW, args, 2, EXP_EXIT_SUSPEND, 5,
+			       "outw 0x604 = SLP_EN | SLP_TYP 5"))
+			continue_expect("suspend", EXP_EXIT_SUSPEND, 1);
+	}
+
+	/* ---- fault: port I/O other than the suspend (no SLP_EN) ---- */
+	{
+		uint64_t args[2] = { EXP_PM1A_CNT_PORT, 5u << EXP_PM1_SLP_TYP_SHIFT };
+		if (run_expect("fault-io", G_OUTW, args, 2, EXP_EXIT_FAULT,
+			       EXP_FAULT(EXP_FAULT_IO, EXP_PM1A_CNT_PORT | (2u << 16)),
+			       "outw 0x604 without SLP_EN"))
+			reset_alive("fault-io", EXP_EXIT_FAULT);
+	}
+
+	/* ---- fault: an unmapped GPA ---- */
+	{
+		uint64_t args[1] = { FAULT_GPA };
+		run_expect("fault-read", G_READ, args, 1, EXP_EXIT_FAULT,
+			   EXP_FAULT(EXP_FAULT_SLPT, FAULT_GPA), "a read of an unmapped GPA");
+		check_eq("fault-read-stopped", items2("mv_vp_exit_t_fault"), 0, g.mb->res[1],
+			 "the guest did not get past the faulting read");
+		reset_alive("fault-read", EXP_EXIT_FAULT);
+		args[0] = FAULT_GPA + 0x1238;
+		run_expect("fault-write", G_WRITE, (uint64_t[]){ FAULT_GPA + 0x1238, 1 }, 2,
+			   EXP_EXIT_FAULT, EXP_FAULT(EXP_FAULT_SLPT, FAULT_GPA + 0x1238),
+			   "a write to an unmapped GPA");
+		reset_alive("fault-write", EXP_EXIT_FAULT);
+	}
+
+	/* ---- fault: triple fault ---- */
+	if (run_expect("triple", G_TRIPLE, 0, 0, EXP_EXIT_FAULT, EXP_FAULT(EXP_FAULT_TRIPLE, 0),
+		       "#UD with an empty IDT (triple fault)"))
+		reset_alive("triple", EXP_EXIT_FAULT);
+
+	/* ---- destroy while it is stopped ---- */
+	check_st("guest-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, guest_free(&g),
+		 "the guest is destroyed after its runs");
+	st = run_vp(g.vpid, &r, &a);
+	check_st("destroyed-vp", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of a destroyed VP");
+}

@@ -1,0 +1,142 @@
+/*
+ * vm: mv_vm_op_create_vm / destroy_vm / vmid (spec 6.10.1-6.10.3) with the
+ * decisions of docs/spec-errata.md E-15 (16 VMs with the root), E-16
+ * (root / busy VMs), E-17 (status order), E-18 (vmid from any VM).
+ * A guest (the agent, module guest-agent.elf) reports its own VMID.
+ */
+#include "vmm.h"
+
+PROBE_TITLE("VMs: create, destroy, vmid from root and guest, table exhaustion, REVI");
+
+#define I_CREATE "mv_vm_op_create_vm"
+#define I_DESTROY "mv_vm_op_destroy_vm"
+#define I_VMID "mv_vm_op_vmid"
+
+static bool vmid_ok(uint64_t v)
+{
+	return v != 0 && v < EXP_INVALID_ID;
+}
+
+void probe_main(void)
+{
+	struct hc_out o;
+	uint64_t st, a, b, vpid, ids[EXP_MAX_VMS + 2];
+	unsigned n;
+
+	vmm_init(true);
+
+	/* vmid of the root. */
+	st = hcx(EXP_HC_VM_VMID, vmm_handle, 0, 0, 0, 0, 0, &o);
+	check_st("vmid-root-status", I_VMID, EXP_STATUS_SUCCESS, st, "mv_vm_op_vmid from the root");
+	check_eq("vmid-root", I_VMID, EXP_ROOT_VMID, o.r[0], "the root VM's VMID is 0 (spec 1.7)");
+
+	/* create two. */
+	st = vm_create(&a);
+	check_st("create-a-status", I_CREATE, EXP_STATUS_SUCCESS, st, "create_vm from the root");
+	check_tok("create-a-vmid", I_CREATE, "nonzero-16bit", rt_hex(a), vmid_ok(a),
+		  "the new VMID is not the root's and fits 16 bits (REG0 15:0)");
+	st = vm_create(&b);
+	check_st("create-b-status", I_CREATE, EXP_STATUS_SUCCESS, st, "a second create_vm");
+	check_tok("create-b-distinct", I_CREATE, rt_fmt("nonzero-not-%llx", (unsigned long long)a),
+		  rt_hex(b), vmid_ok(b) && b != a, "the second VMID differs from the first");
+
+	/* destroy: root, nonexistent, REVI, twice. */
+	st = hcx(EXP_HC_DESTROY_VM, vmm_handle, EXP_ROOT_VMID, 0, 0, 0, 0, &o);
+	check_st("destroy-root", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
+		 "destroying the root VM is refused (E-16)");
+	check_eq("destroy-root-regs", I_DESTROY ",MV_STATUS_INVALID_PARAMS1", EXP_ROOT_VMID,
+		 o.r[1], "a failed destroy_vm leaves REG1 unchanged (E-17)");
+	st = vm_destroy(EXP_INVALID_ID);
+	check_st("destroy-invalid-id", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
+		 "destroy_vm of MV_INVALID_ID (0xFFFF)");
+	st = vm_destroy(EXP_MAX_VMS - 1 == a || EXP_MAX_VMS - 1 == b ? 13 : EXP_MAX_VMS - 1);
+	check_st("destroy-nonexistent", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
+		 "destroy_vm of a VMID that was never created");
+	st = vm_destroy(0xABCD0000ull | b);
+	check_st("destroy-revi", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		 "destroy_vm with REG1[63:16] = 0xabcd (REVI: ignored) destroys VM 0x%llx",
+		 (unsigned long long)b);
+	st = vm_destroy(b);
+	check_st("destroy-twice", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
+		 "destroy_vm of an already destroyed VM");
+	st = vp_create(b, &vpid);
+	check_st("destroyed-gone", "mv_vp_op_create_vp", EXP_STATUS_INVALID_PARAMS1, st,
+		 "a destroyed VM cannot get VPs");
+
+	/* destroy while it has a VP. */
+	st = vp_create(a, &vpid);
+	if (st != EXP_STATUS_SUCCESS)
+		probe_error("create_vp in VM %llu failed: 0x%llx", (unsigned long long)a,
+			    (unsigned long long)st);
+	st = vm_destroy(a);
+	check_st("destroy-with-vp", I_DESTROY, EXP_STATUS_INVALID_PERM_DENIED, st,
+		 "destroy_vm of a VM that still has a VP (E-16)");
+	st = hcx(EXP_HC_VP_VMID, vmm_handle, vpid, 0, 0, 0, 0, &o);
+	check_eq("destroy-with-vp-unchanged", I_DESTROY ",MV_STATUS_INVALID_PERM_DENIED", a,
+		 st == EXP_STATUS_SUCCESS ? o.r[0] : ~0ull,
+		 "after the refused destroy the VP still belongs to the VM (nothing changed)");
+	st = vp_destroy(vpid);
+	check_st("destroy-vp-first", "mv_vp_op_destroy_vp", EXP_STATUS_SUCCESS, st,
+		 "destroying its VP");
+	st = vm_destroy(a);
+	check_st("destroy-after-vp", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		 "then destroy_vm succeeds");
+
+	/* table exhaustion: exactly 15 guests, then PERM_DENIED. */
+	for (n = 0; n < EXP_MAX_VMS + 1; n++) {
+		st = vm_create(&ids[n]);
+		if (st != EXP_STATUS_SUCCESS)
+			break;
+	}
+	check_eq("exhaust-count", I_CREATE ",MV_STATUS_SUCCESS", EXP_MAX_GUEST_VMS, n,
+		 "create_vm succeeds exactly 15 times (16 VMs with the root, docs/limits.md)");
+	check_st("exhaust-refused", I_CREATE, EXP_STATUS_INVALID_PERM_DENIED, st,
+		 "the next create_vm is refused with PERM_DENIED (E-15)");
+	{
+		bool distinct = true;
+		for (unsigned i = 0; i < n; i++) {
+			distinct &= vmid_ok(ids[i]);
+			for (unsigned j = 0; j < i; j++)
+				distinct &= ids[i] != ids[j];
+		}
+		check_tok("exhaust-distinct", I_CREATE, "distinct-nonzero",
+			  distinct ? "distinct-nonzero" : "duplicate-or-zero", distinct,
+			  "all %u VMIDs are distinct and non-zero", n);
+	}
+	{
+		unsigned ok = 0;
+		for (unsigned i = 0; i < n; i++)
+			ok += vm_destroy(ids[i]) == EXP_STATUS_SUCCESS;
+		check_eq("exhaust-destroy-all", I_DESTROY ",MV_STATUS_SUCCESS", n, ok,
+			 "every VM of the full table is destroyed");
+	}
+	st = vm_create(&a);
+	check_st("create-after-exhaust", I_CREATE, EXP_STATUS_SUCCESS, st,
+		 "after destroying them create_vm works again");
+	if (st == EXP_STATUS_SUCCESS)
+		vm_destroy(a);
+
+	/* a guest's own VMID (E-18: any VM may ask). */
+	{
+		struct guest g;
+		uint64_t reason, gh;
+
+		guest_new(&g, "vmid guest");
+		st = guest_hc(&g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &reason);
+		check_st("guest-open-handle", "mv_handle_op_open_handle", EXP_STATUS_SUCCESS, st,
+			 "the guest opens its own handle (run ended with %s)", exit_name(reason));
+		gh = o.r[0];
+		st = guest_hc(&g, EXP_HC_VM_VMID, gh, 0, 0, 0, 0, 0, &o, &reason);
+		check_st("guest-vmid-status", I_VMID, EXP_STATUS_SUCCESS, st,
+			 "mv_vm_op_vmid from the guest with its handle");
+		check_eq("guest-vmid", I_VMID, g.vmid, o.r[0],
+			 "the guest sees its own VMID (what create_vm returned)");
+		st = guest_hc(&g, EXP_HC_VM_VMID, vmm_handle, 0, 0, 0, 0, 0, &o, &reason);
+		check_st("guest-vmid-root-handle", I_VMID,
+			 vmm_handle == gh ? EXP_STATUS_SUCCESS : EXP_STATUS_FAILURE_INVALID_HANDLE, st,
+			 "the root's handle is not the guest's (E-14)");
+		st = guest_free(&g);
+		check_st("guest-destroy", I_DESTROY, EXP_STATUS_SUCCESS, st,
+			 "the guest's VPS, VP and VM are destroyed (memory goes back to the root)");
+	}
+}
