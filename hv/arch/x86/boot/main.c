@@ -1,0 +1,85 @@
+/*
+ * bsp_main: the hypervisor's C entry on the bootstrap processor, and the
+ * host services of arch.h that are not SVM-specific (arch_halt,
+ * arch_spa_to_hva, arch_cpuid_native).
+ */
+#include <x86/boot.h>
+#include <x86/cpu.h>
+
+#include <hv/arch.h>
+#include <hv/core.h>
+#include <hv/log.h>
+
+/* isa-debug-exit (QEMU -device isa-debug-exit,iobase=0xf4): QEMU exits
+ * with status (v << 1) | 1; on hardware the write is harmless. */
+#define DEBUG_EXIT_PORT 0xF4
+#define EXIT_ROOT_STOPPED 0x7D /* QEMU status 251: the root VM stopped */
+#define EXIT_HV_FAILED 0x7E    /* QEMU status 253: boot failure, panic, exception */
+
+static struct hv_boot_info boot_info;
+static bool boot_info_ready;
+
+void bsp_main(uint32_t magic, uint32_t mbi);
+
+HV_NORETURN void arch_halt(void)
+{
+	outb(DEBUG_EXIT_PORT, EXIT_HV_FAILED);
+	cpu_halt_forever();
+}
+
+void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	cpuid(leaf, subleaf, out);
+}
+
+/* Identity map: any RAM range of the boot memory map below 4 GiB. */
+void *arch_spa_to_hva(uint64_t spa, size_t len)
+{
+	uint64_t end = spa + len;
+
+	if (end < spa || end > HOST_MAP_LIMIT || !boot_info_ready)
+		return NULL;
+	for (uint32_t i = 0; i < boot_info.num_ram; i++) {
+		const struct hv_mem_range *r = &boot_info.ram[i];
+		if (spa >= r->spa && end <= r->spa + r->len)
+			return (void *)(uintptr_t)spa;
+	}
+	return NULL;
+}
+
+HV_NORETURN static void boot_failed(const char *what)
+{
+	hv_log("boot failed: %s; halted", what);
+	arch_halt();
+}
+
+void bsp_main(uint32_t magic, uint32_t mbi)
+{
+	serial_init();
+	idt_init();
+	idt_load();
+	host_cpu_setup();
+	smp_register_bsp();
+
+	if (mb_fill_boot_info(magic, mbi, &boot_info))
+		boot_failed("bad multiboot information");
+	boot_info_ready = true;
+	tsc_calibrate();
+	if (svm_pp_enable(0))
+		boot_failed("SVM unavailable");
+	boot_info.num_pps = smp_start_aps();
+	preempt_calibrate();
+
+	if (core_init(&boot_info))
+		boot_failed("core_init");
+	if (core_pp_init(0))
+		boot_failed("core_pp_init(0)");
+	smp_release_aps();
+
+	enum hv_stop_reason why = core_pp_run();
+	hv_log("pp 0 stopped (%s): exiting through isa-debug-exit 0x%x",
+	       why == HV_STOP_ROOT_DEAD ? "the root VM is dead" : "host stop",
+	       EXIT_ROOT_STOPPED);
+	outb(DEBUG_EXIT_PORT, EXIT_ROOT_STOPPED);
+	cpu_halt_forever();
+}

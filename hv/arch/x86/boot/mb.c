@@ -1,0 +1,140 @@
+/*
+ * The boot loader's multiboot (v1) information -> struct hv_boot_info.
+ *
+ * Everything the core needs is copied out here, because the core rebuilds
+ * a multiboot information area for the root OS at 0x8000-0x10000, where
+ * QEMU put its own (0x9000): module command lines are copied into the
+ * hypervisor's memory.
+ */
+#include <x86/boot.h>
+
+#include <hv/log.h>
+#include <hv/string.h>
+
+#define MB_BOOT_MAGIC 0x2BADB002u
+#define MBI_MEM (1u << 0)
+#define MBI_CMDLINE (1u << 2)
+#define MBI_MODS (1u << 3)
+#define MBI_MMAP (1u << 6)
+
+struct mb_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+	uint32_t syms[4];
+	uint32_t mmap_length, mmap_addr;
+};
+
+struct mb_module {
+	uint32_t mod_start, mod_end, string, reserved;
+};
+
+struct __attribute__((packed)) mb_mmap {
+	uint32_t size;
+	uint64_t addr, len;
+	uint32_t type;
+};
+
+#define CMDLINE_MAX 256
+static char mod_cmdline[HV_MAX_MODULES][CMDLINE_MAX];
+
+static void copy_str(char *dst, uint32_t pa)
+{
+	const char *s = (const char *)(uintptr_t)pa;
+	size_t n = 0;
+
+	if (pa)
+		for (; n < CMDLINE_MAX - 1 && s[n]; n++)
+			dst[n] = s[n];
+	dst[n] = '\0';
+}
+
+static void add_ram(struct hv_boot_info *bi, uint64_t spa, uint64_t len)
+{
+	uint64_t start = (spa + HV_PAGE_SIZE - 1) & HV_PAGE_MASK;
+	uint64_t end = (spa + len) & HV_PAGE_MASK;
+
+	if (end <= start)
+		return;
+	if (bi->num_ram == HV_MAX_MEM_RANGES) {
+		hv_log("boot: more than %u RAM ranges; 0x%llx-0x%llx ignored", HV_MAX_MEM_RANGES,
+		       (unsigned long long)start, (unsigned long long)end);
+		return;
+	}
+	bi->ram[bi->num_ram++] = (struct hv_mem_range){ start, end - start };
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
+{
+	hv_memset(bi, 0, sizeof(*bi));
+	bi->backend = "svm";
+	if (magic != MB_BOOT_MAGIC || !mbi_pa) {
+		hv_log("boot: not started by a multiboot loader (eax 0x%x)", magic);
+		return -1;
+	}
+	const struct mb_info *mbi = (const struct mb_info *)(uintptr_t)mbi_pa;
+
+	if (mbi->flags & MBI_MMAP) {
+		for (uint32_t off = 0; off + sizeof(struct mb_mmap) <= mbi->mmap_length;) {
+			const struct mb_mmap *e =
+				(const struct mb_mmap *)(uintptr_t)(mbi->mmap_addr + off);
+			if (e->type == 1)
+				add_ram(bi, e->addr, e->len);
+			off += e->size + 4;
+		}
+	} else if (mbi->flags & MBI_MEM) {
+		add_ram(bi, 0, (uint64_t)mbi->mem_lower << 10);
+		add_ram(bi, 0x100000, (uint64_t)mbi->mem_upper << 10);
+	}
+	if (!bi->num_ram) {
+		hv_log("boot: the boot loader gave no memory map");
+		return -1;
+	}
+
+	uint64_t img = (uint64_t)(uintptr_t)__image_start;
+	uint64_t img_len = (uint64_t)(uintptr_t)__image_end - img;
+	bi->reserved[0] = (struct hv_mem_range){ img, img_len };
+	bi->num_reserved = 1;
+	bi->pool.spa = (uint64_t)(uintptr_t)__pool_start;
+	bi->pool.len = (uint64_t)(uintptr_t)__pool_end - bi->pool.spa;
+
+	if (mbi->flags & MBI_MODS) {
+		const struct mb_module *m = (const struct mb_module *)(uintptr_t)mbi->mods_addr;
+		for (uint32_t i = 0; i < mbi->mods_count; i++) {
+			if (bi->num_modules == HV_MAX_MODULES) {
+				hv_log("boot: more than %u modules; the rest are ignored",
+				       HV_MAX_MODULES);
+				break;
+			}
+			uint64_t spa = m[i].mod_start, len = m[i].mod_end - m[i].mod_start;
+			if (overlaps(spa, len, img, img_len)) {
+				hv_log("boot: module %u at 0x%llx-0x%llx overlaps the hypervisor "
+				       "image 0x%llx-0x%llx", i, (unsigned long long)spa,
+				       (unsigned long long)(spa + len), (unsigned long long)img,
+				       (unsigned long long)(img + img_len));
+				return -1;
+			}
+			uint32_t k = bi->num_modules++;
+			copy_str(mod_cmdline[k], m[i].string);
+			bi->modules[k] = (struct hv_module){ spa, len, mod_cmdline[k] };
+		}
+	}
+	if (!bi->num_modules) {
+		hv_log("boot: no modules: pass the root OS with -initrd (QEMU) or module (GRUB)");
+		return -1;
+	}
+	bi->root_cmdline = bi->modules[0].cmdline;
+	hv_log("boot: image 0x%llx-0x%llx (pool 0x%llx-0x%llx), %u RAM ranges, %u modules",
+	       (unsigned long long)img, (unsigned long long)(img + img_len),
+	       (unsigned long long)bi->pool.spa,
+	       (unsigned long long)(bi->pool.spa + bi->pool.len), bi->num_ram,
+	       bi->num_modules);
+	for (uint32_t i = 0; i < bi->num_modules; i++)
+		hv_log("boot: module %u at 0x%llx+0x%llx \"%s\"", i,
+		       (unsigned long long)bi->modules[i].spa,
+		       (unsigned long long)bi->modules[i].len, bi->modules[i].cmdline);
+	return 0;
+}

@@ -1,0 +1,119 @@
+/*
+ * Time slices for guest VPSs on the local APIC timer (SVM has no preemption
+ * timer).  docs/exit-reasons.md: a guest's run also ends when "the VP's
+ * time slice ends" (mv_vp_exit_t_external_interrupt).
+ *
+ * Before a guest run the root's timer state is saved and the timer armed
+ * one-shot for HV_SLICE_US with PREEMPT_VECTOR; the guest runs with host
+ * RFLAGS.IF = 1 and the INTR intercept, so its expiry is an INTR exit.
+ * While the root VP has interrupts disabled, the run also raises the TPR to
+ * 0xE and masks LINT0 (the PIC's ExtINT), so only the slice interrupt can
+ * end it: a pending IRQ the root does not take would otherwise end every run
+ * at once (SVM does not acknowledge interrupts at the exit).
+ * After the run the timer is masked; if it expired, its interrupt (pending
+ * in the IRR) is taken in the host in a one-instruction STI window with the
+ * TPR raised and LINT0 masked, and EOIed; then the root's timer is restored
+ * (LVT, divide, remaining count: a periodic root timer restarts its period
+ * from the remaining count).
+ */
+#include <x86/boot.h>
+#include <x86/cpu.h>
+
+#include <hv/log.h>
+
+#define HV_SLICE_US 50000u
+
+#define LAPIC_EOI 0xB0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3E0
+#define LVT_MASKED (1u << 16)
+#define DIV_BY_1 0xB
+
+static uint32_t slice_ticks;
+
+static uint64_t read_cr8(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr8, %0" : "=r"(v));
+	return v;
+}
+
+static void write_cr8(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr8" ::"r"(v) : "memory");
+}
+
+void preempt_calibrate(void)
+{
+	if (!lapic)
+		return;
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | PREEMPT_VECTOR);
+	lapic_write(LAPIC_TIMER_DIV, DIV_BY_1);
+	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+	tsc_delay_us(1000);
+	uint32_t per_ms = 0xFFFFFFFFu - lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	uint64_t t = (uint64_t)per_ms * HV_SLICE_US / 1000;
+	slice_ticks = t ? (t > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)t) : 0;
+	hv_log("svm: guest time slice %u us = %u APIC timer ticks (%u per ms)", HV_SLICE_US,
+	       slice_ticks, per_ms);
+}
+
+void preempt_arm(struct preempt_state *s, bool root_if)
+{
+	s->armed = lapic && slice_ticks;
+	s->masked_host = false;
+	if (!s->armed)
+		return;
+	s->lvt_timer = lapic_read(LAPIC_LVT_TIMER);
+	s->divide = lapic_read(LAPIC_TIMER_DIV);
+	s->initial = lapic_read(LAPIC_TIMER_INIT);
+	s->current = lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | PREEMPT_VECTOR);
+	if (!root_if) {
+		s->masked_host = true;
+		s->cr8 = read_cr8();
+		s->lint0 = lapic_read(LAPIC_LVT_LINT0);
+		lapic_write(LAPIC_LVT_LINT0, s->lint0 | LVT_MASKED);
+		write_cr8(0xE);
+	}
+	lapic_write(LAPIC_TIMER_DIV, DIV_BY_1);
+	lapic_write(LAPIC_LVT_TIMER, PREEMPT_VECTOR); /* one-shot, unmasked */
+	lapic_write(LAPIC_TIMER_INIT, slice_ticks);
+}
+
+void preempt_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+bool preempt_disarm(struct preempt_state *s)
+{
+	if (!s->armed)
+		return false;
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | PREEMPT_VECTOR);
+	bool fired = lapic_read(LAPIC_TIMER_CUR) == 0;
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	if (fired) {
+		/* Take the pending slice interrupt (isr.S EOIs it). */
+		uint64_t cr8 = read_cr8();
+		uint32_t lint0 = lapic_read(LAPIC_LVT_LINT0);
+		lapic_write(LAPIC_LVT_LINT0, lint0 | LVT_MASKED);
+		write_cr8(0xE);
+		__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+		write_cr8(cr8);
+		lapic_write(LAPIC_LVT_LINT0, lint0);
+	}
+	if (s->masked_host) {
+		write_cr8(s->cr8);
+		lapic_write(LAPIC_LVT_LINT0, s->lint0);
+	}
+	lapic_write(LAPIC_TIMER_DIV, s->divide);
+	lapic_write(LAPIC_LVT_TIMER, s->lvt_timer);
+	if (s->initial)
+		lapic_write(LAPIC_TIMER_INIT, s->current ? s->current : s->initial);
+	return fired;
+}

@@ -1,0 +1,146 @@
+/*
+ * SMP bring-up and arch_pp_id().
+ *
+ * The BSP broadcasts INIT-SIPI-SIPI (local APIC, xAPIC MMIO) to all other
+ * processors; they start in the real-mode trampoline at TRAMP_ADDR
+ * (trampoline.S), join the BSP's path to long mode in entry.S, take the next
+ * PP number atomically and land in ap_main().  Each AP enables SVM, reports
+ * in, and waits until the core is initialised; then it calls core_pp_init()
+ * and core_pp_run() (which returns at once: the root OS does not start its
+ * APs, they stay offline) and halts.
+ *
+ * PP numbers: the BSP is 0, APs get 1, 2, ... in arrival order.  arch_pp_id()
+ * maps the initial APIC ID (CPUID 1 EBX[31:24]) through a table.
+ */
+#include <x86/asm_consts.h>
+#include <x86/boot.h>
+#include <x86/cpu.h>
+
+#include <hv/arch.h>
+#include <hv/log.h>
+#include <hv/string.h>
+
+_Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_MAX_PPS");
+
+#define LAPIC_SVR 0xF0
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define ICR_PENDING (1u << 12)
+#define ICR_INIT_ALL_BUT_SELF 0x000C4500u
+#define ICR_SIPI_ALL_BUT_SELF 0x000C4600u
+#define AP_WAIT_MS 100
+
+extern char tramp_start[], tramp_end[];
+
+/* APIC ID -> PP number + 1 (0: not a PP of this hypervisor). */
+static volatile uint8_t apic_to_pp[256];
+static volatile uint32_t aps_online;
+static volatile uint32_t aps_go;
+static volatile uint32_t aps_parked;
+static volatile uint16_t smp_num_pps = 1;
+volatile uint32_t *lapic;
+
+static uint8_t apic_id(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	return (uint8_t)(r[1] >> 24);
+}
+
+uint16_t arch_pp_id(void)
+{
+	uint8_t v = apic_to_pp[apic_id()];
+
+	return v ? (uint16_t)(v - 1) : 0xFFFF;
+}
+
+void smp_register_bsp(void)
+{
+	apic_to_pp[apic_id()] = 1;
+}
+
+uint32_t lapic_read(uint32_t reg)
+{
+	return lapic[reg / 4];
+}
+
+void lapic_write(uint32_t reg, uint32_t v)
+{
+	lapic[reg / 4] = v;
+}
+
+static void lapic_ipi(uint32_t icr_lo)
+{
+	for (unsigned i = 0; i < 1000000 && (lapic_read(LAPIC_ICR_LO) & ICR_PENDING); i++)
+		cpu_relax();
+	lapic_write(LAPIC_ICR_HI, 0);
+	lapic_write(LAPIC_ICR_LO, icr_lo);
+}
+
+uint16_t smp_start_aps(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & (1ull << 11))) {
+		hv_log("smp: local APIC disabled; running on the BSP only");
+		return 1;
+	}
+	lapic = (volatile uint32_t *)(uintptr_t)(base & 0xFFFFF000ull);
+	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* enable, spurious 0xFF */
+
+	hv_memcpy((void *)(uintptr_t)TRAMP_ADDR, tramp_start, (size_t)(tramp_end - tramp_start));
+	lapic_ipi(ICR_INIT_ALL_BUT_SELF);
+	tsc_delay_us(10000);
+	lapic_ipi(ICR_SIPI_ALL_BUT_SELF | (TRAMP_ADDR >> 12));
+	tsc_delay_us(200);
+	lapic_ipi(ICR_SIPI_ALL_BUT_SELF | (TRAMP_ADDR >> 12));
+	tsc_delay_us(AP_WAIT_MS * 1000);
+
+	uint32_t n = 1 + __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE);
+	if (n > HV_MAX_PPS)
+		n = HV_MAX_PPS;
+	smp_num_pps = (uint16_t)n;
+	hv_log("smp: %u PPs online (BSP apic %u)", n, apic_id());
+	return (uint16_t)n;
+}
+
+/* Let the APs run core_pp_init/core_pp_run and wait (bounded) until they
+ * are parked, so that nothing they print interleaves with the root OS's
+ * serial output. */
+void smp_release_aps(void)
+{
+	uint32_t want = smp_num_pps - 1u;
+
+	__atomic_store_n(&aps_go, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 1000 && __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE) < want; i++)
+		tsc_delay_us(1000);
+	uint32_t parked = __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE);
+	if (want)
+		hv_log("smp: %u of %u APs parked (SVM on; their root VPs stay offline: the root "
+		       "OS does not start APs)", parked, want);
+}
+
+HV_NORETURN void ap_main(uint32_t ppid);
+
+HV_NORETURN void ap_main(uint32_t ppid)
+{
+	apic_to_pp[apic_id()] = (uint8_t)(ppid + 1);
+	idt_load();
+	host_cpu_setup();
+	if (svm_pp_enable((uint16_t)ppid)) {
+		hv_log("smp: pp %u cannot enable SVM; halted", ppid);
+		cpu_halt_forever();
+	}
+	__atomic_add_fetch(&aps_online, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&aps_go, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (ppid < smp_num_pps) {
+		if (core_pp_init((uint16_t)ppid) == 0)
+			core_pp_run();
+		else
+			hv_log("smp: core_pp_init(%u) failed", ppid);
+		__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
+	}
+	cpu_halt_forever();
+}

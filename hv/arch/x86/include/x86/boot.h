@@ -1,0 +1,66 @@
+/* Shared declarations of the x86 boot code (hv/arch/x86/boot/). */
+#ifndef X86_BOOT_H
+#define X86_BOOT_H
+
+#include <hv/core.h>
+#include <hv/types.h>
+
+/* Linker symbols (boot/link.ld). */
+extern char __image_start[], __image_end[], __pool_start[], __pool_end[];
+extern char __bss_start[], __bss_end[];
+
+/* boot/serial.c */
+void serial_init(void);
+/* Writes without taking the console lock (exception handler). */
+void serial_write_raw(const char *s, size_t len);
+void serial_printf_raw(const char *fmt, ...) HV_PRINTF(1, 2);
+
+/* boot/idt.c */
+void idt_init(void);
+void idt_load(void);
+
+/* boot/mb.c: the multiboot information -> struct hv_boot_info. */
+int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi);
+
+/* boot/tsc.c */
+void tsc_calibrate(void);
+void tsc_delay_us(uint64_t us);
+
+/* boot/smp.c */
+void smp_register_bsp(void);
+/* Starts the APs; returns the number of PPs (BSP included). */
+uint16_t smp_start_aps(void);
+void smp_release_aps(void);
+/* The local APIC (xAPIC MMIO, identity-mapped); NULL before smp_start_aps. */
+extern volatile uint32_t *lapic;
+uint32_t lapic_read(uint32_t reg);
+void lapic_write(uint32_t reg, uint32_t v);
+
+/* boot/preempt.c: guest time slices on the local APIC timer. */
+#define PREEMPT_VECTOR 0xF8
+#define SPURIOUS_VECTOR 0xFF
+struct preempt_state {
+	bool armed;
+	bool masked_host;        /* TPR raised, LINT0 masked for the run */
+	uint32_t lvt_timer, divide, initial, current, lint0;
+	uint64_t cr8;
+};
+void preempt_calibrate(void);
+/* Before a guest VPS's run: arm a one-shot slice.  root_if: the PP's root
+ * VP has interrupts enabled (its interrupts may end the run too). */
+void preempt_arm(struct preempt_state *s, bool root_if);
+/* After the run: true when the slice expired (its interrupt is consumed). */
+bool preempt_disarm(struct preempt_state *s);
+/* isr.S -> exc_handler for the preemption and spurious vectors. */
+void preempt_eoi(void);
+HV_NORETURN void ap_main(uint32_t ppid);
+
+/* svm/svm.c: per-PP SVM enable (EFER.SVME, VM_HSAVE_PA). */
+int svm_pp_enable(uint16_t ppid);
+/* Host CPU setup common to every PP (CR0/CR4 for FXSAVE, PAT). */
+void host_cpu_setup(void);
+
+/* The physical range that arch_spa_to_hva covers (identity map). */
+#define HOST_MAP_LIMIT 0x100000000ull
+
+#endif /* X86_BOOT_H */

@@ -1,0 +1,231 @@
+/*
+ * The SVM backend: per-PP enable, VPS (VMCB) life cycle, run, inject.
+ *
+ * Per PP: EFER.SVME, VM_HSAVE_PA -> a host-save page, and a second page for
+ * the host's VMSAVE state.  Per VPS: a pool page with struct arch_vps (FXSAVE
+ * image, GPRs) and a pool page for the VMCB.  Intercepts: VMRUN (required),
+ * VMMCALL, CPUID, HLT, SHUTDOWN, and the SVM instructions a guest must not
+ * execute on the host's behalf (VMLOAD, VMSAVE, STGI, CLGI, SKINIT: guest
+ * EFER.SVME is forced on, so they would work); guest VMs (vmid != 0) also
+ * INTR, PAUSE, IOIO (all ports) and MSR (the permission map of msr_fpu.c),
+ * and get V_INTR_MASKING.  Nested paging is always on; exceptions are not
+ * intercepted.
+ */
+#include <x86/boot.h>
+#include <x86/cpu.h>
+
+#include <hv/arch.h>
+#include <hv/log.h>
+#include <hv/page.h>
+#include <hv/pp.h>
+#include <hv/vm.h>
+#include <hv/vps.h>
+
+#include "svm.h"
+#include "vmcb.h"
+
+#define RFLAGS_IF (1ull << 9)
+#define DEFAULT_PAT 0x0007040600070406ull
+/* Host PAT: WB WT UC- UC WB WC WP UC (npt.c's cache bits index it). */
+#define HOST_PAT 0x0005010600070406ull
+
+bool svm_has_nrip;
+bool svm_has_nxe;
+
+static uint8_t hsave[HV_MAX_PPS][4096] __attribute__((aligned(4096)));
+static uint8_t host_vmsave[HV_MAX_PPS][4096] __attribute__((aligned(4096)));
+
+void host_cpu_setup(void)
+{
+	uint64_t cr0 = read_cr0();
+
+	cr0 = (cr0 | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS);
+	write_cr0(cr0);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	wrmsr(MSR_PAT, HOST_PAT);
+	__asm__ volatile("fninit" ::: "memory");
+}
+
+int svm_pp_enable(uint16_t ppid)
+{
+	uint32_t r[4];
+
+	if (ppid >= HV_MAX_PPS)
+		return -1;
+	cpuid(0x80000000, 0, r);
+	if (r[0] < 0x8000000A) {
+		hv_log("svm: pp %u: no CPUID leaf 0x8000000A", ppid);
+		return -1;
+	}
+	cpuid(0x80000001, 0, r);
+	if (!(r[2] & (1u << 2))) {
+		hv_log("svm: pp %u: the CPU has no SVM (QEMU: -cpu qemu64,+svm,+npt)", ppid);
+		return -1;
+	}
+	bool nx = r[3] & (1u << 20);
+	cpuid(0x8000000A, 0, r);
+	if (!(r[3] & 1u)) {
+		hv_log("svm: pp %u: the CPU has no nested paging (QEMU: add +npt)", ppid);
+		return -1;
+	}
+	if (rdmsr(MSR_VM_CR) & (1ull << 4)) {
+		hv_log("svm: pp %u: SVM disabled by the firmware (VM_CR.SVMDIS)", ppid);
+		return -1;
+	}
+	wrmsr(MSR_EFER_NUM, rdmsr(MSR_EFER_NUM) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)hsave[ppid]);
+	if (ppid == 0) {
+		svm_has_nrip = r[3] & (1u << 3);
+		svm_has_nxe = nx && (rdmsr(MSR_EFER_NUM) & EFER_NXE);
+		svm_permission_maps_init();
+		svm_fpu_init();
+		hv_log("svm: revision %u, %u ASIDs, nRIP save %s, NX in nested tables %s", r[0] & 0xFF,
+		       r[1], svm_has_nrip ? "yes" : "no", svm_has_nxe ? "yes" : "no");
+	}
+	return 0;
+}
+
+/* ---- VPS ---- */
+
+static void vps_reset_state(struct arch_vps *a)
+{
+	uint8_t *v = a->vmcb;
+	static const unsigned segs[] = { VMCB_ES, VMCB_SS, VMCB_DS, VMCB_FS, VMCB_GS };
+
+	/* The processor's reset state (real mode at F000:FFF0). */
+	for (unsigned i = 0; i < HV_ARRAY_SIZE(segs); i++) {
+		vmcb_set32(v, segs[i] + SEG_LIMIT, 0xFFFF);
+		vmcb_set16(v, segs[i] + SEG_ATTRIB, 0x93);
+	}
+	vmcb_set16(v, VMCB_CS + SEG_SEL, 0xF000);
+	vmcb_set64(v, VMCB_CS + SEG_BASE, 0xFFFF0000ull);
+	vmcb_set32(v, VMCB_CS + SEG_LIMIT, 0xFFFF);
+	vmcb_set16(v, VMCB_CS + SEG_ATTRIB, 0x9B);
+	vmcb_set32(v, VMCB_GDTR + SEG_LIMIT, 0xFFFF);
+	vmcb_set32(v, VMCB_IDTR + SEG_LIMIT, 0xFFFF);
+	vmcb_set32(v, VMCB_LDTR + SEG_LIMIT, 0xFFFF);
+	vmcb_set16(v, VMCB_LDTR + SEG_ATTRIB, 0x82);
+	vmcb_set32(v, VMCB_TR + SEG_LIMIT, 0xFFFF);
+	vmcb_set16(v, VMCB_TR + SEG_ATTRIB, 0x8B);
+	vmcb_set64(v, VMCB_RIP, 0xFFF0);
+	vmcb_set64(v, VMCB_RFLAGS, 0x2);
+	vmcb_set64(v, VMCB_CR0, 0x60000010ull);
+	vmcb_set64(v, VMCB_EFER, EFER_SVME);
+	vmcb_set64(v, VMCB_DR6, 0xFFFF0FF0ull);
+	vmcb_set64(v, VMCB_DR7, 0x400);
+	vmcb_set64(v, VMCB_G_PAT, DEFAULT_PAT);
+	a->cpl_dirty = true;
+	svm_fpu_reset(a);
+}
+
+int arch_vps_init(struct hv_vps *vps)
+{
+	struct hv_vm *vm = vps_vm(vps);
+	uint64_t self = page_alloc();
+	uint64_t vmcb = self ? page_alloc() : 0;
+
+	if (!vm || !vm->arch || !vmcb) {
+		if (self)
+			page_free(self);
+		return -1;
+	}
+	struct arch_vps *a = page_hva(self);
+	a->self = self;
+	a->vmcb_pa = vmcb;
+	a->vmcb = page_hva(vmcb);
+	a->guest = vps->vmid != 0;
+
+	uint8_t *v = a->vmcb;
+	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_SHUTDOWN;
+	if (a->guest)
+		misc1 |= INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO | INTERCEPT_MSR;
+	vmcb_set32(v, VMCB_INTERCEPT_MISC1, misc1);
+	vmcb_set32(v, VMCB_INTERCEPT_MISC2,
+		   INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
+			   INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT);
+	vmcb_set64(v, VMCB_IOPM_BASE, svm_iopm_pa(a->guest));
+	vmcb_set64(v, VMCB_MSRPM_BASE, svm_msrpm_pa(a->guest));
+	vmcb_set32(v, VMCB_ASID, vm->arch->asid);
+	vmcb_set32(v, VMCB_INT_CTL, a->guest ? INT_CTL_V_INTR_MASKING : 0);
+	vmcb_set64(v, VMCB_NP_CTL, 1);
+	vmcb_set64(v, VMCB_N_CR3, vm->arch->npt_pml4);
+	vps_reset_state(a);
+	vps->arch = a;
+	return 0;
+}
+
+void arch_vps_fini(struct hv_vps *vps)
+{
+	struct arch_vps *a = vps->arch;
+
+	if (!a)
+		return;
+	page_free(a->vmcb_pa);
+	page_free(a->self);
+	vps->arch = NULL;
+}
+
+void arch_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
+{
+	uint64_t e = ev->vector | EVENT_VALID;
+
+	switch (ev->type) {
+	case HV_EVENT_NMI:
+		e = 2 | EVENT_TYPE_NMI | EVENT_VALID;
+		break;
+	case HV_EVENT_EXCEPTION:
+		e |= EVENT_TYPE_EXC;
+		if (ev->has_error)
+			e |= EVENT_ERR_VALID | ((uint64_t)ev->error << 32);
+		break;
+	case HV_EVENT_EXTINT:
+	default:
+		e |= EVENT_TYPE_INTR;
+		break;
+	}
+	vmcb_set64(vps->arch->vmcb, VMCB_EVENTINJ, e);
+}
+
+void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
+{
+	struct arch_vps *a = vps->arch;
+	struct arch_vm *vm = vps_vm(vps)->arch;
+	uint16_t pp = arch_pp_id();
+	uint8_t *v = a->vmcb;
+
+	/* A guest WRMSR to EFER may have cleared SVME; VMRUN needs it. */
+	vmcb_set64(v, VMCB_EFER, vmcb_get64(v, VMCB_EFER) | EFER_SVME);
+	if (a->cpl_dirty)
+		svm_vps_update_cpl(a);
+	uint32_t gen = __atomic_load_n(&vm->gen, __ATOMIC_ACQUIRE);
+	if (vm->asid_shared || vm->flushed_gen[pp] != gen) {
+		vmcb_set8(v, VMCB_TLB_CONTROL, TLB_CONTROL_FLUSH_ALL);
+		vm->flushed_gen[pp] = gen;
+	}
+	vmcb_set32(v, VMCB_CLEAN, 0);
+
+	/*
+	 * Guests run with host RFLAGS.IF = 1 (V_INTR_MASKING, INTR intercept)
+	 * and a time slice on the local APIC timer (boot/preempt.c).  While the
+	 * PP's root VP has interrupts disabled, only the slice ends the run: SVM
+	 * does not acknowledge an interrupt at the exit, so a pending IRQ the
+	 * root does not take would otherwise end every run at once.
+	 */
+	struct preempt_state ps = { 0 };
+	if (a->guest) {
+		struct hv_pp *p = pp_get(pp);
+		bool root_if = p && p->root_vps &&
+			       (arch_vps_get_reg(p->root_vps, bf_reg_t_rflags) & RFLAGS_IF);
+		preempt_arm(&ps, root_if);
+	}
+
+	fxrstor(a->fxsave);
+	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
+	fxsave(a->fxsave);
+	bool sliced = a->guest && preempt_disarm(&ps);
+
+	vmcb_set8(v, VMCB_TLB_CONTROL, 0);
+	svm_exit_decode(vps, exit);
+	if (sliced && exit->type == HV_EXIT_EXTINT)
+		exit->type = HV_EXIT_PREEMPT;
+}

@@ -1,0 +1,66 @@
+/* Internal interface of the SVM backend (hv/arch/x86/svm/). */
+#ifndef SVM_SVM_H
+#define SVM_SVM_H
+
+#include <hv/arch.h>
+#include <hv/core.h>
+#include <hv/types.h>
+
+/* Guest GPRs that VMRUN does not switch (RAX and RSP live in the VMCB).
+ * Indexed by bf_reg_t - 1 for RAX..R15; vmrun.S uses the same offsets. */
+struct svm_gprs {
+	uint64_t r[15]; /* rax(unused) rbx rcx rdx rbp rsi rdi r8 .. r15 */
+};
+
+struct arch_vm {
+	uint64_t npt_pml4;          /* nested page table root (pool page) */
+	uint32_t asid;
+	bool asid_shared;           /* more VMs than ASIDs: flush on every entry */
+	uint32_t gen;               /* bumped by arch_slpt_flush */
+	uint32_t flushed_gen[HV_MAX_PPS];
+	uint64_t self;              /* pool page holding this struct */
+};
+
+struct arch_vps {
+	uint8_t fxsave[512];        /* guest x87/SSE state (offset 0: 16-aligned) */
+	struct svm_gprs gprs;
+	uint64_t vmcb_pa;
+	uint8_t *vmcb;
+	uint64_t self;              /* pool page holding this struct */
+	bool guest;                 /* vmid != 0: guest VM intercepts */
+	bool cpl_dirty;             /* recompute the VMCB CPL before the next entry */
+};
+
+/* vmrun.S */
+void svm_vmrun(uint64_t vmcb_pa, struct svm_gprs *gprs, uint64_t host_save_pa, uint64_t sti);
+
+/* svm.c */
+extern bool svm_has_nrip;
+extern bool svm_has_nxe;
+
+/* exit.c: the VMCB's exit information -> struct hv_exit. */
+void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit);
+
+/* seg.c */
+uint16_t seg_vmx_to_svm(uint64_t attrib);
+uint64_t seg_svm_to_vmx(uint16_t attrib);
+void svm_vps_update_cpl(struct arch_vps *a);
+
+/* msr_fpu.c */
+void svm_permission_maps_init(void);
+uint64_t svm_iopm_pa(bool guest);
+uint64_t svm_msrpm_pa(bool guest);
+void svm_fpu_reset(struct arch_vps *a);
+void svm_fpu_init(void);
+
+static inline void fxsave(void *area)
+{
+	__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+static inline void fxrstor(const void *area)
+{
+	__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}
+
+#endif /* SVM_SVM_H */
