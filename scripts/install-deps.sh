@@ -10,6 +10,8 @@ PKGS=(
   python3 python3-pytest
   lcov gdb
   qemu-system-x86
+  bochs bochsbios vgabios
+  grub-pc-bin grub-common xorriso mtools
 )
 
 missing=()
