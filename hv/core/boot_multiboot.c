@@ -255,6 +255,25 @@ static uint32_t area_str(struct mbi_area *a, const char *s)
 	return area_alloc(a, hv_strnlen(s, 1024) + 1, s);
 }
 
+/* mem_lower: KiB of RAM from 0 up to the first hole, at most 640 (PCs end
+ * conventional memory at 0x9F000 or 0xA0000). */
+static uint32_t mem_lower_kib(const struct hv_boot_info *bi)
+{
+	uint64_t end = 0;
+
+	for (bool grew = true; grew && end < 0xA0000;) {
+		grew = false;
+		for (uint32_t i = 0; i < bi->num_ram; i++) {
+			const struct hv_mem_range *r = &bi->ram[i];
+			if (r->spa <= end && r->spa + r->len > end) {
+				end = r->spa + r->len;
+				grew = true;
+			}
+		}
+	}
+	return (uint32_t)((end < 0xA0000 ? end : 0xA0000) / 1024);
+}
+
 /* mem_upper: KiB of RAM from 1 MiB up to the first hole or reserved range. */
 static uint32_t mem_upper_kib(const struct hv_boot_info *bi)
 {
@@ -292,7 +311,7 @@ static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 	uint32_t mbi_spa = area_alloc(&a, sizeof(mbi), NULL);
 
 	mbi.flags = MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME;
-	mbi.mem_lower = range_in_ram(bi, 0, 0xA0000) ? 640 : 0;
+	mbi.mem_lower = mem_lower_kib(bi);
 	mbi.mem_upper = mem_upper_kib(bi);
 	mbi.cmdline = area_str(&a, bi->root_cmdline);
 	mbi.boot_loader_name = area_str(&a, "microv-harness hypervisor");
