@@ -52,7 +52,9 @@ static void do_cmd(uint64_t cmd)
 		res[0] = 1;
 		break;
 	case G_SPIN:
-		for (uint64_t i = 0; i < MB->arg[0]; i++)
+		/* arg0 iterations, or until the root sets arg1 (the mailbox is
+		 * shared): a spin that only a preemption can interrupt. */
+		for (uint64_t i = 0; i < MB->arg[0] && !*(volatile uint64_t *)&MB->arg[1]; i++)
 			res[0] = i + 1;
 		break;
 	case G_WRMSR:

@@ -415,13 +415,28 @@ void guest_reset(struct guest *g)
 	SETUP("set_reg RSP", vps_set_reg(g->vpsid, EXP_REG_RSP, GUEST_STACK_TOP));
 }
 
-uint64_t guest_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
-		   uint64_t *reason, uint64_t *arg)
+uint64_t guest_run_once(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
+			uint64_t *reason, uint64_t *arg)
 {
 	g->mb->cmd = cmd;
 	for (unsigned i = 0; i < 8; i++)
 		g->mb->arg[i] = i < nargs ? args[i] : 0;
 	return run_vp(g->vpid, reason, arg);
+}
+
+/* Hardware may preempt a guest at any time (a timer interrupt ends the
+ * slice): a command is done only at its final exit, so external_interrupt
+ * just means "run it again". */
+uint64_t guest_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
+		   uint64_t *reason, uint64_t *arg)
+{
+	uint64_t st = guest_run_once(g, cmd, args, nargs, reason, arg);
+
+	for (unsigned n = 0; st == EXP_STATUS_SUCCESS && *reason == EXP_EXIT_EXTERNAL_INTERRUPT &&
+			     n < GUEST_MAX_PREEMPTIONS;
+	     n++)
+		st = run_vp(g->vpid, reason, arg);
+	return st;
 }
 
 uint64_t guest_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,

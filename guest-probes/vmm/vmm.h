@@ -100,6 +100,12 @@ void guest_boot(struct guest *g, const char *what);
 void guest_reset(struct guest *g);
 /* Sets the command and its args, runs once; returns the status of run_vp
  * (reason/arg filled on success). */
+/* Runs the guest once with a command in its mailbox: whatever exit comes
+ * first, preemptions included (the external_interrupt checks need that). */
+uint64_t guest_run_once(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
+			uint64_t *reason, uint64_t *arg);
+/* Bound on the re-runs guest_run makes after preemptions. */
+#define GUEST_MAX_PREEMPTIONS 100000u
 uint64_t guest_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
 		   uint64_t *reason, uint64_t *arg);
 /* A guest hypercall through the agent: returns the guest's RAX, *o gets
