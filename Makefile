@@ -2,9 +2,16 @@
 #
 #   make                 build everything (hypervisor core, mvsim, probes, tools)
 #   make conformance     build, run every probe on every backend, print the matrix
+#   make conformance HV_ABI=<rev> PROBE_ABI=<rev>
+#                        the hypervisor+simulator from one ABI description revision, the
+#                        probes from another (git rev, REV:path, a file, or WORKTREE;
+#                        scripts/abi-xconf, docs/abi.md): which guests does a change break?
+#   make abi-diff OLD=<rev> [NEW=<rev>]   classify the ABI changes (scripts/abi-diff)
 #   make check           unit tests (CTest) + the conformance suite
 #   make coverage        lcov report of hv/core as exercised by the suite (build/coverage/)
 #   make debug-sim PROBE=cpuid [VENDOR=intel|amd]   mvsim under GDB, stopped at the exit dispatcher
+#   make debug-qemu PROBE=cpuid  the real hypervisor under QEMU (SVM) + GDB with its symbols
+#   make bench           figures per backend: boot-to-first-result, exits/s, suite wall time
 #
 # Every target installs missing Debian packages first (scripts/install-deps.sh).
 
@@ -14,8 +21,12 @@ PROBE ?= cpuid
 VENDOR ?= intel
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
+HV_ABI ?=
+PROBE_ABI ?=
+OLD ?= HEAD
+NEW ?= WORKTREE
 
-.PHONY: all deps configure build conformance check unit coverage debug-sim clean
+.PHONY: all deps configure build conformance check unit coverage debug-sim debug-qemu bench clean abi-diff
 
 all: build
 
@@ -30,8 +41,16 @@ configure: $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+ifeq ($(HV_ABI)$(PROBE_ABI),)
 conformance: build
 	MV_BUILD_DIR=$(BUILD) conformance/run.sh
+else
+conformance: deps
+	scripts/abi-xconf --build $(BUILD) --jobs $(JOBS) $(or $(HV_ABI),WORKTREE) $(or $(PROBE_ABI),WORKTREE)
+endif
+
+abi-diff:
+	@scripts/abi-diff $(OLD) $(NEW)
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -43,10 +62,13 @@ coverage: deps
 	@scripts/coverage.sh $(COV_BUILD) $(BUILD)/coverage
 
 debug-sim: build
-	@test -f $(BUILD)/guest-probes/$(PROBE).elf || \
-	  { echo "debug-sim: no probe '$(PROBE)' (have: $$(ls $(BUILD)/guest-probes/*.elf | xargs -n1 basename | sed 's/.elf//' | tr '\n' ' '))"; exit 2; }
-	gdb -q -ex 'break core_handle_exit' -ex 'run' \
-	    --args $(BUILD)/sim/mvsim --vendor $(VENDOR) --timeout-ms 0 $(BUILD)/guest-probes/$(PROBE).elf
+	@scripts/debug-sim $(PROBE) $(VENDOR) $(BUILD)
+
+debug-qemu: build
+	@scripts/debug-qemu $(PROBE) $(BUILD)
+
+bench: build
+	MV_BUILD_DIR=$(BUILD) scripts/bench
 
 clean:
 	rm -rf $(BUILD)
