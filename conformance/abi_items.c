@@ -1,8 +1,10 @@
 /*
- * abi-items: prints the ABI item catalogue (include/microv/mv_catalog.h) as
- * JSON on stdout.  The conformance matrix has one row per item printed here,
- * so an item added to the catalogue appears in the matrix without any other
- * change.
+ * abi-items: prints the ABI item catalogue of the generated mv_catalog.h
+ * (build/include/microv/, from abi/mv-abi.toml) as JSON on stdout.  The
+ * conformance matrix reads build/conformance/abi-items.json, which abi-gen
+ * writes from the same description; ctest abi.items checks that this
+ * program's output and the json agree, i.e. that the C header the
+ * hypervisor and the probes compile is the list the matrix shows.
  *
  * Output:
  *   {"hypercall":   [{"name", "opcode", "index", "rax"}, ...],

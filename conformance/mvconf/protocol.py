@@ -160,7 +160,7 @@ class _Parser:
                 ok = False
             elif self.known_items is not None and item not in self.known_items:
                 self.error(lineno, f"check {v['id']}: unknown ABI item {item} "
-                                   "(not in include/microv/mv_catalog.h)")
+                                   "(not in abi/mv-abi.toml)")
         if v["verdict"] not in VERDICTS:
             self.error(lineno, f"check {v['id']}: verdict {v['verdict']!r} is not pass|fail|skip")
             ok = False

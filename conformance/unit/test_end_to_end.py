@@ -27,9 +27,7 @@ def make_build(tmp: Path) -> Path:
     build = tmp / "build"
     (build / "conformance").mkdir(parents=True)
     (build / "guest-probes").mkdir()
-    abi = build / "conformance" / "abi-items"
-    abi.write_text(f"#!/bin/sh\ncat <<'X'\n{json.dumps(CATALOG_JSON)}\nX\n")
-    abi.chmod(0o755)
+    (build / "conformance" / "abi-items.json").write_text(json.dumps(CATALOG_JSON))
     for name, text in PROBES.items():
         (build / "guest-probes" / f"{name}.elf").write_text(text)
     (tmp / "probes.toml").write_text(TOML)

@@ -272,6 +272,22 @@
 #define EXP_PM1_SLP_EN                  (1u << 13)
 #define EXP_PM1_SLP_TYP_SHIFT           10
 
+/* Values set_reg / set_msr refuse with PARAMS3 (docs/vps-abi.md "Values
+ * refused", E-32): a sample of each kind. */
+#define EXP_NONCANONICAL        0x8000000000000000ull
+#define EXP_RFLAGS_FIXED1       0x2ull          /* bit 1 reads as 1 */
+#define EXP_EFER_RESERVED       (1ull << 1)     /* a reserved EFER bit */
+#define EXP_CR8_MAX             15ull
+#define EXP_SELECTOR_MAX        0xFFFFull
+#define EXP_MSR_PAT             0x277u
+#define EXP_MSR_EFER            0xC0000080u
+#define EXP_PAT_RESET           0x0007040600070406ull   /* WB WT UC- UC, twice */
+#define EXP_PAT_WITH_TYPE2      0x0007040600070402ull   /* entry 0 = 2: reserved */
+
+/* Pool exhaustion (E-30) and destroy as a continuation (E-31). */
+#define EXP_HC_DESTROY_VM_SCC   EXP_RAX(EXP_HC_SIG, EXP_HC_FLAG_SCC, EXP_OP_VM, EXP_IDX_DESTROY_VM)
+#define EXP_HC_DESTROY_VM_SCC_VAL 0x764D000100020001ULL /* the spot value */
+
 /* Root VM stops (docs/exit-reasons.md). */
 #define EXP_CONSOLE_ROOT_STOPPED        "[hv] root VM stopped on pp "
 

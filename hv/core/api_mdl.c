@@ -11,8 +11,9 @@
  *   REG5  flags (map, set_gpa_flags): REVZ bits 0, at most one cache flag;
  *         map: not DONATE with ZOMBIE; set_gpa_flags: no DONATE or ZOMBIE
  * then the pages themselves (mdl_ops.c): a src page that cannot be used is
- * PARAMS2, a dst page PARAMS4; running out of pool memory (or a page shared
- * MM_MAX_SHARES times) is MV_STATUS_INVALID_PERM_DENIED.
+ * PARAMS2, a dst page PARAMS4; a page shared MM_MAX_SHARES times is
+ * MV_STATUS_INVALID_PERM_DENIED (a fixed limit, E-15); the pool running out
+ * or the backend refusing a mapping is MV_STATUS_FAILURE_UNKNOWN (E-30).
  */
 #include <microv/mv_abi.h>
 

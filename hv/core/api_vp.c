@@ -13,9 +13,10 @@ struct hv_ret api_vp_create(const struct hv_caller *c, uint64_t reg1)
 	/* Root VPs exist one per PP from boot; no more can be made (spec 4). */
 	if (!vm || vm_is_root(vm) || vm->state != HV_VM_ACTIVE)
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS1);
-	struct hv_vp *vp = vp_alloc(vm->id);
+	enum hv_alloc_err err;
+	struct hv_vp *vp = vp_alloc(vm->id, &err);
 	if (!vp)
-		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED); /* E-15 */
+		return hv_ret_status(api_alloc_status(err));
 	return hv_ret_out1(MV_STATUS_SUCCESS, vp->id);
 }
 

@@ -9,6 +9,7 @@
 #include <hv/arch.h>
 #include <hv/cpuid.h>
 #include <hv/msr.h>
+#include <hv/reg_valid.h>
 #include <hv/string.h>
 #include <hv/vm.h>
 #include <hv/vp.h>
@@ -50,9 +51,10 @@ struct hv_ret api_vps_create(const struct hv_caller *c, uint64_t reg1)
 	struct hv_vp *vp = vp_get((uint16_t)reg1); /* REG1[63:16] REVI */
 	if (!vp || vp->vmid == MV_ROOT_VMID)
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS1);
-	struct hv_vps *vps = vps_alloc(vp->id);
+	enum hv_alloc_err err;
+	struct hv_vps *vps = vps_alloc(vp->id, &err);
 	if (!vps)
-		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED); /* E-15 */
+		return hv_ret_status(api_alloc_status(err));
 	return hv_ret_out1(MV_STATUS_SUCCESS, vps->id);
 }
 
@@ -128,7 +130,10 @@ struct hv_ret api_vps_set_reg(const struct hv_caller *c, uint64_t reg1, uint64_t
 	VPS_ARG_OR_RETURN(vps, c, reg1, true);
 	if (!reg_valid(reg2))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
-	if (arch_vps_set_reg(vps, (enum bf_reg_t)reg2, reg3))
+	/* A value no VM entry accepts, or that means nothing (hv/reg_valid.h);
+	 * then the backend may refuse what its processor lacks. */
+	if (!reg_value_valid((enum bf_reg_t)reg2, reg3) ||
+	    arch_vps_set_reg(vps, (enum bf_reg_t)reg2, reg3))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS3);
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }
@@ -150,7 +155,7 @@ struct hv_ret api_vps_set_msr(const struct hv_caller *c, uint64_t reg1, uint64_t
 	VPS_ARG_OR_RETURN(vps, c, reg1, true);
 	if ((reg2 >> 32) || !msr_supported((uint32_t)reg2))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
-	if (arch_vps_set_msr(vps, (uint32_t)reg2, reg3))
+	if (!msr_value_valid((uint32_t)reg2, reg3) || arch_vps_set_msr(vps, (uint32_t)reg2, reg3))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS3);
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }

@@ -9,6 +9,7 @@
 #include <hv/arch.h>
 #include <hv/log.h>
 #include <hv/mm.h>
+#include <hv/reg_valid.h>
 #include <hv/string.h>
 #include <hv/vm.h>
 #include <hv/vp.h>
@@ -219,54 +220,101 @@ struct hv_ret api_vps_virt_to_phys(const struct hv_caller *c, uint64_t reg1, uin
 
 /* ---- the identity map ------------------------------------------------------ */
 
-static void idmap_set(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
+static const struct idmap_reg {
+	enum bf_reg_t reg;
+	uint64_t val;
+} idmap_state[] = {
+	{ bf_reg_t_cr0, 0x80010033 }, /* PG WP NE ET MP PE */
+	{ bf_reg_t_cr4, 0x6A0 },      /* OSXMMEXCPT OSFXSR PGE PAE */
+	{ bf_reg_t_efer, 0x500 },     /* LMA LME */
+	{ bf_reg_t_rflags, 0x2 },
+	{ bf_reg_t_cs, 0x8 }, { bf_reg_t_cs_base, 0 },
+	{ bf_reg_t_cs_limit, 0xFFFFFFFF }, { bf_reg_t_cs_attrib, 0xA09B },
+	{ bf_reg_t_ds, 0x10 }, { bf_reg_t_ds_base, 0 },
+	{ bf_reg_t_ds_limit, 0xFFFFFFFF }, { bf_reg_t_ds_attrib, 0xC093 },
+	{ bf_reg_t_es, 0x10 }, { bf_reg_t_es_base, 0 },
+	{ bf_reg_t_es_limit, 0xFFFFFFFF }, { bf_reg_t_es_attrib, 0xC093 },
+	{ bf_reg_t_ss, 0x10 }, { bf_reg_t_ss_base, 0 },
+	{ bf_reg_t_ss_limit, 0xFFFFFFFF }, { bf_reg_t_ss_attrib, 0xC093 },
+	{ bf_reg_t_fs, 0x10 }, { bf_reg_t_fs_base, 0 },
+	{ bf_reg_t_fs_limit, 0xFFFFFFFF }, { bf_reg_t_fs_attrib, 0xC093 },
+	{ bf_reg_t_gs, 0x10 }, { bf_reg_t_gs_base, 0 },
+	{ bf_reg_t_gs_limit, 0xFFFFFFFF }, { bf_reg_t_gs_attrib, 0xC093 },
+	{ bf_reg_t_tr, 0 }, { bf_reg_t_tr_base, 0 },
+	{ bf_reg_t_tr_limit, 0x67 }, { bf_reg_t_tr_attrib, 0x8B },
+	{ bf_reg_t_ldtr, 0 }, { bf_reg_t_ldtr_attrib, MV_SEG_ATTRIB_UNUSABLE },
+	{ bf_reg_t_gdtr_base, 0 }, { bf_reg_t_gdtr_limit, 0 },
+	{ bf_reg_t_idtr_base, 0 }, { bf_reg_t_idtr_limit, 0 },
+};
+
+#define IDMAP_NREGS (HV_ARRAY_SIZE(idmap_state) + 1) /* + CR3 */
+
+static struct idmap_reg idmap_reg_at(size_t i, uint64_t cr3)
 {
-	if (arch_vps_set_reg(vps, reg, val))
-		hv_panic("backend refused register %u = 0x%llx of a standard 64-bit state",
-			 (unsigned)reg, (unsigned long long)val);
+	struct idmap_reg r = { bf_reg_t_cr3, cr3 };
+	return i == 0 ? r : idmap_state[i - 1];
 }
 
+/* Put back the first n registers of the list (the backend took them
+ * before, so it takes them again; anything else is a broken backend). */
+static void idmap_restore(struct hv_vps *vps, const uint64_t *old, size_t n, uint64_t cr3)
+{
+	while (n-- > 0) {
+		enum bf_reg_t reg = idmap_reg_at(n, cr3).reg;
+		if (arch_vps_set_reg(vps, reg, old[n]))
+			hv_panic("backend refused to restore register %u = 0x%llx", (unsigned)reg,
+				 (unsigned long long)old[n]);
+	}
+}
+
+/*
+ * Nothing changes unless everything does: the pages are checked writable,
+ * every value is checked (hv/reg_valid.h), the registers are set (a backend
+ * refusal puts the earlier ones back: MV_STATUS_FAILURE_UNKNOWN, E-30), and
+ * only then are the tables written.
+ */
 struct hv_ret api_vps_set_identity_map(const struct hv_caller *c, uint64_t reg1, uint64_t gpa)
 {
 	VPS_OR_RETURN(vps, c, reg1);
 	static uint64_t tables[IDMAP_PAGES][512]; /* under the hypercall lock */
+	static uint64_t old[IDMAP_NREGS];
+	const struct hv_vm *vm = vps_vm(vps);
 	const uint64_t rw = PTE_P | 0x2;
+	uint64_t spa;
 
 	if (!page_gpa_ok(gpa) || gpa + IDMAP_PAGES * HV_PAGE_SIZE > 0x40000000ull)
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	for (uint64_t p = 0; p < IDMAP_PAGES; p++)
+		if (mm_translate(vm, gpa + p * HV_PAGE_SIZE, MV_GPA_FLAG_WRITE_ACCESS, &spa))
+			return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	for (size_t i = 0; i < IDMAP_NREGS; i++) {
+		struct idmap_reg r = idmap_reg_at(i, gpa);
+		if (!reg_value_valid(r.reg, r.val)) {
+			hv_log("set_identity_map: register %u = 0x%llx of the standard state "
+			       "is not valid", (unsigned)r.reg, (unsigned long long)r.val);
+			return hv_ret_status(MV_STATUS_FAILURE_UNKNOWN);
+		}
+		old[i] = arch_vps_get_reg(vps, r.reg);
+	}
+	for (size_t i = 0; i < IDMAP_NREGS; i++) {
+		struct idmap_reg r = idmap_reg_at(i, gpa);
+		if (arch_vps_set_reg(vps, r.reg, r.val)) {
+			hv_log("set_identity_map: backend refused register %u = 0x%llx of vps %u",
+			       (unsigned)r.reg, (unsigned long long)r.val, vps->id);
+			idmap_restore(vps, old, i, gpa);
+			return hv_ret_status(MV_STATUS_FAILURE_UNKNOWN);
+		}
+	}
+
 	hv_memset(tables, 0, sizeof(tables));
 	tables[0][0] = (gpa + HV_PAGE_SIZE) | rw;       /* PML4[0] -> PDPT */
 	tables[1][0] = (gpa + 2 * HV_PAGE_SIZE) | rw;   /* PDPT[0] -> PD */
 	for (uint64_t i = 0; i < 512; i++)              /* PD: 512 x 2 MiB */
 		tables[2][i] = (i << 21) | rw | PTE_PS;
-	if (mm_write(vps_vm(vps), gpa, tables, sizeof(tables)))
+	if (mm_write(vm, gpa, tables, sizeof(tables))) {
+		/* checked above; only a page the backend cannot reach ends here */
+		idmap_restore(vps, old, IDMAP_NREGS, gpa);
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
-
-	static const struct { enum bf_reg_t reg; uint64_t val; } state[] = {
-		{ bf_reg_t_cr0, 0x80010033 }, /* PG WP NE ET MP PE */
-		{ bf_reg_t_cr4, 0x6A0 },      /* OSXMMEXCPT OSFXSR PGE PAE */
-		{ bf_reg_t_efer, 0x500 },     /* LMA LME */
-		{ bf_reg_t_rflags, 0x2 },
-		{ bf_reg_t_cs, 0x8 }, { bf_reg_t_cs_base, 0 },
-		{ bf_reg_t_cs_limit, 0xFFFFFFFF }, { bf_reg_t_cs_attrib, 0xA09B },
-		{ bf_reg_t_ds, 0x10 }, { bf_reg_t_ds_base, 0 },
-		{ bf_reg_t_ds_limit, 0xFFFFFFFF }, { bf_reg_t_ds_attrib, 0xC093 },
-		{ bf_reg_t_es, 0x10 }, { bf_reg_t_es_base, 0 },
-		{ bf_reg_t_es_limit, 0xFFFFFFFF }, { bf_reg_t_es_attrib, 0xC093 },
-		{ bf_reg_t_ss, 0x10 }, { bf_reg_t_ss_base, 0 },
-		{ bf_reg_t_ss_limit, 0xFFFFFFFF }, { bf_reg_t_ss_attrib, 0xC093 },
-		{ bf_reg_t_fs, 0x10 }, { bf_reg_t_fs_base, 0 },
-		{ bf_reg_t_fs_limit, 0xFFFFFFFF }, { bf_reg_t_fs_attrib, 0xC093 },
-		{ bf_reg_t_gs, 0x10 }, { bf_reg_t_gs_base, 0 },
-		{ bf_reg_t_gs_limit, 0xFFFFFFFF }, { bf_reg_t_gs_attrib, 0xC093 },
-		{ bf_reg_t_tr, 0 }, { bf_reg_t_tr_base, 0 },
-		{ bf_reg_t_tr_limit, 0x67 }, { bf_reg_t_tr_attrib, 0x8B },
-		{ bf_reg_t_ldtr, 0 }, { bf_reg_t_ldtr_attrib, MV_SEG_ATTRIB_UNUSABLE },
-		{ bf_reg_t_gdtr_base, 0 }, { bf_reg_t_gdtr_limit, 0 },
-		{ bf_reg_t_idtr_base, 0 }, { bf_reg_t_idtr_limit, 0 },
-	};
-	idmap_set(vps, bf_reg_t_cr3, gpa);
-	for (size_t i = 0; i < HV_ARRAY_SIZE(state); i++)
-		idmap_set(vps, state[i].reg, state[i].val);
+	}
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }

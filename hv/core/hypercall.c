@@ -11,6 +11,12 @@
  *
  * Dispatch is one switch: each case decodes its registers and calls one
  * api_* function, which returns a struct hv_ret.
+ *
+ * Continuations (spec 6.1, E-31): an api_* function that did part of its
+ * work answers MV_STATUS_RETRY_CONTINUATION (today only destroy_vm).
+ * Without the SCC flag nothing is written and RIP stays on the VMCALL, so
+ * the caller executes the same call again; with SCC the status is returned
+ * like any other and RIP advances.
  */
 #include <microv/mv_catalog.h>
 

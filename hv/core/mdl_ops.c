@@ -6,6 +6,11 @@
  * pruning), then maps the destination in the backend (the only step that
  * can fail: undone by unmapping), then commits.  So a failure leaves every
  * map, tree and backend table as it was.
+ *
+ * Statuses of the resources (spec-errata E-15, E-30): a page already shared
+ * MM_MAX_SHARES times is a fixed limit, INVALID_PERM_DENIED; the pool running
+ * out of tree nodes or the backend refusing a mapping the core validated is
+ * the hypervisor failing a valid request, FAILURE_UNKNOWN.
  */
 #include <microv/mv_abi.h>
 
@@ -87,7 +92,7 @@ uint64_t mdl_map(const struct mdl_call *c)
 		n++;
 		if (mm_reserve(c->dst, dg) || mm_reserve(c->src, sg)) {
 			mdl_prune(c, n);
-			return MV_STATUS_INVALID_PERM_DENIED;
+			return MV_STATUS_FAILURE_UNKNOWN; /* E-30: the pool ran out */
 		}
 	}
 	/* The backend: map the destination. */
@@ -99,7 +104,7 @@ uint64_t mdl_map(const struct mdl_call *c)
 				mm_arch_unmap(c->dst, dg);
 			mdl_prune(c, UINT64_MAX);
 			mm_flush();
-			return MV_STATUS_INVALID_PERM_DENIED;
+			return MV_STATUS_FAILURE_UNKNOWN; /* E-30: the backend refused */
 		}
 	}
 	/* Commit: nothing fails from here. */
@@ -189,10 +194,24 @@ uint64_t mdl_set_flags(const struct mdl_call *c)
 
 	if (st)
 		return st;
-	while (mdl_pair_next(&p, &sg, &dg)) {
+	/* The backend first (it may refuse: put back the pages done so far,
+	 * which it held with their old flags), then the core's entries. */
+	uint64_t n = 0;
+	for (; mdl_pair_next(&p, &sg, &dg); n++) {
+		struct mm_ent d = mm_get(c->dst, dg);
+		if (mm_arch_map(c->dst, dg, d.spa, dflags)) {
+			struct mdl_pair u = mdl_pair_start(c);
+			for (uint64_t i = 0; i < n && mdl_pair_next(&u, &sg, &dg); i++) {
+				d = mm_get(c->dst, dg);
+				mm_arch_remap(c->dst, dg, d.spa, d.flags);
+			}
+			mm_flush();
+			return MV_STATUS_FAILURE_UNKNOWN; /* E-30: the backend refused */
+		}
+	}
+	for (p = mdl_pair_start(c); mdl_pair_next(&p, &sg, &dg);) {
 		struct mm_ent d = mm_get(c->dst, dg);
 		d.flags = dflags;
-		mm_arch_remap(c->dst, dg, d.spa, dflags);
 		mm_put(c->dst, dg, &d);
 	}
 	mm_flush();

@@ -72,6 +72,7 @@ struct mm_vm {
 	uint64_t pages;         /* mapped (present) pages */
 	uint64_t shares_out;    /* shared-in mappings of this VM's pages in other VMs */
 	uint64_t shares_strict; /* ... of those, made without ZOMBIE to a guest VM */
+	uint64_t destroy_next;  /* HV_VM_DYING: the GFN the next destroy call starts at */
 };
 
 #define MM_FLAGS_RWX_WB                                                        \
@@ -105,7 +106,8 @@ void mm_forget(struct hv_vm *vm); /* before vm_free: no flush for it */
 /* ---- mm_vm.c: lifecycle ------------------------------------------------ */
 
 /* A shared-in mapping of (src, src_gfn) went away; strict: it counted in
- * shares_strict.  Frees a zombie source when nothing of it is borrowed. */
+ * shares_strict.  A dying or zombie source gives the page back as soon as
+ * nobody borrows it; a zombie is freed when nothing of it is borrowed. */
 void mm_share_dropped(struct hv_vm *src, uint64_t src_gfn, bool strict);
 /* Give the donated-in page at `gfn` of `holder` back to its source. */
 void mm_return_donated(struct hv_vm *holder, uint64_t gfn);

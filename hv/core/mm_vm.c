@@ -6,6 +6,12 @@
  * back to where the root had it; the root kept that GPA (MM_LENT) so the
  * return never needs memory.  A zombie keeps exactly the pages that are
  * still shared out and is freed when the last of them is unmapped.
+ *
+ * Destroying is a continuation (spec 6.1, E-31): each call releases at most
+ * a budget of page entries, in GFN order from where the previous call
+ * stopped; meanwhile the VM is HV_VM_DYING.  A borrower may go away between
+ * two calls (its own destroy drops its shares): the page it borrowed is
+ * then returned at once, wherever the cursor is.
  */
 #include <microv/mv_abi.h>
 
@@ -58,23 +64,34 @@ void mm_share_dropped(struct hv_vm *src, uint64_t src_gfn, bool strict)
 	if (strict)
 		m->shares_strict--;
 	mm_put(src, src_gfn, &e);
-	if (src->state == HV_VM_ZOMBIE) {
+	if (src->state == HV_VM_ZOMBIE || src->state == HV_VM_DYING) {
 		if (e.shares == 0)
 			mm_return_donated(src, src_gfn);
-		if (m->shares_out == 0)
+		/* A dying VM is finished by its own destroy calls. */
+		if (src->state == HV_VM_ZOMBIE && m->shares_out == 0)
 			mm_vm_finish(src);
 	}
 }
 
-int mm_vm_destroy(struct hv_vm *vm)
+enum mm_destroy_result mm_vm_destroy(struct hv_vm *vm, uint32_t budget)
 {
 	struct mm_vm *m = mm_vm_of(vm);
-	uint64_t gfn = 0;
+	uint64_t gfn;
 
-	HV_ASSERT(!vm_is_root(vm) && vm->state == HV_VM_ACTIVE);
-	if (m->shares_strict)
-		return -1;
-	while (mm_tree_next(&m->tree, gfn, &gfn)) {
+	HV_ASSERT(!vm_is_root(vm) && budget > 0);
+	if (vm->state == HV_VM_ACTIVE) {
+		/* The first call: the only one that can refuse, before anything
+		 * changes.  No new share of its pages can appear once it is dying
+		 * (a dying VM is no source), so the check holds to the end. */
+		if (m->shares_strict)
+			return MM_DESTROY_REFUSED;
+		vm->state = HV_VM_DYING;
+		vm->handle = 0;
+		m->destroy_next = 0;
+	}
+	HV_ASSERT(vm->state == HV_VM_DYING);
+	gfn = m->destroy_next;
+	for (uint32_t done = 0; done < budget && mm_tree_next(&m->tree, gfn, &gfn); done++) {
 		struct mm_ent e = mm_get(vm, gfn);
 		if (e.kind == MM_SHARED) {
 			struct hv_vm *src = vm_get(e.src_vmid);
@@ -90,15 +107,19 @@ int mm_vm_destroy(struct hv_vm *vm)
 		}
 		gfn++;
 	}
+	m->destroy_next = gfn;
+	if (mm_tree_next(&m->tree, gfn, &gfn)) {
+		mm_flush();
+		return MM_DESTROY_MORE;
+	}
 	if (m->shares_out == 0) {
 		mm_vm_finish(vm);
 		mm_flush();
-		return 0;
+		return MM_DESTROY_FREED;
 	}
 	vm->state = HV_VM_ZOMBIE;
-	vm->handle = 0;
 	mm_flush();
 	hv_log("vm %u is a zombie: %llu page(s) still shared out", vm->id,
 	       (unsigned long long)m->shares_out);
-	return 1;
+	return MM_DESTROY_ZOMBIE;
 }

@@ -77,8 +77,8 @@ static int root_map_ram(struct hv_vm *root, const struct hv_boot_info *bi)
 
 static int root_create_vps(uint16_t ppid)
 {
-	struct hv_vp *vp = vp_alloc(MV_ROOT_VMID);
-	struct hv_vps *vps = vp ? vps_alloc(vp->id) : NULL;
+	struct hv_vp *vp = vp_alloc(MV_ROOT_VMID, NULL);
+	struct hv_vps *vps = vp ? vps_alloc(vp->id, NULL) : NULL;
 
 	if (!vps) {
 		hv_log("boot: cannot create the root VP/VPS of PP %u", ppid);
@@ -106,7 +106,7 @@ int core_init(const struct hv_boot_info *bi)
 	}
 	num_pps = bi->num_pps;
 
-	struct hv_vm *root = vm_alloc();
+	struct hv_vm *root = vm_alloc(NULL);
 	if (!root || root->id != MV_ROOT_VMID) {
 		hv_log("boot: cannot create the root VM");
 		return -1;

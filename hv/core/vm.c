@@ -17,8 +17,16 @@ struct hv_vm *vm_root(void)
 	return &vms[0];
 }
 
-/* Allocate the lowest free VMID; the first call returns the root VM. */
-struct hv_vm *vm_alloc(void)
+static struct hv_vm *vm_fail(enum hv_alloc_err *err, enum hv_alloc_err why)
+{
+	if (err)
+		*err = why;
+	return NULL;
+}
+
+/* Allocate the lowest free VMID; the first call returns the root VM.  A VMID
+ * whose VM is a zombie or still dying is not free. */
+struct hv_vm *vm_alloc(enum hv_alloc_err *err)
 {
 	for (uint16_t i = 0; i < HV_MAX_VMS; i++) {
 		if (vms[i].state != HV_VM_FREE)
@@ -28,11 +36,13 @@ struct hv_vm *vm_alloc(void)
 		vms[i].state = HV_VM_ACTIVE;
 		if (arch_vm_init(&vms[i])) {
 			vms[i].state = HV_VM_FREE;
-			return NULL;
+			return vm_fail(err, HV_ALLOC_BACKEND);
 		}
+		if (err)
+			*err = HV_ALLOC_OK;
 		return &vms[i];
 	}
-	return NULL;
+	return vm_fail(err, HV_ALLOC_FULL);
 }
 
 void vm_free(struct hv_vm *vm)

@@ -12,12 +12,19 @@ struct hv_vp *vp_get(uint16_t vpid)
 	return &vps_table[vpid];
 }
 
-struct hv_vp *vp_alloc(uint16_t vmid)
+static struct hv_vp *vp_fail(enum hv_alloc_err *err, enum hv_alloc_err why)
+{
+	if (err)
+		*err = why;
+	return NULL;
+}
+
+struct hv_vp *vp_alloc(uint16_t vmid, enum hv_alloc_err *err)
 {
 	struct hv_vm *vm = vm_get(vmid);
 
 	if (!vm)
-		return NULL;
+		return vp_fail(err, HV_ALLOC_PARENT);
 	for (uint16_t i = 0; i < HV_MAX_VPS; i++) {
 		if (vps_table[i].state != HV_VP_FREE)
 			continue;
@@ -27,9 +34,11 @@ struct hv_vp *vp_alloc(uint16_t vmid)
 		vps_table[i].vmid = vmid;
 		vps_table[i].ppid = 0xFFFF;
 		vm->num_vps++;
+		if (err)
+			*err = HV_ALLOC_OK;
 		return &vps_table[i];
 	}
-	return NULL;
+	return vp_fail(err, HV_ALLOC_FULL);
 }
 
 void vp_free(struct hv_vp *vp)

@@ -14,12 +14,19 @@ struct hv_vps *vps_get(uint16_t vpsid)
 	return &vpss[vpsid];
 }
 
-struct hv_vps *vps_alloc(uint16_t vpid)
+static struct hv_vps *vps_fail(enum hv_alloc_err *err, enum hv_alloc_err why)
+{
+	if (err)
+		*err = why;
+	return NULL;
+}
+
+struct hv_vps *vps_alloc(uint16_t vpid, enum hv_alloc_err *err)
 {
 	struct hv_vp *vp = vp_get(vpid);
 
 	if (!vp)
-		return NULL;
+		return vps_fail(err, HV_ALLOC_PARENT);
 	for (uint16_t i = 0; i < HV_MAX_VPSS; i++) {
 		if (vpss[i].state != HV_VPS_FREE)
 			continue;
@@ -30,14 +37,16 @@ struct hv_vps *vps_alloc(uint16_t vpid)
 		vpss[i].vmid = vp->vmid;
 		if (arch_vps_init(&vpss[i])) {
 			vpss[i].state = HV_VPS_FREE;
-			return NULL;
+			return vps_fail(err, HV_ALLOC_BACKEND);
 		}
 		vp->num_vpss++;
 		if (!vp->active)
 			vp->active = &vpss[i];
+		if (err)
+			*err = HV_ALLOC_OK;
 		return &vpss[i];
 	}
-	return NULL;
+	return vps_fail(err, HV_ALLOC_FULL);
 }
 
 void vps_free(struct hv_vps *vps)

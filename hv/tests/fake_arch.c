@@ -12,6 +12,7 @@ uint8_t *fake_mem;
 char fake_console[65536];
 size_t fake_console_len;
 uint64_t fake_slpt_pages[64];
+int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg = -1;
 
 static struct fake_vps_regs regs_pool[128];
 static int regs_used;
@@ -33,7 +34,13 @@ void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	out[3] = 0x33333333;
 }
 
-int arch_vm_init(struct hv_vm *vm) { fake_slpt_pages[vm->id] = 0; return 0; }
+int arch_vm_init(struct hv_vm *vm)
+{
+	if (fake_fail_vm_init)
+		return -1;
+	fake_slpt_pages[vm->id] = 0;
+	return 0;
+}
 void arch_vm_fini(struct hv_vm *vm) { fake_slpt_pages[vm->id] = 0; }
 int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
@@ -46,7 +53,7 @@ void arch_slpt_flush(struct hv_vm *vm) { (void)vm; }
 
 int arch_vps_init(struct hv_vps *vps)
 {
-	if (regs_used >= 128)
+	if (regs_used >= 128 || fake_fail_vps_init)
 		return -1;
 	vps->arch = (struct arch_vps *)&regs_pool[regs_used++];
 	memset(vps->arch, 0, sizeof(struct fake_vps_regs));
@@ -59,7 +66,7 @@ struct fake_vps_regs *fake_regs(struct hv_vps *vps) { return (struct fake_vps_re
 uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg) { return fake_regs(vps)->reg[reg]; }
 int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
-	if (reg <= bf_reg_t_unsupported || reg >= bf_reg_t_invalid)
+	if (reg <= bf_reg_t_unsupported || reg >= bf_reg_t_invalid || (int)reg == fake_refuse_reg)
 		return -1;
 	fake_regs(vps)->reg[reg] = val;
 	return 0;

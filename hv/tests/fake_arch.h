@@ -16,6 +16,9 @@ extern uint8_t *fake_mem;
 extern char fake_console[65536];
 extern size_t fake_console_len;
 extern uint64_t fake_slpt_pages[64]; /* mapped page count per VMID */
+/* Failure injection: arch_vm_init / arch_vps_init fail while set;
+ * arch_vps_set_reg refuses register fake_refuse_reg (-1: none). */
+extern int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg;
 
 void fake_reset(void);
 struct fake_vps_regs *fake_regs(struct hv_vps *vps);

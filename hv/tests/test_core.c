@@ -13,6 +13,9 @@
 #include <hv/log.h>
 #include <hv/page.h>
 #include <hv/pp.h>
+#include <hv/reg_valid.h>
+#include <hv/vm.h>
+#include <hv/vp.h>
 #include <hv/vps.h>
 
 #include "fake_arch.h"
@@ -239,6 +242,44 @@ static void test_vm_vp_lifecycle(void)
 		  MV_STATUS_INVALID_PERM_DENIED);
 }
 
+/* A backend that cannot set up a VM or VPS: FAILURE_UNKNOWN (E-30), not the
+ * table-full PERM_DENIED, and nothing is used up. */
+static void test_alloc_failures(void)
+{
+	struct hv_vps *vps = boot_default();
+	uint64_t h = open_handle(vps), vmid = 0, vpid = 0, vpsid = 0;
+	const uint64_t create_vm = MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL;
+	const uint64_t create_vps = MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL;
+
+	fake_fail_vm_init = 1;
+	EXPECT_EQ(hc(vps, create_vm, h, 0, NULL), MV_STATUS_FAILURE_UNKNOWN);
+	fake_fail_vm_init = 0;
+	EXPECT_EQ(vm_count(), 1);
+	EXPECT_EQ(hc(vps, create_vm, h, 0, &vmid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(vmid, 1);
+	EXPECT_EQ(hc(vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, h, vmid, &vpid), MV_STATUS_SUCCESS);
+	fake_fail_vps_init = 1;
+	EXPECT_EQ(hc(vps, create_vps, h, vpid, NULL), MV_STATUS_FAILURE_UNKNOWN);
+	fake_fail_vps_init = 0;
+	EXPECT_EQ(vp_get((uint16_t)vpid)->num_vpss, 0);
+	EXPECT_TRUE(vp_get((uint16_t)vpid)->active == NULL);
+	EXPECT_EQ(hc(vps, create_vps, h, vpid, &vpsid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(vpsid, 1); /* the slot the failed call tried */
+	/* the allocators say why */
+	enum hv_alloc_err err = HV_ALLOC_OK;
+	EXPECT_TRUE(vp_alloc(0x1234, &err) == NULL);
+	EXPECT_EQ(err, HV_ALLOC_PARENT);
+	EXPECT_TRUE(vps_alloc(0x1234, &err) == NULL);
+	EXPECT_EQ(err, HV_ALLOC_PARENT);
+	fake_fail_vm_init = 1;
+	EXPECT_TRUE(vm_alloc(&err) == NULL);
+	EXPECT_EQ(err, HV_ALLOC_BACKEND);
+	fake_fail_vm_init = 0;
+	while (vm_alloc(&err))
+		;
+	EXPECT_EQ(err, HV_ALLOC_FULL);
+}
+
 static uint64_t hc6(struct hv_vps *vps, uint64_t rax, uint64_t regs[6])
 {
 	return fake_hypercall(vps, rax, regs);
@@ -314,6 +355,134 @@ static void test_vps_ops(void)
 	EXPECT_EQ(hc(root, op | MV_VPS_OP_DESTROY_VPS_IDX_VAL, h, vpsid, NULL), MV_STATUS_SUCCESS);
 	EXPECT_EQ(hc(root, MV_VP_OP_VAL | MV_VP_OP_DESTROY_VP_IDX_VAL, h, vpid, NULL), MV_STATUS_SUCCESS);
 	(void)r;
+}
+
+/* Values refused by set_reg / set_msr (docs/vps-abi.md "Values refused"):
+ * PARAMS3 and the register keeps its value; the accepted ones stick. */
+static void test_reg_values(void)
+{
+	struct hv_vps *root = boot_default();
+	uint64_t vpid = 0, vpsid = 0;
+	uint64_t h = make_guest(root, &vpid, &vpsid);
+	const uint64_t NC = 0x8000000000000000ull; /* non-canonical */
+	static const struct { int reg; uint64_t val; bool ok; } rt[] = {
+		{ bf_reg_t_rax, ~0ull, true },
+		{ bf_reg_t_rsp, NC, true },              /* RSP may hold anything */
+		{ bf_reg_t_cr2, NC, true },
+		{ bf_reg_t_rip, 0x00007FFFFFFFFFFFull, true },
+		{ bf_reg_t_rip, 0xFFFF800000000000ull, true },
+		{ bf_reg_t_rip, 0x0000800000000000ull, false },
+		{ bf_reg_t_rip, NC, false },
+		{ bf_reg_t_rflags, 0x2, true },
+		{ bf_reg_t_rflags, 0x3F7FD7, true },     /* every defined bit */
+		{ bf_reg_t_rflags, 0x0, false },         /* bit 1 clear */
+		{ bf_reg_t_rflags, 0x2 | 1u << 3, false },
+		{ bf_reg_t_rflags, 0x2 | 1u << 5, false },
+		{ bf_reg_t_rflags, 0x2 | 1u << 15, false },
+		{ bf_reg_t_rflags, 0x2 | 1u << 22, false },
+		{ bf_reg_t_rflags, 0x2 | 1ull << 63, false },
+		{ bf_reg_t_gdtr_base, 0xFFFFFFFF80000000ull, true },
+		{ bf_reg_t_gdtr_base, NC, false },
+		{ bf_reg_t_idtr_base, 0x0000900000000000ull, false },
+		{ bf_reg_t_gdtr_limit, 0xFFFF, true },
+		{ bf_reg_t_idtr_limit, 0x10000, false },
+		{ bf_reg_t_cs, 0xFFFF, true },
+		{ bf_reg_t_ss, 0x10000, false },
+		{ bf_reg_t_tr, 0x10008, false },
+		{ bf_reg_t_ldtr, 0x1ull << 32, false },
+		{ bf_reg_t_cs_base, 0xFFFFFFFF, true },
+		{ bf_reg_t_ds_base, 0x100000000ull, false },
+		{ bf_reg_t_fs_base, 0xFFFF800000001000ull, true },
+		{ bf_reg_t_gs_base, NC, false },
+		{ bf_reg_t_tr_base, NC, false },
+		{ bf_reg_t_ldtr_base, 0x0000800000000000ull, false },
+		{ bf_reg_t_es_limit, 0xFFFFFFFF, true },
+		{ bf_reg_t_es_limit, 0x100000000ull, false },
+		{ bf_reg_t_cs_attrib, 0xA09B, true },
+		{ bf_reg_t_ldtr_attrib, 0x10000, true },  /* unusable */
+		{ bf_reg_t_cs_attrib, 0xA09B | 0x100, false },
+		{ bf_reg_t_ss_attrib, 0x20000, false },
+		{ bf_reg_t_tr_attrib, 0x8B | 1ull << 40, false },
+		{ bf_reg_t_cr0, 0x80050033, true },
+		{ bf_reg_t_cr0, 0x60000010, true },        /* CD NW, real mode */
+		{ bf_reg_t_cr0, 0x80000000, false },       /* PG without PE */
+		{ bf_reg_t_cr0, 0x20000011, false },       /* NW without CD */
+		{ bf_reg_t_cr0, 0x11 | 1u << 6, false },
+		{ bf_reg_t_cr0, 0x11 | 1u << 17, false },
+		{ bf_reg_t_cr0, 0x11 | 1u << 19, false },
+		{ bf_reg_t_cr0, 0x11 | 1ull << 32, false },
+		{ bf_reg_t_cr3, 0x000FFFFFFFFFF000ull, true },
+		{ bf_reg_t_cr3, 1ull << 52, false },
+		{ bf_reg_t_cr4, REG_CR4_ALLOWED, true },
+		{ bf_reg_t_cr4, 1u << 12, false },         /* LA57 */
+		{ bf_reg_t_cr4, 1u << 13, false },         /* VMXE */
+		{ bf_reg_t_cr4, 1u << 15, false },
+		{ bf_reg_t_cr4, 1u << 22, false },         /* PKE */
+		{ bf_reg_t_cr8, 15, true },
+		{ bf_reg_t_cr8, 16, false },
+		{ bf_reg_t_dr6, 0xFFFF0FF0, true },
+		{ bf_reg_t_dr6, 1ull << 32, false },
+		{ bf_reg_t_dr7, 0xFFFFFFFF, true },
+		{ bf_reg_t_dr7, 1ull << 32, false },
+		{ bf_reg_t_efer, 0xD01, true },
+		{ bf_reg_t_efer, 0x100, true },
+		{ bf_reg_t_efer, 0x400, false },           /* LMA without LME */
+		{ bf_reg_t_efer, 1u << 12, false },        /* SVME */
+		{ bf_reg_t_efer, 1u << 1, false },
+	};
+	const uint64_t set = MV_VPS_OP_VAL | MV_VPS_OP_SET_REG_IDX_VAL;
+	const uint64_t get = MV_VPS_OP_VAL | MV_VPS_OP_GET_REG_IDX_VAL;
+	const uint64_t marker = 0x10; /* valid in every register tested */
+
+	for (size_t i = 0; i < HV_ARRAY_SIZE(rt); i++) {
+		uint64_t mark = rt[i].reg == bf_reg_t_rflags ? 0x12 : rt[i].reg == bf_reg_t_cr0 ? 0x11 :
+				rt[i].reg == bf_reg_t_cr8 ? 5 : rt[i].reg == bf_reg_t_efer ? 0x100 : marker;
+		uint64_t m[6] = { h, vpsid, (uint64_t)rt[i].reg, mark, 0, 0 };
+		EXPECT_EQ(hc6(root, set, m), MV_STATUS_SUCCESS);
+		uint64_t s[6] = { h, vpsid, (uint64_t)rt[i].reg, rt[i].val, 0, 0 };
+		uint64_t st = hc6(root, set, s);
+		if (st != (rt[i].ok ? MV_STATUS_SUCCESS : MV_STATUS_INVALID_PARAMS3))
+			fprintf(stderr, "set_reg %d = 0x%llx\n", rt[i].reg, (unsigned long long)rt[i].val);
+		EXPECT_EQ(st, rt[i].ok ? MV_STATUS_SUCCESS : MV_STATUS_INVALID_PARAMS3);
+		uint64_t g[6] = { h, vpsid, (uint64_t)rt[i].reg, 0, 0, 0 };
+		EXPECT_EQ(hc6(root, get, g), MV_STATUS_SUCCESS);
+		EXPECT_EQ(g[0], rt[i].ok ? rt[i].val : m[3]);
+	}
+
+	static const struct { uint32_t msr; uint64_t val; bool ok; } mt[] = {
+		{ 0xC0000082, 0xFFFFFFFF81000000ull, true },   /* LSTAR */
+		{ 0xC0000082, NC, false },
+		{ 0xC0000083, 0x0000800000000000ull, false },  /* CSTAR */
+		{ 0xC0000100, NC, false },                     /* FS_BASE */
+		{ 0xC0000101, NC, false },                     /* GS_BASE */
+		{ 0xC0000102, NC, false },                     /* KERNEL_GS_BASE */
+		{ 0xC0000102, 0x00007FFFFFFFF000ull, true },
+		{ 0x175, NC, false },                          /* SYSENTER_ESP */
+		{ 0x176, NC, false },                          /* SYSENTER_EIP */
+		{ 0x174, 0xFFFFFFFF, true },                   /* SYSENTER_CS */
+		{ 0x174, 1ull << 32, false },
+		{ 0xC0000081, ~0ull, true },                   /* STAR: anything */
+		{ 0xC0000084, 0xFFFFFFFF, true },              /* SFMASK */
+		{ 0xC0000084, 1ull << 32, false },
+		{ 0x277, 0x0007040600070406ull, true },        /* PAT: the reset value */
+		{ 0x277, 0x0007010600070405ull, true },
+		{ 0x277, 0x0007040600070402ull, false },       /* type 2 */
+		{ 0x277, 0x0307040600070406ull, false },       /* type 3 in byte 7 */
+		{ 0x277, 0x0007040600080406ull, false },       /* type 8 */
+		{ 0xC0000080, 0xD01, true },                   /* EFER */
+		{ 0xC0000080, 0x1000, false },
+		{ 0xC0000080, 0x400, false },
+	};
+	const uint64_t setm = MV_VPS_OP_VAL | MV_VPS_OP_SET_MSR_IDX_VAL;
+	for (size_t i = 0; i < HV_ARRAY_SIZE(mt); i++) {
+		uint64_t s[6] = { h, vpsid, mt[i].msr, mt[i].val, 0, 0 };
+		EXPECT_EQ(hc6(root, setm, s), mt[i].ok ? MV_STATUS_SUCCESS : MV_STATUS_INVALID_PARAMS3);
+	}
+	/* the checks come after the register check: an unknown register is PARAMS2 */
+	uint64_t bad[6] = { h, vpsid, bf_reg_t_invalid, NC, 0, 0 };
+	EXPECT_EQ(hc6(root, set, bad), MV_STATUS_INVALID_PARAMS2);
+	uint64_t badm[6] = { h, vpsid, 0x10, NC, 0, 0 };
+	EXPECT_EQ(hc6(root, setm, badm), MV_STATUS_INVALID_PARAMS2);
 }
 
 /* Run the guest VP, feed it one exit, and check what run_vp returned. */
@@ -433,6 +602,8 @@ static const struct {
 	{ "handles", test_handles },
 	{ "cpuid", test_cpuid },
 	{ "vm_vp_lifecycle", test_vm_vp_lifecycle },
+	{ "alloc_failures", test_alloc_failures },
+	{ "reg_values", test_reg_values },
 	{ "page_pool", test_page_pool },
 	{ "vps_ops", test_vps_ops },
 	{ "dispatch_complete", test_dispatch_complete },

@@ -652,8 +652,8 @@ static void test_perm(void)
 {
 	boot();
 	uint16_t vm = create_vm();
-	struct hv_vp *vp = vp_alloc(vm);
-	struct hv_vps *gvps = vp ? vps_alloc(vp->id) : NULL;
+	struct hv_vp *vp = vp_alloc(vm, NULL);
+	struct hv_vps *gvps = vp ? vps_alloc(vp->id, NULL) : NULL;
 	EXPECT_TRUE(gvps != NULL);
 	if (!gvps)
 		return;
@@ -872,7 +872,8 @@ static void test_leak(void)
 	check_mirror();
 }
 
-/* The pool runs out in the middle of a map: nothing changes. */
+/* The pool runs out in the middle of a map: FAILURE_UNKNOWN (E-30), nothing
+ * changes. */
 static void test_pool_exhaustion(void)
 {
 	boot();
@@ -892,7 +893,7 @@ static void test_pool_exhaustion(void)
 		for (int donate = 0; donate < 2; donate++) {
 			uint64_t d = digest();
 			uint64_t st = map(0, MDL_A, vm, MDL_B, donate ? MV_GPA_FLAG_DONATE : 0);
-			if (st == MV_STATUS_INVALID_PERM_DENIED) {
+			if (st == MV_STATUS_FAILURE_UNKNOWN) {
 				EXPECT_EQ(digest(), d);
 				failed++;
 			} else {
@@ -914,7 +915,8 @@ static void test_pool_exhaustion(void)
 	free(held);
 }
 
-/* The backend fails to map in the middle: everything is undone. */
+/* The backend fails to map in the middle: FAILURE_UNKNOWN (E-30),
+ * everything is undone; the same for set_gpa_flags_mdl. */
 static void test_backend_failure(void)
 {
 	boot();
@@ -926,14 +928,224 @@ static void test_backend_failure(void)
 			uint64_t d = digest();
 			fail_map_in = k;
 			EXPECT_EQ(map(0, MDL_A, vm, MDL_B, donate ? MV_GPA_FLAG_DONATE : 0),
-				  MV_STATUS_INVALID_PERM_DENIED);
+				  MV_STATUS_FAILURE_UNKNOWN);
 			fail_map_in = -1;
 			EXPECT_EQ(digest(), d);
 		}
 	}
 	check_mirror();
-	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, W_), MV_STATUS_SUCCESS);
 	check_mirror();
+	for (long k = 0; k < 5; k++) {
+		uint64_t d = digest();
+		fail_map_in = k;
+		EXPECT_EQ(set_flags(0, MDL_A, vm, MDL_B, X_ | MV_GPA_FLAG_UNCACHEABLE),
+			  MV_STATUS_FAILURE_UNKNOWN);
+		fail_map_in = -1;
+		EXPECT_EQ(digest(), d);
+		check_mirror();
+	}
+	uint64_t spa, flags;
+	EXPECT_EQ(set_flags(0, MDL_A, vm, MDL_B, X_), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(mapped(vm, GDST + 0x4000, &spa, &flags));
+	EXPECT_EQ(flags, R_ | X_ | WB);
+	check_mirror();
+}
+
+#define DESTROY_RAX (MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL)
+
+/* One destroy_vm with SCC: the status (RIP always advanced). */
+static uint64_t destroy_scc(uint64_t vmid)
+{
+	uint64_t rip = fake_regs(root_vps)->reg[bf_reg_t_rip];
+	uint64_t st = hc6(root_vps, DESTROY_RAX | MV_HYPERCALL_FLAGS_SCC, handle, vmid, 0, 0, 0,
+			  0, NULL);
+	EXPECT_EQ(fake_regs(root_vps)->reg[bf_reg_t_rip], rip + 3);
+	return st;
+}
+
+/* A dying VM is a missing VM to every other hypercall (E-31). */
+static void expect_dying_missing(uint16_t vm)
+{
+	struct hv_vm *v = vm_get(vm);
+	EXPECT_TRUE(v != NULL && v->state == HV_VM_DYING);
+	mdl1(MDL_C, SRC + 0x800000, 0x1000);
+	mdl1(MDL_D, 0x30000000, 0x1000);
+	EXPECT_FAIL(map(0, MDL_C, vm, MDL_D, 0), MV_STATUS_INVALID_PARAMS3);
+	EXPECT_FAIL(map(vm, MDL_D, 0, MDL_C, 0), MV_STATUS_INVALID_PARAMS1);
+	EXPECT_FAIL(unmap(0, MDL_C, vm, MDL_D), MV_STATUS_INVALID_PARAMS3);
+	EXPECT_FAIL(unmap(vm, MDL_D, 0, MDL_C), MV_STATUS_INVALID_PARAMS1);
+	EXPECT_FAIL(set_flags(0, MDL_C, vm, MDL_D, 0), MV_STATUS_INVALID_PARAMS3);
+	EXPECT_FAIL(hc6(root_vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, handle, vm, 0, 0, 0, 0,
+			NULL),
+		    MV_STATUS_INVALID_PARAMS1);
+	/* its VMID is not reused meanwhile */
+	uint16_t other = create_vm();
+	EXPECT_TRUE(other != vm);
+	EXPECT_EQ(destroy_vm(other), MV_STATUS_SUCCESS);
+}
+
+/* destroy_vm is a continuation: HV_VM_DESTROY_BATCH entries per call. */
+static void test_destroy_continuation(void)
+{
+	uint64_t st, spa, flags;
+
+	boot();
+	uint64_t d0 = digest();
+	uint16_t vm = create_vm();
+	/* 256 donated + 3 shared = 259 entries: 4 x 64, then 3 */
+	mdl1(MDL_A, SRC, 256 * 0x1000);
+	mdl1(MDL_B, GDST, 256 * 0x1000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE | W_), MV_STATUS_SUCCESS);
+	mdl1(MDL_C, SRC + 0x200000, 0x3000);
+	mdl1(MDL_D, 0x100000000ull, 0x3000); /* above GDST: released last */
+	EXPECT_EQ(map(0, MDL_C, vm, MDL_D, 0), MV_STATUS_SUCCESS);
+	unsigned retries = 0;
+	while ((st = destroy_scc(vm)) == MV_STATUS_RETRY_CONTINUATION && retries < 10) {
+		retries++;
+		EXPECT_EQ(mm_page_count(vm_get(vm)), 259 - HV_VM_DESTROY_BATCH * retries);
+		EXPECT_EQ(mm_page_count(vm_get(0)), (56ull << 20) / 4096 - 256 + HV_VM_DESTROY_BATCH * retries);
+		check_mirror();
+		expect_dying_missing(vm);
+	}
+	EXPECT_EQ(st, MV_STATUS_SUCCESS);
+	EXPECT_EQ(retries, 4);
+	EXPECT_TRUE(vm_get(vm) == NULL);
+	EXPECT_TRUE(mapped(0, SRC + 255 * 0x1000, &spa, &flags));
+	EXPECT_EQ(flags, RWX | WB);
+	EXPECT_EQ(digest(), d0);
+	/* once done, it is gone */
+	EXPECT_FAIL(destroy_scc(vm), MV_STATUS_INVALID_PARAMS1);
+
+	/* without SCC: RIP stays on the VMCALL and RAX is untouched, so the root
+	 * executes the same call again; the last one succeeds */
+	vm = create_vm();
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	uint64_t rip = fake_regs(root_vps)->reg[bf_reg_t_rip];
+	unsigned calls = 0;
+	for (; calls < 10; calls++) {
+		uint64_t regs[6] = { handle, vm, 0xA2, 0xA3, 0xA4, 0xA5 };
+		st = fake_hypercall(root_vps, DESTROY_RAX, regs);
+		EXPECT_EQ(regs[1], vm);
+		if (fake_regs(root_vps)->reg[bf_reg_t_rip] != rip)
+			break;
+		EXPECT_EQ(st, DESTROY_RAX); /* RAX as the root left it */
+	}
+	EXPECT_EQ(calls, 3); /* 3 re-executions, the 4th call completes */
+	EXPECT_EQ(st, MV_STATUS_SUCCESS);
+	EXPECT_EQ(fake_regs(root_vps)->reg[bf_reg_t_rip], rip + 3);
+	EXPECT_EQ(digest(), d0);
+
+	/* a VM with a handful of pages is destroyed by one call */
+	vm = create_vm();
+	mdl1(MDL_A, SRC, HV_VM_DESTROY_BATCH * 0x1000);
+	mdl1(MDL_B, GDST, HV_VM_DESTROY_BATCH * 0x1000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	EXPECT_EQ(destroy_scc(vm), MV_STATUS_SUCCESS);
+	EXPECT_EQ(digest(), d0);
+	check_mirror();
+}
+
+/* Zombies and borrowers across the calls of one destroy. */
+static void test_destroy_continuation_zombie(void)
+{
+	boot();
+	uint64_t d0 = digest();
+	const uint64_t n = 200;
+
+	for (int borrower_goes = 0; borrower_goes < 2; borrower_goes++) {
+		uint16_t vm1 = create_vm(), vm2 = create_vm();
+		mdl1(MDL_A, SRC, n * 0x1000);
+		mdl1(MDL_B, GDST, n * 0x1000);
+		EXPECT_EQ(map(0, MDL_A, vm1, MDL_B, MV_GPA_FLAG_DONATE | W_), MV_STATUS_SUCCESS);
+		/* vm1 shares (ZOMBIE) its pages 10 and 150 with vm2 */
+		uint64_t sg[4] = { GDST + 10 * 0x1000, 0x1000, GDST + 150 * 0x1000, 0x1000 };
+		mdl_set(MDL_C, 0, 2, sg);
+		mdl1(MDL_D, 0x10000000, 0x2000);
+		EXPECT_EQ(map(vm1, MDL_C, vm2, MDL_D, MV_GPA_FLAG_ZOMBIE), MV_STATUS_SUCCESS);
+		/* a strict share forbids it: refused on the first call, nothing changed */
+		mdl1(0x404000, GDST + 20 * 0x1000, 0x1000);
+		mdl1(0x405000, 0x20000000, 0x1000);
+		EXPECT_EQ(map(vm1, 0x404000, vm2, 0x405000, 0), MV_STATUS_SUCCESS);
+		EXPECT_FAIL(destroy_scc(vm1), MV_STATUS_INVALID_PERM_DENIED);
+		EXPECT_EQ(vm_get(vm1)->state, HV_VM_ACTIVE);
+		EXPECT_EQ(unmap(vm1, 0x404000, vm2, 0x405000), MV_STATUS_SUCCESS);
+
+		EXPECT_EQ(destroy_scc(vm1), MV_STATUS_RETRY_CONTINUATION); /* past page 10 */
+		EXPECT_EQ(mm_page_count(vm_get(vm1)), n - HV_VM_DESTROY_BATCH + 1);
+		if (borrower_goes) {
+			/* vm2 goes between two calls: pages 10 (behind the cursor) and
+			 * 150 (ahead) go back to the root at once */
+			EXPECT_EQ(destroy_scc(vm2), MV_STATUS_SUCCESS);
+			EXPECT_EQ(mm_page_count(vm_get(vm1)), n - HV_VM_DESTROY_BATCH - 1);
+			check_mirror();
+		}
+		uint64_t st;
+		unsigned calls = 0;
+		while ((st = destroy_scc(vm1)) == MV_STATUS_RETRY_CONTINUATION && calls < 10)
+			calls++;
+		EXPECT_EQ(st, MV_STATUS_SUCCESS);
+		check_mirror();
+		if (borrower_goes) {
+			EXPECT_TRUE(vm_get(vm1) == NULL);
+		} else {
+			struct hv_vm *z = vm_get(vm1);
+			EXPECT_TRUE(z != NULL && z->state == HV_VM_ZOMBIE);
+			EXPECT_EQ(mm_page_count(z), 2);
+			EXPECT_EQ(destroy_scc(vm2), MV_STATUS_SUCCESS);
+			EXPECT_TRUE(vm_get(vm1) == NULL);
+		}
+		EXPECT_EQ(digest(), d0);
+	}
+}
+
+/* set_identity_map: a backend refusing a register changes nothing
+ * (FAILURE_UNKNOWN, E-30); bad pages change nothing (PARAMS2). */
+static void test_idmap_refused(void)
+{
+	boot();
+	uint16_t vm = create_vm();
+	uint64_t vpid = 0, vpsid = 0;
+	EXPECT_EQ(hc6(root_vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, handle, vm, 0, 0, 0, 0,
+		      &vpid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc6(root_vps, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, handle, vpid, 0, 0, 0,
+		      0, &vpsid), MV_STATUS_SUCCESS);
+	struct hv_vps *gv = vps_get((uint16_t)vpsid);
+	EXPECT_TRUE(gv != NULL);
+	if (!gv)
+		return;
+	mdl1(MDL_A, SRC, 0x3000);
+	mdl1(MDL_B, 0x1000, 0x3000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE | W_), MV_STATUS_SUCCESS);
+	memset(fake_mem + SRC, 0x5A, 0x3000);
+	fake_regs(gv)->reg[bf_reg_t_cr3] = 0x7000;
+	fake_regs(gv)->reg[bf_reg_t_cs_attrib] = 0x1234;
+	struct fake_vps_regs before = *fake_regs(gv);
+	const uint64_t op = MV_VPS_OP_VAL | MV_VPS_OP_SET_IDENTITY_MAP_IDX_VAL;
+	const int refuse[] = { bf_reg_t_cr3, bf_reg_t_cr0, bf_reg_t_ds_attrib, bf_reg_t_idtr_limit };
+
+	for (size_t i = 0; i < HV_ARRAY_SIZE(refuse); i++) {
+		fake_refuse_reg = refuse[i];
+		EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x1000, 0, 0, 0, NULL),
+			  MV_STATUS_FAILURE_UNKNOWN);
+		fake_refuse_reg = -1;
+		EXPECT_EQ(memcmp(fake_regs(gv), &before, sizeof(before)), 0);
+		EXPECT_EQ(fake_mem[SRC + 0x2FFF], 0x5A);
+		EXPECT_EQ(fake_mem[SRC], 0x5A);
+	}
+	/* pages the VM does not have (the 3rd is missing), or read-only */
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x2000, 0, 0, 0, NULL), MV_STATUS_INVALID_PARAMS2);
+	EXPECT_EQ(set_flags(0, MDL_A, vm, MDL_B, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x1000, 0, 0, 0, NULL), MV_STATUS_INVALID_PARAMS2);
+	EXPECT_EQ(memcmp(fake_regs(gv), &before, sizeof(before)), 0);
+	EXPECT_EQ(fake_mem[SRC + 0x1000], 0x5A);
+	EXPECT_EQ(set_flags(0, MDL_A, vm, MDL_B, W_), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x1000, 0, 0, 0, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(fake_regs(gv)->reg[bf_reg_t_cr3], 0x1000);
+	EXPECT_EQ(fake_regs(gv)->reg[bf_reg_t_cs_attrib], 0xA09B);
+	uint64_t pml4;
+	memcpy(&pml4, fake_mem + SRC, 8);
+	EXPECT_EQ(pml4, 0x2003);
 }
 
 /* Unit checks of the tree: sparse keys, pruning, next. */
@@ -980,6 +1192,9 @@ static const struct {
 	{ "leak", test_leak },
 	{ "pool_exhaustion", test_pool_exhaustion },
 	{ "backend_failure", test_backend_failure },
+	{ "destroy_continuation", test_destroy_continuation },
+	{ "destroy_continuation_zombie", test_destroy_continuation_zombie },
+	{ "idmap_refused", test_idmap_refused },
 	{ "tree", test_tree },
 };
 

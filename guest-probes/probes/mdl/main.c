@@ -346,6 +346,121 @@ static void guest_shares(void)
 		 *(volatile uint64_t *)gpa_ptr(D), "at its GPA with its contents");
 }
 
+/* ---- the page pool runs out (E-30) --------------------------------------- *
+ * Single-page shares into VM C at GPAs 1 GiB apart (each needs fresh tree
+ * nodes from the hypervisor's pool) until map_mdl answers FAILURE_UNKNOWN;
+ * then one-leaf maps (1 MiB apart) until the pool is empty.  The failed
+ * calls changed nothing; after unmapping everything the same set maps again,
+ * to the same count. */
+#define EXH_BASE 0x100000000ull /* 4 GiB: nothing else is there */
+#define EXH_GIB 0x40000000ull
+#define EXH_MIB 0x100000ull
+#define EXH_CAP 40000u          /* 1 GiB apart below 2^47; covers a 256 MiB pool */
+#define EXH_FILL_CAP 511u       /* leaves under the first 1 GiB page's L1 */
+#define EXH_SRCS 16u            /* source pages, shared round robin */
+#define EXH_GUEST_GPA 0x30000000ull /* in the agent's 1 GiB identity map, 768 MiB */
+
+static uint64_t exh_vm, exh_src, exh_sm, exh_dm;
+
+static uint64_t exh_gpa(unsigned i)
+{
+	return EXH_BASE + (uint64_t)i * EXH_GIB;
+}
+
+static uint64_t exh_call(bool map, uint64_t vmid, unsigned i, uint64_t gpa)
+{
+	mdl_set_entry(exh_sm, 0, exh_src + (i % EXH_SRCS) * PAGE, PAGE, 0);
+	mdl_set_entry(exh_dm, 0, gpa, PAGE, 0);
+	return map ? map_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm, EXP_GPA_R)
+		   : unmap_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm);
+}
+
+/* Map i = 0, 1, ... 1 GiB apart until a call fails: the count, *st its status. */
+static unsigned exh_fill(uint64_t *st)
+{
+	unsigned n;
+
+	for (n = 0; n < EXH_CAP; n++)
+		if ((*st = exh_call(true, exh_vm, n, exh_gpa(n))) != EXP_STATUS_SUCCESS)
+			break;
+	return n;
+}
+
+static void exhaust(void)
+{
+	const char *items = I_MAP ",MV_STATUS_FAILURE_UNKNOWN";
+	uint64_t st, st2, st3;
+	unsigned n, n2, m, ok;
+
+	if (vm_create(&exh_vm) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create VM C");
+	exh_src = vmm_alloc(EXH_SRCS);
+	exh_sm = mdl_one(exh_src, PAGE);
+	exh_dm = mdl_one(EXH_BASE, PAGE);
+
+	n = exh_fill(&st);
+	if (n == EXH_CAP) {
+		check_skip("exhaust-status", items, "the pool did not run out after %u sparse "
+			   "maps (a pool above 256 MiB?)", n);
+		return;
+	}
+	check_st("exhaust-status", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st,
+		 "single-page shares 1 GiB apart: after %u the hypervisor's pool runs out and "
+		 "map_mdl answers FAILURE_UNKNOWN (E-30)", n);
+	check_tok("exhaust-count", items, "2-or-more", rt_fmt("%u", n), n >= 2,
+		  "several maps succeeded before (%u)", n);
+	if (st != EXP_STATUS_FAILURE_UNKNOWN || n < 2)
+		return;
+	check_st("exhaust-failed-unmapped", I_UNMAP, EXP_STATUS_INVALID_PARAMS4,
+		 exh_call(false, exh_vm, n, exh_gpa(n)),
+		 "the failed map left nothing: unmapping its pair finds no mapping (PARAMS4)");
+
+	/* the rest of the pool: one new leaf per map, under map 0's L1 node */
+	for (m = 0; m < EXH_FILL_CAP; m++)
+		if ((st2 = exh_call(true, exh_vm, 0, exh_gpa(0) + (m + 1) * EXH_MIB)) !=
+		    EXP_STATUS_SUCCESS)
+			break;
+	check_st("exhaust-empty", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st2,
+		 "then maps needing one new node each fail too: the pool is empty (%u more "
+		 "succeeded first)", m);
+
+	/* the guest: a map it cannot get changes nothing it sees */
+	mdl_set_entry(exh_sm, 0, exh_src, PAGE, 0);
+	mdl_set_entry(exh_dm, 0, EXH_GUEST_GPA, PAGE, 0);
+	check_st("exhaust-guest", I_MAP, EXP_STATUS_FAILURE_UNKNOWN,
+		 map_mdl(EXP_ROOT_VMID, exh_sm, g.vmid, exh_dm, RW),
+		 "sharing a page with the agent at GPA 0x%llx fails with the pool empty",
+		 (unsigned long long)EXH_GUEST_GPA);
+	expect_fault("exhaust-guest-fault", items, EXH_GUEST_GPA, false,
+		     "after the failed map the GPA is still unmapped");
+
+	/* unmapping frees pool pages: the failed call, repeated, now works */
+	st = exh_call(false, exh_vm, n - 1, exh_gpa(n - 1)) |
+	     exh_call(false, exh_vm, n - 2, exh_gpa(n - 2));
+	check_st("exhaust-unmap-two", I_UNMAP, EXP_STATUS_SUCCESS, st,
+		 "unmapping two of the sparse pages");
+	check_st("exhaust-retry", I_MAP, EXP_STATUS_SUCCESS, exh_call(true, exh_vm, n, exh_gpa(n)),
+		 "then the map that failed succeeds: its destination had stayed free");
+
+	/* unmap everything, then the same set maps again, to the same count */
+	ok = exh_call(false, exh_vm, n, exh_gpa(n)) == EXP_STATUS_SUCCESS;
+	for (unsigned j = 0; j < m; j++)
+		ok += exh_call(false, exh_vm, 0, exh_gpa(0) + (j + 1) * EXH_MIB) == EXP_STATUS_SUCCESS;
+	for (unsigned i = 0; i + 2 < n; i++)
+		ok += exh_call(false, exh_vm, i, exh_gpa(i)) == EXP_STATUS_SUCCESS;
+	check_eq("exhaust-unmap-all", I_UNMAP ",MV_STATUS_SUCCESS", 1 + m + (n - 2), ok,
+		 "every page mapped is unmapped again");
+	n2 = exh_fill(&st3);
+	check_eq("exhaust-recovered", items, n, n2,
+		 "the pool recovered: the same sparse maps succeed again, %u of them", n);
+	check_st("exhaust-recovered-limit", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st3,
+		 "and the next one fails as before");
+	check_st("exhaust-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vm_destroy(exh_vm),
+		 "VM C with its %u sparse mappings is destroyed", n2);
+	check_st("exhaust-after", I_MAP, EXP_STATUS_SUCCESS, map_range(vm_b, P, X, PAGE, RW) |
+		 unmap_range(vm_b, P, X, PAGE), "the canonical map works afterwards");
+}
+
 /* 4095 shares of one page (MM_MAX_SHARES in docs/memory.md), then PERM_DENIED. */
 static void share_limit(void)
 {
@@ -378,6 +493,7 @@ void probe_main(void)
 	round_trips();
 	chained();
 	hostile_mdls();
+	exhaust();
 	guest_shares();
 	share_limit();
 	check_st("vm-b-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vm_destroy(vm_b),

@@ -17,6 +17,102 @@ static bool vmid_ok(uint64_t v)
 	return v != 0 && v < EXP_INVALID_ID;
 }
 
+#define PAGE 0x1000ull
+#define CONT_PAGES 256ull             /* 1 MiB, several destroy calls' worth */
+#define CONT_GPA 0x100000ull
+#define I_RETRY I_DESTROY ",MV_STATUS_RETRY_CONTINUATION"
+
+/* Every root page of [gpa, gpa + n pages) can be written and read back (a
+ * page the root does not own would stop the machine instead). */
+static bool root_writes(uint64_t gpa, uint64_t n, uint64_t seed)
+{
+	bool ok = true;
+
+	for (uint64_t i = 0; i < n; i++)
+		*(volatile uint64_t *)gpa_ptr(gpa + i * PAGE + 8) = seed ^ i;
+	for (uint64_t i = 0; i < n; i++)
+		ok &= *(volatile uint64_t *)gpa_ptr(gpa + i * PAGE + 8) == (seed ^ i);
+	return ok;
+}
+
+/* mv_vm_op_destroy_vm as a continuation (spec 6.1, E-31): with SCC the root
+ * sees MV_STATUS_RETRY_CONTINUATION and calls again; without, one call. */
+static void continuation(void)
+{
+	struct hc_out o;
+	uint64_t vm, other, vpid, st, mem = vmm_alloc(CONT_PAGES), ids[EXP_MAX_VMS + 1];
+	unsigned retries = 0, n;
+	bool seen = false;
+
+	check_eq("scc-rax", I_DESTROY, EXP_HC_DESTROY_VM_SCC_VAL, EXP_HC_DESTROY_VM_SCC,
+		 "destroy_vm with the SCC flag is RAX 0x764D000100020001 (E-10)");
+	if (vm_create(&vm) != EXP_STATUS_SUCCESS ||
+	    map_range(vm, mem, CONT_GPA, CONT_PAGES * PAGE,
+		      EXP_GPA_R | EXP_GPA_W | EXP_GPA_DONATE) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create a VM and donate 1 MiB to it");
+
+	st = hcx(EXP_HC_DESTROY_VM_SCC, vmm_handle, vm, 0, 0, 0, 0, &o);
+	check_st("scc-first", I_DESTROY, EXP_STATUS_RETRY_CONTINUATION, st,
+		 "destroy_vm (SCC) of a VM holding 256 donated pages answers RETRY_CONTINUATION "
+		 "(E-31: at most 64 pages per call)");
+	check_eq("scc-first-regs", I_RETRY, vm, o.r[1],
+		 "REG1 still names the VM, ready for the next call");
+	if (st == EXP_STATUS_RETRY_CONTINUATION) {
+		/* dying: a missing VM to everything but destroy_vm */
+		check_st("dying-create-vp", "mv_vp_op_create_vp", EXP_STATUS_INVALID_PARAMS1,
+			 vp_create(vm, &vpid), "create_vp in a VM being destroyed (as if missing)");
+		check_st("dying-map", "mv_vm_op_map_mdl", EXP_STATUS_INVALID_PARAMS3,
+			 map_range(vm, vmm_alloc(1), 0x800000, PAGE, EXP_GPA_R),
+			 "map_mdl into a VM being destroyed (as if missing)");
+		uint64_t cst = vm_create(&other);
+		check_tok("dying-vmid-kept", "mv_vm_op_create_vm", rt_fmt("not-%llx", (unsigned long long)vm),
+			  rt_hex(other), cst == EXP_STATUS_SUCCESS && other != vm,
+			  "create_vm meanwhile does not reuse the dying VM's VMID");
+		if (cst == EXP_STATUS_SUCCESS)
+			vm_destroy(other);
+	}
+	while (st == EXP_STATUS_RETRY_CONTINUATION && retries < 64) {
+		retries++;
+		st = hcx(EXP_HC_DESTROY_VM_SCC, vmm_handle, vm, 0, 0, 0, 0, &o);
+	}
+	check_st("scc-done", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		 "calling destroy_vm (SCC) again until it is done: SUCCESS after %u more call(s)",
+		 retries);
+	check_tok("scc-retries", I_RETRY, "1-63", rt_fmt("%u", retries), retries >= 1 && retries < 64,
+		  "one or more continuations were needed for 256 pages");
+	check_st("scc-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1,
+		 hcx(EXP_HC_DESTROY_VM_SCC, vmm_handle, vm, 0, 0, 0, 0, &o),
+		 "once done the VM is gone: another destroy_vm is PARAMS1");
+	check_tok("scc-pages-back", I_DESTROY, "writable", root_writes(mem, CONT_PAGES, 0x5CC) ?
+		  "writable" : "wrong", root_writes(mem, CONT_PAGES, 0x5CC),
+		  "the 256 donated pages are the root's again: it writes and reads them");
+	for (n = 0; n < EXP_MAX_VMS; n++) {
+		if (vm_create(&ids[n]) != EXP_STATUS_SUCCESS)
+			break;
+		seen |= ids[n] == vm;
+	}
+	check_tok("scc-vmid-free", I_DESTROY, rt_fmt("%llx-reused", (unsigned long long)vm),
+		  seen ? rt_fmt("%llx-reused", (unsigned long long)vm) : "not-handed-out", seen,
+		  "its VMID is free: filling the VM table hands it out again");
+	for (unsigned i = 0; i < n; i++)
+		vm_destroy(ids[i]);
+
+	/* without SCC the root re-executes the VMCALL by itself: one call */
+	if (vm_create(&vm) != EXP_STATUS_SUCCESS ||
+	    map_range(vm, mem, CONT_GPA, CONT_PAGES * PAGE,
+		      EXP_GPA_R | EXP_GPA_W | EXP_GPA_DONATE) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create a VM and donate 1 MiB to it (again)");
+	st = hcx(EXP_HC_DESTROY_VM, vmm_handle, vm, 0, 0, 0, 0, &o);
+	check_st("plain-one-call", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		 "destroy_vm without SCC of a VM holding 256 pages: one call, SUCCESS (the "
+		 "continuations are re-executed without the root seeing them)");
+	check_tok("plain-pages-back", I_DESTROY, "writable", root_writes(mem, CONT_PAGES, 0xA11) ?
+		  "writable" : "wrong", root_writes(mem, CONT_PAGES, 0xA11),
+		  "the pages are the root's again");
+	check_st("plain-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, vm_destroy(vm),
+		 "and the VM is gone");
+}
+
 void probe_main(void)
 {
 	struct hc_out o;
@@ -115,6 +211,8 @@ void probe_main(void)
 		 "after destroying them create_vm works again");
 	if (st == EXP_STATUS_SUCCESS)
 		vm_destroy(a);
+
+	continuation();
 
 	/* a guest's own VMID (E-18: any VM may ask). */
 	{

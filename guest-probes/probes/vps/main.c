@@ -205,6 +205,40 @@ static void test_regs(void)
 	check_st("set-reg-noncanonical-rip", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vps_set_reg(sv, EXP_REG_RIP, 0x8000000000000000ull),
 		 "set_reg RIP = 0x8000000000000000 (non-canonical: no VM entry accepts it)");
+	/* More values no VM entry accepts (docs/vps-abi.md "Values refused"). */
+	st = vps_set_reg(sv, EXP_REG_RFLAGS, 0x46);
+	check_st("set-reg-rflags", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "set_reg RFLAGS = 0x46 (ZF PF, bit 1 set)");
+	check_st("set-reg-rflags-bit1-clear", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_RFLAGS, 0x44 & ~EXP_RFLAGS_FIXED1),
+		 "set_reg RFLAGS = 0x44 (bit 1, which always reads 1, clear)");
+	check_st("set-reg-rflags-reserved", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_RFLAGS, 0x46 | (1ull << 22)),
+		 "set_reg RFLAGS with reserved bit 22 set");
+	st = vps_get_reg(sv, EXP_REG_RFLAGS, &v);
+	check_eq("set-reg-rflags-unchanged", "mv_vps_op_set_reg,MV_STATUS_INVALID_PARAMS3", 0x46,
+		 st == EXP_STATUS_SUCCESS ? v : st, "RFLAGS keeps 0x46 after the refused set_reg calls");
+	check_st("set-reg-efer-reserved", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_EFER, EXP_EFER_LME | EXP_EFER_RESERVED),
+		 "set_reg EFER with reserved bit 1 set");
+	check_st("set-reg-efer-lma-only", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_EFER, EXP_EFER_LMA),
+		 "set_reg EFER = LMA without LME");
+	check_st("set-reg-cr8-16", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_CR8, EXP_CR8_MAX + 1), "set_reg CR8 = 16 (TPR is 4 bits)");
+	check_st("set-reg-selector-17bit", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_SS, EXP_SELECTOR_MAX + 1), "set_reg SS selector = 0x10000");
+	check_st("set-reg-cr0-pg-no-pe", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_CR0, EXP_CR0_PG), "set_reg CR0 = PG without PE");
+	check_st("set-reg-gdtr-noncanonical", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_GDTR_BASE, EXP_NONCANONICAL),
+		 "set_reg GDTR base non-canonical");
+	check_st("set-reg-dr7-high", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vps_set_reg(sv, EXP_REG_DR7, 0x400ull | (1ull << 32)),
+		 "set_reg DR7 with bit 32 set (63:32 reserved)");
+	check_st("set-reg-rsp-anything", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
+		 vps_set_reg(sv, EXP_REG_RSP, EXP_NONCANONICAL),
+		 "set_reg RSP = 0x8000000000000000 is accepted (RSP may hold any value)");
 	st = vps_get_reg(0xABCD0000ull | sv, EXP_REG_RAX, &v);
 	check_eq("get-reg-revi", "mv_vps_op_get_reg,MV_STATUS_SUCCESS", rt[0].val,
 		 st == EXP_STATUS_SUCCESS ? v : st, "get_reg ignores REG1[63:16] (REVI)");
@@ -299,6 +333,25 @@ static void test_msrs(void)
 			 0xFFFFFFFF81234560ull, o.r[0],
 			 "LSTAR keeps its value after the refused set_msr calls");
 	}
+	st = vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, EXP_PAT_RESET, 0, &o);
+	check_st("set-msr-pat", "mv_vps_op_set_msr", EXP_STATUS_SUCCESS, st,
+		 "set_msr PAT = 0x0007040600070406 (the reset value)");
+	st = vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, EXP_PAT_WITH_TYPE2, 0, &o);
+	check_st("set-msr-pat-type2", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3, st,
+		 "set_msr PAT with memory type 2 (reserved) in entry 0");
+	st = vps(EXP_IDX_GET_MSR, sv, EXP_MSR_PAT, 0, 0, &o);
+	check_eq("set-msr-pat-unchanged", "mv_vps_op_set_msr,MV_STATUS_INVALID_PARAMS3",
+		 EXP_PAT_RESET, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
+		 "PAT keeps its value after the refused set_msr");
+	check_st("set-msr-efer-reserved", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
+		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_EFER, EXP_EFER_RESERVED, 0, &o),
+		 "set_msr EFER with reserved bit 1 set");
+	check_st("set-msr-kgsbase-noncanonical", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
+		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_KERNEL_GS_BASE, 0x0000800000000000ull, 0, &o),
+		 "set_msr KERNEL_GS_BASE = 0x0000800000000000 (non-canonical)");
+	check_st("set-msr-star-anything", "mv_vps_op_set_msr", EXP_STATUS_SUCCESS,
+		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_STAR, ~0ull, 0, &o),
+		 "set_msr STAR = ~0 is accepted (STAR holds selectors, any value)");
 	bad_vpsid("get_msr", EXP_IDX_GET_MSR, EXP_MSR_LSTAR, 0);
 	bad_vpsid("set_msr", EXP_IDX_SET_MSR, EXP_MSR_LSTAR, 0);
 }

@@ -39,6 +39,11 @@ static inline struct hv_ret hv_ret_out1(uint64_t status, uint64_t reg0)
 	return r;
 }
 
+/* The status of a failed vm_alloc / vp_alloc / vps_alloc: a full table is
+ * the policy (E-15), a backend that could not set the object up is
+ * MV_STATUS_FAILURE_UNKNOWN (E-30). */
+uint64_t api_alloc_status(enum hv_alloc_err err);
+
 /* 6.8 debug */
 struct hv_ret api_debug_out(const struct hv_caller *c, uint64_t reg0, uint64_t reg1);
 /* 6.9 handles */

@@ -71,7 +71,7 @@ void arch_slpt_flush(struct hv_vm *vm);
 int arch_vps_init(struct hv_vps *vps);
 void arch_vps_fini(struct hv_vps *vps);
 
-/* Read or write one register of a VPS (bf_reg_t, include/microv/mv_reg.h).
+/* Read or write one register of a VPS (bf_reg_t, mv_reg.h generated from abi/mv-abi.toml).
  * set returns 0, or -1 for a register the backend does not support. */
 uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
 int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);

@@ -16,7 +16,7 @@ enum hv_hc_result {
 enum hv_hc_result hypercall_handle(struct hv_vps *vps);
 
 /* Is (opcode, index) a hypercall of the ABI?  Checked against the
- * catalogue in include/microv/mv_catalog.h. */
+ * catalogue (mv_catalog.h, generated from abi/mv-abi.toml). */
 bool hypercall_known(uint64_t opcode_nosig, uint64_t index);
 
 #endif /* HV_HYPERCALL_H */

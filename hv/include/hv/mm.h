@@ -48,15 +48,23 @@ int mm_write(const struct hv_vm *vm, uint64_t gpa, const void *buf, size_t len);
 uint64_t mm_page_count(const struct hv_vm *vm);
 
 /*
- * Destroy a guest VM's memory (api_vm_destroy, after its own checks):
+ * Destroy a guest VM's memory (api_vm_destroy, after its own checks), at
+ * most `budget` page entries per call:
  * donated-in pages go back to their source at their original GPA (RWX WB),
  * shared-in mappings are dropped.  If the VM's own memory is still shared
  * with another VM, it becomes a zombie (HV_VM_ZOMBIE) that is freed when the
  * last borrower unmaps; this needs every such share to have been made with
  * MV_GPA_FLAG_ZOMBIE or to the root VM.
- * Returns 0 (freed with vm_free), 1 (now a zombie) or -1 (refused: some
- * share allows no zombie; nothing changed).
+ *
+ * The first call (VM active) checks that, then makes the VM HV_VM_DYING;
+ * later calls (VM dying) go on where the last one stopped.
  */
-int mm_vm_destroy(struct hv_vm *vm);
+enum mm_destroy_result {
+	MM_DESTROY_REFUSED = -1, /* some share allows no zombie; nothing changed */
+	MM_DESTROY_FREED = 0,    /* done: freed with vm_free */
+	MM_DESTROY_ZOMBIE,       /* done: now a zombie */
+	MM_DESTROY_MORE,         /* the budget ran out: dying, call again */
+};
+enum mm_destroy_result mm_vm_destroy(struct hv_vm *vm, uint32_t budget);
 
 #endif /* HV_MM_H */

@@ -10,7 +10,14 @@ enum hv_vm_state {
 	HV_VM_FREE = 0,
 	HV_VM_ACTIVE,
 	HV_VM_ZOMBIE, /* destroyed while its memory is still shared (6.10.4) */
+	HV_VM_DYING,  /* mv_vm_op_destroy_vm is releasing its pages, a batch per
+		       * call (spec 6.1 continuation, E-31): no handle, no VPs,
+		       * its VMID not reused; to every other hypercall it is a
+		       * VM that does not exist */
 };
+
+/* Page entries one mv_vm_op_destroy_vm call releases at most (E-31). */
+#define HV_VM_DESTROY_BATCH 64u
 
 struct arch_vm;
 
@@ -30,7 +37,9 @@ struct hv_vm {
 
 struct hv_vm *vm_get(uint16_t vmid);            /* NULL if not allocated */
 struct hv_vm *vm_root(void);
-struct hv_vm *vm_alloc(void);                   /* NULL when the table is full */
+/* The lowest free VMID (the first call gives the root VM); NULL and *err
+ * when the table is full or the backend could not set the VM up. */
+struct hv_vm *vm_alloc(enum hv_alloc_err *err);
 void vm_free(struct hv_vm *vm);
 uint16_t vm_count(void);
 static inline bool vm_is_root(const struct hv_vm *vm) { return vm->id == 0; }

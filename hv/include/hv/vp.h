@@ -29,7 +29,8 @@ struct hv_vp {
 };
 
 struct hv_vp *vp_get(uint16_t vpid);
-struct hv_vp *vp_alloc(uint16_t vmid);
+/* NULL and *err (HV_ALLOC_PARENT: no such VM; HV_ALLOC_FULL). */
+struct hv_vp *vp_alloc(uint16_t vmid, enum hv_alloc_err *err);
 void vp_free(struct hv_vp *vp);
 
 #endif /* HV_VP_H */

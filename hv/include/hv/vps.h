@@ -34,7 +34,9 @@ struct hv_vps {
 };
 
 struct hv_vps *vps_get(uint16_t vpsid);
-struct hv_vps *vps_alloc(uint16_t vpid);
+/* NULL and *err (HV_ALLOC_PARENT: no such VP; HV_ALLOC_FULL;
+ * HV_ALLOC_BACKEND: arch_vps_init failed, nothing changed). */
+struct hv_vps *vps_alloc(uint16_t vpid, enum hv_alloc_err *err);
 void vps_free(struct hv_vps *vps);
 struct hv_vm *vps_vm(const struct hv_vps *vps);
 struct hv_vp *vps_vp(const struct hv_vps *vps);
