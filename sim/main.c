@@ -2,12 +2,17 @@
  * mvsim: the MicroV hypervisor core on a Unicorn CPU.
  *
  *   mvsim [--vendor intel|amd] [--cpus N] [--mem-mib N] [--timeout-ms N]
- *         [--max-exits N] [--trace] [--cmdline STR] PROBE.elf [MODULE ...]
+ *         [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]
+ *         PROBE.elf [MODULE ...]
  *
  * System memory is one host buffer (SPA 0 .. --mem-mib MiB).  The top 16 MiB
  * are the hypervisor's (reserved, and its page pool).  PROBE.elf and the
  * MODULEs are placed as multiboot modules from 64 MiB up; core_init() loads
  * module 0 into the root VM.
+ *
+ * --slice-insns N: a guest VP is preempted (mv_vp_exit_t_external_interrupt)
+ * after N guest instructions of one run (default SIM_GUEST_SLICE_INSNS,
+ * 100000): counted, so runs are deterministic.
  *
  * Exit status: the value the guest wrote to port 0xF4; 124 on timeout or exit
  * budget; 125 when the root VM died (diagnosis on stderr); 2 on bad usage.
@@ -27,41 +32,15 @@
 #define MODULES_BASE (64 * MIB)
 #define EXIT_USAGE 2
 #define EXIT_TIMEOUT 124
-#define EXIT_CRASH 125
+#define EXIT_CRASH SIM_EXIT_CRASH
 
-struct sim_config g_cfg = {
-	.vendor = SIM_INTEL, .cpus = 1, .mem_mib = 128, .timeout_ms = 10000,
-	.max_exits = 10000000, .trace = false, .cmdline = "",
-};
-uint8_t *g_mem;
-uint64_t g_mem_size;
-
-static __thread uint16_t tls_ppid;
 static enum hv_stop_reason pp_result[HV_MAX_PPS];
-
-uint16_t arch_pp_id(void)
-{
-	return tls_ppid;
-}
-
-void *arch_spa_to_hva(uint64_t spa, size_t len)
-{
-	if (spa >= g_mem_size || len > g_mem_size - spa)
-		return NULL;
-	return g_mem + spa;
-}
-
-HV_NORETURN void arch_halt(void)
-{
-	platform_flush();
-	fprintf(stderr, "mvsim: hypervisor panic on pp %u (arch_halt)\n", tls_ppid);
-	exit(EXIT_CRASH);
-}
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mvsim [--vendor intel|amd] [--cpus N] [--mem-mib N] [--timeout-ms N]\n"
-		   "             [--max-exits N] [--trace] [--cmdline STR] PROBE.elf [MODULE ...]\n");
+		   "             [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]\n"
+		   "             PROBE.elf [MODULE ...]\n");
 }
 
 static HV_NORETURN void bad_usage(const char *fmt, const char *arg)
@@ -127,7 +106,7 @@ static int load_file(const char *path, uint64_t spa, uint64_t limit, uint64_t *l
 static void *pp_thread(void *arg)
 {
 	uint16_t ppid = (uint16_t)(uintptr_t)arg;
-	tls_ppid = ppid;
+	sim_set_pp_id(ppid);
 	pp_result[ppid] = core_pp_run();
 	/* Whatever stopped this PP stops the machine. */
 	sim_request_stop(pp_result[ppid] == HV_STOP_ROOT_DEAD ? SIM_STOP_DEBUG_EXIT : SIM_STOP_NONE);
@@ -142,6 +121,7 @@ int main(int argc, char **argv)
 		{ "mem-mib", required_argument, NULL, 'm' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "max-exits", required_argument, NULL, 'x' },
+		{ "slice-insns", required_argument, NULL, 's' },
 		{ "trace", no_argument, NULL, 'T' },
 		{ "cmdline", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -164,6 +144,7 @@ int main(int argc, char **argv)
 		case 'm': g_cfg.mem_mib = parse_num("--mem-mib", optarg, 96, 3072); break;
 		case 't': g_cfg.timeout_ms = parse_num("--timeout-ms", optarg, 1, 86400000); break;
 		case 'x': g_cfg.max_exits = parse_num("--max-exits", optarg, 1, UINT64_MAX); break;
+		case 's': g_cfg.slice_insns = parse_num("--slice-insns", optarg, 1, 1ull << 40); break;
 		case 'T': g_cfg.trace = true; break;
 		case 'C': g_cfg.cmdline = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -214,21 +195,21 @@ int main(int argc, char **argv)
 		spa = (spa + len + 0xFFF) & ~0xFFFull;
 	}
 
-	tls_ppid = 0;
+	sim_set_pp_id(0);
 	if (core_init(&bi)) {
 		platform_flush();
 		fprintf(stderr, "mvsim: core_init failed (see the [hv] lines above)\n");
 		return EXIT_CRASH;
 	}
 	for (uint16_t i = 0; i < g_cfg.cpus; i++) {
-		tls_ppid = i;
+		sim_set_pp_id(i);
 		if (core_pp_init(i)) {
 			platform_flush();
 			fprintf(stderr, "mvsim: core_pp_init(%u) failed\n", i);
 			return EXIT_CRASH;
 		}
 	}
-	tls_ppid = 0;
+	sim_set_pp_id(0);
 	if (g_cfg.cpus == 1) {
 		pp_result[0] = core_pp_run();
 	} else {

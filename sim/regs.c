@@ -213,7 +213,17 @@ int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 	if (r >= 0) {
 		if (reg == bf_reg_t_rflags)
 			val |= 2; /* bit 1 always reads 1 */
-		return uc_reg_write(uc, r, &val) == UC_ERR_OK ? 0 : -1;
+		if (uc_reg_write(uc, r, &val) != UC_ERR_OK)
+			return -1;
+		if (reg == bf_reg_t_cr3) {
+			/* A CR3 write through the API does not flush the TLB
+			 * (pitfall 4 of the notes); mapping and unmapping a
+			 * scratch page does.  The loader's page is never in a
+			 * VM's map. */
+			if (uc_mem_map(uc, 0xFFFE0000ull, 0x1000, UC_PROT_READ) == UC_ERR_OK)
+				uc_mem_unmap(uc, 0xFFFE0000ull, 0x1000);
+		}
+		return 0;
 	}
 	if (seg_reg(reg, &s, &f)) {
 		shadow_capture(a);

@@ -3,6 +3,8 @@
  * its files.  Every file implements one job:
  *
  *   main.c          CLI, system memory, boot info, PP threads, exit status
+ *   machine.c       configuration, system memory, PP id, arch_spa_to_hva,
+ *                   arch_halt
  *   platform.c      root-VM platform devices (COM1, isa-debug-exit), console,
  *                   run budget, stop flags
  *   slpt.c          per-VM second-level map and its sync into an engine
@@ -32,19 +34,35 @@
 
 enum sim_vendor { SIM_INTEL = 0, SIM_AMD = 1 };
 
+/*
+ * The time slice of a guest VP: after this many guest instructions in one
+ * arch_vps_run the VPS exits with HV_EXIT_PREEMPT (mv_vp_exit_t_external_
+ * interrupt).  Counted, not timed, so runs are deterministic.  --slice-insns
+ * overrides it.  The root VM's slice (only there so that the run budget is
+ * checked) is SIM_ROOT_SLICE_INSNS.
+ */
+#define SIM_GUEST_SLICE_INSNS 100000u
+#define SIM_ROOT_SLICE_INSNS 2000000u
+
+#define SIM_EXIT_CRASH 125
+
 struct sim_config {
 	enum sim_vendor vendor;
 	unsigned cpus;
 	uint64_t mem_mib;
 	uint64_t timeout_ms;
 	uint64_t max_exits;
+	uint64_t slice_insns; /* guest VMs' time slice in instructions */
 	bool trace;
 	const char *cmdline;
 };
 
+/* ---- machine.c ------------------------------------------------------------- */
+
 extern struct sim_config g_cfg;
 extern uint8_t *g_mem;      /* system memory: SPA 0 .. g_mem_size */
 extern uint64_t g_mem_size;
+void sim_set_pp_id(uint16_t ppid);
 
 /* ---- platform.c --------------------------------------------------------- */
 
@@ -135,10 +153,17 @@ struct arch_vps {
 	struct hv_exit *exit;
 	bool exit_set;
 	bool in_loader;
+	bool guest;              /* vmid != 0: guest-VM intercepts apply */
 	uint64_t last_rip;       /* address of the last instruction started */
-	uint64_t icount;         /* instructions in this slice */
+	uint64_t icount;         /* instructions executed in this slice */
 	uint64_t slice_limit;
 	bool preempted;
+	/* External interrupts queued and not yet delivered (guest IF = 0). */
+	bool irq_waiting;
+	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
+	bool irq_now;            /* deliver one now, returning to irq_ret */
+	uint64_t irq_ret;
+	size_t code_region;      /* regions[] index of the last code fetch */
 	/* Guest port I/O intercept: registers to restore. */
 	bool io_restore;
 	uint64_t io_saved[4]; /* rax rcx rsi rdi */
