@@ -341,6 +341,17 @@ def expect_header(abi: Abi) -> str:
             hi, lo = parse_bits(p["bits"], 32)
             v |= (p.get("value", 0) << lo) & bits_mask(hi, lo)
         L += _define(f"EXP_{c['name']}", f"0x{v:X}u")
+    # The lists, so the probes need no hand-written enumeration of the
+    # description: X(catalogue name, SHORT) selects EXP_HC_<SHORT>,
+    # EXP_ROOT_ONLY_<SHORT>, ...; X(catalogue name, EXP_ name) for statuses.
+    L += _heading("Lists (X-macros)")
+    L += ["/* X(name, SHORT): EXP_IDX_##SHORT, EXP_HC_##SHORT, EXP_ROOT_ONLY_##SHORT, "
+          "EXP_NEEDS_HANDLE_##SHORT */",
+          "#define EXP_HYPERCALLS(X) \\"]
+    L += [f"\tX({h['name']}, {hc_short(h)}) \\" for h in abi.hypercalls]
+    L += ["\t/* end */", "", "/* X(name, EXP_ value) */", "#define EXP_STATUSES(X) \\"]
+    L += [f"\tX({st['name']}, {_exp_name(st['name'])}) \\" for st in abi.statuses]
+    L += ["\t/* end */"]
     L += ["", "#endif /* PROBE_EXPECT_ABI_H */", ""]
     return "\n".join(L)
 
@@ -368,4 +379,13 @@ def items(abi: Abi) -> dict:
 def items_json(abi: Abi) -> str:
     data = {"spec_version": f"0x{abi.spec_version:08x}", "revision": abi.revision}
     data.update(items(abi))
+    # Items with `matrix_group` (hypercalls, statuses) get their own section
+    # of the conformance matrix (XVIO: docs/xvio.md); the four lists above
+    # keep them in their kind's order, this only names the section.
+    groups = {}
+    for it in abi.hypercalls + abi.statuses:
+        if it.get("matrix_group"):
+            groups.setdefault(it["matrix_group"], []).append(it["name"])
+    if groups:
+        data["matrix_groups"] = groups
     return json.dumps(data, indent=2) + "\n"

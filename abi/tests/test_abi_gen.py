@@ -78,7 +78,8 @@ def test_expect_abi_h(out, tmp_path):
                  "#define EXP_SPEC_ID1 0x3123764DULL", "#define EXP_EXIT_HLT 3u", "#define EXP_REG_EFER 62u",
                  "#define EXP_NUM_IDX_VPS 18", "#define EXP_IDX_VP_VMID 2", "#define EXP_IDX_RUN_VP 2",
                  "#define EXP_HC_RUN_VP 0x764D000000080002ULL", "#define EXP_OFF_MV_MDL_T_ENTRIES 0x28u",
-                 "#define EXP_CPUID_4000_XX00_EBX 0x694D764Du", "#define EXP_PM1A_CNT_PORT 0x604u"):
+                 "#define EXP_CPUID_4000_XX00_EBX 0x694D764Du", "#define EXP_PM1A_CNT_PORT 0x604u",
+                 "\tX(mv_vp_op_vpid, VP_VPID) \\", "\tX(MV_STATUS_INVALID_PARAMS3, EXP_STATUS_INVALID_PARAMS3) \\"):
         assert line in text, line
     c = tmp_path / "e.c"
     c.write_text(f'#include "{out / "expect_abi.h"}"\nint main(void) {{ return (int)(EXP_HC_DEBUG_OUT >> 63); }}\n')

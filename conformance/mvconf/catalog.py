@@ -29,10 +29,13 @@ class Catalog:
     @classmethod
     def from_json(cls, data: dict) -> "Catalog":
         items = []
+        # "matrix_groups": {section: [item names]} moves items of an extension
+        # (XVIO) into their own section of the matrix.
+        section = {n: g for g, names in data.get("matrix_groups", {}).items() for n in names}
         for group in GROUPS:
             for entry in data.get(group, []):
                 values = {k: v for k, v in entry.items() if k != "name"}
-                items.append(Item(entry["name"], group, values))
+                items.append(Item(entry["name"], section.get(entry["name"], group), values))
         return cls(items)
 
 

@@ -61,3 +61,18 @@ value = 0xDEAD000000080001
     abi = model.loads(text)
     names = [i["name"] for i in gen.items(abi)["status"]]
     assert names[-1] == "MV_STATUS_FAILURE_NEW"
+
+
+def test_xvio_matrix_group(generated):
+    """XVIO items (matrix_group = "xvio" in the description) are rows of the
+    xvio section of the matrix, still in their kind's lists (docs/xvio.md)."""
+    from mvconf import catalog
+    data = json.loads((generated / "abi-items.json").read_text())
+    xvio = data["matrix_groups"]["xvio"]
+    assert "mv_xvio_op_post_message" in xvio and "MV_STATUS_XVIO_QUEUE_FULL" in xvio
+    assert "mv_xvio_op_post_message" in [i["name"] for i in data["hypercall"]]
+    cat = catalog.Catalog.from_json(data)
+    assert cat.by_name["mv_xvio_op_set_focus"].group == "xvio"
+    assert cat.by_name["MV_STATUS_XVIO_NO_MESSAGE"].group == "xvio"
+    assert cat.by_name["mv_vp_run_vp"].group == "hypercall"
+    assert cat.by_name["MV_STATUS_SUCCESS"].group == "status"

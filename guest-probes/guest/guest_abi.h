@@ -49,7 +49,52 @@ enum guest_cmd {
 	G_IRQ,          /* IDT with vector arg[0]; sti; wait up to arg[1] loops
 			   for it; cli; res[0] = count, res[1] = vector seen */
 	G_EXEC,         /* call arg[0] (which must return); res[0] = 1 */
+	/* XVIO (guest-probes/probes/xvio*, docs/xvio.md) */
+	G_XVIO_RING_WRITE, /* write the pattern stream into the ring direction
+			      whose header is at GPA arg[0]: bytes arg[2].. of
+			      arg[1] in all, seed arg[3], checksum so far arg[4];
+			      as much as fits (wrap-around); res[0] = bytes
+			      written, res[1] = the checksum after them,
+			      res[2] = 1 if the header was unusable */
+	G_XVIO_POST,    /* post_message RAX arg[0], REG0..REG5 = arg[1..6] (REG3,
+			   the code, counts up from arg[3]) until arg[7] were
+			   posted or one fails; res[0] = posted, res[1] = the
+			   last status */
 };
+
+/*
+ * XVIO ring and message layout, written by hand from docs/xvio.md (the
+ * probes check these against the generated EXP_OFF_MV_XVIO_* values).
+ * A direction: the header, then `size` data bytes; head and tail are
+ * free-running byte counters (used = tail - head, position = counter % size).
+ */
+#define XVIO_RING_OFF_HEAD      0x00
+#define XVIO_RING_OFF_TAIL      0x08
+#define XVIO_RING_OFF_SIZE      0x10
+#define XVIO_RING_OFF_SERVICE   0x18   /* u16 */
+#define XVIO_RING_OFF_WRITER    0x1A   /* u16 */
+#define XVIO_RING_OFF_READER    0x1C   /* u16 */
+#define XVIO_RING_HDR           64     /* data starts here */
+#define XVIO_MSG_OFF_PARTITION  0x00   /* u16 */
+#define XVIO_MSG_OFF_SERVICE    0x02   /* u16 */
+#define XVIO_MSG_OFF_CODE       0x04   /* u16 */
+#define XVIO_MSG_OFF_SIZE       0x06   /* u16 */
+#define XVIO_MSG_OFF_SEQ        0x08   /* u64 */
+#define XVIO_MSG_OFF_DATA       0x18
+#define XVIO_MSG_SIZE           256
+
+/* The probes' byte stream: byte i of stream `seed`, and the checksum
+ * (FNV-1a 64) both sides keep over it. */
+static inline uint8_t xvio_pattern(uint64_t i, uint64_t seed)
+{
+	return (uint8_t)(i ^ (i >> 8) ^ (i >> 17) ^ seed);
+}
+
+#define XVIO_FNV_INIT 0xCBF29CE484222325ull
+static inline uint64_t xvio_fnv(uint64_t h, uint8_t b)
+{
+	return (h ^ b) * 0x100000001B3ull;
+}
 
 struct guest_mbox {
 	volatile uint64_t magic;        /* guest: GUEST_MAGIC at every entry */

@@ -117,6 +117,45 @@ static void do_cmd(uint64_t cmd)
 		((void (*)(void))(uintptr_t)MB->arg[0])();
 		res[0] = 1;
 		break;
+	case G_XVIO_RING_WRITE: {
+		/* The writer's side of a ring direction, by the layout of
+		 * guest_abi.h: copy, then publish the tail. */
+		volatile uint8_t *r = (volatile uint8_t *)(uintptr_t)MB->arg[0];
+		volatile uint64_t *head = (volatile uint64_t *)(r + XVIO_RING_OFF_HEAD);
+		volatile uint64_t *tail = (volatile uint64_t *)(r + XVIO_RING_OFF_TAIL);
+		uint64_t size = *(volatile uint64_t *)(r + XVIO_RING_OFF_SIZE);
+		uint64_t t = *tail, used = t - *head, at = MB->arg[2], sum = MB->arg[4], n = 0;
+		if (size == 0 || used > size) {
+			res[2] = 1;
+			break;
+		}
+		while (used + n < size && at + n < MB->arg[1]) {
+			uint8_t b = xvio_pattern(at + n, MB->arg[3]);
+			r[XVIO_RING_HDR + (t + n) % size] = b;
+			sum = xvio_fnv(sum, b);
+			n++;
+		}
+		__asm__ volatile("" ::: "memory");
+		*tail = t + n;
+		res[0] = n;
+		res[1] = sum;
+		break;
+	}
+	case G_XVIO_POST: {
+		uint64_t regs[6], st = 0, n = 0;
+		while (n < MB->arg[7]) {
+			for (int i = 0; i < 6; i++)
+				regs[i] = MB->arg[1 + i];
+			regs[3] += n;
+			st = amd ? guest_vmmcall(MB->arg[0], regs) : guest_vmcall(MB->arg[0], regs);
+			if (st)
+				break;
+			n++;
+		}
+		res[0] = n;
+		res[1] = st;
+		break;
+	}
 	default:
 		res[7] = 0xBAD0000000000000ull | cmd;
 		break;

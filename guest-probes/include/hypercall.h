@@ -6,6 +6,7 @@
 #ifndef PROBE_HYPERCALL_H
 #define PROBE_HYPERCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "exception.h"
@@ -34,10 +35,16 @@ uint64_t hc_call_insn(enum hc_insn insn, uint64_t rax, struct hc_regs *regs);
 uint64_t hc_call_expect_ud(enum hc_insn insn, uint64_t rax, struct hc_regs *regs,
 			   struct rt_exc *out);
 
-/* Catalogue name of the hypercall RAX selects (per expect.h), or NULL. */
+/* Catalogue name of the hypercall RAX selects (per expect_abi.h), or NULL. */
 const char *hc_name(uint64_t rax);
-/* RAX (per expect.h) of the hypercall with that catalogue name, or ~0. */
+/* RAX (EXP_HC_<SHORT> of expect_abi.h) of the hypercall with that
+ * catalogue name, or ~0. */
 uint64_t hc_rax_of(const char *name);
+/* Whether the description has a hypercall with opcode op. */
+bool hc_opcode_known(uint16_t op);
+/* EXP_ROOT_ONLY_<SHORT> | EXP_NEEDS_HANDLE_<SHORT> << 1 of that hypercall,
+ * or -1 if the name is unknown. */
+int hc_attrs_of(const char *name);
 
 /* Assembly (runtime/insn.S). */
 uint64_t rt_vmcall(uint64_t rax, struct hc_regs *regs);

@@ -94,65 +94,64 @@ uint64_t hc_call_expect_ud(enum hc_insn insn, uint64_t rax, struct hc_regs *regs
 	return r;
 }
 
+/* Every hypercall of the description (expect_abi.h's EXP_HYPERCALLS):
+ * full RAX, catalogue name, root-only, needs a handle. */
 struct hc_entry {
-	uint16_t op, idx;
+	uint64_t rax;
 	const char *name;
+	uint8_t root_only, needs_handle;
 };
 
 static const struct hc_entry table[] = {
-	{ EXP_OP_DEBUG, EXP_IDX_DEBUG_OUT, "mv_debug_op_out" },
-	{ EXP_OP_HANDLE, EXP_IDX_OPEN_HANDLE, "mv_handle_op_open_handle" },
-	{ EXP_OP_HANDLE, EXP_IDX_CLOSE_HANDLE, "mv_handle_op_close_handle" },
-	{ EXP_OP_VM, EXP_IDX_CREATE_VM, "mv_vm_op_create_vm" },
-	{ EXP_OP_VM, EXP_IDX_DESTROY_VM, "mv_vm_op_destroy_vm" },
-	{ EXP_OP_VM, EXP_IDX_VM_VMID, "mv_vm_op_vmid" },
-	{ EXP_OP_VM, EXP_IDX_SET_GPA_FLAGS_MDL, "mv_vm_op_set_gpa_flags_mdl" },
-	{ EXP_OP_VM, EXP_IDX_MAP_MDL, "mv_vm_op_map_mdl" },
-	{ EXP_OP_VM, EXP_IDX_UNMAP_MDL, "mv_vm_op_unmap_mdl" },
-	{ EXP_OP_VP, EXP_IDX_CREATE_VP, "mv_vp_op_create_vp" },
-	{ EXP_OP_VP, EXP_IDX_DESTROY_VP, "mv_vp_op_destroy_vp" },
-	{ EXP_OP_VP, EXP_IDX_VP_VMID, "mv_vp_op_vmid" },
-	{ EXP_OP_VP, EXP_IDX_VP_VPID, "mv_vp_op_vpid" },
-	{ EXP_OP_VPS, EXP_IDX_CREATE_VPS, "mv_vps_op_create_vps" },
-	{ EXP_OP_VPS, EXP_IDX_DESTROY_VPS, "mv_vps_op_destroy_vps" },
-	{ EXP_OP_VPS, EXP_IDX_GET_CPUID, "mv_vps_op_get_cpuid" },
-	{ EXP_OP_VPS, EXP_IDX_SET_CPUID, "mv_vps_op_set_cpuid" },
-	{ EXP_OP_VPS, EXP_IDX_GET_REG, "mv_vps_op_get_reg" },
-	{ EXP_OP_VPS, EXP_IDX_SET_REG, "mv_vps_op_set_reg" },
-	{ EXP_OP_VPS, EXP_IDX_GET_MSR, "mv_vps_op_get_msr" },
-	{ EXP_OP_VPS, EXP_IDX_SET_MSR, "mv_vps_op_set_msr" },
-	{ EXP_OP_VPS, EXP_IDX_GET_SUPPORTED_MSRS, "mv_vps_op_get_supported_msrs" },
-	{ EXP_OP_VPS, EXP_IDX_GET_SUPPORTED_FEATURE_MSRS, "mv_vps_op_get_supported_feature_msrs" },
-	{ EXP_OP_VPS, EXP_IDX_GET_FPU, "mv_vps_op_get_fpu" },
-	{ EXP_OP_VPS, EXP_IDX_SET_FPU, "mv_vps_op_set_fpu" },
-	{ EXP_OP_VPS, EXP_IDX_GET_XSAVE, "mv_vps_op_get_xsave" },
-	{ EXP_OP_VPS, EXP_IDX_SET_XSAVE, "mv_vps_op_set_xsave" },
-	{ EXP_OP_VPS, EXP_IDX_VIRT_TO_PHYS, "mv_vps_op_virt_to_phys" },
-	{ EXP_OP_VPS, EXP_IDX_QUEUE_IRQ, "mv_vps_op_queue_irq" },
-	{ EXP_OP_VPS, EXP_IDX_SET_IDENTITY_MAP, "mv_vps_op_set_identity_map" },
-	{ EXP_OP_VPS, EXP_IDX_GET_TSC_KHZ, "mv_vps_op_get_tsc_khz" },
-	{ EXP_OP_VP_MANAGEMENT, EXP_IDX_RUN_VP, "mv_vp_run_vp" },
+#define X(name, s) { EXP_HC_##s, #name, EXP_ROOT_ONLY_##s, EXP_NEEDS_HANDLE_##s },
+	EXP_HYPERCALLS(X)
+#undef X
 };
+
+#define HC_SELECT (EXP_HYPERCALL_OPCODE_NOSIG_MASK | EXP_HYPERCALL_INDEX_MASK)
 
 const char *hc_name(uint64_t rax)
 {
-	uint16_t op = (uint16_t)(rax >> 16), idx = (uint16_t)rax;
 	unsigned i;
 
 	if ((rax >> 48) != EXP_HC_SIG || ((rax >> 32) & 0xFFFF & ~EXP_HC_FLAG_SCC))
 		return 0;
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].op == op && table[i].idx == idx)
+		if ((table[i].rax & HC_SELECT) == (rax & HC_SELECT))
 			return table[i].name;
 	return 0;
 }
 
-uint64_t hc_rax_of(const char *name)
+bool hc_opcode_known(uint16_t op)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if ((uint16_t)(table[i].rax >> 16) == op)
+			return true;
+	return false;
+}
+
+static const struct hc_entry *hc_entry_of(const char *name)
 {
 	unsigned i;
 
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!rt_strcmp(table[i].name, name))
-			return EXP_HC(table[i].op, table[i].idx);
-	return ~0ull;
+			return &table[i];
+	return 0;
+}
+
+uint64_t hc_rax_of(const char *name)
+{
+	const struct hc_entry *e = hc_entry_of(name);
+
+	return e ? e->rax : ~0ull;
+}
+
+int hc_attrs_of(const char *name)
+{
+	const struct hc_entry *e = hc_entry_of(name);
+
+	return e ? e->root_only | e->needs_handle << 1 : -1;
 }

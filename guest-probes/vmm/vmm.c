@@ -138,26 +138,26 @@ uint64_t vmm_alloc(uint64_t n)
 
 void mdl_set_num(uint64_t mdl, uint64_t n)
 {
-	*(volatile uint64_t *)gpa_ptr(mdl + EXP_MDL_OFF_NUM) = n;
+	*(volatile uint64_t *)gpa_ptr(mdl + EXP_OFF_MV_MDL_T_NUM_ENTRIES) = n;
 }
 
 void mdl_set_next(uint64_t mdl, uint64_t next)
 {
-	*(volatile uint64_t *)gpa_ptr(mdl + EXP_MDL_OFF_NEXT) = next;
+	*(volatile uint64_t *)gpa_ptr(mdl + EXP_OFF_MV_MDL_T_NEXT) = next;
 }
 
 void mdl_set_revz(uint64_t mdl, unsigned i, uint64_t v)
 {
-	*(volatile uint64_t *)gpa_ptr(mdl + EXP_MDL_OFF_REVZ + 8 * i) = v;
+	*(volatile uint64_t *)gpa_ptr(mdl + EXP_OFF_MV_MDL_T_REVZ + 8 * i) = v;
 }
 
 void mdl_set_entry(uint64_t mdl, unsigned i, uint64_t gpa, uint64_t size, uint64_t flags)
 {
-	volatile uint64_t *e = gpa_ptr(mdl + EXP_MDL_OFF_ENTRIES + EXP_MDL_ENTRY_SIZE * i);
+	volatile uint64_t *e = gpa_ptr(mdl + EXP_OFF_MV_MDL_T_ENTRIES + EXP_SIZEOF_MV_MDL_ENTRY_T * i);
 
-	e[0] = gpa;
-	e[1] = size;
-	e[2] = flags;
+	e[EXP_OFF_MV_MDL_ENTRY_T_GPA / 8] = gpa;
+	e[EXP_OFF_MV_MDL_ENTRY_T_SIZE / 8] = size;
+	e[EXP_OFF_MV_MDL_ENTRY_T_FLAGS / 8] = flags;
 }
 
 uint64_t mdl_make(const struct mdl_ent *e, uint64_t n)
@@ -165,7 +165,7 @@ uint64_t mdl_make(const struct mdl_ent *e, uint64_t n)
 	uint64_t mdl = vmm_alloc(1);
 
 	mdl_set_num(mdl, n);
-	for (uint64_t i = 0; i < n && i < EXP_MDL_MAX_ENTRIES; i++)
+	for (uint64_t i = 0; i < n && i < EXP_MDL_MAP_MAX_NUM_ENTRIES; i++)
 		mdl_set_entry(mdl, (unsigned)i, e[i].gpa, e[i].size, e[i].flags);
 	return mdl;
 }
@@ -377,19 +377,19 @@ void guest_new_bare(struct guest *g, const char *gname)
 	load_agent(g, gname);
 	SETUP("map_mdl (image, donate RWX)",
 	      map_range(g->vmid, g->image_gpa, GUEST_IMAGE_GPA, g->image_size,
-			EXP_GPA_R | EXP_GPA_W | EXP_GPA_X | EXP_GPA_DONATE));
+			EXP_GPA_RWX | EXP_GPA_FLAG_DONATE));
 	stack = vmm_alloc(GUEST_STACK_PAGES);
 	SETUP("map_mdl (stack, donate RW)",
 	      map_range(g->vmid, stack, GUEST_STACK_GPA, GUEST_STACK_PAGES * PAGE,
-			EXP_GPA_R | EXP_GPA_W | EXP_GPA_DONATE));
+			EXP_GPA_RW | EXP_GPA_FLAG_DONATE));
 	g->mb_gpa = vmm_alloc(1);
 	g->mb = gpa_ptr(g->mb_gpa);
 	SETUP("map_mdl (mailbox, share RW)",
-	      map_range(g->vmid, g->mb_gpa, GUEST_MBOX_GPA, PAGE, EXP_GPA_R | EXP_GPA_W));
-	pt = vmm_alloc(EXP_IDMAP_PAGES);
+	      map_range(g->vmid, g->mb_gpa, GUEST_MBOX_GPA, PAGE, EXP_GPA_RW));
+	pt = vmm_alloc(EXP_IDENTITY_MAP_PAGES);
 	SETUP("map_mdl (page tables, donate RW)",
-	      map_range(g->vmid, pt, GUEST_PT_GPA, EXP_IDMAP_PAGES * PAGE,
-			EXP_GPA_R | EXP_GPA_W | EXP_GPA_DONATE));
+	      map_range(g->vmid, pt, GUEST_PT_GPA, EXP_IDENTITY_MAP_PAGES * PAGE,
+			EXP_GPA_RW | EXP_GPA_FLAG_DONATE));
 }
 
 void guest_boot(struct guest *g, const char *gname)

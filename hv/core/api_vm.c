@@ -5,6 +5,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/vm.h>
+#include <hv/xvio.h>
 
 struct hv_ret api_vm_create(const struct hv_caller *c)
 {
@@ -37,6 +38,14 @@ struct hv_ret api_vm_destroy(const struct hv_caller *c, uint64_t reg1)
 	if (vm->num_vps != 0) {
 		HV_ASSERT(vm->state == HV_VM_ACTIVE); /* a dying VM gets no VPs */
 		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED); /* E-16: still has VPs */
+	}
+	if (vm->state == HV_VM_ACTIVE) {
+		/* The first call: refuse before anything changes (hv/mm.h), then
+		 * XVIO lets go of the VM: its partition, services, queues and
+		 * rings (unmapped from both sides, docs/xvio.md). */
+		if (mm_vm_destroy_refused(vm))
+			return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED);
+		xvio_vm_destroy(vm);
 	}
 	/* Frees the VM (vm_free) or makes it a zombie; refuses while some of its
 	 * memory is shared without MV_GPA_FLAG_ZOMBIE to a guest (hv/mm.h). */

@@ -28,6 +28,7 @@
 #include <hv/vm.h>
 #include <hv/vp.h>
 #include <hv/vps.h>
+#include <hv/xvio.h>
 
 #define HC_KEY(op, idx) (((op) & MV_HYPERCALL_OPCODE_NOSIG_MASK) | (idx))
 
@@ -124,6 +125,25 @@ static struct hv_ret hc_dispatch(const struct hv_caller *c, uint64_t key, const 
 		return api_vps_get_tsc_khz(c, r[1]);
 	case HC_KEY(MV_VP_MANAGEMENT_OP_VAL, MV_VP_MANAGEMENT_OP_RUN_VP_IDX_VAL):
 		return api_vp_run(c, r[1]);
+	/* XVIO, a project extension (docs/xvio.md): hv/core/xvio*.c */
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_GET_PARTITION_IDX_VAL):
+		return api_xvio_get_partition(c);
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_SET_PARTITION_IDX_VAL):
+		return api_xvio_set_partition(c, r[1], r[2]);
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_INITIALIZE_IDX_VAL):
+		return api_xvio_initialize(c, r[1], r[2], r[3]);
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_CLEANUP_IDX_VAL):
+		return api_xvio_cleanup(c, r[1]);
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_POST_MESSAGE_IDX_VAL):
+		return api_xvio_post_message(c, r[1], r[2], r[3], r[4], r[5]);
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_RECEIVE_MESSAGE_IDX_VAL):
+		return api_xvio_receive_message(c, r[1], r[2]);
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_CREATE_RING_IDX_VAL):
+		return api_xvio_create_ring(c, r[1], r[2], r[3], r[4], r[5]);
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_ATTACH_RING_IDX_VAL):
+		return api_xvio_attach_ring(c, r[1], r[2], r[3]);
+	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_SET_FOCUS_IDX_VAL):
+		return api_xvio_set_focus(c, r[1]);
 	default:
 		/* hypercall_known() admitted it, so it is in the catalogue: a
 		 * catalogue entry without a case here is a bug (hv/tests checks

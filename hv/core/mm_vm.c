@@ -73,6 +73,11 @@ void mm_share_dropped(struct hv_vm *src, uint64_t src_gfn, bool strict)
 	}
 }
 
+bool mm_vm_destroy_refused(const struct hv_vm *vm)
+{
+	return vm->state == HV_VM_ACTIVE && mm_vm_of(vm)->shares_strict != 0;
+}
+
 enum mm_destroy_result mm_vm_destroy(struct hv_vm *vm, uint32_t budget)
 {
 	struct mm_vm *m = mm_vm_of(vm);

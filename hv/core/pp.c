@@ -48,9 +48,13 @@ static bool boot_info_valid(const struct hv_boot_info *bi)
 		hv_log("boot: boot information has bad range or module counts");
 		return false;
 	}
-	const struct hv_mem_range *ranges[] = { bi->ram, bi->reserved, &bi->pool };
-	const uint32_t counts[] = { bi->num_ram, bi->num_reserved, 1 };
-	for (int k = 0; k < 3; k++) {
+	if (bi->num_mmio > HV_MAX_MEM_RANGES) {
+		hv_log("boot: boot information has bad device memory range count");
+		return false;
+	}
+	const struct hv_mem_range *ranges[] = { bi->ram, bi->reserved, &bi->pool, bi->mmio };
+	const uint32_t counts[] = { bi->num_ram, bi->num_reserved, 1, bi->num_mmio };
+	for (int k = 0; k < 4; k++) {
 		for (uint32_t i = 0; i < counts[k]; i++) {
 			if ((ranges[k][i].spa | ranges[k][i].len) & ~HV_PAGE_MASK) {
 				hv_log("boot: memory range 0x%llx+0x%llx not page aligned",
@@ -72,6 +76,42 @@ static int root_map_ram(struct hv_vm *root, const struct hv_boot_info *bi)
 	if (mm_root_map_ram(root, bi->ram, bi->num_ram, bi->reserved, bi->num_reserved, &pages))
 		return -1;
 	hv_log("boot: root VM owns %llu MiB of RAM", (unsigned long long)(pages >> 8));
+	return 0;
+}
+
+static bool range_hits(const struct hv_mem_range *r, uint32_t n, uint64_t spa)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (spa >= r[i].spa && spa - r[i].spa < r[i].len)
+			return true;
+	return false;
+}
+
+/* Device memory passes through to the root VM (uncacheable, no execute). */
+static int root_map_mmio(struct hv_vm *root, const struct hv_boot_info *bi)
+{
+	const uint64_t flags = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS |
+			       MV_GPA_FLAG_UNCACHEABLE;
+	uint64_t pages = 0;
+
+	for (uint32_t i = 0; i < bi->num_mmio; i++) {
+		for (uint64_t off = 0; off < bi->mmio[i].len; off += HV_PAGE_SIZE) {
+			uint64_t spa = bi->mmio[i].spa + off;
+			if (range_hits(bi->ram, bi->num_ram, spa) ||
+			    range_hits(bi->reserved, bi->num_reserved, spa))
+				continue;
+			if (arch_slpt_map(root, spa, spa, flags)) {
+				hv_log("boot: out of memory mapping device memory at 0x%llx",
+				       (unsigned long long)spa);
+				return -1;
+			}
+			pages++;
+		}
+	}
+	arch_slpt_flush(root);
+	if (pages)
+		hv_log("boot: %llu KiB of device memory pass through to the root VM",
+		       (unsigned long long)(pages * 4));
 	return 0;
 }
 
@@ -111,7 +151,7 @@ int core_init(const struct hv_boot_info *bi)
 		hv_log("boot: cannot create the root VM");
 		return -1;
 	}
-	if (root_map_ram(root, bi))
+	if (root_map_ram(root, bi) || root_map_mmio(root, bi))
 		return -1;
 	/* Root VPs and VPSs first, so that root VPID == VPSID == PPID. */
 	for (uint16_t i = 0; i < num_pps; i++)

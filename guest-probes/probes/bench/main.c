@@ -36,7 +36,7 @@ void probe_main(void)
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t a = EXP_CPUID_XX00, b, c = 0, d;
 		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-		bad_cpuid += b != EXP_CPUID_VENDOR_ID1;
+		bad_cpuid += b != EXP_CPUID_VENDOR_ID1_VAL;
 		struct hc_regs v = { { handle } };
 		bad_hc += hc_call(EXP_HC_VM_VMID, &v) != EXP_STATUS_SUCCESS || v.r[0] != EXP_ROOT_VMID;
 	}

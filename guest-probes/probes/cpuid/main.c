@@ -50,7 +50,7 @@ static void check_leaf1(void)
 	struct cpuid_regs r = cpuid1(EXP_CPUID_FEATURES_LEAF);
 
 	check_eq("leaf1-ecx-bit31", "CPUID_0000_0001_ECX", 1,
-		 (r.ecx >> EXP_CPUID_HV_PRESENT_BIT) & 1,
+		 (r.ecx & EXP_CPUID_HYPERVISOR_PRESENT) != 0,
 		 "CPUID.1:ECX[31] hypervisor present (ECX=0x%x)", r.ecx);
 }
 
@@ -64,29 +64,30 @@ static void check_fixed(uint32_t leaf, enum reg g, uint32_t expected, const char
 
 static void check_fixed_leaves(void)
 {
-	check_fixed(EXP_CPUID_HV_BASE_LEAF, EAX, EXP_CPUID_MAX_LEAF, "max leaf 0x40000202");
-	check_fixed(EXP_CPUID_HV_BASE_LEAF, EBX, EXP_CPUID_HV_BASE_EBX, "zero");
-	check_fixed(EXP_CPUID_HV_BASE_LEAF, ECX, EXP_CPUID_HV_BASE_ECX, "zero");
-	check_fixed(EXP_CPUID_HV_BASE_LEAF, EDX, EXP_CPUID_HV_BASE_EDX, "zero");
+	check_fixed(EXP_CPUID_HV_BASE_LEAF, EAX, EXP_CPUID_4000_0000_EAX, "the max leaf");
+	check_fixed(EXP_CPUID_HV_BASE_LEAF, EBX, EXP_CPUID_4000_XXXX_OTHER, "zero");
+	check_fixed(EXP_CPUID_HV_BASE_LEAF, ECX, EXP_CPUID_4000_XXXX_OTHER, "zero");
+	check_fixed(EXP_CPUID_HV_BASE_LEAF, EDX, EXP_CPUID_4000_XXXX_OTHER, "zero");
 
-	check_fixed(EXP_CPUID_XX00, EAX, EXP_CPUID_XX00_EAX, "zero");
-	check_fixed(EXP_CPUID_XX00, EBX, EXP_CPUID_VENDOR_ID1, "vendor id 1 0x694D764D");
-	check_fixed(EXP_CPUID_XX00, ECX, EXP_CPUID_VENDOR_ID2, "vendor id 2 0x566F7263 'croV'");
-	check_fixed(EXP_CPUID_XX00, EDX, EXP_CPUID_XX00_EDX, "reserved, zero");
+	check_fixed(EXP_CPUID_XX00, EAX, EXP_CPUID_4000_XXXX_OTHER, "zero");
+	check_fixed(EXP_CPUID_XX00, EBX, EXP_CPUID_VENDOR_ID1_VAL, "vendor id 1 'MvMi'");
+	check_fixed(EXP_CPUID_XX00, ECX, EXP_CPUID_VENDOR_ID2_VAL, "vendor id 2 'croV'");
+	check_fixed(EXP_CPUID_XX00, EDX, EXP_CPUID_4000_XX00_EDX, "reserved, zero");
 
-	check_fixed(EXP_CPUID_XX01, EAX, EXP_CPUID_XX01_EAX, "supported spec versions: bit 0 Mv#1");
-	check_fixed(EXP_CPUID_XX01, EBX, EXP_CPUID_XX01_EBX, "reserved, zero");
-	check_fixed(EXP_CPUID_XX01, ECX, EXP_CPUID_XX01_ECX, "reserved, zero");
-	check_fixed(EXP_CPUID_XX01, EDX, EXP_CPUID_XX01_EDX, "reserved, zero");
+	check_fixed(EXP_CPUID_XX01, EAX, EXP_CPUID_4000_XX01_EAX,
+		    "supported spec versions: bit 0 Mv#1");
+	check_fixed(EXP_CPUID_XX01, EBX, EXP_CPUID_4000_XX01_EBX, "reserved, zero");
+	check_fixed(EXP_CPUID_XX01, ECX, EXP_CPUID_4000_XX01_ECX, "reserved, zero");
+	check_fixed(EXP_CPUID_XX01, EDX, EXP_CPUID_4000_XX01_EDX, "reserved, zero");
 
-	check_fixed(EXP_CPUID_XX02, EAX, EXP_CPUID_XX02_EAX, "reserved, zero");
-	check_fixed(EXP_CPUID_XX02, ECX, EXP_CPUID_XX02_ECX, "reserved, zero");
+	check_fixed(EXP_CPUID_XX02, EAX, EXP_CPUID_4000_XX02_EAX, "reserved, zero");
+	check_fixed(EXP_CPUID_XX02, ECX, EXP_CPUID_4000_XX02_ECX, "reserved, zero");
 }
 
 static void check_version(void)
 {
 	struct cpuid_regs r = cpuid1(EXP_CPUID_XX02);
-	uint32_t year = r.ebx >> 16, month = r.ebx & 0xFFFF;
+	uint32_t year = r.ebx >> EXP_VER_YEAR_SHIFT, month = r.ebx & EXP_VER_MONTH_MASK;
 	bool ok = year >= EXP_CPUID_VER_YEAR_MIN && year <= EXP_CPUID_VER_YEAR_MAX &&
 		  month >= EXP_CPUID_VER_MONTH_MIN && month <= EXP_CPUID_VER_MONTH_MAX;
 	int i;
@@ -121,7 +122,8 @@ static void check_other_leaves(void)
 
 		for (g = EAX; g <= EDX; g++)
 			check_eq(rt_fmt("%08x-%s", leaves[i], reg_name[g]),
-				 "CPUID_4000_XXXX_OTHER", EXP_CPUID_OTHER, reg_of(r, (enum reg)g),
+				 "CPUID_4000_XXXX_OTHER", EXP_CPUID_4000_XXXX_OTHER,
+				 reg_of(r, (enum reg)g),
 				 "CPUID 0x%08x %s: every other MicroV-range leaf is zero",
 				 leaves[i], reg_name[g]);
 	}
@@ -158,7 +160,7 @@ static void check_discovery(void)
 			    "CPUID_4000_XX00_ECX";
 	uint32_t max, leaf;
 
-	if (!((cpuid1(EXP_CPUID_FEATURES_LEAF).ecx >> EXP_CPUID_HV_PRESENT_BIT) & 1)) {
+	if (!(cpuid1(EXP_CPUID_FEATURES_LEAF).ecx & EXP_CPUID_HYPERVISOR_PRESENT)) {
 		check_tok("discovery", items, rt_hex(EXP_CPUID_XX00), "no-hypervisor", false,
 			  "discovery: CPUID.1:ECX[31] clear, no hypervisor");
 		return;
@@ -173,7 +175,7 @@ static void check_discovery(void)
 	for (leaf = EXP_CPUID_INIT_VAL; leaf <= max; leaf += EXP_CPUID_INC_VAL) {
 		struct cpuid_regs r = cpuid1(leaf);
 
-		if (r.ebx == EXP_CPUID_VENDOR_ID1 && r.ecx == EXP_CPUID_VENDOR_ID2) {
+		if (r.ebx == EXP_CPUID_VENDOR_ID1_VAL && r.ecx == EXP_CPUID_VENDOR_ID2_VAL) {
 			check_eq("discovery", items, EXP_CPUID_XX00, leaf,
 				 "discovery scan from 0x%x step 0x%x to max 0x%x finds MicroV",
 				 EXP_CPUID_INIT_VAL, EXP_CPUID_INC_VAL, max);

@@ -10,7 +10,7 @@
 PROBE_TITLE("isolation: guests' memory and the hypercalls a guest may and may not make");
 
 #define PAGE 0x1000ull
-#define RW (EXP_GPA_R | EXP_GPA_W)
+#define RW EXP_GPA_RW
 
 static struct guest A, B;
 
@@ -24,7 +24,7 @@ static void fault_expect(struct guest *g, const char *id, const char *items, uin
 		 st == EXP_STATUS_SUCCESS ? r : st, "%s ends with mv_vp_exit_t_fault (got %s)", what,
 		 exit_name(r));
 	check_eq(rt_fmt("%s-reg1", id), rt_fmt("%s,mv_vp_exit_t_fault", items),
-		 EXP_FAULT(EXP_FAULT_SLPT, gpa), a, "REG1 = 1<<56 | GPA 0x%llx", (unsigned long long)gpa);
+		 EXP_FAULT(EXP_VP_FAULT_SLPT, gpa), a, "REG1 = 1<<56 | GPA 0x%llx", (unsigned long long)gpa);
 	guest_reset(g);
 }
 
@@ -61,13 +61,13 @@ static void memory(void)
 
 	/* donated to A, taken back */
 	*(volatile uint64_t *)gpa_ptr(D) = 0xD0D0D0D0ull;
-	st = map_range(A.vmid, D, x + PAGE, PAGE, RW | EXP_GPA_DONATE);
+	st = map_range(A.vmid, D, x + PAGE, PAGE, RW | EXP_GPA_FLAG_DONATE);
 	check_st("donate-a", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st, "donate a page to A");
 	v = read_in(&A, x + PAGE, &r);
 	check_eq("donate-a-reads", "mv_vm_op_map_mdl", 0xD0D0D0D0ull, r == EXP_EXIT_HLT ? v : ~0ull,
 		 "A reads the donated page");
 	st = map_mdl(A.vmid, mdl_one(x + PAGE, PAGE), B.vmid, mdl_one(x + PAGE, PAGE),
-		     RW | EXP_GPA_DONATE);
+		     RW | EXP_GPA_FLAG_DONATE);
 	check_st("donate-a-to-b", "mv_vm_op_map_mdl", EXP_STATUS_INVALID_PARAMS2, st,
 		 "the root cannot donate A's page on to B (only the root's own pages are donated)");
 	fault_expect(&B, "donate-a-to-b-none", "mv_vm_op_map_mdl", G_READ, x + PAGE,
@@ -79,7 +79,7 @@ static void memory(void)
 
 	/* read-only */
 	*(volatile uint64_t *)gpa_ptr(R) = 0x0123;
-	st = map_range(A.vmid, R, x + 2 * PAGE, PAGE, EXP_GPA_R);
+	st = map_range(A.vmid, R, x + 2 * PAGE, PAGE, EXP_GPA_FLAG_READ_ACCESS);
 	check_st("ro", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st, "share a page read-only with A");
 	fault_expect(&A, "ro-write", "mv_vm_op_map_mdl", G_WRITE, x + 2 * PAGE,
 		     "A writing its read-only page");
@@ -104,13 +104,25 @@ static const struct { uint64_t rax; const char *name; uint64_t r1; } root_only[]
 	{ EXP_HC_RUN_VP, "mv_vp_run_vp", 0 },
 };
 
-static const char *const vps_names[] = {
-	"mv_vps_op_create_vps", "mv_vps_op_destroy_vps", "mv_vps_op_get_cpuid",
-	"mv_vps_op_set_cpuid", "mv_vps_op_get_reg", "mv_vps_op_set_reg", "mv_vps_op_get_msr",
-	"mv_vps_op_set_msr", "mv_vps_op_get_supported_msrs",
-	"mv_vps_op_get_supported_feature_msrs", "mv_vps_op_get_fpu", "mv_vps_op_set_fpu",
-	"mv_vps_op_get_xsave", "mv_vps_op_set_xsave", "mv_vps_op_virt_to_phys",
-	"mv_vps_op_queue_irq", "mv_vps_op_set_identity_map", "mv_vps_op_get_tsc_khz",
+static const struct { uint64_t rax; const char *name; } vps_calls[] = {
+	{ EXP_HC_CREATE_VPS, "mv_vps_op_create_vps" },
+	{ EXP_HC_DESTROY_VPS, "mv_vps_op_destroy_vps" },
+	{ EXP_HC_GET_CPUID, "mv_vps_op_get_cpuid" },
+	{ EXP_HC_SET_CPUID, "mv_vps_op_set_cpuid" },
+	{ EXP_HC_GET_REG, "mv_vps_op_get_reg" },
+	{ EXP_HC_SET_REG, "mv_vps_op_set_reg" },
+	{ EXP_HC_GET_MSR, "mv_vps_op_get_msr" },
+	{ EXP_HC_SET_MSR, "mv_vps_op_set_msr" },
+	{ EXP_HC_GET_SUPPORTED_MSRS, "mv_vps_op_get_supported_msrs" },
+	{ EXP_HC_GET_SUPPORTED_FEATURE_MSRS, "mv_vps_op_get_supported_feature_msrs" },
+	{ EXP_HC_GET_FPU, "mv_vps_op_get_fpu" },
+	{ EXP_HC_SET_FPU, "mv_vps_op_set_fpu" },
+	{ EXP_HC_GET_XSAVE, "mv_vps_op_get_xsave" },
+	{ EXP_HC_SET_XSAVE, "mv_vps_op_set_xsave" },
+	{ EXP_HC_VIRT_TO_PHYS, "mv_vps_op_virt_to_phys" },
+	{ EXP_HC_QUEUE_IRQ, "mv_vps_op_queue_irq" },
+	{ EXP_HC_SET_IDENTITY_MAP, "mv_vps_op_set_identity_map" },
+	{ EXP_HC_GET_TSC_KHZ, "mv_vps_op_get_tsc_khz" },
 };
 
 static void hypercalls(void)
@@ -150,7 +162,7 @@ static void hypercalls(void)
 		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "mv_vp_op_vpid from the guest: its own VPID");
 	st = guest_hc(&A, EXP_HC(EXP_OP_VM, EXP_NUM_IDX_VM), gh, 0, 0, 0, 0, 0, &o, &r);
 	check_eq("guest-unknown-index", "MV_STATUS_FAILURE_UNSUPPORTED", EXP_STATUS_FAILURE_UNSUPPORTED,
-		 st, "an unknown VM index (6) from a guest (E-17)");
+		 st, "an unknown VM index (%u) from a guest (E-17)", (unsigned)EXP_NUM_IDX_VM);
 
 	/* root-only: INVALID_PERM_EXT, nothing changed */
 	for (unsigned i = 0; i < sizeof(root_only) / sizeof(root_only[0]); i++) {
@@ -167,10 +179,13 @@ static void hypercalls(void)
 			 rt_fmt("%s,MV_STATUS_INVALID_PERM_EXT", root_only[i].name), r1, o.r[1],
 			 "the refused call left REG1 as it was");
 	}
-	for (unsigned i = 0; i < sizeof(vps_names) / sizeof(vps_names[0]); i++) {
-		st = guest_hc(&A, EXP_HC_VPS(i), gh, i == 0 ? A.vpid : B.vpsid, 1, 0, 0, 0, &o, &r);
-		check_st(rt_fmt("perm-%s", vps_names[i] + 3), vps_names[i], EXP_STATUS_INVALID_PERM_EXT,
-			 st, "%s from a guest (every VPS hypercall is root-only)", vps_names[i]);
+	for (unsigned i = 0; i < sizeof(vps_calls) / sizeof(vps_calls[0]); i++) {
+		uint64_t r1 = vps_calls[i].rax == EXP_HC_CREATE_VPS ? A.vpid : B.vpsid;
+
+		st = guest_hc(&A, vps_calls[i].rax, gh, r1, 1, 0, 0, 0, &o, &r);
+		check_st(rt_fmt("perm-%s", vps_calls[i].name + 3), vps_calls[i].name,
+			 EXP_STATUS_INVALID_PERM_EXT, st,
+			 "%s from a guest (every VPS hypercall is root-only)", vps_calls[i].name);
 	}
 	/* B is intact after all of A's attempts */
 	st = guest_run(&B, G_NOP, 0, 0, &r, 0);

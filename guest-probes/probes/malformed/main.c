@@ -85,9 +85,11 @@ static void bad_opcodes(void)
 	static const uint16_t ops[] = { 5, 6, 7, 9, 0x10, 0x100, 0xFFFF };
 	unsigned i;
 
+	/* (an opcode the description has taken meanwhile is not unknown) */
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		unsupported(rt_fmt("op-%x", ops[i]), 0, EXP_HC(ops[i], 0), 0,
-			    rt_fmt("unknown opcode 0x%x", ops[i]));
+		if (!hc_opcode_known(ops[i]))
+			unsupported(rt_fmt("op-%x", ops[i]), 0, EXP_HC(ops[i], 0), 0,
+				    rt_fmt("unknown opcode 0x%x", ops[i]));
 }
 
 static void bad_indices(const char *phase, uint64_t r10)
@@ -101,7 +103,8 @@ static void bad_indices(const char *phase, uint64_t r10)
 		{ EXP_OP_VP, EXP_NUM_IDX_VP },         { EXP_OP_VP, 0xFFFF },
 		{ EXP_OP_VPS, EXP_NUM_IDX_VPS },       { EXP_OP_VPS, 0xFFFF },
 		{ EXP_OP_VP_MANAGEMENT, 0 },           { EXP_OP_VP_MANAGEMENT, 1 },
-		{ EXP_OP_VP_MANAGEMENT, 3 },           { EXP_OP_VP_MANAGEMENT, 0xFFFF },
+		{ EXP_OP_VP_MANAGEMENT, EXP_NUM_IDX_VP_MANAGEMENT },
+		{ EXP_OP_VP_MANAGEMENT, 0xFFFF },
 	};
 	unsigned i;
 

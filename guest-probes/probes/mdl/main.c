@@ -13,7 +13,7 @@ PROBE_TITLE("MDL memory: donate/share round trips, read-only, unmap, flags, host
 #define I_MAP "mv_vm_op_map_mdl"
 #define I_UNMAP "mv_vm_op_unmap_mdl"
 #define I_FLAGS "mv_vm_op_set_gpa_flags_mdl"
-#define RW (EXP_GPA_R | EXP_GPA_W)
+#define RW EXP_GPA_RW
 #define PAT(n) (0x5151000000000000ull | ((uint64_t)(n) << 16) | 0xA5A5)
 
 static struct guest g;
@@ -79,7 +79,7 @@ static void expect_fault(const char *id, const char *items, uint64_t gpa, bool w
 		 r, "%s: the guest's %s ends with mv_vp_exit_t_fault (got %s)", what,
 		 write ? "write" : "read", exit_name(r));
 	check_eq(rt_fmt("%s-reg1", id), rt_fmt("%s,mv_vp_exit_t_fault", items),
-		 EXP_FAULT(EXP_FAULT_SLPT, gpa), a, "REG1 = 1<<56 | the GPA (docs/exit-reasons.md)");
+		 EXP_FAULT(EXP_VP_FAULT_SLPT, gpa), a, "REG1 = 1<<56 | the GPA (docs/exit-reasons.md)");
 	guest_reset(&g);
 }
 
@@ -102,7 +102,7 @@ static void round_trips(void)
 
 	/* donate RW: written before, never touched after */
 	*(volatile uint64_t *)gpa_ptr(D) = PAT(3);
-	st = map_range(g.vmid, D, gd, PAGE, RW | EXP_GPA_DONATE);
+	st = map_range(g.vmid, D, gd, PAGE, RW | EXP_GPA_FLAG_DONATE);
 	check_st("donate", I_MAP, EXP_STATUS_SUCCESS, st, "donate a root page RW to the guest");
 	v = guest_read(gd, &r, &a);
 	check_eq("donate-guest-reads", I_MAP, PAT(3), r == EXP_EXIT_HLT ? v : ~0ull,
@@ -115,7 +115,7 @@ static void round_trips(void)
 
 	/* read-only share (no W flag) */
 	rr[0] = PAT(5);
-	st = map_range(g.vmid, R, gr, PAGE, EXP_GPA_R);
+	st = map_range(g.vmid, R, gr, PAGE, EXP_GPA_FLAG_READ_ACCESS);
 	check_st("share-ro", I_MAP, EXP_STATUS_SUCCESS, st, "share a root page read-only");
 	v = guest_read(gr, &r, &a);
 	check_eq("share-ro-read", I_MAP, PAT(5), r == EXP_EXIT_HLT ? v : ~0ull,
@@ -129,15 +129,16 @@ static void round_trips(void)
 	guest_write(gr, PAT(6), &r, &a);
 	check_eq("flags-rw-write", I_FLAGS, PAT(6), r == EXP_EXIT_HLT ? rr[0] : ~0ull,
 		 "now the guest's write goes through to the root's page");
-	st = set_gpa_flags_mdl(EXP_ROOT_VMID, mdl_one(R, PAGE), g.vmid, mdl_one(gr, PAGE), EXP_GPA_R);
+	st = set_gpa_flags_mdl(EXP_ROOT_VMID, mdl_one(R, PAGE), g.vmid, mdl_one(gr, PAGE),
+			       EXP_GPA_FLAG_READ_ACCESS);
 	check_st("flags-ro", I_FLAGS, EXP_STATUS_SUCCESS, st, "set_gpa_flags_mdl back to read-only");
 	expect_fault("flags-ro-write", I_FLAGS, gr, true, "a write after flags went back to R");
 	{
 		uint64_t sm = mdl_one(R, PAGE), dm = mdl_one(gr, PAGE), nm = mdl_one(gs + 0x40000, PAGE);
 		hostile("flags-donate", I_FLAGS, EXP_HC_SET_GPA_FLAGS_MDL, EXP_ROOT_VMID, sm, g.vmid, dm,
-			RW | EXP_GPA_DONATE, EXP_STATUS_INVALID_PARAMS5, "set_gpa_flags_mdl with DONATE");
+			RW | EXP_GPA_FLAG_DONATE, EXP_STATUS_INVALID_PARAMS5, "set_gpa_flags_mdl with DONATE");
 		hostile("flags-zombie", I_FLAGS, EXP_HC_SET_GPA_FLAGS_MDL, EXP_ROOT_VMID, sm, g.vmid, dm,
-			RW | EXP_GPA_ZOMBIE, EXP_STATUS_INVALID_PARAMS5, "set_gpa_flags_mdl with ZOMBIE");
+			RW | EXP_GPA_FLAG_ZOMBIE, EXP_STATUS_INVALID_PARAMS5, "set_gpa_flags_mdl with ZOMBIE");
 		hostile("flags-revz", I_FLAGS, EXP_HC_SET_GPA_FLAGS_MDL, EXP_ROOT_VMID, sm, g.vmid, dm,
 			RW | (1ull << 15), EXP_STATUS_INVALID_PARAMS5, "set_gpa_flags_mdl with bit 15 (REVZ)");
 		hostile("flags-unmapped", I_FLAGS, EXP_HC_SET_GPA_FLAGS_MDL, EXP_ROOT_VMID, sm, g.vmid, nm,
@@ -213,7 +214,7 @@ static void hostile_mdls(void)
 	bad = mdl_one(P, PAGE); mdl_set_num(bad, 0);
 	hostile("src-num-0", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source MDL with num_entries 0");
-	bad = mdl_one(P, PAGE); mdl_set_num(bad, EXP_MDL_MAX_ENTRIES + 1);
+	bad = mdl_one(P, PAGE); mdl_set_num(bad, EXP_MDL_MAP_MAX_NUM_ENTRIES + 1);
 	hostile("src-num-170", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source MDL with num_entries 170 (> 169)");
 	for (unsigned i = 0; i < 3; i++) {
@@ -230,7 +231,7 @@ static void hostile_mdls(void)
 	bad = mdl_one(P, 0x800);
 	hostile("src-entry-size-unaligned", I_MAP, M, 0, bad, vm_b, dm, RW,
 		EXP_STATUS_INVALID_PARAMS2, "source entry with size 0x800");
-	bad = mdl_one(P, PAGE); mdl_set_entry(bad, 0, P, PAGE, EXP_GPA_R);
+	bad = mdl_one(P, PAGE); mdl_set_entry(bad, 0, P, PAGE, EXP_GPA_FLAG_READ_ACCESS);
 	hostile("src-entry-flags", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source entry with flags != 0 (reserved per entry)");
 	bad = mdl_one(P, PAGE); mdl_set_next(bad, bad);
@@ -249,7 +250,7 @@ static void hostile_mdls(void)
 		RW, EXP_STATUS_INVALID_PARAMS2,
 		"source page in a reserved range of the memory map (the hypervisor's, not the root's)");
 	t = mdl_one(P, PAGE);
-	if (map_range(vm_b, t, 0xA00000, PAGE, RW | EXP_GPA_DONATE) == EXP_STATUS_SUCCESS)
+	if (map_range(vm_b, t, 0xA00000, PAGE, RW | EXP_GPA_FLAG_DONATE) == EXP_STATUS_SUCCESS)
 		hostile("src-mdl-not-owned", I_MAP, M, 0, t, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 			"the source MDL itself lies in a page the root donated away");
 	/* REG3 */
@@ -282,9 +283,11 @@ static void hostile_mdls(void)
 		EXP_STATUS_INVALID_PARAMS5, "REG5 bit 15 (REVZ)");
 	hostile("flags-revz-bit63", I_MAP, M, 0, sm, vm_b, dm, RW | (1ull << 63),
 		EXP_STATUS_INVALID_PARAMS5, "REG5 bit 63 (REVZ)");
-	hostile("flags-two-caches", I_MAP, M, 0, sm, vm_b, dm, RW | EXP_GPA_UC | EXP_GPA_WB,
+	hostile("flags-two-caches", I_MAP, M, 0, sm, vm_b, dm,
+		RW | EXP_GPA_FLAG_UNCACHEABLE | EXP_GPA_FLAG_WRITE_BACK,
 		EXP_STATUS_INVALID_PARAMS5, "two cacheability flags (UC and WB)");
-	hostile("flags-donate-zombie", I_MAP, M, 0, sm, vm_b, dm, RW | EXP_GPA_DONATE | EXP_GPA_ZOMBIE,
+	hostile("flags-donate-zombie", I_MAP, M, 0, sm, vm_b, dm,
+		RW | EXP_GPA_FLAG_DONATE | EXP_GPA_FLAG_ZOMBIE,
 		EXP_STATUS_INVALID_PARAMS5, "DONATE together with ZOMBIE");
 	/* order: REG1 is checked before REG2 (E-17) */
 	hostile("order-reg1-first", I_MAP, M, EXP_INVALID_ID, sm + 8, EXP_INVALID_ID, dm + 8,
@@ -315,14 +318,14 @@ static void guest_shares(void)
 	uint64_t am, bm;
 
 	*(volatile uint64_t *)gpa_ptr(D) = PAT(0x20);
-	if (map_range(g.vmid, D, gd, PAGE, RW | EXP_GPA_DONATE) != EXP_STATUS_SUCCESS)
+	if (map_range(g.vmid, D, gd, PAGE, RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
 		probe_error("cannot donate a page to the agent");
 	am = mdl_one(gd, PAGE);
 	bm = mdl_one(y, PAGE);
-	st = map_mdl(g.vmid, am, vm_b, bm, EXP_GPA_R | EXP_GPA_DONATE);
+	st = map_mdl(g.vmid, am, vm_b, bm, EXP_GPA_FLAG_READ_ACCESS | EXP_GPA_FLAG_DONATE);
 	check_st("guest-donate-onward", I_MAP, EXP_STATUS_INVALID_PARAMS2, st,
 		 "a guest's donated-in page cannot be donated onward (only the root's own pages)");
-	st = map_mdl(g.vmid, am, vm_b, bm, EXP_GPA_R);
+	st = map_mdl(g.vmid, am, vm_b, bm, EXP_GPA_FLAG_READ_ACCESS);
 	check_st("guest-share-onward", I_MAP, EXP_STATUS_SUCCESS, st,
 		 "the agent's donated-in page can be shared to another VM");
 	st = unmap_range(g.vmid, D, gd, PAGE);
@@ -371,7 +374,7 @@ static uint64_t exh_call(bool map, uint64_t vmid, unsigned i, uint64_t gpa)
 {
 	mdl_set_entry(exh_sm, 0, exh_src + (i % EXH_SRCS) * PAGE, PAGE, 0);
 	mdl_set_entry(exh_dm, 0, gpa, PAGE, 0);
-	return map ? map_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm, EXP_GPA_R)
+	return map ? map_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm, EXP_GPA_FLAG_READ_ACCESS)
 		   : unmap_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm);
 }
 
@@ -470,7 +473,7 @@ static void share_limit(void)
 	mdl_set_num(dm, 1);
 	for (n = 0; n < 4096; n++) {
 		mdl_set_entry(dm, 0, 0x10000000ull + (uint64_t)n * PAGE, PAGE, 0);
-		if ((st = map_mdl(EXP_ROOT_VMID, sm, vm_b, dm, EXP_GPA_R)) != EXP_STATUS_SUCCESS)
+		if ((st = map_mdl(EXP_ROOT_VMID, sm, vm_b, dm, EXP_GPA_FLAG_READ_ACCESS)) != EXP_STATUS_SUCCESS)
 			break;
 	}
 	check_eq("share-limit-count", I_MAP ",MV_STATUS_SUCCESS", 4095, n,

@@ -23,7 +23,7 @@ void probe_main(void)
 		probe_error("create_vm failed");
 	page = vmm_alloc(1);
 	*(volatile uint64_t *)gpa_ptr(page) = 0x1234;
-	st = map_range(vm, page, 0x100000, 0x1000, EXP_GPA_R | EXP_GPA_W | EXP_GPA_DONATE);
+	st = map_range(vm, page, 0x100000, 0x1000, EXP_GPA_RW | EXP_GPA_FLAG_DONATE);
 	check_st("donate", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st, "donate a root page to a guest VM");
 	rt_log("reading the donated page at 0x%llx: expect '%s0: access to memory the root VM does "
 	       "not own' and no END", (unsigned long long)page, EXP_CONSOLE_ROOT_STOPPED);

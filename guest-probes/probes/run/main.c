@@ -179,7 +179,7 @@ void probe_main(void)
 	{
 		uint64_t args[2] = { EXP_PM1A_CNT_PORT, 5u << EXP_PM1_SLP_TYP_SHIFT };
 		if (run_expect("fault-io", G_OUTW, args, 2, EXP_EXIT_FAULT,
-			       EXP_FAULT(EXP_FAULT_IO, EXP_PM1A_CNT_PORT | (2u << 16)),
+			       EXP_FAULT(EXP_VP_FAULT_IO, EXP_PM1A_CNT_PORT | (2u << 16)),
 			       "outw 0x604 without SLP_EN"))
 			reset_alive("fault-io", EXP_EXIT_FAULT);
 	}
@@ -188,19 +188,19 @@ void probe_main(void)
 	{
 		uint64_t args[1] = { FAULT_GPA };
 		run_expect("fault-read", G_READ, args, 1, EXP_EXIT_FAULT,
-			   EXP_FAULT(EXP_FAULT_SLPT, FAULT_GPA), "a read of an unmapped GPA");
+			   EXP_FAULT(EXP_VP_FAULT_SLPT, FAULT_GPA), "a read of an unmapped GPA");
 		check_eq("fault-read-stopped", items2("mv_vp_exit_t_fault"), 0, g.mb->res[1],
 			 "the guest did not get past the faulting read");
 		reset_alive("fault-read", EXP_EXIT_FAULT);
 		args[0] = FAULT_GPA + 0x1238;
 		run_expect("fault-write", G_WRITE, (uint64_t[]){ FAULT_GPA + 0x1238, 1 }, 2,
-			   EXP_EXIT_FAULT, EXP_FAULT(EXP_FAULT_SLPT, FAULT_GPA + 0x1238),
+			   EXP_EXIT_FAULT, EXP_FAULT(EXP_VP_FAULT_SLPT, FAULT_GPA + 0x1238),
 			   "a write to an unmapped GPA");
 		reset_alive("fault-write", EXP_EXIT_FAULT);
 	}
 
 	/* ---- fault: triple fault ---- */
-	if (run_expect("triple", G_TRIPLE, 0, 0, EXP_EXIT_FAULT, EXP_FAULT(EXP_FAULT_TRIPLE, 0),
+	if (run_expect("triple", G_TRIPLE, 0, 0, EXP_EXIT_FAULT, EXP_FAULT(EXP_VP_FAULT_TRIPLE, 0),
 		       "#UD with an empty IDT (triple fault)"))
 		reset_alive("triple", EXP_EXIT_FAULT);
 

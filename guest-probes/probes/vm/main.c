@@ -44,11 +44,13 @@ static void continuation(void)
 	unsigned retries = 0, n;
 	bool seen = false;
 
-	check_eq("scc-rax", I_DESTROY, EXP_HC_DESTROY_VM_SCC_VAL, EXP_HC_DESTROY_VM_SCC,
-		 "destroy_vm with the SCC flag is RAX 0x764D000100020001 (E-10)");
+	check_eq("scc-rax", I_DESTROY, EXP_HC_DESTROY_VM_SCC,
+		 EXP_RAX(EXP_HC_SIG, EXP_HC_FLAG_SCC, EXP_OP_VM, EXP_IDX_DESTROY_VM),
+		 "destroy_vm with the SCC flag (flags bit 0 = RAX bit 32, E-10) is RAX 0x%016llx",
+		 (unsigned long long)EXP_HC_DESTROY_VM_SCC);
 	if (vm_create(&vm) != EXP_STATUS_SUCCESS ||
 	    map_range(vm, mem, CONT_GPA, CONT_PAGES * PAGE,
-		      EXP_GPA_R | EXP_GPA_W | EXP_GPA_DONATE) != EXP_STATUS_SUCCESS)
+		      EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create a VM and donate 1 MiB to it");
 
 	st = hcx(EXP_HC_DESTROY_VM_SCC, vmm_handle, vm, 0, 0, 0, 0, &o);
@@ -62,7 +64,7 @@ static void continuation(void)
 		check_st("dying-create-vp", "mv_vp_op_create_vp", EXP_STATUS_INVALID_PARAMS1,
 			 vp_create(vm, &vpid), "create_vp in a VM being destroyed (as if missing)");
 		check_st("dying-map", "mv_vm_op_map_mdl", EXP_STATUS_INVALID_PARAMS3,
-			 map_range(vm, vmm_alloc(1), 0x800000, PAGE, EXP_GPA_R),
+			 map_range(vm, vmm_alloc(1), 0x800000, PAGE, EXP_GPA_FLAG_READ_ACCESS),
 			 "map_mdl into a VM being destroyed (as if missing)");
 		uint64_t cst = vm_create(&other);
 		check_tok("dying-vmid-kept", "mv_vm_op_create_vm", rt_fmt("not-%llx", (unsigned long long)vm),
@@ -100,7 +102,7 @@ static void continuation(void)
 	/* without SCC the root re-executes the VMCALL by itself: one call */
 	if (vm_create(&vm) != EXP_STATUS_SUCCESS ||
 	    map_range(vm, mem, CONT_GPA, CONT_PAGES * PAGE,
-		      EXP_GPA_R | EXP_GPA_W | EXP_GPA_DONATE) != EXP_STATUS_SUCCESS)
+		      EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create a VM and donate 1 MiB to it (again)");
 	st = hcx(EXP_HC_DESTROY_VM, vmm_handle, vm, 0, 0, 0, 0, &o);
 	check_st("plain-one-call", I_DESTROY, EXP_STATUS_SUCCESS, st,

@@ -112,9 +112,11 @@ static void test_cpuid(void)
 
 	st = vps(EXP_IDX_GET_CPUID, g.vpsid, EXP_CPUID_XX00, 0, 0, &o);
 	check_st("get-cpuid", "mv_vps_op_get_cpuid", EXP_STATUS_SUCCESS, st, "get_cpuid 0x40000200");
-	check_eq("get-cpuid-ebx", "mv_vps_op_get_cpuid,CPUID_4000_XX00_EBX", EXP_CPUID_VENDOR_ID1,
+	check_eq("get-cpuid-ebx", "mv_vps_op_get_cpuid,CPUID_4000_XX00_EBX",
+		 EXP_CPUID_VENDOR_ID1_VAL,
 		 o.r[1], "REG1 = EBX as the VPS would see it: the MicroV signature");
-	check_eq("get-cpuid-ecx", "mv_vps_op_get_cpuid,CPUID_4000_XX00_ECX", EXP_CPUID_VENDOR_ID2,
+	check_eq("get-cpuid-ecx", "mv_vps_op_get_cpuid,CPUID_4000_XX00_ECX",
+		 EXP_CPUID_VENDOR_ID2_VAL,
 		 o.r[2], "REG2 = ECX: 'croV'");
 	bad_vpsid("get_cpuid", EXP_IDX_GET_CPUID, 0, 0);
 
@@ -144,11 +146,11 @@ static void test_cpuid(void)
 		 vps(EXP_IDX_SET_CPUID, g.vpsid, EXP_CPUID_XX00, 0, 0, &o),
 		 "set_cpuid of 0x40000200 is refused");
 	check_st("set-cpuid-hv-last", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
-		 vps(EXP_IDX_SET_CPUID, g.vpsid, EXP_CPUID_LAST_LEAF | (7ull << 32), 0, 0, &o),
+		 vps(EXP_IDX_SET_CPUID, g.vpsid, EXP_CPUID_MAX_LEAF_VAL | (7ull << 32), 0, 0, &o),
 		 "set_cpuid of 0x4000FFFF subleaf 7 is refused");
 	st = vps(EXP_IDX_GET_CPUID, g.vpsid, EXP_CPUID_XX00, 0, 0, &o);
 	check_eq("set-cpuid-hv-unchanged", "mv_vps_op_set_cpuid,MV_STATUS_INVALID_PARAMS2",
-		 EXP_CPUID_VENDOR_ID1, o.r[1], "the refused set_cpuid changed nothing");
+		 EXP_CPUID_VENDOR_ID1_VAL, o.r[1], "the refused set_cpuid changed nothing");
 	bad_vpsid("set_cpuid", EXP_IDX_SET_CPUID, leaf, 0);
 
 	/* 16 entries per VPS: one used; 15 more, then the 17th is refused. */

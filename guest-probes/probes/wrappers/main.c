@@ -1,7 +1,10 @@
 /*
- * wrappers: the one probe that deliberately uses include/microv/mv.h, to
- * check the ABI header's constants and inline wrappers against the probes'
- * hand-written oracle (expect.h) and against the running hypervisor.
+ * wrappers: the one probe that deliberately uses include/microv/mv.h: its
+ * inline wrappers against the running hypervisor, and its constants against
+ * the probes' expectations.  Both the C header (build/include/microv) and
+ * the expectations (expect_abi.h) are generated from the ABI description
+ * (abi/mv-abi.toml), so the header checks prove the generator: the C
+ * header and the expectation it writes from the same description agree.
  */
 #include "probe.h"
 
@@ -12,37 +15,36 @@ PROBE_TITLE("include/microv/mv.h: constants and inline wrappers vs. the oracle")
 MV_HYPERCALL_DEFINE_VENDOR;
 
 /*
- * Every catalogue hypercall's RAX from the header == the oracle's.  These
- * checks prove the header, not the hypervisor's behaviour, so they name no
- * ABI item (items=none): the matrix counts an item as covered only when a
- * probe exercised it.  The check id and desc name the constant.
+ * Every catalogue hypercall's RAX, permission and handle requirement from
+ * the header == expect_abi.h's (EXP_HC_<SHORT>, EXP_ROOT_ONLY_<SHORT>,
+ * EXP_NEEDS_HANDLE_<SHORT>, through the runtime's table).  These checks
+ * prove the header, not the hypervisor's behaviour, so they name no ABI
+ * item (items=none): the matrix counts an item as covered only when a probe
+ * exercised it.  The check id and desc name the constant.
  */
 static void check_hypercall_constants(void)
 {
 #define X(name, op, idx)                                                              \
 	check_eq("hdr-" #name, "none", hc_rax_of(#name), MV_HYPERCALL_RAX(op, idx),    \
-		 "header RAX (signature|opcode|index) of " #name " matches the spec");
+		 "header RAX (signature|opcode|index) of " #name " matches expect_abi.h");
 	MV_CATALOG_HYPERCALLS(X)
+#undef X
+#define X(name, op, idx, root_only, needs_handle)                                     \
+	check_eq("hdr-attrs-" #name, "none", (uint64_t)(int64_t)hc_attrs_of(#name),    \
+		 (uint64_t)((root_only) | (needs_handle) << 1),                          \
+		 "header root_only | needs_handle << 1 of " #name " matches expect_abi.h");
+	MV_CATALOG_HYPERCALL_ATTRS(X)
 #undef X
 }
 
+/* Every status code of the description (expect_abi.h's EXP_STATUSES). */
 static const struct {
 	const char *name;
 	uint64_t value;
 } exp_status[] = {
-	{ "MV_STATUS_SUCCESS", EXP_STATUS_SUCCESS },
-	{ "MV_STATUS_FAILURE_UNKNOWN", EXP_STATUS_FAILURE_UNKNOWN },
-	{ "MV_STATUS_FAILURE_UNSUPPORTED", EXP_STATUS_FAILURE_UNSUPPORTED },
-	{ "MV_STATUS_FAILURE_INVALID_HANDLE", EXP_STATUS_FAILURE_INVALID_HANDLE },
-	{ "MV_STATUS_INVALID_PERM_EXT", EXP_STATUS_INVALID_PERM_EXT },
-	{ "MV_STATUS_INVALID_PERM_DENIED", EXP_STATUS_INVALID_PERM_DENIED },
-	{ "MV_STATUS_INVALID_PARAMS0", EXP_STATUS_INVALID_PARAMS0 },
-	{ "MV_STATUS_INVALID_PARAMS1", EXP_STATUS_INVALID_PARAMS1 },
-	{ "MV_STATUS_INVALID_PARAMS2", EXP_STATUS_INVALID_PARAMS2 },
-	{ "MV_STATUS_INVALID_PARAMS3", EXP_STATUS_INVALID_PARAMS3 },
-	{ "MV_STATUS_INVALID_PARAMS4", EXP_STATUS_INVALID_PARAMS4 },
-	{ "MV_STATUS_INVALID_PARAMS5", EXP_STATUS_INVALID_PARAMS5 },
-	{ "MV_STATUS_RETRY_CONTINUATION", EXP_STATUS_RETRY_CONTINUATION },
+#define X(name, exp) { #name, exp },
+	EXP_STATUSES(X)
+#undef X
 };
 
 static uint64_t exp_status_of(const char *name)
@@ -52,7 +54,7 @@ static uint64_t exp_status_of(const char *name)
 	for (i = 0; i < sizeof(exp_status) / sizeof(exp_status[0]); i++)
 		if (!rt_strcmp(exp_status[i].name, name))
 			return exp_status[i].value;
-	return ~0ull; /* a status the oracle does not know: fails visibly */
+	return ~0ull; /* a status expect_abi.h does not know: fails visibly */
 }
 
 /* Check ids are lowercase. */
@@ -71,11 +73,13 @@ static void check_status_constants(void)
 {
 #define X(name, value)                                                                 \
 	check_eq(lower_id("hdr-", #name), "none", exp_status_of(#name), (uint64_t)(value),          \
-		 "header value of " #name " matches spec 6.4");
+		 "header value of " #name " matches expect_abi.h");
 	MV_CATALOG_STATUS(X)
 #undef X
 	check_eq("hdr-spec-id1", "none", EXP_SPEC_ID1, MV_SPEC_ID1_VAL,
 		 "MV_SPEC_ID1_VAL is 'Mv#1'");
+	check_eq("hdr-abi-revision", "none", EXP_ABI_REVISION, MV_ABI_REVISION,
+		 "the header and expect_abi.h come from the same description revision");
 }
 
 static void check_vendor(void)

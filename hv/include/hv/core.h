@@ -46,6 +46,12 @@ struct hv_boot_info {
 	/* Memory the hypervisor itself occupies: never mapped into any VM. */
 	struct hv_mem_range reserved[HV_MAX_MEM_RANGES];
 	uint32_t num_reserved;
+	/* Device memory (MMIO) the root VM reaches as it would without the
+	 * hypervisor: identity-mapped read/write, uncacheable, never
+	 * executable; never RAM and never donatable.  Parts that overlap RAM
+	 * or `reserved` are skipped. */
+	struct hv_mem_range mmio[HV_MAX_MEM_RANGES];
+	uint32_t num_mmio;
 	/* Page pool for the hypervisor's own allocations (second-level
 	 * tables, ...); must lie inside a `reserved` range. */
 	struct hv_mem_range pool;

@@ -66,5 +66,9 @@ enum mm_destroy_result {
 	MM_DESTROY_MORE,         /* the budget ran out: dying, call again */
 };
 enum mm_destroy_result mm_vm_destroy(struct hv_vm *vm, uint32_t budget);
+/* Would the first mm_vm_destroy call refuse (some of the active VM's memory
+ * is shared to a guest without MV_GPA_FLAG_ZOMBIE)?  Lets api_vm_destroy
+ * refuse before it changes anything else (XVIO). */
+bool mm_vm_destroy_refused(const struct hv_vm *vm);
 
 #endif /* HV_MM_H */

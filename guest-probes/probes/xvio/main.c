@@ -1,0 +1,561 @@
+/*
+ * xvio: XVIO inter-partition communication (docs/xvio.md) in all three
+ * partitions: this probe is HostOS (the root VM, partition 1); two guest
+ * agents (module guest-agent.elf) become SystemOS (2) and GameOS (3).
+ *
+ * The seed's example end to end: SystemOS's VM control service (0xF) asks
+ * HostOS's VM manager (0xF) to create a VM; HostOS receives the request,
+ * calls mv_vm_op_create_vm and answers with the VMID; SystemOS is woken by
+ * its interrupt and receives the answer.  GameOS tries set_focus and is
+ * refused.  A ring buffer moves 1 MiB from SystemOS to HostOS with a
+ * checksum.  Every error path with its exact status, the registers
+ * unchanged and (where the state is visible) nothing changed.  Destroying
+ * SystemOS frees its partition and unmaps its ring from HostOS.
+ *
+ * Oracle: EXP_ values of the generated expect_abi.h; the ring and message
+ * layout by hand (guest_abi.h), checked against the generated offsets.
+ */
+#include "xvio.h"
+
+PROBE_TITLE("XVIO: partitions, services, messages, rings, focus (HostOS root, SystemOS, GameOS)");
+
+#define I_GET "mv_xvio_op_get_partition"
+#define I_SETP "mv_xvio_op_set_partition"
+#define I_INIT "mv_xvio_op_initialize"
+#define I_CLEAN "mv_xvio_op_cleanup"
+#define I_POST "mv_xvio_op_post_message"
+#define I_RECV "mv_xvio_op_receive_message"
+#define I_CREATE "mv_xvio_op_create_ring"
+#define I_ATTACH "mv_xvio_op_attach_ring"
+#define I_FOCUS "mv_xvio_op_set_focus"
+
+#define HOST EXP_XVIO_PARTITION_HOSTOS
+#define SYS EXP_XVIO_PARTITION_SYSTEMOS
+#define GAME EXP_XVIO_PARTITION_GAMEOS
+#define SVM_ EXP_XVIO_SERVICE_VM
+#define SVC_BULK 0x10
+#define VEC_SYS 0x40
+#define VEC_GAME 0x41
+
+/* The example's own protocol between the VM control and the VM manager
+ * services (probe level, not ABI). */
+#define CODE_CREATE_VM 0x0001
+#define CODE_VM_CREATED 0x0002
+#define REQ_MAGIC 0x4D5645544145524Bull /* "KREATEVM" */
+
+#define RING_SEND 16
+#define RING_RECV 1
+#define RING_BYTES (1ull << 20)
+#define RING_SEED 0x5A
+
+static struct guest sys, game;
+static uint64_t sys_h, game_h;
+static uint64_t sys_shared, root_buf;
+
+/* ---- checks ------------------------------------------------------------------ */
+
+static const char *items(const char *hc, uint64_t st)
+{
+	return rt_fmt("%s,%s", hc, xvio_status_name(st));
+}
+
+static bool xst(const char *id, const char *hc, uint64_t want, uint64_t got, const char *desc)
+{
+	return check_eq(id, items(hc, want), want, got, "%s (got %s)", desc, xvio_status_name(got));
+}
+
+/* A root call that must fail: the status, and R10-R15 unchanged. */
+static void rfail(const char *id, const char *hc, uint64_t want, uint64_t rax, uint64_t r0,
+		  uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, const char *desc)
+{
+	struct hc_out o;
+	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = hcx(rax, r0, r1, r2, r3, r4, r5, &o);
+	bool same = true;
+
+	xst(id, hc, want, st, desc);
+	for (int i = 0; i < 6; i++)
+		same &= o.r[i] == in[i];
+	check_tok(rt_fmt("%s-regs", id), items(hc, want), "unchanged", same ? "unchanged" : "changed",
+		  same, "a failed call writes only RAX (%s)", desc);
+}
+
+/* The same from a guest, through its agent. */
+static void gfail(const char *id, struct guest *g, const char *hc, uint64_t want, uint64_t rax,
+		  uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		  const char *desc)
+{
+	struct hc_out o;
+	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = xg_hc(g, rax, r0, r1, r2, r3, r4, r5, &o);
+	bool same = true;
+
+	xst(id, hc, want, st, desc);
+	for (int i = 0; i < 6; i++)
+		same &= o.r[i] == in[i];
+	check_tok(rt_fmt("%s-regs", id), items(hc, want), "unchanged", same ? "unchanged" : "changed",
+		  same, "a failed call writes only RAX (%s)", desc);
+}
+
+static uint64_t r_recv(uint64_t svc, uint64_t *left)
+{
+	struct hc_out o;
+	uint64_t st = hcx(EXP_HC_XVIO_RECEIVE_MESSAGE, vmm_handle, svc, root_buf, 0, 0, 0, &o);
+	if (left)
+		*left = o.r[0];
+	return st;
+}
+
+/* ---- setup and layout ------------------------------------------------------- */
+
+static void setup(void)
+{
+	vmm_init(true);
+	guest_new(&sys, "systemos");
+	guest_new(&game, "gameos");
+	sys_h = xg_open(&sys, "systemos");
+	game_h = xg_open(&game, "gameos");
+	root_buf = vmm_alloc(1);
+	/* SystemOS: a receive page the root can read (shared), 2 pages of its own */
+	sys_shared = vmm_alloc(1);
+	if (map_range(sys.vmid, sys_shared, XG_SHARED, XPAGE, EXP_GPA_RW) != EXP_STATUS_SUCCESS ||
+	    map_range(sys.vmid, vmm_alloc(2), XG_OWN, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) !=
+		    EXP_STATUS_SUCCESS ||
+	    map_range(game.vmid, vmm_alloc(2), XG_OWN, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) !=
+		    EXP_STATUS_SUCCESS)
+		probe_error("cannot give the guests their XVIO pages");
+}
+
+static void layout(void)
+{
+	static const struct {
+		const char *name;
+		uint64_t mine, gen;
+	} l[] = {
+		{ "ring-head", XVIO_RING_OFF_HEAD, EXP_OFF_MV_XVIO_RING_T_HEAD },
+		{ "ring-tail", XVIO_RING_OFF_TAIL, EXP_OFF_MV_XVIO_RING_T_TAIL },
+		{ "ring-size", XVIO_RING_OFF_SIZE, EXP_OFF_MV_XVIO_RING_T_SIZE },
+		{ "ring-service", XVIO_RING_OFF_SERVICE, EXP_OFF_MV_XVIO_RING_T_SERVICE },
+		{ "ring-writer", XVIO_RING_OFF_WRITER, EXP_OFF_MV_XVIO_RING_T_WRITER },
+		{ "ring-reader", XVIO_RING_OFF_READER, EXP_OFF_MV_XVIO_RING_T_READER },
+		{ "ring-hdr", XVIO_RING_HDR, EXP_SIZEOF_MV_XVIO_RING_T },
+		{ "ring-hdr-const", XVIO_RING_HDR, EXP_XVIO_RING_HEADER_SIZE },
+		{ "msg-partition", XVIO_MSG_OFF_PARTITION, EXP_OFF_MV_XVIO_MESSAGE_T_PARTITION },
+		{ "msg-service", XVIO_MSG_OFF_SERVICE, EXP_OFF_MV_XVIO_MESSAGE_T_SERVICE },
+		{ "msg-code", XVIO_MSG_OFF_CODE, EXP_OFF_MV_XVIO_MESSAGE_T_CODE },
+		{ "msg-size", XVIO_MSG_OFF_SIZE, EXP_OFF_MV_XVIO_MESSAGE_T_SIZE },
+		{ "msg-seq", XVIO_MSG_OFF_SEQ, EXP_OFF_MV_XVIO_MESSAGE_T_SEQ },
+		{ "msg-data", XVIO_MSG_OFF_DATA, EXP_OFF_MV_XVIO_MESSAGE_T_DATA },
+		{ "msg-sizeof", XVIO_MSG_SIZE, EXP_SIZEOF_MV_XVIO_MESSAGE_T },
+	};
+	for (unsigned i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+		check_eq(rt_fmt("layout-%s", l[i].name), "none", l[i].mine, l[i].gen,
+			 "the hand-written layout (guest_abi.h) agrees with the description (%s)",
+			 l[i].name);
+}
+
+/* ---- partitions ---------------------------------------------------------------- */
+
+static void partitions(void)
+{
+	struct hc_out o;
+	uint64_t st;
+
+	st = hcx(EXP_HC_XVIO_GET_PARTITION, vmm_handle, 0, 0, 0, 0, 0, &o);
+	xst("root-get", I_GET, EXP_STATUS_SUCCESS, st, "the root asks for its partition");
+	check_eq("root-is-hostos", I_GET, HOST, o.r[0], "the root VM is HostOS from boot");
+	st = xg_hc(&sys, EXP_HC_XVIO_GET_PARTITION, sys_h, 0, 0, 0, 0, 0, &o);
+	check_eq("guest-none", I_GET, 0, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
+		 "a guest VM holds no partition until the root assigns one");
+	gfail("unassigned-init", &sys, I_INIT, EXP_STATUS_INVALID_PERM_DENIED, EXP_HC_XVIO_INITIALIZE,
+	      sys_h, 1, 0, 0, 0, 0, "a guest without a partition cannot initialize a service");
+	gfail("setp-guest", &sys, I_SETP, EXP_STATUS_INVALID_PERM_EXT, EXP_HC_XVIO_SET_PARTITION,
+	      sys_h, sys.vmid, SYS, 0, 0, 0, "a guest cannot claim a partition (root only)");
+	rfail("setp-handle", I_SETP, EXP_STATUS_FAILURE_INVALID_HANDLE, EXP_HC_XVIO_SET_PARTITION,
+	      vmm_handle ^ 0x10, sys.vmid, SYS, 0, 0, 0, "a wrong handle");
+	rfail("setp-root", I_SETP, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_SET_PARTITION,
+	      vmm_handle, EXP_ROOT_VMID, SYS, 0, 0, 0, "the root VM is HostOS: not assignable");
+	rfail("setp-missing", I_SETP, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_SET_PARTITION,
+	      vmm_handle, 0xFFF0, SYS, 0, 0, 0, "a VMID that does not exist");
+	rfail("setp-hostos", I_SETP, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_SET_PARTITION,
+	      vmm_handle, sys.vmid, HOST, 0, 0, 0, "HostOS cannot be given to a guest");
+	rfail("setp-any", I_SETP, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_SET_PARTITION, vmm_handle,
+	      sys.vmid, 0, 0, 0, 0, "partition 0 (any) cannot be given");
+	rfail("setp-4", I_SETP, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_SET_PARTITION, vmm_handle,
+	      sys.vmid, 4, 0, 0, 0, "no partition 4");
+	st = hcx(EXP_HC_XVIO_SET_PARTITION, vmm_handle, sys.vmid, SYS, 0, 0, 0, &o);
+	xst("setp-sys", I_SETP, EXP_STATUS_SUCCESS, st, "the root makes the first guest SystemOS");
+	rfail("setp-twice", I_SETP, EXP_STATUS_INVALID_PERM_DENIED, EXP_HC_XVIO_SET_PARTITION,
+	      vmm_handle, sys.vmid, GAME, 0, 0, 0, "a VM holds one partition");
+	rfail("setp-taken", I_SETP, EXP_STATUS_INVALID_PERM_DENIED, EXP_HC_XVIO_SET_PARTITION,
+	      vmm_handle, game.vmid, SYS, 0, 0, 0, "a partition is held by one VM");
+
+	/* before GameOS exists: NO_PARTITION */
+	st = hcx(EXP_HC_XVIO_INITIALIZE, vmm_handle, SVM_, SYS, 0, 0, 0, &o);
+	xst("root-init-vmm", I_INIT, EXP_STATUS_SUCCESS, st,
+	    "HostOS's VM manager service 0xF, accepting SystemOS only, no interrupt");
+	rfail("post-no-partition", I_POST, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_POST_MESSAGE,
+	      vmm_handle, SVM_, GAME, 1, 0, 0, "a message to GameOS while nobody holds it");
+
+	st = hcx(EXP_HC_XVIO_SET_PARTITION, vmm_handle, game.vmid, GAME, 0, 0, 0, &o);
+	xst("setp-game", I_SETP, EXP_STATUS_SUCCESS, st, "the root makes the second guest GameOS");
+	st = xg_hc(&sys, EXP_HC_XVIO_GET_PARTITION, sys_h, 0, 0, 0, 0, 0, &o);
+	check_eq("sys-get", I_GET, SYS, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
+		 "SystemOS learns its partition from the hypervisor");
+	st = xg_hc(&game, EXP_HC_XVIO_GET_PARTITION, game_h, 0, 0, 0, 0, 0, &o);
+	check_eq("game-get", I_GET, GAME, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
+		 "GameOS learns its partition from the hypervisor");
+	rfail("get-handle", I_GET, EXP_STATUS_FAILURE_INVALID_HANDLE, EXP_HC_XVIO_GET_PARTITION,
+	      vmm_handle + 1, 0, 0, 0, 0, 0, "a wrong handle");
+}
+
+/* ---- services ------------------------------------------------------------------- */
+
+static void services(void)
+{
+	uint64_t st;
+
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVM_, HOST, VEC_SYS, 0, 0, NULL);
+	xst("sys-init-vmctrl", I_INIT, EXP_STATUS_SUCCESS, st,
+	    "SystemOS's VM control service 0xF, from HostOS only, wake-up vector 0x40");
+	gfail("init-in-use", &sys, I_INIT, EXP_STATUS_XVIO_SERVICE_IN_USE, EXP_HC_XVIO_INITIALIZE,
+	      sys_h, SVM_, 0, 0, 0, 0, "the service ID is initialized already");
+	gfail("init-id-32", &sys, I_INIT, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_INITIALIZE, sys_h,
+	      EXP_XVIO_MAX_SERVICES, 0, 0, 0, 0, "service IDs are 0-31");
+	gfail("init-target-4", &sys, I_INIT, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_INITIALIZE,
+	      sys_h, 1, 4, 0, 0, 0, "target partitions are 0-3");
+	gfail("init-vector-16", &sys, I_INIT, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_INITIALIZE,
+	      sys_h, 1, 0, 16, 0, 0, "vectors below 32 are exceptions");
+	gfail("init-vector-256", &sys, I_INIT, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_INITIALIZE,
+	      sys_h, 1, 0, 256, 0, 0, "vectors are 8 bits");
+	gfail("init-wrong-handle", &sys, I_INIT, EXP_STATUS_FAILURE_INVALID_HANDLE,
+	      EXP_HC_XVIO_INITIALIZE, game_h, 1, 0, 0, 0, 0, "another VM's handle");
+	st = xg_hc(&game, EXP_HC_XVIO_INITIALIZE, game_h, SVM_, 0, VEC_GAME, 0, 0, NULL);
+	xst("game-init", I_INIT, EXP_STATUS_SUCCESS, st, "GameOS's service 0xF (same ID, its own)");
+}
+
+/* ---- the seed's example: SystemOS asks HostOS to create a VM ----------------- */
+
+static void create_vm_example(void)
+{
+	struct hc_out o;
+	uint64_t st, left = ~0ull, vmid = ~0ull;
+	uint64_t w1[2] = { XG_OWN, REQ_MAGIC }, w2[2] = { XG_OWN + 8, 0x42 };
+
+	xg_run(&sys, G_WRITE, w1, 2);
+	xg_run(&sys, G_WRITE, w2, 2);
+	st = xg_hc(&sys, EXP_HC_XVIO_POST_MESSAGE, sys_h, SVM_, HOST, CODE_CREATE_VM, 16, XG_OWN,
+		   &o);
+	xst("example-request", I_POST, EXP_STATUS_SUCCESS, st,
+	    "SystemOS's VM control (0xF) posts 'create VM' to HostOS's VM manager (0xF)");
+	st = r_recv(SVM_, &left);
+	xst("example-receive", I_RECV, EXP_STATUS_SUCCESS, st, "HostOS receives the request");
+	check_eq("example-left", I_RECV, 0, left, "REG0: no other message waits");
+	check_eq("example-sender", I_RECV, SYS, xrd16(root_buf + XVIO_MSG_OFF_PARTITION),
+		 "the sender partition the hypervisor knows: SystemOS");
+	check_eq("example-service", I_RECV, SVM_, xrd16(root_buf + XVIO_MSG_OFF_SERVICE),
+		 "from service 0xF");
+	check_eq("example-code", I_RECV, CODE_CREATE_VM, xrd16(root_buf + XVIO_MSG_OFF_CODE),
+		 "the message code");
+	check_eq("example-size", I_RECV, 16, xrd16(root_buf + XVIO_MSG_OFF_SIZE), "the data size");
+	check_eq("example-seq", I_RECV, 1, xrd64(root_buf + XVIO_MSG_OFF_SEQ),
+		 "the first message of the service");
+	check_eq("example-data", I_RECV, REQ_MAGIC, xrd64(root_buf + XVIO_MSG_OFF_DATA),
+		 "the data SystemOS wrote (copied by the hypervisor)");
+	check_eq("example-data2", I_RECV, 0x42, xrd64(root_buf + XVIO_MSG_OFF_DATA + 8),
+		 "the request number");
+	check_eq("example-zero", I_RECV, 0, xrd64(root_buf + XVIO_MSG_OFF_DATA + 16),
+		 "data bytes past the size are 0");
+
+	st = vm_create(&vmid);
+	xst("example-create-vm", "mv_vm_op_create_vm", EXP_STATUS_SUCCESS, st,
+	    "HostOS's VM manager creates the VM");
+	*(volatile uint64_t *)gpa_ptr(root_buf) = vmid | 0x42ull << 16;
+	st = hcx(EXP_HC_XVIO_POST_MESSAGE, vmm_handle, SVM_, SYS, CODE_VM_CREATED, 8, root_buf, &o);
+	xst("example-reply", I_POST, EXP_STATUS_SUCCESS, st, "HostOS answers with the VMID");
+
+	/* the wake-up: vector 0x40 into SystemOS's first VPS */
+	uint64_t a[2] = { VEC_SYS, 2000000 };
+	xg_run(&sys, G_IRQ, a, 2);
+	check_eq("example-irq", I_POST, 1, sys.mb->res[0] ? 1 : 0,
+		 "the answer raises SystemOS's interrupt (%llu taken)",
+		 (unsigned long long)sys.mb->res[0]);
+	check_eq("example-irq-vector", I_INIT, VEC_SYS, sys.mb->res[1],
+		 "the vector the service registered");
+	st = xg_hc(&sys, EXP_HC_XVIO_RECEIVE_MESSAGE, sys_h, SVM_, XG_SHARED, 0, 0, 0, &o);
+	xst("example-answer", I_RECV, EXP_STATUS_SUCCESS, st, "SystemOS receives the answer");
+	check_eq("example-answer-sender", I_RECV, HOST, xrd16(sys_shared + XVIO_MSG_OFF_PARTITION),
+		 "from HostOS");
+	check_eq("example-answer-code", I_RECV, CODE_VM_CREATED,
+		 xrd16(sys_shared + XVIO_MSG_OFF_CODE), "the answer's code");
+	check_eq("example-answer-vmid", I_RECV, vmid | 0x42ull << 16,
+		 xrd64(sys_shared + XVIO_MSG_OFF_DATA), "the VMID of the new VM (and the request)");
+	if (vmid <= 0xFFFF)
+		vm_destroy(vmid);
+	gfail("example-empty", &sys, I_RECV, EXP_STATUS_XVIO_NO_MESSAGE,
+	      EXP_HC_XVIO_RECEIVE_MESSAGE, sys_h, SVM_, XG_SHARED, 0, 0, 0,
+	      "nothing more: NO_MESSAGE");
+}
+
+/* ---- message errors, the bound, the order ------------------------------------- */
+
+static void message_errors(void)
+{
+	uint64_t st, left;
+
+	gfail("post-filter", &game, I_POST, EXP_STATUS_INVALID_PERM_DENIED, EXP_HC_XVIO_POST_MESSAGE,
+	      game_h, SVM_, HOST, 7, 0, 0, "HostOS's 0xF accepts SystemOS only: GameOS is refused");
+	rfail("post-filter-nothing", I_RECV, EXP_STATUS_XVIO_NO_MESSAGE, EXP_HC_XVIO_RECEIVE_MESSAGE,
+	      vmm_handle, SVM_, root_buf, 0, 0, 0, "nothing was queued by the refused message");
+	gfail("post-own-uninit", &sys, I_POST, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_POST_MESSAGE,
+	      sys_h, 3, HOST, 1, 0, 0, "the sender's own service 3 is not initialized");
+	gfail("post-part-any", &sys, I_POST, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_POST_MESSAGE,
+	      sys_h, SVM_, 0, 1, 0, 0, "a message needs a target partition (not Any)");
+	gfail("post-part-4", &sys, I_POST, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_POST_MESSAGE,
+	      sys_h, SVM_, 4, 1, 0, 0, "no partition 4");
+	gfail("post-code", &sys, I_POST, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_POST_MESSAGE, sys_h,
+	      SVM_, HOST, 0x10000, 0, 0, "message codes are 16 bits");
+	gfail("post-size", &sys, I_POST, EXP_STATUS_INVALID_PARAMS4, EXP_HC_XVIO_POST_MESSAGE, sys_h,
+	      SVM_, HOST, 1, EXP_XVIO_MAX_DATA + 1, XG_OWN, "at most 232 data bytes");
+	gfail("post-gpa", &sys, I_POST, EXP_STATUS_INVALID_PARAMS5, EXP_HC_XVIO_POST_MESSAGE, sys_h,
+	      SVM_, HOST, 1, 8, 0x3F000000, "data at a GPA the sender has no memory at");
+	gfail("post-gpa-cross", &sys, I_POST, EXP_STATUS_INVALID_PARAMS5, EXP_HC_XVIO_POST_MESSAGE,
+	      sys_h, SVM_, HOST, 1, 200, XG_OWN + 2 * XPAGE - 100,
+	      "data running past the sender's memory");
+	rfail("post-errors-nothing", I_RECV, EXP_STATUS_XVIO_NO_MESSAGE, EXP_HC_XVIO_RECEIVE_MESSAGE,
+	      vmm_handle, SVM_, root_buf, 0, 0, 0, "no refused message was queued");
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, 5, 0, 0, 0, 0, NULL);
+	xst("init-5", I_INIT, EXP_STATUS_SUCCESS, st, "SystemOS service 5");
+	gfail("post-target-uninit", &sys, I_POST, EXP_STATUS_XVIO_NOT_INITIALIZED,
+	      EXP_HC_XVIO_POST_MESSAGE, sys_h, 5, HOST, 1, 0, 0,
+	      "HostOS has no service 5: not initialized on the target");
+	rfail("recv-uninit", I_RECV, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_RECEIVE_MESSAGE,
+	      vmm_handle, 5, root_buf, 0, 0, 0, "receive on a service the root did not initialize");
+	rfail("recv-unaligned", I_RECV, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_RECEIVE_MESSAGE,
+	      vmm_handle, SVM_, root_buf + 8, 0, 0, 0, "the receive buffer is a page");
+	gfail("recv-unmapped", &sys, I_RECV, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_RECEIVE_MESSAGE,
+	      sys_h, SVM_, 0x3F000000, 0, 0, 0, "a receive page the guest has no memory at");
+
+	/* the bound: 16 queue, the 17th is QUEUE_FULL to the sender */
+	uint64_t a[8] = { EXP_HC_XVIO_POST_MESSAGE, sys_h, SVM_, HOST, 0x100, 0, 0,
+			  EXP_XVIO_QUEUE_DEPTH + 1 };
+	xg_run(&sys, G_XVIO_POST, a, 8);
+	check_eq("queue-16", I_POST, EXP_XVIO_QUEUE_DEPTH, sys.mb->res[0],
+		 "16 messages fit the VM manager's queue");
+	xst("queue-full", I_POST, EXP_STATUS_XVIO_QUEUE_FULL, sys.mb->res[1],
+	    "the 17th is refused with QUEUE_FULL, never dropped silently");
+	gfail("queue-full-again", &sys, I_POST, EXP_STATUS_XVIO_QUEUE_FULL, EXP_HC_XVIO_POST_MESSAGE,
+	      sys_h, SVM_, HOST, 0x999, 0, 0, "still full");
+	uint64_t in_order = 0, seq_ok = 0, from_sys = 0;
+	for (uint64_t i = 0; i < EXP_XVIO_QUEUE_DEPTH; i++) {
+		st = r_recv(SVM_, &left);
+		if (st != EXP_STATUS_SUCCESS)
+			break;
+		in_order += xrd16(root_buf + XVIO_MSG_OFF_CODE) == 0x100 + i &&
+			    left == EXP_XVIO_QUEUE_DEPTH - 1 - i;
+		seq_ok += xrd64(root_buf + XVIO_MSG_OFF_SEQ) == 2 + i;
+		from_sys += xrd16(root_buf + XVIO_MSG_OFF_PARTITION) == SYS;
+	}
+	check_eq("queue-fifo", I_RECV, EXP_XVIO_QUEUE_DEPTH, in_order,
+		 "the 16 come out in the order they were posted, REG0 counting down");
+	check_eq("queue-seq", I_RECV, EXP_XVIO_QUEUE_DEPTH, seq_ok,
+		 "numbered 2..17 after the example's request");
+	check_eq("queue-sender", I_RECV, EXP_XVIO_QUEUE_DEPTH, from_sys, "all from SystemOS");
+	rfail("queue-drained", I_RECV, EXP_STATUS_XVIO_NO_MESSAGE, EXP_HC_XVIO_RECEIVE_MESSAGE,
+	      vmm_handle, SVM_, root_buf, 0, 0, 0, "exactly 16: the refused ones never arrived");
+
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, 5, 0, 0, 0, 0, NULL);
+	xst("cleanup-5", I_CLEAN, EXP_STATUS_SUCCESS, st, "SystemOS frees service 5");
+	gfail("cleanup-again", &sys, I_CLEAN, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_CLEANUP, sys_h,
+	      5, 0, 0, 0, 0, "service 5 is free: nothing to clean up");
+	gfail("cleanup-32", &sys, I_CLEAN, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_CLEANUP, sys_h,
+	      32, 0, 0, 0, 0, "no service 32");
+	(void)left;
+}
+
+/* ---- focus ------------------------------------------------------------------------ */
+
+static void focus(void)
+{
+	uint64_t st, left;
+
+	gfail("focus-gameos", &game, I_FOCUS, EXP_STATUS_INVALID_PERM_DENIED, EXP_HC_XVIO_SET_FOCUS,
+	      game_h, GAME, 0, 0, 0, 0, "GameOS may not take the focus: access denied");
+	gfail("focus-gameos-sys", &game, I_FOCUS, EXP_STATUS_INVALID_PERM_DENIED,
+	      EXP_HC_XVIO_SET_FOCUS, game_h, SYS, 0, 0, 0, 0, "nor give it to SystemOS");
+	rfail("focus-refused-nothing", I_RECV, EXP_STATUS_XVIO_NO_MESSAGE,
+	      EXP_HC_XVIO_RECEIVE_MESSAGE, vmm_handle, SVM_, root_buf, 0, 0, 0,
+	      "the VM manager heard nothing of the refused requests");
+	gfail("focus-param", &sys, I_FOCUS, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_SET_FOCUS, sys_h,
+	      HOST, 0, 0, 0, 0, "the focus goes to SystemOS or GameOS");
+	st = xg_hc(&sys, EXP_HC_XVIO_SET_FOCUS, sys_h, GAME, 0, 0, 0, 0, NULL);
+	xst("focus-sys", I_FOCUS, EXP_STATUS_SUCCESS, st, "SystemOS gives the focus to GameOS");
+	st = r_recv(SVM_, &left);
+	xst("focus-message", I_RECV, EXP_STATUS_SUCCESS, st, "the VM manager gets a system message");
+	check_eq("focus-from-hv", I_FOCUS, EXP_XVIO_PARTITION_ANY,
+		 xrd16(root_buf + XVIO_MSG_OFF_PARTITION), "from partition 0: the hypervisor");
+	check_eq("focus-code", I_FOCUS, EXP_XVIO_CODE_FOCUS, xrd16(root_buf + XVIO_MSG_OFF_CODE),
+		 "MV_XVIO_CODE_FOCUS");
+	check_eq("focus-data", I_FOCUS, (uint64_t)SYS | (uint64_t)GAME << 16 | (uint64_t)SYS << 32,
+		 xrd64(root_buf + XVIO_MSG_OFF_DATA) & 0xFFFFFFFFFFFFull,
+		 "requester SystemOS, new focus GameOS, previous SystemOS");
+}
+
+/* ---- ring buffer: 1 MiB from SystemOS to HostOS --------------------------------- */
+
+static void ring(void)
+{
+	struct hc_out o;
+	uint64_t st, pages = RING_SEND + RING_RECV;
+
+	if (map_range(sys.vmid, vmm_alloc(pages), XG_RING, pages * XPAGE,
+		      EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
+		probe_error("cannot donate the ring pages to SystemOS");
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_BULK, HOST, 0, 0, 0, NULL);
+	xst("ring-sys-init", I_INIT, EXP_STATUS_SUCCESS, st, "SystemOS's bulk service 0x10");
+	st = hcx(EXP_HC_XVIO_INITIALIZE, vmm_handle, SVC_BULK, SYS, 0, 0, 0, &o);
+	xst("ring-root-init", I_INIT, EXP_STATUS_SUCCESS, st, "HostOS's bulk service 0x10");
+
+	gfail("create-uninit", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_CREATE_RING,
+	      sys_h, 0x11, HOST, RING_SEND, RING_RECV, XG_RING, "service 0x11 is not initialized");
+	gfail("create-self", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_CREATE_RING,
+	      sys_h, SVC_BULK, SYS, RING_SEND, RING_RECV, XG_RING, "a ring with oneself");
+	gfail("create-send-0", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_CREATE_RING,
+	      sys_h, SVC_BULK, HOST, 0, RING_RECV, XG_RING, "no send pages");
+	gfail("create-recv-257", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS4,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND,
+	      EXP_XVIO_RING_MAX_PAGES + 1, XG_RING, "more receive pages than a direction may have");
+	gfail("create-borrowed", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 1, 0 + 1, XG_SHARED - XPAGE,
+	      "pages the caller does not own (unmapped, and a page borrowed from the root)");
+	gfail("create-too-long", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV + 1, XG_RING,
+	      "one page more than the caller owns");
+	rfail("attach-before", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, SVC_BULK, SYS, XR_RING, 0, 0, "no ring was created yet");
+	st = xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV,
+		   XG_RING, NULL);
+	xst("create", I_CREATE, EXP_STATUS_SUCCESS, st,
+	    "SystemOS creates a ring with HostOS: 16 send pages, 1 receive page");
+	gfail("create-twice", &sys, I_CREATE, EXP_STATUS_XVIO_SERVICE_IN_USE,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV, XG_RING,
+	      "the service has a ring already");
+	rfail("attach-creator-self", I_ATTACH, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, SVC_BULK, HOST, XR_RING, 0, 0, "the creator is another partition");
+	rfail("attach-unaligned", I_ATTACH, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, SVC_BULK, SYS, XR_RING + 8, 0, 0, "the GPA is a page");
+	rfail("attach-ram", I_ATTACH, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, SVC_BULK, SYS, root_buf, 0, 0, "GPAs the root already uses (its RAM)");
+	rfail("attach-wrong-creator", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED,
+	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, GAME, XR_RING, 0, 0,
+	      "GameOS created no ring on 0x10");
+	gfail("attach-not-peer", &game, I_ATTACH, EXP_STATUS_INVALID_PARAMS1,
+	      EXP_HC_XVIO_ATTACH_RING, game_h, SVC_BULK, SYS, XG_RING, 0, 0,
+	      "GameOS has no service 0x10");
+	st = hcx(EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, XR_RING, 0, 0, &o);
+	xst("attach", I_ATTACH, EXP_STATUS_SUCCESS, st, "HostOS attaches the ring at a free GPA");
+	check_eq("attach-pages", I_ATTACH, pages, o.r[0], "REG0: the ring's pages");
+	rfail("attach-twice", I_ATTACH, EXP_STATUS_XVIO_SERVICE_IN_USE, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, SVC_BULK, SYS, XR_RING + 0x100000, 0, 0, "attached already");
+
+	uint64_t rx = XR_RING + RING_SEND * XPAGE;
+	check_eq("hdr-size", I_CREATE, RING_SEND * XPAGE - XVIO_RING_HDR,
+		 xrd64(XR_RING + XVIO_RING_OFF_SIZE), "send direction: 16 pages less the header");
+	check_eq("hdr-ids", I_CREATE, SVC_BULK | SYS << 16 | (uint64_t)HOST << 32,
+		 xrd64(XR_RING + XVIO_RING_OFF_SERVICE) & 0xFFFFFFFFFFFFull,
+		 "service 0x10, written by SystemOS, read by HostOS");
+	check_eq("hdr-rx-size", I_CREATE, RING_RECV * XPAGE - XVIO_RING_HDR,
+		 xrd64(rx + XVIO_RING_OFF_SIZE), "receive direction after it");
+	check_eq("hdr-rx-ids", I_CREATE, SVC_BULK | HOST << 16 | (uint64_t)SYS << 32,
+		 xrd64(rx + XVIO_RING_OFF_SERVICE) & 0xFFFFFFFFFFFFull,
+		 "written by HostOS, read by SystemOS");
+	check_eq("hdr-empty", I_CREATE, 0,
+		 xrd64(XR_RING + XVIO_RING_OFF_HEAD) | xrd64(XR_RING + XVIO_RING_OFF_TAIL),
+		 "head = tail = 0");
+
+	/* 1 MiB: SystemOS writes what fits, HostOS reads it, again */
+	uint64_t produced = 0, got = 0, sum_g = XVIO_FNV_INIT, sum_r = XVIO_FNV_INIT, bad = 0;
+	unsigned runs = 0;
+	while (produced < RING_BYTES && runs < 1000) {
+		uint64_t a[5] = { XG_RING, RING_BYTES, produced, RING_SEED, sum_g };
+		xg_run(&sys, G_XVIO_RING_WRITE, a, 5);
+		runs++;
+		if (sys.mb->res[2] || sys.mb->res[0] == 0)
+			break;
+		produced += sys.mb->res[0];
+		sum_g = sys.mb->res[1];
+		xr_ring_read(XR_RING, RING_SEED, &got, &sum_r, &bad);
+	}
+	uint64_t want = XVIO_FNV_INIT;
+	for (uint64_t i = 0; i < RING_BYTES; i++)
+		want = xvio_fnv(want, xvio_pattern(i, RING_SEED));
+	check_eq("ring-1mib-sent", I_ATTACH, RING_BYTES, produced,
+		 "SystemOS wrote 1 MiB through the ring (%u runs, wrap-around)", runs);
+	check_eq("ring-1mib-received", I_ATTACH, RING_BYTES, got, "HostOS read 1 MiB");
+	check_eq("ring-1mib-bytes", I_ATTACH, 0, bad, "every byte as SystemOS wrote it");
+	check_eq("ring-1mib-checksum", I_ATTACH, want, sum_r,
+		 "HostOS's checksum is the stream's (FNV-1a)");
+	check_eq("ring-1mib-checksum-sender", I_ATTACH, sum_g, sum_r,
+		 "and SystemOS's for what it wrote");
+
+	/* cleanup on the creator's side: HostOS's mapping goes (the GPA is
+	 * free again: a new ring attaches there) */
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_BULK, 0, 0, 0, 0, NULL);
+	xst("ring-cleanup", I_CLEAN, EXP_STATUS_SUCCESS, st,
+	    "SystemOS cleans up the service: the ring goes from both sides");
+	rfail("ring-gone", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, SVC_BULK, SYS, XR_RING + 0x100000, 0, 0,
+	      "HostOS's service lost the ring: nothing to attach");
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_BULK, HOST, 0, 0, 0, NULL);
+	st |= xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 2, 1, XG_RING, NULL);
+	xst("ring-again", I_CREATE, EXP_STATUS_SUCCESS, st, "a new ring on the same pages");
+	st = hcx(EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, XR_RING, 0, 0, &o);
+	xst("ring-same-gpa", I_ATTACH, EXP_STATUS_SUCCESS, st,
+	    "attaches at the GPA the old ring had: it was unmapped (no dangling mapping)");
+}
+
+/* Destroying SystemOS: its partition is free, its services and ring gone
+ * (unmapped from HostOS), another ring can take the GPA. */
+static void destroy(void)
+{
+	struct hc_out o;
+	uint64_t st, vmid = sys.vmid;
+
+	st = guest_free(&sys);
+	xst("destroy-sys", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, st,
+	    "SystemOS's VM is destroyed with services, a queued message and an attached ring");
+	rfail("destroy-no-partition", I_POST, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_POST_MESSAGE,
+	      vmm_handle, SVM_, SYS, 1, 0, 0, "nobody holds SystemOS any more");
+	rfail("destroy-ring-gone", I_ATTACH, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, SVC_BULK, SYS, XR_RING + 0x100000, 0, 0, "its ring is gone with it");
+	/* GameOS creates a ring with HostOS; HostOS attaches where SystemOS's was */
+	if (map_range(game.vmid, vmm_alloc(2), XG_RING, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE))
+		probe_error("cannot donate ring pages to GameOS");
+	st = xg_hc(&game, EXP_HC_XVIO_INITIALIZE, game_h, SVC_BULK, 0, 0, 0, 0, NULL);
+	st |= xg_hc(&game, EXP_HC_XVIO_CREATE_RING, game_h, SVC_BULK, HOST, 1, 1, XG_RING, NULL);
+	xst("destroy-game-ring", I_CREATE, EXP_STATUS_SUCCESS, st, "GameOS creates a ring with HostOS");
+	st = hcx(EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, GAME, XR_RING, 0, 0, &o);
+	xst("destroy-gpa-free", I_ATTACH, EXP_STATUS_SUCCESS, st,
+	    "HostOS attaches it where SystemOS's ring was: destroying SystemOS unmapped that");
+	st = hcx(EXP_HC_XVIO_CLEANUP, vmm_handle, SVC_BULK, 0, 0, 0, 0, &o);
+	xst("destroy-cleanup-peer", I_CLEAN, EXP_STATUS_SUCCESS, st,
+	    "HostOS (the peer) cleans up: the ring goes");
+	rfail("destroy-after-peer-cleanup", I_CREATE, EXP_STATUS_INVALID_PARAMS1,
+	      EXP_HC_XVIO_CREATE_RING, vmm_handle, SVC_BULK, GAME, 1, 1, root_buf, "HostOS's 0x10 is free");
+	st = xg_hc(&game, EXP_HC_XVIO_CREATE_RING, game_h, SVC_BULK, HOST, 1, 1, XG_RING, NULL);
+	xst("destroy-recreate", I_CREATE, EXP_STATUS_SUCCESS, st,
+	    "GameOS's service lost its ring with HostOS's cleanup: it can create one again");
+	(void)vmid;
+	(void)o;
+}
+
+void probe_main(void)
+{
+	setup();
+	layout();
+	partitions();
+	services();
+	create_vm_example();
+	message_errors();
+	focus();
+	ring();
+	destroy();
+}

@@ -1,0 +1,93 @@
+/*
+ * Helpers shared by the XVIO probes (xvio, xviobench): raw XVIO hypercalls
+ * from the root (HostOS) and from guest agents (SystemOS, GameOS), status
+ * names for check items.  Values from the generated expectations
+ * (expect_abi.h through expect.h: EXP_HC_XVIO_*, EXP_STATUS_XVIO_*,
+ * EXP_XVIO_*); the ring and message layout by hand in guest_abi.h.
+ */
+#ifndef PROBE_XVIO_H
+#define PROBE_XVIO_H
+
+#include "vmm.h"
+
+#define XPAGE 0x1000ull
+
+/* Guest GPAs the XVIO probes use (below the agent's 1 GiB identity map). */
+#define XG_SHARED   0x900000ull  /* a root page shared RW: receive buffer the root can read */
+#define XG_OWN      0xA00000ull  /* donated pages: message data */
+#define XG_RING     0xC00000ull  /* donated pages: ring buffers */
+/* A root GPA that is not RAM on any backend (mvsim <= 3 GiB, QEMU 512 MiB):
+ * where HostOS attaches rings (inside the probes' 4 GiB identity map). */
+#define XR_RING     0xC0000000ull
+
+static inline const char *xvio_status_name(uint64_t st)
+{
+#define X(name, value) if (st == (value)) return #name;
+	EXP_STATUSES(X)
+#undef X
+	return "MV_STATUS_UNKNOWN_VALUE";
+}
+
+/* A guest's hypercall through the agent (G_HC): its RAX, or ~0 when the
+ * run did not end in HLT. */
+static inline uint64_t xg_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,
+			     uint64_t r3, uint64_t r4, uint64_t r5, struct hc_out *o)
+{
+	uint64_t reason;
+	return guest_hc(g, rax, r0, r1, r2, r3, r4, r5, o, &reason);
+}
+
+/* Runs one agent command to its end (preemptions re-run); the exit reason,
+ * ~0 when run_vp failed. */
+static inline uint64_t xg_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned n)
+{
+	uint64_t reason = ~0ull, arg = 0;
+	return guest_run(g, cmd, args, n, &reason, &arg) == EXP_STATUS_SUCCESS ? reason : ~0ull;
+}
+
+/* The guest opens its handle (ERROR if it cannot). */
+static inline uint64_t xg_open(struct guest *g, const char *what)
+{
+	struct hc_out o;
+	if (xg_hc(g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o) != EXP_STATUS_SUCCESS)
+		probe_error("%s: the guest cannot open a handle", what);
+	return o.r[0];
+}
+
+/* 16-bit and 64-bit reads of root memory. */
+static inline uint16_t xrd16(uint64_t gpa)
+{
+	return *(volatile uint16_t *)gpa_ptr(gpa);
+}
+
+static inline uint64_t xrd64(uint64_t gpa)
+{
+	return *(volatile uint64_t *)gpa_ptr(gpa);
+}
+
+/* The reader's side of a ring direction in root memory (header at `r`):
+ * consumes what is there, checks it against the pattern stream from byte
+ * *at on, updates *sum (FNV-1a) and *bad (mismatches).  Returns the bytes
+ * consumed. */
+static inline uint64_t xr_ring_read(uint64_t r, uint64_t seed, uint64_t *at, uint64_t *sum,
+				    uint64_t *bad)
+{
+	volatile uint64_t *head = (volatile uint64_t *)gpa_ptr(r + XVIO_RING_OFF_HEAD);
+	uint64_t tail = xrd64(r + XVIO_RING_OFF_TAIL), size = xrd64(r + XVIO_RING_OFF_SIZE);
+	uint64_t h = *head, n = tail - h;
+	const volatile uint8_t *data = (const volatile uint8_t *)gpa_ptr(r + XVIO_RING_HDR);
+
+	if (size == 0 || n > size)
+		return 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t b = data[(h + i) % size];
+		*bad += b != xvio_pattern(*at + i, seed);
+		*sum = xvio_fnv(*sum, b);
+	}
+	__asm__ volatile("" ::: "memory");
+	*head = h + n;
+	*at += n;
+	return n;
+}
+
+#endif /* PROBE_XVIO_H */
