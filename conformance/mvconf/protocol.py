@@ -3,6 +3,15 @@
     MVP BEGIN probe=<name> title="<text>"
     MVP CHECK probe=<name> id=<id> items=<a>[,<b>...] expected=<v> got=<v> verdict=<pass|fail|skip> desc="<text>"
     MVP END probe=<name> result=<SUCCESS|SKIP|ERROR|FAILURE> checks=<n> failed=<n>
+    MVP EXPECT-STOP probe=<name> id=<id> items=<a>[,<b>...] desc="<text>"
+
+EXPECT-STOP announces that the probe's next action must make the hypervisor
+stop the root VM (an access to memory the root does not own).  Such a run
+ends without END, and that is not a crash when nothing of the protocol
+follows the line: judge_stop() then turns it into the synthetic check <id>
+(expected=root-stopped), which passes only if the hypervisor printed
+"[hv] root VM stopped on pp N: ..." after it and the backend reported the
+root VM's death (see judge_stop).
 
 items=none marks a check that exercises no ABI item (the selftest probe's
 checks of the probe runtime); it may not be combined with real items.
@@ -11,7 +20,8 @@ Lines that do not start with "MVP " (the hypervisor console, "[hv] ...") are
 kept as console lines and otherwise ignored.  Everything wrong with the
 protocol lines (malformed line, unknown key, duplicate id, END disagreeing
 with the checks, unknown ABI item, ...) becomes an entry of `errors`: the
-harness reports it, it never ignores it.  A log without END is a CRASH.
+harness reports it, it never ignores it.  A log without END is a CRASH,
+unless it ended at its EXPECT-STOP.
 """
 import re
 from dataclasses import dataclass, field
@@ -23,9 +33,16 @@ KEYS = {
     "BEGIN": ("probe", "title"),
     "CHECK": ("probe", "id", "items", "expected", "got", "verdict", "desc"),
     "END": ("probe", "result", "checks", "failed"),
+    "EXPECT-STOP": ("probe", "id", "items", "desc"),
 }
 QUOTED = {"title", "desc"}
-NO_ITEM = "none"  # items=none: the check exercises no ABI item (probe runtime self-checks)  # the only values that may contain spaces, always last
+# the only values that may contain spaces, always last
+NO_ITEM = "none"  # items=none: the check exercises no ABI item (probe runtime self-checks)
+
+# EXPECT-STOP: the synthetic check's expected value (and its got value when
+# the root VM was stopped as announced), and the hypervisor's line that says so.
+ROOT_STOPPED = "root-stopped"
+STOP_LINE = re.compile(r"\[hv\] root VM stopped on pp \d+: ")
 
 _TOKEN = re.compile(r' ([a-z_]+)=("[^"]*"|[^\s"]+)')
 _ID = re.compile(r"[a-z0-9_.-]+\Z")
@@ -46,6 +63,25 @@ class Check:
 
 
 @dataclass
+class ExpectStop:
+    """An EXPECT-STOP line and what the log shows after it."""
+    probe: str
+    id: str
+    items: Tuple[str, ...]
+    desc: str
+    line: int
+    after: List[Tuple[int, str]] = field(default_factory=list)  # MVP lines after it
+    stop_line: Optional[Tuple[int, str]] = None  # the first "[hv] root VM stopped" after it
+
+
+def _worst(a: str, b: str) -> str:
+    order = ("SUCCESS", "SKIP", "ERROR", "FAILURE")
+    if a not in order or b not in order:
+        return a if b in order else b
+    return a if order.index(a) >= order.index(b) else b
+
+
+@dataclass
 class ProbeLog:
     """What one run printed, parsed."""
     probe: Optional[str] = None          # the name in BEGIN
@@ -54,15 +90,36 @@ class ProbeLog:
     end: Optional[Dict[str, str]] = None
     errors: List[str] = field(default_factory=list)
     console: List[str] = field(default_factory=list)  # non-protocol lines
+    expect_stop: Optional[ExpectStop] = None
+    stop_check: Optional[Check] = None  # judge_stop()'s synthetic check, also in checks
+
+    @property
+    def ended_by_stop(self) -> bool:
+        """No END, but an EXPECT-STOP after which the probe printed nothing of
+        the protocol: the run ended where the probe said it would (whether
+        the hypervisor really stopped the root is the stop check's verdict)."""
+        return self.end is None and self.expect_stop is not None and not self.expect_stop.after
 
     @property
     def completed(self) -> bool:
-        return self.end is not None
+        """END present, or the run ended at its EXPECT-STOP; otherwise a crash."""
+        return self.end is not None or self.ended_by_stop
 
     @property
     def result(self) -> str:
-        """SUCCESS, SKIP, ERROR, FAILURE from END, or CRASH without END."""
-        return self.end["result"] if self.end else "CRASH"
+        """SUCCESS, SKIP, ERROR, FAILURE from END (worsened by a failed stop
+        check), or from the checks of a run that ended at its EXPECT-STOP;
+        CRASH otherwise."""
+        if self.end is not None:
+            r = self.end["result"]
+            if self.stop_check is not None and self.stop_check.verdict == "fail":
+                r = _worst(r, "FAILURE")
+            return r
+        if not self.ended_by_stop:
+            return "CRASH"
+        if any(c.verdict == "fail" for c in self.checks):
+            return "FAILURE"
+        return "SKIP" if any(c.verdict == "skip" for c in self.checks) else "SUCCESS"
 
     def failed_checks(self) -> List[Check]:
         return [c for c in self.checks if c.verdict == "fail"]
@@ -99,9 +156,14 @@ class _Parser:
         self.log.errors.append(f"line {lineno}: {msg}")
 
     def feed(self, lineno: int, line: str) -> None:
+        stop = self.log.expect_stop
         if not line.startswith("MVP "):
             self.log.console.append(line)
+            if stop is not None and stop.stop_line is None and STOP_LINE.match(line):
+                stop.stop_line = (lineno, line)
             return
+        if stop is not None:
+            stop.after.append((lineno, line))
         kind, _, rest = line[4:].partition(" ")
         if kind not in KEYS:
             self.error(lineno, f"unknown protocol line kind {kind!r}: {line}")
@@ -128,6 +190,8 @@ class _Parser:
             self.error(lineno, f"{kind} says probe={values['probe']}, BEGIN said {self.log.probe}")
         if kind == "CHECK":
             self.check(lineno, values)
+        elif kind == "EXPECT-STOP":
+            self.expect_stop(lineno, values)
         else:
             self.end(lineno, values)
 
@@ -140,12 +204,14 @@ class _Parser:
         self.log.probe = v["probe"]
         self.log.title = v["title"]
 
-    def check(self, lineno: int, v: Dict[str, str]) -> None:
+    def id_and_items(self, lineno: int, v: Dict[str, str]) -> Tuple[bool, Tuple[str, ...]]:
+        """Validates a CHECK's or EXPECT-STOP's id and items: (ok, items)."""
         ok = True
         if not _ID.match(v["id"]):
             self.error(lineno, f"check id {v['id']!r} is not [a-z0-9_.-]+")
             ok = False
-        elif v["id"] in self.ids:
+        elif v["id"] in self.ids or (self.log.expect_stop is not None
+                                     and v["id"] == self.log.expect_stop.id):
             self.error(lineno, f"duplicate check id {v['id']}")
             ok = False
         items = tuple(v["items"].split(","))
@@ -161,6 +227,19 @@ class _Parser:
             elif self.known_items is not None and item not in self.known_items:
                 self.error(lineno, f"check {v['id']}: unknown ABI item {item} "
                                    "(not in abi/mv-abi.toml)")
+        return ok, items
+
+    def expect_stop(self, lineno: int, v: Dict[str, str]) -> None:
+        if self.log.expect_stop is not None:
+            self.error(lineno, f"second EXPECT-STOP (a run has at most one; the first is "
+                               f"line {self.log.expect_stop.line})")
+            return
+        ok, items = self.id_and_items(lineno, v)
+        if ok:
+            self.log.expect_stop = ExpectStop(v["probe"], v["id"], items, v["desc"], lineno)
+
+    def check(self, lineno: int, v: Dict[str, str]) -> None:
+        ok, items = self.id_and_items(lineno, v)
         if v["verdict"] not in VERDICTS:
             self.error(lineno, f"check {v['id']}: verdict {v['verdict']!r} is not pass|fail|skip")
             ok = False
@@ -185,6 +264,47 @@ class _Parser:
             self.error(lineno, f"END result={v['result']} although {failed} checks failed")
         if not failed and v["result"] == "FAILURE":
             self.error(lineno, "END result=FAILURE although no check failed")
+
+
+def judge_stop(log: ProbeLog, exit_code: Optional[int], timed_out: bool,
+               root_died: bool) -> Optional[Check]:
+    """The synthetic check of a log's EXPECT-STOP (None without one), added
+    to log.checks and log.stop_check.  It passes (got=root-stopped) only if
+      - no MVP line followed the EXPECT-STOP (a CHECK or END after it means
+        the announced access did not stop the root),
+      - the run did not time out,
+      - the hypervisor printed "[hv] root VM stopped on pp N: ..." after it,
+      - root_died: the backend reported the root VM's death (mvsim exit
+        125, QEMU guest code 125, Bochs: its synthesized 125).
+    Otherwise got names the first thing that went wrong (continued, timeout,
+    exit-<status>, no-stop-line) and desc lists them all."""
+    s = log.expect_stop
+    if s is None:
+        return None
+    wrong: List[Tuple[str, str]] = []
+    if s.after:
+        n, first = s.after[0]
+        wrong.append(("continued", f"the probe continued after the access (line {n}: "
+                                   f"{first[:120]})"))
+    if timed_out:
+        wrong.append(("timeout", "timeout: the machine did not stop"))
+    if not timed_out and not root_died and log.end is None:
+        code = "none" if exit_code is None else str(exit_code)
+        wrong.append((f"exit-{code}", f"exit status {code} without END is not the "
+                                      "backend's report of the root VM's death"))
+    if s.stop_line is None:
+        wrong.append(("no-stop-line", "no '[hv] root VM stopped on pp N: ...' line after "
+                                      f"the EXPECT-STOP (line {s.line})"))
+    if wrong:
+        got, verdict = wrong[0][0], "fail"
+        desc = f"{s.desc} -- NOT STOPPED: " + "; ".join(msg for _, msg in wrong)
+    else:
+        got, verdict = ROOT_STOPPED, "pass"
+        desc = f"{s.desc} -- {s.stop_line[1].strip()}"
+    c = Check(s.probe, s.id, s.items, ROOT_STOPPED, got, verdict, desc, s.line)
+    log.checks.append(c)
+    log.stop_check = c
+    return c
 
 
 def parse(text: str, probe: Optional[str] = None,

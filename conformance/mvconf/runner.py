@@ -11,6 +11,9 @@ from .probes import Probe
 
 # The value a probe writes to port 0xF4 after END, per END result.
 EXIT_CODES = {"SUCCESS": 0, "SKIP": 3, "ERROR": 4, "FAILURE": 5}
+# The backends' report that the hypervisor stopped the root VM (mvsim's exit
+# status, the hypervisor's isa-debug-exit value 0x7d under QEMU).
+ROOT_STOPPED_CODE = 125
 
 
 @dataclass
@@ -26,7 +29,8 @@ class Outcome:
 
     @property
     def crashed(self) -> bool:
-        """It ran and printed no END."""
+        """It ran and printed no END, and did not end at an EXPECT-STOP
+        (protocol.ProbeLog.completed)."""
         return self.run is not None and not self.log.completed
 
     @property
@@ -44,11 +48,27 @@ class Outcome:
         return self.log.checks if self.log else []
 
 
+def root_died(backend: Backend, run: RunResult) -> bool:
+    """Whether the backend reported that the hypervisor stopped the root VM:
+    backend.root_stopped(exit_code) when the backend defines it, else exit
+    status 125 that guest_code() does not take for a probe's value (mvsim;
+    Bochs, whose runner synthesizes 125), or guest code 125 (QEMU: the
+    hypervisor writes 0x7d to isa-debug-exit, QEMU exits 251)."""
+    if run.timed_out or run.exit_code is None:
+        return False
+    own = getattr(backend, "root_stopped", None)
+    if own is not None:
+        return bool(own(run.exit_code))
+    code = backend.guest_code(run.exit_code)
+    return code == ROOT_STOPPED_CODE or (code is None and run.exit_code == ROOT_STOPPED_CODE)
+
+
 def judge(backend: Backend, probe: Probe, run: RunResult,
           known_items: Optional[Collection[str]]) -> Outcome:
     log = protocol.parse(run.output, probe.name, known_items)
     out = Outcome(backend.name, probe.name, run=run, log=log, problems=list(log.errors))
-    if log.completed and log.end["result"] in EXIT_CODES:
+    protocol.judge_stop(log, run.exit_code, run.timed_out, root_died(backend, run))
+    if log.end is not None and log.end["result"] in EXIT_CODES:
         want = EXIT_CODES[log.end["result"]]
         got = backend.guest_code(run.exit_code)
         if run.timed_out:

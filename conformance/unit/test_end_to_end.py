@@ -19,6 +19,14 @@ PROBES = {
              + "#stderr mvsim: root VM crashed: triple fault at rip 0x1234\n#exit 125\n",
     "hang": mvp_log("hang", [], end=False) + "#sleep 30\n",
     "typo": mvp_log("typo", [("t", "mv_debug_op_outt", "0x0", "0x0", "pass")]),
+    # MVP EXPECT-STOP: stopped as announced (not a crash), and went on instead
+    "stopper": mvp_log("stopper", [], end=False)
+               + 'MVP EXPECT-STOP probe=stopper id=gone items=mv_debug_op_out desc="touch"\n'
+               + "[hv] root VM stopped on pp 0: access to memory the root VM does not own\n"
+               + "#exit 125\n",
+    "goeson": mvp_log("goeson", [], end=False)
+              + 'MVP EXPECT-STOP probe=goeson id=kept items=CPUID_4000_XX02_EBX desc="touch"\n'
+              + "MVP END probe=goeson result=SUCCESS checks=0 failed=0\n",
 }
 TOML = "".join(f'[{n}]\ntimeout = 1\n' for n in [*PROBES, "notbuilt"])
 
@@ -66,6 +74,14 @@ def test_suite_with_fake_backend(tmp_path):
     assert res["CPUID_4000_XX02_EDX"]["fake"]["result"] == "skip"
     assert res["mv_vp_exit_t_hlt"]["fake"]["result"] == "not-covered"
     assert res["mv_debug_op_out"]["qemu-tcg-amd"]["result"] == "skip"
+
+    assert res["mv_debug_op_out"]["fake"] == {"result": "pass", "checks": 1}
+    assert m["probes"]["fake/stopper"] == "SUCCESS"
+    assert "stopper" not in out.replace("test_check[fake-stopper-mv_debug_op_out-gone] PASSED", "")
+    assert "CPUID_4000_XX02_EBX (goeson/kept): expected root-stopped, got continued" in out
+    assert "the probe continued after the access (line 4: MVP END" in out
+    assert res["CPUID_4000_XX02_EBX"]["fake"]["result"] == "fail"
+    assert m["probes"]["fake/goeson"] == "FAILURE"
 
     log = (build / "conformance" / "logs" / "fake" / "crash.log").read_text()
     assert "MVP BEGIN probe=crash" in log and "triple fault" in log

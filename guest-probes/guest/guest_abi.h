@@ -60,6 +60,7 @@ enum guest_cmd {
 			   the code, counts up from arg[3]) until arg[7] were
 			   posted or one fails; res[0] = posted, res[1] = the
 			   last status */
+	G_RDMSR,        /* res[0] = rdmsr(arg[0]) (EDX:EAX); res[1] = 1 */
 };
 
 /*

@@ -53,10 +53,23 @@ static void do_cmd(uint64_t cmd)
 		break;
 	case G_SPIN:
 		/* arg0 iterations, or until the root sets arg1 (the mailbox is
-		 * shared): a spin that only a preemption can interrupt. */
+		 * shared): a spin that only a preemption can interrupt.  It
+		 * spins with interrupts enabled, as an OS's idle-free loop
+		 * would: Bochs' SVM never delivers the physical interrupt that
+		 * ends a slice to a guest entered with IF = 0 (a Bochs bug;
+		 * hv/arch/x86/README.md), and hardware preempts either way. */
+		__asm__ volatile("sti");
 		for (uint64_t i = 0; i < MB->arg[0] && !*(volatile uint64_t *)&MB->arg[1]; i++)
 			res[0] = i + 1;
+		__asm__ volatile("cli");
 		break;
+	case G_RDMSR: {
+		uint32_t lo, hi;
+		__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"((uint32_t)MB->arg[0]) : "memory");
+		res[0] = ((uint64_t)hi << 32) | lo;
+		res[1] = 1;
+		break;
+	}
 	case G_WRMSR:
 		__asm__ volatile("wrmsr" : : "c"((uint32_t)MB->arg[0]), "a"((uint32_t)MB->arg[1]),
 				 "d"((uint32_t)(MB->arg[1] >> 32)) : "memory");

@@ -3,6 +3,7 @@
  *   MVP BEGIN probe=<name> title="<text>"
  *   MVP CHECK probe=<name> id=<id> items=<a,b> expected=<v> got=<v> verdict=<pass|fail|skip> desc="<text>"
  *   MVP END probe=<name> result=<SUCCESS|SKIP|ERROR|FAILURE> checks=<n> failed=<n>
+ *   MVP EXPECT-STOP probe=<name> id=<id> items=<a,b> desc="<text>"
  * then OUT of the result code to port 0xF4, then cli;hlt forever.
  * The result only gets worse: SUCCESS < SKIP < ERROR < FAILURE.
  */
@@ -31,6 +32,23 @@ bool check_eq(const char *id, const char *items, uint64_t expected, uint64_t got
 bool check_tok(const char *id, const char *items, const char *expected, const char *got,
 	       bool pass, const char *desc, ...) RT_PRINTF(6, 7);
 void check_skip(const char *id, const char *items, const char *desc, ...) RT_PRINTF(3, 4);
+
+/*
+ * Announces that the probe's very next action must make the hypervisor stop
+ * the root VM (an access to memory the root does not own): prints
+ * "MVP EXPECT-STOP probe=<name> id=<id> items=<items> desc=..." and waits
+ * until the UART has sent it.  The harness turns it into the check <id>
+ * (expected=root-stopped), which passes only if nothing of the protocol
+ * follows, the hypervisor prints "[hv] root VM stopped on pp N: ..." and the
+ * backend reports the root VM's death.  id is validated and counted for
+ * uniqueness like a check id, but it is not a CHECK (END's checks= does not
+ * count it).  At most one per probe; if the action does not stop the root,
+ * report that with an ordinary (failed) check and END: the harness fails
+ * <id> because the probe continued.
+ */
+void probe_expect_stop(const char *id, const char *items, const char *desc, ...) RT_PRINTF(3, 4);
+/* Whether probe_expect_stop was called (the root should be dead by now). */
+bool report_stop_expected(void);
 
 /* The probe or its environment broke: END with (at least) ERROR. */
 __attribute__((noreturn)) void probe_error(const char *fmt, ...) RT_PRINTF(1, 2);

@@ -9,6 +9,8 @@
 void serial_putc(char c);
 void serial_write(const char *s, uint64_t n);
 void serial_puts(const char *s);
+/* Waits (bounded) until the UART has sent everything: LSR bit 6 (TEMT). */
+void serial_flush(void);
 /* How many characters were sent after LSR never reported THR empty. */
 uint64_t serial_poll_timeouts(void);
 

@@ -18,6 +18,7 @@ static enum rt_result result = RT_SUCCESS;
 static uint64_t n_checks, n_failed;
 static const char *context_items = "none";
 static bool ended;
+static bool stop_expected;
 
 static uint64_t id_hashes[MAX_IDS];
 static uint64_t n_ids;
@@ -176,6 +177,30 @@ void check_skip(const char *id, const char *items, const char *desc, ...)
 	va_start(ap, desc);
 	vcheck(id, items, "-", "-", "skip", desc, ap);
 	va_end(ap);
+}
+
+void probe_expect_stop(const char *id, const char *items, const char *desc, ...)
+{
+	va_list ap;
+
+	if (stop_expected)
+		probe_error("second probe_expect_stop ('%s'): a probe expects at most one stop", id);
+	validate(id, items, "-", "-");
+	va_start(ap, desc);
+	rt_vsnprintf(desc_buf, sizeof(desc_buf), desc, ap);
+	va_end(ap);
+	sanitize(desc_buf);
+	rt_snprintf(line, sizeof(line), "MVP EXPECT-STOP probe=%s id=%s items=%s desc=\"%s\"",
+		    probe_name, id, items, desc_buf);
+	emit(line);
+	serial_flush();
+	context_items = items;
+	stop_expected = true;
+}
+
+bool report_stop_expected(void)
+{
+	return stop_expected;
 }
 
 __attribute__((noreturn)) void report_end(void)

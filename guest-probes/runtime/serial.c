@@ -8,6 +8,7 @@
 #include "serial.h"
 
 #define LSR_THRE   0x20
+#define LSR_TEMT   0x40
 #define POLL_LIMIT 100000
 
 static uint64_t poll_timeouts;
@@ -36,6 +37,18 @@ void serial_puts(const char *s)
 {
 	while (*s)
 		serial_putc(*s++);
+}
+
+void serial_flush(void)
+{
+	int i;
+
+	for (i = 0; i < POLL_LIMIT; i++) {
+		if (inb(COM1_PORT + 5) & LSR_TEMT)
+			return;
+		__asm__ volatile("pause");
+	}
+	poll_timeouts++;
 }
 
 uint64_t serial_poll_timeouts(void)

@@ -167,6 +167,17 @@ void probe_main(void)
 			continue_expect("sync-tsc", EXP_EXIT_SYNC_TSC, 1);
 	}
 
+	/* ---- reading IA32_TSC is not intercepted: only a write asks for a
+	 * resync (docs/exit-reasons.md), as RDTSC, it just runs ---- */
+	{
+		uint64_t args[1] = { EXP_MSR_IA32_TSC };
+		if (run_expect("rdmsr-tsc", G_RDMSR, args, 1, EXP_EXIT_HLT, 0,
+			       "rdmsr IA32_TSC (0x10)"))
+			check_eq("rdmsr-tsc-ran", items2("mv_vp_exit_t_sync_tsc"), 1, g.mb->res[1],
+				 "the guest read its TSC (0x%llx) and went on: no exit, no #GP",
+				 (unsigned long long)g.mb->res[0]);
+	}
+
 	/* ---- suspend: out PM1a_CNT with SLP_EN and SLP_TYP 5 ---- */
 	{
 		uint64_t args[2] = { EXP_PM1A_CNT_PORT, EXP_PM1_SLP_EN | (5u << EXP_PM1_SLP_TYP_SHIFT) };
@@ -199,10 +210,9 @@ void probe_main(void)
 		reset_alive("fault-write", EXP_EXIT_FAULT);
 	}
 
-	/* ---- fault: triple fault ---- */
-	if (run_expect("triple", G_TRIPLE, 0, 0, EXP_EXIT_FAULT, EXP_FAULT(EXP_VP_FAULT_TRIPLE, 0),
-		       "#UD with an empty IDT (triple fault)"))
-		reset_alive("triple", EXP_EXIT_FAULT);
+	/* The triple-fault case is its own probe, `triple`: Bochs' SVM ends the
+	 * whole emulator on a guest's triple fault instead of a shutdown exit,
+	 * so that one case cannot run on bochs-amd (conformance/probes.toml). */
 
 	/* ---- destroy while it is stopped ---- */
 	check_st("guest-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, guest_free(&g),

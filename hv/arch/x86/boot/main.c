@@ -3,6 +3,7 @@
  * host services of arch.h that are not SVM-specific (arch_halt,
  * arch_spa_to_hva, arch_cpuid_native).
  */
+#include <x86/backend.h>
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
@@ -47,6 +48,17 @@ void *arch_spa_to_hva(uint64_t spa, size_t len)
 	return NULL;
 }
 
+void host_cpu_setup(void)
+{
+	uint64_t cr0 = read_cr0();
+
+	cr0 = (cr0 | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS);
+	write_cr0(cr0);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	wrmsr(MSR_PAT, HOST_PAT);
+	__asm__ volatile("fninit" ::: "memory");
+}
+
 HV_NORETURN static void boot_failed(const char *what)
 {
 	hv_log("boot failed: %s; halted", what);
@@ -61,12 +73,15 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 	host_cpu_setup();
 	smp_register_bsp();
 
+	if (x86_backend_select())
+		boot_failed("no virtualization backend for this CPU");
 	if (mb_fill_boot_info(magic, mbi, &boot_info))
 		boot_failed("bad multiboot information");
+	boot_info.backend = x86_be->name;
 	boot_info_ready = true;
 	tsc_calibrate();
-	if (svm_pp_enable(0))
-		boot_failed("SVM unavailable");
+	if (x86_be->pp_enable(0))
+		boot_failed(x86_be == NULL ? "no backend" : "the virtualization backend cannot be enabled");
 	boot_info.num_pps = smp_start_aps();
 	preempt_calibrate();
 

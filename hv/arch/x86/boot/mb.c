@@ -5,6 +5,13 @@
  * a multiboot information area for the root OS at 0x8000-0x10000, where
  * QEMU put its own (0x9000): module command lines are copied into the
  * hypervisor's memory.
+ *
+ * Module placement: QEMU's -kernel puts modules right after the image;
+ * GRUB puts them at the lowest free address, 1 MiB, exactly where a
+ * multiboot root OS wants to be loaded.  Modules below the image are
+ * therefore moved up, in order, to the first free RAM after the image (and
+ * after any module already there), so the core can load module 0 at its
+ * link address as QEMU runs it.
  */
 #include <x86/boot.h>
 
@@ -67,10 +74,43 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
+static bool in_ram(const struct hv_boot_info *bi, uint64_t spa, uint64_t len)
+{
+	for (uint32_t i = 0; i < bi->num_ram; i++)
+		if (spa >= bi->ram[i].spa && spa + len <= bi->ram[i].spa + bi->ram[i].len)
+			return true;
+	return false;
+}
+
+static int relocate_low_modules(struct hv_boot_info *bi, uint64_t img_end)
+{
+	uint64_t dest = img_end;
+
+	for (uint32_t i = 0; i < bi->num_modules; i++)
+		if (bi->modules[i].spa >= img_end && bi->modules[i].spa + bi->modules[i].len > dest)
+			dest = bi->modules[i].spa + bi->modules[i].len;
+	for (uint32_t i = 0; i < bi->num_modules; i++) {
+		struct hv_module *m = &bi->modules[i];
+		if (m->spa >= img_end)
+			continue;
+		dest = (dest + HV_PAGE_SIZE - 1) & HV_PAGE_MASK;
+		if (!in_ram(bi, dest, m->len)) {
+			hv_log("boot: no RAM at 0x%llx for module %u (0x%llx bytes) after the image",
+			       (unsigned long long)dest, i, (unsigned long long)m->len);
+			return -1;
+		}
+		hv_memcpy((void *)(uintptr_t)dest, (const void *)(uintptr_t)m->spa, m->len);
+		hv_log("boot: module %u moved from 0x%llx to 0x%llx (below the image)", i,
+		       (unsigned long long)m->spa, (unsigned long long)dest);
+		m->spa = dest;
+		dest += m->len;
+	}
+	return 0;
+}
+
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 {
 	hv_memset(bi, 0, sizeof(*bi));
-	bi->backend = "svm";
 	if (magic != MB_BOOT_MAGIC || !mbi_pa) {
 		hv_log("boot: not started by a multiboot loader (eax 0x%x)", magic);
 		return -1;
@@ -101,6 +141,15 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	bi->pool.spa = (uint64_t)(uintptr_t)__pool_start;
 	bi->pool.len = (uint64_t)(uintptr_t)__pool_end - bi->pool.spa;
 
+	/* Device memory passes through to the root VM (uncacheable, never
+	 * executable; the core skips what is RAM): the legacy VGA and option-ROM
+	 * window, and the top 32 MiB below 4 GiB (IOAPIC, HPET, local APIC,
+	 * firmware flash).  The PCI MMIO window below that is not passed
+	 * through yet (hv/arch/x86/README.md). */
+	bi->mmio[0] = (struct hv_mem_range){ 0xA0000, 0x60000 };
+	bi->mmio[1] = (struct hv_mem_range){ 0xFE000000, 0x2000000 };
+	bi->num_mmio = 2;
+
 	if (mbi->flags & MBI_MODS) {
 		const struct mb_module *m = (const struct mb_module *)(uintptr_t)mbi->mods_addr;
 		for (uint32_t i = 0; i < mbi->mods_count; i++) {
@@ -122,6 +171,8 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 			bi->modules[k] = (struct hv_module){ spa, len, mod_cmdline[k] };
 		}
 	}
+	if (relocate_low_modules(bi, img + img_len))
+		return -1;
 	if (!bi->num_modules) {
 		hv_log("boot: no modules: pass the root OS with -initrd (QEMU) or module (GRUB)");
 		return -1;

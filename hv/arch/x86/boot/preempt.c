@@ -16,6 +16,7 @@
  * (LVT, divide, remaining count: a periodic root timer restarts its period
  * from the remaining count).
  */
+#include <x86/backend.h>
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
@@ -46,6 +47,28 @@ static void write_cr8(uint64_t v)
 	__asm__ volatile("mov %0, %%cr8" ::"r"(v) : "memory");
 }
 
+/*
+ * The legacy PIC's INTR does not always go through LINT0: Bochs raises the
+ * CPU's INTR line directly, so a masked LINT0 does not stop a pending IRQ 0
+ * (the BIOS leaves the PIT ticking) from ending every guest run.  While the
+ * root has interrupts off, its master PIC is also masked (IMR 0xFF) for the
+ * run and its IMR restored afterwards; the root cannot observe the change.
+ */
+#define PIC1_DATA 0x21
+
+static void pic_mask(struct preempt_state *s)
+{
+	s->pic_imr = inb(PIC1_DATA);
+	if (s->pic_imr != 0xFF)
+		outb(PIC1_DATA, 0xFF);
+}
+
+static void pic_unmask(struct preempt_state *s)
+{
+	if (s->pic_imr != 0xFF)
+		outb(PIC1_DATA, s->pic_imr);
+}
+
 void preempt_calibrate(void)
 {
 	if (!lapic)
@@ -58,7 +81,7 @@ void preempt_calibrate(void)
 	lapic_write(LAPIC_TIMER_INIT, 0);
 	uint64_t t = (uint64_t)per_ms * HV_SLICE_US / 1000;
 	slice_ticks = t ? (t > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)t) : 0;
-	hv_log("svm: guest time slice %u us = %u APIC timer ticks (%u per ms)", HV_SLICE_US,
+	hv_log("%s: guest time slice %u us = %u APIC timer ticks (%u per ms)", x86_be->name, HV_SLICE_US,
 	       slice_ticks, per_ms);
 }
 
@@ -79,10 +102,36 @@ void preempt_arm(struct preempt_state *s, bool root_if)
 		s->lint0 = lapic_read(LAPIC_LVT_LINT0);
 		lapic_write(LAPIC_LVT_LINT0, s->lint0 | LVT_MASKED);
 		write_cr8(0xE);
+		pic_mask(s);
 	}
 	lapic_write(LAPIC_TIMER_DIV, DIV_BY_1);
 	lapic_write(LAPIC_LVT_TIMER, PREEMPT_VECTOR); /* one-shot, unmasked */
 	lapic_write(LAPIC_TIMER_INIT, slice_ticks);
+}
+
+/* Without arming the timer (VMX has its preemption timer): only the TPR
+ * raise and LINT0 mask for a run while the root VP has interrupts off. */
+void preempt_hold(struct preempt_state *s)
+{
+	s->armed = false;
+	s->masked_host = lapic != NULL;
+	if (!s->masked_host)
+		return;
+	s->cr8 = read_cr8();
+	s->lint0 = lapic_read(LAPIC_LVT_LINT0);
+	lapic_write(LAPIC_LVT_LINT0, s->lint0 | LVT_MASKED);
+	write_cr8(0xE);
+	pic_mask(s);
+}
+
+void preempt_release(struct preempt_state *s)
+{
+	if (!s->masked_host)
+		return;
+	pic_unmask(s);
+	write_cr8(s->cr8);
+	lapic_write(LAPIC_LVT_LINT0, s->lint0);
+	s->masked_host = false;
 }
 
 void preempt_eoi(void)
@@ -103,11 +152,15 @@ bool preempt_disarm(struct preempt_state *s)
 		uint32_t lint0 = lapic_read(LAPIC_LVT_LINT0);
 		lapic_write(LAPIC_LVT_LINT0, lint0 | LVT_MASKED);
 		write_cr8(0xE);
+		struct preempt_state pic = { 0 };
+		pic_mask(&pic);
 		__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+		pic_unmask(&pic);
 		write_cr8(cr8);
 		lapic_write(LAPIC_LVT_LINT0, lint0);
 	}
 	if (s->masked_host) {
+		pic_unmask(s);
 		write_cr8(s->cr8);
 		lapic_write(LAPIC_LVT_LINT0, s->lint0);
 	}

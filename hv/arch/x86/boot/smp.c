@@ -13,6 +13,7 @@
  * maps the initial APIC ID (CPUID 1 EBX[31:24]) through a table.
  */
 #include <x86/asm_consts.h>
+#include <x86/backend.h>
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
@@ -117,8 +118,8 @@ void smp_release_aps(void)
 		tsc_delay_us(1000);
 	uint32_t parked = __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE);
 	if (want)
-		hv_log("smp: %u of %u APs parked (SVM on; their root VPs stay offline: the root "
-		       "OS does not start APs)", parked, want);
+		hv_log("smp: %u of %u APs parked (%s on; their root VPs stay offline: the root "
+		       "OS does not start APs)", parked, want, x86_be->name);
 }
 
 HV_NORETURN void ap_main(uint32_t ppid);
@@ -128,8 +129,8 @@ HV_NORETURN void ap_main(uint32_t ppid)
 	apic_to_pp[apic_id()] = (uint8_t)(ppid + 1);
 	idt_load();
 	host_cpu_setup();
-	if (svm_pp_enable((uint16_t)ppid)) {
-		hv_log("smp: pp %u cannot enable SVM; halted", ppid);
+	if (x86_be->pp_enable((uint16_t)ppid)) {
+		hv_log("smp: pp %u cannot enable %s; halted", ppid, x86_be->name);
 		cpu_halt_forever();
 	}
 	__atomic_add_fetch(&aps_online, 1, __ATOMIC_RELEASE);

@@ -2,14 +2,17 @@
  * arch_tsc_khz: the TSC frequency, measured once on the BSP at boot.
  *
  * 1. CPUID 0x15 (TSC/crystal ratio with a crystal frequency) when the CPU
- *    reports it (Intel, Skylake and later); else CPUID 0x16 EAX (base MHz).
+ *    reports it completely (Intel, Skylake and later).
  * 2. Otherwise (AMD, QEMU's qemu64): count TSC ticks against PIT channel
  *    2 (1.193182 MHz, mode 0, gate through port 0x61) over ~5 ms, reading
  *    the PIT position through its latch command so that polling delays do
  *    not matter; the median of 5 rounds.  Under QEMU TCG the TSC follows
  *    the host's TSC and the PIT QEMU's virtual clock, so the result is the
  *    host's TSC rate.
- * 3. If the PIT never counts down (no PIT), 2 GHz is assumed and logged.
+ *    Under Bochs (clock sync=none) the TSC and the PIT both follow the
+ *    instruction count, so the result is the configured ips.
+ * 3. If the PIT never counts down (no PIT): CPUID 0x16 EAX (base MHz), else
+ *    2 GHz is assumed; logged either way.
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
@@ -36,14 +39,24 @@ static uint64_t tsc_from_cpuid(void)
 			return (uint64_t)r[2] * r[1] / r[0] / 1000;
 		}
 	}
-	if (max >= 0x16) {
-		cpuid(0x16, 0, r);
-		if (r[0]) {
-			tsc_source = "cpuid 0x16";
-			return (uint64_t)(r[0] & 0xFFFF) * 1000;
-		}
-	}
 	return 0;
+}
+
+/* CPUID 0x16 EAX: the processor's base frequency in MHz, which is only a
+ * guess for the TSC (Bochs reports the model's 3.5 GHz while its TSC counts
+ * instructions at ips): used only without a PIT. */
+static uint64_t tsc_from_cpuid16(void)
+{
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	if (r[0] < 0x16)
+		return 0;
+	cpuid(0x16, 0, r);
+	if (!(r[0] & 0xFFFF))
+		return 0;
+	tsc_source = "cpuid 0x16 base frequency";
+	return (uint64_t)(r[0] & 0xFFFF) * 1000;
 }
 
 /* PIT channel 2's current count (counter latch command). */
@@ -114,11 +127,13 @@ void tsc_calibrate(void)
 	tsc_khz = tsc_from_cpuid();
 	if (!tsc_khz)
 		tsc_khz = tsc_from_pit();
+	if (!tsc_khz)
+		tsc_khz = tsc_from_cpuid16();
 	if (!tsc_khz) {
 		tsc_khz = 2000000;
 		tsc_source = "assumed (no PIT)";
 	}
-	hv_log("svm: TSC %llu kHz (%s)", (unsigned long long)tsc_khz, tsc_source);
+	hv_log("tsc: %llu kHz (%s)", (unsigned long long)tsc_khz, tsc_source);
 }
 
 uint64_t arch_tsc_khz(void)

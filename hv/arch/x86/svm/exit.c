@@ -10,7 +10,7 @@
  * An event whose delivery the exit interrupted (EXITINTINFO valid:
  * external interrupt, NMI, hardware exception) is re-injected at the next
  * entry; software interrupts are not, re-executing INTn raises them again.
- * The core's own injections (arch_vps_inject) come after this and win.
+ * The core's own injections (svm_vps_inject) come after this and win.
  */
 #include <hv/arch.h>
 #include <hv/log.h>

@@ -7,11 +7,12 @@
  *     intercepted except reads and writes of the ones a VPS keeps
  *     (hv/core/msr.c's list, all switched by VMRUN/VMLOAD/VMSAVE or held in
  *     the VMCB).  IA32_TSC (0x10) is not in that list, so its writes exit
- *     (the core turns them into mv_vp_exit_t_sync_tsc) and its reads too
- *     (#GP, as for any MSR a guest VPS does not own).
+ *     (the core turns them into mv_vp_exit_t_sync_tsc); its reads do not
+ *     (a guest reads its clock, as RDTSC does: docs/exit-reasons.md).
  *   - the root VM: no IOIO/MSR intercepts at all; its maps are all zeros
  *     and only there because VMRUN checks the addresses.
  */
+#include <microv/mv_abi.h>
 #include <x86/cpu.h>
 
 #include <hv/arch.h>
@@ -50,6 +51,8 @@ void svm_permission_maps_init(void)
 		if (bit >= 0) /* read and write bits */
 			msrpm_guest[bit / 8] &= (uint8_t)~(3u << (bit % 8));
 	}
+	long tsc = msrpm_bit(MV_MSR_IA32_TSC); /* its read bit only */
+	msrpm_guest[tsc / 8] &= (uint8_t)~(1u << (tsc % 8));
 }
 
 uint64_t svm_iopm_pa(bool guest)
@@ -97,10 +100,10 @@ static bool pat_valid(uint64_t v)
 	return true;
 }
 
-int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
+int svm_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 {
 	if (msr == MSR_EFER) {
-		*val = arch_vps_get_reg(vps, bf_reg_t_efer);
+		*val = svm_vps_get_reg(vps, bf_reg_t_efer);
 		return 0;
 	}
 	int off = msr_field(msr);
@@ -110,7 +113,7 @@ int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 	return 0;
 }
 
-int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
+int svm_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 {
 	const uint64_t efer_ok = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME |
 				 (1ull << 14) /* FFXSR */;
@@ -118,7 +121,7 @@ int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 	if (msr == MSR_EFER) {
 		if (val & ~efer_ok)
 			return -1;
-		return arch_vps_set_reg(vps, bf_reg_t_efer, val);
+		return svm_vps_set_reg(vps, bf_reg_t_efer, val);
 	}
 	int off = msr_field(msr);
 	if (off < 0)
@@ -163,13 +166,13 @@ void svm_fpu_reset(struct arch_vps *a)
 	hv_memcpy(a->fxsave + 24, &mxcsr, 4);
 }
 
-void arch_vps_get_fpu(struct hv_vps *vps, uint8_t fx[512])
+void svm_vps_get_fpu(struct hv_vps *vps, uint8_t fx[512])
 {
 	hv_memcpy(fx, vps->arch->fxsave, 512);
 	hv_memcpy(fx + 28, &mxcsr_mask, 4);
 }
 
-int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fx[512])
+int svm_vps_set_fpu(struct hv_vps *vps, const uint8_t fx[512])
 {
 	uint32_t mxcsr;
 

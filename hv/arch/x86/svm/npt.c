@@ -1,5 +1,5 @@
 /*
- * Nested page tables: arch_vm_init/fini, arch_slpt_map/unmap/flush.
+ * Nested page tables: svm_vm_init/fini, svm_slpt_map/unmap/flush.
  *
  * 4-level tables (the host's long-mode format) built from pool pages.
  * Every entry has U/S set: the processor treats nested walks as user
@@ -58,7 +58,7 @@ static uint64_t cache_bits(uint64_t flags)
 	return 0; /* write-back */
 }
 
-int arch_vm_init(struct hv_vm *vm)
+int svm_vm_init(struct hv_vm *vm)
 {
 	uint64_t self = page_alloc();
 	uint64_t pml4 = self ? page_alloc() : 0;
@@ -96,7 +96,7 @@ static void free_tables(uint64_t pa, int level)
 	page_free(pa);
 }
 
-void arch_vm_fini(struct hv_vm *vm)
+void svm_vm_fini(struct hv_vm *vm)
 {
 	struct arch_vm *a = vm->arch;
 
@@ -107,7 +107,7 @@ void arch_vm_fini(struct hv_vm *vm)
 	vm->arch = NULL;
 }
 
-int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+int svm_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
 	struct arch_vm *a = vm->arch;
 	uint64_t *t = table(a->npt_pml4);
@@ -142,7 +142,7 @@ static bool table_empty(const uint64_t *t)
 	return true;
 }
 
-void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
+void svm_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
 	struct arch_vm *a = vm->arch;
 	uint64_t *path[4];
@@ -166,7 +166,7 @@ void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 	}
 }
 
-void arch_slpt_flush(struct hv_vm *vm)
+void svm_slpt_flush(struct hv_vm *vm)
 {
 	struct arch_vm *a = vm->arch;
 

@@ -1,5 +1,5 @@
 /*
- * arch_vps_get_reg / arch_vps_set_reg for the SVM backend, and the segment
+ * svm_vps_get_reg / svm_vps_set_reg for the SVM backend, and the segment
  * attribute conversion.
  *
  * mv_reg.h uses the VMX access-rights layout: type 3:0, S 4, DPL 6:5, P 7,
@@ -89,7 +89,7 @@ static int vmcb_reg(enum bf_reg_t r)
 	}
 }
 
-uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
+uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 {
 	struct arch_vps *a = vps->arch;
 	unsigned seg, field;
@@ -147,7 +147,7 @@ static bool reg_value_ok(enum bf_reg_t reg, uint64_t val)
 	}
 }
 
-int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
+int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
 	struct arch_vps *a = vps->arch;
 	unsigned seg, field;

@@ -26,25 +26,12 @@
 
 #define RFLAGS_IF (1ull << 9)
 #define DEFAULT_PAT 0x0007040600070406ull
-/* Host PAT: WB WT UC- UC WB WC WP UC (npt.c's cache bits index it). */
-#define HOST_PAT 0x0005010600070406ull
 
 bool svm_has_nrip;
 bool svm_has_nxe;
 
 static uint8_t hsave[HV_MAX_PPS][4096] __attribute__((aligned(4096)));
 static uint8_t host_vmsave[HV_MAX_PPS][4096] __attribute__((aligned(4096)));
-
-void host_cpu_setup(void)
-{
-	uint64_t cr0 = read_cr0();
-
-	cr0 = (cr0 | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS);
-	write_cr0(cr0);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	wrmsr(MSR_PAT, HOST_PAT);
-	__asm__ volatile("fninit" ::: "memory");
-}
 
 int svm_pp_enable(uint16_t ppid)
 {
@@ -118,7 +105,7 @@ static void vps_reset_state(struct arch_vps *a)
 	svm_fpu_reset(a);
 }
 
-int arch_vps_init(struct hv_vps *vps)
+int svm_vps_init(struct hv_vps *vps)
 {
 	struct hv_vm *vm = vps_vm(vps);
 	uint64_t self = page_alloc();
@@ -154,7 +141,7 @@ int arch_vps_init(struct hv_vps *vps)
 	return 0;
 }
 
-void arch_vps_fini(struct hv_vps *vps)
+void svm_vps_fini(struct hv_vps *vps)
 {
 	struct arch_vps *a = vps->arch;
 
@@ -165,7 +152,7 @@ void arch_vps_fini(struct hv_vps *vps)
 	vps->arch = NULL;
 }
 
-void arch_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
+void svm_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 {
 	uint64_t e = ev->vector | EVENT_VALID;
 
@@ -186,7 +173,7 @@ void arch_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 	vmcb_set64(vps->arch->vmcb, VMCB_EVENTINJ, e);
 }
 
-void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
+void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
 	struct arch_vps *a = vps->arch;
 	struct arch_vm *vm = vps_vm(vps)->arch;
@@ -215,7 +202,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	if (a->guest) {
 		struct hv_pp *p = pp_get(pp);
 		bool root_if = p && p->root_vps &&
-			       (arch_vps_get_reg(p->root_vps, bf_reg_t_rflags) & RFLAGS_IF);
+			       (svm_vps_get_reg(p->root_vps, bf_reg_t_rflags) & RFLAGS_IF);
 		preempt_arm(&ps, root_if);
 	}
 

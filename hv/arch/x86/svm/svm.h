@@ -3,6 +3,7 @@
 #define SVM_SVM_H
 
 #include <hv/arch.h>
+#include <x86/backend.h>
 #include <hv/core.h>
 #include <hv/types.h>
 
@@ -16,7 +17,7 @@ struct arch_vm {
 	uint64_t npt_pml4;          /* nested page table root (pool page) */
 	uint32_t asid;
 	bool asid_shared;           /* more VMs than ASIDs: flush on every entry */
-	uint32_t gen;               /* bumped by arch_slpt_flush */
+	uint32_t gen;               /* bumped by svm_slpt_flush */
 	uint32_t flushed_gen[HV_MAX_PPS];
 	uint64_t self;              /* pool page holding this struct */
 };

@@ -43,6 +43,7 @@ struct preempt_state {
 	bool armed;
 	bool masked_host;        /* TPR raised, LINT0 masked for the run */
 	uint32_t lvt_timer, divide, initial, current, lint0;
+	uint8_t pic_imr;         /* the master PIC's IMR, masked for the run */
 	uint64_t cr8;
 };
 void preempt_calibrate(void);
@@ -51,14 +52,18 @@ void preempt_calibrate(void);
 void preempt_arm(struct preempt_state *s, bool root_if);
 /* After the run: true when the slice expired (its interrupt is consumed). */
 bool preempt_disarm(struct preempt_state *s);
+/* VMX with the preemption timer: only the TPR/LINT0 part of preempt_arm
+ * (for a run while the root VP has interrupts off), and its undoing. */
+void preempt_hold(struct preempt_state *s);
+void preempt_release(struct preempt_state *s);
 /* isr.S -> exc_handler for the preemption and spurious vectors. */
 void preempt_eoi(void);
 HV_NORETURN void ap_main(uint32_t ppid);
 
-/* svm/svm.c: per-PP SVM enable (EFER.SVME, VM_HSAVE_PA). */
-int svm_pp_enable(uint16_t ppid);
-/* Host CPU setup common to every PP (CR0/CR4 for FXSAVE, PAT). */
+/* boot/main.c: host CPU setup common to every PP (CR0/CR4 for FXSAVE, PAT). */
 void host_cpu_setup(void);
+/* Host PAT: WB WT UC- UC WB WC WP UC (svm/npt.c's cache bits index it). */
+#define HOST_PAT 0x0005010600070406ull
 
 /* The physical range that arch_spa_to_hva covers (identity map). */
 #define HOST_MAP_LIMIT 0x100000000ull

@@ -1,0 +1,245 @@
+"""Runs the bare-metal hypervisor under Bochs (Debian's bochs 2.7).
+
+Bochs emulates Intel VMX with EPT and unrestricted guest (cpu model
+corei7_skylake_x) and AMD SVM with nested paging and nRIP save (ryzen);
+QEMU TCG emulates neither VMX nor nRIP save, so this is how the VMX backend
+and the SVM backend's nRIP path are exercised here.  See
+shared/notes/bochs.md.
+
+Per run, in a fresh temporary directory:
+  - a GRUB rescue ISO (grub-mkrescue): /boot/microv-hv.elf as the multiboot
+    kernel, the probe as module 0 with the string "<probe> <cmdline>" (the
+    first word stands for the file name, as QEMU's -initrd passes it), the
+    further modules after it, timeout=0;
+  - a bochsrc: the CPU model, 256 MiB, ips=50000000 with clock sync=none
+    (emulated time follows the instruction count), COM1 to a file, display
+    rfb with timeout=0 (Debian builds no nogui or term display), the dummy
+    sound drivers (the ALSA mixer thread aborts Bochs on a machine without a
+    sound card), reset_on_triple_fault=0;
+  - `bochs -q -f bochsrc -rc dbgrc` (dbgrc holds "c": Debian's bochs has the
+    debugger compiled in) with no stdin.
+
+Bochs has no isa-debug-exit device, so the run ends when the serial file
+shows the probe's `MVP END` line, or the hypervisor's own last words
+(`[hv] pp 0 stopped`, `boot failed`, a core panic or hypervisor exception):
+Bochs is then killed.  The exit status is synthesized: the END line's result
+as the probe writes it to port 0xF4 (SUCCESS 0, SKIP 3, ERROR 4, FAILURE 5),
+125 when the hypervisor stopped the root VM, 126 on a hypervisor failure,
+None on a timeout.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+# Emulated instructions per emulated second.  With clock sync=none the
+# emulated clock follows the instruction count, so a lower ips makes every
+# wait on a device (the 115200-baud UART the hypervisor polls, PIT/TSC
+# delays) cost fewer host cycles: 50M ran the cpuid probe in 3.6 s where
+# 200M took 11 s.  $MV_BOCHS_IPS overrides it.
+IPS = int(os.environ.get("MV_BOCHS_IPS", "50000000"))
+CPU_MODELS = {"vmx": "corei7_skylake_x", "svm": "ryzen"}
+END_CODES = {"SUCCESS": 0, "SKIP": 3, "ERROR": 4, "FAILURE": 5}
+EXIT_ROOT_STOPPED = 125
+EXIT_HV_FAILED = 126
+
+# Bochs runs guests ~20-50x slower than QEMU TCG, and BIOS + GRUB take ~2 s.
+TIMEOUT_SCALE = 3.0
+TIMEOUT_EXTRA_S = 15.0
+
+_END_RE = re.compile(r"^MVP END .*result=(\w+)", re.M)
+# The hypervisor's last words: the root VM stopped (core_pp_run returned),
+# or boot failure / PANIC / HYPERVISOR EXCEPTION (which end with "halted").
+_STOP_RE = re.compile(r"^\[hv\] (pp 0 stopped|boot failed|halted$)", re.M)
+
+BOCHS_SHARE = Path("/usr/share/bochs")
+
+
+def unavailable() -> Optional[str]:
+    for tool in ("bochs", "grub-mkrescue", "xorriso"):
+        if not shutil.which(tool):
+            return f"{tool} not installed (scripts/install-deps.sh)"
+    if not (BOCHS_SHARE / "BIOS-bochs-latest").is_file():
+        return "bochsbios not installed"
+    if not (BOCHS_SHARE / "VGABIOS-lgpl-latest").exists() or \
+            not (BOCHS_SHARE / "VGABIOS-lgpl-latest").resolve().is_file():
+        return "vgabios not installed (VGABIOS-lgpl-latest is a dangling link)"
+    if not Path("/usr/lib/grub/i386-pc").is_dir():
+        return "grub-pc-bin not installed"
+    return None
+
+
+def bochs_timeout(probe_timeout: float) -> float:
+    return probe_timeout * TIMEOUT_SCALE + TIMEOUT_EXTRA_S
+
+
+def _grub_cfg(probe_name: str, cmdline: str, modules: Sequence[Tuple[str, str]]) -> str:
+    lines = ["set timeout=0", "set default=0", 'menuentry "microv" {',
+             "  multiboot /boot/microv-hv.elf"]
+    lines.append(f"  module /boot/{probe_name}.elf {probe_name} {cmdline}".rstrip())
+    for dest, name in modules:
+        lines.append(f"  module /boot/{dest} {name}")
+    lines += ["  boot", "}", ""]
+    return "\n".join(lines)
+
+
+def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int) -> str:
+    return "\n".join([
+        f"megs: {megs}",
+        f"cpu: model={CPU_MODELS[kind]}, count=1, ips={IPS}, reset_on_triple_fault=0",
+        "clock: sync=none, time0=1",
+        f"romimage: file={BOCHS_SHARE / 'BIOS-bochs-latest'}",
+        f"vgaromimage: file={BOCHS_SHARE / 'VGABIOS-lgpl-latest'}",
+        f"ata0-master: type=cdrom, path={iso}, status=inserted",
+        "boot: cdrom",
+        f"com1: enabled=1, mode=file, dev={serial}",
+        'display_library: rfb, options="timeout=0"',
+        "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy",
+        "speaker: enabled=0",
+        f"log: {log}",
+        "panic: action=fatal",
+        "error: action=ignore",
+        "info: action=ignore",
+        "debug: action=ignore",
+        "",
+    ])
+
+
+class BochsRun:
+    def __init__(self, output: str, stderr: str, exit_code: Optional[int], timed_out: bool,
+                 wall_s: float, command: List[str]):
+        self.output, self.stderr, self.exit_code = output, stderr, exit_code
+        self.timed_out, self.wall_s, self.command = timed_out, wall_s, command
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _outcome(serial: str) -> Optional[int]:
+    """The synthesized exit status once the serial log is final, else None."""
+    m = _END_RE.search(serial)
+    if m and serial.endswith("\n"):
+        return END_CODES.get(m.group(1), EXIT_HV_FAILED)
+    m = _STOP_RE.search(serial)
+    if m and serial.endswith("\n"):
+        if m.group(1).startswith("pp "):
+            return EXIT_ROOT_STOPPED
+        if m.group(1) == "halted" and "PANIC" not in serial and "EXCEPTION" not in serial:
+            return None
+        return EXIT_HV_FAILED
+    return None
+
+
+def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
+        modules: Sequence[Path], timeout_s: float, megs: int = 256,
+        keep_dir: Optional[Path] = None) -> BochsRun:
+    """Boots hv_elf with the probe under Bochs; timeout_s of wall time in all."""
+    start = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix=f"mv-bochs-{kind}-{probe_name}-"))
+    try:
+        boot = work / "iso" / "boot"
+        (boot / "grub").mkdir(parents=True)
+        shutil.copyfile(hv_elf, boot / "microv-hv.elf")
+        shutil.copyfile(probe_elf, boot / f"{probe_name}.elf")
+        mods = []
+        for i, m in enumerate(modules, 1):
+            dest = f"m{i}-{m.name}"
+            shutil.copyfile(m, boot / dest)
+            mods.append((dest, m.stem))
+        (boot / "grub" / "grub.cfg").write_text(_grub_cfg(probe_name, cmdline, mods))
+        iso = work / "boot.iso"
+        mk = subprocess.run(["grub-mkrescue", "-o", str(iso), str(work / "iso"),
+                             "--locales=", "--fonts=", "--themes=",
+                             "--install-modules=multiboot normal iso9660 biosdisk"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, timeout=60)
+        if mk.returncode != 0:
+            return BochsRun("", "grub-mkrescue failed:\n" + mk.stdout.decode("utf-8", "replace"),
+                            None, False, time.monotonic() - start, mk.args)
+        serial, log = work / "serial.txt", work / "bochs.log"
+        rc = work / "bochsrc"
+        rc.write_text(_bochsrc(kind, iso, serial, log, megs))
+        dbgrc = work / "dbgrc"
+        dbgrc.write_text("c\n")
+        argv = ["bochs", "-q", "-f", str(rc), "-rc", str(dbgrc)]
+        with open(work / "bochs.out", "wb") as out:
+            proc = subprocess.Popen(argv, cwd=work, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        code, timed_out = None, False
+        deadline = start + timeout_s
+        while True:
+            text = _read(serial)
+            code = _outcome(text)
+            if code is not None:
+                time.sleep(0.1)  # let the last bytes reach the file
+                break
+            if proc.poll() is not None:
+                break  # bochs ended by itself (panic, config error)
+            if time.monotonic() > deadline:
+                timed_out = True
+                break
+            time.sleep(0.05)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        output = _read(serial)
+        if code is None and not timed_out:
+            code = _outcome(output)
+        diag = "\n".join(ln for ln in _read(work / "bochs.out").splitlines()
+                         if not re.match(r"^\d+i\[", ln) and "ALSA" not in ln)
+        errs = [ln for ln in _read(log).splitlines() if re.search(r"\b[pe]\[", ln)]
+        stderr = ""
+        if code is None:
+            stderr = f"bochs exit status {proc.returncode}\n" + diag[-4000:] + \
+                "\n".join(errs[-40:])
+        if keep_dir:
+            shutil.copytree(work, keep_dir, dirs_exist_ok=True)
+        return BochsRun(output, stderr, code, timed_out, time.monotonic() - start, argv)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: Sequence[str]) -> int:
+    """python3 -m mvconf.bochs [--kind vmx|svm] [--timeout S] [--hv ELF] [--keep DIR]
+    PROBE.elf ["cmdline"] [MODULE...]: prints the serial log; exit status as
+    scripts/run-hv-qemu (the END result's value, 125 root stopped, 126 hv
+    failure, 124 timeout)."""
+    import argparse
+    ap = argparse.ArgumentParser(prog="run-hv-bochs")
+    ap.add_argument("--kind", choices=sorted(CPU_MODELS), default="vmx")
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--hv", type=Path,
+                    default=Path(os.environ.get("MV_HV_ELF", Path(__file__).resolve().parents[2]
+                                                / "build" / "hv" / "microv-hv.elf")))
+    ap.add_argument("--keep", type=Path, help="copy the run directory (ISO, bochsrc, logs) here")
+    ap.add_argument("--cmdline", default="")
+    ap.add_argument("probe", type=Path)
+    ap.add_argument("modules", type=Path, nargs="*")
+    a = ap.parse_args(argv)
+    why = unavailable()
+    if why:
+        print(f"run-hv-bochs: {why}", file=sys.stderr)
+        return 2
+    r = run(a.kind, a.hv, a.probe, a.probe.stem, a.cmdline, a.modules, a.timeout, keep_dir=a.keep)
+    sys.stdout.write(r.output)
+    if r.stderr:
+        sys.stderr.write(r.stderr)
+    print(f"run-hv-bochs: {r.wall_s:.1f}s", file=sys.stderr)
+    if r.timed_out:
+        print(f"run-hv-bochs: timeout after {a.timeout:.0f}s", file=sys.stderr)
+        return 124
+    return r.exit_code if r.exit_code is not None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,270 @@
+/*
+ * VM exit information (basic exit reason, qualification, interruption and
+ * IDT-vectoring information) -> struct hv_exit.  Policy stays in the core:
+ * this only translates, except for the exits that exist only because of how
+ * the backend virtualizes the processor, which are completed here and never
+ * reach the core:
+ *   - CR access: a MOV to CR0/CR4 touching a bit the host owns (the
+ *     IA32_VMX_CR0/CR4_FIXED bits, see vmx.c), and CR3 load/store exits
+ *     where the processor forces those controls (no TRUE controls);
+ *   - interrupt window: opened to deliver a queued external interrupt.
+ *
+ * An event whose delivery the exit interrupted (IDT-vectoring information
+ * valid: external interrupt, NMI, hardware exception) is re-injected at the
+ * next entry; software interrupts and exceptions are not (re-executing the
+ * instruction raises them again).  The core's own injections come after
+ * this and win.
+ */
+#include <x86/cpu.h>
+
+#include <hv/arch.h>
+#include <hv/log.h>
+#include <hv/vps.h>
+
+#include "vmx.h"
+
+#define CR0_PG (1ull << 31)
+
+static bool exception_has_error(unsigned vector)
+{
+	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
+	       vector == 29 || vector == 30;
+}
+
+/* VMX's GPR numbering (exit qualifications) -> bf_reg_t. */
+static const enum bf_reg_t gpr_of[16] = {
+	bf_reg_t_rax, bf_reg_t_rcx, bf_reg_t_rdx, bf_reg_t_rbx, bf_reg_t_rsp, bf_reg_t_rbp,
+	bf_reg_t_rsi, bf_reg_t_rdi, bf_reg_t_r8,  bf_reg_t_r9,  bf_reg_t_r10, bf_reg_t_r11,
+	bf_reg_t_r12, bf_reg_t_r13, bf_reg_t_r14, bf_reg_t_r15,
+};
+
+static uint64_t gpr_get(struct hv_vps *vps, unsigned n)
+{
+	return arch_vps_get_reg(vps, gpr_of[n & 15]);
+}
+
+static void gpr_set(struct hv_vps *vps, unsigned n, uint64_t v)
+{
+	arch_vps_set_reg(vps, gpr_of[n & 15], v);
+}
+
+static void skip_insn(void)
+{
+	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSN_LEN));
+	uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+			intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS));
+}
+
+/* A CR-access exit: completes the instruction; false when it is not one
+ * the backend handles (then it goes to the core as HV_EXIT_UNKNOWN). */
+static bool cr_access(struct hv_vps *vps, struct arch_vps *a, uint64_t qual)
+{
+	unsigned cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
+
+	switch (type) {
+	case 0: { /* MOV to CR */
+		uint64_t v = gpr_get(vps, reg);
+		if (cr == 0) {
+			uint64_t old = vmx_guest_cr0(a);
+			if (!(v & CR0_PE) && (v & CR0_PG))
+				return false; /* #GP in hardware: let the core see it */
+			vmx_set_cr0(a, v);
+			(void)old;
+		} else if (cr == 4) {
+			vmx_set_cr4(a, v);
+		} else if (cr == 3) {
+			vmwrite(VMCS_GUEST_CR3, v);
+		} else {
+			return false;
+		}
+		break;
+	}
+	case 1: /* MOV from CR */
+		if (cr != 3)
+			return false;
+		gpr_set(vps, reg, vmread(VMCS_GUEST_CR3));
+		break;
+	case 2: /* CLTS */
+		vmwrite(VMCS_CR0_SHADOW, vmread(VMCS_CR0_SHADOW) & ~CR0_TS);
+		vmwrite(VMCS_GUEST_CR0, vmread(VMCS_GUEST_CR0) & ~CR0_TS);
+		break;
+	default: { /* LMSW: bits 3:0, PE cannot be cleared */
+		uint64_t src = (qual >> 16) & 0xF;
+		uint64_t cr0 = vmx_guest_cr0(a);
+		vmx_set_cr0(a, (cr0 & ~0xEull) | (src & 0xE) | ((cr0 | src) & CR0_PE));
+		break;
+	}
+	}
+	vmx_update_lma(a);
+	skip_insn();
+	return true;
+}
+
+void vmx_report_entry_state(struct arch_vps *a, const char *why)
+{
+	(void)a;
+	hv_log("vmx:   %s: cr0 0x%llx (shadow 0x%llx) cr3 0x%llx cr4 0x%llx (shadow 0x%llx) "
+	       "efer 0x%llx entry 0x%llx", why,
+	       (unsigned long long)vmread(VMCS_GUEST_CR0),
+	       (unsigned long long)vmread(VMCS_CR0_SHADOW),
+	       (unsigned long long)vmread(VMCS_GUEST_CR3),
+	       (unsigned long long)vmread(VMCS_GUEST_CR4),
+	       (unsigned long long)vmread(VMCS_CR4_SHADOW),
+	       (unsigned long long)vmread(VMCS_GUEST_EFER),
+	       (unsigned long long)vmread(VMCS_ENTRY_CTLS));
+	hv_log("vmx:   rip 0x%llx rsp 0x%llx rflags 0x%llx cs %04llx ar %05llx ss %04llx ar "
+	       "%05llx tr ar %05llx ldtr ar %05llx intr-state 0x%llx entry-intr 0x%llx",
+	       (unsigned long long)vmread(VMCS_GUEST_RIP),
+	       (unsigned long long)vmread(VMCS_GUEST_RSP),
+	       (unsigned long long)vmread(VMCS_GUEST_RFLAGS),
+	       (unsigned long long)vmread(VMCS_GUEST_ES_SEL + 2),
+	       (unsigned long long)vmread(VMCS_GUEST_ES_AR + 2),
+	       (unsigned long long)vmread(VMCS_GUEST_ES_SEL + 4),
+	       (unsigned long long)vmread(VMCS_GUEST_ES_AR + 4),
+	       (unsigned long long)vmread(VMCS_GUEST_ES_AR + 14),
+	       (unsigned long long)vmread(VMCS_GUEST_ES_AR + 12),
+	       (unsigned long long)vmread(VMCS_GUEST_INTERRUPTIBILITY),
+	       (unsigned long long)vmread(VMCS_ENTRY_INTR_INFO));
+}
+
+static const char *entry_failure_name(uint32_t basic)
+{
+	switch (basic) {
+	case EXIT_REASON_INVALID_GUEST: return "invalid guest state";
+	case EXIT_REASON_MSR_LOADING: return "MSR loading";
+	case EXIT_REASON_MACHINE_CHECK: return "machine-check event";
+	default: return "unknown";
+	}
+}
+
+bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
+{
+	struct arch_vps *a = vps->arch;
+	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+	uint32_t basic = reason & 0xFFFF;
+	uint64_t qual = vmread(VMCS_EXIT_QUAL);
+	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+
+	*exit = (struct hv_exit){ .type = HV_EXIT_UNKNOWN, .raw = reason };
+	exit->rip = vmread(VMCS_GUEST_RIP);
+
+	if (reason & EXIT_REASON_ENTRY_FAILED) {
+		exit->type = HV_EXIT_ENTRY_FAILURE;
+		exit->u.entry.code = reason;
+		exit->u.entry.qual = qual;
+		hv_log("vmx: VM entry failed for vm %u vps %u: exit reason %u (%s), "
+		       "qualification 0x%llx", vps->vmid, vps->id, basic,
+		       entry_failure_name(basic), (unsigned long long)qual);
+		vmx_report_entry_state(a, "guest state");
+		a->ev_valid = false;
+		return false;
+	}
+
+	/* Re-inject an interrupted event delivery (not after a triple fault). */
+	uint32_t itype = idt & INTR_TYPE_MASK;
+	if ((idt & INTR_INFO_VALID) && basic != EXIT_REASON_TRIPLE_FAULT &&
+	    (itype == INTR_TYPE_EXT || itype == INTR_TYPE_NMI || itype == INTR_TYPE_HW_EXC)) {
+		a->ev_valid = true;
+		a->ev_info = idt & (INTR_INFO_VALID | INTR_TYPE_MASK | INTR_INFO_ERR_VALID | 0xFF);
+		a->ev_err = (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR);
+	}
+
+	switch (basic) {
+	case EXIT_REASON_CPUID:
+		exit->type = HV_EXIT_CPUID;
+		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_REASON_VMCALL:
+		exit->type = HV_EXIT_HYPERCALL;
+		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_REASON_HLT:
+		exit->type = HV_EXIT_HLT;
+		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_REASON_PAUSE:
+		exit->type = HV_EXIT_PAUSE;
+		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_REASON_EXTINT:
+		exit->type = HV_EXIT_EXTINT;
+		break;
+	case EXIT_REASON_PREEMPTION_TIMER:
+		exit->type = HV_EXIT_PREEMPT;
+		break;
+	case EXIT_REASON_TRIPLE_FAULT:
+		exit->type = HV_EXIT_TRIPLE_FAULT;
+		break;
+	case EXIT_REASON_INTR_WINDOW:
+		return true; /* event_prepare() delivers the queued interrupt now */
+	case EXIT_REASON_CR_ACCESS:
+		if (cr_access(vps, a, qual))
+			return true;
+		hv_log("vmx: vm %u vps %u: unhandled CR access, qualification 0x%llx", vps->vmid,
+		       vps->id, (unsigned long long)qual);
+		break;
+	case EXIT_REASON_IO: {
+		exit->type = HV_EXIT_IO;
+		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+		exit->u.io.size = (uint8_t)((qual & 7) + 1);
+		exit->u.io.in = (qual >> 3) & 1;
+		exit->u.io.string = (qual >> 4) & 1;
+		exit->u.io.rep = (qual >> 5) & 1;
+		exit->u.io.port = (uint16_t)(qual >> 16);
+		if (!exit->u.io.in) {
+			uint64_t rax = a->gprs.r[0];
+			exit->u.io.value = exit->u.io.size == 1   ? (uint8_t)rax
+					   : exit->u.io.size == 2 ? (uint16_t)rax
+								  : (uint32_t)rax;
+		}
+		break;
+	}
+	case EXIT_REASON_RDMSR:
+	case EXIT_REASON_WRMSR:
+		exit->type = HV_EXIT_MSR;
+		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+		exit->u.msr.index = (uint32_t)a->gprs.r[bf_reg_t_rcx - bf_reg_t_rax];
+		exit->u.msr.write = basic == EXIT_REASON_WRMSR;
+		if (exit->u.msr.write)
+			exit->u.msr.value =
+				((uint64_t)(uint32_t)a->gprs.r[bf_reg_t_rdx - bf_reg_t_rax] << 32) |
+				(uint32_t)a->gprs.r[0];
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		exit->type = HV_EXIT_SLPT_VIOLATION;
+		exit->u.slpt.gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+		exit->u.slpt.access = (qual & 4)   ? HV_ACCESS_EXEC
+				      : (qual & 2) ? HV_ACCESS_WRITE
+						   : HV_ACCESS_READ;
+		exit->u.slpt.present = (qual & 0x38) ? 1 : 0;
+		if (qual & (1u << 7)) {
+			exit->u.slpt.gva_valid = 1;
+			exit->u.slpt.gva = vmread(VMCS_GUEST_LINEAR_ADDR);
+		}
+		break;
+	case EXIT_REASON_EPT_MISCONFIG:
+		hv_log("vmx: vm %u vps %u: EPT misconfiguration at GPA 0x%llx", vps->vmid, vps->id,
+		       (unsigned long long)vmread(VMCS_GUEST_PHYS_ADDR));
+		break;
+	case EXIT_REASON_EXCEPTION_NMI: {
+		uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+		if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+			exit->type = HV_EXIT_EXTINT;
+		} else {
+			unsigned vec = info & 0xFF;
+			exit->type = HV_EXIT_EXCEPTION;
+			exit->u.exc.vector = (uint8_t)vec;
+			exit->u.exc.has_error = (info & INTR_INFO_ERR_VALID) ? 1 : 0;
+			if (exit->u.exc.has_error || exception_has_error(vec))
+				exit->u.exc.error = (uint32_t)vmread(VMCS_EXIT_INTR_ERROR);
+			exit->u.exc.cr2 = vec == 14 ? qual : 0;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return false;
+}
