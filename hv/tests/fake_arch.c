@@ -126,6 +126,26 @@ int fake_boot(const void *image, size_t len)
 	return core_pp_init(0);
 }
 
+size_t fake_image(uint8_t img[256], uint32_t load, uint32_t entry_off, uint32_t bss)
+{
+	uint32_t h[8] = { 0x1BADB002, (1u << 16) | 2, 0, load, load, 0, bss, load + entry_off };
+	h[2] = 0u - h[0] - h[1];
+	memset(img, 0x90, 256);
+	memcpy(img, h, sizeof(h));
+	return 256;
+}
+
+struct hv_vps *fake_boot_default(void)
+{
+	uint8_t img[256];
+	size_t len = fake_image(img, 0x100000, 0x40, 0);
+	if (fake_boot(img, len)) {
+		fprintf(stderr, "boot failed: %s\n", fake_console);
+		exit(1);
+	}
+	return pp_get(0)->root_vps;
+}
+
 uint64_t fake_hypercall(struct hv_vps *vps, uint64_t rax, uint64_t regs[6])
 {
 	struct fake_vps_regs *r = fake_regs(vps);

@@ -24,6 +24,12 @@ void fake_reset(void);
 struct fake_vps_regs *fake_regs(struct hv_vps *vps);
 /* Boot the core on a fake machine with `image` as module 0. */
 int fake_boot(const void *image, size_t len);
+/* A minimal multiboot image (256 bytes: header using the address fields,
+ * then NOPs) loaded at `load`, entered at load + entry_off.  Returns 256. */
+size_t fake_image(uint8_t img[256], uint32_t load, uint32_t entry_off, uint32_t bss);
+/* fake_boot of fake_image(0x100000, 0x40, 0), or exit(1) printing the
+ * console; returns the root VPS of PP 0. */
+struct hv_vps *fake_boot_default(void);
 /* Execute one hypercall in `vps` as if the guest had run VMCALL. */
 uint64_t fake_hypercall(struct hv_vps *vps, uint64_t rax, uint64_t regs[6]);
 

@@ -19,40 +19,7 @@
 #include <hv/vps.h>
 
 #include "fake_arch.h"
-
-static int failures;
-
-#define EXPECT_EQ(a, b)                                                                    \
-	do {                                                                               \
-		unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b); \
-		if (_a != _b) {                                                            \
-			fprintf(stderr, "%s:%d: %s == %s: got 0x%llx, expected 0x%llx\n",   \
-				__FILE__, __LINE__, #a, #b, _a, _b);                       \
-			failures++;                                                        \
-		}                                                                          \
-	} while (0)
-#define EXPECT_TRUE(c) EXPECT_EQ(!!(c), 1)
-
-/* A minimal multiboot image using the address fields: header, then code. */
-static size_t make_image(uint8_t *img, uint32_t load, uint32_t entry_off, uint32_t bss)
-{
-	uint32_t h[8] = { 0x1BADB002, (1u << 16) | 2, 0, load, load, 0, bss, load + entry_off };
-	h[2] = 0u - h[0] - h[1];
-	memset(img, 0x90, 256);
-	memcpy(img, h, sizeof(h));
-	return 256;
-}
-
-static struct hv_vps *boot_default(void)
-{
-	uint8_t img[256];
-	size_t len = make_image(img, 0x100000, 0x40, 0);
-	if (fake_boot(img, len)) {
-		fprintf(stderr, "boot failed: %s\n", fake_console);
-		exit(1);
-	}
-	return pp_get(0)->root_vps;
-}
+#include "test_main.h"
 
 static uint64_t hc(struct hv_vps *vps, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t *out0)
 {
@@ -73,7 +40,7 @@ static uint64_t open_handle(struct hv_vps *vps)
 
 static void test_boot_multiboot(void)
 {
-	struct hv_vps *vps = boot_default();
+	struct hv_vps *vps = fake_boot_default();
 	struct fake_vps_regs *r = fake_regs(vps);
 
 	EXPECT_EQ(r->reg[bf_reg_t_rip], 0x100040);
@@ -109,7 +76,7 @@ static void test_boot_no_header(void)
 static void test_boot_entry_outside(void)
 {
 	uint8_t img[256];
-	size_t len = make_image(img, 0x100000, 0x1000, 0);
+	size_t len = fake_image(img, 0x100000, 0x1000, 0);
 	uint32_t *h = (uint32_t *)img;
 	(void)h;
 	expect_boot_fails(img, len, "outside the loaded image");
@@ -118,13 +85,13 @@ static void test_boot_entry_outside(void)
 static void test_boot_into_hv_memory(void)
 {
 	uint8_t img[256];
-	size_t len = make_image(img, (uint32_t)(FAKE_MEM_SIZE - (4 << 20)), 0x40, 0);
+	size_t len = fake_image(img, (uint32_t)(FAKE_MEM_SIZE - (4 << 20)), 0x40, 0);
 	expect_boot_fails(img, len, "not free RAM");
 }
 
 static void test_decode(void)
 {
-	struct hv_vps *vps = boot_default();
+	struct hv_vps *vps = fake_boot_default();
 	uint64_t regs[6] = { 1, 2, 3, 4, 5, 6 };
 
 	const uint64_t bad[] = {
@@ -156,7 +123,7 @@ static void test_decode(void)
 
 static void test_debug_out(void)
 {
-	struct hv_vps *vps = boot_default();
+	struct hv_vps *vps = fake_boot_default();
 	fake_reset();
 	EXPECT_EQ(hc(vps, MV_DEBUG_OP_VAL, 0x0123456789ABCDEFull, 42, NULL), MV_STATUS_SUCCESS);
 	EXPECT_TRUE(strstr(fake_console,
@@ -165,7 +132,7 @@ static void test_debug_out(void)
 
 static void test_handles(void)
 {
-	struct hv_vps *vps = boot_default();
+	struct hv_vps *vps = fake_boot_default();
 	uint64_t h = 0, out = 0x77;
 	const uint64_t open = MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL;
 	const uint64_t close = MV_HANDLE_OP_VAL | MV_HANDLE_OP_CLOSE_IDX_VAL;
@@ -191,7 +158,7 @@ static void test_cpuid(void)
 {
 	uint32_t r[4];
 
-	boot_default();
+	fake_boot_default();
 	cpuid_compute(1, 0, r);
 	EXPECT_EQ(r[2] & (1u << 31), 1u << 31);
 	EXPECT_EQ(r[2] & (1u << 5), 0); /* VMX hidden */
@@ -217,7 +184,7 @@ static void test_cpuid(void)
 
 static void test_vm_vp_lifecycle(void)
 {
-	struct hv_vps *vps = boot_default();
+	struct hv_vps *vps = fake_boot_default();
 	uint64_t h = open_handle(vps), vmid = 0, vpid = 0;
 
 	EXPECT_EQ(hc(vps, MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL, h, 0, &vmid), MV_STATUS_SUCCESS);
@@ -246,7 +213,7 @@ static void test_vm_vp_lifecycle(void)
  * table-full PERM_DENIED, and nothing is used up. */
 static void test_alloc_failures(void)
 {
-	struct hv_vps *vps = boot_default();
+	struct hv_vps *vps = fake_boot_default();
 	uint64_t h = open_handle(vps), vmid = 0, vpid = 0, vpsid = 0;
 	const uint64_t create_vm = MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL;
 	const uint64_t create_vps = MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL;
@@ -298,7 +265,7 @@ static uint64_t make_guest(struct hv_vps *root, uint64_t *vpid, uint64_t *vpsid)
 
 static void test_vps_ops(void)
 {
-	struct hv_vps *root = boot_default();
+	struct hv_vps *root = fake_boot_default();
 	uint64_t vpid = 0, vpsid = 0;
 	uint64_t h = make_guest(root, &vpid, &vpsid);
 	uint64_t r[6];
@@ -361,7 +328,7 @@ static void test_vps_ops(void)
  * PARAMS3 and the register keeps its value; the accepted ones stick. */
 static void test_reg_values(void)
 {
-	struct hv_vps *root = boot_default();
+	struct hv_vps *root = fake_boot_default();
 	uint64_t vpid = 0, vpsid = 0;
 	uint64_t h = make_guest(root, &vpid, &vpsid);
 	const uint64_t NC = 0x8000000000000000ull; /* non-canonical */
@@ -511,7 +478,7 @@ static void run_and_exit(struct hv_vps *root, uint64_t h, uint64_t vpid, struct 
 
 static void test_guest_exits(void)
 {
-	struct hv_vps *root = boot_default();
+	struct hv_vps *root = fake_boot_default();
 	uint64_t vpid = 0, vpsid = 0;
 	uint64_t h = make_guest(root, &vpid, &vpsid);
 	fake_regs(root)->reg[bf_reg_t_rip] = 0x200000;
@@ -547,7 +514,7 @@ static void test_guest_exits(void)
  * "unsupported" to a well-formed call from the root. */
 static void test_dispatch_complete(void)
 {
-	struct hv_vps *root = boot_default();
+	struct hv_vps *root = fake_boot_default();
 	uint64_t h = open_handle(root);
 
 #define CALL(name, op, idx)                                                          \
@@ -565,7 +532,7 @@ static void test_dispatch_complete(void)
 
 static void test_page_pool(void)
 {
-	boot_default();
+	fake_boot_default();
 	uint64_t total = page_total_count(), before = page_free_count();
 	uint64_t *pages = malloc(sizeof(uint64_t) * total);
 	uint64_t n = 0;
@@ -589,10 +556,7 @@ static void test_printf(void)
 	EXPECT_EQ(strcmp(buf, "abc"), 0);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct test_case tests[] = {
 	{ "boot_multiboot", test_boot_multiboot },
 	{ "boot_no_header", test_boot_no_header },
 	{ "boot_entry_outside", test_boot_entry_outside },
@@ -611,20 +575,4 @@ static const struct {
 	{ "printf", test_printf },
 };
 
-int main(int argc, char **argv)
-{
-	if (argc != 2) {
-		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-			printf("%s\n", tests[i].name);
-		return argc == 1 ? 0 : 2;
-	}
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strcmp(argv[1], tests[i].name) == 0) {
-			tests[i].fn();
-			printf("%s: %s\n", tests[i].name, failures ? "FAIL" : "PASS");
-			return failures ? 1 : 0;
-		}
-	}
-	fprintf(stderr, "test_core: no test named '%s'\n", argv[1]);
-	return 2;
-}
+TEST_MAIN("test_core", tests)

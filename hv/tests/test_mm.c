@@ -27,19 +27,7 @@
 #include "fake_arch.h"
 #include "mdl.h"
 #include "mm_int.h"
-
-static int failures;
-
-#define EXPECT_EQ(a, b)                                                                    \
-	do {                                                                               \
-		unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b); \
-		if (_a != _b) {                                                            \
-			fprintf(stderr, "%s:%d: %s == %s: got 0x%llx, expected 0x%llx\n",   \
-				__FILE__, __LINE__, #a, #b, _a, _b);                       \
-			failures++;                                                        \
-		}                                                                          \
-	} while (0)
-#define EXPECT_TRUE(c) EXPECT_EQ(!!(c), 1)
+#include "test_main.h"
 
 /* ---- shadow of the backend's second-level tables ----------------------- */
 
@@ -213,15 +201,6 @@ static void check_mirror(void)
 static struct hv_vps *root_vps;
 static uint64_t handle;
 
-static size_t make_image(uint8_t *img, uint32_t load, uint32_t entry_off)
-{
-	uint32_t h[8] = { 0x1BADB002, (1u << 16) | 2, 0, load, load, 0, 0, load + entry_off };
-	h[2] = 0u - h[0] - h[1];
-	memset(img, 0x90, 256);
-	memcpy(img, h, sizeof(h));
-	return 256;
-}
-
 static uint64_t hc6(struct hv_vps *vps, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,
 		    uint64_t r3, uint64_t r4, uint64_t r5, uint64_t *out0)
 {
@@ -238,13 +217,7 @@ static uint64_t hc6(struct hv_vps *vps, uint64_t rax, uint64_t r0, uint64_t r1, 
 
 static void boot(void)
 {
-	uint8_t img[256];
-	size_t len = make_image(img, 0x100000, 0x40);
-	if (fake_boot(img, len)) {
-		fprintf(stderr, "boot failed: %s\n", fake_console);
-		exit(1);
-	}
-	root_vps = pp_get(0)->root_vps;
+	root_vps = fake_boot_default();
 	EXPECT_EQ(hc6(root_vps, MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL, MV_SPEC_ID1_VAL,
 		      0, 0, 0, 0, 0, &handle),
 		  MV_STATUS_SUCCESS);
@@ -1175,10 +1148,7 @@ static void test_tree(void)
 	EXPECT_EQ(page_free_count(), free0);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct test_case tests[] = {
 	{ "root_map", test_root_map },
 	{ "share_roundtrip", test_share_roundtrip },
 	{ "donate_roundtrip", test_donate_roundtrip },
@@ -1198,20 +1168,4 @@ static const struct {
 	{ "tree", test_tree },
 };
 
-int main(int argc, char **argv)
-{
-	if (argc != 2) {
-		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-			printf("%s\n", tests[i].name);
-		return argc == 1 ? 0 : 2;
-	}
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strcmp(argv[1], tests[i].name) == 0) {
-			tests[i].fn();
-			printf("%s: %s\n", tests[i].name, failures ? "FAIL" : "PASS");
-			return failures ? 1 : 0;
-		}
-	}
-	fprintf(stderr, "test_mm: no test named '%s'\n", argv[1]);
-	return 2;
-}
+TEST_MAIN("test_mm", tests)

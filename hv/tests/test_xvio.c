@@ -26,19 +26,7 @@
 #include <hv/xvio.h>
 
 #include "fake_arch.h"
-
-static int failures;
-
-#define EXPECT_EQ(a, b)                                                                    \
-	do {                                                                               \
-		unsigned long long _a = (unsigned long long)(a), _b = (unsigned long long)(b); \
-		if (_a != _b) {                                                            \
-			fprintf(stderr, "%s:%d: %s == %s: got 0x%llx, expected 0x%llx\n",   \
-				__FILE__, __LINE__, #a, #b, _a, _b);                       \
-			failures++;                                                        \
-		}                                                                          \
-	} while (0)
-#define EXPECT_TRUE(c) EXPECT_EQ(!!(c), 1)
+#include "test_main.h"
 
 /* ---- wake-up interrupts ---------------------------------------------------- */
 
@@ -116,15 +104,6 @@ static uint64_t state(void)
 		EXPECT_EQ(n_injected, _n);                                     \
 	} while (0)
 
-static size_t make_image(uint8_t *img, uint32_t load, uint32_t entry_off)
-{
-	uint32_t h[8] = { 0x1BADB002, (1u << 16) | 2, 0, load, load, 0, 0, load + entry_off };
-	h[2] = 0u - h[0] - h[1];
-	memset(img, 0x90, 256);
-	memcpy(img, h, sizeof(h));
-	return 256;
-}
-
 static void mdl1(uint64_t at, uint64_t gpa, uint64_t size)
 {
 	struct mv_mdl_t *m = (struct mv_mdl_t *)(fake_mem + at);
@@ -170,13 +149,7 @@ static void new_guest(struct guest *g, uint64_t part, uint64_t src)
 
 static void boot(void)
 {
-	uint8_t img[256];
-	size_t len = make_image(img, 0x100000, 0x40);
-	if (fake_boot(img, len)) {
-		fprintf(stderr, "boot failed: %s\n", fake_console);
-		exit(1);
-	}
-	root_vps = pp_get(0)->root_vps;
+	root_vps = fake_boot_default();
 	EXPECT_EQ(hc6(MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL, MV_SPEC_ID1_VAL, 0, 0, 0,
 		      0, 0, &handle),
 		  MV_STATUS_SUCCESS);
@@ -773,10 +746,7 @@ static void test_leak(void)
 	EXPECT_EQ(state(), d0);
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct test_case tests[] = {
 	{ "partitions", test_partitions },
 	{ "initialize_cleanup", test_initialize_cleanup },
 	{ "post_receive", test_post_receive },
@@ -792,20 +762,4 @@ static const struct {
 	{ "leak", test_leak },
 };
 
-int main(int argc, char **argv)
-{
-	if (argc != 2) {
-		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-			printf("%s\n", tests[i].name);
-		return argc == 1 ? 0 : 2;
-	}
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (strcmp(argv[1], tests[i].name) == 0) {
-			tests[i].fn();
-			printf("%s: %s\n", tests[i].name, failures ? "FAIL" : "PASS");
-			return failures ? 1 : 0;
-		}
-	}
-	fprintf(stderr, "test_xvio: no test named '%s'\n", argv[1]);
-	return 2;
-}
+TEST_MAIN("test_xvio", tests)

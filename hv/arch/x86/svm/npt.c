@@ -8,8 +8,7 @@
  * cannot express write- or execute-only: any access flag makes the page
  * readable), cacheability through PWT/PCD/PAT into the host PAT, which
  * host_cpu_setup() programs as WB WT UC- UC WB WC WP UC.
- * A table whose last entry is removed is freed, so that map/unmap cycles
- * leave the pool as they found it.
+ * The walk, allocation and freeing of tables: common/sl_table.c.
  */
 #include <microv/mv_abi.h>
 
@@ -19,6 +18,7 @@
 #include <hv/vm.h>
 
 #include <x86/cpu.h>
+#include <x86/sl_table.h>
 
 #include "svm.h"
 
@@ -30,17 +30,12 @@
 #define PTE_PAT (1ull << 7) /* 4 KiB entries */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
-#define TABLE_FLAGS (PTE_P | PTE_RW | PTE_US)
 
-static uint64_t *table(uint64_t pa)
-{
-	return page_hva(pa);
-}
-
-static unsigned idx(uint64_t gpa, int level)
-{
-	return (unsigned)(gpa >> (12 + 9 * level)) & 511;
-}
+static const struct sl_table_fmt npt_fmt = {
+	.present = PTE_P,
+	.table_flags = PTE_P | PTE_RW | PTE_US,
+	.addr = PTE_ADDR,
+};
 
 static uint64_t cache_bits(uint64_t flags)
 {
@@ -60,15 +55,11 @@ static uint64_t cache_bits(uint64_t flags)
 
 int svm_vm_init(struct hv_vm *vm)
 {
-	uint64_t self = page_alloc();
-	uint64_t pml4 = self ? page_alloc() : 0;
+	uint64_t self, pml4;
 	uint32_t r[4];
 
-	if (!pml4) {
-		if (self)
-			page_free(self);
+	if (sl_table_alloc(&self, &pml4))
 		return -1;
-	}
 	struct arch_vm *a = page_hva(self);
 	a->self = self;
 	a->npt_pml4 = pml4;
@@ -85,44 +76,20 @@ int svm_vm_init(struct hv_vm *vm)
 	return 0;
 }
 
-static void free_tables(uint64_t pa, int level)
-{
-	uint64_t *t = table(pa);
-
-	if (level > 0)
-		for (unsigned i = 0; i < 512; i++)
-			if (t[i] & PTE_P)
-				free_tables(t[i] & PTE_ADDR, level - 1);
-	page_free(pa);
-}
-
 void svm_vm_fini(struct hv_vm *vm)
 {
 	struct arch_vm *a = vm->arch;
 
 	if (!a)
 		return;
-	free_tables(a->npt_pml4, 3);
-	page_free(a->self);
+	sl_table_release(&npt_fmt, a->npt_pml4, a->self);
 	vm->arch = NULL;
 }
 
 int svm_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
-	struct arch_vm *a = vm->arch;
-	uint64_t *t = table(a->npt_pml4);
-
-	for (int level = 3; level > 0; level--) {
-		uint64_t *e = &t[idx(gpa, level)];
-		if (!(*e & PTE_P)) {
-			uint64_t pa = page_alloc();
-			if (!pa)
-				return -1;
-			*e = pa | TABLE_FLAGS;
-		}
-		t = table(*e & PTE_ADDR);
-	}
 	uint64_t pte = 0;
+
 	if (flags & MV_GPA_FLAG_ACCESS_MASK) {
 		pte = (spa & PTE_ADDR) | PTE_P | PTE_US | cache_bits(flags);
 		if (flags & MV_GPA_FLAG_WRITE_ACCESS)
@@ -130,40 +97,12 @@ int svm_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 		if (!(flags & MV_GPA_FLAG_EXECUTE_ACCESS) && svm_has_nxe)
 			pte |= PTE_NX;
 	}
-	t[idx(gpa, 0)] = pte;
-	return 0;
-}
-
-static bool table_empty(const uint64_t *t)
-{
-	for (unsigned i = 0; i < 512; i++)
-		if (t[i])
-			return false;
-	return true;
+	return sl_table_map(&npt_fmt, vm->arch->npt_pml4, gpa, pte);
 }
 
 void svm_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
-	struct arch_vm *a = vm->arch;
-	uint64_t *path[4];
-
-	path[3] = table(a->npt_pml4);
-	for (int level = 3; level > 0; level--) {
-		uint64_t e = path[level][idx(gpa, level)];
-		if (!(e & PTE_P))
-			return;
-		path[level - 1] = table(e & PTE_ADDR);
-	}
-	path[0][idx(gpa, 0)] = 0;
-	/* Free the tables this left empty (never the root). */
-	for (int level = 0; level < 3; level++) {
-		if (!table_empty(path[level]))
-			break;
-		uint64_t *parent = &path[level + 1][idx(gpa, level + 1)];
-		uint64_t pa = *parent & PTE_ADDR;
-		*parent = 0;
-		page_free(pa);
-	}
+	sl_table_unmap(&npt_fmt, vm->arch->npt_pml4, gpa);
 }
 
 void svm_slpt_flush(struct hv_vm *vm)

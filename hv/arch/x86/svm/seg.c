@@ -9,6 +9,7 @@
  * segment whose P bit is clear reads back as unusable.
  */
 #include <x86/cpu.h>
+#include <x86/regs.h>
 
 #include <hv/arch.h>
 #include <hv/vps.h>
@@ -48,26 +49,19 @@ void svm_vps_update_cpl(struct arch_vps *a)
 	a->cpl_dirty = false;
 }
 
-/* bf_reg_t_es .. bf_reg_t_gs_attrib: 4 per segment, ES CS SS DS FS GS, the
- * VMCB's order too. */
+/* x86/regs.h's segments -> their VMCB save-area entries. */
+static const unsigned vmcb_seg[X86_NUM_SEGS] = {
+	[X86_SEG_ES] = VMCB_ES, [X86_SEG_CS] = VMCB_CS, [X86_SEG_SS] = VMCB_SS,
+	[X86_SEG_DS] = VMCB_DS, [X86_SEG_FS] = VMCB_FS, [X86_SEG_GS] = VMCB_GS,
+	[X86_SEG_LDTR] = VMCB_LDTR, [X86_SEG_TR] = VMCB_TR,
+};
+
 static bool seg_field(enum bf_reg_t r, unsigned *seg, unsigned *field)
 {
-	if (r >= bf_reg_t_es && r <= bf_reg_t_gs_attrib) {
-		*seg = VMCB_ES + 0x10 * ((unsigned)(r - bf_reg_t_es) / 4);
-		*field = (unsigned)(r - bf_reg_t_es) % 4;
-		return true;
-	}
-	if (r >= bf_reg_t_ldtr && r <= bf_reg_t_ldtr_attrib) {
-		*seg = VMCB_LDTR;
-		*field = (unsigned)(r - bf_reg_t_ldtr);
-		return true;
-	}
-	if (r >= bf_reg_t_tr && r <= bf_reg_t_tr_attrib) {
-		*seg = VMCB_TR;
-		*field = (unsigned)(r - bf_reg_t_tr);
-		return true;
-	}
-	return false;
+	if (!x86_seg_field(r, seg, field))
+		return false;
+	*seg = vmcb_seg[*seg];
+	return true;
 }
 
 static int vmcb_reg(enum bf_reg_t r)
@@ -116,44 +110,15 @@ uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	}
 }
 
-static bool canonical(uint64_t v)
-{
-	return (uint64_t)(((int64_t)v << 16) >> 16) == v;
-}
-
-/* Values no VM entry accepts (VMRUN would fail with VMEXIT_INVALID, or the
- * register cannot hold them): set_reg refuses them (INVALID_PARAMS3). */
-static bool reg_value_ok(enum bf_reg_t reg, uint64_t val)
-{
-	switch (reg) {
-	case bf_reg_t_rip:
-	case bf_reg_t_gdtr_base:
-	case bf_reg_t_idtr_base:
-	case bf_reg_t_fs_base:
-	case bf_reg_t_gs_base:
-	case bf_reg_t_ldtr_base:
-	case bf_reg_t_tr_base:
-		return canonical(val);
-	case bf_reg_t_cr0:
-	case bf_reg_t_cr4:
-	case bf_reg_t_dr6:
-	case bf_reg_t_dr7:
-	case bf_reg_t_rflags:
-		return (val >> 32) == 0;
-	case bf_reg_t_cr8:
-		return val <= 0xF;
-	default:
-		return true;
-	}
-}
-
 int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
 	struct arch_vps *a = vps->arch;
 	unsigned seg, field;
 	int off;
 
-	if (!reg_value_ok(reg, val))
+	/* Values VMRUN would refuse (VMEXIT_INVALID) or the register cannot
+	 * hold: INVALID_PARAMS3. */
+	if (!x86_reg_value_ok(reg, val))
 		return -1;
 
 	if (reg >= bf_reg_t_rbx && reg <= bf_reg_t_r15) {

@@ -65,7 +65,7 @@ int svm_pp_enable(uint16_t ppid)
 		svm_has_nrip = r[3] & (1u << 3);
 		svm_has_nxe = nx && (rdmsr(MSR_EFER_NUM) & EFER_NXE);
 		svm_permission_maps_init();
-		svm_fpu_init();
+		x86_fpu_init();
 		hv_log("svm: revision %u, %u ASIDs, nRIP save %s, NX in nested tables %s", r[0] & 0xFF,
 		       r[1], svm_has_nrip ? "yes" : "no", svm_has_nxe ? "yes" : "no");
 	}
@@ -102,7 +102,7 @@ static void vps_reset_state(struct arch_vps *a)
 	vmcb_set64(v, VMCB_DR7, 0x400);
 	vmcb_set64(v, VMCB_G_PAT, DEFAULT_PAT);
 	a->cpl_dirty = true;
-	svm_fpu_reset(a);
+	x86_fpu_reset(a->fxsave);
 }
 
 int svm_vps_init(struct hv_vps *vps)

@@ -4,6 +4,7 @@
 
 #include <hv/arch.h>
 #include <x86/backend.h>
+#include <x86/fpu.h>
 #include <hv/core.h>
 #include <hv/types.h>
 
@@ -51,17 +52,5 @@ void svm_vps_update_cpl(struct arch_vps *a);
 void svm_permission_maps_init(void);
 uint64_t svm_iopm_pa(bool guest);
 uint64_t svm_msrpm_pa(bool guest);
-void svm_fpu_reset(struct arch_vps *a);
-void svm_fpu_init(void);
-
-static inline void fxsave(void *area)
-{
-	__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
-}
-
-static inline void fxrstor(const void *area)
-{
-	__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
-}
 
 #endif /* SVM_SVM_H */

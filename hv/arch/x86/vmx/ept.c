@@ -7,7 +7,7 @@
  * backend maps write- or execute-only pages readable too); the memory type
  * from the cacheability flag (UC, WC, WT, WP, WB; UC- -> UC, WC+ -> WC;
  * default WB), combined with the guest's PAT (the "ignore PAT" bit is
- * clear).  A table whose last entry is removed is freed.
+ * clear).  The walk, allocation and freeing of tables: common/sl_table.c.
  *
  * arch_slpt_flush bumps a generation; the next entry of a VPS of the VM on
  * each PP runs INVEPT (single-context when supported, else global) and, with
@@ -22,19 +22,16 @@
 #include <hv/string.h>
 #include <hv/vm.h>
 
+#include <x86/sl_table.h>
+
 #include "vmx.h"
 
-#define TABLE_FLAGS (EPT_R | EPT_W | EPT_X)
-
-static uint64_t *table(uint64_t pa)
-{
-	return page_hva(pa);
-}
-
-static unsigned idx(uint64_t gpa, int level)
-{
-	return (unsigned)(gpa >> (12 + 9 * level)) & 511;
-}
+/* Tables: R/W/X all set; an entry with any of them is present. */
+static const struct sl_table_fmt ept_fmt = {
+	.present = EPT_R | EPT_W | EPT_X,
+	.table_flags = EPT_R | EPT_W | EPT_X,
+	.addr = EPT_ADDR,
+};
 
 static uint64_t mem_type(uint64_t flags)
 {
@@ -51,14 +48,10 @@ static uint64_t mem_type(uint64_t flags)
 
 int vmx_vm_init(struct hv_vm *vm)
 {
-	uint64_t self = page_alloc();
-	uint64_t pml4 = self ? page_alloc() : 0;
+	uint64_t self, pml4;
 
-	if (!pml4) {
-		if (self)
-			page_free(self);
+	if (sl_table_alloc(&self, &pml4))
 		return -1;
-	}
 	struct arch_vm *a = page_hva(self);
 	hv_memset(a, 0, sizeof(*a));
 	a->self = self;
@@ -70,44 +63,20 @@ int vmx_vm_init(struct hv_vm *vm)
 	return 0;
 }
 
-static void free_tables(uint64_t pa, int level)
-{
-	uint64_t *t = table(pa);
-
-	if (level > 0)
-		for (unsigned i = 0; i < 512; i++)
-			if (t[i] & TABLE_FLAGS)
-				free_tables(t[i] & EPT_ADDR, level - 1);
-	page_free(pa);
-}
-
 void vmx_vm_fini(struct hv_vm *vm)
 {
 	struct arch_vm *a = vm->arch;
 
 	if (!a)
 		return;
-	free_tables(a->ept_pml4, 3);
-	page_free(a->self);
+	sl_table_release(&ept_fmt, a->ept_pml4, a->self);
 	vm->arch = NULL;
 }
 
 int vmx_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
-	struct arch_vm *a = vm->arch;
-	uint64_t *t = table(a->ept_pml4);
-
-	for (int level = 3; level > 0; level--) {
-		uint64_t *e = &t[idx(gpa, level)];
-		if (!(*e & TABLE_FLAGS)) {
-			uint64_t pa = page_alloc();
-			if (!pa)
-				return -1;
-			*e = pa | TABLE_FLAGS;
-		}
-		t = table(*e & EPT_ADDR);
-	}
 	uint64_t pte = 0;
+
 	if (flags & MV_GPA_FLAG_ACCESS_MASK) {
 		pte = (spa & EPT_ADDR) | EPT_R | (mem_type(flags) << EPT_MT_SHIFT);
 		if (flags & MV_GPA_FLAG_WRITE_ACCESS)
@@ -115,39 +84,12 @@ int vmx_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 		if (flags & MV_GPA_FLAG_EXECUTE_ACCESS)
 			pte |= EPT_X;
 	}
-	t[idx(gpa, 0)] = pte;
-	return 0;
-}
-
-static bool table_empty(const uint64_t *t)
-{
-	for (unsigned i = 0; i < 512; i++)
-		if (t[i])
-			return false;
-	return true;
+	return sl_table_map(&ept_fmt, vm->arch->ept_pml4, gpa, pte);
 }
 
 void vmx_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
-	struct arch_vm *a = vm->arch;
-	uint64_t *path[4];
-
-	path[3] = table(a->ept_pml4);
-	for (int level = 3; level > 0; level--) {
-		uint64_t e = path[level][idx(gpa, level)];
-		if (!(e & TABLE_FLAGS))
-			return;
-		path[level - 1] = table(e & EPT_ADDR);
-	}
-	path[0][idx(gpa, 0)] = 0;
-	for (int level = 0; level < 3; level++) {
-		if (!table_empty(path[level]))
-			break;
-		uint64_t *parent = &path[level + 1][idx(gpa, level + 1)];
-		uint64_t pa = *parent & EPT_ADDR;
-		*parent = 0;
-		page_free(pa);
-	}
+	sl_table_unmap(&ept_fmt, vm->arch->ept_pml4, gpa);
 }
 
 void vmx_slpt_flush(struct hv_vm *vm)

@@ -10,6 +10,7 @@
  * the local APIC's TPR, saved after each of its runs.
  */
 #include <x86/cpu.h>
+#include <x86/regs.h>
 
 #include <hv/arch.h>
 #include <hv/vps.h>
@@ -18,28 +19,8 @@
 
 #define CR0_PG (1ull << 31)
 
-/* bf_reg_t_es .. bf_reg_t_gs_attrib, LDTR, TR: segment 0..7 (the VMCS's
- * order), field 0 selector 1 base 2 limit 3 attributes. */
-static bool seg_field(enum bf_reg_t r, unsigned *seg, unsigned *field)
-{
-	if (r >= bf_reg_t_es && r <= bf_reg_t_gs_attrib) {
-		*seg = (unsigned)(r - bf_reg_t_es) / 4;
-		*field = (unsigned)(r - bf_reg_t_es) % 4;
-		return true;
-	}
-	if (r >= bf_reg_t_ldtr && r <= bf_reg_t_ldtr_attrib) {
-		*seg = 6;
-		*field = (unsigned)(r - bf_reg_t_ldtr);
-		return true;
-	}
-	if (r >= bf_reg_t_tr && r <= bf_reg_t_tr_attrib) {
-		*seg = 7;
-		*field = (unsigned)(r - bf_reg_t_tr);
-		return true;
-	}
-	return false;
-}
-
+/* Segment fields: x86_seg_field (x86/regs.h); segment 0..7 is the VMCS's
+ * order, field 0 selector 1 base 2 limit 3 attributes. */
 static const uint32_t seg_base_field[4] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE,
 					    VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR };
 
@@ -78,7 +59,7 @@ uint64_t vmx_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	vmx_vmcs_load(a);
 	if ((f = vmcs_reg(reg)) >= 0)
 		return vmread((uint64_t)f);
-	if (seg_field(reg, &seg, &field))
+	if (x86_seg_field(reg, &seg, &field))
 		return vmread(seg_base_field[field] + 2 * seg);
 	switch (reg) {
 	case bf_reg_t_cr0:
@@ -91,36 +72,17 @@ uint64_t vmx_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	}
 }
 
-static bool canonical(uint64_t v)
-{
-	return (uint64_t)(((int64_t)v << 16) >> 16) == v;
-}
-
 /* Values no VM entry accepts or the register cannot hold (the core checks
- * the root's requests itself: hv/reg_valid.h; this is the backend's floor). */
+ * the root's requests itself: hv/reg_valid.h; this is the backend's floor):
+ * x86/regs.h's, and canonical ES, CS, SS, DS bases. */
 static bool reg_value_ok(enum bf_reg_t reg, uint64_t val)
 {
 	switch (reg) {
-	case bf_reg_t_rip:
-	case bf_reg_t_gdtr_base:
-	case bf_reg_t_idtr_base:
 	case bf_reg_t_es_base: case bf_reg_t_cs_base: case bf_reg_t_ss_base:
 	case bf_reg_t_ds_base:
-	case bf_reg_t_fs_base:
-	case bf_reg_t_gs_base:
-	case bf_reg_t_ldtr_base:
-	case bf_reg_t_tr_base:
-		return canonical(val);
-	case bf_reg_t_cr0:
-	case bf_reg_t_cr4:
-	case bf_reg_t_dr6:
-	case bf_reg_t_dr7:
-	case bf_reg_t_rflags:
-		return (val >> 32) == 0;
-	case bf_reg_t_cr8:
-		return val <= 0xF;
+		return x86_canonical(val);
 	default:
-		return true;
+		return x86_reg_value_ok(reg, val);
 	}
 }
 
@@ -153,7 +115,7 @@ int vmx_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 		break;
 	}
 	vmx_vmcs_load(a);
-	if (seg_field(reg, &seg, &field)) {
+	if (x86_seg_field(reg, &seg, &field)) {
 		if (field == 3 && !(val & 0x80))
 			val |= MV_SEG_ATTRIB_UNUSABLE;
 		if (field == 0)

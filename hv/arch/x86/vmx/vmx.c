@@ -335,7 +335,7 @@ int vmx_pp_enable(uint16_t ppid)
 	}
 	if (ppid == 0) {
 		vmx_msr_bitmaps_init();
-		vmx_fpu_init();
+		x86_fpu_init();
 	}
 	return 0;
 }
@@ -445,7 +445,7 @@ static void vps_reset_state(struct arch_vps *a)
 	a->dr6 = 0xFFFF0FF0ull;
 	a->cr2 = 0;
 	hv_memset(a->lazy, 0, sizeof(a->lazy));
-	vmx_fpu_reset(a);
+	x86_fpu_reset(a->fxsave);
 }
 
 static void write_host_state(void)

@@ -3,6 +3,7 @@
 #define VMX_VMX_H
 
 #include <x86/backend.h>
+#include <x86/fpu.h>
 
 #include <hv/arch.h>
 #include <hv/core.h>
@@ -89,8 +90,6 @@ void vmx_msr_bitmaps_init(void);
 uint64_t vmx_msr_bitmap_pa(bool guest);
 void vmx_lazy_msrs_load(struct arch_vps *a, uint16_t pp);
 void vmx_lazy_msrs_forget(struct arch_vps *a);
-void vmx_fpu_init(void);
-void vmx_fpu_reset(struct arch_vps *a);
 
 /* ---- VMX instructions (status 0 ok, 1 VMfailInvalid, 2 VMfailValid) ---- */
 
@@ -177,16 +176,6 @@ static inline int vmx_invvpid(uint64_t type, uint16_t vpid)
 			 : [cf] "=qm"(cf), [zf] "=qm"(zf) : [d] "m"(desc), [t] "r"(type)
 			 : "cc", "memory");
 	return vmx_status(cf, zf);
-}
-
-static inline void fxsave(void *area)
-{
-	__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
-}
-
-static inline void fxrstor(const void *area)
-{
-	__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
 
 #endif /* VMX_VMX_H */
