@@ -1,7 +1,7 @@
 /*
  * A mock MicroV inside the guest, for testing the probes themselves on bare
  * QEMU (no hypervisor): the native hypercall instruction raises #UD there,
- * and this hook emulates docs/decisions-for-helpers.md for the hypercalls
+ * and this hook emulates docs/spec-errata.md for the hypercalls
  * the probes use, then resumes after the instruction.  Linked only into the
  * *-mock.elf test builds; never part of a real probe.  CPUID cannot be mocked
  * this way, so the cpuid probe has no mock build.

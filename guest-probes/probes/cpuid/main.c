@@ -1,5 +1,5 @@
 /*
- * cpuid: the CPUID leaves of spec 2.1/2.2 as docs/decisions-for-helpers.md
+ * cpuid: the CPUID leaves of spec 2.1/2.2 as docs/spec-errata.md
  * resolves them, subleaf independence, and the discovery algorithm of spec
  * 2.2.1 run as a guest would.  Needs no handle and makes no hypercall.
  */

@@ -1,6 +1,6 @@
 /*
  * handle: mv_handle_op_open_handle / mv_handle_op_close_handle as
- * docs/decisions-for-helpers.md resolves them.  Order matters: the wrong
+ * docs/spec-errata.md resolves them.  Order matters: the wrong
  * versions are tried while no handle is open; the probe ends with the
  * handle closed.
  */
