@@ -95,7 +95,7 @@
 /* The root VM stops (docs/exit-reasons.md). */
 #define EXP_CONSOLE_ROOT_STOPPED        "[hv] root VM stopped on pp "
 
-/* ---- Decisions (docs/decisions-for-helpers.md, docs/spec-errata.md) -------- */
+/* ---- Decisions (docs/spec-errata.md) -------- */
 /* The probes run on the bootstrap PP's root VP. */
 #define EXP_ROOT_VPID           0u
 
