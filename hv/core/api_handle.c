@@ -10,6 +10,10 @@
 
 #define HANDLE_TAG 0x6876000000000000ull /* "hv" in the top 16 bits */
 
+/* One generation counter for all VMs (under the hypercall lock): a handle
+ * value is never issued twice, even to a new VM that reuses a VMID. */
+static uint32_t handle_gen_next;
+
 static uint64_t handle_make(const struct hv_vm *vm)
 {
 	return HANDLE_TAG | ((uint64_t)vm->handle_gen << 16) | vm->id;
@@ -30,7 +34,7 @@ struct hv_ret api_handle_open(const struct hv_caller *c, uint64_t version)
 	if (vm->handle != 0)
 		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED);
 
-	vm->handle_gen++;
+	vm->handle_gen = ++handle_gen_next;
 	vm->handle = handle_make(vm);
 	return hv_ret_out1(MV_STATUS_SUCCESS, vm->handle);
 }

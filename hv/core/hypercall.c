@@ -40,6 +40,16 @@ static const enum bf_reg_t hc_regs[6] = {
 /* Serialises every hypercall that reads or changes shared core state. */
 static struct hv_spinlock hc_lock = HV_SPINLOCK_INIT;
 
+void hypercall_lock(void)
+{
+	hv_spin_lock(&hc_lock);
+}
+
+void hypercall_unlock(void)
+{
+	hv_spin_unlock(&hc_lock);
+}
+
 bool hypercall_known(uint64_t opcode_nosig, uint64_t index)
 {
 	switch (HC_KEY(opcode_nosig, index)) {

@@ -6,6 +6,7 @@
 
 #include <hv/api.h>
 #include <hv/arch.h>
+#include <hv/hypercall.h>
 #include <hv/pp.h>
 #include <hv/run.h>
 #include <hv/vm.h>
@@ -30,14 +31,20 @@ struct hv_ret api_vp_run(const struct hv_caller *c, uint64_t reg1)
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }
 
+/* Called from the exit handlers, outside any hypercall: the VP's state is
+ * what run_vp, destroy_vp and the VPS calls on other PPs read under the
+ * hypercall lock, so it changes under the lock too (and the guest's
+ * registers, written before, are visible to the next PP that runs it). */
 void run_return_to_root(struct hv_pp *pp, uint64_t reason, uint64_t arg)
 {
+	hypercall_lock();
 	struct hv_vp *vp = vps_vp(pp->current);
 
 	if (vp) {
 		vp->running = false;
 		vp->ppid = 0xFFFF;
 	}
+	hypercall_unlock();
 	pp->current = pp->root_vps;
 	arch_vps_set_reg(pp->root_vps, bf_reg_t_rax, MV_STATUS_SUCCESS);
 	arch_vps_set_reg(pp->root_vps, bf_reg_t_r10, reason);

@@ -55,12 +55,18 @@ void vps_free(struct hv_vps *vps)
 
 	arch_vps_fini(vps);
 	vps->arch = NULL;
+	vps->state = HV_VPS_FREE;
 	if (vp) {
 		vp->num_vpss--;
-		if (vp->active == vps)
+		/* The VP goes on with its lowest remaining VPS (none: NULL), so
+		 * that run_vp refuses only a VP that has no VPS (E-21). */
+		if (vp->active == vps) {
 			vp->active = NULL;
+			for (uint16_t i = 0; i < HV_MAX_VPSS && !vp->active; i++)
+				if (vpss[i].state != HV_VPS_FREE && vpss[i].vpid == vp->id)
+					vp->active = &vpss[i];
+		}
 	}
-	vps->state = HV_VPS_FREE;
 }
 
 struct hv_vm *vps_vm(const struct hv_vps *vps)

@@ -104,11 +104,21 @@ struct hv_ret api_xvio_create_ring(const struct hv_caller *c, uint64_t id, uint6
 	h.size = send_pages * HV_PAGE_SIZE - MV_XVIO_RING_HEADER_SIZE;
 	h.writer = p;
 	h.reader = (uint16_t)peer;
-	HV_ASSERT(!mm_write(c->vm, gpa, &h, sizeof(h)));
-	h.size = recv_pages * HV_PAGE_SIZE - MV_XVIO_RING_HEADER_SIZE;
-	h.writer = (uint16_t)peer;
-	h.reader = p;
-	HV_ASSERT(!mm_write(c->vm, gpa + send_pages * HV_PAGE_SIZE, &h, sizeof(h)));
+	struct mv_xvio_ring_t h2 = h;
+	h2.size = recv_pages * HV_PAGE_SIZE - MV_XVIO_RING_HEADER_SIZE;
+	h2.writer = (uint16_t)peer;
+	h2.reader = p;
+	/* Both pages were checked writable above, so these writes fail only if
+	 * the backend cannot reach the memory: the hypervisor's failure, not
+	 * the guest's (E-30).  Nothing may stay changed: a failed second write
+	 * puts the first page's old header back. */
+	struct mv_xvio_ring_t old;
+	if (mm_read(c->vm, gpa, &old, sizeof(old)) || mm_write(c->vm, gpa, &h, sizeof(h)))
+		return hv_ret_status(MV_STATUS_FAILURE_UNKNOWN);
+	if (mm_write(c->vm, gpa + send_pages * HV_PAGE_SIZE, &h2, sizeof(h2))) {
+		(void)mm_write(c->vm, gpa, &old, sizeof(old));
+		return hv_ret_status(MV_STATUS_FAILURE_UNKNOWN);
+	}
 
 	s->ring.used = true;
 	s->ring.peer = (uint8_t)peer;

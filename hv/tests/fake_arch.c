@@ -15,7 +15,7 @@ uint64_t fake_slpt_pages[64];
 int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg = -1;
 
 static struct fake_vps_regs regs_pool[128];
-static int regs_used;
+static bool regs_used[128];
 
 void fake_reset(void)
 {
@@ -53,13 +53,24 @@ void arch_slpt_flush(struct hv_vm *vm) { (void)vm; }
 
 int arch_vps_init(struct hv_vps *vps)
 {
-	if (regs_used >= 128 || fake_fail_vps_init)
+	if (fake_fail_vps_init)
 		return -1;
-	vps->arch = (struct arch_vps *)&regs_pool[regs_used++];
-	memset(vps->arch, 0, sizeof(struct fake_vps_regs));
-	return 0;
+	for (int i = 0; i < 128; i++) {
+		if (!regs_used[i]) {
+			regs_used[i] = true;
+			vps->arch = (struct arch_vps *)&regs_pool[i];
+			memset(vps->arch, 0, sizeof(struct fake_vps_regs));
+			return 0;
+		}
+	}
+	return -1;
 }
-void arch_vps_fini(struct hv_vps *vps) { (void)vps; }
+/* A slot is reused once its VPS is gone (long fuzz runs churn VPSs). */
+void arch_vps_fini(struct hv_vps *vps)
+{
+	if (vps->arch)
+		regs_used[(struct fake_vps_regs *)vps->arch - regs_pool] = false;
+}
 
 struct fake_vps_regs *fake_regs(struct hv_vps *vps) { return (struct fake_vps_regs *)vps->arch; }
 
@@ -187,7 +198,11 @@ int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512])
 	return 0;
 }
 
+void (*fake_tsc_hook)(void);
+
 uint64_t arch_tsc_khz(void)
 {
+	if (fake_tsc_hook)
+		fake_tsc_hook();
 	return 2000000;
 }

@@ -19,6 +19,9 @@ extern uint64_t fake_slpt_pages[64]; /* mapped page count per VMID */
 /* Failure injection: arch_vm_init / arch_vps_init fail while set;
  * arch_vps_set_reg refuses register fake_refuse_reg (-1: none). */
 extern int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg;
+/* Called by arch_tsc_khz (mv_vps_op_get_tsc_khz runs it under the
+ * hypercall lock): tests use it to hold the lock from another thread. */
+extern void (*fake_tsc_hook)(void);
 
 void fake_reset(void);
 struct fake_vps_regs *fake_regs(struct hv_vps *vps);

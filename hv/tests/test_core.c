@@ -2,9 +2,11 @@
  * Unit tests of hv/core on the fake arch.  Each test runs in its own process
  * (the core's tables are static): `test_core NAME`; CTest lists them all.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <microv/mv.h>
 
@@ -324,6 +326,130 @@ static void test_vps_ops(void)
 	(void)r;
 }
 
+/* A VP whose first VPS is destroyed still runs with another of its VPSs:
+ * PERM_DENIED is only for a VP without any VPS (E-21). */
+/* A hypercall made by a guest VPS (as if it were running on PP 0). */
+static uint64_t guest_hc(struct hv_vps *guest, uint64_t rax, uint64_t r0, uint64_t *out0)
+{
+	struct hv_pp *pp = pp_get(0);
+	struct hv_vps *was = pp->current;
+
+	pp->current = guest;
+	uint64_t st = hc(guest, rax, r0, 0, out0);
+	pp->current = was;
+	return st;
+}
+
+/* A handle value is never issued twice, even to a new VM at a reused VMID
+ * (E-14). */
+static void test_handle_vmid_reuse(void)
+{
+	struct hv_vps *root = fake_boot_default();
+	uint64_t vpid = 0, vpsid = 0, g1 = 0, g2 = 0;
+	uint64_t h = make_guest(root, &vpid, &vpsid);
+	const uint64_t open = MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL;
+
+	EXPECT_EQ(guest_hc(vps_get((uint16_t)vpsid), open, MV_SPEC_ID1_VAL, &g1), MV_STATUS_SUCCESS);
+	uint64_t vmid = vp_get((uint16_t)vpid)->vmid;
+	EXPECT_EQ(hc(root, MV_VPS_OP_VAL | MV_VPS_OP_DESTROY_VPS_IDX_VAL, h, vpsid, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(root, MV_VP_OP_VAL | MV_VP_OP_DESTROY_VP_IDX_VAL, h, vpid, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(root, MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL, h, vmid, NULL), MV_STATUS_SUCCESS);
+
+	uint64_t vmid2 = 0;
+	EXPECT_EQ(hc(root, MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL, h, 0, &vmid2), MV_STATUS_SUCCESS);
+	EXPECT_EQ(vmid2, vmid); /* the VMID is reused */
+	EXPECT_EQ(hc(root, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, h, vmid2, &vpid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(root, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, h, vpid, &vpsid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(guest_hc(vps_get((uint16_t)vpsid), open, MV_SPEC_ID1_VAL, &g2), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(g1 != 0 && g2 != 0 && g1 != g2);
+	/* The old VM's handle value is not valid for the new VM. */
+	EXPECT_EQ(guest_hc(vps_get((uint16_t)vpsid), MV_VM_OP_VAL | MV_VM_OP_VMID_IDX_VAL, g1, NULL),
+		  MV_STATUS_FAILURE_INVALID_HANDLE);
+}
+
+static void test_vps_destroy_active(void)
+{
+	struct hv_vps *root = fake_boot_default();
+	uint64_t vpid = 0, vpsid = 0, vpsid2 = 0;
+	uint64_t h = make_guest(root, &vpid, &vpsid);
+	const uint64_t run = MV_VP_MANAGEMENT_OP_VAL | MV_VP_MANAGEMENT_OP_RUN_VP_IDX_VAL;
+
+	EXPECT_EQ(hc(root, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, h, vpid, &vpsid2),
+		  MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(root, MV_VPS_OP_VAL | MV_VPS_OP_DESTROY_VPS_IDX_VAL, h, vpsid, NULL),
+		  MV_STATUS_SUCCESS);
+	EXPECT_TRUE(vp_get((uint16_t)vpid)->active == vps_get((uint16_t)vpsid2));
+	fake_regs(root)->reg[bf_reg_t_rip] = 0x200000;
+	hc(root, run, h, vpid, NULL); /* the status is written when the guest returns */
+	EXPECT_TRUE(pp_get(0)->current == vps_get((uint16_t)vpsid2));
+	struct hv_exit hlt = { .type = HV_EXIT_HLT, .rip = 0x1000, .insn_len = 1 };
+	core_handle_exit(pp_get(0)->current, &hlt);
+	EXPECT_TRUE(pp_get(0)->current == root);
+	EXPECT_EQ(fake_regs(root)->reg[bf_reg_t_rax], MV_STATUS_SUCCESS);
+	/* the last VPS gone: nothing to run */
+	EXPECT_EQ(hc(root, MV_VPS_OP_VAL | MV_VPS_OP_DESTROY_VPS_IDX_VAL, h, vpsid2, NULL),
+		  MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(root, run, h, vpid, NULL), MV_STATUS_INVALID_PERM_DENIED);
+}
+
+/* A guest VP's return to the root changes state every hypercall reads (the
+ * VP's running flag, its PP): it takes the hypercall lock like they do.
+ * Thread A holds the lock inside a hypercall (get_tsc_khz, held open by
+ * fake_tsc_hook); thread B's guest exit must wait for it. */
+static volatile int lock_held, lock_release;
+static struct hv_vps *ret_root, *ret_guest;
+static uint64_t ret_h, ret_vpsid;
+
+static void hold_lock(void)
+{
+	lock_held = 1;
+	while (!lock_release)
+		;
+}
+
+static void *thread_hypercall(void *arg)
+{
+	(void)arg;
+	uint64_t regs[6] = { ret_h, ret_vpsid, 0, 0, 0, 0 };
+	fake_hypercall(ret_root, MV_VPS_OP_VAL | MV_VPS_OP_GET_TSC_KHZ_IDX_VAL, regs);
+	return NULL;
+}
+
+static void *thread_exit(void *arg)
+{
+	(void)arg;
+	struct hv_exit hlt = { .type = HV_EXIT_HLT, .rip = 0x1000, .insn_len = 1 };
+	core_handle_exit(ret_guest, &hlt);
+	return NULL;
+}
+
+static void test_return_locked(void)
+{
+	struct hv_vps *root = fake_boot_default();
+	uint64_t vpid = 0, vpsid = 0;
+	uint64_t h = make_guest(root, &vpid, &vpsid);
+	struct hv_vp *vp = vp_get((uint16_t)vpid);
+	pthread_t a, b;
+
+	hc(root, MV_VP_MANAGEMENT_OP_VAL | MV_VP_MANAGEMENT_OP_RUN_VP_IDX_VAL, h, vpid, NULL);
+	EXPECT_TRUE(vp->running);
+	ret_root = root, ret_guest = vps_get((uint16_t)vpsid), ret_h = h, ret_vpsid = vpsid;
+	fake_tsc_hook = hold_lock;
+	pthread_create(&a, NULL, thread_hypercall, NULL);
+	while (!lock_held)
+		;
+	pthread_create(&b, NULL, thread_exit, NULL);
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	EXPECT_TRUE(vp->running); /* B waits for the lock */
+	lock_release = 1;
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	fake_tsc_hook = NULL;
+	EXPECT_TRUE(!vp->running);
+	EXPECT_EQ(vp->ppid, 0xFFFF);
+}
+
 /* Values refused by set_reg / set_msr (docs/vps-abi.md "Values refused"):
  * PARAMS3 and the register keeps its value; the accepted ones stick. */
 static void test_reg_values(void)
@@ -572,6 +698,9 @@ static const struct test_case tests[] = {
 	{ "vps_ops", test_vps_ops },
 	{ "dispatch_complete", test_dispatch_complete },
 	{ "guest_exits", test_guest_exits },
+	{ "vps_destroy_active", test_vps_destroy_active },
+	{ "handle_vmid_reuse", test_handle_vmid_reuse },
+	{ "return_locked", test_return_locked },
 	{ "printf", test_printf },
 };
 

@@ -15,6 +15,12 @@ enum hv_hc_result {
 /* Decode the hypercall in the VPS's registers, run it, write the result. */
 enum hv_hc_result hypercall_handle(struct hv_vps *vps);
 
+/* The hypercall lock: every hypercall runs under it, and so does any other
+ * path that changes state hypercalls read (a guest VP's return to the root,
+ * run.c).  Never taken twice: not from inside a hypercall. */
+void hypercall_lock(void);
+void hypercall_unlock(void);
+
 /* Is (opcode, index) a hypercall of the ABI?  Checked against the
  * catalogue (mv_catalog.h, generated from abi/mv-abi.toml). */
 bool hypercall_known(uint64_t opcode_nosig, uint64_t index);

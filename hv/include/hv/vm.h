@@ -26,7 +26,8 @@ struct hv_vm {
 	enum hv_vm_state state;
 	/* The open handle of this VM (6.9), 0 when none is open. */
 	uint64_t handle;
-	/* Bumped on every open so that stale handle values stay invalid. */
+	/* The generation of the open handle (api_handle.c: a global counter,
+	 * so a handle value is never issued twice). */
 	uint32_t handle_gen;
 	/* XVIO partition ID assigned by the root (0 = none). */
 	uint8_t partition;
