@@ -14,6 +14,7 @@
  * link address as QEMU runs it.
  */
 #include <x86/boot.h>
+#include <x86/cpu.h>
 
 #include <hv/log.h>
 #include <hv/string.h>
@@ -143,12 +144,24 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 
 	/* Device memory passes through to the root VM (uncacheable, never
 	 * executable; the core skips what is RAM): the legacy VGA and option-ROM
-	 * window, and the top 32 MiB below 4 GiB (IOAPIC, HPET, local APIC,
-	 * firmware flash).  The PCI MMIO window below that is not passed
-	 * through yet (hv/arch/x86/README.md). */
+	 * window, and the top 32 MiB below 4 GiB (IOAPIC, HPET, firmware flash)
+	 * except the local APIC's page: the hypervisor owns the local APIC (its
+	 * timer ends guest slices, and an INIT sent through it would reset a
+	 * processor the hypervisor runs on), so a root access to it stops the
+	 * root like any access to the hypervisor's memory.  The PCI MMIO window
+	 * below that is not passed through yet (hv/arch/x86/README.md). */
+	uint64_t apic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFF000ull;
 	bi->mmio[0] = (struct hv_mem_range){ 0xA0000, 0x60000 };
-	bi->mmio[1] = (struct hv_mem_range){ 0xFE000000, 0x2000000 };
-	bi->num_mmio = 2;
+	bi->num_mmio = 1;
+	if (apic_page >= 0xFE000000ull && apic_page < 0x100000000ull) {
+		bi->mmio[1] = (struct hv_mem_range){ 0xFE000000, apic_page - 0xFE000000ull };
+		bi->mmio[2] = (struct hv_mem_range){ apic_page + 0x1000,
+						     0x100000000ull - (apic_page + 0x1000) };
+		bi->num_mmio = 3;
+	} else {
+		bi->mmio[1] = (struct hv_mem_range){ 0xFE000000, 0x2000000 };
+		bi->num_mmio = 2;
+	}
 
 	if (mbi->flags & MBI_MODS) {
 		const struct mb_module *m = (const struct mb_module *)(uintptr_t)mbi->mods_addr;

@@ -1,0 +1,48 @@
+/*
+ * devmem: the root VM owns the machine as an OS would (issue "the real
+ * hypervisor"; hv/arch/x86/README.md "Device memory of the root VM"):
+ * device memory passes through to it, but the local APIC is the
+ * hypervisor's.
+ *
+ *  1. The I/O APIC at 0xFEC00000 (its architectural default) answers: the
+ *     root selects register 1 (version) through IOREGSEL and reads IOWIN; a
+ *     real I/O APIC reports a version of 0x1x/0x2x and at least one
+ *     redirection entry.  Without the pass-through the read would stop the
+ *     root VM instead.
+ *  2. Reading the local APIC's version register (0xFEE00030) must make the
+ *     hypervisor stop the root VM (MVP EXPECT-STOP): an INIT sent through
+ *     the local APIC would reset a processor the hypervisor runs on.
+ *
+ * Only for backends with a real platform (QEMU, Bochs): mvsim models no
+ * MMIO devices (conformance/probes.toml).  No ABI item names the root's
+ * devices, so the checks are items=none.
+ */
+#include "probe.h"
+
+PROBE_TITLE("root VM device memory: the I/O APIC passes through, the local APIC is the hypervisor's");
+
+#define IOAPIC_BASE 0xFEC00000ull
+#define IOAPIC_VER 0x01u
+#define LAPIC_VERSION 0xFEE00030ull
+
+void probe_main(void)
+{
+	volatile uint32_t *regsel = (volatile uint32_t *)(uintptr_t)IOAPIC_BASE;
+	volatile uint32_t *iowin = (volatile uint32_t *)(uintptr_t)(IOAPIC_BASE + 0x10);
+
+	*regsel = IOAPIC_VER;
+	uint32_t ver = *iowin;
+	uint32_t version = ver & 0xFF, max_redir = (ver >> 16) & 0xFF;
+	check_tok("ioapic-version", "none", "0x10-0x2f", rt_hex(ver),
+		  version >= 0x10 && version <= 0x2F && max_redir >= 1,
+		  "the I/O APIC's version register (version 0x%x, %u redirection entries) "
+		  "reads through: device memory passes through to the root VM",
+		  version, max_redir + 1);
+
+	probe_expect_stop("root-lapic-stops", "none",
+			  "the root reading the local APIC (0x%llx) is stopped: the local APIC is "
+			  "the hypervisor's", (unsigned long long)LAPIC_VERSION);
+	uint32_t lver = *(volatile uint32_t *)(uintptr_t)LAPIC_VERSION;
+	check_tok("root-lapic-stopped", "none", "root-stopped", rt_hex(lver), false,
+		  "the root read the local APIC version 0x%x and was not stopped", lver);
+}
