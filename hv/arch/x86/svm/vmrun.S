@@ -11,20 +11,7 @@
  * a physical interrupt causes an INTR exit; it stays pending (GIF = 0,
  * then IF = 0) for the root VM, which handles it.
  */
-#define G_RBX 8
-#define G_RCX 16
-#define G_RDX 24
-#define G_RBP 32
-#define G_RSI 40
-#define G_RDI 48
-#define G_R8 56
-#define G_R9 64
-#define G_R10 72
-#define G_R11 80
-#define G_R12 88
-#define G_R13 96
-#define G_R14 104
-#define G_R15 112
+#include <x86/gprs_asm.h>
 
 	.section .text
 	.globl svm_vmrun
@@ -49,20 +36,7 @@ svm_vmrun:
 	sti
 1:
 	movq %rsi, %rax
-	movq G_RBX(%rax), %rbx
-	movq G_RCX(%rax), %rcx
-	movq G_RDX(%rax), %rdx
-	movq G_RBP(%rax), %rbp
-	movq G_RDI(%rax), %rdi
-	movq G_R8(%rax), %r8
-	movq G_R9(%rax), %r9
-	movq G_R10(%rax), %r10
-	movq G_R11(%rax), %r11
-	movq G_R12(%rax), %r12
-	movq G_R13(%rax), %r13
-	movq G_R14(%rax), %r14
-	movq G_R15(%rax), %r15
-	movq G_RSI(%rax), %rsi
+	GPRS_LOAD_FROM_RAX
 	movq 8(%rsp), %rax
 
 	vmrun
@@ -71,20 +45,7 @@ svm_vmrun:
 	cli
 	vmsave                          /* the guest's VMLOAD/VMSAVE state */
 	movq 16(%rsp), %rax
-	movq %rbx, G_RBX(%rax)
-	movq %rcx, G_RCX(%rax)
-	movq %rdx, G_RDX(%rax)
-	movq %rbp, G_RBP(%rax)
-	movq %rsi, G_RSI(%rax)
-	movq %rdi, G_RDI(%rax)
-	movq %r8, G_R8(%rax)
-	movq %r9, G_R9(%rax)
-	movq %r10, G_R10(%rax)
-	movq %r11, G_R11(%rax)
-	movq %r12, G_R12(%rax)
-	movq %r13, G_R13(%rax)
-	movq %r14, G_R14(%rax)
-	movq %r15, G_R15(%rax)
+	GPRS_STORE_TO_RAX
 	movq (%rsp), %rax
 	vmload                          /* the host's */
 	stgi
