@@ -114,6 +114,9 @@ void arch_halt(void)
 	abort();
 }
 
+struct hv_mem_range fake_mmio[2];
+uint32_t fake_num_mmio;
+
 int fake_boot(const void *image, size_t len)
 {
 	static struct hv_boot_info bi;
@@ -132,6 +135,9 @@ int fake_boot(const void *image, size_t len)
 	bi.num_modules = 1;
 	bi.root_cmdline = "probe";
 	bi.backend = "fake";
+	for (uint32_t i = 0; i < fake_num_mmio; i++)
+		bi.mmio[i] = fake_mmio[i];
+	bi.num_mmio = fake_num_mmio;
 	if (core_init(&bi))
 		return -1;
 	return core_pp_init(0);

@@ -27,6 +27,9 @@ void fake_reset(void);
 struct fake_vps_regs *fake_regs(struct hv_vps *vps);
 /* Boot the core on a fake machine with `image` as module 0. */
 int fake_boot(const void *image, size_t len);
+/* Device memory ranges fake_boot hands the core (set before booting). */
+extern struct hv_mem_range fake_mmio[2];
+extern uint32_t fake_num_mmio;
 /* A minimal multiboot image (256 bytes: header using the address fields,
  * then NOPs) loaded at `load`, entered at load + entry_off.  Returns 256. */
 size_t fake_image(uint8_t img[256], uint32_t load, uint32_t entry_off, uint32_t bss);

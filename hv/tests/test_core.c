@@ -13,6 +13,7 @@
 #include <hv/cpuid.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
+#include <hv/mm.h>
 #include <hv/page.h>
 #include <hv/pp.h>
 #include <hv/reg_valid.h>
@@ -328,6 +329,21 @@ static void test_vps_ops(void)
 
 /* A VP whose first VPS is destroyed still runs with another of its VPSs:
  * PERM_DENIED is only for a VP without any VPS (E-21). */
+/* Device memory passes through to the root, except what is RAM or the
+ * hypervisor's, and is never memory the root owns (no MDL, no donation). */
+static void test_boot_mmio(void)
+{
+	fake_mmio[0] = (struct hv_mem_range){ 0xA0000, 0x20000 };   /* inside RAM: skipped */
+	fake_mmio[1] = (struct hv_mem_range){ 0xFEC00000, 0x2000 }; /* two device pages */
+	fake_num_mmio = 2;
+	fake_boot_default();
+	EXPECT_EQ(fake_slpt_pages[0], (56ull << 20) / 4096 + 2);
+	EXPECT_TRUE(strstr(fake_console, "8 KiB of device memory pass through") != NULL);
+	uint64_t spa;
+	EXPECT_EQ(mm_translate(vm_root(), 0xFEC00000, MV_GPA_FLAG_READ_ACCESS, &spa), -1);
+	EXPECT_EQ(mm_translate(vm_root(), 0x100000, MV_GPA_FLAG_READ_ACCESS, &spa), 0);
+}
+
 /* A hypercall made by a guest VPS (as if it were running on PP 0). */
 static uint64_t guest_hc(struct hv_vps *guest, uint64_t rax, uint64_t r0, uint64_t *out0)
 {
@@ -700,6 +716,7 @@ static const struct test_case tests[] = {
 	{ "guest_exits", test_guest_exits },
 	{ "vps_destroy_active", test_vps_destroy_active },
 	{ "handle_vmid_reuse", test_handle_vmid_reuse },
+	{ "boot_mmio", test_boot_mmio },
 	{ "return_locked", test_return_locked },
 	{ "printf", test_printf },
 };
