@@ -27,24 +27,6 @@ uint64_t hcx(uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, u
 
 /* ---- multiboot: memory map and modules --------------------------------- */
 
-struct mbi_full {
-	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
-	uint32_t mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-} __attribute__((packed));
-
-struct mb_mod {
-	uint32_t start, end, string, reserved;
-};
-
-struct mb_mmap {
-	uint32_t size;
-	uint64_t addr, len;
-	uint32_t type;
-} __attribute__((packed));
-
-#define MBI_MMAP (1u << 6)
 #define PAGE 0x1000ull
 #define ALIGN_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
 
@@ -83,7 +65,7 @@ void vmm_init(bool need_agent)
 	if (need_agent && !agent_elf)
 		probe_error("no multiboot module holds the guest agent ('%s'): list "
 			    "guest-probes/guest-agent.elf in the probe's modules", GUEST_IMAGE_TAG);
-	if (!(mbi->flags & MBI_MMAP))
+	if (!(mbi->flags & MB_INFO_MMAP))
 		probe_error("the multiboot information has no memory map");
 	for (uint32_t off = 0; off < mbi->mmap_length;) {
 		const struct mb_mmap *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);

@@ -24,26 +24,8 @@ PROBE_TITLE("root VM writing into the hypervisor's memory: the hypervisor must s
 
 #define STOP_ID "root-write-hv-memory-stops"
 #define MARK 0x6D656D76685F7472ull /* "rt_hvmem" */
-#define MBI_MMAP (1u << 6)
 #define MIB 0x100000ull
 #define GIB4 0x100000000ull
-
-struct mbi_full {
-	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
-	uint32_t mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-} __attribute__((packed));
-
-struct mb_mod {
-	uint32_t start, end, string, reserved;
-};
-
-struct mb_mmap {
-	uint32_t size;
-	uint64_t addr, len;
-	uint32_t type;
-} __attribute__((packed));
 
 extern char _bss_end[];
 
@@ -78,7 +60,7 @@ void probe_main(void)
 
 	if (!mbi)
 		probe_error("no multiboot information");
-	if (!(mbi->flags & MBI_MMAP))
+	if (!(mbi->flags & MB_INFO_MMAP))
 		probe_error("the multiboot information has no memory map");
 	for (uint32_t off = 0; off + 4 <= mbi->mmap_length;) {
 		const struct mb_mmap *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);
