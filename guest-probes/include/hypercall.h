@@ -27,8 +27,14 @@ enum hc_insn hc_foreign_insn(void); /* the other vendor's instruction */
 const char *hc_insn_name(enum hc_insn insn);
 uintptr_t hc_insn_addr(enum hc_insn insn);
 
-/* The vendor's hypercall instruction. */
+/* THE raw hypercall of the probes (and of vmm/): the vendor's instruction,
+ * RAX = rax, R10-R15 from *regs; returns RAX, *regs gets R10-R15 after. */
 uint64_t hc_call(uint64_t rax, struct hc_regs *regs);
+/* Its register block in place: HC_REGS(r0, ...) a fresh one (the rest 0),
+ * HC_LOAD(&o, r0, ...) *o loaded the same way (to read the registers after):
+ *   st = hc_call(EXP_HC_VP_VMID, HC_LOAD(&o, handle, vpid)); ... o.r[0] */
+#define HC_REGS(...) (&(struct hc_regs){ { __VA_ARGS__ } })
+#define HC_LOAD(o, ...) (*(o) = (struct hc_regs){ { __VA_ARGS__ } }, (o))
 /* A given instruction; an exception at it is unexpected. */
 uint64_t hc_call_insn(enum hc_insn insn, uint64_t rax, struct hc_regs *regs);
 /* A given instruction with #UD expected at it; out->fired says if it came. */

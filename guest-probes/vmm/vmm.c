@@ -11,20 +11,6 @@ static uint64_t not_owned;
 static const uint8_t *agent_elf;
 static uint64_t agent_len;
 
-uint64_t hcx(uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-	     uint64_t r5, struct hc_out *o)
-{
-	struct hc_regs r = { { r0, r1, r2, r3, r4, r5 } };
-	uint64_t st = hc_call(rax, &r);
-
-	if (o) {
-		o->st = st;
-		for (int i = 0; i < 6; i++)
-			o->r[i] = r.r[i];
-	}
-	return st;
-}
-
 /* ---- multiboot: memory map and modules --------------------------------- */
 
 #define PAGE 0x1000ull
@@ -43,7 +29,7 @@ static bool contains(const uint8_t *p, uint64_t len, const char *s)
 void vmm_init(bool need_agent)
 {
 	const struct mbi_full *mbi = (const void *)mb_info();
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t lo = ALIGN_UP((uint64_t)(uintptr_t)_bss_end), ram_end = 0;
 
 	if (!mbi)
@@ -95,8 +81,9 @@ void vmm_init(bool need_agent)
 	rt_log("free RAM for guests: 0x%llx-0x%llx", (unsigned long long)free_next,
 	       (unsigned long long)free_end);
 
-	if (hcx(EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o) != EXP_STATUS_SUCCESS)
-		probe_error("cannot open a handle (status 0x%llx)", (unsigned long long)o.st);
+	uint64_t st = hc_call(EXP_HC_OPEN_HANDLE, HC_LOAD(&o, EXP_SPEC_ID1));
+	if (st != EXP_STATUS_SUCCESS)
+		probe_error("cannot open a handle (status 0x%llx)", (unsigned long long)st);
 	vmm_handle = o.r[0];
 }
 
@@ -112,131 +99,130 @@ uint64_t vmm_alloc(uint64_t n)
 	if (n > (free_end - free_next) / PAGE)
 		probe_error("out of free RAM (%llu pages wanted)", (unsigned long long)n);
 	free_next += n * PAGE;
-	memset(gpa_ptr(gpa), 0, n * PAGE);
+	memset(vmm_gpa_ptr(gpa), 0, n * PAGE);
 	return gpa;
 }
 
 /* ---- MDLs ----------------------------------------------------------------- */
 
-void mdl_set_num(uint64_t mdl, uint64_t n)
+void vmm_mdl_set_num(uint64_t mdl, uint64_t n)
 {
-	*(volatile uint64_t *)gpa_ptr(mdl + EXP_OFF_MV_MDL_T_NUM_ENTRIES) = n;
+	*(volatile uint64_t *)vmm_gpa_ptr(mdl + EXP_OFF_MV_MDL_T_NUM_ENTRIES) = n;
 }
 
-void mdl_set_next(uint64_t mdl, uint64_t next)
+void vmm_mdl_set_next(uint64_t mdl, uint64_t next)
 {
-	*(volatile uint64_t *)gpa_ptr(mdl + EXP_OFF_MV_MDL_T_NEXT) = next;
+	*(volatile uint64_t *)vmm_gpa_ptr(mdl + EXP_OFF_MV_MDL_T_NEXT) = next;
 }
 
-void mdl_set_revz(uint64_t mdl, unsigned i, uint64_t v)
+void vmm_mdl_set_revz(uint64_t mdl, unsigned i, uint64_t v)
 {
-	*(volatile uint64_t *)gpa_ptr(mdl + EXP_OFF_MV_MDL_T_REVZ + 8 * i) = v;
+	*(volatile uint64_t *)vmm_gpa_ptr(mdl + EXP_OFF_MV_MDL_T_REVZ + 8 * i) = v;
 }
 
-void mdl_set_entry(uint64_t mdl, unsigned i, uint64_t gpa, uint64_t size, uint64_t flags)
+void vmm_mdl_set_entry(uint64_t mdl, unsigned i, uint64_t gpa, uint64_t size, uint64_t flags)
 {
-	volatile uint64_t *e = gpa_ptr(mdl + EXP_OFF_MV_MDL_T_ENTRIES + EXP_SIZEOF_MV_MDL_ENTRY_T * i);
+	volatile uint64_t *e = vmm_gpa_ptr(mdl + EXP_OFF_MV_MDL_T_ENTRIES + EXP_SIZEOF_MV_MDL_ENTRY_T * i);
 
 	e[EXP_OFF_MV_MDL_ENTRY_T_GPA / 8] = gpa;
 	e[EXP_OFF_MV_MDL_ENTRY_T_SIZE / 8] = size;
 	e[EXP_OFF_MV_MDL_ENTRY_T_FLAGS / 8] = flags;
 }
 
-uint64_t mdl_make(const struct mdl_ent *e, uint64_t n)
+uint64_t vmm_mdl_make(const struct mdl_ent *e, uint64_t n)
 {
 	uint64_t mdl = vmm_alloc(1);
 
-	mdl_set_num(mdl, n);
+	vmm_mdl_set_num(mdl, n);
 	for (uint64_t i = 0; i < n && i < EXP_MDL_MAP_MAX_NUM_ENTRIES; i++)
-		mdl_set_entry(mdl, (unsigned)i, e[i].gpa, e[i].size, e[i].flags);
+		vmm_mdl_set_entry(mdl, (unsigned)i, e[i].gpa, e[i].size, e[i].flags);
 	return mdl;
 }
 
-uint64_t mdl_one(uint64_t gpa, uint64_t size)
+uint64_t vmm_mdl_one(uint64_t gpa, uint64_t size)
 {
 	struct mdl_ent e = { gpa, size, 0 };
 
-	return mdl_make(&e, 1);
+	return vmm_mdl_make(&e, 1);
 }
 
 /* ---- hypercalls by name ------------------------------------------------ */
 
-uint64_t vm_create(uint64_t *vmid)
+uint64_t vmm_vm_create(uint64_t *vmid)
 {
-	struct hc_out o;
-	uint64_t st = hcx(EXP_HC_CREATE_VM, vmm_handle, 0, 0, 0, 0, 0, &o);
+	struct hc_regs o;
+	uint64_t st = hc_call(EXP_HC_CREATE_VM, HC_LOAD(&o, vmm_handle));
 
 	if (vmid)
 		*vmid = st == EXP_STATUS_SUCCESS ? o.r[0] : EXP_INVALID_ID;
 	return st;
 }
 
-uint64_t vm_destroy(uint64_t vmid)
+uint64_t vmm_vm_destroy(uint64_t vmid)
 {
-	return hcx(EXP_HC_DESTROY_VM, vmm_handle, vmid, 0, 0, 0, 0, 0);
+	return hc_call(EXP_HC_DESTROY_VM, HC_REGS(vmm_handle, vmid));
 }
 
-uint64_t vp_create(uint64_t vmid, uint64_t *vpid)
+uint64_t vmm_vp_create(uint64_t vmid, uint64_t *vpid)
 {
-	struct hc_out o;
-	uint64_t st = hcx(EXP_HC_CREATE_VP, vmm_handle, vmid, 0, 0, 0, 0, &o);
+	struct hc_regs o;
+	uint64_t st = hc_call(EXP_HC_CREATE_VP, HC_LOAD(&o, vmm_handle, vmid));
 
 	if (vpid)
 		*vpid = st == EXP_STATUS_SUCCESS ? o.r[0] : EXP_INVALID_ID;
 	return st;
 }
 
-uint64_t vp_destroy(uint64_t vpid)
+uint64_t vmm_vp_destroy(uint64_t vpid)
 {
-	return hcx(EXP_HC_DESTROY_VP, vmm_handle, vpid, 0, 0, 0, 0, 0);
+	return hc_call(EXP_HC_DESTROY_VP, HC_REGS(vmm_handle, vpid));
 }
 
-uint64_t vps_create(uint64_t vpid, uint64_t *vpsid)
+uint64_t vmm_vps_create(uint64_t vpid, uint64_t *vpsid)
 {
-	struct hc_out o;
-	uint64_t st = hcx(EXP_HC_VPS(EXP_IDX_CREATE_VPS), vmm_handle, vpid, 0, 0, 0, 0, &o);
+	struct hc_regs o;
+	uint64_t st = hc_call(EXP_HC_VPS(EXP_IDX_CREATE_VPS), HC_LOAD(&o, vmm_handle, vpid));
 
 	if (vpsid)
 		*vpsid = st == EXP_STATUS_SUCCESS ? o.r[0] : EXP_INVALID_ID;
 	return st;
 }
 
-uint64_t vps_destroy(uint64_t vpsid)
+uint64_t vmm_vps_destroy(uint64_t vpsid)
 {
-	return hcx(EXP_HC_VPS(EXP_IDX_DESTROY_VPS), vmm_handle, vpsid, 0, 0, 0, 0, 0);
+	return hc_call(EXP_HC_VPS(EXP_IDX_DESTROY_VPS), HC_REGS(vmm_handle, vpsid));
 }
 
-uint64_t vps_set_reg(uint64_t vpsid, uint64_t reg, uint64_t val)
+uint64_t vmm_vps_set_reg(uint64_t vpsid, uint64_t reg, uint64_t val)
 {
-	return hcx(EXP_HC_VPS(EXP_IDX_SET_REG), vmm_handle, vpsid, reg, val, 0, 0, 0);
+	return hc_call(EXP_HC_VPS(EXP_IDX_SET_REG), HC_REGS(vmm_handle, vpsid, reg, val));
 }
 
-uint64_t vps_get_reg(uint64_t vpsid, uint64_t reg, uint64_t *val)
+uint64_t vmm_vps_get_reg(uint64_t vpsid, uint64_t reg, uint64_t *val)
 {
-	struct hc_out o;
-	uint64_t st = hcx(EXP_HC_VPS(EXP_IDX_GET_REG), vmm_handle, vpsid, reg, 0, 0, 0, &o);
+	struct hc_regs o;
+	uint64_t st = hc_call(EXP_HC_VPS(EXP_IDX_GET_REG), HC_LOAD(&o, vmm_handle, vpsid, reg));
 
 	if (val)
 		*val = o.r[0];
 	return st;
 }
 
-uint64_t map_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl,
+uint64_t vmm_map_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl,
 		 uint64_t flags)
 {
-	return hcx(EXP_HC_MAP_MDL, vmm_handle, src_vmid, src_mdl, dst_vmid, dst_mdl, flags, 0);
+	return hc_call(EXP_HC_MAP_MDL, HC_REGS(vmm_handle, src_vmid, src_mdl, dst_vmid, dst_mdl, flags));
 }
 
-uint64_t unmap_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl)
+uint64_t vmm_unmap_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl)
 {
-	return hcx(EXP_HC_UNMAP_MDL, vmm_handle, src_vmid, src_mdl, dst_vmid, dst_mdl, 0, 0);
+	return hc_call(EXP_HC_UNMAP_MDL, HC_REGS(vmm_handle, src_vmid, src_mdl, dst_vmid, dst_mdl));
 }
 
-uint64_t set_gpa_flags_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid,
+uint64_t vmm_set_gpa_flags_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid,
 			   uint64_t dst_mdl, uint64_t flags)
 {
-	return hcx(EXP_HC_SET_GPA_FLAGS_MDL, vmm_handle, src_vmid, src_mdl, dst_vmid, dst_mdl,
-		   flags, 0);
+	return hc_call(EXP_HC_SET_GPA_FLAGS_MDL, HC_REGS(vmm_handle, src_vmid, src_mdl, dst_vmid, dst_mdl, flags));
 }
 
 /* One scratch page pair reused for one-entry MDLs. */
@@ -248,30 +234,30 @@ static void scratch_mdls(uint64_t src, uint64_t dst, uint64_t size)
 		scratch_src = vmm_alloc(1);
 		scratch_dst = vmm_alloc(1);
 	}
-	memset(gpa_ptr(scratch_src), 0, PAGE);
-	memset(gpa_ptr(scratch_dst), 0, PAGE);
-	mdl_set_num(scratch_src, 1);
-	mdl_set_entry(scratch_src, 0, src, size, 0);
-	mdl_set_num(scratch_dst, 1);
-	mdl_set_entry(scratch_dst, 0, dst, size, 0);
+	memset(vmm_gpa_ptr(scratch_src), 0, PAGE);
+	memset(vmm_gpa_ptr(scratch_dst), 0, PAGE);
+	vmm_mdl_set_num(scratch_src, 1);
+	vmm_mdl_set_entry(scratch_src, 0, src, size, 0);
+	vmm_mdl_set_num(scratch_dst, 1);
+	vmm_mdl_set_entry(scratch_dst, 0, dst, size, 0);
 }
 
-uint64_t map_range(uint64_t dst_vmid, uint64_t src, uint64_t dst, uint64_t size, uint64_t flags)
+uint64_t vmm_map_range(uint64_t dst_vmid, uint64_t src, uint64_t dst, uint64_t size, uint64_t flags)
 {
 	scratch_mdls(src, dst, size);
-	return map_mdl(EXP_ROOT_VMID, scratch_src, dst_vmid, scratch_dst, flags);
+	return vmm_map_mdl(EXP_ROOT_VMID, scratch_src, dst_vmid, scratch_dst, flags);
 }
 
-uint64_t unmap_range(uint64_t dst_vmid, uint64_t src, uint64_t dst, uint64_t size)
+uint64_t vmm_unmap_range(uint64_t dst_vmid, uint64_t src, uint64_t dst, uint64_t size)
 {
 	scratch_mdls(src, dst, size);
-	return unmap_mdl(EXP_ROOT_VMID, scratch_src, dst_vmid, scratch_dst);
+	return vmm_unmap_mdl(EXP_ROOT_VMID, scratch_src, dst_vmid, scratch_dst);
 }
 
-uint64_t run_vp(uint64_t vpid, uint64_t *reason, uint64_t *arg)
+uint64_t vmm_run_vp(uint64_t vpid, uint64_t *reason, uint64_t *arg)
 {
-	struct hc_out o;
-	uint64_t st = hcx(EXP_HC_RUN_VP, vmm_handle, vpid, 0, 0, 0, 0, &o);
+	struct hc_regs o;
+	uint64_t st = hc_call(EXP_HC_RUN_VP, HC_LOAD(&o, vmm_handle, vpid));
 
 	if (reason)
 		*reason = o.r[0];
@@ -308,7 +294,7 @@ static uint16_t rd16(const uint8_t *p)
 		uint64_t st_ = (expr);                                           \
 		if (st_ != EXP_STATUS_SUCCESS)                                   \
 			probe_error("%s: %s failed with 0x%llx (%s)", gname, what,  \
-				    (unsigned long long)st_, status_name(st_));  \
+				    (unsigned long long)st_, vmm_status_name(st_));  \
 	} while (0)
 
 static void load_agent(struct guest *g, const char *gname)
@@ -344,111 +330,109 @@ static void load_agent(struct guest *g, const char *gname)
 		uint64_t off = rd64(ph + 8), pa = rd64(ph + 24), filesz = rd64(ph + 32);
 		if (off + filesz > agent_len)
 			probe_error("%s: the agent's segment lies outside the module", gname);
-		memcpy(gpa_ptr(g->image_gpa + (pa - lo)), e + off, filesz);
+		memcpy(vmm_gpa_ptr(g->image_gpa + (pa - lo)), e + off, filesz);
 	}
 }
 
-void guest_new_bare(struct guest *g, const char *gname)
+void vmm_guest_new_bare(struct guest *g, const char *gname)
 {
 	uint64_t stack, pt;
 
 	memset(g, 0, sizeof(*g));
-	SETUP("mv_vm_op_create_vm", vm_create(&g->vmid));
-	SETUP("mv_vp_op_create_vp", vp_create(g->vmid, &g->vpid));
-	SETUP("mv_vps_op_create_vps", vps_create(g->vpid, &g->vpsid));
+	SETUP("mv_vm_op_create_vm", vmm_vm_create(&g->vmid));
+	SETUP("mv_vp_op_create_vp", vmm_vp_create(g->vmid, &g->vpid));
+	SETUP("mv_vps_op_create_vps", vmm_vps_create(g->vpid, &g->vpsid));
 	load_agent(g, gname);
 	SETUP("map_mdl (image, donate RWX)",
-	      map_range(g->vmid, g->image_gpa, GUEST_IMAGE_GPA, g->image_size,
+	      vmm_map_range(g->vmid, g->image_gpa, GUEST_IMAGE_GPA, g->image_size,
 			EXP_GPA_RWX | EXP_GPA_FLAG_DONATE));
 	stack = vmm_alloc(GUEST_STACK_PAGES);
 	SETUP("map_mdl (stack, donate RW)",
-	      map_range(g->vmid, stack, GUEST_STACK_GPA, GUEST_STACK_PAGES * PAGE,
+	      vmm_map_range(g->vmid, stack, GUEST_STACK_GPA, GUEST_STACK_PAGES * PAGE,
 			EXP_GPA_RW | EXP_GPA_FLAG_DONATE));
 	g->mb_gpa = vmm_alloc(1);
-	g->mb = gpa_ptr(g->mb_gpa);
+	g->mb = vmm_gpa_ptr(g->mb_gpa);
 	SETUP("map_mdl (mailbox, share RW)",
-	      map_range(g->vmid, g->mb_gpa, GUEST_MBOX_GPA, PAGE, EXP_GPA_RW));
+	      vmm_map_range(g->vmid, g->mb_gpa, GUEST_MBOX_GPA, PAGE, EXP_GPA_RW));
 	pt = vmm_alloc(EXP_IDENTITY_MAP_PAGES);
 	SETUP("map_mdl (page tables, donate RW)",
-	      map_range(g->vmid, pt, GUEST_PT_GPA, EXP_IDENTITY_MAP_PAGES * PAGE,
+	      vmm_map_range(g->vmid, pt, GUEST_PT_GPA, EXP_IDENTITY_MAP_PAGES * PAGE,
 			EXP_GPA_RW | EXP_GPA_FLAG_DONATE));
 }
 
-void guest_boot(struct guest *g, const char *gname)
+void vmm_guest_boot(struct guest *g, const char *gname)
 {
 	SETUP("mv_vps_op_set_identity_map",
-	      hcx(EXP_HC_VPS(EXP_IDX_SET_IDENTITY_MAP), vmm_handle, g->vpsid, GUEST_PT_GPA, 0, 0,
-		  0, 0));
-	SETUP("set_reg RIP", vps_set_reg(g->vpsid, EXP_REG_RIP, g->entry));
-	SETUP("set_reg RSP", vps_set_reg(g->vpsid, EXP_REG_RSP, GUEST_STACK_TOP));
+	      hc_call(EXP_HC_VPS(EXP_IDX_SET_IDENTITY_MAP), HC_REGS(vmm_handle, g->vpsid, GUEST_PT_GPA)));
+	SETUP("set_reg RIP", vmm_vps_set_reg(g->vpsid, EXP_REG_RIP, g->entry));
+	SETUP("set_reg RSP", vmm_vps_set_reg(g->vpsid, EXP_REG_RSP, GUEST_STACK_TOP));
 }
 
-void guest_new(struct guest *g, const char *gname)
+void vmm_guest_new(struct guest *g, const char *gname)
 {
-	guest_new_bare(g, gname);
-	guest_boot(g, gname);
+	vmm_guest_new_bare(g, gname);
+	vmm_guest_boot(g, gname);
 }
 
-void guest_reset(struct guest *g)
+void vmm_guest_reset(struct guest *g)
 {
 	const char *gname = "guest reset";
 
-	SETUP("set_reg RIP", vps_set_reg(g->vpsid, EXP_REG_RIP, g->entry));
-	SETUP("set_reg RSP", vps_set_reg(g->vpsid, EXP_REG_RSP, GUEST_STACK_TOP));
+	SETUP("set_reg RIP", vmm_vps_set_reg(g->vpsid, EXP_REG_RIP, g->entry));
+	SETUP("set_reg RSP", vmm_vps_set_reg(g->vpsid, EXP_REG_RSP, GUEST_STACK_TOP));
 }
 
-uint64_t guest_run_once(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
+uint64_t vmm_guest_run_once(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
 			uint64_t *reason, uint64_t *arg)
 {
 	g->mb->cmd = cmd;
 	for (unsigned i = 0; i < 8; i++)
 		g->mb->arg[i] = i < nargs ? args[i] : 0;
-	return run_vp(g->vpid, reason, arg);
+	return vmm_run_vp(g->vpid, reason, arg);
 }
 
 /* Hardware may preempt a guest at any time (a timer interrupt ends the
  * slice): a command is done only at its final exit, so external_interrupt
  * just means "run it again". */
-uint64_t guest_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
+uint64_t vmm_guest_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
 		   uint64_t *reason, uint64_t *arg)
 {
-	uint64_t st = guest_run_once(g, cmd, args, nargs, reason, arg);
+	uint64_t st = vmm_guest_run_once(g, cmd, args, nargs, reason, arg);
 
 	for (unsigned n = 0; st == EXP_STATUS_SUCCESS && *reason == EXP_EXIT_EXTERNAL_INTERRUPT &&
 			     n < GUEST_MAX_PREEMPTIONS;
 	     n++)
-		st = run_vp(g->vpid, reason, arg);
+		st = vmm_run_vp(g->vpid, reason, arg);
 	return st;
 }
 
-uint64_t guest_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,
-		  uint64_t r3, uint64_t r4, uint64_t r5, struct hc_out *o, uint64_t *reason)
+uint64_t vmm_guest_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,
+		  uint64_t r3, uint64_t r4, uint64_t r5, struct hc_regs *o, uint64_t *reason)
 {
 	uint64_t a[7] = { rax, r0, r1, r2, r3, r4, r5 }, rs = ~0ull, ra = 0;
-	uint64_t st = guest_run(g, G_HC, a, 7, &rs, &ra);
+	uint64_t st = vmm_guest_run(g, G_HC, a, 7, &rs, &ra);
 
 	if (reason)
 		*reason = st == EXP_STATUS_SUCCESS ? rs : ~0ull;
 	if (o) {
-		o->st = g->mb->res[0];
 		for (int i = 0; i < 6; i++)
 			o->r[i] = g->mb->res[1 + i];
 	}
 	return st == EXP_STATUS_SUCCESS && rs == EXP_EXIT_HLT ? g->mb->res[0] : ~0ull;
 }
 
-uint64_t guest_free(struct guest *g)
+uint64_t vmm_guest_free(struct guest *g)
 {
 	uint64_t st;
 
-	if ((st = vps_destroy(g->vpsid)) != EXP_STATUS_SUCCESS)
+	if ((st = vmm_vps_destroy(g->vpsid)) != EXP_STATUS_SUCCESS)
 		return st;
-	if ((st = vp_destroy(g->vpid)) != EXP_STATUS_SUCCESS)
+	if ((st = vmm_vp_destroy(g->vpid)) != EXP_STATUS_SUCCESS)
 		return st;
-	return vm_destroy(g->vmid);
+	return vmm_vm_destroy(g->vmid);
 }
 
-const char *exit_name(uint64_t reason)
+const char *vmm_exit_name(uint64_t reason)
 {
 	static const char *const n[] = {
 		"mv_vp_exit_t_external_interrupt", "mv_vp_exit_t_yield", "mv_vp_exit_t_retry",
@@ -458,7 +442,7 @@ const char *exit_name(uint64_t reason)
 	return reason < 7 ? n[reason] : "none";
 }
 
-const char *status_name(uint64_t st)
+const char *vmm_status_name(uint64_t st)
 {
 	switch (st) {
 	case EXP_STATUS_SUCCESS: return "MV_STATUS_SUCCESS";
@@ -478,7 +462,7 @@ const char *status_name(uint64_t st)
 	}
 }
 
-bool check_st(const char *id, const char *hc, uint64_t expected, uint64_t got,
+bool vmm_check_st(const char *id, const char *hc, uint64_t expected, uint64_t got,
 	      const char *desc, ...)
 {
 	char buf[400];
@@ -487,5 +471,5 @@ bool check_st(const char *id, const char *hc, uint64_t expected, uint64_t got,
 	va_start(ap, desc);
 	rt_vsnprintf(buf, sizeof(buf), desc, ap);
 	va_end(ap);
-	return check_eq(id, rt_fmt("%s,%s", hc, status_name(expected)), expected, got, "%s", buf);
+	return check_eq(id, rt_fmt("%s,%s", hc, vmm_status_name(expected)), expected, got, "%s", buf);
 }

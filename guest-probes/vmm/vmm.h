@@ -1,8 +1,9 @@
 /*
  * Root-VM helpers for the probes that create and run guests (vm, vp, vps,
- * mdl, run, isolation): raw hypercalls with every register, a page
- * allocator over the multiboot memory map, MDL pages, and the guest agent
- * (guest-probes/guest, guest_abi.h) loaded from a multiboot module.
+ * mdl, run, isolation, ...): hypercalls by name, a page allocator over the
+ * multiboot memory map, MDL pages, and the guest agent (guest-probes/guest,
+ * guest_abi.h) loaded from a multiboot module.  Every exported name starts
+ * with vmm_ (the hypervisor core's own vm_*, vps_* ... are different code).
  *
  * Every value is built from expect.h; nothing here includes include/microv.
  * Setup failures end the probe with ERROR (probe_error); the checks are the
@@ -14,16 +15,7 @@
 #include "probe.h"
 #include "guest_abi.h"
 
-/* ---- raw hypercalls --------------------------------------------------- */
-
-struct hc_out {
-	uint64_t st;
-	uint64_t r[6];
-};
-
-/* RAX = rax, R10 = r0 ... R15 = r5; returns RAX, all six registers after in *o. */
-uint64_t hcx(uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-	     uint64_t r5, struct hc_out *o);
+/* Raw hypercalls: the runtime's hc_call (hypercall.h) with HC_REGS / HC_LOAD. */
 
 extern uint64_t vmm_handle;
 
@@ -38,7 +30,7 @@ void vmm_init(bool need_agent);
 uint64_t vmm_not_owned_gpa(void);
 /* n zeroed pages, contiguous; their GPA (== the root's address). */
 uint64_t vmm_alloc(uint64_t n);
-static inline void *gpa_ptr(uint64_t gpa) { return (void *)(uintptr_t)gpa; }
+static inline void *vmm_gpa_ptr(uint64_t gpa) { return (void *)(uintptr_t)gpa; }
 
 /* ---- MDLs ------------------------------------------------------------- */
 
@@ -48,34 +40,34 @@ struct mdl_ent {
 
 /* A fresh MDL page with n entries (n may exceed 169 only as a raw count:
  * entries beyond the page are not written), next = 0. */
-uint64_t mdl_make(const struct mdl_ent *e, uint64_t n);
+uint64_t vmm_mdl_make(const struct mdl_ent *e, uint64_t n);
 /* One-entry MDL. */
-uint64_t mdl_one(uint64_t gpa, uint64_t size);
+uint64_t vmm_mdl_one(uint64_t gpa, uint64_t size);
 /* Raw access to an MDL page's fields. */
-void mdl_set_num(uint64_t mdl, uint64_t n);
-void mdl_set_next(uint64_t mdl, uint64_t next);
-void mdl_set_revz(uint64_t mdl, unsigned i, uint64_t v);
-void mdl_set_entry(uint64_t mdl, unsigned i, uint64_t gpa, uint64_t size, uint64_t flags);
+void vmm_mdl_set_num(uint64_t mdl, uint64_t n);
+void vmm_mdl_set_next(uint64_t mdl, uint64_t next);
+void vmm_mdl_set_revz(uint64_t mdl, unsigned i, uint64_t v);
+void vmm_mdl_set_entry(uint64_t mdl, unsigned i, uint64_t gpa, uint64_t size, uint64_t flags);
 
 /* ---- hypercalls by name ---------------------------------------------- */
 
-uint64_t vm_create(uint64_t *vmid);
-uint64_t vm_destroy(uint64_t vmid);
-uint64_t vp_create(uint64_t vmid, uint64_t *vpid);
-uint64_t vp_destroy(uint64_t vpid);
-uint64_t vps_create(uint64_t vpid, uint64_t *vpsid);
-uint64_t vps_destroy(uint64_t vpsid);
-uint64_t vps_set_reg(uint64_t vpsid, uint64_t reg, uint64_t val);
-uint64_t vps_get_reg(uint64_t vpsid, uint64_t reg, uint64_t *val);
-uint64_t map_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl,
+uint64_t vmm_vm_create(uint64_t *vmid);
+uint64_t vmm_vm_destroy(uint64_t vmid);
+uint64_t vmm_vp_create(uint64_t vmid, uint64_t *vpid);
+uint64_t vmm_vp_destroy(uint64_t vpid);
+uint64_t vmm_vps_create(uint64_t vpid, uint64_t *vpsid);
+uint64_t vmm_vps_destroy(uint64_t vpsid);
+uint64_t vmm_vps_set_reg(uint64_t vpsid, uint64_t reg, uint64_t val);
+uint64_t vmm_vps_get_reg(uint64_t vpsid, uint64_t reg, uint64_t *val);
+uint64_t vmm_map_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl,
 		 uint64_t flags);
-uint64_t unmap_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl);
-uint64_t set_gpa_flags_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid,
+uint64_t vmm_unmap_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid, uint64_t dst_mdl);
+uint64_t vmm_set_gpa_flags_mdl(uint64_t src_vmid, uint64_t src_mdl, uint64_t dst_vmid,
 			   uint64_t dst_mdl, uint64_t flags);
 /* Root pages [src, src+size) -> dst_vmid's [dst, dst+size) (one-entry MDLs). */
-uint64_t map_range(uint64_t dst_vmid, uint64_t src, uint64_t dst, uint64_t size, uint64_t flags);
-uint64_t unmap_range(uint64_t dst_vmid, uint64_t src, uint64_t dst, uint64_t size);
-uint64_t run_vp(uint64_t vpid, uint64_t *reason, uint64_t *arg);
+uint64_t vmm_map_range(uint64_t dst_vmid, uint64_t src, uint64_t dst, uint64_t size, uint64_t flags);
+uint64_t vmm_unmap_range(uint64_t dst_vmid, uint64_t src, uint64_t dst, uint64_t size);
+uint64_t vmm_run_vp(uint64_t vpid, uint64_t *reason, uint64_t *arg);
 
 /* ---- the guest agent ------------------------------------------------ */
 
@@ -91,35 +83,35 @@ struct guest {
 /* Creates VM, VP, VPS; loads the agent (donated RWX), stack (donated RW),
  * mailbox (shared RW), page tables (donated RW), set_identity_map, RIP/RSP.
  * ERROR on any failure (prefix says which guest). */
-void guest_new(struct guest *g, const char *what);
+void vmm_guest_new(struct guest *g, const char *what);
 /* Only VM/VP/VPS, memory, mailbox: no identity map or registers. */
-void guest_new_bare(struct guest *g, const char *what);
-/* The rest of guest_new after guest_new_bare. */
-void guest_boot(struct guest *g, const char *what);
+void vmm_guest_new_bare(struct guest *g, const char *what);
+/* The rest of vmm_guest_new after vmm_guest_new_bare. */
+void vmm_guest_boot(struct guest *g, const char *what);
 /* RIP = entry, RSP = stack top (after a fault). */
-void guest_reset(struct guest *g);
-/* Sets the command and its args, runs once; returns the status of run_vp
+void vmm_guest_reset(struct guest *g);
+/* Sets the command and its args, runs once; returns the status of vmm_run_vp
  * (reason/arg filled on success). */
 /* Runs the guest once with a command in its mailbox: whatever exit comes
  * first, preemptions included (the external_interrupt checks need that). */
-uint64_t guest_run_once(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
+uint64_t vmm_guest_run_once(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
 			uint64_t *reason, uint64_t *arg);
-/* Bound on the re-runs guest_run makes after preemptions. */
+/* Bound on the re-runs vmm_guest_run makes after preemptions. */
 #define GUEST_MAX_PREEMPTIONS 100000u
-uint64_t guest_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
+uint64_t vmm_guest_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned nargs,
 		   uint64_t *reason, uint64_t *arg);
 /* A guest hypercall through the agent: returns the guest's RAX, *o gets
  * its registers; *reason the exit reason of the run (hlt expected). */
-uint64_t guest_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,
-		  uint64_t r3, uint64_t r4, uint64_t r5, struct hc_out *o, uint64_t *reason);
+uint64_t vmm_guest_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,
+		  uint64_t r3, uint64_t r4, uint64_t r5, struct hc_regs *o, uint64_t *reason);
 /* Destroys VPS, VP, VM; returns the first failing status or 0. */
-uint64_t guest_free(struct guest *g);
+uint64_t vmm_guest_free(struct guest *g);
 
-const char *exit_name(uint64_t reason);
-const char *status_name(uint64_t st);
+const char *vmm_exit_name(uint64_t reason);
+const char *vmm_status_name(uint64_t st);
 
-/* check_eq of a status: items = "<hc>,<status_name(expected)>". */
-bool check_st(const char *id, const char *hc, uint64_t expected, uint64_t got,
+/* check_eq of a status: items = "<hc>,<vmm_status_name(expected)>". */
+bool vmm_check_st(const char *id, const char *hc, uint64_t expected, uint64_t got,
 	      const char *desc, ...) RT_PRINTF(5, 6);
 /* check_eq with items "<a>" and a formatted desc (a thin alias). */
 #define CHECK check_eq

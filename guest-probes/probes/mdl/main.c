@@ -25,8 +25,8 @@ static const uint64_t X = 0x900000; /* the canonical destination GPA in vm_b */
  * failed call touched was left changed. */
 static void unchanged(const char *id, const char *items)
 {
-	uint64_t a = map_range(vm_b, P, X, PAGE, RW);
-	uint64_t b = a == EXP_STATUS_SUCCESS ? unmap_range(vm_b, P, X, PAGE) : a;
+	uint64_t a = vmm_map_range(vm_b, P, X, PAGE, RW);
+	uint64_t b = a == EXP_STATUS_SUCCESS ? vmm_unmap_range(vm_b, P, X, PAGE) : a;
 
 	check_eq(rt_fmt("%s-unchanged", id), items, EXP_STATUS_SUCCESS, a | b,
 		 "afterwards the source page is still the root's and the destination GPA still "
@@ -37,11 +37,11 @@ static void unchanged(const char *id, const char *items)
 static void hostile(const char *id, const char *hc, uint64_t rax, uint64_t r1, uint64_t r2,
 		    uint64_t r3, uint64_t r4, uint64_t r5, uint64_t expected, const char *desc)
 {
-	struct hc_out o;
-	uint64_t st = hcx(rax, vmm_handle, r1, r2, r3, r4, r5, &o);
-	const char *items = rt_fmt("%s,%s", hc, status_name(expected));
+	struct hc_regs o;
+	uint64_t st = hc_call(rax, HC_LOAD(&o, vmm_handle, r1, r2, r3, r4, r5));
+	const char *items = rt_fmt("%s,%s", hc, vmm_status_name(expected));
 
-	check_st(id, hc, expected, st, "%s", desc);
+	vmm_check_st(id, hc, expected, st, "%s", desc);
 	check_tok(rt_fmt("%s-regs", id), items, "unchanged",
 		  o.r[0] == vmm_handle && o.r[1] == r1 && o.r[2] == r2 && o.r[3] == r3 &&
 				  o.r[4] == r4 && o.r[5] == r5 ? "unchanged" : "changed",
@@ -53,7 +53,7 @@ static void hostile(const char *id, const char *hc, uint64_t rax, uint64_t r1, u
 
 static uint64_t guest_read(uint64_t gpa, uint64_t *reason, uint64_t *arg)
 {
-	uint64_t st = guest_run(&g, G_READ, (uint64_t[]){ gpa }, 1, reason, arg);
+	uint64_t st = vmm_guest_run(&g, G_READ, (uint64_t[]){ gpa }, 1, reason, arg);
 
 	if (st != EXP_STATUS_SUCCESS)
 		*reason = ~0ull;
@@ -62,7 +62,7 @@ static uint64_t guest_read(uint64_t gpa, uint64_t *reason, uint64_t *arg)
 
 static void guest_write(uint64_t gpa, uint64_t v, uint64_t *reason, uint64_t *arg)
 {
-	if (guest_run(&g, G_WRITE, (uint64_t[]){ gpa, v }, 2, reason, arg) != EXP_STATUS_SUCCESS)
+	if (vmm_guest_run(&g, G_WRITE, (uint64_t[]){ gpa, v }, 2, reason, arg) != EXP_STATUS_SUCCESS)
 		*reason = ~0ull;
 }
 
@@ -77,22 +77,22 @@ static void expect_fault(const char *id, const char *items, uint64_t gpa, bool w
 		guest_read(gpa, &r, &a);
 	check_eq(rt_fmt("%s-reason", id), rt_fmt("%s,mv_vp_exit_t_fault", items), EXP_EXIT_FAULT,
 		 r, "%s: the guest's %s ends with mv_vp_exit_t_fault (got %s)", what,
-		 write ? "write" : "read", exit_name(r));
+		 write ? "write" : "read", vmm_exit_name(r));
 	check_eq(rt_fmt("%s-reg1", id), rt_fmt("%s,mv_vp_exit_t_fault", items),
 		 EXP_FAULT(EXP_VP_FAULT_SLPT, gpa), a, "REG1 = 1<<56 | the GPA (docs/exit-reasons.md)");
-	guest_reset(&g);
+	vmm_guest_reset(&g);
 }
 
 static void round_trips(void)
 {
 	uint64_t S = vmm_alloc(1), D = vmm_alloc(1), R = vmm_alloc(1), st, r, a, v;
 	const uint64_t gs = GUEST_SCRATCH_GPA, gd = gs + PAGE, gr = gs + 2 * PAGE;
-	volatile uint64_t *s = gpa_ptr(S), *rr = gpa_ptr(R);
+	volatile uint64_t *s = vmm_gpa_ptr(S), *rr = vmm_gpa_ptr(R);
 
 	/* share RW */
 	s[0] = PAT(1);
-	st = map_range(g.vmid, S, gs, PAGE, RW);
-	check_st("share", I_MAP, EXP_STATUS_SUCCESS, st, "share a root page RW with the guest");
+	st = vmm_map_range(g.vmid, S, gs, PAGE, RW);
+	vmm_check_st("share", I_MAP, EXP_STATUS_SUCCESS, st, "share a root page RW with the guest");
 	v = guest_read(gs, &r, &a);
 	check_eq("share-guest-reads", I_MAP, PAT(1), r == EXP_EXIT_HLT ? v : ~0ull,
 		 "the guest reads what the root wrote into the shared page");
@@ -101,22 +101,22 @@ static void round_trips(void)
 		 "the root reads what the guest wrote (same system page)");
 
 	/* donate RW: written before, never touched after */
-	*(volatile uint64_t *)gpa_ptr(D) = PAT(3);
-	st = map_range(g.vmid, D, gd, PAGE, RW | EXP_GPA_FLAG_DONATE);
-	check_st("donate", I_MAP, EXP_STATUS_SUCCESS, st, "donate a root page RW to the guest");
+	*(volatile uint64_t *)vmm_gpa_ptr(D) = PAT(3);
+	st = vmm_map_range(g.vmid, D, gd, PAGE, RW | EXP_GPA_FLAG_DONATE);
+	vmm_check_st("donate", I_MAP, EXP_STATUS_SUCCESS, st, "donate a root page RW to the guest");
 	v = guest_read(gd, &r, &a);
 	check_eq("donate-guest-reads", I_MAP, PAT(3), r == EXP_EXIT_HLT ? v : ~0ull,
 		 "the guest reads what the root wrote before donating");
 	guest_write(gd + 8, PAT(4), &r, &a);
 	check_eq("donate-guest-writes", I_MAP, EXP_EXIT_HLT, r, "the guest writes its donated page");
-	st = map_range(vm_b, D, X, PAGE, RW);
-	check_st("donate-not-root-any-more", I_MAP, EXP_STATUS_INVALID_PARAMS2, st,
+	st = vmm_map_range(vm_b, D, X, PAGE, RW);
+	vmm_check_st("donate-not-root-any-more", I_MAP, EXP_STATUS_INVALID_PARAMS2, st,
 		 "the root can no longer map the page it donated (memory the source does not own)");
 
 	/* read-only share (no W flag) */
 	rr[0] = PAT(5);
-	st = map_range(g.vmid, R, gr, PAGE, EXP_GPA_FLAG_READ_ACCESS);
-	check_st("share-ro", I_MAP, EXP_STATUS_SUCCESS, st, "share a root page read-only");
+	st = vmm_map_range(g.vmid, R, gr, PAGE, EXP_GPA_FLAG_READ_ACCESS);
+	vmm_check_st("share-ro", I_MAP, EXP_STATUS_SUCCESS, st, "share a root page read-only");
 	v = guest_read(gr, &r, &a);
 	check_eq("share-ro-read", I_MAP, PAT(5), r == EXP_EXIT_HLT ? v : ~0ull,
 		 "the guest can read the read-only page");
@@ -124,17 +124,17 @@ static void round_trips(void)
 	check_eq("share-ro-intact", I_MAP, PAT(5), rr[0], "the page kept its contents");
 
 	/* set_gpa_flags_mdl: RO -> RW -> RO */
-	st = set_gpa_flags_mdl(EXP_ROOT_VMID, mdl_one(R, PAGE), g.vmid, mdl_one(gr, PAGE), RW);
-	check_st("flags-rw", I_FLAGS, EXP_STATUS_SUCCESS, st, "set_gpa_flags_mdl makes the share RW");
+	st = vmm_set_gpa_flags_mdl(EXP_ROOT_VMID, vmm_mdl_one(R, PAGE), g.vmid, vmm_mdl_one(gr, PAGE), RW);
+	vmm_check_st("flags-rw", I_FLAGS, EXP_STATUS_SUCCESS, st, "set_gpa_flags_mdl makes the share RW");
 	guest_write(gr, PAT(6), &r, &a);
 	check_eq("flags-rw-write", I_FLAGS, PAT(6), r == EXP_EXIT_HLT ? rr[0] : ~0ull,
 		 "now the guest's write goes through to the root's page");
-	st = set_gpa_flags_mdl(EXP_ROOT_VMID, mdl_one(R, PAGE), g.vmid, mdl_one(gr, PAGE),
+	st = vmm_set_gpa_flags_mdl(EXP_ROOT_VMID, vmm_mdl_one(R, PAGE), g.vmid, vmm_mdl_one(gr, PAGE),
 			       EXP_GPA_FLAG_READ_ACCESS);
-	check_st("flags-ro", I_FLAGS, EXP_STATUS_SUCCESS, st, "set_gpa_flags_mdl back to read-only");
+	vmm_check_st("flags-ro", I_FLAGS, EXP_STATUS_SUCCESS, st, "set_gpa_flags_mdl back to read-only");
 	expect_fault("flags-ro-write", I_FLAGS, gr, true, "a write after flags went back to R");
 	{
-		uint64_t sm = mdl_one(R, PAGE), dm = mdl_one(gr, PAGE), nm = mdl_one(gs + 0x40000, PAGE);
+		uint64_t sm = vmm_mdl_one(R, PAGE), dm = vmm_mdl_one(gr, PAGE), nm = vmm_mdl_one(gs + 0x40000, PAGE);
 		hostile("flags-donate", I_FLAGS, EXP_HC_SET_GPA_FLAGS_MDL, EXP_ROOT_VMID, sm, g.vmid, dm,
 			RW | EXP_GPA_FLAG_DONATE, EXP_STATUS_INVALID_PARAMS5, "set_gpa_flags_mdl with DONATE");
 		hostile("flags-zombie", I_FLAGS, EXP_HC_SET_GPA_FLAGS_MDL, EXP_ROOT_VMID, sm, g.vmid, dm,
@@ -144,30 +144,30 @@ static void round_trips(void)
 		hostile("flags-unmapped", I_FLAGS, EXP_HC_SET_GPA_FLAGS_MDL, EXP_ROOT_VMID, sm, g.vmid, nm,
 			RW, EXP_STATUS_INVALID_PARAMS4, "set_gpa_flags_mdl of a destination GPA not mapped");
 		hostile("flags-wrong-src", I_FLAGS, EXP_HC_SET_GPA_FLAGS_MDL, EXP_ROOT_VMID,
-			mdl_one(S, PAGE), g.vmid, dm, RW, EXP_STATUS_INVALID_PARAMS2,
+			vmm_mdl_one(S, PAGE), g.vmid, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 			"set_gpa_flags_mdl naming another source page than the one mapped there");
 	}
 
 	/* unmap: shared -> gone for the guest, still the root's; donated -> back to the root */
-	st = unmap_range(g.vmid, S, gs, PAGE);
-	check_st("unmap-share", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap the RW share");
+	st = vmm_unmap_range(g.vmid, S, gs, PAGE);
+	vmm_check_st("unmap-share", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap the RW share");
 	expect_fault("unmap-share-read", I_UNMAP, gs, false, "a read of the unmapped share");
 	check_eq("unmap-share-root", I_UNMAP, PAT(2), s[1], "the root still has its page and data");
 	{
-		uint64_t sm = mdl_one(S, PAGE), dm = mdl_one(gs, PAGE);
+		uint64_t sm = vmm_mdl_one(S, PAGE), dm = vmm_mdl_one(gs, PAGE);
 		hostile("unmap-twice", I_UNMAP, EXP_HC_UNMAP_MDL, EXP_ROOT_VMID, sm, g.vmid, dm, 0,
 			EXP_STATUS_INVALID_PARAMS4, "unmap_mdl of a destination no longer mapped");
-		hostile("unmap-wrong-src", I_UNMAP, EXP_HC_UNMAP_MDL, EXP_ROOT_VMID, mdl_one(S, PAGE),
-			g.vmid, mdl_one(gr, PAGE), 0, EXP_STATUS_INVALID_PARAMS2,
+		hostile("unmap-wrong-src", I_UNMAP, EXP_HC_UNMAP_MDL, EXP_ROOT_VMID, vmm_mdl_one(S, PAGE),
+			g.vmid, vmm_mdl_one(gr, PAGE), 0, EXP_STATUS_INVALID_PARAMS2,
 			"unmap_mdl naming another source page than the one mapped there");
 	}
-	st = unmap_range(g.vmid, D, gd, PAGE);
-	check_st("unmap-donated", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap the donated page");
+	st = vmm_unmap_range(g.vmid, D, gd, PAGE);
+	vmm_check_st("unmap-donated", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap the donated page");
 	expect_fault("unmap-donated-read", I_UNMAP, gd, false, "the guest lost the donated page");
-	check_eq("unmap-donated-root", I_UNMAP, PAT(4), *(volatile uint64_t *)gpa_ptr(D + 8),
+	check_eq("unmap-donated-root", I_UNMAP, PAT(4), *(volatile uint64_t *)vmm_gpa_ptr(D + 8),
 		 "the page is the root's again, at its GPA, with what the guest wrote");
-	st = unmap_range(g.vmid, R, gr, PAGE);
-	check_st("unmap-ro", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap the read-only share");
+	st = vmm_unmap_range(g.vmid, R, gr, PAGE);
+	vmm_check_st("unmap-ro", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap the read-only share");
 }
 
 /* A chained src MDL (3 discontiguous pages over 2 MDL pages) to one range. */
@@ -179,13 +179,13 @@ static void chained(void)
 
 	p[2] = p[1] + PAGE; /* p[1] and p[2] contiguous: one entry of 2 pages */
 	for (int i = 0; i < 3; i++)
-		*(volatile uint64_t *)gpa_ptr(p[i]) = PAT(0x10 + i);
-	m1 = mdl_one(p[0], PAGE);
-	m2 = mdl_one(p[1], 2 * PAGE);
-	mdl_set_next(m1, m2);
-	dm = mdl_one(base, 3 * PAGE);
-	st = map_mdl(EXP_ROOT_VMID, m1, g.vmid, dm, RW);
-	check_st("chain", I_MAP, EXP_STATUS_SUCCESS, st,
+		*(volatile uint64_t *)vmm_gpa_ptr(p[i]) = PAT(0x10 + i);
+	m1 = vmm_mdl_one(p[0], PAGE);
+	m2 = vmm_mdl_one(p[1], 2 * PAGE);
+	vmm_mdl_set_next(m1, m2);
+	dm = vmm_mdl_one(base, 3 * PAGE);
+	st = vmm_map_mdl(EXP_ROOT_VMID, m1, g.vmid, dm, RW);
+	vmm_check_st("chain", I_MAP, EXP_STATUS_SUCCESS, st,
 		 "map_mdl with a source chain of two MDL pages (next = GPA of the second)");
 	for (int i = 0; i < 3; i++) {
 		uint64_t v = guest_read(base + i * PAGE, &r, &a);
@@ -193,14 +193,14 @@ static void chained(void)
 	}
 	check_tok("chain-order", I_MAP, "page-i-to-page-i", ok ? "page-i-to-page-i" : "mismatch", ok,
 		  "source page i (in list order across the chain) lands at destination page i");
-	st = unmap_mdl(EXP_ROOT_VMID, m1, g.vmid, dm);
-	check_st("chain-unmap", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap_mdl with the same chain");
+	st = vmm_unmap_mdl(EXP_ROOT_VMID, m1, g.vmid, dm);
+	vmm_check_st("chain-unmap", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap_mdl with the same chain");
 }
 
 static void hostile_mdls(void)
 {
 	const uint64_t M = EXP_HC_MAP_MDL;
-	uint64_t sm = mdl_one(P, PAGE), dm = mdl_one(X, PAGE), bad, Q = vmm_alloc(2), t;
+	uint64_t sm = vmm_mdl_one(P, PAGE), dm = vmm_mdl_one(X, PAGE), bad, Q = vmm_alloc(2), t;
 	struct mdl_ent two[2];
 
 	/* REG1 */
@@ -211,46 +211,46 @@ static void hostile_mdls(void)
 	/* REG2 */
 	hostile("src-mdl-unaligned", I_MAP, M, 0, sm + 8, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"REG2[11:0] != 0 (REVZ)");
-	bad = mdl_one(P, PAGE); mdl_set_num(bad, 0);
+	bad = vmm_mdl_one(P, PAGE); vmm_mdl_set_num(bad, 0);
 	hostile("src-num-0", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source MDL with num_entries 0");
-	bad = mdl_one(P, PAGE); mdl_set_num(bad, EXP_MDL_MAP_MAX_NUM_ENTRIES + 1);
+	bad = vmm_mdl_one(P, PAGE); vmm_mdl_set_num(bad, EXP_MDL_MAP_MAX_NUM_ENTRIES + 1);
 	hostile("src-num-170", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source MDL with num_entries 170 (> 169)");
 	for (unsigned i = 0; i < 3; i++) {
-		bad = mdl_one(P, PAGE); mdl_set_revz(bad, i, 1ull << (8 * i));
+		bad = vmm_mdl_one(P, PAGE); vmm_mdl_set_revz(bad, i, 1ull << (8 * i));
 		hostile(rt_fmt("src-hdr-revz%u", i), I_MAP, M, 0, bad, vm_b, dm, RW,
 			EXP_STATUS_INVALID_PARAMS2, "source MDL with a REVZ header word (0x10+8i) set");
 	}
-	bad = mdl_one(P + 0x10, PAGE);
+	bad = vmm_mdl_one(P + 0x10, PAGE);
 	hostile("src-entry-unaligned", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source entry with an unaligned GPA");
-	bad = mdl_one(P, 0);
-	hostile("src-entry-size-0", I_MAP, M, 0, bad, vm_b, mdl_one(X, 0), RW,
+	bad = vmm_mdl_one(P, 0);
+	hostile("src-entry-size-0", I_MAP, M, 0, bad, vm_b, vmm_mdl_one(X, 0), RW,
 		EXP_STATUS_INVALID_PARAMS2, "source entry with size 0");
-	bad = mdl_one(P, 0x800);
+	bad = vmm_mdl_one(P, 0x800);
 	hostile("src-entry-size-unaligned", I_MAP, M, 0, bad, vm_b, dm, RW,
 		EXP_STATUS_INVALID_PARAMS2, "source entry with size 0x800");
-	bad = mdl_one(P, PAGE); mdl_set_entry(bad, 0, P, PAGE, EXP_GPA_FLAG_READ_ACCESS);
+	bad = vmm_mdl_one(P, PAGE); vmm_mdl_set_entry(bad, 0, P, PAGE, EXP_GPA_FLAG_READ_ACCESS);
 	hostile("src-entry-flags", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source entry with flags != 0 (reserved per entry)");
-	bad = mdl_one(P, PAGE); mdl_set_next(bad, bad);
+	bad = vmm_mdl_one(P, PAGE); vmm_mdl_set_next(bad, bad);
 	hostile("src-next-loop", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source MDL whose next points at itself (a loop)");
-	bad = mdl_one(P, PAGE); mdl_set_next(bad, dm + 8);
+	bad = vmm_mdl_one(P, PAGE); vmm_mdl_set_next(bad, dm + 8);
 	hostile("src-next-unaligned", I_MAP, M, 0, bad, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 		"source MDL whose next is not page aligned");
 	two[0] = (struct mdl_ent){ Q, 2 * PAGE, 0 };
 	two[1] = (struct mdl_ent){ Q + PAGE, PAGE, 0 };
-	hostile("src-overlap", I_MAP, M, 0, mdl_make(two, 2), vm_b, mdl_one(X, 3 * PAGE), RW,
+	hostile("src-overlap", I_MAP, M, 0, vmm_mdl_make(two, 2), vm_b, vmm_mdl_one(X, 3 * PAGE), RW,
 		EXP_STATUS_INVALID_PARAMS2, "source entries overlapping (a page twice)");
-	hostile("src-not-owned", I_MAP, M, 0, mdl_one(g.image_gpa, PAGE), vm_b, dm, RW,
+	hostile("src-not-owned", I_MAP, M, 0, vmm_mdl_one(g.image_gpa, PAGE), vm_b, dm, RW,
 		EXP_STATUS_INVALID_PARAMS2, "source page the root donated to the agent (not owned)");
-	hostile("src-hv-memory", I_MAP, M, 0, mdl_one(vmm_not_owned_gpa(), PAGE), vm_b, dm,
+	hostile("src-hv-memory", I_MAP, M, 0, vmm_mdl_one(vmm_not_owned_gpa(), PAGE), vm_b, dm,
 		RW, EXP_STATUS_INVALID_PARAMS2,
 		"source page in a reserved range of the memory map (the hypervisor's, not the root's)");
-	t = mdl_one(P, PAGE);
-	if (map_range(vm_b, t, 0xA00000, PAGE, RW | EXP_GPA_FLAG_DONATE) == EXP_STATUS_SUCCESS)
+	t = vmm_mdl_one(P, PAGE);
+	if (vmm_map_range(vm_b, t, 0xA00000, PAGE, RW | EXP_GPA_FLAG_DONATE) == EXP_STATUS_SUCCESS)
 		hostile("src-mdl-not-owned", I_MAP, M, 0, t, vm_b, dm, RW, EXP_STATUS_INVALID_PARAMS2,
 			"the source MDL itself lies in a page the root donated away");
 	/* REG3 */
@@ -263,18 +263,18 @@ static void hostile_mdls(void)
 	/* REG4 */
 	hostile("dst-mdl-unaligned", I_MAP, M, 0, sm, vm_b, dm + 0x800, RW,
 		EXP_STATUS_INVALID_PARAMS4, "REG4[11:0] != 0 (REVZ)");
-	hostile("dst-size-mismatch", I_MAP, M, 0, sm, vm_b, mdl_one(X, 2 * PAGE), RW,
+	hostile("dst-size-mismatch", I_MAP, M, 0, sm, vm_b, vmm_mdl_one(X, 2 * PAGE), RW,
 		EXP_STATUS_INVALID_PARAMS4, "destination 2 pages, source 1 page");
-	bad = mdl_one(X, PAGE); mdl_set_num(bad, 0);
+	bad = vmm_mdl_one(X, PAGE); vmm_mdl_set_num(bad, 0);
 	hostile("dst-num-0", I_MAP, M, 0, sm, vm_b, bad, RW, EXP_STATUS_INVALID_PARAMS4,
 		"destination MDL with num_entries 0");
 	two[0] = (struct mdl_ent){ X, PAGE, 0 };
 	two[1] = (struct mdl_ent){ X, PAGE, 0 };
-	hostile("dst-overlap", I_MAP, M, 0, mdl_one(Q, 2 * PAGE), vm_b, mdl_make(two, 2), RW,
+	hostile("dst-overlap", I_MAP, M, 0, vmm_mdl_one(Q, 2 * PAGE), vm_b, vmm_mdl_make(two, 2), RW,
 		EXP_STATUS_INVALID_PARAMS4, "destination entries overlapping (the same GPA twice)");
-	hostile("dst-gpa-too-high", I_MAP, M, 0, sm, vm_b, mdl_one(1ull << 47, PAGE), RW,
+	hostile("dst-gpa-too-high", I_MAP, M, 0, sm, vm_b, vmm_mdl_one(1ull << 47, PAGE), RW,
 		EXP_STATUS_INVALID_PARAMS4, "destination GPA 2^47 (beyond the GPA space)");
-	hostile("dst-already-mapped", I_MAP, M, 0, sm, vm_b, mdl_one(0xA00000, PAGE), RW,
+	hostile("dst-already-mapped", I_MAP, M, 0, sm, vm_b, vmm_mdl_one(0xA00000, PAGE), RW,
 		EXP_STATUS_INVALID_PARAMS4, "destination GPA already mapped (the donated MDL page)");
 	/* REG5 */
 	hostile("flags-revz-bit5", I_MAP, M, 0, sm, vm_b, dm, RW | (1ull << 5),
@@ -294,17 +294,17 @@ static void hostile_mdls(void)
 		1ull << 63, EXP_STATUS_INVALID_PARAMS1, "every register bad: REG1 is reported");
 	/* a guest may not call it */
 	{
-		struct hc_out o;
+		struct hc_regs o;
 		uint64_t reason, gh, st;
-		st = guest_hc(&g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &reason);
+		st = vmm_guest_hc(&g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &reason);
 		gh = o.r[0];
-		st = guest_hc(&g, EXP_HC_MAP_MDL, gh, 0, sm, vm_b, dm, RW, &o, &reason);
-		check_st("guest-map", I_MAP, EXP_STATUS_INVALID_PERM_EXT, st,
+		st = vmm_guest_hc(&g, EXP_HC_MAP_MDL, gh, 0, sm, vm_b, dm, RW, &o, &reason);
+		vmm_check_st("guest-map", I_MAP, EXP_STATUS_INVALID_PERM_EXT, st,
 			 "map_mdl from a guest is root-only (E-18)");
-		st = guest_hc(&g, EXP_HC_UNMAP_MDL, gh, 0, sm, vm_b, dm, 0, &o, &reason);
-		check_st("guest-unmap", I_UNMAP, EXP_STATUS_INVALID_PERM_EXT, st, "unmap_mdl from a guest");
-		st = guest_hc(&g, EXP_HC_SET_GPA_FLAGS_MDL, gh, 0, sm, vm_b, dm, RW, &o, &reason);
-		check_st("guest-flags", I_FLAGS, EXP_STATUS_INVALID_PERM_EXT, st,
+		st = vmm_guest_hc(&g, EXP_HC_UNMAP_MDL, gh, 0, sm, vm_b, dm, 0, &o, &reason);
+		vmm_check_st("guest-unmap", I_UNMAP, EXP_STATUS_INVALID_PERM_EXT, st, "unmap_mdl from a guest");
+		st = vmm_guest_hc(&g, EXP_HC_SET_GPA_FLAGS_MDL, gh, 0, sm, vm_b, dm, RW, &o, &reason);
+		vmm_check_st("guest-flags", I_FLAGS, EXP_STATUS_INVALID_PERM_EXT, st,
 			 "set_gpa_flags_mdl from a guest");
 		unchanged("guest-calls", "mv_vm_op_map_mdl,MV_STATUS_INVALID_PERM_EXT");
 	}
@@ -317,36 +317,36 @@ static void guest_shares(void)
 	uint64_t D = vmm_alloc(1), st, gd = GUEST_SCRATCH_GPA + 0x20000, y = 0xB00000;
 	uint64_t am, bm;
 
-	*(volatile uint64_t *)gpa_ptr(D) = PAT(0x20);
-	if (map_range(g.vmid, D, gd, PAGE, RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
+	*(volatile uint64_t *)vmm_gpa_ptr(D) = PAT(0x20);
+	if (vmm_map_range(g.vmid, D, gd, PAGE, RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
 		probe_error("cannot donate a page to the agent");
-	am = mdl_one(gd, PAGE);
-	bm = mdl_one(y, PAGE);
-	st = map_mdl(g.vmid, am, vm_b, bm, EXP_GPA_FLAG_READ_ACCESS | EXP_GPA_FLAG_DONATE);
-	check_st("guest-donate-onward", I_MAP, EXP_STATUS_INVALID_PARAMS2, st,
+	am = vmm_mdl_one(gd, PAGE);
+	bm = vmm_mdl_one(y, PAGE);
+	st = vmm_map_mdl(g.vmid, am, vm_b, bm, EXP_GPA_FLAG_READ_ACCESS | EXP_GPA_FLAG_DONATE);
+	vmm_check_st("guest-donate-onward", I_MAP, EXP_STATUS_INVALID_PARAMS2, st,
 		 "a guest's donated-in page cannot be donated onward (only the root's own pages)");
-	st = map_mdl(g.vmid, am, vm_b, bm, EXP_GPA_FLAG_READ_ACCESS);
-	check_st("guest-share-onward", I_MAP, EXP_STATUS_SUCCESS, st,
+	st = vmm_map_mdl(g.vmid, am, vm_b, bm, EXP_GPA_FLAG_READ_ACCESS);
+	vmm_check_st("guest-share-onward", I_MAP, EXP_STATUS_SUCCESS, st,
 		 "the agent's donated-in page can be shared to another VM");
-	st = unmap_range(g.vmid, D, gd, PAGE);
-	check_st("unmap-while-shared-onward", I_UNMAP, EXP_STATUS_INVALID_PARAMS4, st,
+	st = vmm_unmap_range(g.vmid, D, gd, PAGE);
+	vmm_check_st("unmap-while-shared-onward", I_UNMAP, EXP_STATUS_INVALID_PARAMS4, st,
 		 "the root cannot take back a donated page its holder still shares onward");
-	vps_destroy(g.vpsid);
-	vp_destroy(g.vpid);
-	st = vm_destroy(g.vmid);
-	check_st("destroy-while-shared", "mv_vm_op_destroy_vm", EXP_STATUS_INVALID_PERM_DENIED, st,
+	vmm_vps_destroy(g.vpsid);
+	vmm_vp_destroy(g.vpid);
+	st = vmm_vm_destroy(g.vmid);
+	vmm_check_st("destroy-while-shared", "mv_vm_op_destroy_vm", EXP_STATUS_INVALID_PERM_DENIED, st,
 		 "a VM whose page another guest borrows without ZOMBIE cannot be destroyed");
-	st = unmap_mdl(g.vmid, am, vm_b, bm);
-	check_st("guest-unshare", I_UNMAP, EXP_STATUS_SUCCESS, st, "B's borrowed mapping is unmapped");
-	st = vm_destroy(g.vmid);
-	check_st("destroy-after-unshare", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, st,
+	st = vmm_unmap_mdl(g.vmid, am, vm_b, bm);
+	vmm_check_st("guest-unshare", I_UNMAP, EXP_STATUS_SUCCESS, st, "B's borrowed mapping is unmapped");
+	st = vmm_vm_destroy(g.vmid);
+	vmm_check_st("destroy-after-unshare", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, st,
 		 "then the agent's VM is destroyed");
 	check_eq("destroy-returns-donated", "mv_vm_op_destroy_vm,mv_vm_op_map_mdl", EXP_STATUS_SUCCESS,
-		 map_range(vm_b, D, y, PAGE, RW),
+		 vmm_map_range(vm_b, D, y, PAGE, RW),
 		 "its donated pages went back to the root (the root can share one again)");
-	unmap_range(vm_b, D, y, PAGE);
+	vmm_unmap_range(vm_b, D, y, PAGE);
 	check_eq("destroy-returns-data", "mv_vm_op_destroy_vm", PAT(0x20),
-		 *(volatile uint64_t *)gpa_ptr(D), "at its GPA with its contents");
+		 *(volatile uint64_t *)vmm_gpa_ptr(D), "at its GPA with its contents");
 }
 
 /* ---- the page pool runs out (E-30) --------------------------------------- *
@@ -372,10 +372,10 @@ static uint64_t exh_gpa(unsigned i)
 
 static uint64_t exh_call(bool map, uint64_t vmid, unsigned i, uint64_t gpa)
 {
-	mdl_set_entry(exh_sm, 0, exh_src + (i % EXH_SRCS) * PAGE, PAGE, 0);
-	mdl_set_entry(exh_dm, 0, gpa, PAGE, 0);
-	return map ? map_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm, EXP_GPA_FLAG_READ_ACCESS)
-		   : unmap_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm);
+	vmm_mdl_set_entry(exh_sm, 0, exh_src + (i % EXH_SRCS) * PAGE, PAGE, 0);
+	vmm_mdl_set_entry(exh_dm, 0, gpa, PAGE, 0);
+	return map ? vmm_map_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm, EXP_GPA_FLAG_READ_ACCESS)
+		   : vmm_unmap_mdl(EXP_ROOT_VMID, exh_sm, vmid, exh_dm);
 }
 
 /* Map i = 0, 1, ... 1 GiB apart until a call fails: the count, *st its status. */
@@ -395,11 +395,11 @@ static void exhaust(void)
 	uint64_t st, st2, st3;
 	unsigned n, n2, m, ok;
 
-	if (vm_create(&exh_vm) != EXP_STATUS_SUCCESS)
+	if (vmm_vm_create(&exh_vm) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create VM C");
 	exh_src = vmm_alloc(EXH_SRCS);
-	exh_sm = mdl_one(exh_src, PAGE);
-	exh_dm = mdl_one(EXH_BASE, PAGE);
+	exh_sm = vmm_mdl_one(exh_src, PAGE);
+	exh_dm = vmm_mdl_one(EXH_BASE, PAGE);
 
 	n = exh_fill(&st);
 	if (n == EXH_CAP) {
@@ -407,14 +407,14 @@ static void exhaust(void)
 			   "maps (a pool above 256 MiB?)", n);
 		return;
 	}
-	check_st("exhaust-status", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st,
+	vmm_check_st("exhaust-status", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st,
 		 "single-page shares 1 GiB apart: after %u the hypervisor's pool runs out and "
 		 "map_mdl answers FAILURE_UNKNOWN (E-30)", n);
 	check_tok("exhaust-count", items, "2-or-more", rt_fmt("%u", n), n >= 2,
 		  "several maps succeeded before (%u)", n);
 	if (st != EXP_STATUS_FAILURE_UNKNOWN || n < 2)
 		return;
-	check_st("exhaust-failed-unmapped", I_UNMAP, EXP_STATUS_INVALID_PARAMS4,
+	vmm_check_st("exhaust-failed-unmapped", I_UNMAP, EXP_STATUS_INVALID_PARAMS4,
 		 exh_call(false, exh_vm, n, exh_gpa(n)),
 		 "the failed map left nothing: unmapping its pair finds no mapping (PARAMS4)");
 
@@ -423,15 +423,15 @@ static void exhaust(void)
 		if ((st2 = exh_call(true, exh_vm, 0, exh_gpa(0) + (m + 1) * EXH_MIB)) !=
 		    EXP_STATUS_SUCCESS)
 			break;
-	check_st("exhaust-empty", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st2,
+	vmm_check_st("exhaust-empty", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st2,
 		 "then maps needing one new node each fail too: the pool is empty (%u more "
 		 "succeeded first)", m);
 
 	/* the guest: a map it cannot get changes nothing it sees */
-	mdl_set_entry(exh_sm, 0, exh_src, PAGE, 0);
-	mdl_set_entry(exh_dm, 0, EXH_GUEST_GPA, PAGE, 0);
-	check_st("exhaust-guest", I_MAP, EXP_STATUS_FAILURE_UNKNOWN,
-		 map_mdl(EXP_ROOT_VMID, exh_sm, g.vmid, exh_dm, RW),
+	vmm_mdl_set_entry(exh_sm, 0, exh_src, PAGE, 0);
+	vmm_mdl_set_entry(exh_dm, 0, EXH_GUEST_GPA, PAGE, 0);
+	vmm_check_st("exhaust-guest", I_MAP, EXP_STATUS_FAILURE_UNKNOWN,
+		 vmm_map_mdl(EXP_ROOT_VMID, exh_sm, g.vmid, exh_dm, RW),
 		 "sharing a page with the agent at GPA 0x%llx fails with the pool empty",
 		 (unsigned long long)EXH_GUEST_GPA);
 	expect_fault("exhaust-guest-fault", items, EXH_GUEST_GPA, false,
@@ -440,9 +440,9 @@ static void exhaust(void)
 	/* unmapping frees pool pages: the failed call, repeated, now works */
 	st = exh_call(false, exh_vm, n - 1, exh_gpa(n - 1)) |
 	     exh_call(false, exh_vm, n - 2, exh_gpa(n - 2));
-	check_st("exhaust-unmap-two", I_UNMAP, EXP_STATUS_SUCCESS, st,
+	vmm_check_st("exhaust-unmap-two", I_UNMAP, EXP_STATUS_SUCCESS, st,
 		 "unmapping two of the sparse pages");
-	check_st("exhaust-retry", I_MAP, EXP_STATUS_SUCCESS, exh_call(true, exh_vm, n, exh_gpa(n)),
+	vmm_check_st("exhaust-retry", I_MAP, EXP_STATUS_SUCCESS, exh_call(true, exh_vm, n, exh_gpa(n)),
 		 "then the map that failed succeeds: its destination had stayed free");
 
 	/* unmap everything, then the same set maps again, to the same count */
@@ -456,29 +456,29 @@ static void exhaust(void)
 	n2 = exh_fill(&st3);
 	check_eq("exhaust-recovered", items, n, n2,
 		 "the pool recovered: the same sparse maps succeed again, %u of them", n);
-	check_st("exhaust-recovered-limit", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st3,
+	vmm_check_st("exhaust-recovered-limit", I_MAP, EXP_STATUS_FAILURE_UNKNOWN, st3,
 		 "and the next one fails as before");
-	check_st("exhaust-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vm_destroy(exh_vm),
+	vmm_check_st("exhaust-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vmm_vm_destroy(exh_vm),
 		 "VM C with its %u sparse mappings is destroyed", n2);
-	check_st("exhaust-after", I_MAP, EXP_STATUS_SUCCESS, map_range(vm_b, P, X, PAGE, RW) |
-		 unmap_range(vm_b, P, X, PAGE), "the canonical map works afterwards");
+	vmm_check_st("exhaust-after", I_MAP, EXP_STATUS_SUCCESS, vmm_map_range(vm_b, P, X, PAGE, RW) |
+		 vmm_unmap_range(vm_b, P, X, PAGE), "the canonical map works afterwards");
 }
 
 /* 4095 shares of one page (MM_MAX_SHARES in docs/memory.md), then PERM_DENIED. */
 static void share_limit(void)
 {
-	uint64_t S = vmm_alloc(1), sm = mdl_one(S, PAGE), dm = vmm_alloc(1), st = 0;
+	uint64_t S = vmm_alloc(1), sm = vmm_mdl_one(S, PAGE), dm = vmm_alloc(1), st = 0;
 	unsigned n;
 
-	mdl_set_num(dm, 1);
+	vmm_mdl_set_num(dm, 1);
 	for (n = 0; n < 4096; n++) {
-		mdl_set_entry(dm, 0, 0x10000000ull + (uint64_t)n * PAGE, PAGE, 0);
-		if ((st = map_mdl(EXP_ROOT_VMID, sm, vm_b, dm, EXP_GPA_FLAG_READ_ACCESS)) != EXP_STATUS_SUCCESS)
+		vmm_mdl_set_entry(dm, 0, 0x10000000ull + (uint64_t)n * PAGE, PAGE, 0);
+		if ((st = vmm_map_mdl(EXP_ROOT_VMID, sm, vm_b, dm, EXP_GPA_FLAG_READ_ACCESS)) != EXP_STATUS_SUCCESS)
 			break;
 	}
 	check_eq("share-limit-count", I_MAP ",MV_STATUS_SUCCESS", 4095, n,
 		 "one page can be shared 4095 times at once (docs/memory.md)");
-	check_st("share-limit-denied", I_MAP, EXP_STATUS_INVALID_PERM_DENIED, st,
+	vmm_check_st("share-limit-denied", I_MAP, EXP_STATUS_INVALID_PERM_DENIED, st,
 		 "the 4096th share is refused with PERM_DENIED, nothing changed");
 }
 
@@ -487,10 +487,10 @@ void probe_main(void)
 	uint64_t r, a;
 
 	vmm_init(true);
-	guest_new(&g, "mdl guest");
-	if (guest_run(&g, G_NOP, 0, 0, &r, &a) != EXP_STATUS_SUCCESS || r != EXP_EXIT_HLT)
-		probe_error("the guest agent does not reach its first HLT (%s)", exit_name(r));
-	if (vm_create(&vm_b) != EXP_STATUS_SUCCESS)
+	vmm_guest_new(&g, "mdl guest");
+	if (vmm_guest_run(&g, G_NOP, 0, 0, &r, &a) != EXP_STATUS_SUCCESS || r != EXP_EXIT_HLT)
+		probe_error("the guest agent does not reach its first HLT (%s)", vmm_exit_name(r));
+	if (vmm_vm_create(&vm_b) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create VM B");
 	P = vmm_alloc(1);
 	round_trips();
@@ -499,9 +499,9 @@ void probe_main(void)
 	exhaust();
 	guest_shares();
 	share_limit();
-	check_st("vm-b-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vm_destroy(vm_b),
+	vmm_check_st("vm-b-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vmm_vm_destroy(vm_b),
 		 "VM B with its 4095 shared-in mappings is destroyed");
 	check_eq("vm-b-destroy-returns", "mv_vm_op_destroy_vm,mv_vm_op_map_mdl", EXP_STATUS_SUCCESS,
-		 (vm_create(&vm_b) == EXP_STATUS_SUCCESS ? 0 : 1) | map_range(vm_b, P, X, PAGE, RW),
+		 (vmm_vm_create(&vm_b) == EXP_STATUS_SUCCESS ? 0 : 1) | vmm_map_range(vm_b, P, X, PAGE, RW),
 		 "afterwards a new VM can borrow the root's pages again");
 }

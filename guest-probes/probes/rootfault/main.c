@@ -29,23 +29,23 @@ void probe_main(void)
 	volatile uint64_t *p;
 
 	vmm_init(true);
-	guest_new(&g, "guest");
+	vmm_guest_new(&g, "guest");
 	page = vmm_alloc(1);
-	p = gpa_ptr(page);
+	p = vmm_gpa_ptr(page);
 	*p = PATTERN;
 
-	st = map_range(g.vmid, page, GUEST_SCRATCH_GPA, 0x1000, EXP_GPA_RW | EXP_GPA_FLAG_DONATE);
-	if (!check_st("donate", ITEMS, EXP_STATUS_SUCCESS, st,
+	st = vmm_map_range(g.vmid, page, GUEST_SCRATCH_GPA, 0x1000, EXP_GPA_RW | EXP_GPA_FLAG_DONATE);
+	if (!vmm_check_st("donate", ITEMS, EXP_STATUS_SUCCESS, st,
 		      "donate root page 0x%llx to the guest at GPA 0x%llx", (unsigned long long)page,
 		      (unsigned long long)GUEST_SCRATCH_GPA)) {
 		check_skip(STOP_ID, ITEMS, "the donation failed: nothing to show");
 		report_end();
 	}
-	st = guest_run(&g, G_READ, (uint64_t[]){ GUEST_SCRATCH_GPA }, 1, &r, &a);
+	st = vmm_guest_run(&g, G_READ, (uint64_t[]){ GUEST_SCRATCH_GPA }, 1, &r, &a);
 	v = st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[0] : ~0ull;
 	check_eq("donated-guest-reads", ITEMS, PATTERN, v,
 		 "the guest reads the root's data in the donated page (run status 0x%llx, exit %s)",
-		 (unsigned long long)st, exit_name(r));
+		 (unsigned long long)st, vmm_exit_name(r));
 
 	probe_expect_stop(STOP_ID, ITEMS,
 			  "the root reads, then writes, page 0x%llx it donated: the hypervisor must stop "

@@ -24,15 +24,15 @@ static bool run_expect(const char *id, uint64_t cmd, const uint64_t *args, unsig
 		       uint64_t want_reason, uint64_t want_arg, const char *what)
 {
 	uint64_t reason = ~0ull, arg = ~0ull;
-	uint64_t st = guest_run(&g, cmd, args, nargs, &reason, &arg);
+	uint64_t st = vmm_guest_run(&g, cmd, args, nargs, &reason, &arg);
 	bool ok;
 
-	check_st(rt_fmt("%s-status", id), I_RUN, EXP_STATUS_SUCCESS, st, "run_vp for %s", what);
-	ok = check_eq(rt_fmt("%s-reason", id), items2(exit_name(want_reason)), want_reason,
-		      reason, "%s ends the run with %s (got %s)", what, exit_name(want_reason),
-		      exit_name(reason));
-	ok &= check_eq(rt_fmt("%s-reg1", id), items2(exit_name(want_reason)), want_arg, arg,
-		       "REG1 of %s (docs/exit-reasons.md)", exit_name(want_reason));
+	vmm_check_st(rt_fmt("%s-status", id), I_RUN, EXP_STATUS_SUCCESS, st, "run_vp for %s", what);
+	ok = check_eq(rt_fmt("%s-reason", id), items2(vmm_exit_name(want_reason)), want_reason,
+		      reason, "%s ends the run with %s (got %s)", what, vmm_exit_name(want_reason),
+		      vmm_exit_name(reason));
+	ok &= check_eq(rt_fmt("%s-reg1", id), items2(vmm_exit_name(want_reason)), want_arg, arg,
+		       "REG1 of %s (docs/exit-reasons.md)", vmm_exit_name(want_reason));
 	return ok;
 }
 
@@ -41,14 +41,14 @@ static bool run_expect(const char *id, uint64_t cmd, const uint64_t *args, unsig
 static void continue_expect(const char *id, uint64_t reason, uint64_t res0)
 {
 	uint64_t r = ~0ull, a = ~0ull, done = g.mb->done;
-	uint64_t st = run_vp(g.vpid, &r, &a);
+	uint64_t st = vmm_run_vp(g.vpid, &r, &a);
 
-	check_eq(rt_fmt("%s-continue", id), items2(exit_name(reason)), EXP_EXIT_HLT,
+	check_eq(rt_fmt("%s-continue", id), items2(vmm_exit_name(reason)), EXP_EXIT_HLT,
 		 st == EXP_STATUS_SUCCESS ? r : st,
-		 "running again after %s continues the guest to its HLT", exit_name(reason));
-	check_eq(rt_fmt("%s-continued", id), items2(exit_name(reason)), res0,
+		 "running again after %s continues the guest to its HLT", vmm_exit_name(reason));
+	check_eq(rt_fmt("%s-continued", id), items2(vmm_exit_name(reason)), res0,
 		 g.mb->res[0], "the guest went on past the instruction that exited");
-	check_eq(rt_fmt("%s-done", id), items2(exit_name(reason)), done + 1, g.mb->done,
+	check_eq(rt_fmt("%s-done", id), items2(vmm_exit_name(reason)), done + 1, g.mb->done,
 		 "the command completed exactly once");
 }
 
@@ -56,39 +56,39 @@ static void reset_alive(const char *id, uint64_t reason)
 {
 	uint64_t r = ~0ull, a = ~0ull;
 
-	guest_reset(&g);
-	uint64_t st = guest_run(&g, G_NOP, 0, 0, &r, &a);
-	check_eq(rt_fmt("%s-rerun", id), items2(exit_name(reason)), EXP_EXIT_HLT,
+	vmm_guest_reset(&g);
+	uint64_t st = vmm_guest_run(&g, G_NOP, 0, 0, &r, &a);
+	check_eq(rt_fmt("%s-rerun", id), items2(vmm_exit_name(reason)), EXP_EXIT_HLT,
 		 st == EXP_STATUS_SUCCESS ? r : st,
-		 "after %s and RIP/RSP reset by set_reg, the guest runs again", exit_name(reason));
+		 "after %s and RIP/RSP reset by set_reg, the guest runs again", vmm_exit_name(reason));
 }
 
 void probe_main(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st, r, a, vm2, vp2;
 
 	vmm_init(true);
-	guest_new(&g, "run guest");
+	vmm_guest_new(&g, "run guest");
 
 	/* ---- parameters ---- */
-	st = run_vp(EXP_ROOT_VPID, &r, &a);
-	check_st("root-vp", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of a root VP (E-21)");
-	st = run_vp(0x10000ull | g.vpid, &r, &a);
-	check_st("vpid-above-16bit", I_RUN, EXP_STATUS_INVALID_PARAMS1, st,
+	st = vmm_run_vp(EXP_ROOT_VPID, &r, &a);
+	vmm_check_st("root-vp", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of a root VP (E-21)");
+	st = vmm_run_vp(0x10000ull | g.vpid, &r, &a);
+	vmm_check_st("vpid-above-16bit", I_RUN, EXP_STATUS_INVALID_PARAMS1, st,
 		 "run_vp with REG1 = 0x10000 | the guest's VPID (REG1 is 63:0; IDs are 16-bit, E-21)");
-	st = run_vp(EXP_INVALID_ID, &r, &a);
-	check_st("vpid-invalid", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of VPID 0xFFFF");
-	st = hcx(EXP_HC_RUN_VP, vmm_handle ^ 1, g.vpid, 0, 0, 0, 0, &o);
-	check_st("bad-handle", I_RUN, EXP_STATUS_FAILURE_INVALID_HANDLE, st,
+	st = vmm_run_vp(EXP_INVALID_ID, &r, &a);
+	vmm_check_st("vpid-invalid", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of VPID 0xFFFF");
+	st = hc_call(EXP_HC_RUN_VP, HC_LOAD(&o, vmm_handle ^ 1, g.vpid));
+	vmm_check_st("bad-handle", I_RUN, EXP_STATUS_FAILURE_INVALID_HANDLE, st,
 		 "run_vp with a wrong handle");
-	if (vm_create(&vm2) != EXP_STATUS_SUCCESS || vp_create(vm2, &vp2) != EXP_STATUS_SUCCESS)
+	if (vmm_vm_create(&vm2) != EXP_STATUS_SUCCESS || vmm_vp_create(vm2, &vp2) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create the VPS-less VP");
-	st = run_vp(vp2, &r, &a);
-	check_st("vp-without-vps", I_RUN, EXP_STATUS_INVALID_PERM_DENIED, st,
+	st = vmm_run_vp(vp2, &r, &a);
+	vmm_check_st("vp-without-vps", I_RUN, EXP_STATUS_INVALID_PERM_DENIED, st,
 		 "run_vp of a VP that has no VPS (E-21: a state refused)");
-	vp_destroy(vp2);
-	vm_destroy(vm2);
+	vmm_vp_destroy(vp2);
+	vmm_vm_destroy(vm2);
 
 	/* ---- the guest starts: hlt ---- */
 	run_expect("hlt", G_NOP, 0, 0, EXP_EXIT_HLT, 0, "cli; hlt");
@@ -96,14 +96,14 @@ void probe_main(void)
 		 "the guest ran from the RIP/RSP set with set_reg and wrote the shared mailbox");
 	check_eq("hlt-done", items2("mv_vp_exit_t_hlt"), 1, g.mb->done,
 		 "one command completed before the HLT");
-	st = guest_hc(&g, EXP_HC_RUN_VP, 0, g.vpid, 0, 0, 0, 0, &o, &r);
-	check_st("from-guest", I_RUN, EXP_STATUS_FAILURE_INVALID_HANDLE, st,
+	st = vmm_guest_hc(&g, EXP_HC_RUN_VP, 0, g.vpid, 0, 0, 0, 0, &o, &r);
+	vmm_check_st("from-guest", I_RUN, EXP_STATUS_FAILURE_INVALID_HANDLE, st,
 		 "run_vp from a guest without a handle: the handle is checked first (E-17)");
-	st = guest_hc(&g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &r);
+	st = vmm_guest_hc(&g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &r);
 	if (st != EXP_STATUS_SUCCESS)
 		probe_error("the guest cannot open a handle: 0x%llx", (unsigned long long)st);
-	st = guest_hc(&g, EXP_HC_RUN_VP, o.r[0], g.vpid, 0, 0, 0, 0, &o, &r);
-	check_st("from-guest-perm", I_RUN, EXP_STATUS_INVALID_PERM_EXT, st,
+	st = vmm_guest_hc(&g, EXP_HC_RUN_VP, o.r[0], g.vpid, 0, 0, 0, 0, &o, &r);
+	vmm_check_st("from-guest-perm", I_RUN, EXP_STATUS_INVALID_PERM_EXT, st,
 		 "run_vp from a guest with its handle is root-only (E-18)");
 
 	/* ---- yield: sti; hlt ---- */
@@ -113,10 +113,10 @@ void probe_main(void)
 	/* ---- retry: pause, REG1 = its RIP ---- */
 	{
 		uint64_t rr = ~0ull, ra = ~0ull;
-		st = guest_run(&g, G_PAUSE, 0, 0, &rr, &ra);
-		check_st("retry-status", I_RUN, EXP_STATUS_SUCCESS, st, "run_vp for pause");
+		st = vmm_guest_run(&g, G_PAUSE, 0, 0, &rr, &ra);
+		vmm_check_st("retry-status", I_RUN, EXP_STATUS_SUCCESS, st, "run_vp for pause");
 		check_eq("retry-reason", items2("mv_vp_exit_t_retry"), EXP_EXIT_RETRY, rr,
-			 "PAUSE ends the run with mv_vp_exit_t_retry (got %s)", exit_name(rr));
+			 "PAUSE ends the run with mv_vp_exit_t_retry (got %s)", vmm_exit_name(rr));
 		check_eq("retry-reg1", items2("mv_vp_exit_t_retry"), g.mb->res[1], ra,
 			 "REG1 of retry is the RIP of the PAUSE (the guest wrote it to the mailbox)");
 		if (rr == EXP_EXIT_RETRY)
@@ -130,20 +130,20 @@ void probe_main(void)
 	 * hardware), the first exit must be external_interrupt. */
 	{
 		uint64_t args[2] = { SPIN_FOREVER, 0 }, rr = ~0ull, ra = ~0ull;
-		st = guest_run_once(&g, G_SPIN, args, 2, &rr, &ra);
+		st = vmm_guest_run_once(&g, G_SPIN, args, 2, &rr, &ra);
 		uint64_t first = g.mb->res[0];
-		check_st("extint-status", I_RUN, EXP_STATUS_SUCCESS, st, "run_vp of a spinning guest");
+		vmm_check_st("extint-status", I_RUN, EXP_STATUS_SUCCESS, st, "run_vp of a spinning guest");
 		check_eq("extint-reason", items2("mv_vp_exit_t_external_interrupt"),
 			 EXP_EXIT_EXTERNAL_INTERRUPT, rr,
 			 "a guest spinning without end is preempted: mv_vp_exit_t_external_interrupt (got %s)",
-			 exit_name(rr));
+			 vmm_exit_name(rr));
 		check_eq("extint-reg1", items2("mv_vp_exit_t_external_interrupt"), 0, ra,
 			 "REG1 of external_interrupt is 0");
 		check_tok("extint-progress", items2("mv_vp_exit_t_external_interrupt"), "n>0",
 			  rt_hex(first), first > 0, "the guest ran before it was preempted");
 		/* Run it once more untouched: it continues where it was. */
 		if (rr == EXP_EXIT_EXTERNAL_INTERRUPT)
-			st = run_vp(g.vpid, &rr, &ra);
+			st = vmm_run_vp(g.vpid, &rr, &ra);
 		uint64_t second = g.mb->res[0];
 		check_tok("extint-continued", items2("mv_vp_exit_t_external_interrupt"), "n2>n1",
 			  rt_hex(second), st == EXP_STATUS_SUCCESS && second > first,
@@ -154,7 +154,7 @@ void probe_main(void)
 		unsigned preempts = 0;
 		while (st == EXP_STATUS_SUCCESS && rr == EXP_EXIT_EXTERNAL_INTERRUPT &&
 		       preempts++ < GUEST_MAX_PREEMPTIONS)
-			st = run_vp(g.vpid, &rr, &ra);
+			st = vmm_run_vp(g.vpid, &rr, &ra);
 		check_eq("extint-continue", items2("mv_vp_exit_t_external_interrupt"), EXP_EXIT_HLT,
 			 rr, "told to stop, the guest reaches its HLT (%u more preemptions)", preempts);
 	}
@@ -215,8 +215,8 @@ void probe_main(void)
 	 * so that one case cannot run on bochs-amd (conformance/probes.toml). */
 
 	/* ---- destroy while it is stopped ---- */
-	check_st("guest-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, guest_free(&g),
+	vmm_check_st("guest-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vmm_guest_free(&g),
 		 "the guest is destroyed after its runs");
-	st = run_vp(g.vpid, &r, &a);
-	check_st("destroyed-vp", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of a destroyed VP");
+	st = vmm_run_vp(g.vpid, &r, &a);
+	vmm_check_st("destroyed-vp", I_RUN, EXP_STATUS_INVALID_PARAMS1, st, "run_vp of a destroyed VP");
 }

@@ -20,9 +20,9 @@ void probe_main(void)
 	uint64_t r = ~0ull, a = ~0ull;
 
 	vmm_init(true);
-	guest_new(&g, "triple guest");
+	vmm_guest_new(&g, "triple guest");
 
-	uint64_t st = guest_run(&g, G_TRIPLE, 0, 0, &r, &a);
+	uint64_t st = vmm_guest_run(&g, G_TRIPLE, 0, 0, &r, &a);
 	check_eq("triple-status", "mv_vp_run_vp,MV_STATUS_SUCCESS", EXP_STATUS_SUCCESS, st,
 		 "run_vp of a guest that triple-faults");
 	check_eq("triple-reason", ITEMS, EXP_EXIT_FAULT, r,
@@ -30,11 +30,11 @@ void probe_main(void)
 	check_eq("triple-reg1", ITEMS, EXP_FAULT(EXP_VP_FAULT_TRIPLE, 0), a,
 		 "REG1 of the fault: the triple-fault kind");
 
-	guest_reset(&g);
+	vmm_guest_reset(&g);
 	r = ~0ull;
-	st = guest_run(&g, G_NOP, 0, 0, &r, &a);
+	st = vmm_guest_run(&g, G_NOP, 0, 0, &r, &a);
 	check_eq("triple-rerun", ITEMS, EXP_EXIT_HLT, st == EXP_STATUS_SUCCESS ? r : st,
 		 "after the triple fault and RIP/RSP reset by set_reg, the guest runs again");
 	check_eq("guest-destroy", "mv_vm_op_destroy_vm,MV_STATUS_SUCCESS", EXP_STATUS_SUCCESS,
-		 guest_free(&g), "the guest is destroyed after its runs");
+		 vmm_guest_free(&g), "the guest is destroyed after its runs");
 }

@@ -29,9 +29,9 @@ static bool root_writes(uint64_t gpa, uint64_t n, uint64_t seed)
 	bool ok = true;
 
 	for (uint64_t i = 0; i < n; i++)
-		*(volatile uint64_t *)gpa_ptr(gpa + i * PAGE + 8) = seed ^ i;
+		*(volatile uint64_t *)vmm_gpa_ptr(gpa + i * PAGE + 8) = seed ^ i;
 	for (uint64_t i = 0; i < n; i++)
-		ok &= *(volatile uint64_t *)gpa_ptr(gpa + i * PAGE + 8) == (seed ^ i);
+		ok &= *(volatile uint64_t *)vmm_gpa_ptr(gpa + i * PAGE + 8) == (seed ^ i);
 	return ok;
 }
 
@@ -39,7 +39,7 @@ static bool root_writes(uint64_t gpa, uint64_t n, uint64_t seed)
  * sees MV_STATUS_RETRY_CONTINUATION and calls again; without, one call. */
 static void continuation(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t vm, other, vpid, st, mem = vmm_alloc(CONT_PAGES), ids[EXP_MAX_VMS + 1];
 	unsigned retries = 0, n;
 	bool seen = false;
@@ -48,48 +48,48 @@ static void continuation(void)
 		 EXP_RAX(EXP_HC_SIG, EXP_HC_FLAG_SCC, EXP_OP_VM, EXP_IDX_DESTROY_VM),
 		 "destroy_vm with the SCC flag (flags bit 0 = RAX bit 32, E-10) is RAX 0x%016llx",
 		 (unsigned long long)EXP_HC_DESTROY_VM_SCC);
-	if (vm_create(&vm) != EXP_STATUS_SUCCESS ||
-	    map_range(vm, mem, CONT_GPA, CONT_PAGES * PAGE,
+	if (vmm_vm_create(&vm) != EXP_STATUS_SUCCESS ||
+	    vmm_map_range(vm, mem, CONT_GPA, CONT_PAGES * PAGE,
 		      EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create a VM and donate 1 MiB to it");
 
-	st = hcx(EXP_HC_DESTROY_VM_SCC, vmm_handle, vm, 0, 0, 0, 0, &o);
-	check_st("scc-first", I_DESTROY, EXP_STATUS_RETRY_CONTINUATION, st,
+	st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm));
+	vmm_check_st("scc-first", I_DESTROY, EXP_STATUS_RETRY_CONTINUATION, st,
 		 "destroy_vm (SCC) of a VM holding 256 donated pages answers RETRY_CONTINUATION "
 		 "(E-31: at most 64 pages per call)");
 	check_eq("scc-first-regs", I_RETRY, vm, o.r[1],
 		 "REG1 still names the VM, ready for the next call");
 	if (st == EXP_STATUS_RETRY_CONTINUATION) {
 		/* dying: a missing VM to everything but destroy_vm */
-		check_st("dying-create-vp", "mv_vp_op_create_vp", EXP_STATUS_INVALID_PARAMS1,
-			 vp_create(vm, &vpid), "create_vp in a VM being destroyed (as if missing)");
-		check_st("dying-map", "mv_vm_op_map_mdl", EXP_STATUS_INVALID_PARAMS3,
-			 map_range(vm, vmm_alloc(1), 0x800000, PAGE, EXP_GPA_FLAG_READ_ACCESS),
+		vmm_check_st("dying-create-vp", "mv_vp_op_create_vp", EXP_STATUS_INVALID_PARAMS1,
+			 vmm_vp_create(vm, &vpid), "create_vp in a VM being destroyed (as if missing)");
+		vmm_check_st("dying-map", "mv_vm_op_map_mdl", EXP_STATUS_INVALID_PARAMS3,
+			 vmm_map_range(vm, vmm_alloc(1), 0x800000, PAGE, EXP_GPA_FLAG_READ_ACCESS),
 			 "map_mdl into a VM being destroyed (as if missing)");
-		uint64_t cst = vm_create(&other);
+		uint64_t cst = vmm_vm_create(&other);
 		check_tok("dying-vmid-kept", "mv_vm_op_create_vm", rt_fmt("not-%llx", (unsigned long long)vm),
 			  rt_hex(other), cst == EXP_STATUS_SUCCESS && other != vm,
 			  "create_vm meanwhile does not reuse the dying VM's VMID");
 		if (cst == EXP_STATUS_SUCCESS)
-			vm_destroy(other);
+			vmm_vm_destroy(other);
 	}
 	while (st == EXP_STATUS_RETRY_CONTINUATION && retries < 64) {
 		retries++;
-		st = hcx(EXP_HC_DESTROY_VM_SCC, vmm_handle, vm, 0, 0, 0, 0, &o);
+		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm));
 	}
-	check_st("scc-done", I_DESTROY, EXP_STATUS_SUCCESS, st,
+	vmm_check_st("scc-done", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		 "calling destroy_vm (SCC) again until it is done: SUCCESS after %u more call(s)",
 		 retries);
 	check_tok("scc-retries", I_RETRY, "1-63", rt_fmt("%u", retries), retries >= 1 && retries < 64,
 		  "one or more continuations were needed for 256 pages");
-	check_st("scc-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1,
-		 hcx(EXP_HC_DESTROY_VM_SCC, vmm_handle, vm, 0, 0, 0, 0, &o),
+	vmm_check_st("scc-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1,
+		 hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm)),
 		 "once done the VM is gone: another destroy_vm is PARAMS1");
 	check_tok("scc-pages-back", I_DESTROY, "writable", root_writes(mem, CONT_PAGES, 0x5CC) ?
 		  "writable" : "wrong", root_writes(mem, CONT_PAGES, 0x5CC),
 		  "the 256 donated pages are the root's again: it writes and reads them");
 	for (n = 0; n < EXP_MAX_VMS; n++) {
-		if (vm_create(&ids[n]) != EXP_STATUS_SUCCESS)
+		if (vmm_vm_create(&ids[n]) != EXP_STATUS_SUCCESS)
 			break;
 		seen |= ids[n] == vm;
 	}
@@ -97,98 +97,98 @@ static void continuation(void)
 		  seen ? rt_fmt("%llx-reused", (unsigned long long)vm) : "not-handed-out", seen,
 		  "its VMID is free: filling the VM table hands it out again");
 	for (unsigned i = 0; i < n; i++)
-		vm_destroy(ids[i]);
+		vmm_vm_destroy(ids[i]);
 
 	/* without SCC the root re-executes the VMCALL by itself: one call */
-	if (vm_create(&vm) != EXP_STATUS_SUCCESS ||
-	    map_range(vm, mem, CONT_GPA, CONT_PAGES * PAGE,
+	if (vmm_vm_create(&vm) != EXP_STATUS_SUCCESS ||
+	    vmm_map_range(vm, mem, CONT_GPA, CONT_PAGES * PAGE,
 		      EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create a VM and donate 1 MiB to it (again)");
-	st = hcx(EXP_HC_DESTROY_VM, vmm_handle, vm, 0, 0, 0, 0, &o);
-	check_st("plain-one-call", I_DESTROY, EXP_STATUS_SUCCESS, st,
+	st = hc_call(EXP_HC_DESTROY_VM, HC_LOAD(&o, vmm_handle, vm));
+	vmm_check_st("plain-one-call", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		 "destroy_vm without SCC of a VM holding 256 pages: one call, SUCCESS (the "
 		 "continuations are re-executed without the root seeing them)");
 	check_tok("plain-pages-back", I_DESTROY, "writable", root_writes(mem, CONT_PAGES, 0xA11) ?
 		  "writable" : "wrong", root_writes(mem, CONT_PAGES, 0xA11),
 		  "the pages are the root's again");
-	check_st("plain-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, vm_destroy(vm),
+	vmm_check_st("plain-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, vmm_vm_destroy(vm),
 		 "and the VM is gone");
 }
 
 void probe_main(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st, a, b, vpid, ids[EXP_MAX_VMS + 2];
 	unsigned n;
 
 	vmm_init(true);
 
 	/* vmid of the root. */
-	st = hcx(EXP_HC_VM_VMID, vmm_handle, 0, 0, 0, 0, 0, &o);
-	check_st("vmid-root-status", I_VMID, EXP_STATUS_SUCCESS, st, "mv_vm_op_vmid from the root");
+	st = hc_call(EXP_HC_VM_VMID, HC_LOAD(&o, vmm_handle));
+	vmm_check_st("vmid-root-status", I_VMID, EXP_STATUS_SUCCESS, st, "mv_vm_op_vmid from the root");
 	check_eq("vmid-root", I_VMID, EXP_ROOT_VMID, o.r[0], "the root VM's VMID is 0 (spec 1.7)");
 
 	/* create two. */
-	st = vm_create(&a);
-	check_st("create-a-status", I_CREATE, EXP_STATUS_SUCCESS, st, "create_vm from the root");
+	st = vmm_vm_create(&a);
+	vmm_check_st("create-a-status", I_CREATE, EXP_STATUS_SUCCESS, st, "create_vm from the root");
 	check_tok("create-a-vmid", I_CREATE, "nonzero-16bit", rt_hex(a), vmid_ok(a),
 		  "the new VMID is not the root's and fits 16 bits (REG0 15:0)");
-	st = vm_create(&b);
-	check_st("create-b-status", I_CREATE, EXP_STATUS_SUCCESS, st, "a second create_vm");
+	st = vmm_vm_create(&b);
+	vmm_check_st("create-b-status", I_CREATE, EXP_STATUS_SUCCESS, st, "a second create_vm");
 	check_tok("create-b-distinct", I_CREATE, rt_fmt("nonzero-not-%llx", (unsigned long long)a),
 		  rt_hex(b), vmid_ok(b) && b != a, "the second VMID differs from the first");
 
 	/* destroy: root, nonexistent, REVI, twice. */
-	st = hcx(EXP_HC_DESTROY_VM, vmm_handle, EXP_ROOT_VMID, 0, 0, 0, 0, &o);
-	check_st("destroy-root", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
+	st = hc_call(EXP_HC_DESTROY_VM, HC_LOAD(&o, vmm_handle, EXP_ROOT_VMID));
+	vmm_check_st("destroy-root", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
 		 "destroying the root VM is refused (E-16)");
 	check_eq("destroy-root-regs", I_DESTROY ",MV_STATUS_INVALID_PARAMS1", EXP_ROOT_VMID,
 		 o.r[1], "a failed destroy_vm leaves REG1 unchanged (E-17)");
-	st = vm_destroy(EXP_INVALID_ID);
-	check_st("destroy-invalid-id", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
+	st = vmm_vm_destroy(EXP_INVALID_ID);
+	vmm_check_st("destroy-invalid-id", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
 		 "destroy_vm of MV_INVALID_ID (0xFFFF)");
-	st = vm_destroy(EXP_MAX_VMS - 1 == a || EXP_MAX_VMS - 1 == b ? 13 : EXP_MAX_VMS - 1);
-	check_st("destroy-nonexistent", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
+	st = vmm_vm_destroy(EXP_MAX_VMS - 1 == a || EXP_MAX_VMS - 1 == b ? 13 : EXP_MAX_VMS - 1);
+	vmm_check_st("destroy-nonexistent", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
 		 "destroy_vm of a VMID that was never created");
-	st = vm_destroy(0xABCD0000ull | b);
-	check_st("destroy-revi", I_DESTROY, EXP_STATUS_SUCCESS, st,
+	st = vmm_vm_destroy(0xABCD0000ull | b);
+	vmm_check_st("destroy-revi", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		 "destroy_vm with REG1[63:16] = 0xabcd (REVI: ignored) destroys VM 0x%llx",
 		 (unsigned long long)b);
-	st = vm_destroy(b);
-	check_st("destroy-twice", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
+	st = vmm_vm_destroy(b);
+	vmm_check_st("destroy-twice", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, st,
 		 "destroy_vm of an already destroyed VM");
-	st = vp_create(b, &vpid);
-	check_st("destroyed-gone", "mv_vp_op_create_vp", EXP_STATUS_INVALID_PARAMS1, st,
+	st = vmm_vp_create(b, &vpid);
+	vmm_check_st("destroyed-gone", "mv_vp_op_create_vp", EXP_STATUS_INVALID_PARAMS1, st,
 		 "a destroyed VM cannot get VPs");
 
 	/* destroy while it has a VP. */
-	st = vp_create(a, &vpid);
+	st = vmm_vp_create(a, &vpid);
 	if (st != EXP_STATUS_SUCCESS)
 		probe_error("create_vp in VM %llu failed: 0x%llx", (unsigned long long)a,
 			    (unsigned long long)st);
-	st = vm_destroy(a);
-	check_st("destroy-with-vp", I_DESTROY, EXP_STATUS_INVALID_PERM_DENIED, st,
+	st = vmm_vm_destroy(a);
+	vmm_check_st("destroy-with-vp", I_DESTROY, EXP_STATUS_INVALID_PERM_DENIED, st,
 		 "destroy_vm of a VM that still has a VP (E-16)");
-	st = hcx(EXP_HC_VP_VMID, vmm_handle, vpid, 0, 0, 0, 0, &o);
+	st = hc_call(EXP_HC_VP_VMID, HC_LOAD(&o, vmm_handle, vpid));
 	check_eq("destroy-with-vp-unchanged", I_DESTROY ",MV_STATUS_INVALID_PERM_DENIED", a,
 		 st == EXP_STATUS_SUCCESS ? o.r[0] : ~0ull,
 		 "after the refused destroy the VP still belongs to the VM (nothing changed)");
-	st = vp_destroy(vpid);
-	check_st("destroy-vp-first", "mv_vp_op_destroy_vp", EXP_STATUS_SUCCESS, st,
+	st = vmm_vp_destroy(vpid);
+	vmm_check_st("destroy-vp-first", "mv_vp_op_destroy_vp", EXP_STATUS_SUCCESS, st,
 		 "destroying its VP");
-	st = vm_destroy(a);
-	check_st("destroy-after-vp", I_DESTROY, EXP_STATUS_SUCCESS, st,
+	st = vmm_vm_destroy(a);
+	vmm_check_st("destroy-after-vp", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		 "then destroy_vm succeeds");
 
 	/* table exhaustion: exactly 15 guests, then PERM_DENIED. */
 	for (n = 0; n < EXP_MAX_VMS + 1; n++) {
-		st = vm_create(&ids[n]);
+		st = vmm_vm_create(&ids[n]);
 		if (st != EXP_STATUS_SUCCESS)
 			break;
 	}
 	check_eq("exhaust-count", I_CREATE ",MV_STATUS_SUCCESS", EXP_MAX_GUEST_VMS, n,
 		 "create_vm succeeds exactly 15 times (16 VMs with the root, docs/limits.md)");
-	check_st("exhaust-refused", I_CREATE, EXP_STATUS_INVALID_PERM_DENIED, st,
+	vmm_check_st("exhaust-refused", I_CREATE, EXP_STATUS_INVALID_PERM_DENIED, st,
 		 "the next create_vm is refused with PERM_DENIED (E-15)");
 	{
 		bool distinct = true;
@@ -204,15 +204,15 @@ void probe_main(void)
 	{
 		unsigned ok = 0;
 		for (unsigned i = 0; i < n; i++)
-			ok += vm_destroy(ids[i]) == EXP_STATUS_SUCCESS;
+			ok += vmm_vm_destroy(ids[i]) == EXP_STATUS_SUCCESS;
 		check_eq("exhaust-destroy-all", I_DESTROY ",MV_STATUS_SUCCESS", n, ok,
 			 "every VM of the full table is destroyed");
 	}
-	st = vm_create(&a);
-	check_st("create-after-exhaust", I_CREATE, EXP_STATUS_SUCCESS, st,
+	st = vmm_vm_create(&a);
+	vmm_check_st("create-after-exhaust", I_CREATE, EXP_STATUS_SUCCESS, st,
 		 "after destroying them create_vm works again");
 	if (st == EXP_STATUS_SUCCESS)
-		vm_destroy(a);
+		vmm_vm_destroy(a);
 
 	continuation();
 
@@ -221,22 +221,22 @@ void probe_main(void)
 		struct guest g;
 		uint64_t reason, gh;
 
-		guest_new(&g, "vmid guest");
-		st = guest_hc(&g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &reason);
-		check_st("guest-open-handle", "mv_handle_op_open_handle", EXP_STATUS_SUCCESS, st,
-			 "the guest opens its own handle (run ended with %s)", exit_name(reason));
+		vmm_guest_new(&g, "vmid guest");
+		st = vmm_guest_hc(&g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &reason);
+		vmm_check_st("guest-open-handle", "mv_handle_op_open_handle", EXP_STATUS_SUCCESS, st,
+			 "the guest opens its own handle (run ended with %s)", vmm_exit_name(reason));
 		gh = o.r[0];
-		st = guest_hc(&g, EXP_HC_VM_VMID, gh, 0, 0, 0, 0, 0, &o, &reason);
-		check_st("guest-vmid-status", I_VMID, EXP_STATUS_SUCCESS, st,
+		st = vmm_guest_hc(&g, EXP_HC_VM_VMID, gh, 0, 0, 0, 0, 0, &o, &reason);
+		vmm_check_st("guest-vmid-status", I_VMID, EXP_STATUS_SUCCESS, st,
 			 "mv_vm_op_vmid from the guest with its handle");
 		check_eq("guest-vmid", I_VMID, g.vmid, o.r[0],
 			 "the guest sees its own VMID (what create_vm returned)");
-		st = guest_hc(&g, EXP_HC_VM_VMID, vmm_handle, 0, 0, 0, 0, 0, &o, &reason);
-		check_st("guest-vmid-root-handle", I_VMID,
+		st = vmm_guest_hc(&g, EXP_HC_VM_VMID, vmm_handle, 0, 0, 0, 0, 0, &o, &reason);
+		vmm_check_st("guest-vmid-root-handle", I_VMID,
 			 vmm_handle == gh ? EXP_STATUS_SUCCESS : EXP_STATUS_FAILURE_INVALID_HANDLE, st,
 			 "the root's handle is not the guest's (E-14)");
-		st = guest_free(&g);
-		check_st("guest-destroy", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		st = vmm_guest_free(&g);
+		vmm_check_st("guest-destroy", I_DESTROY, EXP_STATUS_SUCCESS, st,
 			 "the guest's VPS, VP and VM are destroyed (memory goes back to the root)");
 	}
 }

@@ -20,40 +20,45 @@ static struct guest g;
 static uint64_t sv_vm, sv_vp, sv;
 
 static uint64_t vps(uint64_t idx, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-		    struct hc_out *o)
+		    struct hc_regs *o)
 {
-	return hcx(OP(idx), vmm_handle, r1, r2, r3, r4, 0, o);
+	struct hc_regs r;
+	uint64_t st = hc_call(OP(idx), HC_LOAD(&r, vmm_handle, r1, r2, r3, r4));
+
+	if (o)
+		*o = r;
+	return st;
 }
 
 static uint64_t rd(uint64_t gpa)
 {
-	return *(volatile uint64_t *)gpa_ptr(gpa);
+	return *(volatile uint64_t *)vmm_gpa_ptr(gpa);
 }
 
 static void wr(uint64_t gpa, uint64_t v)
 {
-	*(volatile uint64_t *)gpa_ptr(gpa) = v;
+	*(volatile uint64_t *)vmm_gpa_ptr(gpa) = v;
 }
 
 static uint32_t rd32(uint64_t gpa)
 {
-	return *(volatile uint32_t *)gpa_ptr(gpa);
+	return *(volatile uint32_t *)vmm_gpa_ptr(gpa);
 }
 
 static void wr32(uint64_t gpa, uint32_t v)
 {
-	*(volatile uint32_t *)gpa_ptr(gpa) = v;
+	*(volatile uint32_t *)vmm_gpa_ptr(gpa) = v;
 }
 
 /* Negative VPSID cases for an op taking REG1 = VPSID. */
 static void bad_vpsid(const char *name, uint64_t idx, uint64_t r2, uint64_t r3)
 {
-	struct hc_out o;
+	struct hc_regs o;
 
-	check_st(rt_fmt("%s-root-vpsid", name), rt_fmt("mv_vps_op_%s", name),
+	vmm_check_st(rt_fmt("%s-root-vpsid", name), rt_fmt("mv_vps_op_%s", name),
 		 EXP_STATUS_INVALID_PARAMS1, vps(idx, 0, r2, r3, 0, &o),
 		 "%s on the root VPS (VPSID 0) is refused: root VPSs are not guest VPSs", name);
-	check_st(rt_fmt("%s-bad-vpsid", name), rt_fmt("mv_vps_op_%s", name),
+	vmm_check_st(rt_fmt("%s-bad-vpsid", name), rt_fmt("mv_vps_op_%s", name),
 		 EXP_STATUS_INVALID_PARAMS1, vps(idx, EXP_INVALID_ID, r2, r3, 0, &o),
 		 "%s on VPSID 0xFFFF (no such VPS)", name);
 }
@@ -63,55 +68,55 @@ static void test_create_destroy(uint64_t root_vps)
 	uint64_t st, vm, vp, id, ids[EXP_MAX_VPSS + 1];
 	unsigned n;
 
-	if (vm_create(&vm) != EXP_STATUS_SUCCESS || vp_create(vm, &vp) != EXP_STATUS_SUCCESS)
+	if (vmm_vm_create(&vm) != EXP_STATUS_SUCCESS || vmm_vp_create(vm, &vp) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create a VM and VP for the VPS tests");
-	st = vps_create(vp, &id);
-	check_st("create", "mv_vps_op_create_vps", EXP_STATUS_SUCCESS, st, "create_vps on a guest VP");
+	st = vmm_vps_create(vp, &id);
+	vmm_check_st("create", "mv_vps_op_create_vps", EXP_STATUS_SUCCESS, st, "create_vps on a guest VP");
 	check_tok("create-vpsid", "mv_vps_op_create_vps", "not-root-16bit", rt_hex(id),
 		  id >= root_vps && id < EXP_INVALID_ID, "the VPSID is not a root VPS's");
-	check_st("create-root-vp", "mv_vps_op_create_vps", EXP_STATUS_INVALID_PARAMS1,
-		 vps_create(EXP_ROOT_VPID, 0), "create_vps on a root VP");
-	check_st("create-bad-vp", "mv_vps_op_create_vps", EXP_STATUS_INVALID_PARAMS1,
-		 vps_create(EXP_INVALID_ID, 0), "create_vps on VPID 0xFFFF");
-	check_st("destroy", "mv_vps_op_destroy_vps", EXP_STATUS_SUCCESS, vps_destroy(id),
+	vmm_check_st("create-root-vp", "mv_vps_op_create_vps", EXP_STATUS_INVALID_PARAMS1,
+		 vmm_vps_create(EXP_ROOT_VPID, 0), "create_vps on a root VP");
+	vmm_check_st("create-bad-vp", "mv_vps_op_create_vps", EXP_STATUS_INVALID_PARAMS1,
+		 vmm_vps_create(EXP_INVALID_ID, 0), "create_vps on VPID 0xFFFF");
+	vmm_check_st("destroy", "mv_vps_op_destroy_vps", EXP_STATUS_SUCCESS, vmm_vps_destroy(id),
 		 "destroy_vps");
-	check_st("destroy-twice", "mv_vps_op_destroy_vps", EXP_STATUS_INVALID_PARAMS1,
-		 vps_destroy(id), "destroy_vps of a destroyed VPS");
-	check_st("destroy-root-vps", "mv_vps_op_destroy_vps", EXP_STATUS_INVALID_PARAMS1,
-		 vps_destroy(0), "destroy_vps of the root VPS 0 (E-16)");
-	check_st("destroy-bad", "mv_vps_op_destroy_vps", EXP_STATUS_INVALID_PARAMS1,
-		 vps_destroy(EXP_INVALID_ID), "destroy_vps of VPSID 0xFFFF");
-	check_st("create-revi", "mv_vps_op_create_vps", EXP_STATUS_SUCCESS,
-		 vps_create(0x55550000ull | vp, &id), "create_vps ignores REG1[63:16] (REVI)");
-	check_st("destroy-revi", "mv_vps_op_destroy_vps", EXP_STATUS_SUCCESS,
-		 vps_destroy(0x55550000ull | id), "destroy_vps ignores REG1[63:16] (REVI)");
+	vmm_check_st("destroy-twice", "mv_vps_op_destroy_vps", EXP_STATUS_INVALID_PARAMS1,
+		 vmm_vps_destroy(id), "destroy_vps of a destroyed VPS");
+	vmm_check_st("destroy-root-vps", "mv_vps_op_destroy_vps", EXP_STATUS_INVALID_PARAMS1,
+		 vmm_vps_destroy(0), "destroy_vps of the root VPS 0 (E-16)");
+	vmm_check_st("destroy-bad", "mv_vps_op_destroy_vps", EXP_STATUS_INVALID_PARAMS1,
+		 vmm_vps_destroy(EXP_INVALID_ID), "destroy_vps of VPSID 0xFFFF");
+	vmm_check_st("create-revi", "mv_vps_op_create_vps", EXP_STATUS_SUCCESS,
+		 vmm_vps_create(0x55550000ull | vp, &id), "create_vps ignores REG1[63:16] (REVI)");
+	vmm_check_st("destroy-revi", "mv_vps_op_destroy_vps", EXP_STATUS_SUCCESS,
+		 vmm_vps_destroy(0x55550000ull | id), "destroy_vps ignores REG1[63:16] (REVI)");
 
 	/* 64 VPSs with the root's; the guest agent has one. */
 	for (n = 0; n < EXP_MAX_VPSS + 1; n++)
-		if ((st = vps_create(vp, &ids[n])) != EXP_STATUS_SUCCESS)
+		if ((st = vmm_vps_create(vp, &ids[n])) != EXP_STATUS_SUCCESS)
 			break;
 	check_eq("exhaust-count", "mv_vps_op_create_vps,MV_STATUS_SUCCESS",
 		 EXP_MAX_VPSS - root_vps - 1, n,
 		 "create_vps succeeds 64 - %llu (root VPSs + the agent's + a scratch one) times",
 		 (unsigned long long)root_vps);
-	check_st("exhaust-refused", "mv_vps_op_create_vps", EXP_STATUS_INVALID_PERM_DENIED, st,
+	vmm_check_st("exhaust-refused", "mv_vps_op_create_vps", EXP_STATUS_INVALID_PERM_DENIED, st,
 		 "then create_vps is refused (E-15)");
 	for (unsigned i = 0; i < n; i++)
-		vps_destroy(ids[i]);
-	vp_destroy(vp);
-	vm_destroy(vm);
+		vmm_vps_destroy(ids[i]);
+	vmm_vp_destroy(vp);
+	vmm_vm_destroy(vm);
 }
 
 static void test_cpuid(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st, r, a;
 	const uint64_t leaf = 0x80000002ull; /* brand string, subleaf 0 */
 	const uint64_t eax = 0x5072764Dull, ebx = 0x2065626Full, ecx = 0x6E697473ull,
 		       edx = 0x00216E67ull;
 
 	st = vps(EXP_IDX_GET_CPUID, g.vpsid, EXP_CPUID_XX00, 0, 0, &o);
-	check_st("get-cpuid", "mv_vps_op_get_cpuid", EXP_STATUS_SUCCESS, st, "get_cpuid 0x40000200");
+	vmm_check_st("get-cpuid", "mv_vps_op_get_cpuid", EXP_STATUS_SUCCESS, st, "get_cpuid 0x40000200");
 	check_eq("get-cpuid-ebx", "mv_vps_op_get_cpuid,CPUID_4000_XX00_EBX",
 		 EXP_CPUID_VENDOR_ID1_VAL,
 		 o.r[1], "REG1 = EBX as the VPS would see it: the MicroV signature");
@@ -121,7 +126,7 @@ static void test_cpuid(void)
 	bad_vpsid("get_cpuid", EXP_IDX_GET_CPUID, 0, 0);
 
 	st = vps(EXP_IDX_SET_CPUID, g.vpsid, leaf, (ebx << 32) | eax, (edx << 32) | ecx, &o);
-	check_st("set-cpuid", "mv_vps_op_set_cpuid", EXP_STATUS_SUCCESS, st,
+	vmm_check_st("set-cpuid", "mv_vps_op_set_cpuid", EXP_STATUS_SUCCESS, st,
 		 "set_cpuid leaf 0x80000002 (REG3 = EBX:EAX, REG4 = EDX:ECX)");
 	st = vps(EXP_IDX_GET_CPUID, g.vpsid, leaf, 0, 0, &o);
 	check_eq("set-get-cpuid", "mv_vps_op_set_cpuid,mv_vps_op_get_cpuid", eax ^ ebx ^ ecx ^ edx,
@@ -130,22 +135,22 @@ static void test_cpuid(void)
 		 "get_cpuid returns the four values set (got %llx %llx %llx %llx)",
 		 (unsigned long long)o.r[0], (unsigned long long)o.r[1],
 		 (unsigned long long)o.r[2], (unsigned long long)o.r[3]);
-	st = guest_run(&g, G_CPUID, (uint64_t[]){ leaf, 0 }, 2, &r, &a);
+	st = vmm_guest_run(&g, G_CPUID, (uint64_t[]){ leaf, 0 }, 2, &r, &a);
 	check_eq("set-cpuid-guest", "mv_vps_op_set_cpuid", eax ^ ebx ^ ecx ^ edx,
 		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT && g.mb->res[0] == eax &&
 				 g.mb->res[1] == ebx && g.mb->res[2] == ecx && g.mb->res[3] == edx
 			 ? eax ^ ebx ^ ecx ^ edx : ~0ull,
 		 "the guest executing CPUID 0x80000002 sees the values set (got %llx %llx %llx %llx, exit %s)",
 		 (unsigned long long)g.mb->res[0], (unsigned long long)g.mb->res[1],
-		 (unsigned long long)g.mb->res[2], (unsigned long long)g.mb->res[3], exit_name(r));
+		 (unsigned long long)g.mb->res[2], (unsigned long long)g.mb->res[3], vmm_exit_name(r));
 
-	check_st("set-cpuid-hv-base", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-cpuid-hv-base", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_CPUID, g.vpsid, EXP_CPUID_HV_BASE_LEAF, 0, 0, &o),
 		 "set_cpuid of 0x40000000 (the ABI's own range) is refused");
-	check_st("set-cpuid-hv-xx00", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-cpuid-hv-xx00", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_CPUID, g.vpsid, EXP_CPUID_XX00, 0, 0, &o),
 		 "set_cpuid of 0x40000200 is refused");
-	check_st("set-cpuid-hv-last", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-cpuid-hv-last", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_CPUID, g.vpsid, EXP_CPUID_MAX_LEAF_VAL | (7ull << 32), 0, 0, &o),
 		 "set_cpuid of 0x4000FFFF subleaf 7 is refused");
 	st = vps(EXP_IDX_GET_CPUID, g.vpsid, EXP_CPUID_XX00, 0, 0, &o);
@@ -161,10 +166,10 @@ static void test_cpuid(void)
 			      EXP_STATUS_SUCCESS;
 		check_eq("set-cpuid-fill", "mv_vps_op_set_cpuid,MV_STATUS_SUCCESS",
 			 EXP_VPS_MAX_CPUID - 1, ok, "15 more distinct leaf/subleaf entries are taken");
-		check_st("set-cpuid-full", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PERM_DENIED,
+		vmm_check_st("set-cpuid-full", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PERM_DENIED,
 			 vps(EXP_IDX_SET_CPUID, g.vpsid, 0x80000005ull | (99ull << 32), 1, 1, &o),
 			 "a 17th entry is refused: the VPS's 16 entries are used");
-		check_st("set-cpuid-full-update", "mv_vps_op_set_cpuid", EXP_STATUS_SUCCESS,
+		vmm_check_st("set-cpuid-full-update", "mv_vps_op_set_cpuid", EXP_STATUS_SUCCESS,
 			 vps(EXP_IDX_SET_CPUID, g.vpsid, leaf, (ebx << 32) | eax, (edx << 32) | ecx, &o),
 			 "changing an existing entry still works when full");
 	}
@@ -186,76 +191,76 @@ static void test_regs(void)
 	uint64_t v, st;
 
 	for (unsigned i = 0; i < sizeof(rt) / sizeof(rt[0]); i++) {
-		st = vps_set_reg(sv, rt[i].reg, rt[i].val);
-		check_st(rt_fmt("set-reg-%s", rt[i].name), "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		st = vmm_vps_set_reg(sv, rt[i].reg, rt[i].val);
+		vmm_check_st(rt_fmt("set-reg-%s", rt[i].name), "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
 			 "set_reg %s (bf_reg_t %llu)", rt[i].name, (unsigned long long)rt[i].reg);
-		st = vps_get_reg(sv, rt[i].reg, &v);
+		st = vmm_vps_get_reg(sv, rt[i].reg, &v);
 		check_eq(rt_fmt("get-reg-%s", rt[i].name), "mv_vps_op_set_reg,mv_vps_op_get_reg",
 			 rt[i].val, st == EXP_STATUS_SUCCESS ? v : st,
 			 "get_reg %s returns what set_reg wrote", rt[i].name);
 	}
-	check_st("get-reg-unsupported", "mv_vps_op_get_reg", EXP_STATUS_INVALID_PARAMS2,
-		 vps_get_reg(sv, EXP_REG_UNSUPPORTED, &v), "get_reg of bf_reg_t_unsupported (0)");
-	check_st("get-reg-invalid", "mv_vps_op_get_reg", EXP_STATUS_INVALID_PARAMS2,
-		 vps_get_reg(sv, EXP_REG_INVALID, &v), "get_reg of bf_reg_t_invalid (63)");
-	check_st("get-reg-huge", "mv_vps_op_get_reg", EXP_STATUS_INVALID_PARAMS2,
-		 vps_get_reg(sv, 0x100000001ull, &v), "get_reg of register 0x100000001");
-	check_st("set-reg-unsupported", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS2,
-		 vps_set_reg(sv, EXP_REG_UNSUPPORTED, 1), "set_reg of bf_reg_t_unsupported");
-	check_st("set-reg-invalid", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS2,
-		 vps_set_reg(sv, EXP_REG_INVALID, 1), "set_reg of bf_reg_t_invalid");
-	check_st("set-reg-noncanonical-rip", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_RIP, 0x8000000000000000ull),
+	vmm_check_st("get-reg-unsupported", "mv_vps_op_get_reg", EXP_STATUS_INVALID_PARAMS2,
+		 vmm_vps_get_reg(sv, EXP_REG_UNSUPPORTED, &v), "get_reg of bf_reg_t_unsupported (0)");
+	vmm_check_st("get-reg-invalid", "mv_vps_op_get_reg", EXP_STATUS_INVALID_PARAMS2,
+		 vmm_vps_get_reg(sv, EXP_REG_INVALID, &v), "get_reg of bf_reg_t_invalid (63)");
+	vmm_check_st("get-reg-huge", "mv_vps_op_get_reg", EXP_STATUS_INVALID_PARAMS2,
+		 vmm_vps_get_reg(sv, 0x100000001ull, &v), "get_reg of register 0x100000001");
+	vmm_check_st("set-reg-unsupported", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS2,
+		 vmm_vps_set_reg(sv, EXP_REG_UNSUPPORTED, 1), "set_reg of bf_reg_t_unsupported");
+	vmm_check_st("set-reg-invalid", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS2,
+		 vmm_vps_set_reg(sv, EXP_REG_INVALID, 1), "set_reg of bf_reg_t_invalid");
+	vmm_check_st("set-reg-noncanonical-rip", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_RIP, 0x8000000000000000ull),
 		 "set_reg RIP = 0x8000000000000000 (non-canonical: no VM entry accepts it)");
 	/* More values no VM entry accepts (docs/vps-abi.md "Values refused"). */
-	st = vps_set_reg(sv, EXP_REG_RFLAGS, 0x46);
-	check_st("set-reg-rflags", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+	st = vmm_vps_set_reg(sv, EXP_REG_RFLAGS, 0x46);
+	vmm_check_st("set-reg-rflags", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
 		 "set_reg RFLAGS = 0x46 (ZF PF, bit 1 set)");
-	check_st("set-reg-rflags-bit1-clear", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_RFLAGS, 0x44 & ~EXP_RFLAGS_FIXED1),
+	vmm_check_st("set-reg-rflags-bit1-clear", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_RFLAGS, 0x44 & ~EXP_RFLAGS_FIXED1),
 		 "set_reg RFLAGS = 0x44 (bit 1, which always reads 1, clear)");
-	check_st("set-reg-rflags-reserved", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_RFLAGS, 0x46 | (1ull << 22)),
+	vmm_check_st("set-reg-rflags-reserved", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_RFLAGS, 0x46 | (1ull << 22)),
 		 "set_reg RFLAGS with reserved bit 22 set");
-	st = vps_get_reg(sv, EXP_REG_RFLAGS, &v);
+	st = vmm_vps_get_reg(sv, EXP_REG_RFLAGS, &v);
 	check_eq("set-reg-rflags-unchanged", "mv_vps_op_set_reg,MV_STATUS_INVALID_PARAMS3", 0x46,
 		 st == EXP_STATUS_SUCCESS ? v : st, "RFLAGS keeps 0x46 after the refused set_reg calls");
-	check_st("set-reg-efer-reserved", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_EFER, EXP_EFER_LME | EXP_EFER_RESERVED),
+	vmm_check_st("set-reg-efer-reserved", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_EFER, EXP_EFER_LME | EXP_EFER_RESERVED),
 		 "set_reg EFER with reserved bit 1 set");
-	check_st("set-reg-efer-lma-only", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_EFER, EXP_EFER_LMA),
+	vmm_check_st("set-reg-efer-lma-only", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_EFER, EXP_EFER_LMA),
 		 "set_reg EFER = LMA without LME");
-	check_st("set-reg-cr8-16", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_CR8, EXP_CR8_MAX + 1), "set_reg CR8 = 16 (TPR is 4 bits)");
-	check_st("set-reg-selector-17bit", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_SS, EXP_SELECTOR_MAX + 1), "set_reg SS selector = 0x10000");
-	check_st("set-reg-cr0-pg-no-pe", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_CR0, EXP_CR0_PG), "set_reg CR0 = PG without PE");
-	check_st("set-reg-gdtr-noncanonical", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_GDTR_BASE, EXP_NONCANONICAL),
+	vmm_check_st("set-reg-cr8-16", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_CR8, EXP_CR8_MAX + 1), "set_reg CR8 = 16 (TPR is 4 bits)");
+	vmm_check_st("set-reg-selector-17bit", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_SS, EXP_SELECTOR_MAX + 1), "set_reg SS selector = 0x10000");
+	vmm_check_st("set-reg-cr0-pg-no-pe", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_CR0, EXP_CR0_PG), "set_reg CR0 = PG without PE");
+	vmm_check_st("set-reg-gdtr-noncanonical", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_GDTR_BASE, EXP_NONCANONICAL),
 		 "set_reg GDTR base non-canonical");
-	check_st("set-reg-dr7-high", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
-		 vps_set_reg(sv, EXP_REG_DR7, 0x400ull | (1ull << 32)),
+	vmm_check_st("set-reg-dr7-high", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_DR7, 0x400ull | (1ull << 32)),
 		 "set_reg DR7 with bit 32 set (63:32 reserved)");
-	check_st("set-reg-rsp-anything", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
-		 vps_set_reg(sv, EXP_REG_RSP, EXP_NONCANONICAL),
+	vmm_check_st("set-reg-rsp-anything", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
+		 vmm_vps_set_reg(sv, EXP_REG_RSP, EXP_NONCANONICAL),
 		 "set_reg RSP = 0x8000000000000000 is accepted (RSP may hold any value)");
-	st = vps_get_reg(0xABCD0000ull | sv, EXP_REG_RAX, &v);
+	st = vmm_vps_get_reg(0xABCD0000ull | sv, EXP_REG_RAX, &v);
 	check_eq("get-reg-revi", "mv_vps_op_get_reg,MV_STATUS_SUCCESS", rt[0].val,
 		 st == EXP_STATUS_SUCCESS ? v : st, "get_reg ignores REG1[63:16] (REVI)");
-	/* The identity-map state guest_new set (docs/vps-abi.md). */
-	st = vps_get_reg(g.vpsid, EXP_REG_CR3, &v);
+	/* The identity-map state vmm_guest_new set (docs/vps-abi.md). */
+	st = vmm_vps_get_reg(g.vpsid, EXP_REG_CR3, &v);
 	check_eq("idmap-cr3", "mv_vps_op_set_identity_map,mv_vps_op_get_reg", GUEST_PT_GPA, v & ~0xFFFull,
 		 "after set_identity_map CR3 is the PML4 at REG2");
-	st = vps_get_reg(g.vpsid, EXP_REG_EFER, &v);
+	st = vmm_vps_get_reg(g.vpsid, EXP_REG_EFER, &v);
 	check_eq("idmap-efer", "mv_vps_op_set_identity_map,mv_vps_op_get_reg",
 		 EXP_EFER_LMA | EXP_EFER_LME, v & (EXP_EFER_LMA | EXP_EFER_LME),
 		 "after set_identity_map EFER.LME and LMA are set (64-bit mode)");
-	st = vps_get_reg(g.vpsid, EXP_REG_CR0, &v);
+	st = vmm_vps_get_reg(g.vpsid, EXP_REG_CR0, &v);
 	check_eq("idmap-cr0", "mv_vps_op_set_identity_map,mv_vps_op_get_reg", EXP_CR0_PG,
 		 v & EXP_CR0_PG, "after set_identity_map CR0.PG is set");
-	st = vps_get_reg(g.vpsid, EXP_REG_CS_ATTRIB, &v);
+	st = vmm_vps_get_reg(g.vpsid, EXP_REG_CS_ATTRIB, &v);
 	check_eq("idmap-cs-l", "mv_vps_op_set_identity_map,mv_vps_op_get_reg", 1ull << 13,
 		 v & (1ull << 13), "CS attributes have L (bit 13): a 64-bit code segment");
 
@@ -266,13 +271,13 @@ static void test_regs(void)
 static void test_msrs(void)
 {
 	static const uint32_t want[] = EXP_SUPPORTED_MSRS;
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st, got[15] = { 0 }, count = ~0ull;
 	bool ok = true;
 
 	for (unsigned w = 0; w < 3; w++) {
 		st = vps(EXP_IDX_GET_SUPPORTED_MSRS, w * 5, 0, 0, 0, &o);
-		check_st(rt_fmt("supported-msrs-%u", w), "mv_vps_op_get_supported_msrs",
+		vmm_check_st(rt_fmt("supported-msrs-%u", w), "mv_vps_op_get_supported_msrs",
 			 EXP_STATUS_SUCCESS, st, "get_supported_msrs from index %u", w * 5);
 		if (w == 0)
 			count = o.r[0];
@@ -289,21 +294,21 @@ static void test_msrs(void)
 			  (unsigned long long)got[11], (unsigned long long)got[12]), ok,
 		  "the windows list SYSENTER_CS/ESP/EIP, PAT, EFER, STAR, LSTAR, CSTAR, SFMASK, "
 		  "FS/GS/KERNEL_GS_BASE, then 0 past the end");
-	check_st("supported-msrs-past-end", "mv_vps_op_get_supported_msrs",
+	vmm_check_st("supported-msrs-past-end", "mv_vps_op_get_supported_msrs",
 		 EXP_STATUS_INVALID_PARAMS1,
 		 vps(EXP_IDX_GET_SUPPORTED_MSRS, EXP_NUM_SUPPORTED_MSRS, 0, 0, 0, &o),
 		 "get_supported_msrs from index 12 (past the end)");
 	st = vps(EXP_IDX_GET_SUPPORTED_FEATURE_MSRS, 0, 0, 0, 0, &o);
-	check_st("feature-msrs", "mv_vps_op_get_supported_feature_msrs", EXP_STATUS_SUCCESS, st,
+	vmm_check_st("feature-msrs", "mv_vps_op_get_supported_feature_msrs", EXP_STATUS_SUCCESS, st,
 		 "get_supported_feature_msrs from index 0");
 	check_eq("feature-msrs-count", "mv_vps_op_get_supported_feature_msrs",
 		 EXP_NUM_FEATURE_MSRS, o.r[0], "the feature MSR list is empty in this version");
-	check_st("feature-msrs-past-end", "mv_vps_op_get_supported_feature_msrs",
+	vmm_check_st("feature-msrs-past-end", "mv_vps_op_get_supported_feature_msrs",
 		 EXP_STATUS_INVALID_PARAMS1, vps(EXP_IDX_GET_SUPPORTED_FEATURE_MSRS, 1, 0, 0, 0, &o),
 		 "get_supported_feature_msrs from index 1 (past the end)");
 
 	st = vps(EXP_IDX_SET_MSR, sv, EXP_MSR_LSTAR, 0xFFFFFFFF81234560ull, 0, &o);
-	check_st("set-msr-lstar", "mv_vps_op_set_msr", EXP_STATUS_SUCCESS, st, "set_msr LSTAR");
+	vmm_check_st("set-msr-lstar", "mv_vps_op_set_msr", EXP_STATUS_SUCCESS, st, "set_msr LSTAR");
 	st = vps(EXP_IDX_GET_MSR, sv, EXP_MSR_LSTAR, 0, 0, &o);
 	check_eq("get-msr-lstar", "mv_vps_op_set_msr,mv_vps_op_get_msr", 0xFFFFFFFF81234560ull,
 		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "get_msr LSTAR returns the value set");
@@ -311,23 +316,23 @@ static void test_msrs(void)
 	st = vps(EXP_IDX_GET_MSR, sv, EXP_MSR_KERNEL_GS_BASE, 0, 0, &o);
 	check_eq("get-msr-kgsbase", "mv_vps_op_set_msr,mv_vps_op_get_msr", 0x0000123400005678ull,
 		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "KERNEL_GS_BASE round trip");
-	check_st("get-msr-unsupported", "mv_vps_op_get_msr", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("get-msr-unsupported", "mv_vps_op_get_msr", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_MSR, sv, EXP_MSR_APIC_BASE, 0, 0, &o),
 		 "get_msr of IA32_APIC_BASE (not in the list)");
-	check_st("get-msr-tsc", "mv_vps_op_get_msr", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("get-msr-tsc", "mv_vps_op_get_msr", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_MSR, sv, EXP_MSR_IA32_TSC, 0, 0, &o),
 		 "get_msr of IA32_TSC (not in the list)");
-	check_st("get-msr-revz", "mv_vps_op_get_msr", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("get-msr-revz", "mv_vps_op_get_msr", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_MSR, sv, (1ull << 32) | EXP_MSR_LSTAR, 0, 0, &o),
 		 "get_msr with REG2[63:32] set (REVZ)");
-	check_st("set-msr-unsupported", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-msr-unsupported", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_APIC_BASE, 0xFEE00900ull, 0, &o),
 		 "set_msr of IA32_APIC_BASE");
-	check_st("set-msr-revz", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-msr-revz", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_MSR, sv, (1ull << 63) | EXP_MSR_LSTAR, 0, 0, &o),
 		 "set_msr with REG2 bit 63 set (REVZ)");
 	st = vps(EXP_IDX_SET_MSR, sv, EXP_MSR_LSTAR, 0x8000000000000000ull, 0, &o);
-	check_st("set-msr-noncanonical", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3, st,
+	vmm_check_st("set-msr-noncanonical", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3, st,
 		 "set_msr LSTAR = 0x8000000000000000 (non-canonical: WRMSR would #GP)");
 	if (st != EXP_STATUS_SUCCESS) { /* a refused call must have changed nothing */
 		st = vps(EXP_IDX_GET_MSR, sv, EXP_MSR_LSTAR, 0, 0, &o);
@@ -336,22 +341,22 @@ static void test_msrs(void)
 			 "LSTAR keeps its value after the refused set_msr calls");
 	}
 	st = vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, EXP_PAT_RESET, 0, &o);
-	check_st("set-msr-pat", "mv_vps_op_set_msr", EXP_STATUS_SUCCESS, st,
+	vmm_check_st("set-msr-pat", "mv_vps_op_set_msr", EXP_STATUS_SUCCESS, st,
 		 "set_msr PAT = 0x0007040600070406 (the reset value)");
 	st = vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, EXP_PAT_WITH_TYPE2, 0, &o);
-	check_st("set-msr-pat-type2", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3, st,
+	vmm_check_st("set-msr-pat-type2", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3, st,
 		 "set_msr PAT with memory type 2 (reserved) in entry 0");
 	st = vps(EXP_IDX_GET_MSR, sv, EXP_MSR_PAT, 0, 0, &o);
 	check_eq("set-msr-pat-unchanged", "mv_vps_op_set_msr,MV_STATUS_INVALID_PARAMS3",
 		 EXP_PAT_RESET, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
 		 "PAT keeps its value after the refused set_msr");
-	check_st("set-msr-efer-reserved", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
+	vmm_check_st("set-msr-efer-reserved", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
 		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_EFER, EXP_EFER_RESERVED, 0, &o),
 		 "set_msr EFER with reserved bit 1 set");
-	check_st("set-msr-kgsbase-noncanonical", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
+	vmm_check_st("set-msr-kgsbase-noncanonical", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
 		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_KERNEL_GS_BASE, 0x0000800000000000ull, 0, &o),
 		 "set_msr KERNEL_GS_BASE = 0x0000800000000000 (non-canonical)");
-	check_st("set-msr-star-anything", "mv_vps_op_set_msr", EXP_STATUS_SUCCESS,
+	vmm_check_st("set-msr-star-anything", "mv_vps_op_set_msr", EXP_STATUS_SUCCESS,
 		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_STAR, ~0ull, 0, &o),
 		 "set_msr STAR = ~0 is accepted (STAR holds selectors, any value)");
 	bad_vpsid("get_msr", EXP_IDX_GET_MSR, EXP_MSR_LSTAR, 0);
@@ -360,42 +365,42 @@ static void test_msrs(void)
 
 static void test_fpu(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t p = vmm_alloc(1), q = vmm_alloc(1), x = vmm_alloc(1), st, r, a;
 	const uint64_t xmm0 = 0x1122334455667788ull, xmm1 = 0xA5A5A5A55A5A5A5Aull;
 	const uint32_t mxcsr = 0x7F80; /* all masked, RC = toward zero */
 
 	st = vps(EXP_IDX_GET_FPU, g.vpsid, p, 0, 0, &o);
-	check_st("get-fpu", "mv_vps_op_get_fpu", EXP_STATUS_SUCCESS, st, "get_fpu into a root page");
+	vmm_check_st("get-fpu", "mv_vps_op_get_fpu", EXP_STATUS_SUCCESS, st, "get_fpu into a root page");
 	wr(p + FX_XMM0, xmm0);
 	wr(p + FX_XMM0 + 8, ~xmm0);
 	wr32(p + FX_MXCSR, mxcsr);
 	st = vps(EXP_IDX_SET_FPU, g.vpsid, p, 0, 0, &o);
-	check_st("set-fpu", "mv_vps_op_set_fpu", EXP_STATUS_SUCCESS, st,
+	vmm_check_st("set-fpu", "mv_vps_op_set_fpu", EXP_STATUS_SUCCESS, st,
 		 "set_fpu with XMM0 and MXCSR changed");
 	st = vps(EXP_IDX_GET_FPU, g.vpsid, q, 0, 0, &o);
 	check_eq("fpu-roundtrip-xmm0", "mv_vps_op_set_fpu,mv_vps_op_get_fpu", xmm0,
 		 st == EXP_STATUS_SUCCESS ? rd(q + FX_XMM0) : st, "get_fpu returns the XMM0 set");
 	check_eq("fpu-roundtrip-mxcsr", "mv_vps_op_set_fpu,mv_vps_op_get_fpu", mxcsr,
 		 rd32(q + FX_MXCSR), "get_fpu returns the MXCSR set");
-	st = guest_run(&g, G_XMM0, 0, 0, &r, &a);
+	st = vmm_guest_run(&g, G_XMM0, 0, 0, &r, &a);
 	check_eq("fpu-guest-xmm0", "mv_vps_op_set_fpu", xmm0,
 		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[0] : ~0ull,
 		 "the guest reads XMM0 = the value set_fpu loaded");
 	check_eq("fpu-guest-mxcsr", "mv_vps_op_set_fpu", mxcsr, g.mb->res[1],
 		 "the guest reads MXCSR = the value set_fpu loaded");
 
-	check_st("get-fpu-unaligned", "mv_vps_op_get_fpu", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("get-fpu-unaligned", "mv_vps_op_get_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_FPU, g.vpsid, q + 0x10, 0, 0, &o), "get_fpu with REG2[11:0] != 0 (REVZ)");
-	check_st("get-fpu-not-root", "mv_vps_op_get_fpu", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("get-fpu-not-root", "mv_vps_op_get_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_FPU, g.vpsid, g.image_gpa, 0, 0, &o),
 		 "get_fpu into a page the root donated away (not the root's any more)");
 	wr32(q + FX_MXCSR, 0xFFFF0000u | mxcsr);
-	check_st("set-fpu-bad-mxcsr", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-fpu-bad-mxcsr", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o), "set_fpu of an image with reserved MXCSR bits");
-	check_st("set-fpu-unaligned", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-fpu-unaligned", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, p + 1, 0, 0, &o), "set_fpu with REG2[11:0] != 0");
-	check_st("set-fpu-not-root", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-fpu-not-root", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, g.image_gpa, 0, 0, &o),
 		 "set_fpu from a page the root donated away");
 	bad_vpsid("get_fpu", EXP_IDX_GET_FPU, p, 0);
@@ -403,28 +408,28 @@ static void test_fpu(void)
 
 	/* XSAVE */
 	st = vps(EXP_IDX_GET_XSAVE, g.vpsid, x, 0, 0, &o);
-	check_st("get-xsave", "mv_vps_op_get_xsave", EXP_STATUS_SUCCESS, st, "get_xsave into a page");
+	vmm_check_st("get-xsave", "mv_vps_op_get_xsave", EXP_STATUS_SUCCESS, st, "get_xsave into a page");
 	check_eq("get-xsave-bv", "mv_vps_op_get_xsave", EXP_XSAVE_XSTATE_BV, rd(x + XS_BV),
 		 "XSTATE_BV (byte 512) = 3: x87 and SSE");
 	check_eq("get-xsave-xmm0", "mv_vps_op_get_xsave", xmm0, rd(x + FX_XMM0),
 		 "the legacy region holds the XMM0 set_fpu loaded");
 	wr(x + FX_XMM1, xmm1);
 	st = vps(EXP_IDX_SET_XSAVE, g.vpsid, x, 0, 0, &o);
-	check_st("set-xsave", "mv_vps_op_set_xsave", EXP_STATUS_SUCCESS, st, "set_xsave with XMM1 changed");
+	vmm_check_st("set-xsave", "mv_vps_op_set_xsave", EXP_STATUS_SUCCESS, st, "set_xsave with XMM1 changed");
 	st = vps(EXP_IDX_GET_FPU, g.vpsid, q, 0, 0, &o);
 	check_eq("xsave-roundtrip", "mv_vps_op_set_xsave,mv_vps_op_get_fpu", xmm1, rd(q + FX_XMM1),
 		 "get_fpu returns the XMM1 set_xsave loaded");
 	wr(x + XS_BV, 7);
-	check_st("set-xsave-avx", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-xsave-avx", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x, 0, 0, &o), "set_xsave with XSTATE_BV bit 2 (AVX)");
 	wr(x + XS_BV, 3);
 	wr(x + XS_COMP, 1ull << 63 | 3);
-	check_st("set-xsave-compacted", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-xsave-compacted", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x, 0, 0, &o), "set_xsave of a compacted-format area");
 	wr(x + XS_COMP, 0);
-	check_st("get-xsave-unaligned", "mv_vps_op_get_xsave", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("get-xsave-unaligned", "mv_vps_op_get_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_XSAVE, g.vpsid, x + 0x800, 0, 0, &o), "get_xsave with REG2[11:0] != 0");
-	check_st("set-xsave-not-root", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("set-xsave-not-root", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_XSAVE, g.vpsid, g.image_gpa, 0, 0, &o),
 		 "set_xsave from a page the root donated away");
 	bad_vpsid("get_xsave", EXP_IDX_GET_XSAVE, x, 0);
@@ -433,7 +438,7 @@ static void test_fpu(void)
 
 static void test_mem_ops(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st, r, a;
 
 	st = vps(EXP_IDX_VIRT_TO_PHYS, g.vpsid, 0x100123, 0, 0, &o);
@@ -443,44 +448,44 @@ static void test_mem_ops(void)
 	st = vps(EXP_IDX_VIRT_TO_PHYS, g.vpsid, 0x3FFFFFF8, 0, 0, &o);
 	check_eq("v2p-last", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 0x3FFFFFF8,
 		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "the last bytes of the first GiB map 1:1");
-	check_st("v2p-unmapped", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("v2p-unmapped", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_VIRT_TO_PHYS, g.vpsid, 0x40000000, 0, 0, &o),
 		 "GVA 1 GiB is not mapped by the identity map");
 	bad_vpsid("virt_to_phys", EXP_IDX_VIRT_TO_PHYS, 0x1000, 0);
 
-	/* set_identity_map negatives (success: guest_new). */
-	check_st("idmap-unaligned", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
+	/* set_identity_map negatives (success: vmm_guest_new). */
+	vmm_check_st("idmap-unaligned", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, GUEST_PT_GPA + 8, 0, 0, &o),
 		 "set_identity_map with REG2[11:0] != 0");
-	check_st("idmap-not-guest-memory", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("idmap-not-guest-memory", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, 0x5000000, 0, 0, &o),
 		 "set_identity_map at GPA 0x5000000 (nothing mapped there in the guest)");
 	bad_vpsid("set_identity_map", EXP_IDX_SET_IDENTITY_MAP, GUEST_PT_GPA, 0);
 
 	/* queue_irq */
 	st = vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 0x40, 0, 0, &o);
-	check_st("queue-irq", "mv_vps_op_queue_irq", EXP_STATUS_SUCCESS, st, "queue_irq vector 0x40");
+	vmm_check_st("queue-irq", "mv_vps_op_queue_irq", EXP_STATUS_SUCCESS, st, "queue_irq vector 0x40");
 	g.mb->irq_count = 0;
-	st = guest_run(&g, G_IRQ, (uint64_t[]){ 0x40, 100000 }, 2, &r, &a);
+	st = vmm_guest_run(&g, G_IRQ, (uint64_t[]){ 0x40, 100000 }, 2, &r, &a);
 	check_eq("queue-irq-guest", "mv_vps_op_queue_irq", 0x40,
 		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT && g.mb->res[0] == 1 ? g.mb->res[1] : ~0ull,
 		 "the guest takes exactly one interrupt, vector 0x40 (count %llu, exit %s)",
-		 (unsigned long long)g.mb->res[0], exit_name(r));
-	check_st("queue-irq-exception", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
+		 (unsigned long long)g.mb->res[0], vmm_exit_name(r));
+	vmm_check_st("queue-irq-exception", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 31, 0, 0, &o), "queue_irq vector 31 (an exception)");
-	check_st("queue-irq-zero", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("queue-irq-zero", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 0, 0, 0, &o), "queue_irq vector 0");
-	check_st("queue-irq-revz", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
+	vmm_check_st("queue-irq-revz", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 0x140, 0, 0, &o), "queue_irq with REG2[63:8] != 0 (REVZ)");
 	bad_vpsid("queue_irq", EXP_IDX_QUEUE_IRQ, 0x40, 0);
 	g.mb->irq_count = 0;
-	st = guest_run(&g, G_IRQ, (uint64_t[]){ 0x40, 1000 }, 2, &r, &a);
+	st = vmm_guest_run(&g, G_IRQ, (uint64_t[]){ 0x40, 1000 }, 2, &r, &a);
 	check_eq("queue-irq-refused-none", "mv_vps_op_queue_irq,MV_STATUS_INVALID_PARAMS2", 0,
 		 g.mb->res[0], "the refused queue_irq calls injected nothing");
 
 	/* get_tsc_khz */
 	st = vps(EXP_IDX_GET_TSC_KHZ, g.vpsid, 0, 0, 0, &o);
-	check_st("tsc-khz", "mv_vps_op_get_tsc_khz", EXP_STATUS_SUCCESS, st, "get_tsc_khz");
+	vmm_check_st("tsc-khz", "mv_vps_op_get_tsc_khz", EXP_STATUS_SUCCESS, st, "get_tsc_khz");
 	check_tok("tsc-khz-nonzero", "mv_vps_op_get_tsc_khz", "nonzero", rt_hex(o.r[0]),
 		  st == EXP_STATUS_SUCCESS && o.r[0] != 0, "the TSC frequency is non-zero");
 	bad_vpsid("get_tsc_khz", EXP_IDX_GET_TSC_KHZ, 0, 0);
@@ -489,22 +494,22 @@ static void test_mem_ops(void)
 void probe_main(void)
 {
 	uint64_t root_vps = 0, v;
-	struct hc_out o;
+	struct hc_regs o;
 
 	vmm_init(true);
 	for (uint64_t i = 0; i < EXP_MAX_VPS; i++)
-		if (hcx(EXP_HC_VP_VMID, vmm_handle, i, 0, 0, 0, 0, &o) == EXP_STATUS_SUCCESS &&
+		if (hc_call(EXP_HC_VP_VMID, HC_LOAD(&o, vmm_handle, i)) == EXP_STATUS_SUCCESS &&
 		    o.r[0] == EXP_ROOT_VMID)
 			root_vps++;
-	guest_new(&g, "vps guest");
+	vmm_guest_new(&g, "vps guest");
 	{
-		uint64_t r, a, st = guest_run(&g, G_NOP, 0, 0, &r, &a);
+		uint64_t r, a, st = vmm_guest_run(&g, G_NOP, 0, 0, &r, &a);
 		if (st != EXP_STATUS_SUCCESS || r != EXP_EXIT_HLT)
 			probe_error("the guest agent does not run to its first HLT (status 0x%llx, %s)",
-				    (unsigned long long)st, exit_name(r));
+				    (unsigned long long)st, vmm_exit_name(r));
 	}
-	if (vm_create(&sv_vm) != EXP_STATUS_SUCCESS || vp_create(sv_vm, &sv_vp) != EXP_STATUS_SUCCESS ||
-	    vps_create(sv_vp, &sv) != EXP_STATUS_SUCCESS)
+	if (vmm_vm_create(&sv_vm) != EXP_STATUS_SUCCESS || vmm_vp_create(sv_vm, &sv_vp) != EXP_STATUS_SUCCESS ||
+	    vmm_vps_create(sv_vp, &sv) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create the scratch VPS");
 	test_create_destroy(root_vps + 1);
 	test_cpuid();
@@ -513,9 +518,9 @@ void probe_main(void)
 	test_fpu();
 	test_mem_ops();
 	(void)v;
-	vps_destroy(sv);
-	vp_destroy(sv_vp);
-	vm_destroy(sv_vm);
-	check_st("guest-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, guest_free(&g),
+	vmm_vps_destroy(sv);
+	vmm_vp_destroy(sv_vp);
+	vmm_vm_destroy(sv_vm);
+	vmm_check_st("guest-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vmm_guest_free(&g),
 		 "the guest is destroyed");
 }

@@ -68,8 +68,8 @@ static bool xst(const char *id, const char *hc, uint64_t want, uint64_t got, con
 static void rfail(const char *id, const char *hc, uint64_t want, uint64_t rax, uint64_t r0,
 		  uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, const char *desc)
 {
-	struct hc_out o;
-	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = hcx(rax, r0, r1, r2, r3, r4, r5, &o);
+	struct hc_regs o;
+	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = hc_call(rax, HC_LOAD(&o, r0, r1, r2, r3, r4, r5));
 	bool same = true;
 
 	xst(id, hc, want, st, desc);
@@ -84,7 +84,7 @@ static void gfail(const char *id, struct guest *g, const char *hc, uint64_t want
 		  uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 		  const char *desc)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = xg_hc(g, rax, r0, r1, r2, r3, r4, r5, &o);
 	bool same = true;
 
@@ -97,8 +97,8 @@ static void gfail(const char *id, struct guest *g, const char *hc, uint64_t want
 
 static uint64_t r_recv(uint64_t svc, uint64_t *left)
 {
-	struct hc_out o;
-	uint64_t st = hcx(EXP_HC_XVIO_RECEIVE_MESSAGE, vmm_handle, svc, root_buf, 0, 0, 0, &o);
+	struct hc_regs o;
+	uint64_t st = hc_call(EXP_HC_XVIO_RECEIVE_MESSAGE, HC_LOAD(&o, vmm_handle, svc, root_buf));
 	if (left)
 		*left = o.r[0];
 	return st;
@@ -109,17 +109,17 @@ static uint64_t r_recv(uint64_t svc, uint64_t *left)
 static void setup(void)
 {
 	vmm_init(true);
-	guest_new(&sys, "systemos");
-	guest_new(&game, "gameos");
+	vmm_guest_new(&sys, "systemos");
+	vmm_guest_new(&game, "gameos");
 	sys_h = xg_open(&sys, "systemos");
 	game_h = xg_open(&game, "gameos");
 	root_buf = vmm_alloc(1);
 	/* SystemOS: a receive page the root can read (shared), 2 pages of its own */
 	sys_shared = vmm_alloc(1);
-	if (map_range(sys.vmid, sys_shared, XG_SHARED, XPAGE, EXP_GPA_RW) != EXP_STATUS_SUCCESS ||
-	    map_range(sys.vmid, vmm_alloc(2), XG_OWN, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) !=
+	if (vmm_map_range(sys.vmid, sys_shared, XG_SHARED, XPAGE, EXP_GPA_RW) != EXP_STATUS_SUCCESS ||
+	    vmm_map_range(sys.vmid, vmm_alloc(2), XG_OWN, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) !=
 		    EXP_STATUS_SUCCESS ||
-	    map_range(game.vmid, vmm_alloc(2), XG_OWN, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) !=
+	    vmm_map_range(game.vmid, vmm_alloc(2), XG_OWN, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) !=
 		    EXP_STATUS_SUCCESS)
 		probe_error("cannot give the guests their XVIO pages");
 }
@@ -156,10 +156,10 @@ static void layout(void)
 
 static void partitions(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st;
 
-	st = hcx(EXP_HC_XVIO_GET_PARTITION, vmm_handle, 0, 0, 0, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_GET_PARTITION, HC_LOAD(&o, vmm_handle));
 	xst("root-get", I_GET, EXP_STATUS_SUCCESS, st, "the root asks for its partition");
 	check_eq("root-is-hostos", I_GET, HOST, o.r[0], "the root VM is HostOS from boot");
 	st = xg_hc(&sys, EXP_HC_XVIO_GET_PARTITION, sys_h, 0, 0, 0, 0, 0, &o);
@@ -181,7 +181,7 @@ static void partitions(void)
 	      sys.vmid, 0, 0, 0, 0, "partition 0 (any) cannot be given");
 	rfail("setp-4", I_SETP, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_SET_PARTITION, vmm_handle,
 	      sys.vmid, 4, 0, 0, 0, "no partition 4");
-	st = hcx(EXP_HC_XVIO_SET_PARTITION, vmm_handle, sys.vmid, SYS, 0, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_SET_PARTITION, HC_LOAD(&o, vmm_handle, sys.vmid, SYS));
 	xst("setp-sys", I_SETP, EXP_STATUS_SUCCESS, st, "the root makes the first guest SystemOS");
 	rfail("setp-twice", I_SETP, EXP_STATUS_INVALID_PERM_DENIED, EXP_HC_XVIO_SET_PARTITION,
 	      vmm_handle, sys.vmid, GAME, 0, 0, 0, "a VM holds one partition");
@@ -189,13 +189,13 @@ static void partitions(void)
 	      vmm_handle, game.vmid, SYS, 0, 0, 0, "a partition is held by one VM");
 
 	/* before GameOS exists: NO_PARTITION */
-	st = hcx(EXP_HC_XVIO_INITIALIZE, vmm_handle, SVM_, SYS, 0, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVM_, SYS));
 	xst("root-init-vmm", I_INIT, EXP_STATUS_SUCCESS, st,
 	    "HostOS's VM manager service 0xF, accepting SystemOS only, no interrupt");
 	rfail("post-no-partition", I_POST, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_POST_MESSAGE,
 	      vmm_handle, SVM_, GAME, 1, 0, 0, "a message to GameOS while nobody holds it");
 
-	st = hcx(EXP_HC_XVIO_SET_PARTITION, vmm_handle, game.vmid, GAME, 0, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_SET_PARTITION, HC_LOAD(&o, vmm_handle, game.vmid, GAME));
 	xst("setp-game", I_SETP, EXP_STATUS_SUCCESS, st, "the root makes the second guest GameOS");
 	st = xg_hc(&sys, EXP_HC_XVIO_GET_PARTITION, sys_h, 0, 0, 0, 0, 0, &o);
 	check_eq("sys-get", I_GET, SYS, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
@@ -236,7 +236,7 @@ static void services(void)
 
 static void create_vm_example(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st, left = ~0ull, vmid = ~0ull;
 	uint64_t w1[2] = { XG_OWN, REQ_MAGIC }, w2[2] = { XG_OWN + 8, 0x42 };
 
@@ -265,11 +265,11 @@ static void create_vm_example(void)
 	check_eq("example-zero", I_RECV, 0, xrd64(root_buf + XVIO_MSG_OFF_DATA + 16),
 		 "data bytes past the size are 0");
 
-	st = vm_create(&vmid);
+	st = vmm_vm_create(&vmid);
 	xst("example-create-vm", "mv_vm_op_create_vm", EXP_STATUS_SUCCESS, st,
 	    "HostOS's VM manager creates the VM");
-	*(volatile uint64_t *)gpa_ptr(root_buf) = vmid | 0x42ull << 16;
-	st = hcx(EXP_HC_XVIO_POST_MESSAGE, vmm_handle, SVM_, SYS, CODE_VM_CREATED, 8, root_buf, &o);
+	*(volatile uint64_t *)vmm_gpa_ptr(root_buf) = vmid | 0x42ull << 16;
+	st = hc_call(EXP_HC_XVIO_POST_MESSAGE, HC_LOAD(&o, vmm_handle, SVM_, SYS, CODE_VM_CREATED, 8, root_buf));
 	xst("example-reply", I_POST, EXP_STATUS_SUCCESS, st, "HostOS answers with the VMID");
 
 	/* the wake-up: vector 0x40 into SystemOS's first VPS */
@@ -289,7 +289,7 @@ static void create_vm_example(void)
 	check_eq("example-answer-vmid", I_RECV, vmid | 0x42ull << 16,
 		 xrd64(sys_shared + XVIO_MSG_OFF_DATA), "the VMID of the new VM (and the request)");
 	if (vmid <= 0xFFFF)
-		vm_destroy(vmid);
+		vmm_vm_destroy(vmid);
 	gfail("example-empty", &sys, I_RECV, EXP_STATUS_XVIO_NO_MESSAGE,
 	      EXP_HC_XVIO_RECEIVE_MESSAGE, sys_h, SVM_, XG_SHARED, 0, 0, 0,
 	      "nothing more: NO_MESSAGE");
@@ -403,15 +403,15 @@ static void focus(void)
 
 static void ring(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st, pages = RING_SEND + RING_RECV;
 
-	if (map_range(sys.vmid, vmm_alloc(pages), XG_RING, pages * XPAGE,
+	if (vmm_map_range(sys.vmid, vmm_alloc(pages), XG_RING, pages * XPAGE,
 		      EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
 		probe_error("cannot donate the ring pages to SystemOS");
 	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_BULK, HOST, 0, 0, 0, NULL);
 	xst("ring-sys-init", I_INIT, EXP_STATUS_SUCCESS, st, "SystemOS's bulk service 0x10");
-	st = hcx(EXP_HC_XVIO_INITIALIZE, vmm_handle, SVC_BULK, SYS, 0, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS));
 	xst("ring-root-init", I_INIT, EXP_STATUS_SUCCESS, st, "HostOS's bulk service 0x10");
 
 	gfail("create-uninit", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_CREATE_RING,
@@ -450,7 +450,7 @@ static void ring(void)
 	gfail("attach-not-peer", &game, I_ATTACH, EXP_STATUS_INVALID_PARAMS1,
 	      EXP_HC_XVIO_ATTACH_RING, game_h, SVC_BULK, SYS, XG_RING, 0, 0,
 	      "GameOS has no service 0x10");
-	st = hcx(EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, XR_RING, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS, XR_RING));
 	xst("attach", I_ATTACH, EXP_STATUS_SUCCESS, st, "HostOS attaches the ring at a free GPA");
 	check_eq("attach-pages", I_ATTACH, pages, o.r[0], "REG0: the ring's pages");
 	rfail("attach-twice", I_ATTACH, EXP_STATUS_XVIO_SERVICE_IN_USE, EXP_HC_XVIO_ATTACH_RING,
@@ -507,7 +507,7 @@ static void ring(void)
 	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_BULK, HOST, 0, 0, 0, NULL);
 	st |= xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 2, 1, XG_RING, NULL);
 	xst("ring-again", I_CREATE, EXP_STATUS_SUCCESS, st, "a new ring on the same pages");
-	st = hcx(EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, XR_RING, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS, XR_RING));
 	xst("ring-same-gpa", I_ATTACH, EXP_STATUS_SUCCESS, st,
 	    "attaches at the GPA the old ring had: it was unmapped (no dangling mapping)");
 }
@@ -516,10 +516,10 @@ static void ring(void)
  * (unmapped from HostOS), another ring can take the GPA. */
 static void destroy(void)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t st, vmid = sys.vmid;
 
-	st = guest_free(&sys);
+	st = vmm_guest_free(&sys);
 	xst("destroy-sys", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, st,
 	    "SystemOS's VM is destroyed with services, a queued message and an attached ring");
 	rfail("destroy-no-partition", I_POST, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_POST_MESSAGE,
@@ -527,15 +527,15 @@ static void destroy(void)
 	rfail("destroy-ring-gone", I_ATTACH, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, SYS, XR_RING + 0x100000, 0, 0, "its ring is gone with it");
 	/* GameOS creates a ring with HostOS; HostOS attaches where SystemOS's was */
-	if (map_range(game.vmid, vmm_alloc(2), XG_RING, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE))
+	if (vmm_map_range(game.vmid, vmm_alloc(2), XG_RING, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE))
 		probe_error("cannot donate ring pages to GameOS");
 	st = xg_hc(&game, EXP_HC_XVIO_INITIALIZE, game_h, SVC_BULK, 0, 0, 0, 0, NULL);
 	st |= xg_hc(&game, EXP_HC_XVIO_CREATE_RING, game_h, SVC_BULK, HOST, 1, 1, XG_RING, NULL);
 	xst("destroy-game-ring", I_CREATE, EXP_STATUS_SUCCESS, st, "GameOS creates a ring with HostOS");
-	st = hcx(EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, GAME, XR_RING, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_BULK, GAME, XR_RING));
 	xst("destroy-gpa-free", I_ATTACH, EXP_STATUS_SUCCESS, st,
 	    "HostOS attaches it where SystemOS's ring was: destroying SystemOS unmapped that");
-	st = hcx(EXP_HC_XVIO_CLEANUP, vmm_handle, SVC_BULK, 0, 0, 0, 0, &o);
+	st = hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, SVC_BULK));
 	xst("destroy-cleanup-peer", I_CLEAN, EXP_STATUS_SUCCESS, st,
 	    "HostOS (the peer) cleans up: the ring goes");
 	rfail("destroy-after-peer-cleanup", I_CREATE, EXP_STATUS_INVALID_PARAMS1,

@@ -31,10 +31,10 @@ static inline const char *xvio_status_name(uint64_t st)
 /* A guest's hypercall through the agent (G_HC): its RAX, or ~0 when the
  * run did not end in HLT. */
 static inline uint64_t xg_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2,
-			     uint64_t r3, uint64_t r4, uint64_t r5, struct hc_out *o)
+			     uint64_t r3, uint64_t r4, uint64_t r5, struct hc_regs *o)
 {
 	uint64_t reason;
-	return guest_hc(g, rax, r0, r1, r2, r3, r4, r5, o, &reason);
+	return vmm_guest_hc(g, rax, r0, r1, r2, r3, r4, r5, o, &reason);
 }
 
 /* Runs one agent command to its end (preemptions re-run); the exit reason,
@@ -42,13 +42,13 @@ static inline uint64_t xg_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_
 static inline uint64_t xg_run(struct guest *g, uint64_t cmd, const uint64_t *args, unsigned n)
 {
 	uint64_t reason = ~0ull, arg = 0;
-	return guest_run(g, cmd, args, n, &reason, &arg) == EXP_STATUS_SUCCESS ? reason : ~0ull;
+	return vmm_guest_run(g, cmd, args, n, &reason, &arg) == EXP_STATUS_SUCCESS ? reason : ~0ull;
 }
 
 /* The guest opens its handle (ERROR if it cannot). */
 static inline uint64_t xg_open(struct guest *g, const char *what)
 {
-	struct hc_out o;
+	struct hc_regs o;
 	if (xg_hc(g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o) != EXP_STATUS_SUCCESS)
 		probe_error("%s: the guest cannot open a handle", what);
 	return o.r[0];
@@ -57,12 +57,12 @@ static inline uint64_t xg_open(struct guest *g, const char *what)
 /* 16-bit and 64-bit reads of root memory. */
 static inline uint16_t xrd16(uint64_t gpa)
 {
-	return *(volatile uint16_t *)gpa_ptr(gpa);
+	return *(volatile uint16_t *)vmm_gpa_ptr(gpa);
 }
 
 static inline uint64_t xrd64(uint64_t gpa)
 {
-	return *(volatile uint64_t *)gpa_ptr(gpa);
+	return *(volatile uint64_t *)vmm_gpa_ptr(gpa);
 }
 
 /* The reader's side of a ring direction in root memory (header at `r`):
@@ -72,10 +72,10 @@ static inline uint64_t xrd64(uint64_t gpa)
 static inline uint64_t xr_ring_read(uint64_t r, uint64_t seed, uint64_t *at, uint64_t *sum,
 				    uint64_t *bad)
 {
-	volatile uint64_t *head = (volatile uint64_t *)gpa_ptr(r + XVIO_RING_OFF_HEAD);
+	volatile uint64_t *head = (volatile uint64_t *)vmm_gpa_ptr(r + XVIO_RING_OFF_HEAD);
 	uint64_t tail = xrd64(r + XVIO_RING_OFF_TAIL), size = xrd64(r + XVIO_RING_OFF_SIZE);
 	uint64_t h = *head, n = tail - h;
-	const volatile uint8_t *data = (const volatile uint8_t *)gpa_ptr(r + XVIO_RING_HDR);
+	const volatile uint8_t *data = (const volatile uint8_t *)vmm_gpa_ptr(r + XVIO_RING_HDR);
 
 	if (size == 0 || n > size)
 		return 0;

@@ -32,19 +32,18 @@ static uint64_t arg_u64(const char *key)
 void probe_main(void)
 {
 	struct guest g;
-	struct hc_out o;
+	struct hc_regs o;
 	uint64_t n = arg_u64("msgs"), bytes = arg_u64("bytes"), root_buf, gh;
 	uint64_t sent = 0, recvd = 0, bad = 0;
 
 	vmm_init(true);
-	guest_new(&g, "systemos");
+	vmm_guest_new(&g, "systemos");
 	gh = xg_open(&g, "systemos");
 	root_buf = vmm_alloc(1);
-	if (hcx(EXP_HC_XVIO_SET_PARTITION, vmm_handle, g.vmid, EXP_XVIO_PARTITION_SYSTEMOS, 0, 0, 0,
-		&o) != EXP_STATUS_SUCCESS ||
-	    hcx(EXP_HC_XVIO_INITIALIZE, vmm_handle, 1, 0, 0, 0, 0, &o) != EXP_STATUS_SUCCESS ||
+	if (hc_call(EXP_HC_XVIO_SET_PARTITION, HC_LOAD(&o, vmm_handle, g.vmid, EXP_XVIO_PARTITION_SYSTEMOS)) != EXP_STATUS_SUCCESS ||
+	    hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, 1)) != EXP_STATUS_SUCCESS ||
 	    xg_hc(&g, EXP_HC_XVIO_INITIALIZE, gh, 1, 0, 0, 0, 0, &o) != EXP_STATUS_SUCCESS ||
-	    map_range(g.vmid, vmm_alloc(18), XG_RING, 18 * XPAGE,
+	    vmm_map_range(g.vmid, vmm_alloc(18), XG_RING, 18 * XPAGE,
 		      EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
 		probe_error("cannot set up XVIO between HostOS and SystemOS");
 
@@ -57,7 +56,7 @@ void probe_main(void)
 		if (g.mb->res[0] == 0)
 			break;
 		sent += g.mb->res[0];
-		while (hcx(EXP_HC_XVIO_RECEIVE_MESSAGE, vmm_handle, 1, root_buf, 0, 0, 0, &o) ==
+		while (hc_call(EXP_HC_XVIO_RECEIVE_MESSAGE, HC_LOAD(&o, vmm_handle, 1, root_buf)) ==
 		       EXP_STATUS_SUCCESS) {
 			bad += xrd16(root_buf + XVIO_MSG_OFF_CODE) != (recvd & 0xFFFF);
 			recvd++;
@@ -72,8 +71,7 @@ void probe_main(void)
 	if (bytes) {
 		if (xg_hc(&g, EXP_HC_XVIO_CREATE_RING, gh, 1, EXP_XVIO_PARTITION_HOSTOS, 16, 1,
 			  XG_RING, &o) != EXP_STATUS_SUCCESS ||
-		    hcx(EXP_HC_XVIO_ATTACH_RING, vmm_handle, 1, EXP_XVIO_PARTITION_SYSTEMOS, XR_RING,
-			0, 0, &o) != EXP_STATUS_SUCCESS)
+		    hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, 1, EXP_XVIO_PARTITION_SYSTEMOS, XR_RING)) != EXP_STATUS_SUCCESS)
 			probe_error("cannot set up the ring");
 		while (produced < bytes) {
 			uint64_t a[5] = { XG_RING, bytes, produced, 7, sum_g };

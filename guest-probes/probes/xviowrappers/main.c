@@ -30,18 +30,18 @@ void probe_main(void)
 {
 	struct mv_handle_t h;
 	struct guest g;
-	struct hc_out o;
+	struct hc_regs o;
 	struct xvio_ring_ctx ctx = { 0 };
 	uint64_t part = 0, st, gh, sys_shared;
 
 	mv_hypercall_detect();
 	vmm_init(true);
 	h.hndl = vmm_handle;
-	guest_new(&g, "systemos");
+	vmm_guest_new(&g, "systemos");
 	gh = xg_open(&g, "systemos");
 	sys_shared = vmm_alloc(1);
-	if (map_range(g.vmid, sys_shared, XG_SHARED, XPAGE, EXP_GPA_RW) != EXP_STATUS_SUCCESS ||
-	    map_range(g.vmid, vmm_alloc(2), XG_RING, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) !=
+	if (vmm_map_range(g.vmid, sys_shared, XG_SHARED, XPAGE, EXP_GPA_RW) != EXP_STATUS_SUCCESS ||
+	    vmm_map_range(g.vmid, vmm_alloc(2), XG_RING, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) !=
 		    EXP_STATUS_SUCCESS)
 		probe_error("cannot give SystemOS its pages");
 
@@ -101,7 +101,7 @@ void probe_main(void)
 	st = xg_hc(&g, EXP_HC_XVIO_CREATE_RING, gh, SVC, EXP_XVIO_PARTITION_HOSTOS, 1, 1, XG_RING, &o);
 	if (st != EXP_STATUS_SUCCESS)
 		probe_error("SystemOS cannot create the ring (0x%llx)", (unsigned long long)st);
-	st = XvioAttachRingBuffer(&h, SVC, MV_XVIO_PARTITION_SYSTEMOS, gpa_ptr(XR_RING), &ctx);
+	st = XvioAttachRingBuffer(&h, SVC, MV_XVIO_PARTITION_SYSTEMOS, vmm_gpa_ptr(XR_RING), &ctx);
 	check_eq("attach", "mv_xvio_op_attach_ring,MV_STATUS_SUCCESS", EXP_STATUS_SUCCESS, st,
 		 "XvioAttachRingBuffer");
 	check_eq("attach-ctx", "mv_xvio_op_attach_ring", XR_RING + XPAGE,
@@ -158,7 +158,7 @@ void probe_main(void)
 	st = XvioCleanup(&h, SVC);
 	check_eq("cleanup-twice", "mv_xvio_op_cleanup,MV_STATUS_INVALID_PARAMS1",
 		 EXP_STATUS_INVALID_PARAMS1, st, "XvioCleanup of a free service");
-	st = guest_free(&g);
+	st = vmm_guest_free(&g);
 	check_eq("destroy", "mv_vm_op_destroy_vm,MV_STATUS_SUCCESS", EXP_STATUS_SUCCESS, st,
 		 "SystemOS's VM goes");
 }
