@@ -1,5 +1,5 @@
 /*
- * Guest code for tests/svmguest.c.  It lives in the root's own pages (the
+ * Guest code of the svmguest probe (main.c).  It lives in the root's own pages (the
  * page-aligned guest_area), which the test shares with the guest VM at the
  * same GPA; the guest runs in 64-bit mode with the first GiB identity-
  * mapped (mv_vps_op_set_identity_map), so these addresses are valid there.
