@@ -12,7 +12,7 @@ from mvconf import paths, suite
 
 class SetupError:
     """Stands in for the runs when the suite cannot even start (abi-items not
-    built, bad probes.toml or MV_BACKENDS): test_run[setup] fails with it."""
+    built, a bad probe.toml or MV_BACKENDS): test_run[setup] fails with it."""
 
     def __init__(self, message):
         self.message = message

@@ -42,8 +42,7 @@ def test_run(run_case):
         pytest.fail(f"{out.probe} on {out.backend}: " + "; ".join(out.problems), pytrace=False)
     msgs = []
     if out.crashed:
-        how = "timed out" if out.run.timed_out else f"exit status {out.run.exit_code}"
-        msgs.append(f"CRASH: {out.probe} on {out.backend} printed no MVP END ({how})")
+        msgs.append(f"CRASH: {out.probe} on {out.backend} {out.crash}")
         if out.log.expect_stop is not None:
             n, line = out.log.expect_stop.after[0]
             msgs.append(f"  it went on after its EXPECT-STOP (line {out.log.expect_stop.line}) "

@@ -1,7 +1,8 @@
 """Backends: the ways a probe can be run (simulator, QEMU, Bochs, ...).
 
-A backend has a name, says whether it is available (and why not), and runs a
-probe: run(probe) -> RunResult(output, exit_code, timed_out, wall_s).
+A backend has a name, says whether it is available (and why not), declares
+the features it offers (probes.FEATURES; a probe runs on it only if it has
+all the probe's `needs`), and runs a probe: run(probe) -> RunResult(output, exit_code, timed_out, wall_s).
 `guest_code(exit_code)` maps the process exit status back to the value the
 probe wrote to port 0xF4 (None when it wrote none: crash, timeout, usage).
 """
@@ -12,7 +13,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import FrozenSet, List, Optional
 
 from . import bochs, paths
 from .probes import Probe
@@ -49,6 +50,7 @@ def run_command(argv: List[str], timeout_s: float) -> RunResult:
 
 class Backend:
     name = "?"
+    features: FrozenSet[str] = frozenset()   # from probes.FEATURES
 
     def unavailable(self) -> Optional[str]:
         """None when the backend can run probes, else why not (the skip reason)."""
@@ -77,6 +79,8 @@ class MvsimBackend(Backend):
         self.name = name
         self.vendor = vendor
         self.exe = exe
+        # mvsim models no MMIO devices; a guest's triple fault is an exit.
+        self.features = frozenset({"triple-fault-exit"} | ({"svm"} if vendor == "amd" else set()))
 
     def executable(self) -> Path:
         return self.exe or paths.build_dir() / "sim" / "mvsim"
@@ -119,6 +123,10 @@ class QemuBackend(Backend):
     def __init__(self, name: str, kind: str):
         self.name = name
         self.kind = kind  # svm | vmx
+
+    @property
+    def features(self) -> FrozenSet[str]:
+        return frozenset({"mmio", "triple-fault-exit"} | ({"svm"} if self.kind == "svm" else set()))
 
     def image(self) -> Path:
         return hv_image(self.kind)
@@ -198,6 +206,9 @@ class BochsBackend(Backend):
     def __init__(self, name: str, kind: str):
         self.name = name
         self.kind = kind  # vmx (corei7_skylake_x) | svm (ryzen)
+        # Bochs' SVM ends the whole emulator when a guest triple-faults, where
+        # hardware takes a SHUTDOWN exit (hv/arch/x86/README.md).
+        self.features = frozenset({"mmio"} | ({"svm"} if kind == "svm" else {"triple-fault-exit"}))
 
     def unavailable(self) -> Optional[str]:
         if not hv_image(self.kind).is_file():

@@ -48,7 +48,7 @@ def harness_errors(outcomes: Outcomes) -> List[str]:
     errors = []
     for (b, p), out in sorted(outcomes.items()):
         if out.crashed:
-            errors.append(f"{b}/{p}: CRASH (no MVP END)")
+            errors.append(f"{b}/{p}: CRASH: {out.crash}")
         errors += [f"{b}/{p}: {e}" for e in out.problems]
     return errors
 

@@ -1,15 +1,36 @@
-"""The probe list: conformance/probes.toml."""
-import fnmatch
+"""The probe list, read from the probes' own folders.
+
+A probe is one folder, guest-probes/probes/<name>/: its main.c (CMake builds
+every such folder into build/guest-probes/<name>.elf) and, optionally, its
+probe.toml.  The keys the suite reads:
+  timeout  seconds of wall time the run may take (the backend is told too); default 10
+  modules  further multiboot modules, after the probe (module 0); relative
+           paths are relative to the build directory
+  cmdline  the probe's multiboot command line
+  needs    backend features the probe requires (FEATURES); on a backend that
+           lacks one the run is skipped, naming the missing features
+  suite    false: built, but not run by the conformance suite (make bench's probes)
+The keys only the build reads (guest-probes/CMakeLists.txt): uses, bare_qemu, mock.
+"""
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Tuple
+from typing import Collection, FrozenSet, List, Optional, Tuple
 
 from . import paths
 
-PROBES_TOML = Path(__file__).resolve().parents[1] / "probes.toml"
-_KEYS = {"elf", "timeout", "modules", "cmdline", "backends"}
+PROBES_DIR = paths.REPO / "guest-probes" / "probes"
+
+# What a backend may offer and a probe may need (Backend.features).
+FEATURES = {
+    "mmio": "models MMIO devices (the I/O APIC, the local APIC)",
+    "triple-fault-exit": "a guest's triple fault is a VM exit, not the end of the emulator",
+    "svm": "the hypervisor runs its AMD SVM backend (VMMCALL is the hypercall)",
+}
+
+_SUITE_KEYS = {"timeout", "modules", "cmdline", "needs", "suite"}
+_BUILD_KEYS = {"uses", "bare_qemu", "mock"}
 
 
 @dataclass(frozen=True)
@@ -19,10 +40,11 @@ class Probe:
     timeout: float = 10.0
     modules: Tuple[Path, ...] = ()
     cmdline: str = ""
-    backends: Tuple[str, ...] = ("*",)
+    needs: FrozenSet[str] = frozenset()
 
-    def applies_to(self, backend: str) -> bool:
-        return any(fnmatch.fnmatchcase(backend, pat) for pat in self.backends)
+    def missing(self, features: Collection[str]) -> List[str]:
+        """The features this probe needs that `features` lacks, sorted (empty: it runs)."""
+        return sorted(self.needs - set(features))
 
 
 def _path(value: str) -> Path:
@@ -30,24 +52,48 @@ def _path(value: str) -> Path:
     return p if p.is_absolute() else paths.build_dir() / p
 
 
-def load(toml_path: Path = None) -> List[Probe]:
-    """Reads probes.toml ($MV_PROBES_TOML overrides it, for harness self-tests)."""
-    toml_path = toml_path or Path(os.environ.get("MV_PROBES_TOML", PROBES_TOML))
-    with open(toml_path, "rb") as f:
-        data = tomllib.load(f)
-    probes = []
-    for name, t in data.items():
-        if not isinstance(t, dict):
-            raise ValueError(f"{toml_path}: {name} is not a table")
-        unknown = set(t) - _KEYS
-        if unknown:
-            raise ValueError(f"{toml_path}: [{name}] has unknown keys {sorted(unknown)}")
-        probes.append(Probe(
-            name=name,
-            elf=_path(t.get("elf", f"guest-probes/{name}.elf")),
-            timeout=float(t.get("timeout", 10)),
-            modules=tuple(_path(m) for m in t.get("modules", [])),
-            cmdline=t.get("cmdline", ""),
-            backends=tuple(t.get("backends", ["*"])),
-        ))
-    return probes
+def probes_dir() -> Path:
+    """guest-probes/probes/ ($MV_PROBES_DIR replaces it, for harness self-tests)."""
+    return Path(os.environ.get("MV_PROBES_DIR", PROBES_DIR))
+
+
+def folders(root: Optional[Path] = None) -> List[Path]:
+    """Every probe folder: a directory under root with a main.c (what CMake builds)."""
+    root = root or probes_dir()
+    return sorted(d for d in root.iterdir() if (d / "main.c").is_file())
+
+
+def read(folder: Path) -> Tuple[Probe, bool]:
+    """The probe of one folder and whether the suite runs it (suite = true)."""
+    name = folder.name
+    toml_path = folder / "probe.toml"
+    t = {}
+    if toml_path.is_file():
+        with open(toml_path, "rb") as f:
+            t = tomllib.load(f)
+    unknown = set(t) - _SUITE_KEYS - _BUILD_KEYS
+    if unknown:
+        raise ValueError(f"{toml_path}: unknown keys {sorted(unknown)}")
+    needs = frozenset(t.get("needs", []))
+    if needs - set(FEATURES):
+        raise ValueError(f"{toml_path}: needs unknown features {sorted(needs - set(FEATURES))}; "
+                         f"known: {sorted(FEATURES)}")
+    probe = Probe(
+        name=name,
+        elf=paths.build_dir() / "guest-probes" / f"{name}.elf",
+        timeout=float(t.get("timeout", 10)),
+        modules=tuple(_path(m) for m in t.get("modules", [])),
+        cmdline=t.get("cmdline", ""),
+        needs=needs,
+    )
+    return probe, bool(t.get("suite", True))
+
+
+def load(root: Optional[Path] = None, everything: bool = False) -> List[Probe]:
+    """The probes the suite runs (everything: also those with suite = false)."""
+    out = []
+    for folder in folders(root):
+        probe, in_suite = read(folder)
+        if in_suite or everything:
+            out.append(probe)
+    return out

@@ -28,18 +28,29 @@ class Outcome:
     cross: List[crosschecks.CrossCheck] = field(default_factory=list)
 
     @property
+    def crash(self) -> Optional[str]:
+        """THE decision whether the run crashed (the matrix, its errors and
+        test_run all ask here): None when it did not run or completed (END,
+        or it ended at its EXPECT-STOP: protocol.ProbeLog.completed); else
+        what it did instead, "printed no MVP END (timed out | exit status N)"."""
+        if self.run is None or self.log.completed:
+            return None
+        how = "timed out" if self.run.timed_out else f"exit status {self.run.exit_code}"
+        return f"printed no MVP END ({how})"
+
+    @property
     def crashed(self) -> bool:
-        """It ran and printed no END, and did not end at an EXPECT-STOP
-        (protocol.ProbeLog.completed)."""
-        return self.run is not None and not self.log.completed
+        return self.crash is not None
 
     @property
     def broken(self) -> Optional[str]:
         """Why its checks cannot be trusted (crash, harness error), or None."""
         if self.skipped:
             return None
-        if self.run is None or self.crashed:
-            return f"probe {self.probe} crashed" if self.run else f"probe {self.probe} did not run"
+        if self.run is None:
+            return f"probe {self.probe} did not run"
+        if self.crashed:
+            return f"probe {self.probe} crashed"
         if self.problems:
             return f"probe {self.probe}: harness error"
         return None
@@ -97,8 +108,10 @@ def write_log(path: Path, run: RunResult) -> None:
 
 def run_one(backend: Backend, probe: Probe, known_items, reason: Optional[str]) -> Outcome:
     """reason: why the backend is unavailable (checked once per session), or None."""
-    if not probe.applies_to(backend.name):
-        return Outcome(backend.name, probe.name, skipped=f"{probe.name} does not apply to {backend.name}")
+    missing = probe.missing(backend.features)
+    if missing:
+        return Outcome(backend.name, probe.name,
+                       skipped=f"{probe.name} needs {', '.join(missing)}, which {backend.name} lacks")
     if reason:
         return Outcome(backend.name, probe.name, skipped=f"{backend.name} unavailable: {reason}")
     missing = [p for p in (probe.elf, *probe.modules) if not p.is_file()]

@@ -28,7 +28,6 @@ PROBES = {
               + 'MVP EXPECT-STOP probe=goeson id=kept items=CPUID_4000_XX02_EBX desc="touch"\n'
               + "MVP END probe=goeson result=SUCCESS checks=0 failed=0\n",
 }
-TOML = "".join(f'[{n}]\ntimeout = 1\n' for n in [*PROBES, "notbuilt"])
 
 
 def make_build(tmp: Path) -> Path:
@@ -38,14 +37,18 @@ def make_build(tmp: Path) -> Path:
     (build / "conformance" / "abi-items.json").write_text(json.dumps(CATALOG_JSON))
     for name, text in PROBES.items():
         (build / "guest-probes" / f"{name}.elf").write_text(text)
-    (tmp / "probes.toml").write_text(TOML)
+    for name in [*PROBES, "notbuilt"]:  # one folder per probe, as guest-probes/probes/
+        folder = tmp / "probes" / name
+        folder.mkdir(parents=True)
+        (folder / "main.c").write_text("/* synthetic */\n")
+        (folder / "probe.toml").write_text("timeout = 1\n")
     return build
 
 
 def test_suite_with_fake_backend(tmp_path):
     build = make_build(tmp_path)
     env = dict(os.environ, MV_BUILD_DIR=str(build), MV_FAKE_BACKEND=str(HERE / "fake_mvsim"),
-               MV_BACKENDS="fake,qemu-tcg-amd", MV_PROBES_TOML=str(tmp_path / "probes.toml"),
+               MV_BACKENDS="fake,qemu-tcg-amd", MV_PROBES_DIR=str(tmp_path / "probes"),
                MV_HV_IMAGE_SVM=str(tmp_path / "no-such-hv.elf"))
     r = subprocess.run([str(REPO / "conformance" / "run.sh")], env=env,
                        capture_output=True, text=True, timeout=120)

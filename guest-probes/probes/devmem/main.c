@@ -14,7 +14,7 @@
  *     the local APIC would reset a processor the hypervisor runs on.
  *
  * Only for backends with a real platform (QEMU, Bochs): mvsim models no
- * MMIO devices (conformance/probes.toml).  No ABI item names the root's
+ * MMIO devices (probe.toml: needs = ["mmio"]).  No ABI item names the root's
  * devices, so the checks are items=none.
  */
 #include "probe.h"

@@ -212,7 +212,7 @@ void probe_main(void)
 
 	/* The triple-fault case is its own probe, `triple`: Bochs' SVM ends the
 	 * whole emulator on a guest's triple fault instead of a shutdown exit,
-	 * so that one case cannot run on bochs-amd (conformance/probes.toml). */
+	 * so that one case cannot run on bochs-amd (its needs "triple-fault-exit"). */
 
 	/* ---- destroy while it is stopped ---- */
 	vmm_check_st("guest-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vmm_guest_free(&g),

@@ -5,8 +5,8 @@
  *
  * Separate from `run` because Bochs' SVM stops the whole emulator on a
  * guest's triple fault ("3rd exception with no resolution") instead of the
- * SHUTDOWN exit real hardware takes; probes.toml does not run it on
- * bochs-amd (hv/arch/x86/README.md, known gaps).
+ * SHUTDOWN exit real hardware takes; its probe.toml needs "triple-fault-exit",
+ * which bochs-amd lacks (hv/arch/x86/README.md, known gaps).
  */
 #include "vmm.h"
 

@@ -1,0 +1,126 @@
+"""The probe list (one folder per probe, guest-probes/probes/<name>/) and which
+backends run which probe (the probe's `needs` against the backend's
+`features`); the single decision whether a run crashed (Outcome.crash)."""
+import os
+import re
+
+import pytest
+from synth import mvp_log
+
+import test_conformance
+from mvconf import backends, matrix, paths, probes, runner
+from mvconf.backends import MvsimBackend, QemuKvmBackend, RunResult
+from mvconf.probes import Probe
+
+SIM = MvsimBackend("sim-intel", "intel")
+
+
+# ---- a new probe is one folder --------------------------------------------
+
+def test_every_probe_folder_is_built_and_known():
+    """Every folder under guest-probes/probes/ is a probe (has main.c), the suite
+    knows it (probes.load), and the build made build/guest-probes/<name>.elf."""
+    root = probes.PROBES_DIR
+    dirs = sorted(d for d in root.iterdir() if d.is_dir())
+    assert dirs, root
+    no_main = [d.name for d in dirs if not (d / "main.c").is_file()]
+    assert no_main == [], f"folders under {root} without main.c: {no_main}"
+    known = {p.name: p for p in probes.load(root, everything=True)}
+    assert sorted(known) == [d.name for d in dirs]
+    for name in known:
+        assert re.fullmatch(r"[a-z0-9_-]+", name), name
+    built_dir = paths.build_dir() / "guest-probes"
+    if not built_dir.is_dir():
+        pytest.skip(f"{built_dir} not built")
+    unbuilt = [n for n, p in known.items() if not p.elf.is_file()]
+    assert unbuilt == [], f"probe folders CMake did not build: {unbuilt}"
+
+
+def test_probe_toml_keys_and_needs_are_checked(tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "main.c").write_text("")
+    (tmp_path / "p" / "probe.toml").write_text('needs = ["mmio", "warp-drive"]\n')
+    with pytest.raises(ValueError, match="warp-drive"):
+        probes.load(tmp_path)
+    (tmp_path / "p" / "probe.toml").write_text('backends = ["sim-*"]\n')
+    with pytest.raises(ValueError, match="backends"):
+        probes.load(tmp_path)
+    (tmp_path / "p" / "probe.toml").write_text("")  # all defaults; no probe.toml alike
+    (p,) = probes.load(tmp_path)
+    assert p.name == "p" and p.timeout == 10 and p.needs == frozenset() and p.modules == ()
+    assert p.elf == paths.build_dir() / "guest-probes" / "p.elf"
+
+
+def test_suite_false_is_built_not_run(tmp_path):
+    for name, toml in (("a", ""), ("b", "suite = false\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.c").write_text("")
+        (tmp_path / name / "probe.toml").write_text(toml)
+    assert [p.name for p in probes.load(tmp_path)] == ["a"]
+    assert [p.name for p in probes.load(tmp_path, everything=True)] == ["a", "b"]
+
+
+# ---- needs and features: the same (probe, backend) runs as the name globs had
+
+def runs(backend, probe_list):
+    return {p.name for p in probe_list if not p.missing(backend.features)}
+
+
+def test_features_name_known_ones():
+    for b in backends.all_backends():
+        assert b.features <= set(probes.FEATURES), b.name
+
+
+def test_which_backend_runs_which_probe(monkeypatch):
+    monkeypatch.delenv("MV_FAKE_BACKEND", raising=False)
+    suite = probes.load()
+    everywhere = {p.name for p in suite} - {"triple", "devmem", "svmguest"}
+    by_name = {b.name: b for b in backends.all_backends()}
+    want = {
+        "sim-intel": everywhere | {"triple"},
+        "sim-amd": everywhere | {"triple", "svmguest"},
+        "qemu-tcg-amd": everywhere | {"triple", "devmem", "svmguest"},
+        "bochs-intel": everywhere | {"triple", "devmem"},
+        # Bochs' SVM ends the emulator on a guest triple fault.
+        "bochs-amd": everywhere | {"devmem"},
+    }
+    for name, expected in want.items():
+        assert runs(by_name[name], suite) == expected, name
+    kvm = by_name["qemu-kvm"]
+    assert runs(kvm, suite) == everywhere | {"triple", "devmem"} | (
+        {"svmguest"} if kvm.kind == "svm" else set())
+
+
+def test_missing_feature_is_the_skip_reason():
+    devmem = Probe("devmem", elf=None, needs=frozenset({"mmio"}))
+    out = runner.run_one(SIM, devmem, None, None)
+    assert out.skipped == "devmem needs mmio, which sim-intel lacks"
+    both = Probe("svmguest", elf=None, needs=frozenset({"svm", "triple-fault-exit", "mmio"}))
+    assert runner.run_one(SIM, both, None, None).skipped == \
+        "svmguest needs mmio, svm, which sim-intel lacks"
+
+
+# ---- whether a run crashed: decided once, by Outcome.crash ---------------
+
+def judged(text, exit_code=0, timed_out=False):
+    run = RunResult(text, "", exit_code, timed_out, 0.1, ["mvsim"])
+    return runner.judge(SIM, Probe("p", elf=None), run, None)
+
+
+CHECK = ("c", "mv_debug_op_out", "0x0", "0x0", "pass")
+
+
+def test_crash_is_decided_once():
+    assert judged(mvp_log("p", [CHECK])).crash is None
+    assert runner.Outcome("sim-intel", "p", skipped="why").crash is None
+    assert runner.Outcome("sim-intel", "p", problems=["not built"]).crash is None
+    died = judged(mvp_log("p", [CHECK], end=False), exit_code=125)
+    assert died.crash == "printed no MVP END (exit status 125)"
+    hung = judged(mvp_log("p", [CHECK], end=False), exit_code=None, timed_out=True)
+    assert hung.crash == "printed no MVP END (timed out)"
+    # Everyone else reads that one decision.
+    for out in (died, hung):
+        assert out.crashed and out.broken == "probe p crashed"
+        assert f"sim-intel/p: CRASH: {out.crash}" in matrix.harness_errors({("sim-intel", "p"): out})
+        with pytest.raises(pytest.fail.Exception, match=re.escape(f"CRASH: p on sim-intel {out.crash}")):
+            test_conformance.test_run(out)
