@@ -27,7 +27,9 @@ struct rt_exc {
 	uint64_t rip;
 };
 
-void rt_idt_init(void);
+/* Loads the IDT with the 32 exception stubs (runtime/isr.S's rt_isr_table,
+ * passed in by rt_main, so that idt.c and isr.S do not call each other). */
+void rt_idt_init(const uint64_t stubs[32]);
 void rt_exception(struct rt_frame *f);
 bool rt_unexpected_hook(struct rt_frame *f); /* weak; see runtime/idt.c */
 
@@ -38,7 +40,5 @@ bool rt_expect_take(struct rt_exc *out);
 /* Executes UD2 with #UD expected at it. */
 bool rt_try_ud2(struct rt_exc *out);
 uintptr_t rt_ud2_addr(void);
-
-const char *rt_vector_name(uint64_t vector);
 
 #endif /* PROBE_EXCEPTION_H */

@@ -64,6 +64,8 @@ const char *rt_hex(uint64_t v);
 void rt_set_context_items(const char *items);
 const char *rt_context_items(void);
 
+/* "#GP", "#UD", ... of an exception vector ("?" beyond 31). */
+const char *rt_vector_name(uint64_t vector);
 /* An unexpected exception: a failed check, then END (FAILURE). */
 __attribute__((noreturn)) void report_exception(uint64_t vector, uint64_t error, uint64_t rip,
 						const char *what);

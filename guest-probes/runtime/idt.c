@@ -21,7 +21,6 @@ struct idt_ptr {
 #define SEL_CODE64 0x08
 #define GATE_INTR_P 0x8E /* present, DPL 0, 64-bit interrupt gate */
 
-extern const uint64_t rt_isr_table[32];
 extern char rt_ud2_insn[], rt_ud2_resume[];
 extern char rt_vmcall_insn[], rt_vmmcall_insn[];
 void rt_ud2(void);
@@ -35,13 +34,13 @@ static struct {
 	struct rt_exc rec;
 } expect;
 
-void rt_idt_init(void)
+void rt_idt_init(const uint64_t stubs[32])
 {
 	struct idt_ptr p;
 	int v;
 
 	for (v = 0; v < 32; v++) {
-		uint64_t a = rt_isr_table[v];
+		uint64_t a = stubs[v];
 
 		idt[v].off0 = (uint16_t)a;
 		idt[v].sel = SEL_CODE64;
@@ -136,15 +135,4 @@ bool rt_try_ud2(struct rt_exc *out)
 	rt_expect(6, (uintptr_t)rt_ud2_insn, (uintptr_t)rt_ud2_resume);
 	rt_ud2();
 	return rt_expect_take(out);
-}
-
-const char *rt_vector_name(uint64_t vector)
-{
-	static const char *const names[32] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-		"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "v15",
-		"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "v22", "v23",
-		"v24", "v25", "v26", "v27", "#HV", "#VC", "#SX", "v31",
-	};
-	return vector < 32 ? names[vector] : "?";
 }

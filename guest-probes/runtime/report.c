@@ -2,7 +2,6 @@
 #include <stdarg.h>
 
 #include "cpu.h"
-#include "exception.h"
 #include "expect.h"
 #include "fmt.h"
 #include "report.h"
@@ -271,6 +270,17 @@ void rt_set_context_items(const char *items)
 const char *rt_context_items(void)
 {
 	return context_items;
+}
+
+const char *rt_vector_name(uint64_t vector)
+{
+	static const char *const names[32] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+		"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "v15",
+		"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "v22", "v23",
+		"v24", "v25", "v26", "v27", "#HV", "#VC", "#SX", "v31",
+	};
+	return vector < 32 ? names[vector] : "?";
 }
 
 __attribute__((noreturn)) void report_exception(uint64_t vector, uint64_t error, uint64_t rip,
