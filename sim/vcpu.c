@@ -26,14 +26,13 @@
 #include <hv/msr.h>
 
 #include "sim.h"
+#include "x86_decode.h"
 
 #define NEVER_ADDR 0xDEAD0000DEAD0000ull
 #define EFER_LMA (1ull << 10)
 #define RFLAGS_IF (1ull << 9)
 #define ATTR_L (1u << 13)
 #define ATTR_DB (1u << 14)
-/* Longest instruction the guest intercepts look at (prefixes included). */
-#define INTERCEPT_MAX_LEN 6u
 
 static void set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
 {
@@ -65,42 +64,28 @@ static bool code_bytes(struct arch_vps *a, uint64_t addr, uint32_t size, uint8_t
 	return uc_mem_read(a->uc, addr, out, size) == UC_ERR_OK;
 }
 
-/* Operand size of IN/OUT/INS/OUTS with an "e" (16/32-bit) opcode. */
-static uint8_t io_opsize(struct arch_vps *a, bool prefix66, bool *lm64, bool *big)
+/* Port I/O of a guest VM (the decoded IN/OUT/INS/OUTS at `addr`): an exit,
+ * never executed. */
+static void guest_io(struct arch_vps *a, uint64_t addr, const struct x86_insn *d)
 {
 	struct seg_state cs;
 	regs_seg_now(a, SEG_CS, &cs);
-	*lm64 = (regs_efer(a->uc) & EFER_LMA) && (cs.attrib & ATTR_L);
-	*big = *lm64 || (cs.attrib & ATTR_DB);
-	return *big != prefix66 ? 4 : 2;
-}
-
-static void guest_io(struct arch_vps *a, uint64_t addr, uint32_t size, const uint8_t *b,
-		     unsigned i, uint8_t rep, bool p66, bool p67, int seg)
-{
-	uint8_t op = b[i];
-	bool in = op == 0xE4 || op == 0xE5 || op == 0xEC || op == 0xED || op == 0x6C || op == 0x6D;
-	bool string = op <= 0x6F;
-	bool lm64 = false, big = false;
-	uint8_t sz = 1;
-	if (op & 1)
-		sz = io_opsize(a, p66, &lm64, &big);
-	else
-		(void)io_opsize(a, false, &lm64, &big);
-	uint16_t port = (op >= 0xE4 && op <= 0xE7) ? b[i + 1]
-						     : (uint16_t)regs_read(a->uc, UC_X86_REG_RDX);
+	bool lm64 = (regs_efer(a->uc) & EFER_LMA) && (cs.attrib & ATTR_L);
+	bool big = lm64 || (cs.attrib & ATTR_DB);
+	unsigned sz = x86_io_operand_size(d, big);
+	uint16_t port = d->io_imm ? d->io_port : (uint16_t)regs_read(a->uc, UC_X86_REG_RDX);
 	uint32_t mask = sz == 4 ? 0xFFFFFFFFu : sz == 2 ? 0xFFFFu : 0xFFu;
 	uint32_t value = 0;
-	if (!in && !string) {
+	if (!d->io_in && !d->io_string) {
 		value = (uint32_t)regs_read(a->uc, UC_X86_REG_RAX) & mask;
-	} else if (!in) {
+	} else if (!d->io_in) {
 		/* OUTS: the first element, at seg:(R|E)SI. */
 		uint64_t si = regs_read(a->uc, UC_X86_REG_RSI);
-		unsigned asz = lm64 ? (p67 ? 32 : 64) : (big != p67 ? 32 : 16);
+		unsigned asz = x86_address_bits(d, lm64, big);
 		if (asz < 64)
 			si &= (1ull << asz) - 1;
 		enum seg_idx s = SEG_DS;
-		switch (seg) {
+		switch (d->seg) {
 		case 0x26: s = SEG_ES; break;
 		case 0x2E: s = SEG_CS; break;
 		case 0x36: s = SEG_SS; break;
@@ -118,56 +103,29 @@ static void guest_io(struct arch_vps *a, uint64_t addr, uint32_t size, const uin
 		value &= mask;
 	}
 	set_exit(a, HV_EXIT_IO, addr);
-	a->exit->insn_len = size;
+	a->exit->insn_len = d->len;
 	a->exit->u.io.port = port;
-	a->exit->u.io.size = sz;
-	a->exit->u.io.in = in;
-	a->exit->u.io.string = string;
-	a->exit->u.io.rep = string && rep;
+	a->exit->u.io.size = (uint8_t)sz;
+	a->exit->u.io.in = d->io_in;
+	a->exit->u.io.string = d->io_string;
+	a->exit->u.io.rep = d->io_string && d->rep;
 	a->exit->u.io.value = value;
 }
 
 /*
- * The guest-VM intercepts, before the instruction at `addr` executes.
- * Returns true when it set an exit (or an interrupt delivery): stop there.
+ * The guest-VM intercepts, before the instruction at `addr` executes
+ * (decoded by x86_decode.c).  Returns true when it set an exit (or an
+ * interrupt delivery): stop there.
  */
 static bool guest_intercept(struct arch_vps *a, uint64_t addr, uint32_t size)
 {
-	uint8_t b[INTERCEPT_MAX_LEN];
-	unsigned i = 0;
-	uint8_t rep = 0, rex = 0;
-	bool p66 = false, p67 = false;
-	int seg = -1;
+	uint8_t b[X86_DECODE_MAX_LEN];
+	struct x86_insn d;
 
-	if (size == 0 || size > INTERCEPT_MAX_LEN || !code_bytes(a, addr, size, b))
+	if (size == 0 || size > X86_DECODE_MAX_LEN || !code_bytes(a, addr, size, b))
 		return false;
-	for (; i < size; i++) {
-		uint8_t c = b[i];
-		if (c == 0xF3 || c == 0xF2)
-			rep = c;
-		else if (c == 0x66)
-			p66 = true;
-		else if (c == 0x67)
-			p67 = true;
-		else if (c == 0x26 || c == 0x2E || c == 0x36 || c == 0x3E || c == 0x64 || c == 0x65)
-			seg = c;
-		else if (c == 0xF0)
-			continue;
-		else if ((c & 0xF0) == 0x40 && i + 1 < size) {
-			/* REX (an INC/DEC outside 64-bit mode is one byte long,
-			 * so never followed by more bytes of the same insn). */
-			rex = c;
-			i++;
-			break;
-		} else
-			break;
-	}
-	if (i >= size)
-		return false;
-	uint8_t op = b[i];
-	unsigned rest = size - i;
-
-	if (op == 0xF4 && rest == 1) {
+	switch (x86_decode(b, size, &d)) {
+	case X86_INSN_HLT:
 		/* HLT.  With IF = 1 and an interrupt pending (the STI shadow
 		 * let it through to here) it completes at once: the interrupt
 		 * is delivered with the return address after the HLT. */
@@ -179,14 +137,13 @@ static bool guest_intercept(struct arch_vps *a, uint64_t addr, uint32_t size)
 		set_exit(a, HV_EXIT_HLT, addr);
 		a->exit->insn_len = size;
 		return true;
-	}
-	if (op == 0x90 && rest == 1 && rep == 0xF3 && !(rex & 1)) {
+	case X86_INSN_PAUSE:
 		set_exit(a, HV_EXIT_PAUSE, addr);
 		a->exit->insn_len = size;
 		return true;
-	}
-	if (op == 0x0F && rest == 2 && (b[i + 1] == 0x30 || b[i + 1] == 0x32)) {
-		bool write = b[i + 1] == 0x30;
+	case X86_INSN_RDMSR:
+	case X86_INSN_WRMSR: {
+		bool write = d.cls == X86_INSN_WRMSR;
 		uint32_t index = (uint32_t)regs_read(a->uc, UC_X86_REG_RCX);
 		/* An MSR the VPS keeps runs on its own copy (the engine's, what
 		 * arch_vps_get_msr/set_msr read and write), except a write to
@@ -206,10 +163,11 @@ static bool guest_intercept(struct arch_vps *a, uint64_t addr, uint32_t size)
 					       (uint32_t)regs_read(a->uc, UC_X86_REG_RAX);
 		return true;
 	}
-	if (((op >= 0xE4 && op <= 0xE7) && rest == 2) || ((op >= 0xEC && op <= 0xEF) && rest == 1) ||
-	    ((op >= 0x6C && op <= 0x6F) && rest == 1)) {
-		guest_io(a, addr, size, b, i, rep, p66, p67, seg);
+	case X86_INSN_IO:
+		guest_io(a, addr, &d);
 		return true;
+	case X86_INSN_OTHER:
+		break;
 	}
 	return false;
 }
@@ -570,15 +528,10 @@ static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
 		regs_write(a->uc, UC_X86_REG_RIP, exit->rip);
 		exit->insn_len = diag_disasm(a->uc, exit->rip, lm, text, sizeof(text));
 		uc_mem_read(a->uc, exit->rip, b, sizeof(b));
-		for (unsigned i = 0; i < exit->insn_len; i++) {
-			if (b[i] == 0xF3 || b[i] == 0xF2) {
-				exit->u.io.rep = 1;
-			} else if (b[i] >= 0x6C && b[i] <= 0x6F) {
-				exit->u.io.string = 1;
-				break;
-			} else if (b[i] != 0x66 && b[i] != 0x67 && (b[i] & 0xF0) != 0x40) {
-				break;
-			}
+		struct x86_insn d;
+		if (x86_decode(b, exit->insn_len, &d) == X86_INSN_IO) {
+			exit->u.io.rep = d.rep != 0;
+			exit->u.io.string = d.io_string;
 		}
 		break;
 	}
