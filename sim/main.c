@@ -1,5 +1,5 @@
 /*
- * mvsim: the MicroV hypervisor core on a Unicorn CPU.
+ * mvsim: the MicroV hypervisor core on an emulated CPU (sim/unicorn/).
  *
  *   mvsim [--vendor intel|amd] [--cpus N] [--mem-mib N] [--timeout-ms N]
  *         [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "emu.h"
 #include "sim.h"
 
 #define MIB (1024ull * 1024ull)
@@ -168,10 +169,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	platform_init();
 	diag_init();
-	excfix_calibrate();
-	if (g_cfg.trace && !excfix_available())
-		fprintf(stderr, "mvsim: note: Unicorn's exception-in-flight state could not be located; "
-				"a second guest #PF/#GP may turn into #DF\n");
+	if (emu_init()) {
+		fprintf(stderr, "mvsim: the emulator cannot start\n");
+		return EXIT_CRASH;
+	}
 
 	static struct hv_boot_info bi;
 	uint64_t hv_base = g_mem_size - HV_RESERVED;

@@ -1,6 +1,7 @@
 /*
  * Guest VMs on mvsim, end to end through the core: this test links the
- * simulator's arch layer (all of sim/ but main.c) with hv_core_host, boots
+ * simulator's arch layer (the host part of sim/ but main.c, and the emulator
+ * backend sim/unicorn/) with hv_core_host, boots
  * the core like mvsim does, and plays the root VM's part by issuing real
  * hypercalls: it sets the root VPS's registers (RAX, R10-R15), hands the
  * core a HV_EXIT_HYPERCALL exit and, for mv_vp_run_vp, runs the PP loop
@@ -22,6 +23,7 @@
 
 #include <hv/pp.h>
 
+#include "../emu.h"
 #include "../sim.h"
 
 #define MIB (1024ull * 1024ull)
@@ -573,7 +575,10 @@ int main(int argc, char **argv)
 		return 2;
 	platform_init();
 	diag_init();
-	excfix_calibrate();
+	if (emu_init()) {
+		printf("FAIL: emu_init\n");
+		return 1;
+	}
 
 	size_t elf_len, img_len;
 	void *elf = slurp(argv[1], &elf_len);

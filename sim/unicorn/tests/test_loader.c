@@ -1,5 +1,5 @@
 /*
- * Unit test of the entry-state loader (sim/loader.c) on a bare engine:
+ * Unit test of the entry-state loader (sim/unicorn/loader.c) on a bare engine:
  *   1. fresh engine (64-bit, paging off) -> 32-bit protected mode, paging off
  *   2. 32-bit protected mode -> 64-bit long mode with the guest's page tables
  *   3. long mode -> 32-bit protected mode again
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim.h"
+#include "../ucsim.h"
 
 static int failures;
 

@@ -12,29 +12,24 @@
  *     arch_vps_run, then stops before the next one (HV_EXIT_PREEMPT);
  *   - invalid opcodes (the vendor's hypercall instruction, #UD);
  *   - for guest VMs (vmid != 0) only, the intercepts of docs/exit-reasons.md,
- *     taken before the instruction executes: HLT, PAUSE, RDMSR/WRMSR of
- *     IA32_TSC (write) and of every MSR the VPS does not keep, and all port
- *     I/O (IN/OUT/INS/OUTS: the guest never reaches the platform devices);
- *   - delivery of queued external interrupts when the guest has IF = 1.
+ *     taken before the instruction executes (intercept.c);
+ *   - delivery of queued external interrupts when the guest has IF = 1
+ *     (intercept.c decides, events.c delivers).
  * The root VM owns the machine: none of the guest intercepts apply to it.
+ * The other hooks turn CPUID, the root VM's port I/O (the platform devices
+ * of ../platform.c), exceptions and faulting memory accesses into exits or
+ * events; arch_vps_run runs the engine until one of them ends the run.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <microv/mv_abi.h>
 
-#include <hv/msr.h>
-
-#include "sim.h"
-#include "x86_decode.h"
+#include "ucsim.h"
 
 #define NEVER_ADDR 0xDEAD0000DEAD0000ull
-#define EFER_LMA (1ull << 10)
-#define RFLAGS_IF (1ull << 9)
-#define ATTR_L (1u << 13)
-#define ATTR_DB (1u << 14)
 
-static void set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
+void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
 {
 	if (a->exit_set)
 		return;
@@ -44,154 +39,6 @@ static void set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
 }
 
 static void invalid_insn(struct arch_vps *a, uint64_t rip);
-
-/* The bytes of the instruction at guest address `addr` (GVA == GPA in
- * Unicorn), straight from system memory through the engine's map. */
-static bool code_bytes(struct arch_vps *a, uint64_t addr, uint32_t size, uint8_t *out)
-{
-	for (size_t k = 0; k <= a->nregions; k++) {
-		/* The region of the last fetch first, then all of them. */
-		size_t i = k == 0 ? a->code_region : k - 1;
-		if (i >= a->nregions)
-			continue;
-		const struct slpt_region *r = &a->regions[i];
-		if (addr >= r->gpa && addr - r->gpa + size <= r->len) {
-			memcpy(out, g_mem + r->spa + (addr - r->gpa), size);
-			a->code_region = i;
-			return true;
-		}
-	}
-	return uc_mem_read(a->uc, addr, out, size) == UC_ERR_OK;
-}
-
-/* Port I/O of a guest VM (the decoded IN/OUT/INS/OUTS at `addr`): an exit,
- * never executed. */
-static void guest_io(struct arch_vps *a, uint64_t addr, const struct x86_insn *d)
-{
-	struct seg_state cs;
-	regs_seg_now(a, SEG_CS, &cs);
-	bool lm64 = (regs_efer(a->uc) & EFER_LMA) && (cs.attrib & ATTR_L);
-	bool big = lm64 || (cs.attrib & ATTR_DB);
-	unsigned sz = x86_io_operand_size(d, big);
-	uint16_t port = d->io_imm ? d->io_port : (uint16_t)regs_read(a->uc, UC_X86_REG_RDX);
-	uint32_t mask = sz == 4 ? 0xFFFFFFFFu : sz == 2 ? 0xFFFFu : 0xFFu;
-	uint32_t value = 0;
-	if (!d->io_in && !d->io_string) {
-		value = (uint32_t)regs_read(a->uc, UC_X86_REG_RAX) & mask;
-	} else if (!d->io_in) {
-		/* OUTS: the first element, at seg:(R|E)SI. */
-		uint64_t si = regs_read(a->uc, UC_X86_REG_RSI);
-		unsigned asz = x86_address_bits(d, lm64, big);
-		if (asz < 64)
-			si &= (1ull << asz) - 1;
-		enum seg_idx s = SEG_DS;
-		switch (d->seg) {
-		case 0x26: s = SEG_ES; break;
-		case 0x2E: s = SEG_CS; break;
-		case 0x36: s = SEG_SS; break;
-		case 0x64: s = SEG_FS; break;
-		case 0x65: s = SEG_GS; break;
-		default: break;
-		}
-		if (!lm64 || s == SEG_FS || s == SEG_GS) {
-			struct seg_state st;
-			regs_seg_now(a, s, &st);
-			si += st.base;
-		}
-		if (uc_mem_read(a->uc, si, &value, sz) != UC_ERR_OK)
-			value = 0;
-		value &= mask;
-	}
-	set_exit(a, HV_EXIT_IO, addr);
-	a->exit->insn_len = d->len;
-	a->exit->u.io.port = port;
-	a->exit->u.io.size = (uint8_t)sz;
-	a->exit->u.io.in = d->io_in;
-	a->exit->u.io.string = d->io_string;
-	a->exit->u.io.rep = d->io_string && d->rep;
-	a->exit->u.io.value = value;
-}
-
-/*
- * The guest-VM intercepts, before the instruction at `addr` executes
- * (decoded by x86_decode.c).  Returns true when it set an exit (or an
- * interrupt delivery): stop there.
- */
-static bool guest_intercept(struct arch_vps *a, uint64_t addr, uint32_t size)
-{
-	uint8_t b[X86_DECODE_MAX_LEN];
-	struct x86_insn d;
-
-	if (size == 0 || size > X86_DECODE_MAX_LEN || !code_bytes(a, addr, size, b))
-		return false;
-	switch (x86_decode(b, size, &d)) {
-	case X86_INSN_HLT:
-		/* HLT.  With IF = 1 and an interrupt pending (the STI shadow
-		 * let it through to here) it completes at once: the interrupt
-		 * is delivered with the return address after the HLT. */
-		if (a->irq_waiting && (regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
-			a->irq_now = true;
-			a->irq_ret = addr + size;
-			return true;
-		}
-		set_exit(a, HV_EXIT_HLT, addr);
-		a->exit->insn_len = size;
-		return true;
-	case X86_INSN_PAUSE:
-		set_exit(a, HV_EXIT_PAUSE, addr);
-		a->exit->insn_len = size;
-		return true;
-	case X86_INSN_RDMSR:
-	case X86_INSN_WRMSR: {
-		bool write = d.cls == X86_INSN_WRMSR;
-		uint32_t index = (uint32_t)regs_read(a->uc, UC_X86_REG_RCX);
-		/* An MSR the VPS keeps runs on its own copy (the engine's, what
-		 * arch_vps_get_msr/set_msr read and write), except a write to
-		 * IA32_TSC: the guest changed its clock.  Reading IA32_TSC
-		 * runs as on hardware (the MSR bitmap intercepts only the
-		 * write); its value is the engine's, like RDTSC's. */
-		if (msr_supported(index) && !(write && index == MV_MSR_IA32_TSC))
-			return false;
-		if (!write && index == MV_MSR_IA32_TSC)
-			return false;
-		set_exit(a, HV_EXIT_MSR, addr);
-		a->exit->insn_len = size;
-		a->exit->u.msr.index = index;
-		a->exit->u.msr.write = write;
-		if (write)
-			a->exit->u.msr.value = (regs_read(a->uc, UC_X86_REG_RDX) << 32) |
-					       (uint32_t)regs_read(a->uc, UC_X86_REG_RAX);
-		return true;
-	}
-	case X86_INSN_IO:
-		guest_io(a, addr, &d);
-		return true;
-	case X86_INSN_OTHER:
-		break;
-	}
-	return false;
-}
-
-/*
- * External interrupts wait for RFLAGS.IF = 1, as for an interrupt window on
- * hardware, including the one-instruction shadow of an STI that set IF.
- * Returns true to stop before `addr` and deliver one (irq_now).
- */
-static bool irq_window(struct arch_vps *a, uint64_t addr, uint32_t size)
-{
-	bool shadow = a->sti_shadow;
-	a->sti_shadow = false;
-	if (!(regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
-		uint8_t b = 0;
-		a->sti_shadow = size == 1 && code_bytes(a, addr, 1, &b) && b == 0xFB;
-		return false;
-	}
-	if (shadow)
-		return false; /* this instruction still runs (an HLT: see above) */
-	a->irq_now = true;
-	a->irq_ret = addr;
-	return true;
-}
 
 static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
@@ -218,7 +65,7 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		return;
 	}
 	if (a->guest) {
-		if ((a->irq_waiting && irq_window(a, addr, size)) || guest_intercept(a, addr, size)) {
+		if ((a->irq_waiting && intercept_irq_window(a, addr, size)) || intercept_guest(a, addr, size)) {
 			uc_emu_stop(uc);
 			return;
 		}
@@ -231,7 +78,7 @@ static int hook_cpuid(uc_engine *uc, void *user)
 	struct arch_vps *a = user;
 	if (a->in_loader)
 		return 0;
-	set_exit(a, HV_EXIT_CPUID, a->last_rip);
+	vcpu_set_exit(a, HV_EXIT_CPUID, a->last_rip);
 	a->exit->insn_len = 2;
 	uc_emu_stop(uc);
 	return 1; /* skip Unicorn's own CPUID */
@@ -239,7 +86,7 @@ static int hook_cpuid(uc_engine *uc, void *user)
 
 static void io_intercept(struct arch_vps *a, uint32_t port, int size, bool in)
 {
-	set_exit(a, HV_EXIT_IO, a->last_rip);
+	vcpu_set_exit(a, HV_EXIT_IO, a->last_rip);
 	a->exit->u.io.port = (uint16_t)port;
 	a->exit->u.io.size = (uint8_t)size;
 	a->exit->u.io.in = in;
@@ -264,7 +111,7 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 		return;
 	}
 	if (platform_io_out((uint16_t)port, size, value)) {
-		set_exit(a, HV_EXIT_HOST_STOP, a->last_rip);
+		vcpu_set_exit(a, HV_EXIT_HOST_STOP, a->last_rip);
 		uc_emu_stop(uc);
 	}
 }
@@ -294,7 +141,7 @@ static void invalid_insn(struct arch_vps *a, uint64_t rip)
 	a->invalid_handled = true;
 	uc_mem_read(a->uc, rip, b, 3);
 	if (b[0] == 0x0F && b[1] == 0x01 && b[2] == sim_hypercall_modrm()) {
-		set_exit(a, HV_EXIT_HYPERCALL, rip);
+		vcpu_set_exit(a, HV_EXIT_HYPERCALL, rip);
 		a->exit->insn_len = 3;
 	} else {
 		a->exc_pending = true;
@@ -367,7 +214,7 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 	case UC_MEM_FETCH_PROT: access = HV_ACCESS_EXEC; present = 1; break;
 	default: access = HV_ACCESS_READ; break;
 	}
-	set_exit(a, HV_EXIT_SLPT_VIOLATION, access == HV_ACCESS_EXEC ? addr : a->last_rip);
+	vcpu_set_exit(a, HV_EXIT_SLPT_VIOLATION, access == HV_ACCESS_EXEC ? addr : a->last_rip);
 	a->exit->u.slpt.gpa = addr;
 	a->exit->u.slpt.gva = addr; /* Unicorn: GVA == GPA */
 	a->exit->u.slpt.gva_valid = 0;
@@ -415,92 +262,6 @@ void arch_vps_fini(struct hv_vps *vps)
 	vps->arch = NULL;
 }
 
-/*
- * Events wait in a->events until the next arch_vps_run: exceptions (and NMI)
- * are delivered at entry; external interrupts when RFLAGS.IF = 1 (at entry
- * or as soon as the guest enables interrupts), one at a time, in order.
- * A full queue drops the event (the core queues at most one exception per
- * exit; queue_irq beyond SIM_MAX_EVENTS pending interrupts is lost).
- */
-void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
-{
-	struct arch_vps *a = vps->arch;
-	if (a->nevents < SIM_MAX_EVENTS)
-		a->events[a->nevents++] = *event;
-}
-
-static void event_drop(struct arch_vps *a, unsigned i)
-{
-	memmove(&a->events[i], &a->events[i + 1], (a->nevents - i - 1) * sizeof(a->events[0]));
-	a->nevents--;
-}
-
-static int event_next_irq(const struct arch_vps *a)
-{
-	for (unsigned i = 0; i < a->nevents; i++)
-		if (a->events[i].type == HV_EVENT_EXTINT)
-			return (int)i;
-	return -1;
-}
-
-/* Page-walk for the #PF error code's P bit (4-level paging only). */
-static bool pf_present(uc_engine *uc, uint64_t va)
-{
-	uint64_t cr3 = regs_read(uc, UC_X86_REG_CR3), e = cr3;
-	if (!(regs_efer(uc) & EFER_LMA))
-		return false;
-	for (int level = 3; level >= 0; level--) {
-		uint64_t idx = (va >> (12 + 9 * level)) & 511;
-		if (uc_mem_read(uc, (e & 0x000FFFFFFFFFF000ull) + idx * 8, &e, 8) != UC_ERR_OK)
-			return false;
-		if (!(e & 1))
-			return false;
-		if (level > 0 && level < 3 && (e & 0x80))
-			return true;
-	}
-	return true;
-}
-
-static uint32_t exc_error_code(struct arch_vps *a, uint8_t vector)
-{
-	if (vector != 14)
-		return 0; /* Unicorn does not expose error codes: 0 (#GP(0) is the usual) */
-	uint64_t cr2 = regs_read(a->uc, UC_X86_REG_CR2);
-	uint32_t err = pf_present(a->uc, cr2) ? 1 : 0;
-	if ((regs_read(a->uc, UC_X86_REG_CS) & 3) == 3)
-		err |= 4;
-	return err;
-}
-
-/* Deliver one event; on failure fill a triple-fault exit and return false. */
-static bool deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bool has_error,
-		    uint32_t error, uint64_t ret_rip, uint64_t fault_rip)
-{
-	const char *why = NULL;
-	if (g_cfg.trace) {
-		static const char *const names[32] = {
-			"DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "09", "TS", "NP",
-			"SS", "GP", "PF", "15", "MF", "AC", "MC", "XM", "VE", "CP",
-		};
-		char what[32];
-		if (vector < 32 && names[vector])
-			snprintf(what, sizeof(what), "deliver-#%s", names[vector]);
-		else
-			snprintf(what, sizeof(what), "deliver-vector-%u", vector);
-		vcpu_trace_event(a, what, fault_rip);
-	}
-	if (inject_deliver(a, vector, has_error, error, ret_rip, false, &why) == 0)
-		return true;
-	memset(exit, 0, sizeof(*exit));
-	exit->type = HV_EXIT_TRIPLE_FAULT;
-	exit->rip = fault_rip;
-	exit->raw = vector;
-	regs_write(a->uc, UC_X86_REG_RIP, fault_rip);
-	fprintf(stderr, "mvsim: vm %u vp %u: cannot deliver vector %u at rip 0x%llx: %s\n",
-		a->vps->vmid, a->vps->vpid, vector, (unsigned long long)fault_rip, why);
-	return false;
-}
-
 static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
 {
 	switch (exit->type) {
@@ -519,14 +280,13 @@ static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
 		/* IN/OUT hook (not reached for guests): undo the partly
 		 * executed instruction. */
 		char text[96];
-		bool lm = (regs_efer(a->uc) & EFER_LMA) != 0;
 		uint8_t b[15] = { 0 };
 		regs_write(a->uc, UC_X86_REG_RAX, a->io_saved[0]);
 		regs_write(a->uc, UC_X86_REG_RCX, a->io_saved[1]);
 		regs_write(a->uc, UC_X86_REG_RSI, a->io_saved[2]);
 		regs_write(a->uc, UC_X86_REG_RDI, a->io_saved[3]);
 		regs_write(a->uc, UC_X86_REG_RIP, exit->rip);
-		exit->insn_len = diag_disasm(a->uc, exit->rip, lm, text, sizeof(text));
+		exit->insn_len = diag_disasm_guest(a->vps, exit->rip, text, sizeof(text));
 		uc_mem_read(a->uc, exit->rip, b, sizeof(b));
 		struct x86_insn d;
 		if (x86_decode(b, exit->insn_len, &d) == X86_INSN_IO) {
@@ -575,9 +335,9 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			i++;
 			continue;
 		}
-		event_drop(a, i);
+		events_drop(a, i);
 		uint64_t rip = regs_read(uc, UC_X86_REG_RIP);
-		if (!deliver(a, exit, ev.vector, ev.type == HV_EVENT_EXCEPTION && ev.has_error,
+		if (!events_deliver(a, exit, ev.vector, ev.type == HV_EVENT_EXCEPTION && ev.has_error,
 			     ev.error, rip, rip)) {
 			a->nevents = 0;
 			goto out;
@@ -588,22 +348,22 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	a->icount = 0;
 	a->sti_shadow = false;
 	a->irq_now = false;
-	if (event_next_irq(a) >= 0 && (regs_read(uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
+	if (events_next_irq(a) >= 0 && (regs_read(uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
 		a->irq_now = true;
 		a->irq_ret = regs_read(uc, UC_X86_REG_RIP);
 	}
 
 	for (;;) {
-		a->irq_waiting = event_next_irq(a) >= 0;
+		a->irq_waiting = events_next_irq(a) >= 0;
 		if (a->irq_now) {
-			int k = event_next_irq(a);
+			int k = events_next_irq(a);
 			a->irq_now = false;
 			if (k >= 0) {
 				uint8_t v = a->events[k].vector;
-				event_drop(a, (unsigned)k);
-				if (!deliver(a, exit, v, false, 0, a->irq_ret, a->irq_ret))
+				events_drop(a, (unsigned)k);
+				if (!events_deliver(a, exit, v, false, 0, a->irq_ret, a->irq_ret))
 					break;
-				a->irq_waiting = event_next_irq(a) >= 0;
+				a->irq_waiting = events_next_irq(a) >= 0;
 			}
 		}
 		a->exit = exit;
@@ -627,8 +387,8 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		if (a->exc_pending) {
 			uint8_t v = a->exc_vector;
 			bool has_err = !a->exc_soft && inject_vector_has_error(v);
-			uint32_t code = has_err ? exc_error_code(a, v) : 0;
-			if (!deliver(a, exit, v, has_err, code, a->exc_soft ? a->exc_next : a->exc_rip,
+			uint32_t code = has_err ? events_error_code(a, v) : 0;
+			if (!events_deliver(a, exit, v, has_err, code, a->exc_soft ? a->exc_next : a->exc_rip,
 				     a->exc_rip))
 				break;
 			excfix_reset(uc);
@@ -664,16 +424,6 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	}
 out:
 	if (g_cfg.trace)
-		vcpu_trace_event(a, hv_exit_type_name(exit->type), exit->rip);
-	diag_record_exit(arch_pp_id(), a, exit);
-}
-
-void vcpu_trace_event(struct arch_vps *a, const char *what, uint64_t rip)
-{
-	char text[96];
-	bool lm = (regs_efer(a->uc) & EFER_LMA) != 0;
-	diag_disasm(a->uc, rip, lm, text, sizeof(text));
-	platform_flush();
-	fprintf(stderr, "mvsim: trace pp=%u vm=%u vp=%u exit=%s rip=0x%llx insn=\"%s\"\n",
-		arch_pp_id(), a->vps->vmid, a->vps->vpid, what, (unsigned long long)rip, text);
+		diag_trace(vps, hv_exit_type_name(exit->type), exit->rip);
+	diag_record_exit(arch_pp_id(), vps, exit);
 }
