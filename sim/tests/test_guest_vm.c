@@ -25,6 +25,7 @@
 
 #include "../emu.h"
 #include "../sim.h"
+#include "check.h"
 
 #define MIB (1024ull * 1024ull)
 #define MEM_MIB 128u
@@ -48,18 +49,6 @@
 
 #define FLAGS_RWX (MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS | MV_GPA_FLAG_EXECUTE_ACCESS)
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                              \
-	do {                                                          \
-		checks++;                                             \
-		if (!(cond)) {                                        \
-			printf("FAIL %s:%d: ", __func__, __LINE__);   \
-			printf(__VA_ARGS__);                          \
-			printf("\n");                                 \
-			failures++;                                   \
-		}                                                     \
-	} while (0)
 #define CHECK_EQ(got, want, what)                                                         \
 	CHECK((uint64_t)(got) == (uint64_t)(want), "%s: got 0x%llx, expected 0x%llx", what, \
 	      (unsigned long long)(got), (unsigned long long)(want))

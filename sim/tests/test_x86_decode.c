@@ -9,19 +9,7 @@
 #include <string.h>
 
 #include "../x86_decode.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...)                                  \
-	do {                                              \
-		checks++;                                 \
-		if (!(cond)) {                            \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__);              \
-			printf("\n");                     \
-			failures++;                       \
-		}                                         \
-	} while (0)
+#include "check.h"
 
 /* Decode the bytes of a string literal ("\xF3\x90") at their own length. */
 #define DEC(bytes, d) x86_decode((const uint8_t *)(bytes), sizeof(bytes) - 1, (d))
