@@ -40,7 +40,7 @@ uint64_t arch_tsc_khz(void)
 	return SIM_TSC_KHZ;
 }
 
-uint8_t sim_hypercall_modrm(void)
+uint8_t cpuid_models_hypercall_modrm(void)
 {
 	return g_cfg.vendor == SIM_AMD ? 0xD9 : 0xC1;
 }

@@ -63,7 +63,7 @@ struct sim_config {
 extern struct sim_config g_cfg;
 extern uint8_t *g_mem;      /* system memory: SPA 0 .. g_mem_size */
 extern uint64_t g_mem_size;
-void sim_set_pp_id(uint16_t ppid);
+void machine_set_pp_id(uint16_t ppid);
 
 /* ---- platform.c --------------------------------------------------------- */
 
@@ -80,15 +80,13 @@ uint32_t platform_io_in(uint16_t port, int size);
 bool platform_io_out(uint16_t port, int size, uint32_t value);
 void platform_flush(void);
 
-enum sim_stop sim_stop_reason(void);
-void sim_request_stop(enum sim_stop why);
-int sim_debug_exit_code(void);
+enum sim_stop platform_stop_reason(void);
+void platform_request_stop(enum sim_stop why);
+int platform_debug_exit_code(void);
 /* Count one exit; returns false (and requests SIM_STOP_BUDGET) when the
  * budget is spent. */
-bool sim_budget_ok(void);
-uint64_t sim_elapsed_ms(void);
-uint64_t sim_exit_count(void);
-const char *sim_budget_why(void);
+bool platform_budget_ok(void);
+const char *platform_budget_why(void);
 
 /* ---- diag.c ---------------------------------------------------------------- */
 
@@ -109,6 +107,6 @@ void diag_print_current(const char *what);
 
 /* ---- cpuid_models.c ---------------------------------------------------------- */
 
-uint8_t sim_hypercall_modrm(void); /* 0xC1 (VMCALL) or 0xD9 (VMMCALL) */
+uint8_t cpuid_models_hypercall_modrm(void); /* 0xC1 (VMCALL) or 0xD9 (VMMCALL) */
 
 #endif /* MVSIM_SIM_H */

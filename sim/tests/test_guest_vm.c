@@ -334,7 +334,7 @@ static void test_io(const struct guest *g)
 	uint32_t ins_target;
 	memcpy(&ins_target, g_mem + VM1_SPA + G_DATA + 0x100, 4);
 	CHECK_EQ(ins_target, 0, "INSD wrote nothing");
-	CHECK(sim_stop_reason() == SIM_STOP_NONE && sim_debug_exit_code() < 0,
+	CHECK(platform_stop_reason() == SIM_STOP_NONE && platform_debug_exit_code() < 0,
 	      "a guest OUT to 0xF4 reached the platform");
 
 	/* The suspend port */
@@ -589,7 +589,7 @@ int main(int argc, char **argv)
 	bi.backend = "sim-intel";
 	bi.modules[0] = (struct hv_module){ .spa = 64 * MIB, .len = elf_len, .cmdline = "" };
 	bi.num_modules = 1;
-	sim_set_pp_id(0);
+	machine_set_pp_id(0);
 	if (core_init(&bi) || core_pp_init(0)) {
 		printf("FAIL: core_init\n");
 		return 1;

@@ -140,7 +140,7 @@ static void invalid_insn(struct arch_vps *a, uint64_t rip)
 		return;
 	a->invalid_handled = true;
 	uc_mem_read(a->uc, rip, b, 3);
-	if (b[0] == 0x0F && b[1] == 0x01 && b[2] == sim_hypercall_modrm()) {
+	if (b[0] == 0x0F && b[1] == 0x01 && b[2] == cpuid_models_hypercall_modrm()) {
 		vcpu_set_exit(a, HV_EXIT_HYPERCALL, rip);
 		a->exit->insn_len = 3;
 	} else {
@@ -306,7 +306,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	uc_engine *uc = a->uc;
 
 	memset(exit, 0, sizeof(*exit));
-	if (sim_stop_reason() != SIM_STOP_NONE || !sim_budget_ok()) {
+	if (platform_stop_reason() != SIM_STOP_NONE || !platform_budget_ok()) {
 		exit->type = HV_EXIT_HOST_STOP;
 		exit->rip = regs_read(uc, UC_X86_REG_RIP);
 		goto out;
@@ -392,7 +392,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 				     a->exc_rip))
 				break;
 			excfix_reset(uc);
-			if (!sim_budget_ok() || sim_stop_reason() != SIM_STOP_NONE) {
+			if (!platform_budget_ok() || platform_stop_reason() != SIM_STOP_NONE) {
 				exit->type = HV_EXIT_HOST_STOP;
 				exit->rip = regs_read(uc, UC_X86_REG_RIP);
 				break;
