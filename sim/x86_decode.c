@@ -1,7 +1,7 @@
 /*
  * The x86 instruction decoder of mvsim's guest-VM intercepts (x86_decode.h):
  * legacy prefixes, REX, then the opcodes of HLT, PAUSE, RDMSR, WRMSR and
- * port I/O, each only at its exact length.
+ * port I/O, each only at its exact length; software interrupts.
  */
 #include <string.h>
 
@@ -82,4 +82,14 @@ unsigned x86_address_bits(const struct x86_insn *d, bool lm64, bool big)
 	if (lm64)
 		return d->addrsize ? 32 : 64;
 	return big != d->addrsize ? 32 : 16;
+}
+
+unsigned x86_soft_int_len(const uint8_t *b, unsigned n, uint8_t vector)
+{
+	if (n >= 2 && b[0] == 0xCD && b[1] == vector)
+		return 2;
+	if (n >= 1 && ((b[0] == 0xCC && vector == 3) || (b[0] == 0xF1 && vector == 1) ||
+		       (b[0] == 0xCE && vector == 4)))
+		return 1;
+	return 0;
 }

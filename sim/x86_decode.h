@@ -2,8 +2,9 @@
  * The x86 instruction decoder of mvsim's guest-VM intercepts: classifies one
  * instruction whose bytes and length the emulator reports (before it
  * executes) as HLT, PAUSE, RDMSR, WRMSR, port I/O (IN/OUT/INS/OUTS) or
- * anything else, with its legacy prefixes and REX.  Emulator-neutral: it
- * reads only the bytes it is given, never guest state.
+ * anything else, with its legacy prefixes and REX; and tells a software
+ * interrupt's length (its return address).  Emulator-neutral: it reads only
+ * the bytes it is given, never guest state.
  */
 #ifndef MVSIM_X86_DECODE_H
 #define MVSIM_X86_DECODE_H
@@ -58,5 +59,14 @@ unsigned x86_io_operand_size(const struct x86_insn *d, bool big);
 /* Address size in bits (16, 32 or 64) of a decoded instruction in 64-bit
  * mode (`lm64`) or a code segment with CS.D = `big`, by the 0x67 prefix. */
 unsigned x86_address_bits(const struct x86_insn *d, bool lm64, bool big);
+
+/*
+ * The length of the software interrupt at `b` (`n` bytes readable) that
+ * raised `vector`: INT n (CD ib, ib == vector) 2, INT3 (CC, vector 3),
+ * INT1 (F1, vector 1) and INTO (CE, vector 4) 1; 0 when the bytes are not
+ * that instruction (the vector is an exception the instruction caused: its
+ * return address is the instruction itself).
+ */
+unsigned x86_soft_int_len(const uint8_t *b, unsigned n, uint8_t vector);
 
 #endif /* MVSIM_X86_DECODE_H */

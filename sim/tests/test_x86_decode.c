@@ -3,7 +3,8 @@
  * decodes (HLT, PAUSE, RDMSR, WRMSR, IN/OUT with an immediate or DX port,
  * INS/OUTS) with and without prefixes and REX, the operand and address size
  * rules, and bytes that are not one of them: other opcodes, truncated
- * instructions, trailing bytes, prefixes only, empty and overlong input.
+ * instructions, trailing bytes, prefixes only, empty and overlong input;
+ * the software-interrupt lengths.
  */
 #include <stdio.h>
 #include <string.h>
@@ -159,11 +160,29 @@ static void test_malformed(void)
 	EXPECT_CLASS("\x48\xF3\x90", X86_INSN_OTHER);
 }
 
+static void test_soft_int(void)
+{
+	static const uint8_t int80[] = { 0xCD, 0x80 }, int3[] = { 0xCC, 0x90 },
+			     int1[] = { 0xF1 }, into[] = { 0xCE }, ud2[] = { 0x0F, 0x0B };
+
+	CHECK(x86_soft_int_len(int80, 2, 0x80) == 2, "int 0x80 raising 0x80: 2");
+	CHECK(x86_soft_int_len(int80, 2, 0x81) == 0, "int 0x80 raising 0x81: not it");
+	CHECK(x86_soft_int_len(int80, 1, 0x80) == 0, "int 0x80 truncated: 0");
+	CHECK(x86_soft_int_len(int3, 2, 3) == 1, "int3: 1");
+	CHECK(x86_soft_int_len(int3, 2, 13) == 0, "int3 byte raising #GP: 0");
+	CHECK(x86_soft_int_len(int1, 1, 1) == 1, "int1: 1");
+	CHECK(x86_soft_int_len(into, 1, 4) == 1, "into: 1");
+	CHECK(x86_soft_int_len(into, 1, 6) == 0, "into byte raising #UD: 0");
+	CHECK(x86_soft_int_len(ud2, 2, 6) == 0, "ud2 raising #UD: 0 (a fault)");
+	CHECK(x86_soft_int_len(int3, 0, 3) == 0, "nothing readable: 0");
+}
+
 int main(void)
 {
 	test_simple_classes();
 	test_io();
 	test_malformed();
+	test_soft_int();
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -178,11 +178,11 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 	a->exc_rip = rip;
 	a->exc_soft = false;
 	/* INT n / INT3 / INT1 / INTO: the return address follows the insn. */
-	uc_mem_read(uc, rip, b, 2);
-	if ((b[0] == 0xCD && b[1] == intno) || (b[0] == 0xCC && intno == 3) ||
-	    (b[0] == 0xF1 && intno == 1) || (b[0] == 0xCE && intno == 4)) {
+	unsigned n = uc_mem_read(uc, rip, b, 2) == UC_ERR_OK ? 2 : 0;
+	unsigned len = x86_soft_int_len(b, n, (uint8_t)intno);
+	if (len) {
 		a->exc_soft = true;
-		a->exc_next = rip + (b[0] == 0xCD ? 2 : 1);
+		a->exc_next = rip + len;
 	}
 }
 
