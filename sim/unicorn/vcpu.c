@@ -328,7 +328,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	}
 	/* Queued exceptions first (whatever IF says), then one external
 	 * interrupt if the guest has interrupts enabled; the others wait for
-	 * the next interrupt window (irq_window). */
+	 * the next interrupt window (intercept_irq_window). */
 	for (unsigned i = 0; i < a->nevents;) {
 		const struct hv_event ev = a->events[i];
 		if (ev.type == HV_EVENT_EXTINT) {
