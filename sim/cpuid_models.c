@@ -1,6 +1,7 @@
 /*
- * arch_cpuid_native: what CPUID returns on the simulated processor without a
- * hypervisor.  Two deterministic models, picked by --vendor.  Leaf 1 has no
+ * The simulated processor: arch_cpuid_native (what CPUID returns without a
+ * hypervisor), arch_tsc_khz, and the vendor's hypercall instruction.  Two
+ * deterministic models, picked by --vendor.  Leaf 1 has no
  * hypervisor bit (the core adds it) and no VMX/SVM bit; 0x80000001 has LM but
  * neither NX nor SYSCALL, because Unicorn 2.0.1 cannot set EFER.NXE/SCE.
  * Every other leaf reads as zeros.
@@ -32,7 +33,14 @@ static const struct cpu_model models[] = {
 #define EXT1_EDX_LM (1u << 29)
 #define EXT1_ECX_LAHF (1u << 0)
 
-uint8_t sim_hypercall_modrm(void)
+#define SIM_TSC_KHZ 2000000u /* the models' brand strings say 2.00GHz */
+
+uint64_t arch_tsc_khz(void)
+{
+	return SIM_TSC_KHZ;
+}
+
+uint8_t cpuid_models_hypercall_modrm(void)
 {
 	return g_cfg.vendor == SIM_AMD ? 0xD9 : 0xC1;
 }

@@ -1,11 +1,13 @@
 /*
- * Diagnostics: capstone disassembly of guest instructions and the final
+ * Diagnostics: capstone disassembly of guest instructions (the bytes come
+ * from the emulator through emu.h), the --trace lines, and the final
  * "mvsim: <what happened>: exit=<type> rip=0x... insn=\"...\"" line.
  */
 #include <capstone/capstone.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "emu.h"
 #include "sim.h"
 
 static csh cs64, cs32;
@@ -26,14 +28,9 @@ void diag_init(void)
 		cs_open(CS_ARCH_X86, CS_MODE_32, &cs32) == CS_ERR_OK;
 }
 
-unsigned diag_disasm(uc_engine *uc, uint64_t rip, bool long_mode, char *buf, size_t len)
+unsigned diag_disasm(const uint8_t *code, size_t n, uint64_t rip, bool long_mode, char *buf,
+		     size_t len)
 {
-	uint8_t code[16];
-	size_t n = 0;
-
-	/* Read as much of the 15 bytes as is mapped. */
-	while (n < 15 && uc_mem_read(uc, rip + n, &code[n], 1) == UC_ERR_OK)
-		n++;
 	if (n == 0) {
 		snprintf(buf, len, "<unreadable>");
 		return 0;
@@ -64,17 +61,32 @@ unsigned diag_disasm(uc_engine *uc, uint64_t rip, bool long_mode, char *buf, siz
 	return size;
 }
 
-void diag_record_exit(uint16_t ppid, struct arch_vps *a, const struct hv_exit *e)
+unsigned diag_disasm_guest(struct hv_vps *vps, uint64_t rip, char *buf, size_t len)
+{
+	uint8_t code[15];
+	size_t n = emu_read_code(vps, rip, code, sizeof(code));
+	return diag_disasm(code, n, rip, emu_long_mode(vps), buf, len);
+}
+
+void diag_trace(struct hv_vps *vps, const char *what, uint64_t rip)
+{
+	char text[96];
+	diag_disasm_guest(vps, rip, text, sizeof(text));
+	platform_flush();
+	fprintf(stderr, "mvsim: trace pp=%u vm=%u vp=%u exit=%s rip=0x%llx insn=\"%s\"\n",
+		arch_pp_id(), vps->vmid, vps->vpid, what, (unsigned long long)rip, text);
+}
+
+void diag_record_exit(uint16_t ppid, struct hv_vps *vps, const struct hv_exit *e)
 {
 	if (ppid >= HV_MAX_PPS)
 		return;
 	struct last_exit *l = &last[ppid];
 	l->valid = true;
 	l->exit = *e;
-	l->vmid = a->vps->vmid;
-	l->vpid = a->vps->vpid;
-	bool lm = (regs_efer(a->uc) & (1u << 10)) != 0;
-	diag_disasm(a->uc, e->rip, lm, l->insn, sizeof(l->insn));
+	l->vmid = vps->vmid;
+	l->vpid = vps->vpid;
+	diag_disasm_guest(vps, e->rip, l->insn, sizeof(l->insn));
 }
 
 void diag_print_last(uint16_t ppid, const char *what)

@@ -18,7 +18,7 @@ uint64_t g_mem_size;
 
 static __thread uint16_t tls_ppid;
 
-void sim_set_pp_id(uint16_t ppid)
+void machine_set_pp_id(uint16_t ppid)
 {
 	tls_ppid = ppid;
 }

@@ -1,5 +1,5 @@
 /*
- * mvsim: the MicroV hypervisor core on a Unicorn CPU.
+ * mvsim: the MicroV hypervisor core on an emulated CPU (sim/unicorn/).
  *
  *   mvsim [--vendor intel|amd] [--cpus N] [--mem-mib N] [--timeout-ms N]
  *         [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "emu.h"
 #include "sim.h"
 
 #define MIB (1024ull * 1024ull)
@@ -106,10 +107,10 @@ static int load_file(const char *path, uint64_t spa, uint64_t limit, uint64_t *l
 static void *pp_thread(void *arg)
 {
 	uint16_t ppid = (uint16_t)(uintptr_t)arg;
-	sim_set_pp_id(ppid);
+	machine_set_pp_id(ppid);
 	pp_result[ppid] = core_pp_run();
 	/* Whatever stopped this PP stops the machine. */
-	sim_request_stop(pp_result[ppid] == HV_STOP_ROOT_DEAD ? SIM_STOP_DEBUG_EXIT : SIM_STOP_NONE);
+	platform_request_stop(pp_result[ppid] == HV_STOP_ROOT_DEAD ? SIM_STOP_DEBUG_EXIT : SIM_STOP_NONE);
 	return NULL;
 }
 
@@ -168,10 +169,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	platform_init();
 	diag_init();
-	excfix_calibrate();
-	if (g_cfg.trace && !excfix_available())
-		fprintf(stderr, "mvsim: note: Unicorn's exception-in-flight state could not be located; "
-				"a second guest #PF/#GP may turn into #DF\n");
+	if (emu_init()) {
+		fprintf(stderr, "mvsim: the emulator cannot start\n");
+		return EXIT_CRASH;
+	}
 
 	static struct hv_boot_info bi;
 	uint64_t hv_base = g_mem_size - HV_RESERVED;
@@ -195,21 +196,21 @@ int main(int argc, char **argv)
 		spa = (spa + len + 0xFFF) & ~0xFFFull;
 	}
 
-	sim_set_pp_id(0);
+	machine_set_pp_id(0);
 	if (core_init(&bi)) {
 		platform_flush();
 		fprintf(stderr, "mvsim: core_init failed (see the [hv] lines above)\n");
 		return EXIT_CRASH;
 	}
 	for (uint16_t i = 0; i < g_cfg.cpus; i++) {
-		sim_set_pp_id(i);
+		machine_set_pp_id(i);
 		if (core_pp_init(i)) {
 			platform_flush();
 			fprintf(stderr, "mvsim: core_pp_init(%u) failed\n", i);
 			return EXIT_CRASH;
 		}
 	}
-	sim_set_pp_id(0);
+	machine_set_pp_id(0);
 	if (g_cfg.cpus == 1) {
 		pp_result[0] = core_pp_run();
 	} else {
@@ -218,7 +219,7 @@ int main(int argc, char **argv)
 			pthread_create(&th[i], NULL, pp_thread, (void *)(uintptr_t)i);
 		pp_result[0] = core_pp_run();
 		if (pp_result[0] == HV_STOP_ROOT_DEAD)
-			sim_request_stop(SIM_STOP_DEBUG_EXIT);
+			platform_request_stop(SIM_STOP_DEBUG_EXIT);
 		for (unsigned i = 1; i < g_cfg.cpus; i++)
 			pthread_join(th[i], NULL);
 	}
@@ -230,11 +231,11 @@ int main(int argc, char **argv)
 			return EXIT_CRASH;
 		}
 	}
-	int code = sim_debug_exit_code();
+	int code = platform_debug_exit_code();
 	if (code >= 0)
 		return code;
-	if (sim_stop_reason() == SIM_STOP_BUDGET) {
-		diag_print_current(sim_budget_why());
+	if (platform_stop_reason() == SIM_STOP_BUDGET) {
+		diag_print_current(platform_budget_why());
 		return EXIT_TIMEOUT;
 	}
 	fprintf(stderr, "mvsim: the hypervisor stopped without a result from the guest "

@@ -38,11 +38,6 @@ void platform_init(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 }
 
-uint64_t sim_elapsed_ms(void)
-{
-	return now_ms();
-}
-
 static void out_bytes(const char *s, size_t len)
 {
 	pthread_mutex_lock(&out_lock);
@@ -86,56 +81,51 @@ bool platform_io_out(uint16_t port, int size, uint32_t value)
 	if (port == DEBUG_EXIT_PORT) {
 		int expected = -1;
 		atomic_compare_exchange_strong(&exit_code, &expected, (int)(value & 0xFF));
-		sim_request_stop(SIM_STOP_DEBUG_EXIT);
+		platform_request_stop(SIM_STOP_DEBUG_EXIT);
 		return true;
 	}
 	return false;
 }
 
-enum sim_stop sim_stop_reason(void)
+enum sim_stop platform_stop_reason(void)
 {
 	return (enum sim_stop)atomic_load(&stop_reason);
 }
 
-void sim_request_stop(enum sim_stop why)
+void platform_request_stop(enum sim_stop why)
 {
 	int expected = SIM_STOP_NONE;
 	atomic_compare_exchange_strong(&stop_reason, &expected, (int)why);
 }
 
-int sim_debug_exit_code(void)
+int platform_debug_exit_code(void)
 {
 	return atomic_load(&exit_code);
 }
 
-bool sim_budget_ok(void)
+bool platform_budget_ok(void)
 {
 	uint64_t n = atomic_fetch_add(&exits, 1) + 1;
 
-	if (sim_stop_reason() == SIM_STOP_BUDGET)
+	if (platform_stop_reason() == SIM_STOP_BUDGET)
 		return false;
 	if (n > g_cfg.max_exits) {
 		snprintf(budget_why, sizeof(budget_why), "exit budget exhausted (%llu exits, --max-exits %llu)",
 			 (unsigned long long)n - 1, (unsigned long long)g_cfg.max_exits);
-		sim_request_stop(SIM_STOP_BUDGET);
+		platform_request_stop(SIM_STOP_BUDGET);
 		return false;
 	}
 	uint64_t ms = now_ms();
 	if (ms > g_cfg.timeout_ms) {
 		snprintf(budget_why, sizeof(budget_why), "timeout after %llu ms (--timeout-ms %llu)",
 			 (unsigned long long)ms, (unsigned long long)g_cfg.timeout_ms);
-		sim_request_stop(SIM_STOP_BUDGET);
+		platform_request_stop(SIM_STOP_BUDGET);
 		return false;
 	}
 	return true;
 }
 
-uint64_t sim_exit_count(void)
-{
-	return atomic_load(&exits);
-}
-
-const char *sim_budget_why(void)
+const char *platform_budget_why(void)
 {
 	return budget_why;
 }

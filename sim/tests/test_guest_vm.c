@@ -1,6 +1,7 @@
 /*
  * Guest VMs on mvsim, end to end through the core: this test links the
- * simulator's arch layer (all of sim/ but main.c) with hv_core_host, boots
+ * simulator's arch layer (the host part of sim/ but main.c, and the emulator
+ * backend sim/unicorn/) with hv_core_host, boots
  * the core like mvsim does, and plays the root VM's part by issuing real
  * hypercalls: it sets the root VPS's registers (RAX, R10-R15), hands the
  * core a HV_EXIT_HYPERCALL exit and, for mv_vp_run_vp, runs the PP loop
@@ -22,7 +23,9 @@
 
 #include <hv/pp.h>
 
+#include "../emu.h"
 #include "../sim.h"
+#include "check.h"
 
 #define MIB (1024ull * 1024ull)
 #define MEM_MIB 128u
@@ -46,18 +49,6 @@
 
 #define FLAGS_RWX (MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS | MV_GPA_FLAG_EXECUTE_ACCESS)
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                              \
-	do {                                                          \
-		checks++;                                             \
-		if (!(cond)) {                                        \
-			printf("FAIL %s:%d: ", __func__, __LINE__);   \
-			printf(__VA_ARGS__);                          \
-			printf("\n");                                 \
-			failures++;                                   \
-		}                                                     \
-	} while (0)
 #define CHECK_EQ(got, want, what)                                                         \
 	CHECK((uint64_t)(got) == (uint64_t)(want), "%s: got 0x%llx, expected 0x%llx", what, \
 	      (unsigned long long)(got), (unsigned long long)(want))
@@ -343,7 +334,7 @@ static void test_io(const struct guest *g)
 	uint32_t ins_target;
 	memcpy(&ins_target, g_mem + VM1_SPA + G_DATA + 0x100, 4);
 	CHECK_EQ(ins_target, 0, "INSD wrote nothing");
-	CHECK(sim_stop_reason() == SIM_STOP_NONE && sim_debug_exit_code() < 0,
+	CHECK(platform_stop_reason() == SIM_STOP_NONE && platform_debug_exit_code() < 0,
 	      "a guest OUT to 0xF4 reached the platform");
 
 	/* The suspend port */
@@ -573,7 +564,10 @@ int main(int argc, char **argv)
 		return 2;
 	platform_init();
 	diag_init();
-	excfix_calibrate();
+	if (emu_init()) {
+		printf("FAIL: emu_init\n");
+		return 1;
+	}
 
 	size_t elf_len, img_len;
 	void *elf = slurp(argv[1], &elf_len);
@@ -595,7 +589,7 @@ int main(int argc, char **argv)
 	bi.backend = "sim-intel";
 	bi.modules[0] = (struct hv_module){ .spa = 64 * MIB, .len = elf_len, .cmdline = "" };
 	bi.num_modules = 1;
-	sim_set_pp_id(0);
+	machine_set_pp_id(0);
 	if (core_init(&bi) || core_pp_init(0)) {
 		printf("FAIL: core_init\n");
 		return 1;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "ucsim.h"
 
 static long oe_off = -1;
 static size_t ctx_len;

@@ -15,10 +15,9 @@
  */
 #include <string.h>
 
-#include "sim.h"
+#include "ucsim.h"
 
 #define MSR_EFER 0xC0000080u
-#define EFER_LMA (1ull << 10)
 
 uint64_t regs_read(uc_engine *uc, int reg)
 {

@@ -1,5 +1,6 @@
 /*
- * Per-VPS MSRs, x87/SSE state (FXSAVE layout) and the TSC frequency.
+ * Per-VPS MSRs and x87/SSE state (FXSAVE layout).  (The TSC frequency is
+ * the CPU model's: ../cpuid_models.c.)
  * MSRs go through Unicorn's UC_X86_REG_MSR (its WRMSR/RDMSR helpers); EFER
  * takes the register path (regs.c) so that mode changes go through the
  * entry-state loader.
@@ -8,14 +9,7 @@
 
 #include <hv/msr.h>
 
-#include "sim.h"
-
-#define SIM_TSC_KHZ 2000000u /* the models' brand strings say 2.00GHz */
-
-uint64_t arch_tsc_khz(void)
-{
-	return SIM_TSC_KHZ;
-}
+#include "ucsim.h"
 
 int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 {

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "ucsim.h"
 
 #define TRAMP_BASE 0xFFFE0000ull
 #define TRAMP_SIZE 0x20000ull
@@ -43,7 +43,6 @@
 #define CR0_PG (1ull << 31)
 #define CR4_PAE (1ull << 5)
 #define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 #define ATTR_L (1u << 13)
 
 struct emit {

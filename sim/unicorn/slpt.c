@@ -13,7 +13,7 @@
 
 #include <microv/mv_abi.h>
 
-#include "sim.h"
+#include "ucsim.h"
 
 #define PERM_FLAGS (MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS | MV_GPA_FLAG_EXECUTE_ACCESS)
 

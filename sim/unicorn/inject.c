@@ -10,14 +10,12 @@
  * not-present or bad gate, unwritable stack) is reported as impossible: the
  * caller makes it a triple fault.
  */
-#include "sim.h"
+#include "ucsim.h"
 
 #define RFLAGS_TF (1ull << 8)
-#define RFLAGS_IF (1ull << 9)
 #define RFLAGS_NT (1ull << 14)
 #define RFLAGS_RF (1ull << 16)
 #define RFLAGS_VM (1ull << 17)
-#define EFER_LMA (1ull << 10)
 
 bool inject_vector_has_error(uint8_t v)
 {

@@ -1,5 +1,5 @@
 /*
- * Unit test of the entry-state loader (sim/loader.c) on a bare engine:
+ * Unit test of the entry-state loader (sim/unicorn/loader.c) on a bare engine:
  *   1. fresh engine (64-bit, paging off) -> 32-bit protected mode, paging off
  *   2. 32-bit protected mode -> 64-bit long mode with the guest's page tables
  *   3. long mode -> 32-bit protected mode again
@@ -10,18 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			printf("FAIL: " __VA_ARGS__);                     \
-			printf("\n");                                     \
-			failures++;                                       \
-		}                                                         \
-	} while (0)
+#include "../../tests/check.h"
+#include "../ucsim.h"
 
 static void seg(struct arch_vps *a, enum seg_idx s, uint16_t sel, uint32_t attrib)
 {
@@ -93,6 +83,6 @@ int main(void)
 	CHECK(run_probe(&a) == 1, "64->32 again: code does not run as 32-bit");
 
 	uc_close(a.uc);
-	printf("%s\n", failures ? "FAILED" : "ok");
+	printf("%d checks: %s\n", checks, failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }

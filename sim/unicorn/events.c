@@ -1,0 +1,95 @@
+/*
+ * Events of a VPS: the queue arch_vps_inject fills, the error code of an
+ * exception Unicorn raised (it exposes none: #PF's P and U bits are
+ * recomputed), and delivery through inject.c with the triple-fault exit
+ * when delivery is impossible.
+ */
+#include <string.h>
+
+#include "ucsim.h"
+
+/*
+ * Events wait in a->events until the next arch_vps_run: exceptions (and NMI)
+ * are delivered at entry; external interrupts when RFLAGS.IF = 1 (at entry
+ * or as soon as the guest enables interrupts), one at a time, in order.
+ * A full queue drops the event (the core queues at most one exception per
+ * exit; queue_irq beyond SIM_MAX_EVENTS pending interrupts is lost).
+ */
+void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
+{
+	struct arch_vps *a = vps->arch;
+	if (a->nevents < SIM_MAX_EVENTS)
+		a->events[a->nevents++] = *event;
+}
+
+void events_drop(struct arch_vps *a, unsigned i)
+{
+	memmove(&a->events[i], &a->events[i + 1], (a->nevents - i - 1) * sizeof(a->events[0]));
+	a->nevents--;
+}
+
+int events_next_irq(const struct arch_vps *a)
+{
+	for (unsigned i = 0; i < a->nevents; i++)
+		if (a->events[i].type == HV_EVENT_EXTINT)
+			return (int)i;
+	return -1;
+}
+
+/* Page-walk for the #PF error code's P bit (4-level paging only). */
+static bool pf_present(uc_engine *uc, uint64_t va)
+{
+	uint64_t cr3 = regs_read(uc, UC_X86_REG_CR3), e = cr3;
+	if (!(regs_efer(uc) & EFER_LMA))
+		return false;
+	for (int level = 3; level >= 0; level--) {
+		uint64_t idx = (va >> (12 + 9 * level)) & 511;
+		if (uc_mem_read(uc, (e & 0x000FFFFFFFFFF000ull) + idx * 8, &e, 8) != UC_ERR_OK)
+			return false;
+		if (!(e & 1))
+			return false;
+		if (level > 0 && level < 3 && (e & 0x80))
+			return true;
+	}
+	return true;
+}
+
+uint32_t events_error_code(struct arch_vps *a, uint8_t vector)
+{
+	if (vector != 14)
+		return 0; /* Unicorn does not expose error codes: 0 (#GP(0) is the usual) */
+	uint64_t cr2 = regs_read(a->uc, UC_X86_REG_CR2);
+	uint32_t err = pf_present(a->uc, cr2) ? 1 : 0;
+	if ((regs_read(a->uc, UC_X86_REG_CS) & 3) == 3)
+		err |= 4;
+	return err;
+}
+
+/* Deliver one event; on failure fill a triple-fault exit and return false. */
+bool events_deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bool has_error,
+		    uint32_t error, uint64_t ret_rip, uint64_t fault_rip)
+{
+	const char *why = NULL;
+	if (g_cfg.trace) {
+		static const char *const names[32] = {
+			"DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "09", "TS", "NP",
+			"SS", "GP", "PF", "15", "MF", "AC", "MC", "XM", "VE", "CP",
+		};
+		char what[32];
+		if (vector < 32 && names[vector])
+			snprintf(what, sizeof(what), "deliver-#%s", names[vector]);
+		else
+			snprintf(what, sizeof(what), "deliver-vector-%u", vector);
+		diag_trace(a->vps, what, fault_rip);
+	}
+	if (inject_deliver(a, vector, has_error, error, ret_rip, false, &why) == 0)
+		return true;
+	memset(exit, 0, sizeof(*exit));
+	exit->type = HV_EXIT_TRIPLE_FAULT;
+	exit->rip = fault_rip;
+	exit->raw = vector;
+	regs_write(a->uc, UC_X86_REG_RIP, fault_rip);
+	fprintf(stderr, "mvsim: vm %u vp %u: cannot deliver vector %u at rip 0x%llx: %s\n",
+		a->vps->vmid, a->vps->vpid, vector, (unsigned long long)fault_rip, why);
+	return false;
+}

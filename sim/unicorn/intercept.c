@@ -1,0 +1,167 @@
+/*
+ * The guest-VM intercepts of docs/exit-reasons.md, taken in the code hook
+ * (vcpu.c) before an instruction of a guest VM (vmid != 0) executes: HLT,
+ * PAUSE, RDMSR/WRMSR of IA32_TSC (write) and of every MSR the VPS does not
+ * keep, all port I/O (IN/OUT/INS/OUTS: the guest never reaches the platform
+ * devices), and the interrupt window (RFLAGS.IF and the STI shadow) of
+ * queued external interrupts.  The instruction is decoded by
+ * ../x86_decode.c; this file reads the guest state the exit needs.
+ */
+#include <string.h>
+
+#include <microv/mv_abi.h>
+
+#include <hv/msr.h>
+
+#include "ucsim.h"
+
+#define ATTR_L (1u << 13)
+#define ATTR_DB (1u << 14)
+
+/* The bytes of the instruction at guest address `addr` (GVA == GPA in
+ * Unicorn), straight from system memory through the engine's map. */
+static bool code_bytes(struct arch_vps *a, uint64_t addr, uint32_t size, uint8_t *out)
+{
+	for (size_t k = 0; k <= a->nregions; k++) {
+		/* The region of the last fetch first, then all of them. */
+		size_t i = k == 0 ? a->code_region : k - 1;
+		if (i >= a->nregions)
+			continue;
+		const struct slpt_region *r = &a->regions[i];
+		if (addr >= r->gpa && addr - r->gpa + size <= r->len) {
+			memcpy(out, g_mem + r->spa + (addr - r->gpa), size);
+			a->code_region = i;
+			return true;
+		}
+	}
+	return uc_mem_read(a->uc, addr, out, size) == UC_ERR_OK;
+}
+
+/* Port I/O of a guest VM (the decoded IN/OUT/INS/OUTS at `addr`): an exit,
+ * never executed. */
+static void guest_io(struct arch_vps *a, uint64_t addr, const struct x86_insn *d)
+{
+	struct seg_state cs;
+	regs_seg_now(a, SEG_CS, &cs);
+	bool lm64 = (regs_efer(a->uc) & EFER_LMA) && (cs.attrib & ATTR_L);
+	bool big = lm64 || (cs.attrib & ATTR_DB);
+	unsigned sz = x86_io_operand_size(d, big);
+	uint16_t port = d->io_imm ? d->io_port : (uint16_t)regs_read(a->uc, UC_X86_REG_RDX);
+	uint32_t mask = sz == 4 ? 0xFFFFFFFFu : sz == 2 ? 0xFFFFu : 0xFFu;
+	uint32_t value = 0;
+	if (!d->io_in && !d->io_string) {
+		value = (uint32_t)regs_read(a->uc, UC_X86_REG_RAX) & mask;
+	} else if (!d->io_in) {
+		/* OUTS: the first element, at seg:(R|E)SI. */
+		uint64_t si = regs_read(a->uc, UC_X86_REG_RSI);
+		unsigned asz = x86_address_bits(d, lm64, big);
+		if (asz < 64)
+			si &= (1ull << asz) - 1;
+		enum seg_idx s = SEG_DS;
+		switch (d->seg) {
+		case 0x26: s = SEG_ES; break;
+		case 0x2E: s = SEG_CS; break;
+		case 0x36: s = SEG_SS; break;
+		case 0x64: s = SEG_FS; break;
+		case 0x65: s = SEG_GS; break;
+		default: break;
+		}
+		if (!lm64 || s == SEG_FS || s == SEG_GS) {
+			struct seg_state st;
+			regs_seg_now(a, s, &st);
+			si += st.base;
+		}
+		if (uc_mem_read(a->uc, si, &value, sz) != UC_ERR_OK)
+			value = 0;
+		value &= mask;
+	}
+	vcpu_set_exit(a, HV_EXIT_IO, addr);
+	a->exit->insn_len = d->len;
+	a->exit->u.io.port = port;
+	a->exit->u.io.size = (uint8_t)sz;
+	a->exit->u.io.in = d->io_in;
+	a->exit->u.io.string = d->io_string;
+	a->exit->u.io.rep = d->io_string && d->rep;
+	a->exit->u.io.value = value;
+}
+
+/*
+ * The guest-VM intercepts, before the instruction at `addr` executes
+ * (decoded by x86_decode.c).  Returns true when it set an exit (or an
+ * interrupt delivery): stop there.
+ */
+bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
+{
+	uint8_t b[X86_DECODE_MAX_LEN];
+	struct x86_insn d;
+
+	if (size == 0 || size > X86_DECODE_MAX_LEN || !code_bytes(a, addr, size, b))
+		return false;
+	switch (x86_decode(b, size, &d)) {
+	case X86_INSN_HLT:
+		/* HLT.  With IF = 1 and an interrupt pending (the STI shadow
+		 * let it through to here) it completes at once: the interrupt
+		 * is delivered with the return address after the HLT. */
+		if (a->irq_waiting && (regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
+			a->irq_now = true;
+			a->irq_ret = addr + size;
+			return true;
+		}
+		vcpu_set_exit(a, HV_EXIT_HLT, addr);
+		a->exit->insn_len = size;
+		return true;
+	case X86_INSN_PAUSE:
+		vcpu_set_exit(a, HV_EXIT_PAUSE, addr);
+		a->exit->insn_len = size;
+		return true;
+	case X86_INSN_RDMSR:
+	case X86_INSN_WRMSR: {
+		bool write = d.cls == X86_INSN_WRMSR;
+		uint32_t index = (uint32_t)regs_read(a->uc, UC_X86_REG_RCX);
+		/* An MSR the VPS keeps runs on its own copy (the engine's, what
+		 * arch_vps_get_msr/set_msr read and write), except a write to
+		 * IA32_TSC: the guest changed its clock.  Reading IA32_TSC
+		 * runs as on hardware (the MSR bitmap intercepts only the
+		 * write); its value is the engine's, like RDTSC's. */
+		if (msr_supported(index) && !(write && index == MV_MSR_IA32_TSC))
+			return false;
+		if (!write && index == MV_MSR_IA32_TSC)
+			return false;
+		vcpu_set_exit(a, HV_EXIT_MSR, addr);
+		a->exit->insn_len = size;
+		a->exit->u.msr.index = index;
+		a->exit->u.msr.write = write;
+		if (write)
+			a->exit->u.msr.value = (regs_read(a->uc, UC_X86_REG_RDX) << 32) |
+					       (uint32_t)regs_read(a->uc, UC_X86_REG_RAX);
+		return true;
+	}
+	case X86_INSN_IO:
+		guest_io(a, addr, &d);
+		return true;
+	case X86_INSN_OTHER:
+		break;
+	}
+	return false;
+}
+
+/*
+ * External interrupts wait for RFLAGS.IF = 1, as for an interrupt window on
+ * hardware, including the one-instruction shadow of an STI that set IF.
+ * Returns true to stop before `addr` and deliver one (irq_now).
+ */
+bool intercept_irq_window(struct arch_vps *a, uint64_t addr, uint32_t size)
+{
+	bool shadow = a->sti_shadow;
+	a->sti_shadow = false;
+	if (!(regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
+		uint8_t b = 0;
+		a->sti_shadow = size == 1 && code_bytes(a, addr, 1, &b) && b == 0xFB;
+		return false;
+	}
+	if (shadow)
+		return false; /* this instruction still runs (an HLT: see above) */
+	a->irq_now = true;
+	a->irq_ret = addr;
+	return true;
+}

@@ -1,0 +1,182 @@
+/*
+ * mvsim's Unicorn backend: the per-VM and per-VPS state behind hv/arch.h on
+ * Unicorn 2.0.1 engines, and the interfaces between this folder's files.
+ * Every file implements one job:
+ *
+ *   emu.c        sim/emu.h for Unicorn: set-up, guest code bytes, CPU mode
+ *   slpt.c       per-VM second-level map and its sync into an engine
+ *   vcpu.c       one Unicorn engine per VPS: hooks and arch_vps_run
+ *   intercept.c  the guest-VM intercepts taken before an instruction runs
+ *   events.c     arch_vps_inject's queue, exception error codes, delivery
+ *   inject.c     event delivery through the guest IDT
+ *   regs.c       arch_vps_get_reg / arch_vps_set_reg
+ *   msr_fpu.c    per-VPS MSRs and the FXSAVE image
+ *   loader.c     the entry-state loader (mode switch trampoline)
+ *   excfix.c     resets QEMU's exception-in-flight state
+ *
+ * The host part's services (system memory, platform devices, budget,
+ * diagnostics, the CPU model) are in ../sim.h.
+ */
+#ifndef MVSIM_UCSIM_H
+#define MVSIM_UCSIM_H
+
+#include <unicorn/unicorn.h>
+
+#include "../emu.h"
+#include "../sim.h"
+#include "../x86_decode.h"
+
+#define EFER_LMA (1ull << 10)
+#define RFLAGS_IF (1ull << 9)
+
+/* ---- slpt.c ---------------------------------------------------------------- */
+
+struct slpt_entry {
+	uint64_t gfn;
+	uint64_t spa;
+	uint64_t flags;
+};
+
+struct arch_vm {
+	pthread_mutex_t lock;
+	struct slpt_entry *e; /* sorted by gfn */
+	size_t n, cap;
+	atomic_uint_fast64_t gen; /* bumped by every map/unmap */
+};
+
+/* A region mapped into an engine. */
+struct slpt_region {
+	uint64_t gpa, len, spa;
+	uint32_t prot;
+};
+
+struct arch_vps;
+/* Bring the engine's memory map up to date with the VM's map. */
+int slpt_sync(struct arch_vps *a, struct hv_vm *vm);
+/* Does the VM map `gpa`, and with which flags (0 if not mapped)? */
+bool slpt_lookup(struct hv_vm *vm, uint64_t gpa, uint64_t *flags);
+
+/* ---- vcpu.c ---------------------------------------------------------------- */
+
+enum seg_idx { SEG_CS = 0, SEG_DS, SEG_ES, SEG_SS, SEG_FS, SEG_GS, SEG_COUNT };
+
+struct seg_state {
+	uint16_t sel;
+	uint64_t base;
+	uint32_t limit;
+	uint32_t attrib; /* VMX access-rights layout, bit 16 = unusable */
+};
+
+#define SIM_MAX_EVENTS 8
+
+struct arch_vps {
+	struct hv_vps *vps;
+	uc_engine *uc;
+	/* Engine memory map and the VM generation it reflects. */
+	struct slpt_region *regions;
+	size_t nregions, capregions;
+	uint64_t synced_gen;
+	bool synced_once;
+
+	/* Desired entry state not yet loaded into the engine (loader.c). */
+	bool entry_dirty;
+	uint64_t cr0, cr4, efer;
+	struct seg_state seg[SEG_COUNT];
+	/* Selector each shadow segment was loaded with (to tell whether the
+	 * guest reloaded it since). */
+
+	/* Events queued by arch_vps_inject. */
+	struct hv_event events[SIM_MAX_EVENTS];
+	unsigned nevents;
+
+	/* Run state, valid during arch_vps_run. */
+	struct hv_exit *exit;
+	bool exit_set;
+	bool in_loader;
+	bool guest;              /* vmid != 0: guest-VM intercepts apply */
+	uint64_t last_rip;       /* address of the last instruction started */
+	uint64_t icount;         /* instructions executed in this slice */
+	uint64_t slice_limit;
+	bool preempted;
+	/* External interrupts queued and not yet delivered (guest IF = 0). */
+	bool irq_waiting;
+	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
+	bool irq_now;            /* deliver one now, returning to irq_ret */
+	uint64_t irq_ret;
+	size_t code_region;      /* regions[] index of the last code fetch */
+	/* Guest port I/O intercept: registers to restore. */
+	bool io_restore;
+	uint64_t io_saved[4]; /* rax rcx rsi rdi */
+	bool invalid_handled;
+	/* An exception Unicorn raised, to deliver by hand. */
+	bool exc_pending;
+	uint8_t exc_vector;
+	uint64_t exc_rip;
+	bool exc_soft;      /* INT n / INT3: return address after the insn */
+	uint64_t exc_next;
+};
+
+/* ---- regs.c ---------------------------------------------------------------- */
+
+uint64_t regs_read(uc_engine *uc, int reg);
+void regs_write(uc_engine *uc, int reg, uint64_t v);
+uint64_t regs_efer(uc_engine *uc);
+/* Hidden state of a segment as the engine has it now. */
+void regs_seg_now(struct arch_vps *a, enum seg_idx s, struct seg_state *out);
+/* Decode an 8-byte descriptor into the VMX access-rights layout. */
+void regs_decode_desc(uint64_t d, struct seg_state *out);
+
+/* ---- loader.c -------------------------------------------------------------- */
+
+/* Load the desired CR0/CR4/EFER/segment state (a->cr0 ...) into the engine.
+ * Returns 0, or -1 with a reason in *why. */
+int loader_apply(struct arch_vps *a, const char **why);
+
+/* ---- inject.c -------------------------------------------------------------- */
+
+/*
+ * Deliver `vector` through the guest IDT as the CPU would.  `rip` is the
+ * return address pushed.  Returns 0, or -1 (with a reason) when delivery is
+ * impossible: the caller reports a triple fault.
+ */
+int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t error,
+		   uint64_t rip, bool clear_if_always, const char **why);
+/* Does this exception vector push an error code? */
+bool inject_vector_has_error(uint8_t vector);
+
+/* ---- excfix.c ------------------------------------------------------------- */
+
+void excfix_calibrate(void);
+bool excfix_available(void);
+/* Forget the exception in flight (call after delivering one by hand). */
+void excfix_reset(uc_engine *uc);
+
+/* ---- vcpu.c ---------------------------------------------------------------- */
+
+/* Set the run's exit (the first one set wins). */
+void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
+
+/* ---- intercept.c ----------------------------------------------------------- */
+
+/*
+ * The guest-VM intercepts, before the instruction of `size` bytes at `addr`
+ * executes.  Returns true when it set an exit (or an interrupt delivery):
+ * stop there.
+ */
+bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size);
+/* External interrupts wait for RFLAGS.IF = 1 and the STI shadow.  Returns
+ * true to stop before `addr` and deliver one (irq_now). */
+bool intercept_irq_window(struct arch_vps *a, uint64_t addr, uint32_t size);
+
+/* ---- events.c -------------------------------------------------------------- */
+
+void events_drop(struct arch_vps *a, unsigned i);
+/* Index of the first queued external interrupt, or -1. */
+int events_next_irq(const struct arch_vps *a);
+/* The error code pushed for an exception Unicorn raised. */
+uint32_t events_error_code(struct arch_vps *a, uint8_t vector);
+/* Deliver one event; on failure fill a triple-fault exit and return false. */
+bool events_deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bool has_error,
+		    uint32_t error, uint64_t ret_rip, uint64_t fault_rip);
+
+#endif /* MVSIM_UCSIM_H */

@@ -1,0 +1,429 @@
+/*
+ * One Unicorn engine per VPS, its hooks, and arch_vps_run.
+ *
+ * Every engine has a UC_HOOK_CODE hook on all addresses.  Measured on
+ * Debian's Unicorn 2.0.1: it runs before each instruction with the exact
+ * RIP, and uc_emu_stop() called in it stops *before* that instruction (RIP
+ * stays at it, the instruction does not execute; also when its translated
+ * block is reused).  In the CPUID/IN/OUT hooks, which run inside the
+ * instruction, RIP is exact only because the code hook exists.  So the code
+ * hook does:
+ *   - the time slice: a VPS runs at most slice_limit instructions per
+ *     arch_vps_run, then stops before the next one (HV_EXIT_PREEMPT);
+ *   - invalid opcodes (the vendor's hypercall instruction, #UD);
+ *   - for guest VMs (vmid != 0) only, the intercepts of docs/exit-reasons.md,
+ *     taken before the instruction executes (intercept.c);
+ *   - delivery of queued external interrupts when the guest has IF = 1
+ *     (intercept.c decides, events.c delivers).
+ * The root VM owns the machine: none of the guest intercepts apply to it.
+ * The other hooks turn CPUID, the root VM's port I/O (the platform devices
+ * of ../platform.c), exceptions and faulting memory accesses into exits or
+ * events; arch_vps_run runs the engine until one of them ends the run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microv/mv_abi.h>
+
+#include "ucsim.h"
+
+#define NEVER_ADDR 0xDEAD0000DEAD0000ull
+
+void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
+{
+	if (a->exit_set)
+		return;
+	a->exit->type = t;
+	a->exit->rip = rip;
+	a->exit_set = true;
+}
+
+static void invalid_insn(struct arch_vps *a, uint64_t rip);
+
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct arch_vps *a = user;
+	if (a->in_loader)
+		return;
+	a->last_rip = addr;
+	/*
+	 * Measured (2.0.1): an undecodable instruction reaches the code hook
+	 * with size 0xF1F1F1F1.  UC_HOOK_INSN_INVALID fires only the first
+	 * time such an instruction executes; when its translated block is
+	 * reused the engine stops silently.  So it is handled here.
+	 */
+	if (size == 0xF1F1F1F1u) {
+		invalid_insn(a, addr);
+		return;
+	}
+	if (a->exit_set || a->irq_now)
+		return;
+	if (a->icount >= a->slice_limit) {
+		/* slice_limit instructions ran: stop before this one. */
+		a->preempted = true;
+		uc_emu_stop(uc);
+		return;
+	}
+	if (a->guest) {
+		if ((a->irq_waiting && intercept_irq_window(a, addr, size)) || intercept_guest(a, addr, size)) {
+			uc_emu_stop(uc);
+			return;
+		}
+	}
+	a->icount++;
+}
+
+static int hook_cpuid(uc_engine *uc, void *user)
+{
+	struct arch_vps *a = user;
+	if (a->in_loader)
+		return 0;
+	vcpu_set_exit(a, HV_EXIT_CPUID, a->last_rip);
+	a->exit->insn_len = 2;
+	uc_emu_stop(uc);
+	return 1; /* skip Unicorn's own CPUID */
+}
+
+static void io_intercept(struct arch_vps *a, uint32_t port, int size, bool in)
+{
+	vcpu_set_exit(a, HV_EXIT_IO, a->last_rip);
+	a->exit->u.io.port = (uint16_t)port;
+	a->exit->u.io.size = (uint8_t)size;
+	a->exit->u.io.in = in;
+	a->io_restore = true;
+	a->io_saved[0] = regs_read(a->uc, UC_X86_REG_RAX);
+	a->io_saved[1] = regs_read(a->uc, UC_X86_REG_RCX);
+	a->io_saved[2] = regs_read(a->uc, UC_X86_REG_RSI);
+	a->io_saved[3] = regs_read(a->uc, UC_X86_REG_RDI);
+	uc_emu_stop(a->uc);
+}
+
+static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *user)
+{
+	struct arch_vps *a = user;
+	if (a->in_loader || a->exit_set)
+		return;
+	if (a->vps->vmid != 0) {
+		/* Not reached (the code hook intercepts guest I/O before it
+		 * executes); a guest never reaches the platform devices. */
+		io_intercept(a, port, size, false);
+		a->exit->u.io.value = value;
+		return;
+	}
+	if (platform_io_out((uint16_t)port, size, value)) {
+		vcpu_set_exit(a, HV_EXIT_HOST_STOP, a->last_rip);
+		uc_emu_stop(uc);
+	}
+}
+
+static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
+{
+	struct arch_vps *a = user;
+	(void)uc;
+	if (a->in_loader || a->exit_set)
+		return 0xFFFFFFFFu;
+	if (a->vps->vmid != 0) {
+		io_intercept(a, port, size, true);
+		return 0xFFFFFFFFu;
+	}
+	return platform_io_in((uint16_t)port, size);
+}
+
+/* An invalid opcode at `rip`: the vendor's hypercall instruction exits to
+ * the core; anything else (the other vendor's one included) is #UD in the
+ * guest, as on hardware. */
+static void invalid_insn(struct arch_vps *a, uint64_t rip)
+{
+	uint8_t b[3] = { 0 };
+
+	if (a->invalid_handled)
+		return;
+	a->invalid_handled = true;
+	uc_mem_read(a->uc, rip, b, 3);
+	if (b[0] == 0x0F && b[1] == 0x01 && b[2] == cpuid_models_hypercall_modrm()) {
+		vcpu_set_exit(a, HV_EXIT_HYPERCALL, rip);
+		a->exit->insn_len = 3;
+	} else {
+		a->exc_pending = true;
+		a->exc_vector = 6;
+		a->exc_rip = rip;
+		a->exc_soft = false;
+	}
+	uc_emu_stop(a->uc);
+}
+
+static bool hook_invalid(uc_engine *uc, void *user)
+{
+	struct arch_vps *a = user;
+
+	if (a->in_loader) {
+		uc_emu_stop(uc);
+		return true;
+	}
+	invalid_insn(a, regs_read(uc, UC_X86_REG_RIP));
+	return true;
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
+{
+	struct arch_vps *a = user;
+	uint64_t rip = regs_read(uc, UC_X86_REG_RIP);
+	uint8_t b[2] = { 0 };
+
+	uc_emu_stop(uc); /* or the instruction faults again forever */
+	if (a->in_loader)
+		return;
+	a->exc_pending = true;
+	a->exc_vector = (uint8_t)intno;
+	a->exc_rip = rip;
+	a->exc_soft = false;
+	/* INT n / INT3 / INT1 / INTO: the return address follows the insn. */
+	unsigned n = uc_mem_read(uc, rip, b, 2) == UC_ERR_OK ? 2 : 0;
+	unsigned len = x86_soft_int_len(b, n, (uint8_t)intno);
+	if (len) {
+		a->exc_soft = true;
+		a->exc_next = rip + len;
+	}
+}
+
+static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+			     int64_t value, void *user)
+{
+	struct arch_vps *a = user;
+	(void)uc;
+	(void)size;
+	(void)value;
+	if (a->in_loader)
+		return false;
+	/* Measured (2.0.1): a non-canonical address is not #GP but an access
+	 * to unmapped memory.  The CPU would raise #GP(0): deliver that. */
+	if ((uint64_t)((int64_t)(addr << 16) >> 16) != addr) {
+		a->exc_pending = true;
+		a->exc_vector = 13;
+		a->exc_rip = a->last_rip;
+		a->exc_soft = false;
+		return false;
+	}
+	uint8_t access = 0, present = 0;
+	switch (type) {
+	case UC_MEM_READ_UNMAPPED: access = HV_ACCESS_READ; break;
+	case UC_MEM_WRITE_UNMAPPED: access = HV_ACCESS_WRITE; break;
+	case UC_MEM_FETCH_UNMAPPED: access = HV_ACCESS_EXEC; break;
+	case UC_MEM_READ_PROT: access = HV_ACCESS_READ; present = 1; break;
+	case UC_MEM_WRITE_PROT: access = HV_ACCESS_WRITE; present = 1; break;
+	case UC_MEM_FETCH_PROT: access = HV_ACCESS_EXEC; present = 1; break;
+	default: access = HV_ACCESS_READ; break;
+	}
+	vcpu_set_exit(a, HV_EXIT_SLPT_VIOLATION, access == HV_ACCESS_EXEC ? addr : a->last_rip);
+	a->exit->u.slpt.gpa = addr;
+	a->exit->u.slpt.gva = addr; /* Unicorn: GVA == GPA */
+	a->exit->u.slpt.gva_valid = 0;
+	a->exit->u.slpt.access = access;
+	a->exit->u.slpt.present = present;
+	return false;
+}
+
+int arch_vps_init(struct hv_vps *vps)
+{
+	struct arch_vps *a = calloc(1, sizeof(*a));
+	uc_hook h;
+
+	if (!a)
+		return -1;
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &a->uc) != UC_ERR_OK) {
+		free(a);
+		return -1;
+	}
+	a->vps = vps;
+	vps->arch = a;
+	uc_hook_add(a->uc, &h, UC_HOOK_CODE, hook_code, a, 1, 0);
+	uc_hook_add(a->uc, &h, UC_HOOK_INSN, hook_cpuid, a, 1, 0, UC_X86_INS_CPUID);
+	uc_hook_add(a->uc, &h, UC_HOOK_INSN, hook_in, a, 1, 0, UC_X86_INS_IN);
+	uc_hook_add(a->uc, &h, UC_HOOK_INSN, hook_out, a, 1, 0, UC_X86_INS_OUT);
+	uc_hook_add(a->uc, &h, UC_HOOK_INSN_INVALID, hook_invalid, a, 1, 0);
+	uc_hook_add(a->uc, &h, UC_HOOK_INTR, hook_intr, a, 1, 0);
+	uc_hook_add(a->uc, &h, UC_HOOK_MEM_INVALID, hook_mem_invalid, a, 1, 0);
+	/* Unicorn's reset state: 64-bit mode, paging off. */
+	a->seg[SEG_CS].attrib = 0xA09B;
+	for (int s = SEG_DS; s < SEG_COUNT; s++)
+		a->seg[s].attrib = MV_SEG_ATTRIB_UNUSABLE;
+	a->slice_limit = SIM_ROOT_SLICE_INSNS; /* set per run in arch_vps_run */
+	return 0;
+}
+
+void arch_vps_fini(struct hv_vps *vps)
+{
+	struct arch_vps *a = vps->arch;
+	if (!a)
+		return;
+	uc_close(a->uc);
+	free(a->regions);
+	free(a);
+	vps->arch = NULL;
+}
+
+static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
+{
+	switch (exit->type) {
+	case HV_EXIT_CPUID:
+	case HV_EXIT_HYPERCALL:
+	case HV_EXIT_SLPT_VIOLATION:
+	case HV_EXIT_HLT:
+	case HV_EXIT_PAUSE:
+	case HV_EXIT_MSR:
+		regs_write(a->uc, UC_X86_REG_RIP, exit->rip);
+		break;
+	case HV_EXIT_IO: {
+		regs_write(a->uc, UC_X86_REG_RIP, exit->rip);
+		if (!a->io_restore)
+			break; /* the code hook's intercept: complete already */
+		/* IN/OUT hook (not reached for guests): undo the partly
+		 * executed instruction. */
+		char text[96];
+		uint8_t b[15] = { 0 };
+		regs_write(a->uc, UC_X86_REG_RAX, a->io_saved[0]);
+		regs_write(a->uc, UC_X86_REG_RCX, a->io_saved[1]);
+		regs_write(a->uc, UC_X86_REG_RSI, a->io_saved[2]);
+		regs_write(a->uc, UC_X86_REG_RDI, a->io_saved[3]);
+		regs_write(a->uc, UC_X86_REG_RIP, exit->rip);
+		exit->insn_len = diag_disasm_guest(a->vps, exit->rip, text, sizeof(text));
+		uc_mem_read(a->uc, exit->rip, b, sizeof(b));
+		struct x86_insn d;
+		if (x86_decode(b, exit->insn_len, &d) == X86_INSN_IO) {
+			exit->u.io.rep = d.rep != 0;
+			exit->u.io.string = d.io_string;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
+{
+	struct arch_vps *a = vps->arch;
+	uc_engine *uc = a->uc;
+
+	memset(exit, 0, sizeof(*exit));
+	if (platform_stop_reason() != SIM_STOP_NONE || !platform_budget_ok()) {
+		exit->type = HV_EXIT_HOST_STOP;
+		exit->rip = regs_read(uc, UC_X86_REG_RIP);
+		goto out;
+	}
+	if (slpt_sync(a, vps_vm(vps))) {
+		exit->type = HV_EXIT_ENTRY_FAILURE;
+		exit->rip = regs_read(uc, UC_X86_REG_RIP);
+		goto out;
+	}
+	if (a->entry_dirty) {
+		const char *why = NULL;
+		if (loader_apply(a, &why)) {
+			fprintf(stderr, "mvsim: vm %u vp %u: cannot load the entry state: %s\n",
+				vps->vmid, vps->vpid, why);
+			exit->type = HV_EXIT_ENTRY_FAILURE;
+			exit->rip = regs_read(uc, UC_X86_REG_RIP);
+			goto out;
+		}
+	}
+	/* Queued exceptions first (whatever IF says), then one external
+	 * interrupt if the guest has interrupts enabled; the others wait for
+	 * the next interrupt window (intercept_irq_window). */
+	for (unsigned i = 0; i < a->nevents;) {
+		const struct hv_event ev = a->events[i];
+		if (ev.type == HV_EVENT_EXTINT) {
+			i++;
+			continue;
+		}
+		events_drop(a, i);
+		uint64_t rip = regs_read(uc, UC_X86_REG_RIP);
+		if (!events_deliver(a, exit, ev.vector, ev.type == HV_EVENT_EXCEPTION && ev.has_error,
+			     ev.error, rip, rip)) {
+			a->nevents = 0;
+			goto out;
+		}
+	}
+	a->guest = vps->vmid != 0;
+	a->slice_limit = a->guest ? g_cfg.slice_insns : SIM_ROOT_SLICE_INSNS;
+	a->icount = 0;
+	a->sti_shadow = false;
+	a->irq_now = false;
+	if (events_next_irq(a) >= 0 && (regs_read(uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
+		a->irq_now = true;
+		a->irq_ret = regs_read(uc, UC_X86_REG_RIP);
+	}
+
+	for (;;) {
+		a->irq_waiting = events_next_irq(a) >= 0;
+		if (a->irq_now) {
+			int k = events_next_irq(a);
+			a->irq_now = false;
+			if (k >= 0) {
+				uint8_t v = a->events[k].vector;
+				events_drop(a, (unsigned)k);
+				if (!events_deliver(a, exit, v, false, 0, a->irq_ret, a->irq_ret))
+					break;
+				a->irq_waiting = events_next_irq(a) >= 0;
+			}
+		}
+		a->exit = exit;
+		a->exit_set = false;
+		a->preempted = false;
+		a->exc_pending = false;
+		a->io_restore = false;
+		a->invalid_handled = false;
+		a->last_rip = regs_read(uc, UC_X86_REG_RIP);
+		uint64_t start = a->last_rip;
+		uc_err err = uc_emu_start(uc, start, NEVER_ADDR, 0, 0);
+
+		if (a->exit_set) {
+			finish_exit(a, exit);
+			break;
+		}
+		if (a->irq_now) {
+			regs_write(uc, UC_X86_REG_RIP, a->irq_ret);
+			continue;
+		}
+		if (a->exc_pending) {
+			uint8_t v = a->exc_vector;
+			bool has_err = !a->exc_soft && inject_vector_has_error(v);
+			uint32_t code = has_err ? events_error_code(a, v) : 0;
+			if (!events_deliver(a, exit, v, has_err, code, a->exc_soft ? a->exc_next : a->exc_rip,
+				     a->exc_rip))
+				break;
+			excfix_reset(uc);
+			if (!platform_budget_ok() || platform_stop_reason() != SIM_STOP_NONE) {
+				exit->type = HV_EXIT_HOST_STOP;
+				exit->rip = regs_read(uc, UC_X86_REG_RIP);
+				break;
+			}
+			continue;
+		}
+		uint64_t rip = regs_read(uc, UC_X86_REG_RIP);
+		uint8_t b = 0;
+		if (err == UC_ERR_OK && rip == a->last_rip + 1 &&
+		    uc_mem_read(uc, a->last_rip, &b, 1) == UC_ERR_OK && b == 0xF4) {
+			exit->type = HV_EXIT_HLT;
+			exit->rip = a->last_rip;
+			exit->insn_len = 1;
+			regs_write(uc, UC_X86_REG_RIP, a->last_rip);
+			break;
+		}
+		if (a->preempted) {
+			exit->type = HV_EXIT_PREEMPT;
+			exit->rip = rip;
+			break;
+		}
+		exit->type = err == UC_ERR_OK ? HV_EXIT_TRIPLE_FAULT : HV_EXIT_UNKNOWN;
+		exit->rip = a->last_rip;
+		exit->raw = (uint64_t)err;
+		fprintf(stderr, "mvsim: vm %u vp %u: emulation stopped unexpectedly at rip 0x%llx (started 0x%llx, %llu insns) (%s)%s\n",
+			vps->vmid, vps->vpid, (unsigned long long)rip, (unsigned long long)start, (unsigned long long)a->icount, uc_strerror(err),
+			err == UC_ERR_OK ? ": Unicorn shut the CPU down (triple fault)" : "");
+		break;
+	}
+out:
+	if (g_cfg.trace)
+		diag_trace(vps, hv_exit_type_name(exit->type), exit->rip);
+	diag_record_exit(arch_pp_id(), vps, exit);
+}
