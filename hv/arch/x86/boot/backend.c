@@ -8,16 +8,45 @@
 #include <hv/log.h>
 #include <hv/string.h>
 
-#define BACKEND(p)                                                                   \
-	{                                                                            \
-		#p, p##_pp_enable, p##_vm_init, p##_vm_fini, p##_slpt_map,           \
-		p##_slpt_unmap, p##_slpt_flush, p##_vps_init, p##_vps_fini,          \
-		p##_vps_get_reg, p##_vps_set_reg, p##_vps_run, p##_vps_inject,       \
-		p##_vps_get_msr, p##_vps_set_msr, p##_vps_get_fpu, p##_vps_set_fpu   \
-	}
+static const struct x86_backend backend_svm = {
+	.name = "svm",
+	.pp_enable = svm_pp_enable,
+	.vm_init = svm_vm_init,
+	.vm_fini = svm_vm_fini,
+	.slpt_map = svm_slpt_map,
+	.slpt_unmap = svm_slpt_unmap,
+	.slpt_flush = svm_slpt_flush,
+	.vps_init = svm_vps_init,
+	.vps_fini = svm_vps_fini,
+	.vps_get_reg = svm_vps_get_reg,
+	.vps_set_reg = svm_vps_set_reg,
+	.vps_run = svm_vps_run,
+	.vps_inject = svm_vps_inject,
+	.vps_get_msr = svm_vps_get_msr,
+	.vps_set_msr = svm_vps_set_msr,
+	.vps_get_fpu = svm_vps_get_fpu,
+	.vps_set_fpu = svm_vps_set_fpu,
+};
 
-static const struct x86_backend backend_svm = BACKEND(svm);
-static const struct x86_backend backend_vmx = BACKEND(vmx);
+static const struct x86_backend backend_vmx = {
+	.name = "vmx",
+	.pp_enable = vmx_pp_enable,
+	.vm_init = vmx_vm_init,
+	.vm_fini = vmx_vm_fini,
+	.slpt_map = vmx_slpt_map,
+	.slpt_unmap = vmx_slpt_unmap,
+	.slpt_flush = vmx_slpt_flush,
+	.vps_init = vmx_vps_init,
+	.vps_fini = vmx_vps_fini,
+	.vps_get_reg = vmx_vps_get_reg,
+	.vps_set_reg = vmx_vps_set_reg,
+	.vps_run = vmx_vps_run,
+	.vps_inject = vmx_vps_inject,
+	.vps_get_msr = vmx_vps_get_msr,
+	.vps_set_msr = vmx_vps_set_msr,
+	.vps_get_fpu = vmx_vps_get_fpu,
+	.vps_set_fpu = vmx_vps_set_fpu,
+};
 
 const struct x86_backend *x86_be;
 
