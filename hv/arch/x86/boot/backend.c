@@ -6,7 +6,6 @@
 #include <x86/cpu.h>
 
 #include <hv/log.h>
-#include <hv/string.h>
 
 static const struct x86_backend backend_svm = {
 	.name = "svm",
@@ -52,41 +51,30 @@ const struct x86_backend *x86_be;
 
 int x86_backend_select(void)
 {
-	uint32_t r[4];
 	char vendor[13];
 
-	cpuid(0, 0, r);
-	hv_memcpy(vendor + 0, &r[1], 4);
-	hv_memcpy(vendor + 4, &r[3], 4);
-	hv_memcpy(vendor + 8, &r[2], 4);
-	vendor[12] = '\0';
-
-	if (hv_memcmp(vendor, "GenuineIntel", 12) == 0) {
-		cpuid(1, 0, r);
-		if (r[2] & (1u << 5)) {
+	switch (x86_cpu_vendor(vendor)) {
+	case X86_VENDOR_INTEL:
+		if (x86_cpu_has_vmx()) {
 			x86_be = &backend_vmx;
 			return 0;
 		}
 		hv_log("boot: GenuineIntel CPU without VMX (CPUID 1 ECX[5] = 0): no backend "
 		       "(QEMU: nested KVM with -cpu host,+vmx; Bochs: an Intel model with VMX)");
 		return -1;
-	}
-	if (hv_memcmp(vendor, "AuthenticAMD", 12) == 0) {
-		cpuid(0x80000000, 0, r);
-		if (r[0] >= 0x80000001) {
-			cpuid(0x80000001, 0, r);
-			if (r[2] & (1u << 2)) {
-				x86_be = &backend_svm;
-				return 0;
-			}
+	case X86_VENDOR_AMD:
+		if (x86_cpu_has_svm()) {
+			x86_be = &backend_svm;
+			return 0;
 		}
 		hv_log("boot: AuthenticAMD CPU without SVM (CPUID 0x80000001 ECX[2] = 0): no "
 		       "backend (QEMU: -cpu qemu64,+svm,+npt)");
 		return -1;
+	default:
+		hv_log("boot: CPU vendor \"%s\" is neither GenuineIntel with VMX nor AuthenticAMD "
+		       "with SVM: no backend", vendor);
+		return -1;
 	}
-	hv_log("boot: CPU vendor \"%s\" is neither GenuineIntel with VMX nor AuthenticAMD "
-	       "with SVM: no backend", vendor);
-	return -1;
 }
 
 int arch_vm_init(struct hv_vm *vm) { return x86_be->vm_init(vm); }

@@ -44,11 +44,11 @@ int svm_pp_enable(uint16_t ppid)
 		hv_log("svm: pp %u: no CPUID leaf 0x8000000A", ppid);
 		return -1;
 	}
-	cpuid(0x80000001, 0, r);
-	if (!(r[2] & (1u << 2))) {
+	if (!x86_cpu_has_svm()) {
 		hv_log("svm: pp %u: the CPU has no SVM (QEMU: -cpu qemu64,+svm,+npt)", ppid);
 		return -1;
 	}
+	cpuid(0x80000001, 0, r);
 	bool nx = r[3] & (1u << 20);
 	cpuid(0x8000000A, 0, r);
 	if (!(r[3] & 1u)) {

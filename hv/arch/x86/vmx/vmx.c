@@ -285,12 +285,9 @@ static void pp_gdt_tss(struct vmx_pp *p)
 
 int vmx_pp_enable(uint16_t ppid)
 {
-	uint32_t r[4];
-
 	if (ppid >= HV_MAX_PPS)
 		return -1;
-	cpuid(1, 0, r);
-	if (!(r[2] & (1u << 5))) {
+	if (!x86_cpu_has_vmx()) {
 		hv_log("vmx: pp %u: the CPU has no VMX (CPUID 1 ECX[5])", ppid);
 		return -1;
 	}

@@ -78,6 +78,19 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
+/* common/cpu_vendor.c: the one place that tells the CPU vendor and whether
+ * it has the virtualization extension a backend needs. */
+enum x86_vendor { X86_VENDOR_OTHER, X86_VENDOR_INTEL, X86_VENDOR_AMD };
+
+/* CPUID 0's vendor string into `name` (NUL-terminated), classified. */
+enum x86_vendor x86_cpu_vendor(char name[13]);
+
+/* Intel VMX: CPUID 1 ECX[5]. */
+bool x86_cpu_has_vmx(void);
+
+/* AMD SVM: CPUID 0x80000001 ECX[2] (false without that leaf). */
+bool x86_cpu_has_svm(void);
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");
