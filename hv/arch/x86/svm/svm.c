@@ -24,9 +24,6 @@
 #include "svm.h"
 #include "vmcb.h"
 
-#define RFLAGS_IF (1ull << 9)
-#define DEFAULT_PAT 0x0007040600070406ull
-
 bool svm_has_nrip;
 bool svm_has_nxe;
 

@@ -5,7 +5,7 @@
  * the backend virtualizes the processor, which are completed here and never
  * reach the core:
  *   - CR access: a MOV to CR0/CR4 touching a bit the host owns (the
- *     IA32_VMX_CR0/CR4_FIXED bits, see vmx.c), and CR3 load/store exits
+ *     IA32_VMX_CR0/CR4_FIXED bits, see caps.c), and CR3 load/store exits
  *     where the processor forces those controls (no TRUE controls);
  *   - interrupt window: opened to deliver a queued external interrupt.
  *
@@ -23,8 +23,6 @@
 
 #include "vmx.h"
 
-#define CR0_PG (1ull << 31)
-
 static bool exception_has_error(unsigned vector)
 {
 	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
@@ -40,12 +38,12 @@ static const enum bf_reg_t gpr_of[16] = {
 
 static uint64_t gpr_get(struct hv_vps *vps, unsigned n)
 {
-	return arch_vps_get_reg(vps, gpr_of[n & 15]);
+	return vmx_vps_get_reg(vps, gpr_of[n & 15]);
 }
 
 static void gpr_set(struct hv_vps *vps, unsigned n, uint64_t v)
 {
-	arch_vps_set_reg(vps, gpr_of[n & 15], v);
+	vmx_vps_set_reg(vps, gpr_of[n & 15], v);
 }
 
 static void skip_insn(void)
