@@ -1,6 +1,7 @@
 /*
  * Backend selection (CPUID vendor + feature) and the arch.h entry points
- * that differ between SVM and VMX, forwarded to the chosen backend.
+ * that differ between SVM and VMX, forwarded to the chosen backend (those
+ * that do not differ are in common/).
  */
 #include <x86/backend.h>
 #include <x86/cpu.h>
@@ -11,10 +12,6 @@ static const struct x86_backend backend_svm = {
 	.name = "svm",
 	.pp_enable = svm_pp_enable,
 	.vm_init = svm_vm_init,
-	.vm_fini = svm_vm_fini,
-	.slpt_map = svm_slpt_map,
-	.slpt_unmap = svm_slpt_unmap,
-	.slpt_flush = svm_slpt_flush,
 	.vps_init = svm_vps_init,
 	.vps_fini = svm_vps_fini,
 	.vps_get_reg = svm_vps_get_reg,
@@ -31,10 +28,6 @@ static const struct x86_backend backend_vmx = {
 	.name = "vmx",
 	.pp_enable = vmx_pp_enable,
 	.vm_init = vmx_vm_init,
-	.vm_fini = vmx_vm_fini,
-	.slpt_map = vmx_slpt_map,
-	.slpt_unmap = vmx_slpt_unmap,
-	.slpt_flush = vmx_slpt_flush,
 	.vps_init = vmx_vps_init,
 	.vps_fini = vmx_vps_fini,
 	.vps_get_reg = vmx_vps_get_reg,
@@ -78,13 +71,6 @@ int x86_backend_select(void)
 }
 
 int arch_vm_init(struct hv_vm *vm) { return x86_be->vm_init(vm); }
-void arch_vm_fini(struct hv_vm *vm) { x86_be->vm_fini(vm); }
-int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
-{
-	return x86_be->slpt_map(vm, gpa, spa, flags);
-}
-void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa) { x86_be->slpt_unmap(vm, gpa); }
-void arch_slpt_flush(struct hv_vm *vm) { x86_be->slpt_flush(vm); }
 int arch_vps_init(struct hv_vps *vps) { return x86_be->vps_init(vps); }
 void arch_vps_fini(struct hv_vps *vps) { x86_be->vps_fini(vps); }
 uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)

@@ -132,7 +132,7 @@ int svm_vps_init(struct hv_vps *vps)
 	vmcb_set32(v, VMCB_ASID, vm->arch->asid);
 	vmcb_set32(v, VMCB_INT_CTL, a->guest ? INT_CTL_V_INTR_MASKING : 0);
 	vmcb_set64(v, VMCB_NP_CTL, 1);
-	vmcb_set64(v, VMCB_N_CR3, vm->arch->npt_pml4);
+	vmcb_set64(v, VMCB_N_CR3, vm->arch->slpt.root);
 	vps_reset_state(a);
 	vps->arch = a;
 	return 0;
@@ -181,11 +181,8 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	vmcb_set64(v, VMCB_EFER, vmcb_get64(v, VMCB_EFER) | EFER_SVME);
 	if (a->cpl_dirty)
 		svm_vps_update_cpl(a);
-	uint32_t gen = __atomic_load_n(&vm->gen, __ATOMIC_ACQUIRE);
-	if (vm->asid_shared || vm->flushed_gen[pp] != gen) {
+	if (sl_table_flush_due(&vm->slpt, pp) || vm->asid_shared)
 		vmcb_set8(v, VMCB_TLB_CONTROL, TLB_CONTROL_FLUSH_ALL);
-		vm->flushed_gen[pp] = gen;
-	}
 	vmcb_set32(v, VMCB_CLEAN, 0);
 
 	/*

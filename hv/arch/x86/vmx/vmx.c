@@ -276,14 +276,12 @@ static void tlb_prepare(struct hv_vps *vps, struct arch_vps *a, uint16_t pp)
 {
 	struct arch_vm *vm = vps_vm(vps)->arch;
 	const struct vmx_caps *c = &vmx_caps;
-	uint32_t gen = __atomic_load_n(&vm->gen, __ATOMIC_ACQUIRE);
 	bool vpid_flush = false;
 
-	if (vm->flushed_gen[pp] != gen) {
+	if (sl_table_flush_due(&vm->slpt, pp)) {
 		int st = c->invept_single ? vmx_invept(1, vm->eptp) : vmx_invept(2, 0);
 		if (st)
 			vmx_insn_failed("INVEPT", vm->eptp, st);
-		vm->flushed_gen[pp] = gen;
 		vpid_flush = true;
 	}
 	/* Linear mappings are tagged by VPID, not CR3: another VPS of the same

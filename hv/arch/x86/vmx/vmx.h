@@ -6,6 +6,7 @@
 
 #include <x86/backend.h>
 #include <x86/fpu.h>
+#include <x86/sl_table.h>
 
 #include <hv/arch.h>
 #include <hv/core.h>
@@ -21,13 +22,10 @@ struct vmx_gprs {
 };
 
 struct arch_vm {
-	uint64_t ept_pml4;          /* EPT root (pool page) */
+	struct sl_table slpt;       /* first: the EPT tables (x86/sl_table.h) */
 	uint64_t eptp;
 	uint16_t vpid;              /* 0 when VPIDs are not used */
-	uint32_t gen;               /* bumped by arch_slpt_flush */
-	uint32_t flushed_gen[HV_MAX_PPS];
 	uint16_t last_vps[HV_MAX_PPS]; /* VPS id + 1 that last ran on each PP */
-	uint64_t self;              /* pool page holding this struct */
 };
 
 /* The MSRs VM entry/exit does not switch; held in the processor while the

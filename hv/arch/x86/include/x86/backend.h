@@ -3,6 +3,8 @@
  * boot/backend.c picks one at boot from CPUID (GenuineIntel + VMX -> vmx,
  * AuthenticAMD + SVM -> svm).  Each backend implements the VM/VPS part of
  * arch.h under its own prefix; backend.c forwards arch_* to the chosen one.
+ * What does not differ is common/: arch_vm_fini and arch_slpt_* are
+ * common/sl_table.c's (only the table entry format differs, from vm_init).
  * The host services (console, memory, TSC, PP id, halt) are shared (boot/).
  */
 #ifndef X86_BACKEND_H
@@ -20,10 +22,6 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit);
 void svm_vps_inject(struct hv_vps *vps, const struct hv_event *event);
 /* svm/npt.c */
 int svm_vm_init(struct hv_vm *vm);
-void svm_vm_fini(struct hv_vm *vm);
-int svm_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
-void svm_slpt_unmap(struct hv_vm *vm, uint64_t gpa);
-void svm_slpt_flush(struct hv_vm *vm);
 /* svm/seg.c */
 uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
 int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
@@ -41,10 +39,6 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit);
 void vmx_vps_inject(struct hv_vps *vps, const struct hv_event *event);
 /* vmx/ept.c */
 int vmx_vm_init(struct hv_vm *vm);
-void vmx_vm_fini(struct hv_vm *vm);
-int vmx_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
-void vmx_slpt_unmap(struct hv_vm *vm, uint64_t gpa);
-void vmx_slpt_flush(struct hv_vm *vm);
 /* vmx/regs.c */
 uint64_t vmx_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
 int vmx_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
@@ -58,10 +52,6 @@ struct x86_backend {
 	const char *name; /* "svm" | "vmx": the banner's backend= */
 	int (*pp_enable)(uint16_t ppid);
 	int (*vm_init)(struct hv_vm *vm);
-	void (*vm_fini)(struct hv_vm *vm);
-	int (*slpt_map)(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
-	void (*slpt_unmap)(struct hv_vm *vm, uint64_t gpa);
-	void (*slpt_flush)(struct hv_vm *vm);
 	int (*vps_init)(struct hv_vps *vps);
 	void (*vps_fini)(struct hv_vps *vps);
 	uint64_t (*vps_get_reg)(struct hv_vps *vps, enum bf_reg_t reg);
