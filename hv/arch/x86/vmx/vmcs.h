@@ -287,28 +287,29 @@ static inline void vmwrite(uint64_t field, uint64_t val)
 		vmx_insn_failed("VMWRITE", field, st);
 }
 
+/* VMXON, VMCLEAR, VMPTRLD: one 64-bit physical-address operand in memory. */
+#define VMX_PA_INSN(insn, pa)                                                         \
+	({                                                                            \
+		uint8_t cf_, zf_;                                                     \
+		__asm__ volatile(insn " %[p]; setc %[cf]; setz %[zf]"                 \
+				 : [cf] "=qm"(cf_), [zf] "=qm"(zf_) : [p] "m"(pa)     \
+				 : "cc", "memory");                                   \
+		vmx_status(cf_, zf_);                                                 \
+	})
+
 static inline int vmx_vmxon(uint64_t pa)
 {
-	uint8_t cf, zf;
-	__asm__ volatile("vmxon %[pa]; setc %[cf]; setz %[zf]"
-			 : [cf] "=qm"(cf), [zf] "=qm"(zf) : [pa] "m"(pa) : "cc", "memory");
-	return vmx_status(cf, zf);
+	return VMX_PA_INSN("vmxon", pa);
 }
 
 static inline int vmx_vmclear(uint64_t pa)
 {
-	uint8_t cf, zf;
-	__asm__ volatile("vmclear %[pa]; setc %[cf]; setz %[zf]"
-			 : [cf] "=qm"(cf), [zf] "=qm"(zf) : [pa] "m"(pa) : "cc", "memory");
-	return vmx_status(cf, zf);
+	return VMX_PA_INSN("vmclear", pa);
 }
 
 static inline int vmx_vmptrld(uint64_t pa)
 {
-	uint8_t cf, zf;
-	__asm__ volatile("vmptrld %[pa]; setc %[cf]; setz %[zf]"
-			 : [cf] "=qm"(cf), [zf] "=qm"(zf) : [pa] "m"(pa) : "cc", "memory");
-	return vmx_status(cf, zf);
+	return VMX_PA_INSN("vmptrld", pa);
 }
 
 static inline int vmx_invept(uint64_t type, uint64_t eptp)
