@@ -9,9 +9,9 @@
 
 #include <hv/arch.h>
 #include <hv/page.h>
-#include <hv/string.h>
 #include <hv/vm.h>
 
+#include <x86/pages.h>
 #include <x86/sl_table.h>
 
 static uint64_t *table(uint64_t pa)
@@ -32,19 +32,14 @@ static struct sl_table *vm_tables(struct hv_vm *vm)
 
 struct sl_table *sl_table_create(const struct sl_table_fmt *fmt)
 {
-	uint64_t s = page_alloc();
-	uint64_t r = s ? page_alloc() : 0;
+	uint64_t pages[2]; /* the backend's struct arch_vm, the root table */
 
-	if (!r) {
-		if (s)
-			page_free(s);
+	if (x86_pages_alloc(pages, 2))
 		return NULL;
-	}
-	struct sl_table *t = page_hva(s);
-	hv_memset(t, 0, HV_PAGE_SIZE);
+	struct sl_table *t = page_hva(pages[0]);
 	t->fmt = fmt;
-	t->root = r;
-	t->self = s;
+	t->self = pages[0];
+	t->root = pages[1];
 	t->gen = 1;
 	return t;
 }

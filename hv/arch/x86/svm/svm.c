@@ -13,6 +13,7 @@
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
+#include <x86/pages.h>
 
 #include <hv/arch.h>
 #include <hv/log.h>
@@ -105,14 +106,11 @@ static void vps_reset_state(struct arch_vps *a)
 int svm_vps_init(struct hv_vps *vps)
 {
 	struct hv_vm *vm = vps_vm(vps);
-	uint64_t self = page_alloc();
-	uint64_t vmcb = self ? page_alloc() : 0;
+	uint64_t pages[2]; /* this struct, the VMCB */
 
-	if (!vm || !vm->arch || !vmcb) {
-		if (self)
-			page_free(self);
+	if (!vm || !vm->arch || x86_pages_alloc(pages, 2))
 		return -1;
-	}
+	uint64_t self = pages[0], vmcb = pages[1];
 	struct arch_vps *a = page_hva(self);
 	a->self = self;
 	a->vmcb_pa = vmcb;

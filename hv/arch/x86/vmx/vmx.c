@@ -12,6 +12,7 @@
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
+#include <x86/pages.h>
 
 #include <hv/arch.h>
 #include <hv/log.h>
@@ -121,17 +122,11 @@ static void vps_reset_state(struct arch_vps *a)
 int vmx_vps_init(struct hv_vps *vps)
 {
 	struct hv_vm *vm = vps_vm(vps);
-	uint64_t self = page_alloc();
-	uint64_t vmcs = self ? page_alloc() : 0;
-	uint64_t vapic = vmcs ? page_alloc() : 0;
+	uint64_t pages[3]; /* this struct, the VMCS, the virtual-APIC page */
 
-	if (!vm || !vm->arch || !vapic) {
-		if (vmcs)
-			page_free(vmcs);
-		if (self)
-			page_free(self);
+	if (!vm || !vm->arch || x86_pages_alloc(pages, 3))
 		return -1;
-	}
+	uint64_t self = pages[0], vmcs = pages[1], vapic = pages[2];
 	struct arch_vps *a = page_hva(self);
 	hv_memset(a, 0, sizeof(*a));
 	a->self = self;
@@ -150,9 +145,7 @@ int vmx_vps_init(struct hv_vps *vps)
 	int st = vmx_vmclear(vmcs);
 	if (st) {
 		vmx_insn_failed("VMCLEAR", vmcs, st);
-		page_free(vapic);
-		page_free(vmcs);
-		page_free(self);
+		x86_pages_free(pages, 3);
 		return -1;
 	}
 	vmx_vmcs_load(a);

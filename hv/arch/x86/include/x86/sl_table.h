@@ -36,7 +36,7 @@ struct sl_table {
 };
 
 /*
- * Allocates a zeroed page for the backend's struct arch_vm (at most a page,
+ * Allocates a (zeroed) page for the backend's struct arch_vm (at most a page,
  * starting with struct sl_table) and the root table, and fills the struct
  * sl_table.  Its generation starts at 1, so the first entry on every PP
  * flushes (an ASID or VPID may be stale).  Returns it, or NULL with nothing
