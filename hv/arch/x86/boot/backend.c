@@ -1,73 +1,76 @@
 /*
  * Backend selection (CPUID vendor + feature) and the arch.h entry points
- * that differ between SVM and VMX, forwarded to the chosen backend.
+ * that differ between SVM and VMX, forwarded to the chosen backend (those
+ * that do not differ are in common/).
  */
 #include <x86/backend.h>
 #include <x86/cpu.h>
 
 #include <hv/log.h>
-#include <hv/string.h>
 
-#define BACKEND(p)                                                                   \
-	{                                                                            \
-		#p, p##_pp_enable, p##_vm_init, p##_vm_fini, p##_slpt_map,           \
-		p##_slpt_unmap, p##_slpt_flush, p##_vps_init, p##_vps_fini,          \
-		p##_vps_get_reg, p##_vps_set_reg, p##_vps_run, p##_vps_inject,       \
-		p##_vps_get_msr, p##_vps_set_msr, p##_vps_get_fpu, p##_vps_set_fpu   \
-	}
+static const struct x86_backend backend_svm = {
+	.name = "svm",
+	.pp_enable = svm_pp_enable,
+	.vm_init = svm_vm_init,
+	.vps_init = svm_vps_init,
+	.vps_fini = svm_vps_fini,
+	.vps_get_reg = svm_vps_get_reg,
+	.vps_set_reg = svm_vps_set_reg,
+	.vps_run = svm_vps_run,
+	.vps_inject = svm_vps_inject,
+	.vps_get_msr = svm_vps_get_msr,
+	.vps_set_msr = svm_vps_set_msr,
+	.vps_get_fpu = svm_vps_get_fpu,
+	.vps_set_fpu = svm_vps_set_fpu,
+};
 
-static const struct x86_backend backend_svm = BACKEND(svm);
-static const struct x86_backend backend_vmx = BACKEND(vmx);
+static const struct x86_backend backend_vmx = {
+	.name = "vmx",
+	.pp_enable = vmx_pp_enable,
+	.vm_init = vmx_vm_init,
+	.vps_init = vmx_vps_init,
+	.vps_fini = vmx_vps_fini,
+	.vps_get_reg = vmx_vps_get_reg,
+	.vps_set_reg = vmx_vps_set_reg,
+	.vps_run = vmx_vps_run,
+	.vps_inject = vmx_vps_inject,
+	.vps_get_msr = vmx_vps_get_msr,
+	.vps_set_msr = vmx_vps_set_msr,
+	.vps_get_fpu = vmx_vps_get_fpu,
+	.vps_set_fpu = vmx_vps_set_fpu,
+};
 
 const struct x86_backend *x86_be;
 
 int x86_backend_select(void)
 {
-	uint32_t r[4];
 	char vendor[13];
 
-	cpuid(0, 0, r);
-	hv_memcpy(vendor + 0, &r[1], 4);
-	hv_memcpy(vendor + 4, &r[3], 4);
-	hv_memcpy(vendor + 8, &r[2], 4);
-	vendor[12] = '\0';
-
-	if (hv_memcmp(vendor, "GenuineIntel", 12) == 0) {
-		cpuid(1, 0, r);
-		if (r[2] & (1u << 5)) {
+	switch (x86_cpu_vendor(vendor)) {
+	case X86_VENDOR_INTEL:
+		if (x86_cpu_has_vmx()) {
 			x86_be = &backend_vmx;
 			return 0;
 		}
 		hv_log("boot: GenuineIntel CPU without VMX (CPUID 1 ECX[5] = 0): no backend "
 		       "(QEMU: nested KVM with -cpu host,+vmx; Bochs: an Intel model with VMX)");
 		return -1;
-	}
-	if (hv_memcmp(vendor, "AuthenticAMD", 12) == 0) {
-		cpuid(0x80000000, 0, r);
-		if (r[0] >= 0x80000001) {
-			cpuid(0x80000001, 0, r);
-			if (r[2] & (1u << 2)) {
-				x86_be = &backend_svm;
-				return 0;
-			}
+	case X86_VENDOR_AMD:
+		if (x86_cpu_has_svm()) {
+			x86_be = &backend_svm;
+			return 0;
 		}
 		hv_log("boot: AuthenticAMD CPU without SVM (CPUID 0x80000001 ECX[2] = 0): no "
 		       "backend (QEMU: -cpu qemu64,+svm,+npt)");
 		return -1;
+	default:
+		hv_log("boot: CPU vendor \"%s\" is neither GenuineIntel with VMX nor AuthenticAMD "
+		       "with SVM: no backend", vendor);
+		return -1;
 	}
-	hv_log("boot: CPU vendor \"%s\" is neither GenuineIntel with VMX nor AuthenticAMD "
-	       "with SVM: no backend", vendor);
-	return -1;
 }
 
 int arch_vm_init(struct hv_vm *vm) { return x86_be->vm_init(vm); }
-void arch_vm_fini(struct hv_vm *vm) { x86_be->vm_fini(vm); }
-int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
-{
-	return x86_be->slpt_map(vm, gpa, spa, flags);
-}
-void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa) { x86_be->slpt_unmap(vm, gpa); }
-void arch_slpt_flush(struct hv_vm *vm) { x86_be->slpt_flush(vm); }
 int arch_vps_init(struct hv_vps *vps) { return x86_be->vps_init(vps); }
 void arch_vps_fini(struct hv_vps *vps) { x86_be->vps_fini(vps); }
 uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)

@@ -22,8 +22,6 @@
 
 #include <hv/log.h>
 
-#define HV_SLICE_US 50000u
-
 #define LAPIC_EOI 0xB0
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_LINT0 0x350
@@ -34,18 +32,6 @@
 #define DIV_BY_1 0xB
 
 static uint32_t slice_ticks;
-
-static uint64_t read_cr8(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%cr8, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr8(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr8" ::"r"(v) : "memory");
-}
 
 /*
  * The legacy PIC's INTR does not always go through LINT0: Bochs raises the

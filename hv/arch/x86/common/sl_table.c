@@ -1,9 +1,17 @@
 /*
- * The 4-level second-level table walk shared by svm/npt.c and vmx/ept.c
- * (x86/sl_table.h).  Level 3 is the root (PML4), level 0 the 4 KiB leaves.
+ * The 4-level second-level tables of both backends (x86/sl_table.h): the
+ * walk, allocation and freeing, the flush generation, and the arch.h entry
+ * points that only differ in the entry format: arch_vm_fini,
+ * arch_slpt_map/unmap/flush.  Level 3 is the root (PML4), level 0 the
+ * 4 KiB leaves.  arch_vm_init is the backend's (svm/npt.c, vmx/ept.c).
  */
-#include <hv/page.h>
+#include <microv/mv_abi.h>
 
+#include <hv/arch.h>
+#include <hv/page.h>
+#include <hv/vm.h>
+
+#include <x86/pages.h>
 #include <x86/sl_table.h>
 
 static uint64_t *table(uint64_t pa)
@@ -16,19 +24,34 @@ static unsigned idx(uint64_t gpa, int level)
 	return (unsigned)(gpa >> (12 + 9 * level)) & 511;
 }
 
-int sl_table_alloc(uint64_t *self, uint64_t *root)
+/* Both backends' struct arch_vm start with their struct sl_table. */
+static struct sl_table *vm_tables(struct hv_vm *vm)
 {
-	uint64_t s = page_alloc();
-	uint64_t r = s ? page_alloc() : 0;
+	return (struct sl_table *)(void *)vm->arch;
+}
 
-	if (!r) {
-		if (s)
-			page_free(s);
-		return -1;
-	}
-	*self = s;
-	*root = r;
-	return 0;
+struct sl_table *sl_table_create(const struct sl_table_fmt *fmt)
+{
+	uint64_t pages[2]; /* the backend's struct arch_vm, the root table */
+
+	if (x86_pages_alloc(pages, 2))
+		return NULL;
+	struct sl_table *t = page_hva(pages[0]);
+	t->fmt = fmt;
+	t->self = pages[0];
+	t->root = pages[1];
+	t->gen = 1;
+	return t;
+}
+
+bool sl_table_flush_due(struct sl_table *t, uint16_t pp)
+{
+	uint32_t gen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
+
+	if (t->flushed_gen[pp] == gen)
+		return false;
+	t->flushed_gen[pp] = gen;
+	return true;
 }
 
 static void free_tables(const struct sl_table_fmt *fmt, uint64_t pa, int level)
@@ -42,15 +65,25 @@ static void free_tables(const struct sl_table_fmt *fmt, uint64_t pa, int level)
 	page_free(pa);
 }
 
-void sl_table_release(const struct sl_table_fmt *fmt, uint64_t root, uint64_t self)
+void arch_vm_fini(struct hv_vm *vm)
 {
-	free_tables(fmt, root, 3);
-	page_free(self);
+	struct sl_table *t = vm_tables(vm);
+
+	if (!t)
+		return;
+	free_tables(t->fmt, t->root, 3);
+	page_free(t->self);
+	vm->arch = NULL;
 }
 
-int sl_table_map(const struct sl_table_fmt *fmt, uint64_t root, uint64_t gpa, uint64_t leaf)
+/* Stores `leaf` (0: not present) as gpa's 4 KiB entry, allocating the
+ * tables on the way.  Returns 0, or -1 when the pool is exhausted. */
+int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
-	uint64_t *t = table(root);
+	struct sl_table *st = vm_tables(vm);
+	const struct sl_table_fmt *fmt = st->fmt;
+	uint64_t leaf = (flags & MV_GPA_FLAG_ACCESS_MASK) ? fmt->leaf(spa, flags) : 0;
+	uint64_t *t = table(st->root);
 
 	for (int level = 3; level > 0; level--) {
 		uint64_t *e = &t[idx(gpa, level)];
@@ -74,11 +107,15 @@ static bool table_empty(const uint64_t *t)
 	return true;
 }
 
-void sl_table_unmap(const struct sl_table_fmt *fmt, uint64_t root, uint64_t gpa)
+/* Clears gpa's entry (nothing when its tables are absent) and frees the
+ * tables that leaves empty. */
+void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
+	struct sl_table *st = vm_tables(vm);
+	const struct sl_table_fmt *fmt = st->fmt;
 	uint64_t *path[4];
 
-	path[3] = table(root);
+	path[3] = table(st->root);
 	for (int level = 3; level > 0; level--) {
 		uint64_t e = path[level][idx(gpa, level)];
 		if (!(e & fmt->present))
@@ -95,4 +132,10 @@ void sl_table_unmap(const struct sl_table_fmt *fmt, uint64_t root, uint64_t gpa)
 		*parent = 0;
 		page_free(pa);
 	}
+}
+
+/* The next entry of each PP flushes (sl_table_flush_due). */
+void arch_slpt_flush(struct hv_vm *vm)
+{
+	__atomic_add_fetch(&vm_tables(vm)->gen, 1, __ATOMIC_RELEASE);
 }

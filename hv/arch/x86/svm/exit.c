@@ -12,18 +12,14 @@
  * entry; software interrupts are not, re-executing INTn raises them again.
  * The core's own injections (svm_vps_inject) come after this and win.
  */
+#include <x86/exit_info.h>
+
 #include <hv/arch.h>
 #include <hv/log.h>
 #include <hv/vps.h>
 
 #include "svm.h"
 #include "vmcb.h"
-
-static bool exception_has_error(unsigned vector)
-{
-	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
-	       vector == 29 || vector == 30;
-}
 
 static void report_invalid(struct hv_vps *vps, const uint8_t *v)
 {
@@ -92,30 +88,21 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		exit->type = HV_EXIT_TRIPLE_FAULT;
 		break;
 	case VMEXIT_IOIO: {
-		exit->type = HV_EXIT_IO;
-		exit->u.io.port = (uint16_t)(info1 >> 16);
-		exit->u.io.size = (info1 & IOIO_SZ8) ? 1 : (info1 & IOIO_SZ16) ? 2 : 4;
-		exit->u.io.in = (info1 & IOIO_IN) ? 1 : 0;
-		exit->u.io.string = (info1 & IOIO_STR) ? 1 : 0;
-		exit->u.io.rep = (info1 & IOIO_REP) ? 1 : 0;
-		if (!exit->u.io.in) {
-			uint64_t rax = vmcb_get64(v, VMCB_RAX);
-			exit->u.io.value = exit->u.io.size == 1   ? (uint8_t)rax
-					   : exit->u.io.size == 2 ? (uint16_t)rax
-								  : (uint32_t)rax;
-		}
+		struct x86_io_access io = {
+			.port = (uint16_t)(info1 >> 16),
+			.size = (info1 & IOIO_SZ8) ? 1 : (info1 & IOIO_SZ16) ? 2 : 4,
+			.in = info1 & IOIO_IN,
+			.string = info1 & IOIO_STR,
+			.rep = info1 & IOIO_REP,
+		};
+		x86_exit_io(exit, &io, vmcb_get64(v, VMCB_RAX));
 		if (info2 > exit->rip && info2 - exit->rip <= 15)
 			exit->insn_len = (uint32_t)(info2 - exit->rip);
 		break;
 	}
 	case VMEXIT_MSR:
-		exit->type = HV_EXIT_MSR;
-		exit->u.msr.index = (uint32_t)a->gprs.r[bf_reg_t_rcx - bf_reg_t_rax];
-		exit->u.msr.write = (info1 & 1) ? 1 : 0;
-		if (exit->u.msr.write)
-			exit->u.msr.value =
-				((uint64_t)(uint32_t)a->gprs.r[bf_reg_t_rdx - bf_reg_t_rax] << 32) |
-				(uint32_t)vmcb_get64(v, VMCB_RAX);
+		x86_exit_msr(exit, info1 & 1, a->gprs.r[bf_reg_t_rcx - bf_reg_t_rax],
+			     a->gprs.r[bf_reg_t_rdx - bf_reg_t_rax], vmcb_get64(v, VMCB_RAX));
 		break;
 	case VMEXIT_NPF:
 		exit->type = HV_EXIT_SLPT_VIOLATION;
@@ -136,7 +123,7 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 			unsigned vec = (unsigned)(code - VMEXIT_EXCP_BASE);
 			exit->type = HV_EXIT_EXCEPTION;
 			exit->u.exc.vector = (uint8_t)vec;
-			exit->u.exc.has_error = exception_has_error(vec);
+			exit->u.exc.has_error = x86_exception_has_error(vec);
 			exit->u.exc.error = (uint32_t)info1;
 			exit->u.exc.cr2 = vec == 14 ? info2 : 0;
 		}

@@ -1,5 +1,6 @@
 /*
- * Nested page tables: svm_vm_init/fini, svm_slpt_map/unmap/flush.
+ * Nested page tables: svm_vm_init and the NPT entry format (leaves: npt_leaf)
+ * that common/sl_table.c's arch_vm_fini and arch_slpt_map/unmap/flush use.
  *
  * 4-level tables (the host's long-mode format) built from pool pages.
  * Every entry has U/S set: the processor treats nested walks as user
@@ -8,7 +9,9 @@
  * cannot express write- or execute-only: any access flag makes the page
  * readable), cacheability through PWT/PCD/PAT into the host PAT, which
  * host_cpu_setup() programs as WB WT UC- UC WB WC WP UC.
- * The walk, allocation and freeing of tables: common/sl_table.c.
+ * The walk, allocation, freeing and flush generation of tables:
+ * common/sl_table.c; svm_vps_run flushes the TLB (the VM's ASID) after
+ * a change.
  */
 #include <microv/mv_abi.h>
 
@@ -31,12 +34,6 @@
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
 
-static const struct sl_table_fmt npt_fmt = {
-	.present = PTE_P,
-	.table_flags = PTE_P | PTE_RW | PTE_US,
-	.addr = PTE_ADDR,
-};
-
 static uint64_t cache_bits(uint64_t flags)
 {
 	/* PAT index = PAT:PCD:PWT; host PAT: 0 WB 1 WT 2 UC- 3 UC 4 WB 5 WC 6 WP 7 UC */
@@ -53,16 +50,32 @@ static uint64_t cache_bits(uint64_t flags)
 	return 0; /* write-back */
 }
 
+static uint64_t npt_leaf(uint64_t spa, uint64_t flags)
+{
+	uint64_t pte = (spa & PTE_ADDR) | PTE_P | PTE_US | cache_bits(flags);
+
+	if (flags & MV_GPA_FLAG_WRITE_ACCESS)
+		pte |= PTE_RW;
+	if (!(flags & MV_GPA_FLAG_EXECUTE_ACCESS) && svm_has_nxe)
+		pte |= PTE_NX;
+	return pte;
+}
+
+static const struct sl_table_fmt npt_fmt = {
+	.present = PTE_P,
+	.table_flags = PTE_P | PTE_RW | PTE_US,
+	.addr = PTE_ADDR,
+	.leaf = npt_leaf,
+};
+
 int svm_vm_init(struct hv_vm *vm)
 {
-	uint64_t self, pml4;
 	uint32_t r[4];
+	struct sl_table *t = sl_table_create(&npt_fmt);
 
-	if (sl_table_alloc(&self, &pml4))
+	if (!t)
 		return -1;
-	struct arch_vm *a = page_hva(self);
-	a->self = self;
-	a->npt_pml4 = pml4;
+	struct arch_vm *a = (struct arch_vm *)t;
 	cpuid(0x8000000A, 0, r);
 	uint32_t nasid = r[1] ? r[1] : 2;
 	if ((uint32_t)vm->id + 1 < nasid) {
@@ -71,43 +84,10 @@ int svm_vm_init(struct hv_vm *vm)
 		a->asid = 1u + vm->id % (nasid - 1u);
 		a->asid_shared = true;
 	}
-	a->gen = 1; /* the first entry on every PP flushes: the ASID may be stale */
 	vm->arch = a;
 	return 0;
 }
 
-void svm_vm_fini(struct hv_vm *vm)
-{
-	struct arch_vm *a = vm->arch;
-
-	if (!a)
-		return;
-	sl_table_release(&npt_fmt, a->npt_pml4, a->self);
-	vm->arch = NULL;
-}
-
-int svm_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
-{
-	uint64_t pte = 0;
-
-	if (flags & MV_GPA_FLAG_ACCESS_MASK) {
-		pte = (spa & PTE_ADDR) | PTE_P | PTE_US | cache_bits(flags);
-		if (flags & MV_GPA_FLAG_WRITE_ACCESS)
-			pte |= PTE_RW;
-		if (!(flags & MV_GPA_FLAG_EXECUTE_ACCESS) && svm_has_nxe)
-			pte |= PTE_NX;
-	}
-	return sl_table_map(&npt_fmt, vm->arch->npt_pml4, gpa, pte);
-}
-
-void svm_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
-{
-	sl_table_unmap(&npt_fmt, vm->arch->npt_pml4, gpa);
-}
-
-void svm_slpt_flush(struct hv_vm *vm)
-{
-	struct arch_vm *a = vm->arch;
-
-	__atomic_add_fetch(&a->gen, 1, __ATOMIC_RELEASE);
-}
+_Static_assert(__builtin_offsetof(struct arch_vm, slpt) == 0,
+	       "common/sl_table.c finds struct sl_table at the start of struct arch_vm");
+_Static_assert(sizeof(struct arch_vm) <= HV_PAGE_SIZE, "sl_table_create allocates one page");

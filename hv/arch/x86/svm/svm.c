@@ -13,6 +13,7 @@
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
+#include <x86/pages.h>
 
 #include <hv/arch.h>
 #include <hv/log.h>
@@ -23,9 +24,6 @@
 
 #include "svm.h"
 #include "vmcb.h"
-
-#define RFLAGS_IF (1ull << 9)
-#define DEFAULT_PAT 0x0007040600070406ull
 
 bool svm_has_nrip;
 bool svm_has_nxe;
@@ -44,11 +42,11 @@ int svm_pp_enable(uint16_t ppid)
 		hv_log("svm: pp %u: no CPUID leaf 0x8000000A", ppid);
 		return -1;
 	}
-	cpuid(0x80000001, 0, r);
-	if (!(r[2] & (1u << 2))) {
+	if (!x86_cpu_has_svm()) {
 		hv_log("svm: pp %u: the CPU has no SVM (QEMU: -cpu qemu64,+svm,+npt)", ppid);
 		return -1;
 	}
+	cpuid(0x80000001, 0, r);
 	bool nx = r[3] & (1u << 20);
 	cpuid(0x8000000A, 0, r);
 	if (!(r[3] & 1u)) {
@@ -108,14 +106,11 @@ static void vps_reset_state(struct arch_vps *a)
 int svm_vps_init(struct hv_vps *vps)
 {
 	struct hv_vm *vm = vps_vm(vps);
-	uint64_t self = page_alloc();
-	uint64_t vmcb = self ? page_alloc() : 0;
+	uint64_t pages[2]; /* this struct, the VMCB */
 
-	if (!vm || !vm->arch || !vmcb) {
-		if (self)
-			page_free(self);
+	if (!vm || !vm->arch || x86_pages_alloc(pages, 2))
 		return -1;
-	}
+	uint64_t self = pages[0], vmcb = pages[1];
 	struct arch_vps *a = page_hva(self);
 	a->self = self;
 	a->vmcb_pa = vmcb;
@@ -135,7 +130,7 @@ int svm_vps_init(struct hv_vps *vps)
 	vmcb_set32(v, VMCB_ASID, vm->arch->asid);
 	vmcb_set32(v, VMCB_INT_CTL, a->guest ? INT_CTL_V_INTR_MASKING : 0);
 	vmcb_set64(v, VMCB_NP_CTL, 1);
-	vmcb_set64(v, VMCB_N_CR3, vm->arch->npt_pml4);
+	vmcb_set64(v, VMCB_N_CR3, vm->arch->slpt.root);
 	vps_reset_state(a);
 	vps->arch = a;
 	return 0;
@@ -184,11 +179,8 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	vmcb_set64(v, VMCB_EFER, vmcb_get64(v, VMCB_EFER) | EFER_SVME);
 	if (a->cpl_dirty)
 		svm_vps_update_cpl(a);
-	uint32_t gen = __atomic_load_n(&vm->gen, __ATOMIC_ACQUIRE);
-	if (vm->asid_shared || vm->flushed_gen[pp] != gen) {
+	if (sl_table_flush_due(&vm->slpt, pp) || vm->asid_shared)
 		vmcb_set8(v, VMCB_TLB_CONTROL, TLB_CONTROL_FLUSH_ALL);
-		vm->flushed_gen[pp] = gen;
-	}
 	vmcb_set32(v, VMCB_CLEAN, 0);
 
 	/*

@@ -5,6 +5,7 @@
 #include <hv/arch.h>
 #include <x86/backend.h>
 #include <x86/fpu.h>
+#include <x86/sl_table.h>
 #include <hv/core.h>
 #include <hv/types.h>
 
@@ -15,12 +16,9 @@ struct svm_gprs {
 };
 
 struct arch_vm {
-	uint64_t npt_pml4;          /* nested page table root (pool page) */
+	struct sl_table slpt;       /* first: the nested page tables (x86/sl_table.h) */
 	uint32_t asid;
 	bool asid_shared;           /* more VMs than ASIDs: flush on every entry */
-	uint32_t gen;               /* bumped by svm_slpt_flush */
-	uint32_t flushed_gen[HV_MAX_PPS];
-	uint64_t self;              /* pool page holding this struct */
 };
 
 struct arch_vps {

@@ -16,12 +16,7 @@
 	.section .text
 	.globl svm_vmrun
 svm_vmrun:
-	pushq %rbp
-	pushq %rbx
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	HOST_CALLEE_SAVED_PUSH
 	pushq %rsi                      /* 16(%rsp): gprs */
 	pushq %rdi                      /*  8(%rsp): vmcb pa */
 	pushq %rdx                      /*  0(%rsp): host save area pa */
@@ -51,10 +46,4 @@ svm_vmrun:
 	stgi
 
 	addq $24, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
-	ret
+	HOST_CALLEE_SAVED_POP_RET

@@ -1,5 +1,7 @@
 /*
- * Extended page tables: vmx_vm_init/fini, vmx_slpt_map/unmap/flush.
+ * Extended page tables: vmx_vm_init and the EPT entry format (leaves:
+ * ept_leaf) that common/sl_table.c's arch_vm_fini and
+ * arch_slpt_map/unmap/flush use.
  *
  * 4-level EPT from pool pages, EPTP memory type WB.  Tables: R/W/X all set.
  * Leaf: W from MV_GPA_FLAG_WRITE_ACCESS, X from EXECUTE, and R whenever
@@ -7,7 +9,8 @@
  * backend maps write- or execute-only pages readable too); the memory type
  * from the cacheability flag (UC, WC, WT, WP, WB; UC- -> UC, WC+ -> WC;
  * default WB), combined with the guest's PAT (the "ignore PAT" bit is
- * clear).  The walk, allocation and freeing of tables: common/sl_table.c.
+ * clear).  The walk, allocation, freeing and flush generation of tables:
+ * common/sl_table.c.
  *
  * arch_slpt_flush bumps a generation; the next entry of a VPS of the VM on
  * each PP runs INVEPT (single-context when supported, else global) and, with
@@ -26,13 +29,6 @@
 
 #include "vmx.h"
 
-/* Tables: R/W/X all set; an entry with any of them is present. */
-static const struct sl_table_fmt ept_fmt = {
-	.present = EPT_R | EPT_W | EPT_X,
-	.table_flags = EPT_R | EPT_W | EPT_X,
-	.addr = EPT_ADDR,
-};
-
 static uint64_t mem_type(uint64_t flags)
 {
 	if (flags & (MV_GPA_FLAG_UNCACHEABLE | MV_GPA_FLAG_UNCACHEABLE_MINUS))
@@ -46,55 +42,38 @@ static uint64_t mem_type(uint64_t flags)
 	return EPT_MT_WB;
 }
 
+static uint64_t ept_leaf(uint64_t spa, uint64_t flags)
+{
+	uint64_t pte = (spa & EPT_ADDR) | EPT_R | (mem_type(flags) << EPT_MT_SHIFT);
+
+	if (flags & MV_GPA_FLAG_WRITE_ACCESS)
+		pte |= EPT_W;
+	if (flags & MV_GPA_FLAG_EXECUTE_ACCESS)
+		pte |= EPT_X;
+	return pte;
+}
+
+/* Tables: R/W/X all set; an entry with any of them is present. */
+static const struct sl_table_fmt ept_fmt = {
+	.present = EPT_R | EPT_W | EPT_X,
+	.table_flags = EPT_R | EPT_W | EPT_X,
+	.addr = EPT_ADDR,
+	.leaf = ept_leaf,
+};
+
 int vmx_vm_init(struct hv_vm *vm)
 {
-	uint64_t self, pml4;
+	struct sl_table *t = sl_table_create(&ept_fmt);
 
-	if (sl_table_alloc(&self, &pml4))
+	if (!t)
 		return -1;
-	struct arch_vm *a = page_hva(self);
-	hv_memset(a, 0, sizeof(*a));
-	a->self = self;
-	a->ept_pml4 = pml4;
-	a->eptp = pml4 | (3ull << 3) | EPT_MT_WB; /* 4-level walk, WB */
+	struct arch_vm *a = (struct arch_vm *)t;
+	a->eptp = t->root | (3ull << 3) | EPT_MT_WB; /* 4-level walk, WB */
 	a->vpid = vmx_caps.vpid ? (uint16_t)(vm->id + 1u) : 0;
-	a->gen = 1; /* the first entry on every PP flushes: the VPID may be stale */
 	vm->arch = a;
 	return 0;
 }
 
-void vmx_vm_fini(struct hv_vm *vm)
-{
-	struct arch_vm *a = vm->arch;
-
-	if (!a)
-		return;
-	sl_table_release(&ept_fmt, a->ept_pml4, a->self);
-	vm->arch = NULL;
-}
-
-int vmx_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
-{
-	uint64_t pte = 0;
-
-	if (flags & MV_GPA_FLAG_ACCESS_MASK) {
-		pte = (spa & EPT_ADDR) | EPT_R | (mem_type(flags) << EPT_MT_SHIFT);
-		if (flags & MV_GPA_FLAG_WRITE_ACCESS)
-			pte |= EPT_W;
-		if (flags & MV_GPA_FLAG_EXECUTE_ACCESS)
-			pte |= EPT_X;
-	}
-	return sl_table_map(&ept_fmt, vm->arch->ept_pml4, gpa, pte);
-}
-
-void vmx_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
-{
-	sl_table_unmap(&ept_fmt, vm->arch->ept_pml4, gpa);
-}
-
-void vmx_slpt_flush(struct hv_vm *vm)
-{
-	struct arch_vm *a = vm->arch;
-
-	__atomic_add_fetch(&a->gen, 1, __ATOMIC_RELEASE);
-}
+_Static_assert(__builtin_offsetof(struct arch_vm, slpt) == 0,
+	       "common/sl_table.c finds struct sl_table at the start of struct arch_vm");
+_Static_assert(sizeof(struct arch_vm) <= HV_PAGE_SIZE, "sl_table_create allocates one page");

@@ -5,7 +5,7 @@
  * the backend virtualizes the processor, which are completed here and never
  * reach the core:
  *   - CR access: a MOV to CR0/CR4 touching a bit the host owns (the
- *     IA32_VMX_CR0/CR4_FIXED bits, see vmx.c), and CR3 load/store exits
+ *     IA32_VMX_CR0/CR4_FIXED bits, see caps.c), and CR3 load/store exits
  *     where the processor forces those controls (no TRUE controls);
  *   - interrupt window: opened to deliver a queued external interrupt.
  *
@@ -16,20 +16,13 @@
  * this and win.
  */
 #include <x86/cpu.h>
+#include <x86/exit_info.h>
 
 #include <hv/arch.h>
 #include <hv/log.h>
 #include <hv/vps.h>
 
 #include "vmx.h"
-
-#define CR0_PG (1ull << 31)
-
-static bool exception_has_error(unsigned vector)
-{
-	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 ||
-	       vector == 29 || vector == 30;
-}
 
 /* VMX's GPR numbering (exit qualifications) -> bf_reg_t. */
 static const enum bf_reg_t gpr_of[16] = {
@@ -40,12 +33,12 @@ static const enum bf_reg_t gpr_of[16] = {
 
 static uint64_t gpr_get(struct hv_vps *vps, unsigned n)
 {
-	return arch_vps_get_reg(vps, gpr_of[n & 15]);
+	return vmx_vps_get_reg(vps, gpr_of[n & 15]);
 }
 
 static void gpr_set(struct hv_vps *vps, unsigned n, uint64_t v)
 {
-	arch_vps_set_reg(vps, gpr_of[n & 15], v);
+	vmx_vps_set_reg(vps, gpr_of[n & 15], v);
 }
 
 static void skip_insn(void)
@@ -206,31 +199,22 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		       vps->id, (unsigned long long)qual);
 		break;
 	case EXIT_REASON_IO: {
-		exit->type = HV_EXIT_IO;
+		struct x86_io_access io = {
+			.port = (uint16_t)(qual >> 16),
+			.size = (uint8_t)((qual & 7) + 1),
+			.in = (qual >> 3) & 1,
+			.string = (qual >> 4) & 1,
+			.rep = (qual >> 5) & 1,
+		};
+		x86_exit_io(exit, &io, a->gprs.r[0]);
 		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
-		exit->u.io.size = (uint8_t)((qual & 7) + 1);
-		exit->u.io.in = (qual >> 3) & 1;
-		exit->u.io.string = (qual >> 4) & 1;
-		exit->u.io.rep = (qual >> 5) & 1;
-		exit->u.io.port = (uint16_t)(qual >> 16);
-		if (!exit->u.io.in) {
-			uint64_t rax = a->gprs.r[0];
-			exit->u.io.value = exit->u.io.size == 1   ? (uint8_t)rax
-					   : exit->u.io.size == 2 ? (uint16_t)rax
-								  : (uint32_t)rax;
-		}
 		break;
 	}
 	case EXIT_REASON_RDMSR:
 	case EXIT_REASON_WRMSR:
-		exit->type = HV_EXIT_MSR;
+		x86_exit_msr(exit, basic == EXIT_REASON_WRMSR, a->gprs.r[bf_reg_t_rcx - bf_reg_t_rax],
+			     a->gprs.r[bf_reg_t_rdx - bf_reg_t_rax], a->gprs.r[0]);
 		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
-		exit->u.msr.index = (uint32_t)a->gprs.r[bf_reg_t_rcx - bf_reg_t_rax];
-		exit->u.msr.write = basic == EXIT_REASON_WRMSR;
-		if (exit->u.msr.write)
-			exit->u.msr.value =
-				((uint64_t)(uint32_t)a->gprs.r[bf_reg_t_rdx - bf_reg_t_rax] << 32) |
-				(uint32_t)a->gprs.r[0];
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
 		exit->type = HV_EXIT_SLPT_VIOLATION;
@@ -257,7 +241,7 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 			exit->type = HV_EXIT_EXCEPTION;
 			exit->u.exc.vector = (uint8_t)vec;
 			exit->u.exc.has_error = (info & INTR_INFO_ERR_VALID) ? 1 : 0;
-			if (exit->u.exc.has_error || exception_has_error(vec))
+			if (exit->u.exc.has_error || x86_exception_has_error(vec))
 				exit->u.exc.error = (uint32_t)vmread(VMCS_EXIT_INTR_ERROR);
 			exit->u.exc.cr2 = vec == 14 ? qual : 0;
 		}

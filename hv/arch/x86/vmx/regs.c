@@ -17,8 +17,6 @@
 
 #include "vmx.h"
 
-#define CR0_PG (1ull << 31)
-
 /* Segment fields: x86_seg_field (x86/regs.h); segment 0..7 is the VMCS's
  * order, field 0 selector 1 base 2 limit 3 attributes. */
 static const uint32_t seg_base_field[4] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_BASE,

@@ -2,10 +2,13 @@
  * VMCS field encodings, control bits, exit reasons and capability MSRs
  * (Intel SDM vol. 3C, appendix B "Field encoding in VMCS", chapters 24-27,
  * appendix A "VMX capability reporting facility", appendix C "VMX basic
- * exit reasons").
+ * exit reasons"), the VMX instructions, and VMCS access (vmcs.c): the
+ * current VMCS per PP, host state, CR0/CR4 through the read shadows.
  */
 #ifndef VMX_VMCS_H
 #define VMX_VMCS_H
+
+#include <hv/types.h>
 
 /* ---- capability and control MSRs ---- */
 #define MSR_IA32_FEATURE_CONTROL 0x03Au
@@ -223,5 +226,110 @@
 #define EPT_MT_WP 5ull
 #define EPT_MT_WB 6ull
 #define EPT_ADDR 0x000FFFFFFFFFF000ull
+
+/* ---- VMCS access (vmcs.c) ---- */
+
+struct arch_vps;
+
+const char *vmx_insn_error_name(uint32_t err);
+void vmx_insn_failed(const char *insn, uint64_t field, int status);
+/* Loads PP `ppid`'s host GDT and TR (a GDT with a TSS: VM exits need a TR). */
+void vmx_host_gdt_load(uint16_t ppid);
+/* The host-state fields that are the same on every PP (the current VMCS). */
+void vmx_vmcs_write_host_state(void);
+void vmx_vmcs_load(struct arch_vps *a);
+void vmx_vmcs_forget(struct arch_vps *a);
+uint64_t vmx_guest_cr0(struct arch_vps *a);
+void vmx_set_cr0(struct arch_vps *a, uint64_t val);
+void vmx_set_cr4(struct arch_vps *a, uint64_t val);
+void vmx_update_lma(struct arch_vps *a);
+
+/* ---- VMX instructions (status 0 ok, 1 VMfailInvalid, 2 VMfailValid) ---- */
+
+static inline int vmx_status(uint8_t cf, uint8_t zf)
+{
+	return cf ? 1 : zf ? 2 : 0;
+}
+
+static inline int vmread_st(uint64_t field, uint64_t *val)
+{
+	uint8_t cf, zf;
+	__asm__ volatile("vmread %[f], %[v]; setc %[cf]; setz %[zf]"
+			 : [v] "=rm"(*val), [cf] "=qm"(cf), [zf] "=qm"(zf)
+			 : [f] "r"(field)
+			 : "cc", "memory");
+	return vmx_status(cf, zf);
+}
+
+static inline int vmwrite_st(uint64_t field, uint64_t val)
+{
+	uint8_t cf, zf;
+	__asm__ volatile("vmwrite %[v], %[f]; setc %[cf]; setz %[zf]"
+			 : [cf] "=qm"(cf), [zf] "=qm"(zf)
+			 : [f] "r"(field), [v] "rm"(val)
+			 : "cc", "memory");
+	return vmx_status(cf, zf);
+}
+
+static inline uint64_t vmread(uint64_t field)
+{
+	uint64_t v = 0;
+	int st = vmread_st(field, &v);
+	if (st)
+		vmx_insn_failed("VMREAD", field, st);
+	return v;
+}
+
+static inline void vmwrite(uint64_t field, uint64_t val)
+{
+	int st = vmwrite_st(field, val);
+	if (st)
+		vmx_insn_failed("VMWRITE", field, st);
+}
+
+/* VMXON, VMCLEAR, VMPTRLD: one 64-bit physical-address operand in memory. */
+#define VMX_PA_INSN(insn, pa)                                                         \
+	({                                                                            \
+		uint8_t cf_, zf_;                                                     \
+		__asm__ volatile(insn " %[p]; setc %[cf]; setz %[zf]"                 \
+				 : [cf] "=qm"(cf_), [zf] "=qm"(zf_) : [p] "m"(pa)     \
+				 : "cc", "memory");                                   \
+		vmx_status(cf_, zf_);                                                 \
+	})
+
+static inline int vmx_vmxon(uint64_t pa)
+{
+	return VMX_PA_INSN("vmxon", pa);
+}
+
+static inline int vmx_vmclear(uint64_t pa)
+{
+	return VMX_PA_INSN("vmclear", pa);
+}
+
+static inline int vmx_vmptrld(uint64_t pa)
+{
+	return VMX_PA_INSN("vmptrld", pa);
+}
+
+static inline int vmx_invept(uint64_t type, uint64_t eptp)
+{
+	struct { uint64_t eptp, zero; } desc = { eptp, 0 };
+	uint8_t cf, zf;
+	__asm__ volatile("invept %[d], %[t]; setc %[cf]; setz %[zf]"
+			 : [cf] "=qm"(cf), [zf] "=qm"(zf) : [d] "m"(desc), [t] "r"(type)
+			 : "cc", "memory");
+	return vmx_status(cf, zf);
+}
+
+static inline int vmx_invvpid(uint64_t type, uint16_t vpid)
+{
+	struct { uint64_t vpid, la; } desc = { vpid, 0 };
+	uint8_t cf, zf;
+	__asm__ volatile("invvpid %[d], %[t]; setc %[cf]; setz %[zf]"
+			 : [cf] "=qm"(cf), [zf] "=qm"(zf) : [d] "m"(desc), [t] "r"(type)
+			 : "cc", "memory");
+	return vmx_status(cf, zf);
+}
 
 #endif /* VMX_VMCS_H */

@@ -16,12 +16,7 @@
 	.section .text
 	.globl vmx_enter
 vmx_enter:
-	pushq %rbp
-	pushq %rbx
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	HOST_CALLEE_SAVED_PUSH
 	pushq %rdi                      /* (%rsp): gprs */
 
 	movl $VMCS_HOST_RSP, %eax
@@ -41,13 +36,7 @@ vmx_enter:
 	jnc 4f
 	movl $1, %eax
 4:	addq $8, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
-	ret
+	HOST_CALLEE_SAVED_POP_RET
 
 	.globl vmx_exit_stub
 vmx_exit_stub:
@@ -59,10 +48,4 @@ vmx_exit_stub:
 	movq %rbx, G_RAX(%rax)
 	xorl %eax, %eax
 	addq $8, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
-	ret
+	HOST_CALLEE_SAVED_POP_RET

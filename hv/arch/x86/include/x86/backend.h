@@ -3,6 +3,8 @@
  * boot/backend.c picks one at boot from CPUID (GenuineIntel + VMX -> vmx,
  * AuthenticAMD + SVM -> svm).  Each backend implements the VM/VPS part of
  * arch.h under its own prefix; backend.c forwards arch_* to the chosen one.
+ * What does not differ is common/: arch_vm_fini and arch_slpt_* are
+ * common/sl_table.c's (only the table entry format differs, from vm_init).
  * The host services (console, memory, TSC, PP id, halt) are shared (boot/).
  */
 #ifndef X86_BACKEND_H
@@ -11,35 +13,45 @@
 #include <hv/arch.h>
 #include <hv/types.h>
 
-#define X86_BACKEND_DECLS(p)                                                         \
-	int p##_pp_enable(uint16_t ppid);                                            \
-	int p##_vm_init(struct hv_vm *vm);                                           \
-	void p##_vm_fini(struct hv_vm *vm);                                          \
-	int p##_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags); \
-	void p##_slpt_unmap(struct hv_vm *vm, uint64_t gpa);                         \
-	void p##_slpt_flush(struct hv_vm *vm);                                       \
-	int p##_vps_init(struct hv_vps *vps);                                        \
-	void p##_vps_fini(struct hv_vps *vps);                                       \
-	uint64_t p##_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);             \
-	int p##_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);    \
-	void p##_vps_run(struct hv_vps *vps, struct hv_exit *exit);                  \
-	void p##_vps_inject(struct hv_vps *vps, const struct hv_event *event);        \
-	int p##_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val);        \
-	int p##_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val);         \
-	void p##_vps_get_fpu(struct hv_vps *vps, uint8_t fxsave[512]);               \
-	int p##_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512]);
+/* The functions each backend fills struct x86_backend with, by file. */
+/* svm/svm.c */
+int svm_pp_enable(uint16_t ppid);
+int svm_vps_init(struct hv_vps *vps);
+void svm_vps_fini(struct hv_vps *vps);
+void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit);
+void svm_vps_inject(struct hv_vps *vps, const struct hv_event *event);
+/* svm/npt.c */
+int svm_vm_init(struct hv_vm *vm);
+/* svm/seg.c */
+uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
+int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
+/* svm/msr_fpu.c */
+int svm_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val);
+int svm_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val);
+void svm_vps_get_fpu(struct hv_vps *vps, uint8_t fxsave[512]);
+int svm_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512]);
 
-X86_BACKEND_DECLS(svm)
-X86_BACKEND_DECLS(vmx)
+/* vmx/vmx.c */
+int vmx_pp_enable(uint16_t ppid);
+int vmx_vps_init(struct hv_vps *vps);
+void vmx_vps_fini(struct hv_vps *vps);
+void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit);
+void vmx_vps_inject(struct hv_vps *vps, const struct hv_event *event);
+/* vmx/ept.c */
+int vmx_vm_init(struct hv_vm *vm);
+/* vmx/regs.c */
+uint64_t vmx_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
+int vmx_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
+/* vmx/msr_fpu.c */
+int vmx_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val);
+int vmx_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val);
+void vmx_vps_get_fpu(struct hv_vps *vps, uint8_t fxsave[512]);
+int vmx_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512]);
 
 struct x86_backend {
 	const char *name; /* "svm" | "vmx": the banner's backend= */
 	int (*pp_enable)(uint16_t ppid);
 	int (*vm_init)(struct hv_vm *vm);
-	void (*vm_fini)(struct hv_vm *vm);
-	int (*slpt_map)(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
-	void (*slpt_unmap)(struct hv_vm *vm, uint64_t gpa);
-	void (*slpt_flush)(struct hv_vm *vm);
 	int (*vps_init)(struct hv_vps *vps);
 	void (*vps_fini)(struct hv_vps *vps);
 	uint64_t (*vps_get_reg)(struct hv_vps *vps, enum bf_reg_t reg);

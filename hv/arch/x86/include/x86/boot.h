@@ -52,6 +52,9 @@ void preempt_calibrate(void);
 void preempt_arm(struct preempt_state *s, bool root_if);
 /* After the run: true when the slice expired (its interrupt is consumed). */
 bool preempt_disarm(struct preempt_state *s);
+/* A guest VM's time slice (the APIC timer or the VMX-preemption timer). */
+#define HV_SLICE_US 50000u
+
 /* VMX with the preemption timer: only the TPR/LINT0 part of preempt_arm
  * (for a run while the root VP has interrupts off), and its undoing. */
 void preempt_hold(struct preempt_state *s);

@@ -21,8 +21,15 @@
 #define CR0_EM (1ull << 2)
 #define CR0_TS (1ull << 3)
 #define CR0_NE (1ull << 5)
+#define CR0_PG (1ull << 31)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_VMXE (1ull << 13)
+
+#define RFLAGS_IF (1ull << 9)
+
+/* IA32_PAT at reset: WB WT UC- UC WB WT UC- UC. */
+#define DEFAULT_PAT 0x0007040600070406ull
 
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
@@ -76,7 +83,33 @@ DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)
 DEFINE_CR(4)
+DEFINE_CR(8)
 #undef DEFINE_CR
+
+static inline uint64_t read_dr6(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_dr6(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%dr6" ::"r"(v));
+}
+
+/* common/cpu_vendor.c: the one place that tells the CPU vendor and whether
+ * it has the virtualization extension a backend needs. */
+enum x86_vendor { X86_VENDOR_OTHER, X86_VENDOR_INTEL, X86_VENDOR_AMD };
+
+/* CPUID 0's vendor string into `name` (NUL-terminated), classified. */
+enum x86_vendor x86_cpu_vendor(char name[13]);
+
+/* Intel VMX: CPUID 1 ECX[5]. */
+bool x86_cpu_has_vmx(void);
+
+/* AMD SVM: CPUID 0x80000001 ECX[2] (false without that leaf). */
+bool x86_cpu_has_svm(void);
 
 static inline void cpu_relax(void)
 {

@@ -1,7 +1,8 @@
 /*
  * The guest GPR save area both world switches use (svm/vmrun.S,
  * vmx/vmentry.S): the layout of struct svm_gprs / struct vmx_gprs, and the
- * load and store sequences.  Assembler only.  The save area's address is
+ * load and store sequences, and the host's callee-saved registers around
+ * the switch.  Assembler only.  The save area's address is
  * in RAX, which neither macro touches (SVM switches RAX through the VMCB,
  * VMX through the G_RAX slot); neither changes RFLAGS.
  */
@@ -58,6 +59,27 @@
 	movq %r13, G_R13(%rax)
 	movq %r14, G_R14(%rax)
 	movq %r15, G_R15(%rax)
+.endm
+
+/* The host's callee-saved registers (SysV ABI) around a world switch:
+ * pushed on entry to svm_vmrun / vmx_enter, popped before their ret. */
+.macro HOST_CALLEE_SAVED_PUSH
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
+.macro HOST_CALLEE_SAVED_POP_RET
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
 .endm
 
 #endif /* X86_GPRS_ASM_H */

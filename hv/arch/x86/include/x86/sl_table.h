@@ -1,35 +1,51 @@
 /*
  * 4-level second-level page tables (AMD NPT, Intel EPT) built from pool
- * pages: the walk, allocation and freeing both backends share.  Only the
- * entry format differs; the backend describes it (struct sl_table_fmt) and
- * builds its own leaf entries (permissions, memory type).  Leaves are 4 KiB.
- * A table whose last entry is removed is freed (never the root), so that
- * map/unmap cycles leave the pool as they found it.
+ * pages: the walk, allocation, freeing and flush generation both backends
+ * share, and with them arch_vm_fini and arch_slpt_map/unmap/flush
+ * (common/sl_table.c).  Only the entry format differs; the backend
+ * describes it (struct sl_table_fmt), including how a leaf entry encodes
+ * the permissions and memory type.  Leaves are 4 KiB.  A table whose last
+ * entry is removed is freed (never the root), so that map/unmap cycles
+ * leave the pool as they found it.
  */
 #ifndef X86_SL_TABLE_H
 #define X86_SL_TABLE_H
 
+#include <hv/core.h>
 #include <hv/types.h>
 
 struct sl_table_fmt {
 	uint64_t present;     /* an entry with any of these bits set is present */
 	uint64_t table_flags; /* a non-leaf entry: table address | table_flags */
 	uint64_t addr;        /* the address bits of an entry */
+	/* The leaf entry mapping `spa` with MV_GPA_FLAG_* `flags`, at least one
+	 * access flag among them (no access flag: the entry is 0). */
+	uint64_t (*leaf)(uint64_t spa, uint64_t flags);
 };
 
-/* Allocates the page for the backend's struct arch_vm (*self) and the
- * root table (*root).  Returns 0, or -1 with nothing allocated. */
-int sl_table_alloc(uint64_t *self, uint64_t *root);
+/*
+ * A VM's second-level tables: the first member of both backends' struct
+ * arch_vm (sl_table.c reaches it through hv_vm's arch pointer).
+ */
+struct sl_table {
+	const struct sl_table_fmt *fmt;
+	uint64_t root;              /* the PML4 (pool page) */
+	uint64_t self;              /* the pool page holding the backend's struct arch_vm */
+	uint32_t gen;               /* bumped by arch_slpt_flush */
+	uint32_t flushed_gen[HV_MAX_PPS]; /* gen at the last flush on each PP */
+};
 
-/* Frees every table under `root`, `root` itself, and `self`. */
-void sl_table_release(const struct sl_table_fmt *fmt, uint64_t root, uint64_t self);
+/*
+ * Allocates a (zeroed) page for the backend's struct arch_vm (at most a page,
+ * starting with struct sl_table) and the root table, and fills the struct
+ * sl_table.  Its generation starts at 1, so the first entry on every PP
+ * flushes (an ASID or VPID may be stale).  Returns it, or NULL with nothing
+ * allocated; the backend fills in the rest and sets the VM's arch pointer.
+ */
+struct sl_table *sl_table_create(const struct sl_table_fmt *fmt);
 
-/* Stores `leaf` (0: not present) as gpa's 4 KiB entry, allocating the
- * tables on the way.  Returns 0, or -1 when the pool is exhausted. */
-int sl_table_map(const struct sl_table_fmt *fmt, uint64_t root, uint64_t gpa, uint64_t leaf);
-
-/* Clears gpa's entry (nothing when its tables are absent) and frees the
- * tables that leaves empty. */
-void sl_table_unmap(const struct sl_table_fmt *fmt, uint64_t root, uint64_t gpa);
+/* True when the tables changed (arch_slpt_flush) since the last flush on
+ * `pp`; records that `pp` is flushed now. */
+bool sl_table_flush_due(struct sl_table *t, uint16_t pp);
 
 #endif /* X86_SL_TABLE_H */
