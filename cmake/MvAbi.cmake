@@ -1,9 +1,13 @@
 # The ABI description (abi/mv-abi.toml) and what is generated from it
 # (docs/abi.md):
 #
-#   ${MV_GEN_INCLUDE_DIR}/microv/{mv_abi.h,mv_reg.h,mv_catalog.h}   the C headers
+#   ${MV_GEN_INCLUDE_DIR}/microv/{mv_abi.h,mv_reg.h,mv_catalog.h,mv_wrappers.h}
+#                             the C headers (constants, catalogue and decode
+#                             table, inline hypercall wrappers)
 #   ${MV_EXPECT_ABI_H}        the probes' EXP_ values (expect_abi.h)
+#   ${MV_EXIT_H}              the harness's exit codes for the probes (mvp_exit.h)
 #   ${MV_ABI_ITEMS_JSON}      the conformance matrix's rows (abi-items.json)
+#   ${MV_EXIT_CODES_JSON}     the harness's exit codes for the runner (exit-codes.json)
 #
 # They are written at configure time (so they exist for everything CMake
 # checks) and again at build time by the target `mv_abi_headers` whenever the
@@ -20,15 +24,19 @@ set(MV_ABI_FILE ${CMAKE_SOURCE_DIR}/abi/mv-abi.toml CACHE FILEPATH
 set(MV_GEN_INCLUDE_DIR ${CMAKE_BINARY_DIR}/include)
 set(MV_EXPECT_ABI_DIR ${CMAKE_BINARY_DIR}/guest-probes/include)
 set(MV_EXPECT_ABI_H ${MV_EXPECT_ABI_DIR}/expect_abi.h)
+set(MV_EXIT_H ${MV_EXPECT_ABI_DIR}/mvp_exit.h)
 set(MV_ABI_ITEMS_JSON ${CMAKE_BINARY_DIR}/conformance/abi-items.json)
+set(MV_EXIT_CODES_JSON ${CMAKE_BINARY_DIR}/conformance/exit-codes.json)
 
 set(MV_ABI_GEN ${CMAKE_SOURCE_DIR}/scripts/abi-gen)
 file(GLOB MV_ABI_GEN_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/abi/mvabi/*.py)
 set(MV_ABI_GEN_ARGS --abi ${MV_ABI_FILE} --include-dir ${MV_GEN_INCLUDE_DIR}
-    --expect ${MV_EXPECT_ABI_H} --items ${MV_ABI_ITEMS_JSON})
+    --expect ${MV_EXPECT_ABI_H} --exit-header ${MV_EXIT_H}
+    --items ${MV_ABI_ITEMS_JSON} --exit-codes ${MV_EXIT_CODES_JSON})
 set(MV_ABI_OUTPUTS
     ${MV_GEN_INCLUDE_DIR}/microv/mv_abi.h ${MV_GEN_INCLUDE_DIR}/microv/mv_reg.h
-    ${MV_GEN_INCLUDE_DIR}/microv/mv_catalog.h ${MV_EXPECT_ABI_H} ${MV_ABI_ITEMS_JSON})
+    ${MV_GEN_INCLUDE_DIR}/microv/mv_catalog.h ${MV_GEN_INCLUDE_DIR}/microv/mv_wrappers.h
+    ${MV_EXPECT_ABI_H} ${MV_EXIT_H} ${MV_ABI_ITEMS_JSON} ${MV_EXIT_CODES_JSON})
 
 execute_process(COMMAND ${MV_PYTHON} ${MV_ABI_GEN} ${MV_ABI_GEN_ARGS}
     RESULT_VARIABLE _mv_abi_rc ERROR_VARIABLE _mv_abi_err)
@@ -44,7 +52,7 @@ add_custom_command(
     BYPRODUCTS ${MV_ABI_OUTPUTS}
     COMMAND ${MV_PYTHON} ${MV_ABI_GEN} ${MV_ABI_GEN_ARGS} --stamp ${_mv_abi_stamp}
     DEPENDS ${MV_ABI_FILE} ${MV_ABI_GEN} ${MV_ABI_GEN_SOURCES}
-    COMMENT "abi-gen: headers, expect_abi.h and abi-items.json from ${MV_ABI_FILE}")
+    COMMENT "abi-gen: headers, expect_abi.h, mvp_exit.h and the json lists from ${MV_ABI_FILE}")
 add_custom_target(mv_abi_headers ALL DEPENDS ${_mv_abi_stamp})
 
 # The explicit wiring: a target that includes <microv/...> links `mv_abi`

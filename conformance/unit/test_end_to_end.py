@@ -36,6 +36,8 @@ def make_build(tmp: Path) -> Path:
     (build / "conformance").mkdir(parents=True)
     (build / "guest-probes").mkdir()
     (build / "conformance" / "abi-items.json").write_text(json.dumps(CATALOG_JSON))
+    subprocess.run([sys.executable, str(REPO / "scripts" / "abi-gen"), "--exit-codes",
+                    str(build / "conformance" / "exit-codes.json")], check=True)
     for name, text in PROBES.items():
         (build / "guest-probes" / f"{name}.elf").write_text(text)
     (tmp / "probes.toml").write_text(TOML)
