@@ -67,6 +67,11 @@ def _banner(abi: Abi, what: str) -> str:
                          what="\n".join(f" * {ln}" if ln else " *" for ln in what.splitlines()))
 
 
+def _opening(abi: Abi, what: str, guard: str) -> List[str]:
+    """A generated header's first lines: the banner and the include guard."""
+    return [_banner(abi, what), f"#ifndef {guard}", f"#define {guard}", ""]
+
+
 def _heading(title: str) -> List[str]:
     return ["", f"/* ---- {title} " + "-" * max(3, 72 - len(title)) + " */", ""]
 
@@ -223,13 +228,13 @@ def _xlist(macro: str, args: str, rows: List[str], doc: str) -> List[str]:
 
 
 def mv_catalog_h(abi: Abi) -> str:
-    L = [_banner(abi, "The ABI item catalogue: every hypercall, status code, CPUID leaf and exit\n"
+    L = _opening(abi, "The ABI item catalogue: every hypercall, status code, CPUID leaf and exit\n"
                       "reason, as X-macro lists.  The conformance matrix has one row per item\n"
                       "(build/conformance/abi-items.json, written from the same description);\n"
                       "hv/core's decoder admits exactly these hypercalls.  An item added to the\n"
-                      "description appears in the matrix, not-covered until a probe checks it."),
-         "#ifndef MICROV_MV_CATALOG_H", "#define MICROV_MV_CATALOG_H", "",
-         "#include <microv/mv_abi.h>", ""]
+                      "description appears in the matrix, not-covered until a probe checks it.",
+                 "MICROV_MV_CATALOG_H")
+    L += ["#include <microv/mv_abi.h>", ""]
     hc_rows = [f"{h['name']}, {abi.opcode_of(h)['constant']}, {h['index_constant']}"
                for h in abi.hypercalls]
     L += _xlist("MV_CATALOG_HYPERCALLS", "", hc_rows, "X(name, opcode, index)")
@@ -363,14 +368,14 @@ def _wrapper(abi: Abi, h: dict) -> List[str]:
 
 
 def mv_wrappers_h(abi: Abi) -> str:
-    L = [_banner(abi, "Inline hypercall wrappers, one per hypercall the description gives a\n"
+    L = _opening(abi, "Inline hypercall wrappers, one per hypercall the description gives a\n"
                       "`wrapper` (parameters in C order).  Included by <microv/mv_hypercall.h>,\n"
                       "which defines the raw call they use (_mv_call) and the vendor choice;\n"
                       "include that, not this.  A NULL pointer in C argument position n returns\n"
                       "MV_STATUS_INVALID_PARAMSn without making the hypercall (the spec's\n"
-                      "mv_vp_run_vp sample); outputs are written only on success."),
-         "#ifndef MICROV_MV_WRAPPERS_H", "#define MICROV_MV_WRAPPERS_H", "",
-         "#ifndef MICROV_MV_HYPERCALL_H",
+                      "mv_vp_run_vp sample); outputs are written only on success.",
+                 "MICROV_MV_WRAPPERS_H")
+    L += ["#ifndef MICROV_MV_HYPERCALL_H",
          "#error \"include <microv/mv_hypercall.h>, not <microv/mv_wrappers.h>\"",
          "#endif"]
     opcode = None
@@ -395,12 +400,12 @@ def headers(abi: Abi) -> Dict[str, str]:
 # ---- the harness's exit codes ---------------------------------------------------------
 
 def exit_header(abi: Abi) -> str:
-    L = [_banner(abi, "The harness's exit codes (docs/architecture.md, \"Probe output\"): the\n"
+    L = _opening(abi, "The harness's exit codes (docs/architecture.md, \"Probe output\"): the\n"
                       "values a probe writes to the exit port after its END line, and those a\n"
                       "backend reports for a run that did not get there.  For the probes'\n"
                       "report.h; the conformance runner reads the same list from\n"
-                      "exit-codes.json.  No includes, no types: literals only."),
-         "#ifndef PROBE_MVP_EXIT_H", "#define PROBE_MVP_EXIT_H", ""]
+                      "exit-codes.json.  No includes, no types: literals only.",
+                 "PROBE_MVP_EXIT_H")
     for x in abi.exit_codes:
         L += _define(f"MVP_EXIT_{x['name']}", str(x["value"]), f"{x['source']}: {x['meaning']}")
     L += ["", "#endif /* PROBE_MVP_EXIT_H */", ""]
