@@ -79,7 +79,7 @@ static bool hc_needs_handle(uint64_t key)
 		MV_CATALOG_HYPERCALL_DISPATCH(HC_NEEDS_HANDLE, unused, unused)
 #undef HC_NEEDS_HANDLE
 	default:
-		return true;
+		return true; /* not a hypercall: hypercall_known() refused it first */
 	}
 }
 
