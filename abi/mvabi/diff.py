@@ -16,7 +16,8 @@ BREAKING = "breaking"
 
 @dataclass
 class Change:
-    kind: str        # spec, opcode, hypercall, register, status, cpuid, flags, enum, struct, constant
+    kind: str        # spec, opcode, hypercall, register, status, cpuid, flags, enum, struct, constant,
+                     # exit_code
     item: str        # the item's name (hypercall name, constant name, enum.value, ...)
     what: str        # what changed, in words
     old: str         # old value ("-" when the item is new)
@@ -373,6 +374,15 @@ def compare(old: Abi, new: Abi) -> List[Change]:
             ch.append(Change("constant", n, "changed constant value", _h(a["value"]), _h(b["value"]), BREAKING))
         if a["type"] != b["type"]:
             ch.append(Change("constant", n, "changed constant type", a["type"], b["type"], BREAKING))
+
+    # the harness's exit codes (an old description may have none: nothing to compare)
+    if old.exit_codes:
+        ox, nx = _by_name(old.exit_codes), _by_name(new.exit_codes)
+        _added_removed("exit_code", ox, nx, lambda x: str(x["value"]), ch)
+        for n in ox.keys() & nx.keys():
+            if ox[n]["value"] != nx[n]["value"]:
+                ch.append(Change("exit_code", n, "changed exit code", str(ox[n]["value"]),
+                                 str(nx[n]["value"]), BREAKING))
 
     # de-duplicate (a layout change can be seen from both sides)
     seen, out = set(), []

@@ -1,15 +1,18 @@
 """C headers, the probes' expectation table and the conformance item list,
 generated from the ABI description.
 
-    headers(abi)      -> {"mv_abi.h": text, "mv_reg.h": text, "mv_catalog.h": text}
+    headers(abi)      -> {"mv_abi.h": text, "mv_reg.h": text, "mv_catalog.h": text,
+                          "mv_wrappers.h": text}
     expect_header(abi) -> text of expect_abi.h (EXP_-prefixed values, no includes)
+    exit_header(abi)  -> text of mvp_exit.h (the harness's exit codes, for the probes)
     items_json(abi)   -> the conformance suite's item list (abi-items.json)
+    exit_codes_json(abi) -> the harness's exit codes for the conformance runner
 """
 import json
 import textwrap
 from typing import Dict, List
 
-from .model import SIG, Abi, bits_mask, parse_bits
+from .model import SIG, Abi, AbiError, bits_mask, parse_bits
 
 BANNER = """\
 /*
@@ -62,6 +65,11 @@ def _banner(abi: Abi, what: str) -> str:
     return BANNER.format(source="abi/mv-abi.toml", spec=d.get("spec_name", "?"),
                          spec_version=abi.spec_version, revision=abi.revision,
                          what="\n".join(f" * {ln}" if ln else " *" for ln in what.splitlines()))
+
+
+def _opening(abi: Abi, what: str, guard: str) -> List[str]:
+    """A generated header's first lines: the banner and the include guard."""
+    return [_banner(abi, what), f"#ifndef {guard}", f"#define {guard}", ""]
 
 
 def _heading(title: str) -> List[str]:
@@ -220,13 +228,13 @@ def _xlist(macro: str, args: str, rows: List[str], doc: str) -> List[str]:
 
 
 def mv_catalog_h(abi: Abi) -> str:
-    L = [_banner(abi, "The ABI item catalogue: every hypercall, status code, CPUID leaf and exit\n"
+    L = _opening(abi, "The ABI item catalogue: every hypercall, status code, CPUID leaf and exit\n"
                       "reason, as X-macro lists.  The conformance matrix has one row per item\n"
                       "(build/conformance/abi-items.json, written from the same description);\n"
                       "hv/core's decoder admits exactly these hypercalls.  An item added to the\n"
-                      "description appears in the matrix, not-covered until a probe checks it."),
-         "#ifndef MICROV_MV_CATALOG_H", "#define MICROV_MV_CATALOG_H", "",
-         "#include <microv/mv_abi.h>", ""]
+                      "description appears in the matrix, not-covered until a probe checks it.",
+                 "MICROV_MV_CATALOG_H")
+    L += ["#include <microv/mv_abi.h>", ""]
     hc_rows = [f"{h['name']}, {abi.opcode_of(h)['constant']}, {h['index_constant']}"
                for h in abi.hypercalls]
     L += _xlist("MV_CATALOG_HYPERCALLS", "", hc_rows, "X(name, opcode, index)")
@@ -235,6 +243,7 @@ def mv_catalog_h(abi: Abi) -> str:
                  for h in abi.hypercalls]
     L += _xlist("MV_CATALOG_HYPERCALL_ATTRS", "", attr_rows,
                 "X(name, opcode, index, root_only, needs_handle): permission and handle per hypercall")
+    L += _dispatch_list(abi)
     L += _xlist("MV_CATALOG_STATUS", "", [f"{s['name']}, {s['name']}" for s in abi.statuses],
                 "X(name, value)")
     cp_rows = [f"{c['name']}, {_hex(c['leaf'], 8)}, {c['register']}" for c in abi.cpuid]
@@ -251,8 +260,168 @@ def mv_catalog_h(abi: Abi) -> str:
     return "\n".join(L)
 
 
+PROBE_EXIT_CODES = ("SUCCESS", "SKIP", "ERROR", "FAILURE")
+
+
+def require_build_data(abi: Abi) -> None:
+    """What the build needs beyond what abi-diff reads (older descriptions
+    lack it): a handler for every hypercall (hv/core's decode table) and the
+    probes' four exit codes.  Raises AbiError, one line per problem."""
+    e = [f"hypercall {h['name']}: no handler/handler_args (hv/core's decode table needs them)"
+         for h in abi.hypercalls if "handler" not in h]
+    have = {x["name"] for x in abi.exit_codes if x["source"] == "probe"}
+    e += [f"exit_code {n}: missing (source = \"probe\"; report.h and the runner need it)"
+          for n in PROBE_EXIT_CODES if n not in have]
+    if e:
+        raise AbiError(f"{abi.source}: cannot generate from this description:\n  " + "\n  ".join(e))
+
+
+def _dispatch_list(abi: Abi) -> List[str]:
+    """MV_CATALOG_HYPERCALL_DISPATCH(X, C, R): hv/core's decode table.  The
+    caller names its caller argument C and its register array R (REG0..REG5);
+    each row's last argument is the handler's parenthesised argument list."""
+    out = _wrap_comment(
+        "X(name, opcode, index, needs_handle, handler, args): hv/core's decode table.  handler is "
+        "the api_* function the hypercall calls, args its argument list: the caller C, then the "
+        "input registers R[n] (REGn) it takes.  needs_handle: REG0 must be the open handle.")
+    out.append("#define MV_CATALOG_HYPERCALL_DISPATCH(X, C, R) \\")
+    for h in abi.hypercalls:
+        args = ", ".join(["C"] + [f"R[{r[3:]}]" for r in h["handler_args"]])
+        out.append(f"\tX({h['name']}, {abi.opcode_of(h)['constant']}, {h['index_constant']}, "
+                   f"{1 if h['handle'] else 0}, {h['handler']}, ({args})) \\")
+    out += ["\t/* end */", ""]
+    return out
+
+
+# ---- mv_wrappers.h ----------------------------------------------------------------
+
+def _wrapper(abi: Abi, h: dict) -> List[str]:
+    """One inline wrapper: its parameters in C order, NULL pointers refused
+    first (MV_STATUS_INVALID_PARAMS<position>, or the parameter's
+    null_status) in that order, then one _mv_call; outputs written only on
+    success (_mv_call's rule)."""
+    op = abi.opcode_of(h)["constant"]
+    params, checks, regs, outs, after, locals_ = [], [], ["0"] * 6, ["MV_NULL", "MV_NULL"], [], []
+    for pos, p in enumerate(h["wrapper"]):
+        kind, name = p["kind"], p["name"]
+        status = f"MV_STATUS_INVALID_PARAMS{p.get('null_status', pos)}"
+        if kind == "handle":
+            params.append(f"struct mv_handle_t const *const {name}")
+            regs[0] = f"{name}->hndl"
+        elif kind == "handle_open":
+            params.append(f"struct mv_handle_t *const {name} /* OUT */")
+            outs[0] = f"&{name}->hndl"
+        elif kind == "handle_close":
+            params.append(f"struct mv_handle_t *const {name}")
+            regs[0] = f"{name}->hndl"
+            after.append(f"\t\t{name}->hndl = 0;")
+        elif kind == "in":
+            params.append(f"{p['type']} const {name}")
+            regs[int(p["reg"][3:])] = name
+        else:  # out
+            opt = p.get("optional", False)
+            params.append(f"{p['type']} *const {name} /* OUT{', may be NULL' if opt else ''} */")
+            i = int(p["reg"][3:])
+            if p["type"] == "uint64_t":
+                outs[i] = name
+            else:
+                locals_.append(f"\tuint64_t out{i} = 0;")
+                outs[i] = f"&out{i}"
+                after.append(f"\t\t{'if (MV_NULL != ' + name + ') ' if opt else ''}*{name} = ({p['type']})out{i};")
+        if kind != "in" and not p.get("optional", False):
+            checks += [f"\tif (MV_NULL == {name})", f"\t\treturn {status};"]
+    ins = ", ".join(f"{r[:3]}{r[3:]} {p['name']}" for r, p in
+                    sorted((p["reg"], p) for p in h["wrapper"] if p["kind"] == "in"))
+    doc = f"{h['name']} (spec {h.get('section', '?')})"
+    if ins:
+        doc += f": {ins}"
+    outs_doc = ", ".join(f"{p['reg']} -> *{p['name']}" for p in h["wrapper"] if p["kind"] == "out")
+    if outs_doc:
+        doc += f"; {outs_doc}"
+    L = _wrap_comment(doc)
+    head = f"static inline mv_status_t {h['name']}("
+    if len(head) + len(", ".join(params)) + 1 <= 100:
+        L.append(f"{head}{', '.join(params)})")
+    else:
+        L.append(head + params[0] + ",")
+        L += [f"\t\t{p}," for p in params[1:-1]] + [f"\t\t{params[-1]})"] if len(params) > 1 else []
+        if len(params) == 1:
+            L[-1] = L[-1][:-1] + ")"
+    L.append("{")
+    L += locals_
+    if locals_:
+        L.append("")
+    L += checks
+    call = (f"_mv_call({op}, {h['index_constant']},\n\t\t\t{', '.join(regs)},\n\t\t\t"
+            f"{outs[0]}, {outs[1]})")
+    if after:
+        L.append(f"\tmv_status_t const st = {call};")
+        L.append("")
+        L.append("\tif (st == MV_STATUS_SUCCESS) {")
+        L += after
+        L.append("\t}")
+        L.append("\treturn st;")
+    else:
+        L.append(f"\treturn {call};")
+    L += ["}", ""]
+    return L
+
+
+def mv_wrappers_h(abi: Abi) -> str:
+    L = _opening(abi, "Inline hypercall wrappers, one per hypercall the description gives a\n"
+                      "`wrapper` (parameters in C order).  Included by <microv/mv_hypercall.h>,\n"
+                      "which defines the raw call they use (_mv_call) and the vendor choice;\n"
+                      "include that, not this.  A NULL pointer in C argument position n returns\n"
+                      "MV_STATUS_INVALID_PARAMSn without making the hypercall (the spec's\n"
+                      "mv_vp_run_vp sample); outputs are written only on success.",
+                 "MICROV_MV_WRAPPERS_H")
+    L += ["#ifndef MICROV_MV_HYPERCALL_H",
+         "#error \"include <microv/mv_hypercall.h>, not <microv/mv_wrappers.h>\"",
+         "#endif"]
+    opcode = None
+    for h in abi.hypercalls:
+        if "wrapper" not in h:
+            continue
+        if h["opcode"] != opcode:
+            opcode = h["opcode"]
+            if L[-1] == "":
+                L.pop()
+            L += _heading(f"{opcode} ({abi.opcodes[opcode].get('section', '')})")
+        L += _wrapper(abi, h)
+    L += ["#endif /* MICROV_MV_WRAPPERS_H */", ""]
+    return "\n".join(L)
+
+
 def headers(abi: Abi) -> Dict[str, str]:
-    return {"mv_abi.h": mv_abi_h(abi), "mv_reg.h": mv_reg_h(abi), "mv_catalog.h": mv_catalog_h(abi)}
+    return {"mv_abi.h": mv_abi_h(abi), "mv_reg.h": mv_reg_h(abi), "mv_catalog.h": mv_catalog_h(abi),
+            "mv_wrappers.h": mv_wrappers_h(abi)}
+
+
+# ---- the harness's exit codes ---------------------------------------------------------
+
+def exit_header(abi: Abi) -> str:
+    L = _opening(abi, "The harness's exit codes (docs/architecture.md, \"Probe output\"): the\n"
+                      "values a probe writes to the exit port after its END line, and those a\n"
+                      "backend reports for a run that did not get there.  For the probes'\n"
+                      "report.h; the conformance runner reads the same list from\n"
+                      "exit-codes.json.  No includes, no types: literals only.",
+                 "PROBE_MVP_EXIT_H")
+    for x in abi.exit_codes:
+        L += _define(f"MVP_EXIT_{x['name']}", str(x["value"]), f"{x['source']}: {x['meaning']}")
+    L += ["", "#endif /* PROBE_MVP_EXIT_H */", ""]
+    return "\n".join(L)
+
+
+def exit_codes(abi: Abi) -> dict:
+    """{"probe": {END result: value}, "backend": {name: value}}."""
+    out = {"probe": {}, "backend": {}}
+    for x in abi.exit_codes:
+        out[x["source"]][x["name"]] = x["value"]
+    return out
+
+
+def exit_codes_json(abi: Abi) -> str:
+    return json.dumps(exit_codes(abi), indent=2) + "\n"
 
 
 # ---- expect_abi.h -------------------------------------------------------------

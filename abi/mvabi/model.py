@@ -18,6 +18,10 @@ RESERVED = ("REVZ", "REVI")
 C_TYPES = ("uint64_t", "uint32_t", "uint16_t", "uint8_t", "int", "unsigned")
 CPUID_REGS = ("eax", "ebx", "ecx", "edx", "all")
 HEADERS = ("mv_abi.h", "mv_reg.h")
+WRAPPER_KINDS = ("handle", "handle_open", "handle_close", "in", "out")
+WRAPPER_TYPES = ("uint64_t", "uint32_t", "uint16_t", "uint8_t")
+EXIT_SOURCES = ("probe", "backend")
+C_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 SIG = 0x764D000000000000
 
 
@@ -81,6 +85,10 @@ class Abi:
     @property
     def constants(self) -> List[dict]:
         return self.data.get("constant", [])
+
+    @property
+    def exit_codes(self) -> List[dict]:
+        return self.data.get("exit_code", [])
 
     def opcode_of(self, hc: dict) -> dict:
         return self.opcodes[hc["opcode"]]
@@ -159,6 +167,72 @@ def _check_parts(errors, where, parts, width, keyed_by_reg):
                           f"{width - 1}:0 (mask {m:#x})")
 
 
+def _input_regs(hc) -> set:
+    """The registers a hypercall takes a value in (a part with a meaning)."""
+    return {p["reg"] for p in hc["input"] if "meaning" in p and p.get("reg") in REGS}
+
+
+def _check_handler(errors, w, hc):
+    """handler: the api_* function hv/core's decode table calls; handler_args:
+    the input registers it takes, in order, each one the hypercall reads.
+    Optional here (abi-diff reads descriptions older than the decode table);
+    the generator requires them (gen.require_handlers)."""
+    if "handler" not in hc and "handler_args" not in hc:
+        return
+    if not _need(errors, w, hc, "handler", str) or not _need(errors, w, hc, "handler_args", list):
+        return
+    if not re.fullmatch(C_IDENT, hc["handler"]):
+        errors.append(f"{w}: handler {hc['handler']!r} is not a C identifier")
+    regs = _input_regs(hc)
+    for r in hc["handler_args"]:
+        if r not in regs:
+            errors.append(f"{w}: handler_args names {r!r}, which is not an input register "
+                          "with a meaning")
+    if len(set(hc["handler_args"])) != len(hc["handler_args"]):
+        errors.append(f"{w}: handler_args names a register twice")
+
+
+def _check_wrapper(errors, w, hc):
+    """wrapper: the C parameters of the generated inline wrapper.  Inputs go
+    to input registers with a meaning, outputs come from REG0/REG1 (what
+    _mv_call returns) of the output, the handle from REG0, each once."""
+    params = hc["wrapper"]
+    if not isinstance(params, list):
+        errors.append(f"{w}: wrapper must be a list of parameters")
+        return
+    ins, outs = _input_regs(hc), {p["reg"] for p in hc["output"] if "meaning" in p}
+    used_in, used_out, names = set(), set(), set()
+    for i, p in enumerate(params):
+        pw = f"{w} wrapper[{i}]"
+        if not isinstance(p, dict) or p.get("kind") not in WRAPPER_KINDS:
+            errors.append(f"{pw}: kind must be one of {', '.join(WRAPPER_KINDS)}")
+            continue
+        kind, name = p["kind"], p.get("name")
+        if not isinstance(name, str) or not re.fullmatch(C_IDENT, name) or name in names:
+            errors.append(f"{pw}: name {name!r} is not a C identifier, or is used twice")
+        names.add(name)
+        if kind in ("in", "out") and p.get("type") not in WRAPPER_TYPES:
+            errors.append(f"{pw}: type must be one of {', '.join(WRAPPER_TYPES)}")
+        if "null_status" in p and (kind == "in" or not isinstance(p["null_status"], int)
+                                   or not 0 <= p["null_status"] <= 5):
+            errors.append(f"{pw}: null_status (0..5) applies to pointer parameters only")
+        if p.get("optional") and kind != "out":
+            errors.append(f"{pw}: only an out parameter may be optional")
+        reg, used, avail = {"handle": ("REG0", used_in, ins), "handle_close": ("REG0", used_in, ins),
+                            "handle_open": ("REG0", used_out, outs),
+                            "in": (p.get("reg"), used_in, ins),
+                            "out": (p.get("reg"), used_out, outs)}[kind]
+        if reg not in avail or kind in ("out", "handle_open") and reg not in ("REG0", "REG1"):
+            errors.append(f"{pw}: {reg!r} is not an {'input' if used is used_in else 'output (REG0/REG1)'} "
+                          "register with a meaning")
+        elif reg in used:
+            errors.append(f"{pw}: {reg} is used twice")
+        used.add(reg)
+    if hc["handle"] and not any(p.get("kind") in ("handle", "handle_close") for p in params
+                                if isinstance(p, dict)):
+        errors.append(f"{w}: handle = true but the wrapper takes no handle")
+
+
 def validate(data: dict, source: str) -> Abi:
     e: List[str] = []
     for k in ("spec_version", "revision"):
@@ -221,6 +295,9 @@ def validate(data: dict, source: str) -> Abi:
         if hc["handle"] and not any(p.get("reg") == "REG0" and p.get("meaning") == "handle"
                                     for p in hc["input"]):
             e.append(f"{w}: handle = true but REG0 63:0 is not meaning = \"handle\"")
+        _check_handler(e, w, hc)
+        if "wrapper" in hc:
+            _check_wrapper(e, w, hc)
 
     for i, st in enumerate(data.get("status", [])):
         w = f"status[{i}] {st.get('name', '?')}"
@@ -313,6 +390,22 @@ def validate(data: dict, source: str) -> Abi:
             e.append(f"{w}: type must be one of {', '.join(C_TYPES)}")
         if c["header"] not in HEADERS:
             e.append(f"{w}: header must be one of {', '.join(HEADERS)}")
+
+    codes = {}
+    for i, x in enumerate(data.get("exit_code", [])):
+        w = f"exit_code[{i}] {x.get('name', '?')}"
+        if not (_need(e, w, x, "name", str) and _need(e, w, x, "value", int)
+                and _need(e, w, x, "source", str) and _need(e, w, x, "meaning", str)):
+            continue
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", x["name"]):
+            e.append(f"{w}: name must be upper case (an END result or a backend's word)")
+        if x["source"] not in EXIT_SOURCES:
+            e.append(f"{w}: source must be one of {', '.join(EXIT_SOURCES)}")
+        if not 0 <= x["value"] <= 255:
+            e.append(f"{w}: value outside an exit status (0..255)")
+        if x["name"] in codes.values() or x["value"] in codes:
+            e.append(f"{w}: name or value used twice")
+        codes[x["value"]] = x["name"]
 
     if e:
         raise AbiError(f"{source}: invalid ABI description:\n  " + "\n  ".join(e))

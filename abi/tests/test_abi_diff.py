@@ -347,6 +347,19 @@ def test_changed_constant_value_is_breaking():
          "MV_MDL_MAP_MAX_NUM_ENTRIES")
 
 
+def test_exit_codes():
+    real = model.DEFAULT_PATH.read_text()
+    old = model.loads(real)
+    moved = model.loads(real.replace('name = "SKIP"\nvalue = 3', 'name = "SKIP"\nvalue = 6'))
+    ch = diff.compare(old, moved)
+    assert [(c.item, c.what, c.old, c.new, c.verdict) for c in ch] == \
+        [("SKIP", "changed exit code", "3", "6", "breaking")]
+    added = model.loads(real + '\n[[exit_code]]\nname = "HANG"\nvalue = 127\nsource = "backend"\nmeaning = "x"\n')
+    assert [(c.item, c.verdict) for c in diff.compare(old, added)] == [("HANG", "compatible")]
+    # a description from before the exit codes: nothing to compare
+    assert diff.compare(model.loads(BASE), model.loads(BASE)) == []
+
+
 def test_any_to_root_permission_is_breaking():
     t = sub(BASE, 'permission = "any"', 'permission = "root"')
     only(changes(t), "breaking", "permission changed")

@@ -1,4 +1,6 @@
-"""abi-gen (validation, headers, expect_abi.h, items) and abi-check."""
+"""abi-gen (validation, headers, wrappers, the decode table, expect_abi.h, exit codes,
+items) and abi-check."""
+import json
 import re
 import shutil
 import subprocess
@@ -33,13 +35,44 @@ def test_validation_rules():
     invalid(REAL.replace('opcode = "vps"\nindex = 0x11', 'opcode = "nope"\nindex = 0x11'), "unknown opcode")
     invalid(REAL + '[[constant]]\nname = "MV_INVALID_ID"\nvalue = 1\n', "name MV_INVALID_ID is also")
     invalid("spec_version = [", "not valid TOML")
+    # the decode table: a handler and the registers it takes, each read by the hypercall
+    invalid(REAL.replace('handler = "api_vm_vmid"\n', ''), "missing 'handler'")
+    # without both, the description is readable (abi-diff) but the build refuses it
+    old = model.loads(REAL.replace('handler = "api_vm_vmid"\nhandler_args = []\n', '')
+                      .replace('name = "SKIP"', 'name = "SKIPPED"'))
+    with pytest.raises(model.AbiError) as e:
+        gen.require_build_data(old)
+    assert "hypercall mv_vm_op_vmid: no handler" in str(e.value) and "exit_code SKIP: missing" in str(e.value)
+    gen.require_build_data(model.load(model.DEFAULT_PATH))
+    invalid(REAL.replace('handler = "api_vm_vmid"', 'handler = "api vm"'), "is not a C identifier")
+    invalid(REAL.replace('handler_args = ["REG1", "REG2", "REG3"]', 'handler_args = ["REG1", "REG2", "REG4"]', 1),
+            "'REG4', which is not an input register")
+    # wrappers: registers of the hypercall, each once; outputs REG0/REG1 of the output
+    invalid(REAL.replace('{ kind = "in", name = "vmid", type = "uint16_t", reg = "REG1" }',
+                         '{ kind = "in", name = "vmid", type = "uint16_t", reg = "REG2" }', 1),
+            "'REG2' is not an input register")
+    invalid(REAL.replace('{ kind = "out", name = "vpid", type = "uint16_t", reg = "REG0" }',
+                         '{ kind = "out", name = "vpid", type = "uint16_t", reg = "REG1" }', 1),
+            "'REG1' is not an output")
+    invalid(REAL.replace('{ kind = "in", name = "val2", type = "uint64_t", reg = "REG1" }',
+                         '{ kind = "in", name = "val2", type = "uint64_t", reg = "REG0" }'), "REG0 is used twice")
+    invalid(REAL.replace('{ kind = "handle", name = "handle" },\n  { kind = "in", name = "vmid", type = "uint16_t", reg = "REG1" },',
+                         '{ kind = "in", name = "vmid", type = "uint16_t", reg = "REG1" },', 1),
+            "the wrapper takes no handle")
+    invalid(REAL.replace('kind = "in", name = "version", type = "uint32_t"', 'kind = "in", name = "version", type = "char"'),
+            "type must be one of")
+    # exit codes: unique, an exit status
+    invalid(REAL.replace("name = \"TIMEOUT\"\nvalue = 124", "name = \"TIMEOUT\"\nvalue = 125"), "used twice")
+    invalid(REAL.replace("name = \"TIMEOUT\"\nvalue = 124", "name = \"TIMEOUT\"\nvalue = 256"), "outside an exit status")
+    invalid(REAL.replace('value = 124\nsource = "backend"', 'value = 124\nsource = "qemu"'), "source must be one of")
 
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
     d = tmp_path_factory.mktemp("gen")
     r = subprocess.run([sys.executable, str(REPO / "scripts" / "abi-gen"), "--include-dir", str(d / "include"),
-                        "--expect", str(d / "expect_abi.h"), "--items", str(d / "abi-items.json")])
+                        "--expect", str(d / "expect_abi.h"), "--items", str(d / "abi-items.json"),
+                        "--exit-header", str(d / "mvp_exit.h"), "--exit-codes", str(d / "exit-codes.json")])
     assert r.returncode == 0
     return d
 
@@ -87,32 +120,97 @@ def test_expect_abi_h(out, tmp_path):
                    check=True)
 
 
-def test_dispatch_check():
-    abi = model.load(model.DEFAULT_PATH)
-    src = (REPO / "hv" / "core" / "hypercall.c").read_text()
-    assert checks.dispatch(abi, src) == []
-    # a hypercall in the description without a case
-    extra = model.loads(REAL.replace("# ---- 6.12 VPS", '''[[hypercall]]
-name = "mv_vp_op_suspend_vp"
-opcode = "vp"
-index = 0x7F
-index_constant = "MV_VP_OP_SUSPEND_VP_IDX_VAL"
-permission = "root"
-handle = true
-input = [ { reg = "REG0", bits = "63:0", meaning = "handle" } ]
-
-# ---- 6.12 VPS'''))
-    assert any("mv_vp_op_suspend_vp" in p and "no case" in p for p in checks.dispatch(extra, src))
-    # a case the description does not have
-    bad = src.replace("\tcase HC_KEY(MV_VP_OP_VAL, MV_VP_OP_VPID_IDX_VAL):",
-                      "\tcase HC_KEY(MV_VP_OP_VAL, MV_VP_OP_VPID_IDX_VAL):\n\tcase HC_KEY(MV_VPS_OP_VAL, 0x77):")
-    assert any("0x77" in p for p in checks.dispatch(abi, bad))
-    # handle-less hypercalls
-    bad = src.replace("key != HC_KEY(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL) &&", "")
-    assert any("mv_debug_op_out needs no handle" in p for p in checks.dispatch(abi, bad))
-
-
 def test_items_check(out):
     abi = model.load(model.DEFAULT_PATH)
     assert checks.items(abi, (out / "abi-items.json").read_text()) == []
     assert checks.items(abi, '{"hypercall": []}') != []
+
+
+@pytest.mark.skipif(not shutil.which("cc"), reason="no C compiler")
+def test_dispatch_table_calls_each_handler_with_its_registers(out, tmp_path):
+    """MV_CATALOG_HYPERCALL_DISPATCH, compiled against stub handlers: every
+    hypercall's row calls its handler with the caller and exactly the
+    description's handler_args, and carries its handle requirement."""
+    abi = model.load(model.DEFAULT_PATH)
+    prog = ["#include <stdio.h>", "#include <stdint.h>", "#include <microv/mv_catalog.h>",
+            "static const char *current;"]
+    for h in abi.hypercalls:
+        params = ", ".join(["const char *c"] + [f"uint64_t a{i}" for i in range(len(h["handler_args"]))])
+        fmt = "".join(" %llu" for _ in h["handler_args"])
+        vals = "".join(f", (unsigned long long)a{i}" for i in range(len(h["handler_args"])))
+        prog.append(f'static int {h["handler"]}({params}) {{ printf("%s {h["handler"]} %s{fmt}\\n", current, c{vals}); return 0; }}')
+    prog += ["int main(void) {", "const uint64_t regs[6] = { 10, 11, 12, 13, 14, 15 };",
+             "const char *caller = \"C\";",
+             "#define CALL(name, op, idx, needs_handle, handler, args) "
+             "current = #name; printf(\"%d \", needs_handle); handler args;",
+             "MV_CATALOG_HYPERCALL_DISPATCH(CALL, caller, regs)", "return 0; }"]
+    c = tmp_path / "d.c"
+    c.write_text("\n".join(prog) + "\n")
+    exe = tmp_path / "d"
+    subprocess.run(["cc", "-std=gnu11", "-Wall", "-Werror", f"-I{out / 'include'}", str(c), "-o", str(exe)],
+                   check=True)
+    lines = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines()
+    want = [" ".join([str(int(h["handle"])), h["name"], h["handler"], "C"]
+                     + [str(10 + int(r[3:])) for r in h["handler_args"]]) for h in abi.hypercalls]
+    assert lines == want
+
+
+def test_wrappers_header(out):
+    """mv_wrappers.h: the signatures and register use of the former
+    hand-written wrappers, NULL checks by C position, outputs on success."""
+    text = (out / "include" / "microv" / "mv_wrappers.h").read_text()
+    flat = re.sub(r"\s+", " ", text)
+    for sig in (
+        "mv_status_t mv_debug_op_out(uint64_t const val1, uint64_t const val2)",
+        "mv_status_t mv_handle_op_open_handle(uint32_t const version, struct mv_handle_t *const handle /* OUT */)",
+        "mv_status_t mv_handle_op_close_handle(struct mv_handle_t *const handle)",
+        "mv_status_t mv_vp_op_create_vp(struct mv_handle_t const *const handle, uint16_t const vmid, "
+        "uint16_t *const vpid /* OUT */)",
+        "mv_status_t mv_vp_run_vp(struct mv_handle_t const *const handle, uint64_t const vpid, "
+        "uint64_t *const reason /* OUT */, uint64_t *const arg /* OUT */)",
+        "mv_status_t mv_xvio_op_receive_message(struct mv_handle_t const *const handle, uint64_t const service, "
+        "uint64_t const page_gpa, uint64_t *const left /* OUT, may be NULL */)",
+    ):
+        assert sig in flat, sig
+    body = flat[flat.index("mv_vp_op_create_vp("):]
+    body = body[:body.index("return st; }")]
+    assert ("if (MV_NULL == handle) return MV_STATUS_INVALID_PARAMS0; "
+            "if (MV_NULL == vpid) return MV_STATUS_INVALID_PARAMS2; "
+            "mv_status_t const st = _mv_call(MV_VP_OP_VAL, MV_VP_OP_CREATE_VP_IDX_VAL, "
+            "handle->hndl, vmid, 0, 0, 0, 0, &out0, MV_NULL); "
+            "if (st == MV_STATUS_SUCCESS) { *vpid = (uint16_t)out0; }") in body
+    assert "_mv_call(MV_VP_MANAGEMENT_OP_VAL, MV_VP_MANAGEMENT_OP_RUN_VP_IDX_VAL, handle->hndl, vpid, " \
+           "0, 0, 0, 0, reason, arg)" in flat
+    # get_partition keeps its one status for both pointers; an optional output is not checked
+    gp = flat[flat.index("mv_xvio_op_get_partition("):]
+    assert gp.count("return MV_STATUS_INVALID_PARAMS0;") >= 2
+    rm = flat[flat.index("mv_xvio_op_receive_message("):]
+    rm = rm[:rm.index("}")]
+    assert "MV_NULL == left" not in rm and "page_gpa, 0, 0, 0, left, MV_NULL)" in rm
+    abi = model.load(model.DEFAULT_PATH)
+    assert flat.count("static inline mv_status_t ") == sum(1 for h in abi.hypercalls if "wrapper" in h)
+
+
+@pytest.mark.skipif(not shutil.which("cc"), reason="no C compiler")
+def test_wrappers_compile_freestanding(out, tmp_path):
+    """mv.h with every wrapper compiles freestanding, both instructions and the run-time choice."""
+    c = tmp_path / "w.c"
+    c.write_text("#include <microv/mv.h>\n#include <microv/mv_xvio.h>\n"
+                 "#if !defined(MV_HYPERCALL_VMCALL)\nMV_HYPERCALL_DEFINE_VENDOR;\n#endif\n"
+                 "mv_status_t f(struct mv_handle_t *h, uint16_t *v) { return mv_vm_op_create_vm(h, v); }\n")
+    for d in ("-DMV_HYPERCALL_VMCALL", "-DMV_HYPERCALL_RUNTIME"):
+        subprocess.run(["cc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-ffreestanding", d,
+                        f"-I{out / 'include'}", f"-I{REPO / 'include'}", "-c", str(c), "-o", str(tmp_path / "w.o")],
+                       check=True)
+
+
+def test_exit_codes(out):
+    h = (out / "mvp_exit.h").read_text()
+    for line in ("#define MVP_EXIT_SUCCESS 0 ", "#define MVP_EXIT_SKIP 3 ", "#define MVP_EXIT_ERROR 4 ",
+                 "#define MVP_EXIT_FAILURE 5 ", "#define MVP_EXIT_TIMEOUT 124 ",
+                 "#define MVP_EXIT_ROOT_STOPPED 125 ", "#define MVP_EXIT_HV_FAILED 126 "):
+        assert line in h, line
+    assert "#include" not in h
+    assert json.loads((out / "exit-codes.json").read_text()) == {
+        "probe": {"SUCCESS": 0, "SKIP": 3, "ERROR": 4, "FAILURE": 5},
+        "backend": {"TIMEOUT": 124, "ROOT_STOPPED": 125, "HV_FAILED": 126}}

@@ -1,4 +1,5 @@
 """Runs every (backend, probe) pair once, in parallel, and judges each run."""
+import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -9,11 +10,14 @@ from . import crosschecks, paths, protocol
 from .backends import Backend, RunResult
 from .probes import Probe
 
+# The harness's exit codes, generated from abi/mv-abi.toml ([[exit_code]])
+# into build/conformance/exit-codes.json by scripts/abi-gen.
+_EXIT = json.loads((paths.out_dir() / "exit-codes.json").read_text())
 # The value a probe writes to port 0xF4 after END, per END result.
-EXIT_CODES = {"SUCCESS": 0, "SKIP": 3, "ERROR": 4, "FAILURE": 5}
+EXIT_CODES = _EXIT["probe"]
 # The backends' report that the hypervisor stopped the root VM (mvsim's exit
 # status, the hypervisor's isa-debug-exit value 0x7d under QEMU).
-ROOT_STOPPED_CODE = 125
+ROOT_STOPPED_CODE = _EXIT["backend"]["ROOT_STOPPED"]
 
 
 @dataclass

@@ -35,6 +35,8 @@ def make_build(tmp: Path) -> Path:
     (build / "conformance").mkdir(parents=True)
     (build / "guest-probes").mkdir()
     (build / "conformance" / "abi-items.json").write_text(json.dumps(CATALOG_JSON))
+    subprocess.run([sys.executable, str(REPO / "scripts" / "abi-gen"), "--exit-codes",
+                    str(build / "conformance" / "exit-codes.json")], check=True)
     for name, text in PROBES.items():
         (build / "guest-probes" / f"{name}.elf").write_text(text)
     for name in [*PROBES, "notbuilt"]:  # one folder per probe, as guest-probes/probes/

@@ -13,11 +13,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mvp_exit.h" /* the exit codes, generated from abi/mv-abi.toml */
+
 enum rt_result {
-	RT_SUCCESS = 0,
-	RT_SKIP = 3,
-	RT_ERROR = 4,
-	RT_FAILURE = 5,
+	RT_SUCCESS = MVP_EXIT_SUCCESS,
+	RT_SKIP = MVP_EXIT_SKIP,
+	RT_ERROR = MVP_EXIT_ERROR,
+	RT_FAILURE = MVP_EXIT_FAILURE,
 };
 
 #define RT_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -9,8 +9,9 @@
  *                                               else FAILURE_INVALID_HANDLE
  *   5. the api_* function: permission, then parameters in register order.
  *
- * Dispatch is one switch: each case decodes its registers and calls one
- * api_* function, which returns a struct hv_ret.
+ * Dispatch is one switch, generated from abi/mv-abi.toml's `handler` and
+ * `handler_args` (MV_CATALOG_HYPERCALL_DISPATCH): each case decodes its
+ * registers and calls one api_* function, which returns a struct hv_ret.
  *
  * Continuations (spec 6.1, E-31): an api_* function that did part of its
  * work answers MV_STATUS_RETRY_CONTINUATION (today only destroy_vm).
@@ -50,12 +51,19 @@ void hypercall_unlock(void)
 	hv_spin_unlock(&hc_lock);
 }
 
+/*
+ * The decode table, MV_CATALOG_HYPERCALL_DISPATCH (generated from
+ * abi/mv-abi.toml into <microv/mv_catalog.h>): per hypercall its opcode and
+ * index, whether REG0 must be the open handle, its api_* handler and the
+ * registers that handler takes.  The three functions below are its only
+ * readers.
+ */
 bool hypercall_known(uint64_t opcode_nosig, uint64_t index)
 {
 	switch (HC_KEY(opcode_nosig, index)) {
-#define HC_CASE(name, op, idx) case HC_KEY(op, idx):
-		MV_CATALOG_HYPERCALLS(HC_CASE)
-#undef HC_CASE
+#define HC_KNOWN(name, op, idx, needs_handle, handler, args) case HC_KEY(op, idx):
+		MV_CATALOG_HYPERCALL_DISPATCH(HC_KNOWN, unused, unused)
+#undef HC_KNOWN
 		return true;
 	default:
 		return false;
@@ -64,100 +72,30 @@ bool hypercall_known(uint64_t opcode_nosig, uint64_t index)
 
 static bool hc_needs_handle(uint64_t key)
 {
-	return key != HC_KEY(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL) &&
-	       key != HC_KEY(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL);
+	switch (key) {
+#define HC_NEEDS_HANDLE(name, op, idx, needs_handle, handler, args) \
+	case HC_KEY(op, idx):                                       \
+		return needs_handle;
+		MV_CATALOG_HYPERCALL_DISPATCH(HC_NEEDS_HANDLE, unused, unused)
+#undef HC_NEEDS_HANDLE
+	default:
+		return true; /* not a hypercall: hypercall_known() refused it first */
+	}
 }
 
+/* Each case decodes its registers and calls one api_* function. */
 static struct hv_ret hc_dispatch(const struct hv_caller *c, uint64_t key, const uint64_t *r)
 {
 	switch (key) {
-	case HC_KEY(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL):
-		return api_debug_out(c, r[0], r[1]);
-	case HC_KEY(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL):
-		return api_handle_open(c, r[0]);
-	case HC_KEY(MV_HANDLE_OP_VAL, MV_HANDLE_OP_CLOSE_IDX_VAL):
-		return api_handle_close(c, r[0]);
-	case HC_KEY(MV_VM_OP_VAL, MV_VM_OP_CREATE_VM_IDX_VAL):
-		return api_vm_create(c);
-	case HC_KEY(MV_VM_OP_VAL, MV_VM_OP_DESTROY_VM_IDX_VAL):
-		return api_vm_destroy(c, r[1]);
-	case HC_KEY(MV_VM_OP_VAL, MV_VM_OP_VMID_IDX_VAL):
-		return api_vm_vmid(c);
-	case HC_KEY(MV_VM_OP_VAL, MV_VM_OP_MAP_MDL_IDX_VAL):
-		return api_vm_map_mdl(c, r[1], r[2], r[3], r[4], r[5]);
-	case HC_KEY(MV_VM_OP_VAL, MV_VM_OP_UNMAP_MDL_IDX_VAL):
-		return api_vm_unmap_mdl(c, r[1], r[2], r[3], r[4]);
-	case HC_KEY(MV_VM_OP_VAL, MV_VM_OP_SET_GPA_FLAGS_MDL_IDX_VAL):
-		return api_vm_set_gpa_flags_mdl(c, r[1], r[2], r[3], r[4], r[5]);
-	case HC_KEY(MV_VP_OP_VAL, MV_VP_OP_CREATE_VP_IDX_VAL):
-		return api_vp_create(c, r[1]);
-	case HC_KEY(MV_VP_OP_VAL, MV_VP_OP_DESTROY_VP_IDX_VAL):
-		return api_vp_destroy(c, r[1]);
-	case HC_KEY(MV_VP_OP_VAL, MV_VP_OP_VMID_IDX_VAL):
-		return api_vp_vmid(c, r[1]);
-	case HC_KEY(MV_VP_OP_VAL, MV_VP_OP_VPID_IDX_VAL):
-		return api_vp_vpid(c);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_CREATE_VPS_IDX_VAL):
-		return api_vps_create(c, r[1]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_DESTROY_VPS_IDX_VAL):
-		return api_vps_destroy(c, r[1]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_CPUID_IDX_VAL):
-		return api_vps_get_cpuid(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_CPUID_IDX_VAL):
-		return api_vps_set_cpuid(c, r[1], r[2], r[3], r[4]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_REG_IDX_VAL):
-		return api_vps_get_reg(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_REG_IDX_VAL):
-		return api_vps_set_reg(c, r[1], r[2], r[3]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_MSR_IDX_VAL):
-		return api_vps_get_msr(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_MSR_IDX_VAL):
-		return api_vps_set_msr(c, r[1], r[2], r[3]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_SUPPORTED_MSRS_IDX_VAL):
-		return api_vps_get_supported_msrs(c, r[1]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_SUPPORTED_FEATURE_MSRS_IDX_VAL):
-		return api_vps_get_supported_feature_msrs(c, r[1]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_FPU_IDX_VAL):
-		return api_vps_get_fpu(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_FPU_IDX_VAL):
-		return api_vps_set_fpu(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_XSAVE_IDX_VAL):
-		return api_vps_get_xsave(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_XSAVE_IDX_VAL):
-		return api_vps_set_xsave(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_VIRT_TO_PHYS_IDX_VAL):
-		return api_vps_virt_to_phys(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_SET_IDENTITY_MAP_IDX_VAL):
-		return api_vps_set_identity_map(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_QUEUE_IRQ_IDX_VAL):
-		return api_vps_queue_irq(c, r[1], r[2]);
-	case HC_KEY(MV_VPS_OP_VAL, MV_VPS_OP_GET_TSC_KHZ_IDX_VAL):
-		return api_vps_get_tsc_khz(c, r[1]);
-	case HC_KEY(MV_VP_MANAGEMENT_OP_VAL, MV_VP_MANAGEMENT_OP_RUN_VP_IDX_VAL):
-		return api_vp_run(c, r[1]);
-	/* XVIO, a project extension (docs/xvio.md): hv/core/xvio*.c */
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_GET_PARTITION_IDX_VAL):
-		return api_xvio_get_partition(c);
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_SET_PARTITION_IDX_VAL):
-		return api_xvio_set_partition(c, r[1], r[2]);
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_INITIALIZE_IDX_VAL):
-		return api_xvio_initialize(c, r[1], r[2], r[3]);
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_CLEANUP_IDX_VAL):
-		return api_xvio_cleanup(c, r[1]);
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_POST_MESSAGE_IDX_VAL):
-		return api_xvio_post_message(c, r[1], r[2], r[3], r[4], r[5]);
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_RECEIVE_MESSAGE_IDX_VAL):
-		return api_xvio_receive_message(c, r[1], r[2]);
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_CREATE_RING_IDX_VAL):
-		return api_xvio_create_ring(c, r[1], r[2], r[3], r[4], r[5]);
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_ATTACH_RING_IDX_VAL):
-		return api_xvio_attach_ring(c, r[1], r[2], r[3]);
-	case HC_KEY(MV_XVIO_OP_VAL, MV_XVIO_OP_SET_FOCUS_IDX_VAL):
-		return api_xvio_set_focus(c, r[1]);
+#define HC_CALL(name, op, idx, needs_handle, handler, args) \
+	case HC_KEY(op, idx):                               \
+		return handler args;
+		MV_CATALOG_HYPERCALL_DISPATCH(HC_CALL, c, r)
+#undef HC_CALL
 	default:
-		/* hypercall_known() admitted it, so it is in the catalogue: a
-		 * catalogue entry without a case here is a bug (hv/tests checks
-		 * every one reaches its api_* function). */
+		/* hypercall_known() admitted it, and it reads the same table:
+		 * unreachable (hv/tests checks every hypercall reaches its
+		 * api_* function). */
 		return hv_ret_status(MV_STATUS_FAILURE_UNSUPPORTED);
 	}
 }

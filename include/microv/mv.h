@@ -5,8 +5,10 @@
  *   mv_reg.h        bf_reg_t, the register enumeration                 | generated from
  *   mv_catalog.h    the item catalogue (hypercalls, status codes, CPUID | abi/mv-abi.toml
  *                   leaves, exit reasons) the conformance matrix is    | into build/include/
- *                   built on                                           / (docs/abi.md)
- *   mv_hypercall.h  inline wrappers (VMCALL on Intel, VMMCALL on AMD): this directory
+ *                   built on, and hv/core's decode table               | (docs/abi.md)
+ *   mv_wrappers.h   inline wrappers, one per hypercall                 /
+ *   mv_hypercall.h  the raw call (VMCALL on Intel, VMMCALL on AMD) and
+ *                   the vendor choice, then mv_wrappers.h: this directory
  */
 #ifndef MICROV_MV_H
 #define MICROV_MV_H

@@ -4,8 +4,9 @@
  * software: HostOS (the root VM), SystemOS and GameOS.
  *
  * Two layers, both header-only and freestanding (C11, no libc):
- *   mv_xvio_op_*   one inline wrapper per hypercall, over the generated
- *                  constants (mv_abi.h), like mv_hypercall.h;
+ *   mv_xvio_op_*   one inline wrapper per hypercall, generated from
+ *                  abi/mv-abi.toml like all others (<microv/mv_wrappers.h>,
+ *                  through mv_hypercall.h);
  *   Xvio*          the XVIO driver's API (xvio.sys as publicly documented):
  *                  XvioInitialize, XvioPostMessage, XvioReceiveMessage /
  *                  XvioPollMessage, XvioCreateRingBuffer /
@@ -31,97 +32,6 @@
 #ifndef MV_XVIO_VA_TO_GPA
 #define MV_XVIO_VA_TO_GPA(p) ((uint64_t)(uintptr_t)(p))
 #endif
-
-/* ---- the hypercalls ------------------------------------------------------- */
-
-static inline mv_status_t mv_xvio_op_get_partition(struct mv_handle_t const *const handle,
-						   uint64_t *const partition /* OUT */)
-{
-	if (MV_NULL == handle || MV_NULL == partition)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_GET_PARTITION_IDX_VAL, handle->hndl, 0, 0, 0, 0,
-			0, partition, MV_NULL);
-}
-
-static inline mv_status_t mv_xvio_op_set_partition(struct mv_handle_t const *const handle,
-						   uint16_t const vmid, uint64_t const partition)
-{
-	if (MV_NULL == handle)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_SET_PARTITION_IDX_VAL, handle->hndl, vmid,
-			partition, 0, 0, 0, MV_NULL, MV_NULL);
-}
-
-static inline mv_status_t mv_xvio_op_initialize(struct mv_handle_t const *const handle,
-						uint64_t const service, uint64_t const target,
-						uint64_t const vector)
-{
-	if (MV_NULL == handle)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_INITIALIZE_IDX_VAL, handle->hndl, service, target,
-			vector, 0, 0, MV_NULL, MV_NULL);
-}
-
-static inline mv_status_t mv_xvio_op_cleanup(struct mv_handle_t const *const handle,
-					     uint64_t const service)
-{
-	if (MV_NULL == handle)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_CLEANUP_IDX_VAL, handle->hndl, service, 0, 0, 0,
-			0, MV_NULL, MV_NULL);
-}
-
-static inline mv_status_t mv_xvio_op_post_message(struct mv_handle_t const *const handle,
-						  uint64_t const service, uint64_t const partition,
-						  uint64_t const code, uint64_t const size,
-						  uint64_t const data_gpa)
-{
-	if (MV_NULL == handle)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_POST_MESSAGE_IDX_VAL, handle->hndl, service,
-			partition, code, size, data_gpa, MV_NULL, MV_NULL);
-}
-
-static inline mv_status_t mv_xvio_op_receive_message(struct mv_handle_t const *const handle,
-						     uint64_t const service, uint64_t const page_gpa,
-						     uint64_t *const left /* OUT, may be NULL */)
-{
-	if (MV_NULL == handle)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_RECEIVE_MESSAGE_IDX_VAL, handle->hndl, service,
-			page_gpa, 0, 0, 0, left, MV_NULL);
-}
-
-static inline mv_status_t mv_xvio_op_create_ring(struct mv_handle_t const *const handle,
-						 uint64_t const service, uint64_t const peer,
-						 uint64_t const send_pages, uint64_t const recv_pages,
-						 uint64_t const gpa)
-{
-	if (MV_NULL == handle)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_CREATE_RING_IDX_VAL, handle->hndl, service, peer,
-			send_pages, recv_pages, gpa, MV_NULL, MV_NULL);
-}
-
-static inline mv_status_t mv_xvio_op_attach_ring(struct mv_handle_t const *const handle,
-						 uint64_t const service, uint64_t const creator,
-						 uint64_t const gpa,
-						 uint64_t *const pages /* OUT, may be NULL */)
-{
-	if (MV_NULL == handle)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_ATTACH_RING_IDX_VAL, handle->hndl, service,
-			creator, gpa, 0, 0, pages, MV_NULL);
-}
-
-static inline mv_status_t mv_xvio_op_set_focus(struct mv_handle_t const *const handle,
-					       uint64_t const partition)
-{
-	if (MV_NULL == handle)
-		return MV_STATUS_INVALID_PARAMS0;
-	return _mv_call(MV_XVIO_OP_VAL, MV_XVIO_OP_SET_FOCUS_IDX_VAL, handle->hndl, partition, 0, 0,
-			0, 0, MV_NULL, MV_NULL);
-}
 
 /* ---- the XVIO driver's API ----------------------------------------------------- */
 
