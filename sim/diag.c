@@ -71,8 +71,8 @@ void diag_record_exit(uint16_t ppid, struct arch_vps *a, const struct hv_exit *e
 	struct last_exit *l = &last[ppid];
 	l->valid = true;
 	l->exit = *e;
-	l->vmid = a->vps->vmid;
-	l->vpid = a->vps->vpid;
+	l->vmid = vps_vmid(a->vps);
+	l->vpid = vps_vpid(a->vps);
 	bool lm = (regs_efer(a->uc) & (1u << 10)) != 0;
 	diag_disasm(a->uc, e->rip, lm, l->insn, sizeof(l->insn));
 }
@@ -86,7 +86,7 @@ void diag_print_last(uint16_t ppid, const char *what)
 	}
 	const struct last_exit *l = &last[ppid];
 	fprintf(stderr, "mvsim: %s: exit=%s rip=0x%llx insn=\"%s\" vm=%u vp=%u pp=%u",
-		what, hv_exit_type_name(l->exit.type), (unsigned long long)l->exit.rip, l->insn,
+		what, exit_type_name(l->exit.type), (unsigned long long)l->exit.rip, l->insn,
 		l->vmid, l->vpid, ppid);
 	switch (l->exit.type) {
 	case HV_EXIT_SLPT_VIOLATION:

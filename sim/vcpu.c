@@ -23,7 +23,7 @@
 
 #include <microv/mv_abi.h>
 
-#include <hv/msr.h>
+#include <hv/arch/core.h>
 
 #include "sim.h"
 
@@ -298,7 +298,7 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 	struct arch_vps *a = user;
 	if (a->in_loader || a->exit_set)
 		return;
-	if (a->vps->vmid != 0) {
+	if (vps_vmid(a->vps) != 0) {
 		/* Not reached (the code hook intercepts guest I/O before it
 		 * executes); a guest never reaches the platform devices. */
 		io_intercept(a, port, size, false);
@@ -317,7 +317,7 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
 	(void)uc;
 	if (a->in_loader || a->exit_set)
 		return 0xFFFFFFFFu;
-	if (a->vps->vmid != 0) {
+	if (vps_vmid(a->vps) != 0) {
 		io_intercept(a, port, size, true);
 		return 0xFFFFFFFFu;
 	}
@@ -430,7 +430,7 @@ int arch_vps_init(struct hv_vps *vps)
 		return -1;
 	}
 	a->vps = vps;
-	vps->arch = a;
+	vps_set_arch(vps, a);
 	uc_hook_add(a->uc, &h, UC_HOOK_CODE, hook_code, a, 1, 0);
 	uc_hook_add(a->uc, &h, UC_HOOK_INSN, hook_cpuid, a, 1, 0, UC_X86_INS_CPUID);
 	uc_hook_add(a->uc, &h, UC_HOOK_INSN, hook_in, a, 1, 0, UC_X86_INS_IN);
@@ -448,13 +448,13 @@ int arch_vps_init(struct hv_vps *vps)
 
 void arch_vps_fini(struct hv_vps *vps)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	if (!a)
 		return;
 	uc_close(a->uc);
 	free(a->regions);
 	free(a);
-	vps->arch = NULL;
+	vps_set_arch(vps, NULL);
 }
 
 /*
@@ -466,7 +466,7 @@ void arch_vps_fini(struct hv_vps *vps)
  */
 void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	if (a->nevents < SIM_MAX_EVENTS)
 		a->events[a->nevents++] = *event;
 }
@@ -539,7 +539,7 @@ static bool deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bo
 	exit->raw = vector;
 	regs_write(a->uc, UC_X86_REG_RIP, fault_rip);
 	fprintf(stderr, "mvsim: vm %u vp %u: cannot deliver vector %u at rip 0x%llx: %s\n",
-		a->vps->vmid, a->vps->vpid, vector, (unsigned long long)fault_rip, why);
+		vps_vmid(a->vps), vps_vpid(a->vps), vector, (unsigned long long)fault_rip, why);
 	return false;
 }
 
@@ -589,7 +589,7 @@ static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
 
 void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uc_engine *uc = a->uc;
 
 	memset(exit, 0, sizeof(*exit));
@@ -607,7 +607,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		const char *why = NULL;
 		if (loader_apply(a, &why)) {
 			fprintf(stderr, "mvsim: vm %u vp %u: cannot load the entry state: %s\n",
-				vps->vmid, vps->vpid, why);
+				vps_vmid(vps), vps_vpid(vps), why);
 			exit->type = HV_EXIT_ENTRY_FAILURE;
 			exit->rip = regs_read(uc, UC_X86_REG_RIP);
 			goto out;
@@ -630,7 +630,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			goto out;
 		}
 	}
-	a->guest = vps->vmid != 0;
+	a->guest = vps_vmid(vps) != 0;
 	a->slice_limit = a->guest ? g_cfg.slice_insns : SIM_ROOT_SLICE_INSNS;
 	a->icount = 0;
 	a->sti_shadow = false;
@@ -705,13 +705,13 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		exit->rip = a->last_rip;
 		exit->raw = (uint64_t)err;
 		fprintf(stderr, "mvsim: vm %u vp %u: emulation stopped unexpectedly at rip 0x%llx (started 0x%llx, %llu insns) (%s)%s\n",
-			vps->vmid, vps->vpid, (unsigned long long)rip, (unsigned long long)start, (unsigned long long)a->icount, uc_strerror(err),
+			vps_vmid(vps), vps_vpid(vps), (unsigned long long)rip, (unsigned long long)start, (unsigned long long)a->icount, uc_strerror(err),
 			err == UC_ERR_OK ? ": Unicorn shut the CPU down (triple fault)" : "");
 		break;
 	}
 out:
 	if (g_cfg.trace)
-		vcpu_trace_event(a, hv_exit_type_name(exit->type), exit->rip);
+		vcpu_trace_event(a, exit_type_name(exit->type), exit->rip);
 	diag_record_exit(arch_pp_id(), a, exit);
 }
 
@@ -722,5 +722,5 @@ void vcpu_trace_event(struct arch_vps *a, const char *what, uint64_t rip)
 	diag_disasm(a->uc, rip, lm, text, sizeof(text));
 	platform_flush();
 	fprintf(stderr, "mvsim: trace pp=%u vm=%u vp=%u exit=%s rip=0x%llx insn=\"%s\"\n",
-		arch_pp_id(), a->vps->vmid, a->vps->vpid, what, (unsigned long long)rip, text);
+		arch_pp_id(), vps_vmid(a->vps), vps_vpid(a->vps), what, (unsigned long long)rip, text);
 }

@@ -5,8 +5,7 @@
 #include <x86/backend.h>
 #include <x86/cpu.h>
 
-#include <hv/log.h>
-#include <hv/string.h>
+#include <hv/arch/core.h>
 
 #define BACKEND(p)                                                                   \
 	{                                                                            \

@@ -20,7 +20,7 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/log.h>
+#include <hv/arch/core.h>
 
 #define HV_SLICE_US 50000u
 

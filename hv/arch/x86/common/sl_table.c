@@ -2,7 +2,7 @@
  * The 4-level second-level table walk shared by svm/npt.c and vmx/ept.c
  * (x86/sl_table.h).  Level 3 is the root (PML4), level 0 the 4 KiB leaves.
  */
-#include <hv/page.h>
+#include <hv/arch/core.h>
 
 #include <x86/sl_table.h>
 

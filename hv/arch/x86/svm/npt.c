@@ -12,10 +12,8 @@
  */
 #include <microv/mv_abi.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/page.h>
-#include <hv/vm.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include <x86/cpu.h>
 #include <x86/sl_table.h>
@@ -65,25 +63,25 @@ int svm_vm_init(struct hv_vm *vm)
 	a->npt_pml4 = pml4;
 	cpuid(0x8000000A, 0, r);
 	uint32_t nasid = r[1] ? r[1] : 2;
-	if ((uint32_t)vm->id + 1 < nasid) {
-		a->asid = vm->id + 1u;
+	if ((uint32_t)vm_id(vm) + 1 < nasid) {
+		a->asid = vm_id(vm) + 1u;
 	} else {
-		a->asid = 1u + vm->id % (nasid - 1u);
+		a->asid = 1u + vm_id(vm) % (nasid - 1u);
 		a->asid_shared = true;
 	}
 	a->gen = 1; /* the first entry on every PP flushes: the ASID may be stale */
-	vm->arch = a;
+	vm_set_arch(vm, a);
 	return 0;
 }
 
 void svm_vm_fini(struct hv_vm *vm)
 {
-	struct arch_vm *a = vm->arch;
+	struct arch_vm *a = vm_arch(vm);
 
 	if (!a)
 		return;
 	sl_table_release(&npt_fmt, a->npt_pml4, a->self);
-	vm->arch = NULL;
+	vm_set_arch(vm, NULL);
 }
 
 int svm_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
@@ -97,17 +95,17 @@ int svm_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 		if (!(flags & MV_GPA_FLAG_EXECUTE_ACCESS) && svm_has_nxe)
 			pte |= PTE_NX;
 	}
-	return sl_table_map(&npt_fmt, vm->arch->npt_pml4, gpa, pte);
+	return sl_table_map(&npt_fmt, vm_arch(vm)->npt_pml4, gpa, pte);
 }
 
 void svm_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
-	sl_table_unmap(&npt_fmt, vm->arch->npt_pml4, gpa);
+	sl_table_unmap(&npt_fmt, vm_arch(vm)->npt_pml4, gpa);
 }
 
 void svm_slpt_flush(struct hv_vm *vm)
 {
-	struct arch_vm *a = vm->arch;
+	struct arch_vm *a = vm_arch(vm);
 
 	__atomic_add_fetch(&a->gen, 1, __ATOMIC_RELEASE);
 }

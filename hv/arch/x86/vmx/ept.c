@@ -16,11 +16,8 @@
  */
 #include <microv/mv_abi.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/page.h>
-#include <hv/string.h>
-#include <hv/vm.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include <x86/sl_table.h>
 
@@ -57,20 +54,20 @@ int vmx_vm_init(struct hv_vm *vm)
 	a->self = self;
 	a->ept_pml4 = pml4;
 	a->eptp = pml4 | (3ull << 3) | EPT_MT_WB; /* 4-level walk, WB */
-	a->vpid = vmx_caps.vpid ? (uint16_t)(vm->id + 1u) : 0;
+	a->vpid = vmx_caps.vpid ? (uint16_t)(vm_id(vm) + 1u) : 0;
 	a->gen = 1; /* the first entry on every PP flushes: the VPID may be stale */
-	vm->arch = a;
+	vm_set_arch(vm, a);
 	return 0;
 }
 
 void vmx_vm_fini(struct hv_vm *vm)
 {
-	struct arch_vm *a = vm->arch;
+	struct arch_vm *a = vm_arch(vm);
 
 	if (!a)
 		return;
 	sl_table_release(&ept_fmt, a->ept_pml4, a->self);
-	vm->arch = NULL;
+	vm_set_arch(vm, NULL);
 }
 
 int vmx_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
@@ -84,17 +81,17 @@ int vmx_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 		if (flags & MV_GPA_FLAG_EXECUTE_ACCESS)
 			pte |= EPT_X;
 	}
-	return sl_table_map(&ept_fmt, vm->arch->ept_pml4, gpa, pte);
+	return sl_table_map(&ept_fmt, vm_arch(vm)->ept_pml4, gpa, pte);
 }
 
 void vmx_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
-	sl_table_unmap(&ept_fmt, vm->arch->ept_pml4, gpa);
+	sl_table_unmap(&ept_fmt, vm_arch(vm)->ept_pml4, gpa);
 }
 
 void vmx_slpt_flush(struct hv_vm *vm)
 {
-	struct arch_vm *a = vm->arch;
+	struct arch_vm *a = vm_arch(vm);
 
 	__atomic_add_fetch(&a->gen, 1, __ATOMIC_RELEASE);
 }

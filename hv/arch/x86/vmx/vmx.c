@@ -23,13 +23,8 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/page.h>
-#include <hv/pp.h>
-#include <hv/string.h>
-#include <hv/vm.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "vmx.h"
 
@@ -482,7 +477,7 @@ int vmx_vps_init(struct hv_vps *vps)
 	uint64_t vmcs = self ? page_alloc() : 0;
 	uint64_t vapic = vmcs ? page_alloc() : 0;
 
-	if (!vm || !vm->arch || !vapic) {
+	if (!vm || !vm_arch(vm) || !vapic) {
 		if (vmcs)
 			page_free(vmcs);
 		if (self)
@@ -496,8 +491,8 @@ int vmx_vps_init(struct hv_vps *vps)
 	a->vapic_pa = vapic;
 	a->vapic = page_hva(vapic);
 	hv_memset(a->vapic, 0, HV_PAGE_SIZE);
-	a->id = vps->id;
-	a->guest = vps->vmid != 0;
+	a->id = vps_id(vps);
+	a->guest = vps_vmid(vps) != 0;
 	a->pp = -1;
 	a->msr_pp = -1;
 
@@ -529,9 +524,9 @@ int vmx_vps_init(struct hv_vps *vps)
 	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_MSR_BITMAP, vmx_msr_bitmap_pa(a->guest));
-	vmwrite(VMCS_EPTP, vm->arch->eptp);
+	vmwrite(VMCS_EPTP, vm_arch(vm)->eptp);
 	if (c->vpid)
-		vmwrite(VMCS_VPID, vm->arch->vpid);
+		vmwrite(VMCS_VPID, vm_arch(vm)->vpid);
 	if (a->guest) {
 		vmwrite(VMCS_VIRTUAL_APIC_ADDR, vapic);
 		vmwrite(VMCS_TPR_THRESHOLD, 0);
@@ -541,13 +536,13 @@ int vmx_vps_init(struct hv_vps *vps)
 	write_host_state();
 	write_host_pp_fields(arch_pp_id());
 	vps_reset_state(a);
-	vps->arch = a;
+	vps_set_arch(vps, a);
 	return 0;
 }
 
 void vmx_vps_fini(struct hv_vps *vps)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 
 	if (!a)
 		return;
@@ -565,14 +560,14 @@ void vmx_vps_fini(struct hv_vps *vps)
 	page_free(a->vapic_pa);
 	page_free(a->vmcs_pa);
 	page_free(a->self);
-	vps->arch = NULL;
+	vps_set_arch(vps, NULL);
 }
 
 /* ---- events ---- */
 
 void vmx_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uint32_t info = ev->vector | INTR_INFO_VALID;
 
 	switch (ev->type) {
@@ -636,7 +631,7 @@ static void event_prepare(struct arch_vps *a)
 
 static void tlb_prepare(struct hv_vps *vps, struct arch_vps *a, uint16_t pp)
 {
-	struct arch_vm *vm = vps_vm(vps)->arch;
+	struct arch_vm *vm = vm_arch(vps_vm(vps));
 	const struct vmx_caps *c = &vmx_caps;
 	uint32_t gen = __atomic_load_n(&vm->gen, __ATOMIC_ACQUIRE);
 	bool vpid_flush = false;
@@ -687,7 +682,7 @@ static inline void write_cr8(uint64_t v)
 
 void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uint16_t pp = arch_pp_id();
 	const struct vmx_caps *c = &vmx_caps;
 
@@ -695,9 +690,8 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	 * RFLAGS loads the root's. */
 	bool root_if = false;
 	if (a->guest) {
-		struct hv_pp *p = pp_get(pp);
-		root_if = p && p->root_vps &&
-			  (arch_vps_get_reg(p->root_vps, bf_reg_t_rflags) & RFLAGS_IF);
+		struct hv_vps *root = pp_root_vps(pp);
+		root_if = root && (arch_vps_get_reg(root, bf_reg_t_rflags) & RFLAGS_IF);
 	}
 	vmx_vmcs_load(a);
 	vmx_lazy_msrs_load(a, pp);
@@ -738,7 +732,7 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			if (st == 2)
 				vmread_st(VMCS_INSN_ERROR, &err);
 			hv_log("vmx: %s failed for vm %u vps %u: %s%s%u (%s)",
-			       a->launched ? "VMRESUME" : "VMLAUNCH", vps->vmid, vps->id,
+			       a->launched ? "VMRESUME" : "VMLAUNCH", vps_vmid(vps), vps_id(vps),
 			       st == 1 ? "VMfailInvalid" : "VMfailValid, ",
 			       st == 1 ? "" : "VM-instruction error ", (unsigned)err,
 			       st == 1 ? "no current VMCS" : vmx_insn_error_name((uint32_t)err));

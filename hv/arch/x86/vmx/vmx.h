@@ -5,9 +5,8 @@
 #include <x86/backend.h>
 #include <x86/fpu.h>
 
-#include <hv/arch.h>
-#include <hv/core.h>
-#include <hv/types.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "vmcs.h"
 

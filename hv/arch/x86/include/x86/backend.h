@@ -8,8 +8,8 @@
 #ifndef X86_BACKEND_H
 #define X86_BACKEND_H
 
-#include <hv/arch.h>
-#include <hv/types.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #define X86_BACKEND_DECLS(p)                                                         \
 	int p##_pp_enable(uint16_t ppid);                                            \

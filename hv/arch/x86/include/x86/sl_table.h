@@ -9,7 +9,7 @@
 #ifndef X86_SL_TABLE_H
 #define X86_SL_TABLE_H
 
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 struct sl_table_fmt {
 	uint64_t present;     /* an entry with any of these bits set is present */

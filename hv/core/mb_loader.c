@@ -5,49 +5,11 @@
  * kludge") and plain ELF32/ELF64 images.  Every field of the image is
  * checked before anything is copied.
  */
-#include <hv/arch.h>
-#include <hv/core.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 #include <hv/log.h>
 #include <hv/multiboot.h>
 #include <hv/string.h>
-
-#define MB_SEARCH_LEN 8192u
-
-struct mb_header {
-	uint32_t magic, flags, checksum;
-	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
-};
-
-/* Multiboot information structure (only the fields this loader sets). */
-struct mb_info {
-	uint32_t flags;
-	uint32_t mem_lower, mem_upper;
-	uint32_t boot_device;
-	uint32_t cmdline;
-	uint32_t mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-	uint32_t drives_length, drives_addr;
-	uint32_t config_table;
-	uint32_t boot_loader_name;
-};
-_Static_assert(__builtin_offsetof(struct mb_info, boot_loader_name) == 64, "multiboot info layout");
-
-struct mb_module {
-	uint32_t mod_start, mod_end, string, reserved;
-};
-
-struct __attribute__((packed)) mb_mmap_entry {
-	uint32_t size;
-	uint64_t addr, len;
-	uint32_t type;
-};
-
-#define MBI_MEM (1u << 0)
-#define MBI_CMDLINE (1u << 2)
-#define MBI_MODS (1u << 3)
-#define MBI_MMAP (1u << 6)
-#define MBI_LOADER_NAME (1u << 9)
 
 /* ---- where things may go ------------------------------------------------ */
 
@@ -310,7 +272,7 @@ static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 	hv_memset(&mbi, 0, sizeof(mbi));
 	uint32_t mbi_spa = area_alloc(&a, sizeof(mbi), NULL);
 
-	mbi.flags = MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME;
+	mbi.flags = MB_INFO_MEM | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MMAP | MB_INFO_LOADER_NAME;
 	mbi.mem_lower = mem_lower_kib(bi);
 	mbi.mem_upper = mem_upper_kib(bi);
 	mbi.cmdline = area_str(&a, bi->root_cmdline);
