@@ -217,13 +217,11 @@ static uint32_t area_str(struct mbi_area *a, const char *s)
 	return area_alloc(a, hv_strnlen(s, 1024) + 1, s);
 }
 
-/* mem_lower: KiB of RAM from 0 up to the first hole, at most 640 (PCs end
- * conventional memory at 0x9F000 or 0xA0000). */
-static uint32_t mem_lower_kib(const struct hv_boot_info *bi)
+/* The end of the RAM that runs without a hole from `end` (stopping once it
+ * reaches `limit`). */
+static uint64_t ram_run_end(const struct hv_boot_info *bi, uint64_t end, uint64_t limit)
 {
-	uint64_t end = 0;
-
-	for (bool grew = true; grew && end < 0xA0000;) {
+	for (bool grew = true; grew && end < limit;) {
 		grew = false;
 		for (uint32_t i = 0; i < bi->num_ram; i++) {
 			const struct hv_mem_range *r = &bi->ram[i];
@@ -233,24 +231,23 @@ static uint32_t mem_lower_kib(const struct hv_boot_info *bi)
 			}
 		}
 	}
+	return end;
+}
+
+/* mem_lower: KiB of RAM from 0 up to the first hole, at most 640 (PCs end
+ * conventional memory at 0x9F000 or 0xA0000). */
+static uint32_t mem_lower_kib(const struct hv_boot_info *bi)
+{
+	uint64_t end = ram_run_end(bi, 0, 0xA0000);
+
 	return (uint32_t)((end < 0xA0000 ? end : 0xA0000) / 1024);
 }
 
 /* mem_upper: KiB of RAM from 1 MiB up to the first hole or reserved range. */
 static uint32_t mem_upper_kib(const struct hv_boot_info *bi)
 {
-	uint64_t end = 0x100000;
+	uint64_t end = ram_run_end(bi, 0x100000, UINT64_MAX);
 
-	for (bool grew = true; grew;) {
-		grew = false;
-		for (uint32_t i = 0; i < bi->num_ram; i++) {
-			const struct hv_mem_range *r = &bi->ram[i];
-			if (r->spa <= end && r->spa + r->len > end) {
-				end = r->spa + r->len;
-				grew = true;
-			}
-		}
-	}
 	for (uint32_t i = 0; i < bi->num_reserved; i++) {
 		const struct hv_mem_range *r = &bi->reserved[i];
 		if (r->spa >= 0x100000 && r->spa < end)
