@@ -74,7 +74,7 @@ void diag_trace(struct hv_vps *vps, const char *what, uint64_t rip)
 	diag_disasm_guest(vps, rip, text, sizeof(text));
 	platform_flush();
 	fprintf(stderr, "mvsim: trace pp=%u vm=%u vp=%u exit=%s rip=0x%llx insn=\"%s\"\n",
-		arch_pp_id(), vps->vmid, vps->vpid, what, (unsigned long long)rip, text);
+		arch_pp_id(), vps_vmid(vps), vps_vpid(vps), what, (unsigned long long)rip, text);
 }
 
 void diag_record_exit(uint16_t ppid, struct hv_vps *vps, const struct hv_exit *e)
@@ -84,8 +84,8 @@ void diag_record_exit(uint16_t ppid, struct hv_vps *vps, const struct hv_exit *e
 	struct last_exit *l = &last[ppid];
 	l->valid = true;
 	l->exit = *e;
-	l->vmid = vps->vmid;
-	l->vpid = vps->vpid;
+	l->vmid = vps_vmid(vps);
+	l->vpid = vps_vpid(vps);
 	diag_disasm_guest(vps, e->rip, l->insn, sizeof(l->insn));
 }
 
@@ -98,7 +98,7 @@ void diag_print_last(uint16_t ppid, const char *what)
 	}
 	const struct last_exit *l = &last[ppid];
 	fprintf(stderr, "mvsim: %s: exit=%s rip=0x%llx insn=\"%s\" vm=%u vp=%u pp=%u",
-		what, hv_exit_type_name(l->exit.type), (unsigned long long)l->exit.rip, l->insn,
+		what, exit_type_name(l->exit.type), (unsigned long long)l->exit.rip, l->insn,
 		l->vmid, l->vpid, ppid);
 	switch (l->exit.type) {
 	case HV_EXIT_SLPT_VIOLATION:

@@ -1,5 +1,5 @@
 /*
- * The simulated machine's global state and the host services of hv/arch.h
+ * The simulated machine's global state and the host services of hv/arch/arch.h
  * that do not depend on a VPS: configuration, system memory, the PP id of
  * the calling thread, arch_spa_to_hva, arch_halt.  Kept apart from main.c
  * (the CLI) so that tests can link the whole arch layer with their own main.

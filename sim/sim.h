@@ -27,11 +27,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <hv/arch.h>
-#include <hv/core.h>
-#include <hv/exit.h>
-#include <hv/vm.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
+#include <hv/arch/exit.h>
 
 enum sim_vendor { SIM_INTEL = 0, SIM_AMD = 1 };
 

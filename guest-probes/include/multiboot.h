@@ -5,39 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MB_INFO_MEM     (1u << 0)
-#define MB_INFO_CMDLINE (1u << 2)
-#define MB_INFO_MODS    (1u << 3)
-#define MB_INFO_MMAP    (1u << 6)
-
-struct mb_info {
-	uint32_t flags;
-	uint32_t mem_lower, mem_upper;
-	uint32_t boot_device;
-	uint32_t cmdline;
-	uint32_t mods_count, mods_addr;
-	/* further fields unused */
-} __attribute__((packed));
-
-/* The information structure up to the memory map (mb_info's prefix). */
-struct mbi_full {
-	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
-	uint32_t mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-} __attribute__((packed));
-
-/* One module of the module list. */
-struct mb_mod {
-	uint32_t start, end, string, reserved;
-};
-
-/* One memory-map entry; `size` does not count itself. */
-struct mb_mmap {
-	uint32_t size;
-	uint64_t addr, len;
-	uint32_t type;
-} __attribute__((packed));
+/* The specification's structures (struct mb_info, mb_module, mb_mmap_entry,
+ * MB_INFO_*): one definition for the hypervisor and the probes.  Included by
+ * path, so that the probes' include path does not reach the ABI headers
+ * next to it in include/ (the probes keep their own expectations). */
+#include "../../include/multiboot/multiboot.h"
 
 extern uint32_t rt_mb_magic; /* EAX at entry */
 extern uint32_t rt_mb_info;  /* EBX at entry */

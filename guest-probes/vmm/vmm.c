@@ -28,7 +28,7 @@ static bool contains(const uint8_t *p, uint64_t len, const char *s)
 
 void vmm_init(bool need_agent)
 {
-	const struct mbi_full *mbi = (const void *)mb_info();
+	const struct mb_info *mbi = (const void *)mb_info();
 	struct hc_regs o;
 	uint64_t lo = ALIGN_UP((uint64_t)(uintptr_t)_bss_end), ram_end = 0;
 
@@ -37,14 +37,14 @@ void vmm_init(bool need_agent)
 	if (lo < 0x200000)
 		lo = 0x200000;
 	if (mbi->flags & MB_INFO_MODS) {
-		const struct mb_mod *m = (const void *)(uintptr_t)mbi->mods_addr;
+		const struct mb_module *m = (const void *)(uintptr_t)mbi->mods_addr;
 		for (uint32_t i = 0; i < mbi->mods_count; i++) {
-			if (ALIGN_UP(m[i].end) > lo)
-				lo = ALIGN_UP(m[i].end);
-			if (!agent_elf && contains((const void *)(uintptr_t)m[i].start,
-						   m[i].end - m[i].start, GUEST_IMAGE_TAG)) {
-				agent_elf = (const void *)(uintptr_t)m[i].start;
-				agent_len = m[i].end - m[i].start;
+			if (ALIGN_UP(m[i].mod_end) > lo)
+				lo = ALIGN_UP(m[i].mod_end);
+			if (!agent_elf && contains((const void *)(uintptr_t)m[i].mod_start,
+						   m[i].mod_end - m[i].mod_start, GUEST_IMAGE_TAG)) {
+				agent_elf = (const void *)(uintptr_t)m[i].mod_start;
+				agent_len = m[i].mod_end - m[i].mod_start;
 			}
 		}
 	}
@@ -54,7 +54,7 @@ void vmm_init(bool need_agent)
 	if (!(mbi->flags & MB_INFO_MMAP))
 		probe_error("the multiboot information has no memory map");
 	for (uint32_t off = 0; off < mbi->mmap_length;) {
-		const struct mb_mmap *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);
+		const struct mb_mmap_entry *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);
 		uint64_t s = e->addr, end = e->addr + e->len;
 		off += e->size + 4;
 		if (e->type != 1 && s >= 0x100000 && (!not_owned || s < not_owned))

@@ -1,7 +1,8 @@
-/* 6.11 VP hypercalls: create, destroy, vmid, vpid. */
+/* 6.11 VP hypercalls: create, destroy, vmid, vpid; 6.13 run_vp (the VP management group). */
 #include <microv/mv_abi.h>
 
 #include <hv/api.h>
+#include <hv/pp.h>
 #include <hv/vm.h>
 #include <hv/vp.h>
 
@@ -16,7 +17,7 @@ struct hv_ret api_vp_create(const struct hv_caller *c, uint64_t reg1)
 	enum hv_alloc_err err;
 	struct hv_vp *vp = vp_alloc(vm->id, &err);
 	if (!vp)
-		return hv_ret_status(api_alloc_status(err));
+		return hv_ret_status(vm_alloc_status(err));
 	return hv_ret_out1(MV_STATUS_SUCCESS, vp->id);
 }
 
@@ -46,4 +47,32 @@ struct hv_ret api_vp_vmid(const struct hv_caller *c, uint64_t reg1)
 struct hv_ret api_vp_vpid(const struct hv_caller *c)
 {
 	return hv_ret_out1(MV_STATUS_SUCCESS, c->vp->id);
+}
+
+/* 6.13 mv_vp_run_vp: the calling root VP donates its PP to a guest VP until
+ * the guest stops (run.c hands the PP back). */
+struct hv_ret api_vp_run(const struct hv_caller *c, uint64_t reg1)
+{
+	if (!vm_is_root(c->vm))
+		return hv_ret_status(MV_STATUS_INVALID_PERM_EXT);
+	/* REG1 is the whole VPID (63:0): anything above 16 bits is invalid. */
+	struct hv_vp *vp = reg1 <= 0xFFFF ? vp_get((uint16_t)reg1) : NULL;
+	if (!vp || vp->vmid == MV_ROOT_VMID)
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS1);
+	if (vp->running || !vp->active)
+		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED); /* E-16 */
+
+	struct hv_pp *pp = pp_this();
+	vp->running = true;
+	vp->ppid = pp->id;
+	pp->current = vp->active;
+	return hv_ret_status(MV_STATUS_SUCCESS);
+}
+
+void api_vp_run_end(struct hv_vp *vp)
+{
+	if (vp) {
+		vp->running = false;
+		vp->ppid = 0xFFFF;
+	}
 }

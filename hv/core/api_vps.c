@@ -1,13 +1,17 @@
 /*
- * 6.12 VPS hypercalls (register layouts: docs/vps-abi.md, spec-errata E-09).
+ * 6.12 VPS hypercalls (register layouts: docs/vps-abi.md, spec-errata E-09),
+ * including those that move data through guest memory: FPU and XSAVE images
+ * in a page of the root's, the guest's page-table walk, and the identity map.
  * All are root-only and act on guest VPSs: the root VM's own VPSs are its
  * live CPU state and cannot be read or changed through them.
  */
 #include <microv/mv_abi.h>
 
 #include <hv/api.h>
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 #include <hv/cpuid.h>
+#include <hv/log.h>
+#include <hv/mm.h>
 #include <hv/msr.h>
 #include <hv/reg_valid.h>
 #include <hv/string.h>
@@ -54,7 +58,7 @@ struct hv_ret api_vps_create(const struct hv_caller *c, uint64_t reg1)
 	enum hv_alloc_err err;
 	struct hv_vps *vps = vps_alloc(vp->id, &err);
 	if (!vps)
-		return hv_ret_status(api_alloc_status(err));
+		return hv_ret_status(vm_alloc_status(err));
 	return hv_ret_out1(MV_STATUS_SUCCESS, vps->id);
 }
 
@@ -155,7 +159,7 @@ struct hv_ret api_vps_set_msr(const struct hv_caller *c, uint64_t reg1, uint64_t
 	VPS_ARG_OR_RETURN(vps, c, reg1, true);
 	if ((reg2 >> 32) || !msr_supported((uint32_t)reg2))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
-	if (!msr_value_valid((uint32_t)reg2, reg3) || arch_vps_set_msr(vps, (uint32_t)reg2, reg3))
+	if (!reg_msr_value_valid((uint32_t)reg2, reg3) || arch_vps_set_msr(vps, (uint32_t)reg2, reg3))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS3);
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }
@@ -203,4 +207,284 @@ struct hv_ret api_vps_get_tsc_khz(const struct hv_caller *c, uint64_t reg1)
 	VPS_ARG_OR_RETURN(vps, c, reg1, false);
 	(void)vps;
 	return hv_ret_out1(MV_STATUS_SUCCESS, arch_tsc_khz());
+}
+
+/* ---- FPU / XSAVE images, translation, identity map -------------------- */
+
+#define FXSAVE_SIZE 512u
+#define XSAVE_HDR_SIZE 64u
+#define XSAVE_SIZE (FXSAVE_SIZE + XSAVE_HDR_SIZE)
+#define XSTATE_X87 0x1ull
+#define XSTATE_SSE 0x2ull
+#define FX_FCW 0
+#define FX_MXCSR 24
+#define FX_XMM0 160
+#define MXCSR_VALID 0xFFFFu
+
+#define IDMAP_PAGES 3u
+
+static bool page_gpa_ok(uint64_t gpa)
+{
+	return (gpa & 0xFFF) == 0 && gpa < MM_GPA_LIMIT; /* 11:0 REVZ */
+}
+
+struct hv_ret api_vps_get_fpu(const struct hv_caller *c, uint64_t reg1, uint64_t gpa)
+{
+	VPS_ARG_OR_RETURN(vps, c, reg1, true);
+	uint8_t fx[FXSAVE_SIZE];
+	if (!page_gpa_ok(gpa))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	arch_vps_get_fpu(vps, fx);
+	if (mm_write(c->vm, gpa, fx, sizeof(fx)))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	return hv_ret_status(MV_STATUS_SUCCESS);
+}
+
+static bool fxsave_valid(const uint8_t *fx)
+{
+	uint32_t mxcsr;
+
+	hv_memcpy(&mxcsr, fx + FX_MXCSR, 4);
+	return (mxcsr & ~MXCSR_VALID) == 0;
+}
+
+struct hv_ret api_vps_set_fpu(const struct hv_caller *c, uint64_t reg1, uint64_t gpa)
+{
+	VPS_ARG_OR_RETURN(vps, c, reg1, true);
+	uint8_t fx[FXSAVE_SIZE];
+	if (!page_gpa_ok(gpa) || mm_read(c->vm, gpa, fx, sizeof(fx)) || !fxsave_valid(fx))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	if (arch_vps_set_fpu(vps, fx))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	return hv_ret_status(MV_STATUS_SUCCESS);
+}
+
+/* XSAVE standard format with the x87 and SSE components only. */
+struct hv_ret api_vps_get_xsave(const struct hv_caller *c, uint64_t reg1, uint64_t gpa)
+{
+	VPS_ARG_OR_RETURN(vps, c, reg1, true);
+	uint8_t xs[XSAVE_SIZE];
+	if (!page_gpa_ok(gpa))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	hv_memset(xs, 0, sizeof(xs));
+	arch_vps_get_fpu(vps, xs);
+	uint64_t bv = XSTATE_X87 | XSTATE_SSE;
+	hv_memcpy(xs + FXSAVE_SIZE, &bv, 8);
+	if (mm_write(c->vm, gpa, xs, sizeof(xs)))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	return hv_ret_status(MV_STATUS_SUCCESS);
+}
+
+struct hv_ret api_vps_set_xsave(const struct hv_caller *c, uint64_t reg1, uint64_t gpa)
+{
+	VPS_ARG_OR_RETURN(vps, c, reg1, true);
+	uint8_t xs[XSAVE_SIZE], zero[XSAVE_HDR_SIZE - 8];
+	uint64_t bv;
+	if (!page_gpa_ok(gpa) || mm_read(c->vm, gpa, xs, sizeof(xs)))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	hv_memcpy(&bv, xs + FXSAVE_SIZE, 8);
+	hv_memset(zero, 0, sizeof(zero));
+	/* Only x87/SSE; XCOMP_BV and the rest of the header must be zero
+	 * (standard format), as XRSTOR requires. */
+	if ((bv & ~(XSTATE_X87 | XSTATE_SSE)) ||
+	    hv_memcmp(xs + FXSAVE_SIZE + 8, zero, sizeof(zero)) || !fxsave_valid(xs))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	/* A component whose XSTATE_BV bit is clear is loaded in its initial
+	 * configuration. */
+	if (!(bv & XSTATE_X87)) {
+		hv_memset(xs, 0, FX_MXCSR);
+		hv_memset(xs + 32, 0, FX_XMM0 - 32);
+		uint16_t fcw = 0x037F;
+		hv_memcpy(xs + FX_FCW, &fcw, 2);
+	}
+	if (!(bv & XSTATE_SSE))
+		hv_memset(xs + FX_XMM0, 0, 16 * 16);
+	if (arch_vps_set_fpu(vps, xs))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	return hv_ret_status(MV_STATUS_SUCCESS);
+}
+
+/* ---- the guest's page-table walk ------------------------------------------ */
+
+#define CR0_PG (1ull << 31)
+#define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
+#define EFER_LMA (1ull << 10)
+#define PTE_P 1ull
+#define PTE_PS (1ull << 7)
+#define PTE_ADDR 0x000FFFFFFFFFF000ull
+
+static int walk_read(const struct hv_vm *vm, uint64_t gpa, unsigned size, uint64_t *entry)
+{
+	*entry = 0;
+	return mm_read(vm, gpa, entry, size);
+}
+
+/* 0 and *gpa, or -1 when the GVA is not mapped (or a table is not memory
+ * of the VM). */
+static int vps_translate(struct hv_vps *vps, uint64_t gva, uint64_t *gpa)
+{
+	const struct hv_vm *vm = vps_vm(vps);
+	uint64_t cr0 = arch_vps_get_reg(vps, bf_reg_t_cr0);
+	uint64_t cr3 = arch_vps_get_reg(vps, bf_reg_t_cr3);
+	uint64_t cr4 = arch_vps_get_reg(vps, bf_reg_t_cr4);
+	uint64_t efer = arch_vps_get_reg(vps, bf_reg_t_efer);
+	uint64_t e, table;
+
+	if (!(cr0 & CR0_PG)) {
+		*gpa = gva;
+		return 0;
+	}
+	if (!(cr4 & CR4_PAE)) { /* 32-bit paging: 10+10+12, 4 MiB pages with PSE */
+		if (gva >> 32)
+			return -1;
+		table = cr3 & 0xFFFFF000ull;
+		if (walk_read(vm, table + ((gva >> 22) & 0x3FF) * 4, 4, &e) || !(e & PTE_P))
+			return -1;
+		if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
+			*gpa = (e & 0xFFC00000ull) | (gva & 0x3FFFFF);
+			return 0;
+		}
+		if (walk_read(vm, (e & 0xFFFFF000ull) + ((gva >> 12) & 0x3FF) * 4, 4, &e) ||
+		    !(e & PTE_P))
+			return -1;
+		*gpa = (e & 0xFFFFF000ull) | (gva & 0xFFF);
+		return 0;
+	}
+	/* PAE: 4 levels in long mode, else a 4-entry PDPT and 2 levels. */
+	int level;
+	if (efer & EFER_LMA) {
+		level = 4;
+		table = cr3 & PTE_ADDR;
+	} else {
+		if (gva >> 32)
+			return -1;
+		if (walk_read(vm, (cr3 & 0xFFFFFFE0ull) + ((gva >> 30) & 3) * 8, 8, &e) ||
+		    !(e & PTE_P))
+			return -1;
+		level = 2;
+		table = e & PTE_ADDR;
+	}
+	for (; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (unsigned)(level - 1);
+		if (walk_read(vm, table + ((gva >> shift) & 0x1FF) * 8, 8, &e) || !(e & PTE_P))
+			return -1;
+		if (level == 1 || ((e & PTE_PS) && level <= 3)) {
+			uint64_t mask = (1ull << shift) - 1;
+			*gpa = (e & PTE_ADDR & ~mask) | (gva & mask);
+			return 0;
+		}
+		table = e & PTE_ADDR;
+	}
+	return -1;
+}
+
+struct hv_ret api_vps_virt_to_phys(const struct hv_caller *c, uint64_t reg1, uint64_t gva)
+{
+	VPS_ARG_OR_RETURN(vps, c, reg1, true);
+	uint64_t gpa;
+	if (vps_translate(vps, gva, &gpa))
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	return hv_ret_out1(MV_STATUS_SUCCESS, gpa);
+}
+
+/* ---- the identity map ------------------------------------------------------ */
+
+static const struct idmap_reg {
+	enum bf_reg_t reg;
+	uint64_t val;
+} idmap_state[] = {
+	{ bf_reg_t_cr0, 0x80010033 }, /* PG WP NE ET MP PE */
+	{ bf_reg_t_cr4, 0x6A0 },      /* OSXMMEXCPT OSFXSR PGE PAE */
+	{ bf_reg_t_efer, 0x500 },     /* LMA LME */
+	{ bf_reg_t_rflags, 0x2 },
+	{ bf_reg_t_cs, 0x8 }, { bf_reg_t_cs_base, 0 },
+	{ bf_reg_t_cs_limit, 0xFFFFFFFF }, { bf_reg_t_cs_attrib, 0xA09B },
+	{ bf_reg_t_ds, 0x10 }, { bf_reg_t_ds_base, 0 },
+	{ bf_reg_t_ds_limit, 0xFFFFFFFF }, { bf_reg_t_ds_attrib, 0xC093 },
+	{ bf_reg_t_es, 0x10 }, { bf_reg_t_es_base, 0 },
+	{ bf_reg_t_es_limit, 0xFFFFFFFF }, { bf_reg_t_es_attrib, 0xC093 },
+	{ bf_reg_t_ss, 0x10 }, { bf_reg_t_ss_base, 0 },
+	{ bf_reg_t_ss_limit, 0xFFFFFFFF }, { bf_reg_t_ss_attrib, 0xC093 },
+	{ bf_reg_t_fs, 0x10 }, { bf_reg_t_fs_base, 0 },
+	{ bf_reg_t_fs_limit, 0xFFFFFFFF }, { bf_reg_t_fs_attrib, 0xC093 },
+	{ bf_reg_t_gs, 0x10 }, { bf_reg_t_gs_base, 0 },
+	{ bf_reg_t_gs_limit, 0xFFFFFFFF }, { bf_reg_t_gs_attrib, 0xC093 },
+	{ bf_reg_t_tr, 0 }, { bf_reg_t_tr_base, 0 },
+	{ bf_reg_t_tr_limit, 0x67 }, { bf_reg_t_tr_attrib, 0x8B },
+	{ bf_reg_t_ldtr, 0 }, { bf_reg_t_ldtr_attrib, MV_SEG_ATTRIB_UNUSABLE },
+	{ bf_reg_t_gdtr_base, 0 }, { bf_reg_t_gdtr_limit, 0 },
+	{ bf_reg_t_idtr_base, 0 }, { bf_reg_t_idtr_limit, 0 },
+};
+
+#define IDMAP_NREGS (HV_ARRAY_SIZE(idmap_state) + 1) /* + CR3 */
+
+static struct idmap_reg idmap_reg_at(size_t i, uint64_t cr3)
+{
+	struct idmap_reg r = { bf_reg_t_cr3, cr3 };
+	return i == 0 ? r : idmap_state[i - 1];
+}
+
+/* Put back the first n registers of the list (the backend took them
+ * before, so it takes them again; anything else is a broken backend). */
+static void idmap_restore(struct hv_vps *vps, const uint64_t *old, size_t n, uint64_t cr3)
+{
+	while (n-- > 0) {
+		enum bf_reg_t reg = idmap_reg_at(n, cr3).reg;
+		if (arch_vps_set_reg(vps, reg, old[n]))
+			hv_panic("backend refused to restore register %u = 0x%llx", (unsigned)reg,
+				 (unsigned long long)old[n]);
+	}
+}
+
+/*
+ * Nothing changes unless everything does: the pages are checked writable,
+ * every value is checked (hv/reg_valid.h), the registers are set (a backend
+ * refusal puts the earlier ones back: MV_STATUS_FAILURE_UNKNOWN, E-30), and
+ * only then are the tables written.
+ */
+struct hv_ret api_vps_set_identity_map(const struct hv_caller *c, uint64_t reg1, uint64_t gpa)
+{
+	VPS_ARG_OR_RETURN(vps, c, reg1, true);
+	static uint64_t tables[IDMAP_PAGES][512]; /* under the hypercall lock */
+	static uint64_t old[IDMAP_NREGS];
+	const struct hv_vm *vm = vps_vm(vps);
+	const uint64_t rw = PTE_P | 0x2;
+	uint64_t spa;
+
+	if (!page_gpa_ok(gpa) || gpa + IDMAP_PAGES * HV_PAGE_SIZE > 0x40000000ull)
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	for (uint64_t p = 0; p < IDMAP_PAGES; p++)
+		if (mm_translate(vm, gpa + p * HV_PAGE_SIZE, MV_GPA_FLAG_WRITE_ACCESS, &spa))
+			return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	for (size_t i = 0; i < IDMAP_NREGS; i++) {
+		struct idmap_reg r = idmap_reg_at(i, gpa);
+		if (!reg_value_valid(r.reg, r.val)) {
+			hv_log("set_identity_map: register %u = 0x%llx of the standard state "
+			       "is not valid", (unsigned)r.reg, (unsigned long long)r.val);
+			return hv_ret_status(MV_STATUS_FAILURE_UNKNOWN);
+		}
+		old[i] = arch_vps_get_reg(vps, r.reg);
+	}
+	for (size_t i = 0; i < IDMAP_NREGS; i++) {
+		struct idmap_reg r = idmap_reg_at(i, gpa);
+		if (arch_vps_set_reg(vps, r.reg, r.val)) {
+			hv_log("set_identity_map: backend refused register %u = 0x%llx of vps %u",
+			       (unsigned)r.reg, (unsigned long long)r.val, vps->id);
+			idmap_restore(vps, old, i, gpa);
+			return hv_ret_status(MV_STATUS_FAILURE_UNKNOWN);
+		}
+	}
+
+	hv_memset(tables, 0, sizeof(tables));
+	tables[0][0] = (gpa + HV_PAGE_SIZE) | rw;       /* PML4[0] -> PDPT */
+	tables[1][0] = (gpa + 2 * HV_PAGE_SIZE) | rw;   /* PDPT[0] -> PD */
+	for (uint64_t i = 0; i < 512; i++)              /* PD: 512 x 2 MiB */
+		tables[2][i] = (i << 21) | rw | PTE_PS;
+	if (mm_write(vm, gpa, tables, sizeof(tables))) {
+		/* checked above; only a page the backend cannot reach ends here */
+		idmap_restore(vps, old, IDMAP_NREGS, gpa);
+		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
+	}
+	return hv_ret_status(MV_STATUS_SUCCESS);
 }

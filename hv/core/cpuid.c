@@ -9,7 +9,7 @@
  */
 #include <microv/mv_abi.h>
 
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 #include <hv/cpuid.h>
 #include <hv/vps.h>
 

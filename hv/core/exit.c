@@ -1,15 +1,17 @@
 /*
- * The exit dispatcher: core_handle_exit() looks the exit type up in a table
- * of handlers.  The root VM owns the machine, so its exits are emulated and
+ * The exit dispatcher: exit_handle() (called by core_handle_exit, core.c)
+ * looks the exit type up in a table of handlers.  The root VM owns the
+ * machine, so its exits are emulated and
  * resumed, or end the run when the root OS is dead.  A guest VP's exits that
  * the core does not emulate end its mv_vp_run_vp with an mv_vp_exit_t
  * (docs/exit-reasons.md).
  */
 #include <microv/mv_abi.h>
 
-#include <hv/arch.h>
-#include <hv/core.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 #include <hv/cpuid.h>
+#include <hv/exit.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
 #include <hv/pp.h>
@@ -40,7 +42,7 @@ static enum hv_exit_action exit_root_dead(struct hv_pp *pp, const struct hv_exit
 					  const char *why)
 {
 	hv_log("root VM stopped on pp %u: %s (exit %s, rip 0x%llx, raw 0x%llx)", pp->id, why,
-	       hv_exit_type_name(exit->type), (unsigned long long)exit->rip,
+	       exit_type_name(exit->type), (unsigned long long)exit->rip,
 	       (unsigned long long)exit->raw);
 	pp->stop = HV_STOP_ROOT_DEAD;
 	return HV_ACTION_STOP;
@@ -219,7 +221,7 @@ static enum hv_exit_action exit_unexpected(struct hv_pp *pp, struct hv_vps *vps,
 	if (exit_from_root(vps))
 		return exit_root_dead(pp, exit, "exit the hypervisor does not handle");
 	hv_log("vm %u vp %u: unhandled exit %s (raw 0x%llx) at rip 0x%llx", vps->vmid,
-	       vps->vpid, hv_exit_type_name(exit->type), (unsigned long long)exit->raw,
+	       vps->vpid, exit_type_name(exit->type), (unsigned long long)exit->raw,
 	       (unsigned long long)exit->rip);
 	uint64_t kind = exit->type == HV_EXIT_ENTRY_FAILURE ? MV_VP_FAULT_ENTRY : MV_VP_FAULT_UNHANDLED;
 	uint64_t detail = exit->type == HV_EXIT_ENTRY_FAILURE ? exit->u.entry.code : exit->raw;
@@ -243,9 +245,8 @@ static const exit_handler_t exit_handlers[HV_EXIT_TYPE_COUNT] = {
 	[HV_EXIT_UNKNOWN] = exit_unexpected,
 };
 
-enum hv_exit_action core_handle_exit(struct hv_vps *vps, const struct hv_exit *exit)
+enum hv_exit_action exit_handle(struct hv_pp *pp, struct hv_vps *vps, const struct hv_exit *exit)
 {
-	struct hv_pp *pp = pp_this();
 	exit_handler_t handler = NULL;
 
 	pp->exits++;

@@ -1,7 +1,7 @@
 /* Names of the exit types, for logs and diagnostics. */
-#include <hv/exit.h>
+#include <hv/arch/exit.h>
 
-const char *hv_exit_type_name(enum hv_exit_type type)
+const char *exit_type_name(enum hv_exit_type type)
 {
 	static const char *const names[HV_EXIT_TYPE_COUNT] = {
 		[HV_EXIT_NONE] = "none",

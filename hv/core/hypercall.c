@@ -22,14 +22,13 @@
 #include <microv/mv_catalog.h>
 
 #include <hv/api.h>
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 #include <hv/hypercall.h>
 #include <hv/pp.h>
 #include <hv/spinlock.h>
 #include <hv/vm.h>
 #include <hv/vp.h>
 #include <hv/vps.h>
-#include <hv/xvio.h>
 
 #define HC_KEY(op, idx) (((op) & MV_HYPERCALL_OPCODE_NOSIG_MASK) | (idx))
 
@@ -41,14 +40,15 @@ static const enum bf_reg_t hc_regs[6] = {
 /* Serialises every hypercall that reads or changes shared core state. */
 static struct hv_spinlock hc_lock = HV_SPINLOCK_INIT;
 
-void hypercall_lock(void)
+/* The register convention of a result: RAX the status, REG0..REG5
+ * (R10..R15) the outputs the mask names; nothing else is written. */
+static void hc_write_result(struct hv_vps *vps, const struct hv_ret *ret)
 {
-	hv_spin_lock(&hc_lock);
-}
-
-void hypercall_unlock(void)
-{
-	hv_spin_unlock(&hc_lock);
+	arch_vps_set_reg(vps, bf_reg_t_rax, ret->status);
+	for (int i = 0; i < 6; i++) {
+		if (ret->out_mask & (1u << i))
+			arch_vps_set_reg(vps, hc_regs[i], ret->out[i]);
+	}
 }
 
 /*
@@ -140,12 +140,21 @@ enum hv_hc_result hypercall_handle(struct hv_vps *vps)
 	if (ret.status == MV_STATUS_RETRY_CONTINUATION && !scc)
 		return HV_HC_REEXECUTE;
 	if (pp_this()->current != vps)
-		return HV_HC_SWITCHED; /* run_vp: results are written on return */
+		return HV_HC_SWITCHED; /* run_vp: hypercall_complete writes the result */
 
-	arch_vps_set_reg(vps, bf_reg_t_rax, ret.status);
-	for (int i = 0; i < 6; i++) {
-		if (ret.out_mask & (1u << i))
-			arch_vps_set_reg(vps, hc_regs[i], ret.out[i]);
-	}
+	hc_write_result(vps, &ret);
 	return HV_HC_DONE;
+}
+
+/* Called from the exit handlers (run.c), outside any hypercall: the VP's
+ * state is what run_vp, destroy_vp and the VPS calls on other PPs read
+ * under the hypercall lock, so it changes under the lock too (and the
+ * guest's registers, written before, are visible to the next PP that runs
+ * it). */
+void hypercall_complete(struct hv_vps *vps, struct hv_ret ret)
+{
+	hv_spin_lock(&hc_lock);
+	api_vp_run_end(vps_vp(vps));
+	hv_spin_unlock(&hc_lock);
+	hc_write_result(pp_this()->root_vps, &ret);
 }

@@ -1,5 +1,5 @@
 /* The hypervisor console: a small printf and line-atomic output. */
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 #include <hv/log.h>
 #include <hv/spinlock.h>
 #include <hv/string.h>

@@ -1,5 +1,5 @@
 /* Reading and walking MDL chains (mdl.h). */
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 #include <hv/string.h>
 
 #include "mdl.h"

@@ -10,7 +10,7 @@
  */
 #include <microv/mv_abi.h>
 
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 #include <hv/log.h>
 #include <hv/page.h>
 #include <hv/string.h>

@@ -1,5 +1,5 @@
 /*
- * Internals of the memory layer (mm_*.c, mdl_*.c, api_mdl.c): the per-VM
+ * Internals of the memory layer (mm_*.c, mdl_*.c, api_vm.c): the per-VM
  * radix tree, the packed page entries, and the operations the MDL
  * hypercalls are built from.  Everything here runs under hc_lock.
  */

@@ -1,5 +1,5 @@
 /* The hypervisor's page pool: a bitmap allocator over one reserved range. */
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 #include <hv/log.h>
 #include <hv/page.h>
 #include <hv/spinlock.h>

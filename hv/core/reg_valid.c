@@ -94,7 +94,7 @@ static bool pat_valid(uint64_t val)
 	return true;
 }
 
-bool msr_value_valid(uint32_t msr, uint64_t val)
+bool reg_msr_value_valid(uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case MSR_IA32_SYSENTER_CS:

@@ -1,6 +1,8 @@
 /* The VM table.  VMID = index; VMID 0 is the root VM (spec 1.7). */
-#include <hv/arch.h>
-#include <hv/string.h>
+#include <microv/mv_abi.h>
+
+#include <hv/arch/arch.h>
+#include <hv/table.h>
 #include <hv/vm.h>
 
 static struct hv_vm vms[HV_MAX_VMS];
@@ -17,32 +19,26 @@ struct hv_vm *vm_root(void)
 	return &vms[0];
 }
 
-static struct hv_vm *vm_fail(enum hv_alloc_err *err, enum hv_alloc_err why)
+static bool vm_slot_free(const void *entry)
 {
-	if (err)
-		*err = why;
-	return NULL;
+	return ((const struct hv_vm *)entry)->state == HV_VM_FREE;
 }
 
 /* Allocate the lowest free VMID; the first call returns the root VM.  A VMID
  * whose VM is a zombie or still dying is not free. */
 struct hv_vm *vm_alloc(enum hv_alloc_err *err)
 {
-	for (uint16_t i = 0; i < HV_MAX_VMS; i++) {
-		if (vms[i].state != HV_VM_FREE)
-			continue;
-		hv_memset(&vms[i], 0, sizeof(vms[i]));
-		vms[i].id = i;
-		vms[i].state = HV_VM_ACTIVE;
-		if (arch_vm_init(&vms[i])) {
-			vms[i].state = HV_VM_FREE;
-			return vm_fail(err, HV_ALLOC_BACKEND);
-		}
-		if (err)
-			*err = HV_ALLOC_OK;
-		return &vms[i];
+	int i = table_claim(vms, sizeof(vms[0]), HV_MAX_VMS, vm_slot_free);
+
+	if (i < 0)
+		return table_result(err, HV_ALLOC_FULL, NULL);
+	vms[i].id = (uint16_t)i;
+	vms[i].state = HV_VM_ACTIVE;
+	if (arch_vm_init(&vms[i])) {
+		vms[i].state = HV_VM_FREE;
+		return table_result(err, HV_ALLOC_BACKEND, NULL);
 	}
-	return vm_fail(err, HV_ALLOC_FULL);
+	return table_result(err, HV_ALLOC_OK, &vms[i]);
 }
 
 void vm_free(struct hv_vm *vm)
@@ -59,4 +55,18 @@ uint16_t vm_count(void)
 	for (uint16_t i = 0; i < HV_MAX_VMS; i++)
 		n += vms[i].state != HV_VM_FREE;
 	return n;
+}
+
+uint64_t vm_alloc_status(enum hv_alloc_err err)
+{
+	switch (err) {
+	case HV_ALLOC_FULL:
+		return MV_STATUS_INVALID_PERM_DENIED; /* E-15: a fixed table is full */
+	case HV_ALLOC_BACKEND:
+		return MV_STATUS_FAILURE_UNKNOWN; /* E-30: the backend could not */
+	default:
+		/* The callers checked the parent exists: reaching here is a bug,
+		 * reported as what it is rather than blamed on a parameter. */
+		return MV_STATUS_FAILURE_UNKNOWN;
+	}
 }

@@ -1,5 +1,5 @@
 /* The VP table.  VPID = index; root VPs take the first IDs, one per PP. */
-#include <hv/string.h>
+#include <hv/table.h>
 #include <hv/vm.h>
 #include <hv/vp.h>
 
@@ -12,11 +12,9 @@ struct hv_vp *vp_get(uint16_t vpid)
 	return &vps_table[vpid];
 }
 
-static struct hv_vp *vp_fail(enum hv_alloc_err *err, enum hv_alloc_err why)
+static bool vp_slot_free(const void *entry)
 {
-	if (err)
-		*err = why;
-	return NULL;
+	return ((const struct hv_vp *)entry)->state == HV_VP_FREE;
 }
 
 struct hv_vp *vp_alloc(uint16_t vmid, enum hv_alloc_err *err)
@@ -24,21 +22,16 @@ struct hv_vp *vp_alloc(uint16_t vmid, enum hv_alloc_err *err)
 	struct hv_vm *vm = vm_get(vmid);
 
 	if (!vm)
-		return vp_fail(err, HV_ALLOC_PARENT);
-	for (uint16_t i = 0; i < HV_MAX_VPS; i++) {
-		if (vps_table[i].state != HV_VP_FREE)
-			continue;
-		hv_memset(&vps_table[i], 0, sizeof(vps_table[i]));
-		vps_table[i].id = i;
-		vps_table[i].state = HV_VP_ACTIVE;
-		vps_table[i].vmid = vmid;
-		vps_table[i].ppid = 0xFFFF;
-		vm->num_vps++;
-		if (err)
-			*err = HV_ALLOC_OK;
-		return &vps_table[i];
-	}
-	return vp_fail(err, HV_ALLOC_FULL);
+		return table_result(err, HV_ALLOC_PARENT, NULL);
+	int i = table_claim(vps_table, sizeof(vps_table[0]), HV_MAX_VPS, vp_slot_free);
+	if (i < 0)
+		return table_result(err, HV_ALLOC_FULL, NULL);
+	vps_table[i].id = (uint16_t)i;
+	vps_table[i].state = HV_VP_ACTIVE;
+	vps_table[i].vmid = vmid;
+	vps_table[i].ppid = 0xFFFF;
+	vm->num_vps++;
+	return table_result(err, HV_ALLOC_OK, &vps_table[i]);
 }
 
 void vp_free(struct hv_vp *vp)

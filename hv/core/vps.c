@@ -1,6 +1,6 @@
 /* The VPS table.  VPSID = index. */
-#include <hv/arch.h>
-#include <hv/string.h>
+#include <hv/arch/arch.h>
+#include <hv/table.h>
 #include <hv/vm.h>
 #include <hv/vp.h>
 #include <hv/vps.h>
@@ -14,11 +14,9 @@ struct hv_vps *vps_get(uint16_t vpsid)
 	return &vpss[vpsid];
 }
 
-static struct hv_vps *vps_fail(enum hv_alloc_err *err, enum hv_alloc_err why)
+static bool vps_slot_free(const void *entry)
 {
-	if (err)
-		*err = why;
-	return NULL;
+	return ((const struct hv_vps *)entry)->state == HV_VPS_FREE;
 }
 
 struct hv_vps *vps_alloc(uint16_t vpid, enum hv_alloc_err *err)
@@ -26,27 +24,22 @@ struct hv_vps *vps_alloc(uint16_t vpid, enum hv_alloc_err *err)
 	struct hv_vp *vp = vp_get(vpid);
 
 	if (!vp)
-		return vps_fail(err, HV_ALLOC_PARENT);
-	for (uint16_t i = 0; i < HV_MAX_VPSS; i++) {
-		if (vpss[i].state != HV_VPS_FREE)
-			continue;
-		hv_memset(&vpss[i], 0, sizeof(vpss[i]));
-		vpss[i].id = i;
-		vpss[i].state = HV_VPS_ACTIVE;
-		vpss[i].vpid = vpid;
-		vpss[i].vmid = vp->vmid;
-		if (arch_vps_init(&vpss[i])) {
-			vpss[i].state = HV_VPS_FREE;
-			return vps_fail(err, HV_ALLOC_BACKEND);
-		}
-		vp->num_vpss++;
-		if (!vp->active)
-			vp->active = &vpss[i];
-		if (err)
-			*err = HV_ALLOC_OK;
-		return &vpss[i];
+		return table_result(err, HV_ALLOC_PARENT, NULL);
+	int i = table_claim(vpss, sizeof(vpss[0]), HV_MAX_VPSS, vps_slot_free);
+	if (i < 0)
+		return table_result(err, HV_ALLOC_FULL, NULL);
+	vpss[i].id = (uint16_t)i;
+	vpss[i].state = HV_VPS_ACTIVE;
+	vpss[i].vpid = vpid;
+	vpss[i].vmid = vp->vmid;
+	if (arch_vps_init(&vpss[i])) {
+		vpss[i].state = HV_VPS_FREE;
+		return table_result(err, HV_ALLOC_BACKEND, NULL);
 	}
-	return vps_fail(err, HV_ALLOC_FULL);
+	vp->num_vpss++;
+	if (!vp->active)
+		vp->active = &vpss[i];
+	return table_result(err, HV_ALLOC_OK, &vpss[i]);
 }
 
 void vps_free(struct hv_vps *vps)

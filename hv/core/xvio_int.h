@@ -1,6 +1,7 @@
 /*
- * Internals of XVIO (xvio.c: partitions, services, messages, focus;
- * xvio_ring.c: ring buffers).  Everything here runs under hc_lock.
+ * Internals of XVIO, shared by the hypercalls (api_xvio.c) and the state
+ * they act on (xvio.c: partitions, services, messages, focus; xvio_ring.c:
+ * ring buffers).  Everything here runs under the hypercall lock.
  */
 #ifndef HV_XVIO_INT_H
 #define HV_XVIO_INT_H
@@ -51,9 +52,28 @@ extern struct xvio_part xvio_parts[XVIO_PARTS];
 /* The VM holding partition p (1-3), or NULL. */
 struct hv_vm *xvio_holder(uint8_t p);
 
-/* Destroy the ring service `id` of partition `creator` created: unmapped
- * from the peer (page by page, so a mapping the root already removed
- * with unmap_mdl is skipped), both services forget it. */
-void xvio_ring_destroy(uint8_t creator, uint32_t id);
+/* Service `id` of partition p (1-3), or NULL for an ID out of range. */
+struct xvio_service *xvio_svc_of(uint8_t p, uint64_t id);
+/* Free service `id` of partition p: its rings go (unmapped from the peer),
+ * its queue and pending messages are dropped. */
+void xvio_svc_cleanup(uint8_t p, uint32_t id);
+/* The i-th queued message of service s (0 = the oldest). */
+struct mv_xvio_message_t *xvio_queue_slot(const struct xvio_service *s, uint32_t i);
+/* Queue a message (the caller checked there is room) and raise the
+ * service's wake-up interrupt. */
+void xvio_enqueue(uint8_t p, uint32_t id, uint16_t from, uint16_t code, const uint8_t *data,
+		  uint16_t size);
+/* Give the focus to partition `part` (2 or 3). */
+void xvio_focus_set(uint8_t part);
+
+/* Share `pages` pages of src at src_gpa into dst at dst_gpa, read/write
+ * (the ring's MDL share): an mdl_map status. */
+uint64_t xvio_ring_map(struct hv_vm *src, uint64_t src_gpa, struct hv_vm *dst, uint64_t dst_gpa,
+		       uint64_t pages);
+
+/* Take those pages out of dst again, page by page (a page whose mapping
+ * the root already removed with unmap_mdl is skipped). */
+void xvio_ring_unmap(struct hv_vm *src, uint64_t src_gpa, struct hv_vm *dst, uint64_t dst_gpa,
+		     uint64_t pages);
 
 #endif /* HV_XVIO_INT_H */

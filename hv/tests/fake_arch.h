@@ -3,8 +3,8 @@
 #ifndef FAKE_ARCH_H
 #define FAKE_ARCH_H
 
-#include <hv/arch.h>
-#include <hv/core.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #define FAKE_MEM_SIZE (64ull << 20)
 

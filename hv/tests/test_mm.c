@@ -1,5 +1,5 @@
 /*
- * Unit tests of guest memory (hv/mm.h, mm_*.c, mdl*.c, api_mdl.c) on the fake
+ * Unit tests of guest memory (hv/mm.h, mm_*.c, mdl*.c, api_vm.c) on the fake
  * arch.  One process per test: `test_mm NAME`; CTest lists them all.
  *
  * The backend calls are wrapped (-Wl,--wrap): a shadow table records what

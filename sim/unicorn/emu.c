@@ -15,7 +15,7 @@ int emu_init(void)
 
 size_t emu_read_code(struct hv_vps *vps, uint64_t gva, uint8_t *buf, size_t len)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	size_t n = 0;
 
 	/* Byte by byte: as much as is mapped. */
@@ -26,5 +26,5 @@ size_t emu_read_code(struct hv_vps *vps, uint64_t gva, uint8_t *buf, size_t len)
 
 bool emu_long_mode(struct hv_vps *vps)
 {
-	return (regs_efer(vps->arch->uc) & EFER_LMA) != 0;
+	return (regs_efer(vps_arch(vps)->uc) & EFER_LMA) != 0;
 }

@@ -17,7 +17,7 @@
  */
 void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	if (a->nevents < SIM_MAX_EVENTS)
 		a->events[a->nevents++] = *event;
 }
@@ -90,6 +90,6 @@ bool events_deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bo
 	exit->raw = vector;
 	regs_write(a->uc, UC_X86_REG_RIP, fault_rip);
 	fprintf(stderr, "mvsim: vm %u vp %u: cannot deliver vector %u at rip 0x%llx: %s\n",
-		a->vps->vmid, a->vps->vpid, vector, (unsigned long long)fault_rip, why);
+		vps_vmid(a->vps), vps_vpid(a->vps), vector, (unsigned long long)fault_rip, why);
 	return false;
 }

@@ -11,7 +11,7 @@
 
 #include <microv/mv_abi.h>
 
-#include <hv/msr.h>
+#include <hv/arch/core.h>
 
 #include "ucsim.h"
 

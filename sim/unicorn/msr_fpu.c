@@ -7,13 +7,13 @@
  */
 #include <string.h>
 
-#include <hv/msr.h>
+#include <hv/arch/core.h>
 
 #include "ucsim.h"
 
 int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	if (!msr_supported(msr))
 		return -1;
 	if (msr == MSR_EFER) {
@@ -29,7 +29,7 @@ int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 
 int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	if (!msr_supported(msr))
 		return -1;
 	if (msr == MSR_EFER)
@@ -40,7 +40,7 @@ int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 
 void arch_vps_get_fpu(struct hv_vps *vps, uint8_t fx[512])
 {
-	uc_engine *uc = vps->arch->uc;
+	uc_engine *uc = vps_arch(vps)->uc;
 	uint16_t fcw = 0, fsw = 0, ftw = 0;
 	uint32_t mxcsr = 0;
 
@@ -68,7 +68,7 @@ void arch_vps_get_fpu(struct hv_vps *vps, uint8_t fx[512])
 
 int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fx[512])
 {
-	uc_engine *uc = vps->arch->uc;
+	uc_engine *uc = vps_arch(vps)->uc;
 	uint16_t fcw, fsw, ftw = 0;
 	uint32_t mxcsr;
 

@@ -151,7 +151,7 @@ static void mmr_set(uc_engine *uc, int reg, int field, uint64_t v)
 
 uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uc_engine *uc = a->uc;
 	int r = gpr_of(reg);
 	enum seg_idx s;
@@ -203,7 +203,7 @@ static void shadow_capture(struct arch_vps *a)
 
 int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uc_engine *uc = a->uc;
 	int r = gpr_of(reg);
 	enum seg_idx s;

@@ -24,19 +24,19 @@ int arch_vm_init(struct hv_vm *vm)
 		return -1;
 	pthread_mutex_init(&v->lock, NULL);
 	atomic_init(&v->gen, 1);
-	vm->arch = v;
+	vm_set_arch(vm, v);
 	return 0;
 }
 
 void arch_vm_fini(struct hv_vm *vm)
 {
-	struct arch_vm *v = vm->arch;
+	struct arch_vm *v = vm_arch(vm);
 	if (!v)
 		return;
 	free(v->e);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
-	vm->arch = NULL;
+	vm_set_arch(vm, NULL);
 }
 
 /* Index of the first entry with gfn >= `gfn`. */
@@ -55,7 +55,7 @@ static size_t find(const struct arch_vm *v, uint64_t gfn)
 
 int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
-	struct arch_vm *v = vm->arch;
+	struct arch_vm *v = vm_arch(vm);
 	uint64_t gfn = gpa >> 12;
 
 	if ((gpa | spa) & 0xFFF || spa >= g_mem_size || gpa >= (1ull << 48))
@@ -87,7 +87,7 @@ int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 
 void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
-	struct arch_vm *v = vm->arch;
+	struct arch_vm *v = vm_arch(vm);
 	uint64_t gfn = gpa >> 12;
 
 	pthread_mutex_lock(&v->lock);
@@ -104,12 +104,12 @@ void arch_slpt_flush(struct hv_vm *vm)
 {
 	/* Engines resync lazily when they see a new generation; nothing to do
 	 * beyond making sure one is visible. */
-	atomic_fetch_add(&vm->arch->gen, 1);
+	atomic_fetch_add(&vm_arch(vm)->gen, 1);
 }
 
 bool slpt_lookup(struct hv_vm *vm, uint64_t gpa, uint64_t *flags)
 {
-	struct arch_vm *v = vm->arch;
+	struct arch_vm *v = vm_arch(vm);
 	uint64_t gfn = gpa >> 12;
 	bool found = false;
 
@@ -157,7 +157,7 @@ static int add_region(struct arch_vps *a, uint64_t gpa, uint64_t len, uint64_t s
 
 int slpt_sync(struct arch_vps *a, struct hv_vm *vm)
 {
-	struct arch_vm *v = vm->arch;
+	struct arch_vm *v = vm_arch(vm);
 	uint64_t gen = atomic_load(&v->gen);
 	int rc = 0;
 

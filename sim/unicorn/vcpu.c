@@ -103,7 +103,7 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 	struct arch_vps *a = user;
 	if (a->in_loader || a->exit_set)
 		return;
-	if (a->vps->vmid != 0) {
+	if (vps_vmid(a->vps) != 0) {
 		/* Not reached (the code hook intercepts guest I/O before it
 		 * executes); a guest never reaches the platform devices. */
 		io_intercept(a, port, size, false);
@@ -122,7 +122,7 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
 	(void)uc;
 	if (a->in_loader || a->exit_set)
 		return 0xFFFFFFFFu;
-	if (a->vps->vmid != 0) {
+	if (vps_vmid(a->vps) != 0) {
 		io_intercept(a, port, size, true);
 		return 0xFFFFFFFFu;
 	}
@@ -235,7 +235,7 @@ int arch_vps_init(struct hv_vps *vps)
 		return -1;
 	}
 	a->vps = vps;
-	vps->arch = a;
+	vps_set_arch(vps, a);
 	uc_hook_add(a->uc, &h, UC_HOOK_CODE, hook_code, a, 1, 0);
 	uc_hook_add(a->uc, &h, UC_HOOK_INSN, hook_cpuid, a, 1, 0, UC_X86_INS_CPUID);
 	uc_hook_add(a->uc, &h, UC_HOOK_INSN, hook_in, a, 1, 0, UC_X86_INS_IN);
@@ -253,13 +253,13 @@ int arch_vps_init(struct hv_vps *vps)
 
 void arch_vps_fini(struct hv_vps *vps)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	if (!a)
 		return;
 	uc_close(a->uc);
 	free(a->regions);
 	free(a);
-	vps->arch = NULL;
+	vps_set_arch(vps, NULL);
 }
 
 static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
@@ -302,7 +302,7 @@ static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
 
 void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uc_engine *uc = a->uc;
 
 	memset(exit, 0, sizeof(*exit));
@@ -320,7 +320,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		const char *why = NULL;
 		if (loader_apply(a, &why)) {
 			fprintf(stderr, "mvsim: vm %u vp %u: cannot load the entry state: %s\n",
-				vps->vmid, vps->vpid, why);
+				vps_vmid(vps), vps_vpid(vps), why);
 			exit->type = HV_EXIT_ENTRY_FAILURE;
 			exit->rip = regs_read(uc, UC_X86_REG_RIP);
 			goto out;
@@ -343,7 +343,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			goto out;
 		}
 	}
-	a->guest = vps->vmid != 0;
+	a->guest = vps_vmid(vps) != 0;
 	a->slice_limit = a->guest ? g_cfg.slice_insns : SIM_ROOT_SLICE_INSNS;
 	a->icount = 0;
 	a->sti_shadow = false;
@@ -418,12 +418,12 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		exit->rip = a->last_rip;
 		exit->raw = (uint64_t)err;
 		fprintf(stderr, "mvsim: vm %u vp %u: emulation stopped unexpectedly at rip 0x%llx (started 0x%llx, %llu insns) (%s)%s\n",
-			vps->vmid, vps->vpid, (unsigned long long)rip, (unsigned long long)start, (unsigned long long)a->icount, uc_strerror(err),
+			vps_vmid(vps), vps_vpid(vps), (unsigned long long)rip, (unsigned long long)start, (unsigned long long)a->icount, uc_strerror(err),
 			err == UC_ERR_OK ? ": Unicorn shut the CPU down (triple fault)" : "");
 		break;
 	}
 out:
 	if (g_cfg.trace)
-		diag_trace(vps, hv_exit_type_name(exit->type), exit->rip);
+		diag_trace(vps, exit_type_name(exit->type), exit->rip);
 	diag_record_exit(arch_pp_id(), vps, exit);
 }

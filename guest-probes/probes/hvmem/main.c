@@ -4,7 +4,7 @@
  * touch", docs/exit-reasons.md):
  *     [hv] root VM stopped on pp 0: access to memory the root VM does not own ...
  *
- * The core's loader (hv/core/boot_multiboot.c) gives the root a multiboot
+ * The core's loader (hv/core/mb_loader.c) gives the root a multiboot
  * memory map in which RAM the root owns is type 1 and the hypervisor's
  * reserved ranges (its image, its page pool) are type 2.  The probe takes
  * the first type-2 range at or above 1 MiB (below is the BIOS area) and
@@ -35,9 +35,9 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 }
 
 /* What of the root's own overlaps [s, s+len): a short name, or NULL. */
-static const char *root_owned_overlap(const struct mbi_full *mbi, uint64_t s, uint64_t len)
+static const char *root_owned_overlap(const struct mb_info *mbi, uint64_t s, uint64_t len)
 {
-	const struct mb_mod *m = (const void *)(uintptr_t)mbi->mods_addr;
+	const struct mb_module *m = (const void *)(uintptr_t)mbi->mods_addr;
 
 	if (overlaps(s, len, MIB, (uint64_t)(uintptr_t)_bss_end - MIB))
 		return "the probe image";
@@ -46,14 +46,14 @@ static const char *root_owned_overlap(const struct mbi_full *mbi, uint64_t s, ui
 		return "the multiboot information";
 	if (mbi->flags & MB_INFO_MODS)
 		for (uint32_t i = 0; i < mbi->mods_count; i++)
-			if (overlaps(s, len, m[i].start, m[i].end - m[i].start))
+			if (overlaps(s, len, m[i].mod_start, m[i].mod_end - m[i].mod_start))
 				return "a module";
 	return NULL;
 }
 
 void probe_main(void)
 {
-	const struct mbi_full *mbi = (const void *)mb_info();
+	const struct mb_info *mbi = (const void *)mb_info();
 	uint64_t hv = 0, hv_len = 0, back;
 	const char *clash;
 	volatile uint64_t *p;
@@ -63,7 +63,7 @@ void probe_main(void)
 	if (!(mbi->flags & MB_INFO_MMAP))
 		probe_error("the multiboot information has no memory map");
 	for (uint32_t off = 0; off + 4 <= mbi->mmap_length;) {
-		const struct mb_mmap *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);
+		const struct mb_mmap_entry *e = (const void *)(uintptr_t)(mbi->mmap_addr + off);
 
 		off += e->size + 4;
 		rt_log("memory map: 0x%llx-0x%llx type %u", (unsigned long long)e->addr,

@@ -1,5 +1,7 @@
 /*
- * The hypercall API: one api_* function per hypercall.  Each takes decoded
+ * The hypercall API: one api_* function per hypercall, api_<group>_* in
+ * hv/core/api_<group>.c for the hypercalls mv_<group>_op_* (the VP
+ * management group's run_vp is api_vp_run, api_vp.c).  Each takes decoded
  * arguments, validates everything (the caller is hostile), changes nothing
  * on failure, and returns a value struct that hypercall.c writes back.
  */
@@ -38,11 +40,6 @@ static inline struct hv_ret hv_ret_out1(uint64_t status, uint64_t reg0)
 	struct hv_ret r = { .status = status, .out = { reg0 }, .out_mask = 1 };
 	return r;
 }
-
-/* The status of a failed vm_alloc / vp_alloc / vps_alloc: a full table is
- * the policy (E-15), a backend that could not set the object up is
- * MV_STATUS_FAILURE_UNKNOWN (E-30). */
-uint64_t api_alloc_status(enum hv_alloc_err err);
 
 /* 6.8 debug */
 struct hv_ret api_debug_out(const struct hv_caller *c, uint64_t reg0, uint64_t reg1);
@@ -88,7 +85,24 @@ struct hv_ret api_vps_get_xsave(const struct hv_caller *c, uint64_t vpsid, uint6
 struct hv_ret api_vps_set_xsave(const struct hv_caller *c, uint64_t vpsid, uint64_t gpa);
 struct hv_ret api_vps_virt_to_phys(const struct hv_caller *c, uint64_t vpsid, uint64_t gva);
 struct hv_ret api_vps_set_identity_map(const struct hv_caller *c, uint64_t vpsid, uint64_t gpa);
-/* 6.13 run */
+/* 6.13 run (api_vp.c) */
 struct hv_ret api_vp_run(const struct hv_caller *c, uint64_t vpid);
+/* The run of `vp` (NULL: none) is over: it may run again, on any PP.  Called
+ * by hypercall_complete, under the hypercall lock. */
+void api_vp_run_end(struct hv_vp *vp);
+/* XVIO, a project extension (docs/xvio.md; api_xvio.c) */
+struct hv_ret api_xvio_get_partition(const struct hv_caller *c);
+struct hv_ret api_xvio_set_partition(const struct hv_caller *c, uint64_t vmid, uint64_t part);
+struct hv_ret api_xvio_initialize(const struct hv_caller *c, uint64_t id, uint64_t target,
+				  uint64_t vector);
+struct hv_ret api_xvio_cleanup(const struct hv_caller *c, uint64_t id);
+struct hv_ret api_xvio_post_message(const struct hv_caller *c, uint64_t id, uint64_t part,
+				    uint64_t code, uint64_t size, uint64_t gpa);
+struct hv_ret api_xvio_receive_message(const struct hv_caller *c, uint64_t id, uint64_t gpa);
+struct hv_ret api_xvio_create_ring(const struct hv_caller *c, uint64_t id, uint64_t peer,
+				   uint64_t send_pages, uint64_t recv_pages, uint64_t gpa);
+struct hv_ret api_xvio_attach_ring(const struct hv_caller *c, uint64_t id, uint64_t creator,
+				   uint64_t gpa);
+struct hv_ret api_xvio_set_focus(const struct hv_caller *c, uint64_t part);
 
 #endif /* HV_API_H */

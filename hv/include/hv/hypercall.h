@@ -2,6 +2,7 @@
 #ifndef HV_HYPERCALL_H
 #define HV_HYPERCALL_H
 
+#include <hv/api.h>
 #include <hv/types.h>
 
 struct hv_vps;
@@ -15,11 +16,14 @@ enum hv_hc_result {
 /* Decode the hypercall in the VPS's registers, run it, write the result. */
 enum hv_hc_result hypercall_handle(struct hv_vps *vps);
 
-/* The hypercall lock: every hypercall runs under it, and so does any other
- * path that changes state hypercalls read (a guest VP's return to the root,
- * run.c).  Never taken twice: not from inside a hypercall. */
-void hypercall_lock(void);
-void hypercall_unlock(void);
+/*
+ * The mv_vp_run_vp that ran `vps` (a guest VPS) is over and the PP is back
+ * on its root VPS (run.c): the guest's VP stops running, under the
+ * hypercall lock like every hypercall, and the root VPS of this PP gets
+ * `ret` as the call's result, in the same register convention.  The lock
+ * and the convention live in hypercall.c alone.
+ */
+void hypercall_complete(struct hv_vps *vps, struct hv_ret ret);
 
 /* Is (opcode, index) a hypercall of the ABI?  Checked against the
  * catalogue (mv_catalog.h, generated from abi/mv-abi.toml). */

@@ -13,7 +13,7 @@
 #ifndef HV_MM_H
 #define HV_MM_H
 
-#include <hv/core.h>
+#include <hv/arch/core.h>
 #include <hv/types.h>
 
 struct hv_vm;

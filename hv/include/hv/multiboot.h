@@ -1,14 +1,14 @@
-/* Loading the root VM's OS as a multiboot (v1) boot loader would. */
+/* Loading the root VM's OS as a multiboot (v1) boot loader would
+ * (hv/core/mb_loader.c; the specification's structures:
+ * include/multiboot/multiboot.h). */
 #ifndef HV_MULTIBOOT_H
 #define HV_MULTIBOOT_H
+
+#include <multiboot/multiboot.h>
 
 #include <hv/types.h>
 
 struct hv_boot_info;
-
-#define MB_HEADER_MAGIC 0x1BADB002u
-#define MB_BOOT_MAGIC 0x2BADB002u
-#define MB_FLAG_AOUT_KLUDGE (1u << 16)
 
 /*
  * Where the loader puts the multiboot information structure, the memory

@@ -1,8 +1,8 @@
-/* Per-PP (physical processor) state of the core. */
+/* Per-PP (physical processor) state of the core (pp.c). */
 #ifndef HV_PP_H
 #define HV_PP_H
 
-#include <hv/core.h>
+#include <hv/arch/core.h>
 #include <hv/types.h>
 
 struct hv_vp;
@@ -20,8 +20,11 @@ struct hv_pp {
 	uint64_t exits;
 };
 
+/* core_init: the machine has `count` PPs (ids 0..count-1). */
+void pp_table_init(uint16_t count);
 struct hv_pp *pp_get(uint16_t ppid);
 struct hv_pp *pp_this(void);
 uint16_t pp_count(void);
+/* pp_root_vps: hv/arch/core.h. */
 
 #endif /* HV_PP_H */

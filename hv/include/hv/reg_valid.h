@@ -50,6 +50,6 @@ bool reg_canonical(uint64_t va);
 bool reg_value_valid(enum bf_reg_t reg, uint64_t val);
 
 /* May MSR `msr` (one of hv/msr.h's supported MSRs) hold `val`? */
-bool msr_value_valid(uint32_t msr, uint64_t val);
+bool reg_msr_value_valid(uint32_t msr, uint64_t val);
 
 #endif /* HV_REG_VALID_H */

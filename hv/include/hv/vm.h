@@ -2,6 +2,7 @@
 #ifndef HV_VM_H
 #define HV_VM_H
 
+#include <hv/arch/core.h>
 #include <hv/types.h>
 
 #define HV_MAX_VMS 16 /* including the root VM; documented in docs/limits.md */
@@ -43,6 +44,11 @@ struct hv_vm *vm_root(void);
 struct hv_vm *vm_alloc(enum hv_alloc_err *err);
 void vm_free(struct hv_vm *vm);
 uint16_t vm_count(void);
+/* vm_id, vm_arch, vm_set_arch: hv/arch/core.h. */
+/* The status of a failed vm_alloc / vp_alloc / vps_alloc: a full table is
+ * the policy (E-15), a backend that could not set the object up is
+ * MV_STATUS_FAILURE_UNKNOWN (E-30). */
+uint64_t vm_alloc_status(enum hv_alloc_err err);
 static inline bool vm_is_root(const struct hv_vm *vm) { return vm->id == 0; }
 
 #endif /* HV_VM_H */

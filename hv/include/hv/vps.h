@@ -2,6 +2,7 @@
 #ifndef HV_VPS_H
 #define HV_VPS_H
 
+#include <hv/arch/core.h>
 #include <hv/types.h>
 
 #define HV_MAX_VPSS 64
@@ -38,7 +39,7 @@ struct hv_vps *vps_get(uint16_t vpsid);
  * HV_ALLOC_BACKEND: arch_vps_init failed, nothing changed). */
 struct hv_vps *vps_alloc(uint16_t vpid, enum hv_alloc_err *err);
 void vps_free(struct hv_vps *vps);
-struct hv_vm *vps_vm(const struct hv_vps *vps);
+/* vps_vm, vps_id, vps_vmid, vps_vpid, vps_arch: hv/arch/core.h. */
 struct hv_vp *vps_vp(const struct hv_vps *vps);
 
 #endif /* HV_VPS_H */

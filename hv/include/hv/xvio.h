@@ -11,33 +11,15 @@
  * one ring buffer (pages of the creator shared RW into the peer through the
  * MDL share path, mdl_ops.c).  Everything runs under hc_lock.
  *
- * Every api_xvio_* validates everything, changes nothing on failure and
- * returns a struct hv_ret (hv/api.h).  Order of checks: (the handle,
- * hypercall.c) the caller holds a partition (INVALID_PERM_DENIED), then the
- * parameters in register order (INVALID_PARAMSn), then the XVIO state
- * statuses (MV_STATUS_XVIO_*).
+ * The hypercalls are the api_xvio_* functions (hv/api.h, api_xvio.c); this
+ * header is the XVIO state the rest of the core asks about.
  */
 #ifndef HV_XVIO_H
 #define HV_XVIO_H
 
-#include <hv/api.h>
 #include <hv/types.h>
 
 struct hv_vm;
-
-struct hv_ret api_xvio_get_partition(const struct hv_caller *c);
-struct hv_ret api_xvio_set_partition(const struct hv_caller *c, uint64_t vmid, uint64_t part);
-struct hv_ret api_xvio_initialize(const struct hv_caller *c, uint64_t id, uint64_t target,
-				  uint64_t vector);
-struct hv_ret api_xvio_cleanup(const struct hv_caller *c, uint64_t id);
-struct hv_ret api_xvio_post_message(const struct hv_caller *c, uint64_t id, uint64_t part,
-				    uint64_t code, uint64_t size, uint64_t gpa);
-struct hv_ret api_xvio_receive_message(const struct hv_caller *c, uint64_t id, uint64_t gpa);
-struct hv_ret api_xvio_create_ring(const struct hv_caller *c, uint64_t id, uint64_t peer,
-				   uint64_t send_pages, uint64_t recv_pages, uint64_t gpa);
-struct hv_ret api_xvio_attach_ring(const struct hv_caller *c, uint64_t id, uint64_t creator,
-				   uint64_t gpa);
-struct hv_ret api_xvio_set_focus(const struct hv_caller *c, uint64_t part);
 
 /* The partition `vm` holds: 1 for the root, 2/3 for a guest the root
  * assigned, 0 for none. */

@@ -6,7 +6,7 @@
 #include <x86/backend.h>
 #include <x86/cpu.h>
 
-#include <hv/log.h>
+#include <hv/arch/core.h>
 
 static const struct x86_backend backend_svm = {
 	.name = "svm",

@@ -8,7 +8,7 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 
 struct exc_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;

@@ -3,7 +3,7 @@
  * copies and initialisers): memcpy, memmove, memset, memcmp.  Byte loops
  * through volatile pointers so they cannot turn into calls to themselves.
  */
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);

@@ -7,9 +7,8 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/arch.h>
-#include <hv/core.h>
-#include <hv/log.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 /* isa-debug-exit (QEMU -device isa-debug-exit,iobase=0xf4): QEMU exits
  * with status (v << 1) | 1; on hardware the write is harmless. */

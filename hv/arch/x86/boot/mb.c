@@ -16,30 +16,9 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/log.h>
-#include <hv/string.h>
+#include <multiboot/multiboot.h>
 
-#define MB_BOOT_MAGIC 0x2BADB002u
-#define MBI_MEM (1u << 0)
-#define MBI_CMDLINE (1u << 2)
-#define MBI_MODS (1u << 3)
-#define MBI_MMAP (1u << 6)
-
-struct mb_info {
-	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-};
-
-struct mb_module {
-	uint32_t mod_start, mod_end, string, reserved;
-};
-
-struct __attribute__((packed)) mb_mmap {
-	uint32_t size;
-	uint64_t addr, len;
-	uint32_t type;
-};
+#include <hv/arch/core.h>
 
 #define CMDLINE_MAX 256
 static char mod_cmdline[HV_MAX_MODULES][CMDLINE_MAX];
@@ -118,15 +97,15 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	}
 	const struct mb_info *mbi = (const struct mb_info *)(uintptr_t)mbi_pa;
 
-	if (mbi->flags & MBI_MMAP) {
-		for (uint32_t off = 0; off + sizeof(struct mb_mmap) <= mbi->mmap_length;) {
-			const struct mb_mmap *e =
-				(const struct mb_mmap *)(uintptr_t)(mbi->mmap_addr + off);
+	if (mbi->flags & MB_INFO_MMAP) {
+		for (uint32_t off = 0; off + sizeof(struct mb_mmap_entry) <= mbi->mmap_length;) {
+			const struct mb_mmap_entry *e =
+				(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + off);
 			if (e->type == 1)
 				add_ram(bi, e->addr, e->len);
 			off += e->size + 4;
 		}
-	} else if (mbi->flags & MBI_MEM) {
+	} else if (mbi->flags & MB_INFO_MEM) {
 		add_ram(bi, 0, (uint64_t)mbi->mem_lower << 10);
 		add_ram(bi, 0x100000, (uint64_t)mbi->mem_upper << 10);
 	}
@@ -163,7 +142,7 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 		bi->num_mmio = 2;
 	}
 
-	if (mbi->flags & MBI_MODS) {
+	if (mbi->flags & MB_INFO_MODS) {
 		const struct mb_module *m = (const struct mb_module *)(uintptr_t)mbi->mods_addr;
 		for (uint32_t i = 0; i < mbi->mods_count; i++) {
 			if (bi->num_modules == HV_MAX_MODULES) {

@@ -20,7 +20,7 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/log.h>
+#include <hv/arch/core.h>
 
 #define LAPIC_EOI 0xB0
 #define LAPIC_LVT_TIMER 0x320

@@ -8,8 +8,8 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #define COM1 0x3F8
 #define LSR_THRE 0x20

@@ -17,9 +17,8 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/string.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 _Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_MAX_PPS");
 

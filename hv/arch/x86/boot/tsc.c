@@ -17,8 +17,8 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #define PIT_HZ 1193182u
 #define CAL_MS 5u

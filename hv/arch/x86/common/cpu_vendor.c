@@ -7,7 +7,7 @@
  */
 #include <x86/cpu.h>
 
-#include <hv/string.h>
+#include <hv/arch/core.h>
 
 enum x86_vendor x86_cpu_vendor(char name[13])
 {

@@ -1,7 +1,7 @@
 /*
  * The FXSAVE image handling both backends share (x86/fpu.h).
  */
-#include <hv/string.h>
+#include <hv/arch/core.h>
 
 #include <x86/fpu.h>
 

@@ -3,8 +3,7 @@
  */
 #include <microv/mv_abi.h>
 
-#include <hv/msr.h>
-#include <hv/string.h>
+#include <hv/arch/core.h>
 
 #include <x86/msr_passthrough.h>
 

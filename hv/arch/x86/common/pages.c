@@ -2,7 +2,7 @@
  * All-or-nothing allocation of a backend object's pool pages (x86/pages.h),
  * used by svm_vps_init, vmx_vps_init and sl_table_create.
  */
-#include <hv/page.h>
+#include <hv/arch/core.h>
 
 #include <x86/pages.h>
 

@@ -1,7 +1,7 @@
 /*
  * The register-access logic both backends share (x86/regs.h).
  */
-#include <hv/msr.h>
+#include <hv/arch/core.h>
 
 #include <x86/regs.h>
 

@@ -5,11 +5,10 @@
  * arch_slpt_map/unmap/flush.  Level 3 is the root (PML4), level 0 the
  * 4 KiB leaves.  arch_vm_init is the backend's (svm/npt.c, vmx/ept.c).
  */
+#include <hv/arch/core.h>
 #include <microv/mv_abi.h>
 
-#include <hv/arch.h>
-#include <hv/page.h>
-#include <hv/vm.h>
+#include <hv/arch/arch.h>
 
 #include <x86/pages.h>
 #include <x86/sl_table.h>
@@ -27,7 +26,7 @@ static unsigned idx(uint64_t gpa, int level)
 /* Both backends' struct arch_vm start with their struct sl_table. */
 static struct sl_table *vm_tables(struct hv_vm *vm)
 {
-	return (struct sl_table *)(void *)vm->arch;
+	return (struct sl_table *)(void *)vm_arch(vm);
 }
 
 struct sl_table *sl_table_create(const struct sl_table_fmt *fmt)
@@ -73,7 +72,7 @@ void arch_vm_fini(struct hv_vm *vm)
 		return;
 	free_tables(t->fmt, t->root, 3);
 	page_free(t->self);
-	vm->arch = NULL;
+	vm_set_arch(vm, NULL);
 }
 
 /* Stores `leaf` (0: not present) as gpa's 4 KiB entry, allocating the

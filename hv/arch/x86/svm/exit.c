@@ -12,11 +12,9 @@
  * entry; software interrupts are not, re-executing INTn raises them again.
  * The core's own injections (svm_vps_inject) come after this and win.
  */
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 #include <x86/exit_info.h>
-
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/vps.h>
 
 #include "svm.h"
 #include "vmcb.h"
@@ -24,7 +22,7 @@
 static void report_invalid(struct hv_vps *vps, const uint8_t *v)
 {
 	hv_log("svm: VMRUN failed (VMEXIT_INVALID: inconsistent guest state) vm %u vps %u: "
-	       "cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx", vps->vmid, vps->id,
+	       "cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx", vps_vmid(vps), vps_id(vps),
 	       (unsigned long long)vmcb_get64(v, VMCB_CR0),
 	       (unsigned long long)vmcb_get64(v, VMCB_CR3),
 	       (unsigned long long)vmcb_get64(v, VMCB_CR4),
@@ -42,7 +40,7 @@ static void report_invalid(struct hv_vps *vps, const uint8_t *v)
 
 void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uint8_t *v = a->vmcb;
 	uint64_t code = vmcb_get64(v, VMCB_EXITCODE);
 	uint64_t info1 = vmcb_get64(v, VMCB_EXITINFO1);

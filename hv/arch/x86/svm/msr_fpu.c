@@ -15,10 +15,8 @@
 #include <x86/msr_passthrough.h>
 #include <x86/regs.h>
 
-#include <hv/arch.h>
-#include <hv/msr.h>
-#include <hv/string.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "svm.h"
 #include "vmcb.h"
@@ -89,7 +87,7 @@ int svm_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 	int off = msr_field(msr);
 	if (off < 0)
 		return -1;
-	*val = vmcb_get64(vps->arch->vmcb, (unsigned)off);
+	*val = vmcb_get64(vps_arch(vps)->vmcb, (unsigned)off);
 	return 0;
 }
 
@@ -106,7 +104,7 @@ int svm_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 	int off = msr_field(msr);
 	if (off < 0 || !x86_msr_value_ok(msr, val))
 		return -1;
-	vmcb_set64(vps->arch->vmcb, (unsigned)off, val);
+	vmcb_set64(vps_arch(vps)->vmcb, (unsigned)off, val);
 	return 0;
 }
 
@@ -114,10 +112,10 @@ int svm_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 
 void svm_vps_get_fpu(struct hv_vps *vps, uint8_t fx[512])
 {
-	x86_fpu_get(vps->arch->fxsave, fx);
+	x86_fpu_get(vps_arch(vps)->fxsave, fx);
 }
 
 int svm_vps_set_fpu(struct hv_vps *vps, const uint8_t fx[512])
 {
-	return x86_fpu_set(vps->arch->fxsave, fx);
+	return x86_fpu_set(vps_arch(vps)->fxsave, fx);
 }

@@ -15,10 +15,8 @@
  */
 #include <microv/mv_abi.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/page.h>
-#include <hv/vm.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include <x86/cpu.h>
 #include <x86/sl_table.h>
@@ -78,13 +76,13 @@ int svm_vm_init(struct hv_vm *vm)
 	struct arch_vm *a = (struct arch_vm *)t;
 	cpuid(0x8000000A, 0, r);
 	uint32_t nasid = r[1] ? r[1] : 2;
-	if ((uint32_t)vm->id + 1 < nasid) {
-		a->asid = vm->id + 1u;
+	if ((uint32_t)vm_id(vm) + 1 < nasid) {
+		a->asid = vm_id(vm) + 1u;
 	} else {
-		a->asid = 1u + vm->id % (nasid - 1u);
+		a->asid = 1u + vm_id(vm) % (nasid - 1u);
 		a->asid_shared = true;
 	}
-	vm->arch = a;
+	vm_set_arch(vm, a);
 	return 0;
 }
 

@@ -11,8 +11,8 @@
 #include <x86/cpu.h>
 #include <x86/regs.h>
 
-#include <hv/arch.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "svm.h"
 #include "vmcb.h"
@@ -85,7 +85,7 @@ static int vmcb_reg(enum bf_reg_t r)
 
 uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	unsigned seg, field;
 	int off;
 
@@ -112,7 +112,7 @@ uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 
 int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	unsigned seg, field;
 	int off;
 

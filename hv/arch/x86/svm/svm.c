@@ -15,12 +15,8 @@
 #include <x86/cpu.h>
 #include <x86/pages.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/page.h>
-#include <hv/pp.h>
-#include <hv/vm.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "svm.h"
 #include "vmcb.h"
@@ -108,14 +104,14 @@ int svm_vps_init(struct hv_vps *vps)
 	struct hv_vm *vm = vps_vm(vps);
 	uint64_t pages[2]; /* this struct, the VMCB */
 
-	if (!vm || !vm->arch || x86_pages_alloc(pages, 2))
+	if (!vm || !vm_arch(vm) || x86_pages_alloc(pages, 2))
 		return -1;
 	uint64_t self = pages[0], vmcb = pages[1];
 	struct arch_vps *a = page_hva(self);
 	a->self = self;
 	a->vmcb_pa = vmcb;
 	a->vmcb = page_hva(vmcb);
-	a->guest = vps->vmid != 0;
+	a->guest = vps_vmid(vps) != 0;
 
 	uint8_t *v = a->vmcb;
 	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_SHUTDOWN;
@@ -127,24 +123,24 @@ int svm_vps_init(struct hv_vps *vps)
 			   INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT);
 	vmcb_set64(v, VMCB_IOPM_BASE, svm_iopm_pa(a->guest));
 	vmcb_set64(v, VMCB_MSRPM_BASE, svm_msrpm_pa(a->guest));
-	vmcb_set32(v, VMCB_ASID, vm->arch->asid);
+	vmcb_set32(v, VMCB_ASID, vm_arch(vm)->asid);
 	vmcb_set32(v, VMCB_INT_CTL, a->guest ? INT_CTL_V_INTR_MASKING : 0);
 	vmcb_set64(v, VMCB_NP_CTL, 1);
-	vmcb_set64(v, VMCB_N_CR3, vm->arch->slpt.root);
+	vmcb_set64(v, VMCB_N_CR3, vm_arch(vm)->slpt.root);
 	vps_reset_state(a);
-	vps->arch = a;
+	vps_set_arch(vps, a);
 	return 0;
 }
 
 void svm_vps_fini(struct hv_vps *vps)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 
 	if (!a)
 		return;
 	page_free(a->vmcb_pa);
 	page_free(a->self);
-	vps->arch = NULL;
+	vps_set_arch(vps, NULL);
 }
 
 void svm_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
@@ -165,13 +161,13 @@ void svm_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 		e |= EVENT_TYPE_INTR;
 		break;
 	}
-	vmcb_set64(vps->arch->vmcb, VMCB_EVENTINJ, e);
+	vmcb_set64(vps_arch(vps)->vmcb, VMCB_EVENTINJ, e);
 }
 
 void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
-	struct arch_vps *a = vps->arch;
-	struct arch_vm *vm = vps_vm(vps)->arch;
+	struct arch_vps *a = vps_arch(vps);
+	struct arch_vm *vm = vm_arch(vps_vm(vps));
 	uint16_t pp = arch_pp_id();
 	uint8_t *v = a->vmcb;
 
@@ -192,9 +188,8 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	 */
 	struct preempt_state ps = { 0 };
 	if (a->guest) {
-		struct hv_pp *p = pp_get(pp);
-		bool root_if = p && p->root_vps &&
-			       (svm_vps_get_reg(p->root_vps, bf_reg_t_rflags) & RFLAGS_IF);
+		struct hv_vps *root = pp_root_vps(pp);
+		bool root_if = root && (svm_vps_get_reg(root, bf_reg_t_rflags) & RFLAGS_IF);
 		preempt_arm(&ps, root_if);
 	}
 

@@ -2,12 +2,11 @@
 #ifndef SVM_SVM_H
 #define SVM_SVM_H
 
-#include <hv/arch.h>
+#include <hv/arch/arch.h>
 #include <x86/backend.h>
 #include <x86/fpu.h>
+#include <hv/arch/core.h>
 #include <x86/sl_table.h>
-#include <hv/core.h>
-#include <hv/types.h>
 
 /* Guest GPRs that VMRUN does not switch (RAX and RSP live in the VMCB).
  * Indexed by bf_reg_t - 1 for RAX..R15; vmrun.S uses the same offsets. */

@@ -6,7 +6,7 @@
 #ifndef SVM_VMCB_H
 #define SVM_VMCB_H
 
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 /* ---- control area ---- */
 #define VMCB_INTERCEPT_CR 0x000      /* u32: reads 15:0, writes 31:16 */

@@ -17,7 +17,7 @@
  */
 #include <x86/cpu.h>
 
-#include <hv/log.h>
+#include <hv/arch/core.h>
 
 #include "caps.h"
 #include "vmcs.h"

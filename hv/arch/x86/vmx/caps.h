@@ -5,7 +5,7 @@
 #ifndef VMX_CAPS_H
 #define VMX_CAPS_H
 
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 /* Capabilities and control values computed once (caps.c). */
 struct vmx_caps {

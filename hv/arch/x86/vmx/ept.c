@@ -19,11 +19,8 @@
  */
 #include <microv/mv_abi.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/page.h>
-#include <hv/string.h>
-#include <hv/vm.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include <x86/sl_table.h>
 
@@ -69,8 +66,8 @@ int vmx_vm_init(struct hv_vm *vm)
 		return -1;
 	struct arch_vm *a = (struct arch_vm *)t;
 	a->eptp = t->root | (3ull << 3) | EPT_MT_WB; /* 4-level walk, WB */
-	a->vpid = vmx_caps.vpid ? (uint16_t)(vm->id + 1u) : 0;
-	vm->arch = a;
+	a->vpid = vmx_caps.vpid ? (uint16_t)(vm_id(vm) + 1u) : 0;
+	vm_set_arch(vm, a);
 	return 0;
 }
 

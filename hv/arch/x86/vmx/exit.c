@@ -18,9 +18,8 @@
 #include <x86/cpu.h>
 #include <x86/exit_info.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "vmx.h"
 
@@ -134,7 +133,7 @@ static const char *entry_failure_name(uint32_t basic)
 
 bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
 	uint32_t basic = reason & 0xFFFF;
 	uint64_t qual = vmread(VMCS_EXIT_QUAL);
@@ -148,7 +147,7 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		exit->u.entry.code = reason;
 		exit->u.entry.qual = qual;
 		hv_log("vmx: VM entry failed for vm %u vps %u: exit reason %u (%s), "
-		       "qualification 0x%llx", vps->vmid, vps->id, basic,
+		       "qualification 0x%llx", vps_vmid(vps), vps_id(vps), basic,
 		       entry_failure_name(basic), (unsigned long long)qual);
 		vmx_report_entry_state(a, "guest state");
 		a->ev_valid = false;
@@ -195,8 +194,8 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 	case EXIT_REASON_CR_ACCESS:
 		if (cr_access(vps, a, qual))
 			return true;
-		hv_log("vmx: vm %u vps %u: unhandled CR access, qualification 0x%llx", vps->vmid,
-		       vps->id, (unsigned long long)qual);
+		hv_log("vmx: vm %u vps %u: unhandled CR access, qualification 0x%llx", vps_vmid(vps),
+		       vps_id(vps), (unsigned long long)qual);
 		break;
 	case EXIT_REASON_IO: {
 		struct x86_io_access io = {
@@ -229,7 +228,7 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		}
 		break;
 	case EXIT_REASON_EPT_MISCONFIG:
-		hv_log("vmx: vm %u vps %u: EPT misconfiguration at GPA 0x%llx", vps->vmid, vps->id,
+		hv_log("vmx: vm %u vps %u: EPT misconfiguration at GPA 0x%llx", vps_vmid(vps), vps_id(vps),
 		       (unsigned long long)vmread(VMCS_GUEST_PHYS_ADDR));
 		break;
 	case EXIT_REASON_EXCEPTION_NMI: {

@@ -17,10 +17,8 @@
 #include <x86/msr_passthrough.h>
 #include <x86/regs.h>
 
-#include <hv/arch.h>
-#include <hv/msr.h>
-#include <hv/string.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "vmx.h"
 
@@ -113,7 +111,7 @@ static int msr_field(uint32_t msr)
 
 int vmx_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 
 	if (msr == MSR_EFER) {
 		*val = vmx_vps_get_reg(vps, bf_reg_t_efer);
@@ -134,7 +132,7 @@ int vmx_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 
 int vmx_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	const uint64_t efer_ok = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
 
 	if (msr == MSR_EFER) {
@@ -165,10 +163,10 @@ int vmx_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 
 void vmx_vps_get_fpu(struct hv_vps *vps, uint8_t fx[512])
 {
-	x86_fpu_get(vps->arch->fxsave, fx);
+	x86_fpu_get(vps_arch(vps)->fxsave, fx);
 }
 
 int vmx_vps_set_fpu(struct hv_vps *vps, const uint8_t fx[512])
 {
-	return x86_fpu_set(vps->arch->fxsave, fx);
+	return x86_fpu_set(vps_arch(vps)->fxsave, fx);
 }

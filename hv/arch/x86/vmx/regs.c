@@ -12,8 +12,8 @@
 #include <x86/cpu.h>
 #include <x86/regs.h>
 
-#include <hv/arch.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "vmx.h"
 
@@ -41,7 +41,7 @@ static int vmcs_reg(enum bf_reg_t r)
 
 uint64_t vmx_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	unsigned seg, field;
 	int f;
 
@@ -86,7 +86,7 @@ static bool reg_value_ok(enum bf_reg_t reg, uint64_t val)
 
 int vmx_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	unsigned seg, field;
 	int f;
 

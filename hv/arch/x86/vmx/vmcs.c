@@ -8,9 +8,8 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/string.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "vmx.h"
 

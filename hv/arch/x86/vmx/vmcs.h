@@ -8,7 +8,7 @@
 #ifndef VMX_VMCS_H
 #define VMX_VMCS_H
 
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 /* ---- capability and control MSRs ---- */
 #define MSR_IA32_FEATURE_CONTROL 0x03Au

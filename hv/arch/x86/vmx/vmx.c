@@ -14,13 +14,8 @@
 #include <x86/cpu.h>
 #include <x86/pages.h>
 
-#include <hv/arch.h>
-#include <hv/log.h>
-#include <hv/page.h>
-#include <hv/pp.h>
-#include <hv/string.h>
-#include <hv/vm.h>
-#include <hv/vps.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "vmx.h"
 
@@ -124,7 +119,7 @@ int vmx_vps_init(struct hv_vps *vps)
 	struct hv_vm *vm = vps_vm(vps);
 	uint64_t pages[3]; /* this struct, the VMCS, the virtual-APIC page */
 
-	if (!vm || !vm->arch || x86_pages_alloc(pages, 3))
+	if (!vm || !vm_arch(vm) || x86_pages_alloc(pages, 3))
 		return -1;
 	uint64_t self = pages[0], vmcs = pages[1], vapic = pages[2];
 	struct arch_vps *a = page_hva(self);
@@ -134,8 +129,8 @@ int vmx_vps_init(struct hv_vps *vps)
 	a->vapic_pa = vapic;
 	a->vapic = page_hva(vapic);
 	hv_memset(a->vapic, 0, HV_PAGE_SIZE);
-	a->id = vps->id;
-	a->guest = vps->vmid != 0;
+	a->id = vps_id(vps);
+	a->guest = vps_vmid(vps) != 0;
 	a->pp = -1;
 	a->msr_pp = -1;
 
@@ -165,9 +160,9 @@ int vmx_vps_init(struct hv_vps *vps)
 	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_MSR_BITMAP, vmx_msr_bitmap_pa(a->guest));
-	vmwrite(VMCS_EPTP, vm->arch->eptp);
+	vmwrite(VMCS_EPTP, vm_arch(vm)->eptp);
 	if (c->vpid)
-		vmwrite(VMCS_VPID, vm->arch->vpid);
+		vmwrite(VMCS_VPID, vm_arch(vm)->vpid);
 	if (a->guest) {
 		vmwrite(VMCS_VIRTUAL_APIC_ADDR, vapic);
 		vmwrite(VMCS_TPR_THRESHOLD, 0);
@@ -176,13 +171,13 @@ int vmx_vps_init(struct hv_vps *vps)
 	vmwrite(VMCS_CR4_MASK, c->cr4_mask);
 	vmx_vmcs_write_host_state();
 	vps_reset_state(a);
-	vps->arch = a;
+	vps_set_arch(vps, a);
 	return 0;
 }
 
 void vmx_vps_fini(struct hv_vps *vps)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 
 	if (!a)
 		return;
@@ -196,14 +191,14 @@ void vmx_vps_fini(struct hv_vps *vps)
 	page_free(a->vapic_pa);
 	page_free(a->vmcs_pa);
 	page_free(a->self);
-	vps->arch = NULL;
+	vps_set_arch(vps, NULL);
 }
 
 /* ---- events ---- */
 
 void vmx_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uint32_t info = ev->vector | INTR_INFO_VALID;
 
 	switch (ev->type) {
@@ -267,7 +262,7 @@ static void event_prepare(struct arch_vps *a)
 
 static void tlb_prepare(struct hv_vps *vps, struct arch_vps *a, uint16_t pp)
 {
-	struct arch_vm *vm = vps_vm(vps)->arch;
+	struct arch_vm *vm = vm_arch(vps_vm(vps));
 	const struct vmx_caps *c = &vmx_caps;
 	bool vpid_flush = false;
 
@@ -292,7 +287,7 @@ static void tlb_prepare(struct hv_vps *vps, struct arch_vps *a, uint16_t pp)
 
 void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
-	struct arch_vps *a = vps->arch;
+	struct arch_vps *a = vps_arch(vps);
 	uint16_t pp = arch_pp_id();
 	const struct vmx_caps *c = &vmx_caps;
 
@@ -300,9 +295,8 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	 * RFLAGS loads the root's. */
 	bool root_if = false;
 	if (a->guest) {
-		struct hv_pp *p = pp_get(pp);
-		root_if = p && p->root_vps &&
-			  (vmx_vps_get_reg(p->root_vps, bf_reg_t_rflags) & RFLAGS_IF);
+		struct hv_vps *root = pp_root_vps(pp);
+		root_if = root && (vmx_vps_get_reg(root, bf_reg_t_rflags) & RFLAGS_IF);
 	}
 	vmx_vmcs_load(a);
 	vmx_lazy_msrs_load(a, pp);
@@ -343,7 +337,7 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			if (st == 2)
 				vmread_st(VMCS_INSN_ERROR, &err);
 			hv_log("vmx: %s failed for vm %u vps %u: %s%s%u (%s)",
-			       a->launched ? "VMRESUME" : "VMLAUNCH", vps->vmid, vps->id,
+			       a->launched ? "VMRESUME" : "VMLAUNCH", vps_vmid(vps), vps_id(vps),
 			       st == 1 ? "VMfailInvalid" : "VMfailValid, ",
 			       st == 1 ? "" : "VM-instruction error ", (unsigned)err,
 			       st == 1 ? "no current VMCS" : vmx_insn_error_name((uint32_t)err));

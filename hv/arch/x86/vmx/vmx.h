@@ -8,9 +8,8 @@
 #include <x86/fpu.h>
 #include <x86/sl_table.h>
 
-#include <hv/arch.h>
-#include <hv/core.h>
-#include <hv/types.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 #include "caps.h"
 #include "vmcs.h"

@@ -2,7 +2,7 @@
 #ifndef X86_ASM_CONSTS_H
 #define X86_ASM_CONSTS_H
 
-#define HV_MAX_PPS_ASM 8        /* == HV_MAX_PPS (hv/core.h), checked in smp.c */
+#define HV_MAX_PPS_ASM 8        /* == HV_MAX_PPS (hv/arch/core.h), checked in smp.c */
 #define TRAMP_ADDR 0x7000       /* the AP real-mode trampoline page */
 #define HV_STACK_SIZE 0x4000
 

@@ -10,8 +10,8 @@
 #ifndef X86_BACKEND_H
 #define X86_BACKEND_H
 
-#include <hv/arch.h>
-#include <hv/types.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 /* The functions each backend fills struct x86_backend with, by file. */
 /* svm/svm.c */

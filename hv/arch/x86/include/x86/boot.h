@@ -2,8 +2,7 @@
 #ifndef X86_BOOT_H
 #define X86_BOOT_H
 
-#include <hv/core.h>
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 /* Linker symbols (boot/link.ld). */
 extern char __image_start[], __image_end[], __pool_start[], __pool_end[];

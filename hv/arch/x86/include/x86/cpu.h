@@ -2,7 +2,7 @@
 #ifndef X86_CPU_H
 #define X86_CPU_H
 
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 #define MSR_APIC_BASE 0x0000001Bu
 #define MSR_PAT 0x00000277u

@@ -7,8 +7,8 @@
 #ifndef X86_EXIT_INFO_H
 #define X86_EXIT_INFO_H
 
-#include <hv/exit.h>
-#include <hv/types.h>
+#include <hv/arch/exit.h>
+#include <hv/arch/core.h>
 
 /* An intercepted IN/OUT/INS/OUTS, as the backend decoded it. */
 struct x86_io_access {

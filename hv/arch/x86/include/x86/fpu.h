@@ -6,7 +6,7 @@
 #ifndef X86_FPU_H
 #define X86_FPU_H
 
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 static inline void fxsave(void *area)
 {

@@ -8,7 +8,7 @@
 #ifndef X86_MSR_PASSTHROUGH_H
 #define X86_MSR_PASSTHROUGH_H
 
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 /* The map's layout: the bit that intercepts RDMSR (write false) or WRMSR
  * (write true) of `msr`, or -1 when the map has none (the access exits). */

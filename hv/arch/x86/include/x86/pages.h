@@ -6,7 +6,7 @@
 #ifndef X86_PAGES_H
 #define X86_PAGES_H
 
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 /* Allocates n pool pages (page_alloc zeroes them) into pa[0..n-1].  Returns 0, or -1 with
  * none allocated (pa[] then all 0). */

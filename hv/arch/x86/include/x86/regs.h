@@ -7,8 +7,8 @@
 #ifndef X86_REGS_H
 #define X86_REGS_H
 
-#include <hv/arch.h>
-#include <hv/types.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 
 /* Segments in mv_reg.h's (and the VMCS's) order. */
 enum { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS, X86_SEG_LDTR,

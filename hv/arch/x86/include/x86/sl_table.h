@@ -11,8 +11,7 @@
 #ifndef X86_SL_TABLE_H
 #define X86_SL_TABLE_H
 
-#include <hv/core.h>
-#include <hv/types.h>
+#include <hv/arch/core.h>
 
 struct sl_table_fmt {
 	uint64_t present;     /* an entry with any of these bits set is present */

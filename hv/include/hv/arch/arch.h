@@ -13,13 +13,13 @@
  * The list is deliberately short: per-CPU state, second-level mappings, VPS
  * register access, run-until-exit, event injection, and the few host services
  * (console, physical memory access, halting) that a hypervisor cannot do
- * without.  A backend reports a native exit as a struct hv_exit (hv/exit.h);
+ * without.  A backend reports a native exit as a struct hv_exit (hv/arch/exit.h);
  * it never makes policy decisions itself.
  */
-#ifndef HV_ARCH_H
-#define HV_ARCH_H
+#ifndef HV_ARCH_ARCH_H
+#define HV_ARCH_ARCH_H
 
-#include <hv/exit.h>
+#include <hv/arch/exit.h>
 #include <hv/types.h>
 #include <microv/mv_reg.h>
 
@@ -116,4 +116,4 @@ void *arch_spa_to_hva(uint64_t spa, size_t len);
 /* Stop this PP for good after a core panic (never used for guest errors). */
 HV_NORETURN void arch_halt(void);
 
-#endif /* HV_ARCH_H */
+#endif /* HV_ARCH_ARCH_H */

@@ -1,5 +1,10 @@
 /*
- * hv/core entry points: what a backend's boot code and PP loop call.
+ * The core services a backend may call (with arch.h and exit.h, the whole
+ * arch interface; docs/architecture.md): the entry points its boot code and
+ * PP loop call, the few facts about a VM / VPS it needs, and the core's leaf
+ * services re-exported below (console log, string helpers, page pool, the
+ * per-VPS MSR list).  A backend includes no other core header; the layering
+ * check (scripts/check-layering, ctest layering) enforces it.
  *
  * Boot sequence (identical for SVM, VMX and the simulator):
  *
@@ -14,10 +19,14 @@
  *   core_pp_run()                on every PP: run the current VPS, hand each
  *                                exit to core_handle_exit(), repeat.
  */
-#ifndef HV_CORE_H
-#define HV_CORE_H
+#ifndef HV_ARCH_CORE_H
+#define HV_ARCH_CORE_H
 
-#include <hv/exit.h>
+#include <hv/arch/exit.h>
+#include <hv/log.h>
+#include <hv/msr.h>
+#include <hv/page.h>
+#include <hv/string.h>
 #include <hv/types.h>
 
 #define HV_MAX_PPS 8
@@ -87,4 +96,29 @@ enum hv_exit_action {
 struct hv_vps;
 enum hv_exit_action core_handle_exit(struct hv_vps *vps, const struct hv_exit *exit);
 
-#endif /* HV_CORE_H */
+/*
+ * What a backend may know of the core's objects (struct hv_vm and struct
+ * hv_vps are the core's; a backend holds pointers to them and asks).  The
+ * backend's own state hangs off each object: set it in arch_vm_init /
+ * arch_vps_init, clear it in the _fini calls.
+ */
+struct hv_vm;
+struct arch_vm;
+struct arch_vps;
+
+uint16_t vm_id(const struct hv_vm *vm);                 /* VMID; 0 is the root VM */
+struct arch_vm *vm_arch(const struct hv_vm *vm);
+void vm_set_arch(struct hv_vm *vm, struct arch_vm *arch);
+
+uint16_t vps_id(const struct hv_vps *vps);              /* VPSID */
+uint16_t vps_vmid(const struct hv_vps *vps);            /* the VM it belongs to */
+uint16_t vps_vpid(const struct hv_vps *vps);            /* the VP it belongs to */
+struct hv_vm *vps_vm(const struct hv_vps *vps);
+struct arch_vps *vps_arch(const struct hv_vps *vps);
+void vps_set_arch(struct hv_vps *vps, struct arch_vps *arch);
+
+/* The root VPS of PP `ppid` (whose RFLAGS.IF decides how a guest's time
+ * slice ends), or NULL before core_init set it up. */
+struct hv_vps *pp_root_vps(uint16_t ppid);
+
+#endif /* HV_ARCH_CORE_H */

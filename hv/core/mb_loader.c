@@ -5,49 +5,11 @@
  * kludge") and plain ELF32/ELF64 images.  Every field of the image is
  * checked before anything is copied.
  */
-#include <hv/arch.h>
-#include <hv/core.h>
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 #include <hv/log.h>
 #include <hv/multiboot.h>
 #include <hv/string.h>
-
-#define MB_SEARCH_LEN 8192u
-
-struct mb_header {
-	uint32_t magic, flags, checksum;
-	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
-};
-
-/* Multiboot information structure (only the fields this loader sets). */
-struct mb_info {
-	uint32_t flags;
-	uint32_t mem_lower, mem_upper;
-	uint32_t boot_device;
-	uint32_t cmdline;
-	uint32_t mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-	uint32_t drives_length, drives_addr;
-	uint32_t config_table;
-	uint32_t boot_loader_name;
-};
-_Static_assert(__builtin_offsetof(struct mb_info, boot_loader_name) == 64, "multiboot info layout");
-
-struct mb_module {
-	uint32_t mod_start, mod_end, string, reserved;
-};
-
-struct __attribute__((packed)) mb_mmap_entry {
-	uint32_t size;
-	uint64_t addr, len;
-	uint32_t type;
-};
-
-#define MBI_MEM (1u << 0)
-#define MBI_CMDLINE (1u << 2)
-#define MBI_MODS (1u << 3)
-#define MBI_MMAP (1u << 6)
-#define MBI_LOADER_NAME (1u << 9)
 
 /* ---- where things may go ------------------------------------------------ */
 
@@ -255,13 +217,11 @@ static uint32_t area_str(struct mbi_area *a, const char *s)
 	return area_alloc(a, hv_strnlen(s, 1024) + 1, s);
 }
 
-/* mem_lower: KiB of RAM from 0 up to the first hole, at most 640 (PCs end
- * conventional memory at 0x9F000 or 0xA0000). */
-static uint32_t mem_lower_kib(const struct hv_boot_info *bi)
+/* The end of the RAM that runs without a hole from `end` (stopping once it
+ * reaches `limit`). */
+static uint64_t ram_run_end(const struct hv_boot_info *bi, uint64_t end, uint64_t limit)
 {
-	uint64_t end = 0;
-
-	for (bool grew = true; grew && end < 0xA0000;) {
+	for (bool grew = true; grew && end < limit;) {
 		grew = false;
 		for (uint32_t i = 0; i < bi->num_ram; i++) {
 			const struct hv_mem_range *r = &bi->ram[i];
@@ -271,24 +231,23 @@ static uint32_t mem_lower_kib(const struct hv_boot_info *bi)
 			}
 		}
 	}
+	return end;
+}
+
+/* mem_lower: KiB of RAM from 0 up to the first hole, at most 640 (PCs end
+ * conventional memory at 0x9F000 or 0xA0000). */
+static uint32_t mem_lower_kib(const struct hv_boot_info *bi)
+{
+	uint64_t end = ram_run_end(bi, 0, 0xA0000);
+
 	return (uint32_t)((end < 0xA0000 ? end : 0xA0000) / 1024);
 }
 
 /* mem_upper: KiB of RAM from 1 MiB up to the first hole or reserved range. */
 static uint32_t mem_upper_kib(const struct hv_boot_info *bi)
 {
-	uint64_t end = 0x100000;
+	uint64_t end = ram_run_end(bi, 0x100000, UINT64_MAX);
 
-	for (bool grew = true; grew;) {
-		grew = false;
-		for (uint32_t i = 0; i < bi->num_ram; i++) {
-			const struct hv_mem_range *r = &bi->ram[i];
-			if (r->spa <= end && r->spa + r->len > end) {
-				end = r->spa + r->len;
-				grew = true;
-			}
-		}
-	}
 	for (uint32_t i = 0; i < bi->num_reserved; i++) {
 		const struct hv_mem_range *r = &bi->reserved[i];
 		if (r->spa >= 0x100000 && r->spa < end)
@@ -310,7 +269,7 @@ static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 	hv_memset(&mbi, 0, sizeof(mbi));
 	uint32_t mbi_spa = area_alloc(&a, sizeof(mbi), NULL);
 
-	mbi.flags = MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP | MBI_LOADER_NAME;
+	mbi.flags = MB_INFO_MEM | MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MMAP | MB_INFO_LOADER_NAME;
 	mbi.mem_lower = mem_lower_kib(bi);
 	mbi.mem_upper = mem_upper_kib(bi);
 	mbi.cmdline = area_str(&a, bi->root_cmdline);

@@ -1,0 +1,213 @@
+/*
+ * The core's entry points for a backend's boot code and PP loop (hv/arch/core.h):
+ * core_init (boot information, page pool, the root VM and its memory, the
+ * root OS loaded from module 0), core_pp_init, core_pp_run and
+ * core_handle_exit.  The per-PP table they fill is pp.c's.
+ */
+#include <microv/mv_abi.h>
+
+#include <hv/arch/arch.h>
+#include <hv/arch/core.h>
+#include <hv/exit.h>
+#include <hv/log.h>
+#include <hv/mm.h>
+#include <hv/multiboot.h>
+#include <hv/page.h>
+#include <hv/pp.h>
+#include <hv/vm.h>
+#include <hv/vp.h>
+#include <hv/vps.h>
+
+static struct mb_entry root_entry;
+
+static bool boot_info_valid(const struct hv_boot_info *bi)
+{
+	if (bi->num_pps == 0 || bi->num_pps > HV_MAX_PPS) {
+		hv_log("boot: %u PPs (1..%u supported)", bi->num_pps, HV_MAX_PPS);
+		return false;
+	}
+	if (bi->num_ram == 0 || bi->num_ram > HV_MAX_MEM_RANGES ||
+	    bi->num_reserved > HV_MAX_MEM_RANGES || bi->num_modules > HV_MAX_MODULES) {
+		hv_log("boot: boot information has bad range or module counts");
+		return false;
+	}
+	if (bi->num_mmio > HV_MAX_MEM_RANGES) {
+		hv_log("boot: boot information has bad device memory range count");
+		return false;
+	}
+	const struct hv_mem_range *ranges[] = { bi->ram, bi->reserved, &bi->pool, bi->mmio };
+	const uint32_t counts[] = { bi->num_ram, bi->num_reserved, 1, bi->num_mmio };
+	for (int k = 0; k < 4; k++) {
+		for (uint32_t i = 0; i < counts[k]; i++) {
+			if ((ranges[k][i].spa | ranges[k][i].len) & ~HV_PAGE_MASK) {
+				hv_log("boot: memory range 0x%llx+0x%llx not page aligned",
+				       (unsigned long long)ranges[k][i].spa,
+				       (unsigned long long)ranges[k][i].len);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* The root VM owns the machine: all RAM identity-mapped, except the
+ * hypervisor's own memory.  The memory layer (hv/mm.h) tracks ownership. */
+static int root_map_ram(struct hv_vm *root, const struct hv_boot_info *bi)
+{
+	uint64_t pages = 0;
+
+	if (mm_root_map_ram(root, bi->ram, bi->num_ram, bi->reserved, bi->num_reserved, &pages))
+		return -1;
+	hv_log("boot: root VM owns %llu MiB of RAM", (unsigned long long)(pages >> 8));
+	return 0;
+}
+
+static bool range_hits(const struct hv_mem_range *r, uint32_t n, uint64_t spa)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (spa >= r[i].spa && spa - r[i].spa < r[i].len)
+			return true;
+	return false;
+}
+
+/* Device memory passes through to the root VM (uncacheable, no execute). */
+static int root_map_mmio(struct hv_vm *root, const struct hv_boot_info *bi)
+{
+	const uint64_t flags = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS |
+			       MV_GPA_FLAG_UNCACHEABLE;
+	uint64_t pages = 0;
+
+	for (uint32_t i = 0; i < bi->num_mmio; i++) {
+		for (uint64_t off = 0; off < bi->mmio[i].len; off += HV_PAGE_SIZE) {
+			uint64_t spa = bi->mmio[i].spa + off;
+			if (range_hits(bi->ram, bi->num_ram, spa) ||
+			    range_hits(bi->reserved, bi->num_reserved, spa))
+				continue;
+			if (arch_slpt_map(root, spa, spa, flags)) {
+				hv_log("boot: out of memory mapping device memory at 0x%llx",
+				       (unsigned long long)spa);
+				return -1;
+			}
+			pages++;
+		}
+	}
+	arch_slpt_flush(root);
+	if (pages)
+		hv_log("boot: %llu KiB of device memory pass through to the root VM",
+		       (unsigned long long)(pages * 4));
+	return 0;
+}
+
+static int root_create_vps(uint16_t ppid)
+{
+	struct hv_vp *vp = vp_alloc(MV_ROOT_VMID, NULL);
+	struct hv_vps *vps = vp ? vps_alloc(vp->id, NULL) : NULL;
+
+	if (!vps) {
+		hv_log("boot: cannot create the root VP/VPS of PP %u", ppid);
+		return -1;
+	}
+	struct hv_pp *pp = pp_get(ppid);
+	vp->ppid = ppid;
+	pp->root_vp = vp;
+	pp->root_vps = vps;
+	pp->current = vps;
+	return 0;
+}
+
+int core_init(const struct hv_boot_info *bi)
+{
+	hv_log("microv-harness hypervisor backend=%s spec=Mv#1 release=%04u-%02u build=%u pps=%u",
+	       bi->backend ? bi->backend : "?", (unsigned)MV_VER_YEAR, (unsigned)MV_VER_MONTH,
+	       (unsigned)MV_BUILD_NUM, (unsigned)bi->num_pps);
+	if (!boot_info_valid(bi))
+		return -1;
+	if (page_pool_init(bi->pool.spa, bi->pool.len)) {
+		hv_log("boot: page pool 0x%llx+0x%llx unusable", (unsigned long long)bi->pool.spa,
+		       (unsigned long long)bi->pool.len);
+		return -1;
+	}
+	pp_table_init(bi->num_pps);
+
+	struct hv_vm *root = vm_alloc(NULL);
+	if (!root || root->id != MV_ROOT_VMID) {
+		hv_log("boot: cannot create the root VM");
+		return -1;
+	}
+	if (root_map_ram(root, bi) || root_map_mmio(root, bi))
+		return -1;
+	/* Root VPs and VPSs first, so that root VPID == VPSID == PPID. */
+	for (uint16_t i = 0; i < bi->num_pps; i++)
+		if (root_create_vps(i))
+			return -1;
+	return mb_load_root(bi, &root_entry);
+}
+
+/* The machine state a multiboot (v1) kernel is entered in. */
+static void root_set_multiboot_state(struct hv_vps *vps)
+{
+	static const struct { enum bf_reg_t reg; uint64_t val; } state[] = {
+		{ bf_reg_t_cr0, 0x11 }, /* PE | ET, paging off */
+		{ bf_reg_t_cr3, 0 },
+		{ bf_reg_t_cr4, 0 },
+		{ bf_reg_t_efer, 0 },
+		{ bf_reg_t_rflags, 0x2 },
+		{ bf_reg_t_cs, 0x10 }, { bf_reg_t_cs_base, 0 },
+		{ bf_reg_t_cs_limit, 0xFFFFFFFF }, { bf_reg_t_cs_attrib, 0xC09B },
+		{ bf_reg_t_ds, 0x18 }, { bf_reg_t_ds_base, 0 },
+		{ bf_reg_t_ds_limit, 0xFFFFFFFF }, { bf_reg_t_ds_attrib, 0xC093 },
+		{ bf_reg_t_es, 0x18 }, { bf_reg_t_es_base, 0 },
+		{ bf_reg_t_es_limit, 0xFFFFFFFF }, { bf_reg_t_es_attrib, 0xC093 },
+		{ bf_reg_t_ss, 0x18 }, { bf_reg_t_ss_base, 0 },
+		{ bf_reg_t_ss_limit, 0xFFFFFFFF }, { bf_reg_t_ss_attrib, 0xC093 },
+		{ bf_reg_t_fs, 0x18 }, { bf_reg_t_fs_base, 0 },
+		{ bf_reg_t_fs_limit, 0xFFFFFFFF }, { bf_reg_t_fs_attrib, 0xC093 },
+		{ bf_reg_t_gs, 0x18 }, { bf_reg_t_gs_base, 0 },
+		{ bf_reg_t_gs_limit, 0xFFFFFFFF }, { bf_reg_t_gs_attrib, 0xC093 },
+		{ bf_reg_t_tr, 0 }, { bf_reg_t_tr_base, 0 },
+		{ bf_reg_t_tr_limit, 0xFFFF }, { bf_reg_t_tr_attrib, 0x8B },
+		{ bf_reg_t_ldtr, 0 }, { bf_reg_t_ldtr_attrib, MV_SEG_ATTRIB_UNUSABLE },
+		{ bf_reg_t_gdtr_base, 0 }, { bf_reg_t_gdtr_limit, 0xFFFF },
+		{ bf_reg_t_idtr_base, 0 }, { bf_reg_t_idtr_limit, 0xFFFF },
+	};
+
+	for (size_t i = 0; i < HV_ARRAY_SIZE(state); i++)
+		arch_vps_set_reg(vps, state[i].reg, state[i].val);
+	arch_vps_set_reg(vps, bf_reg_t_rax, MB_BOOT_MAGIC);
+	arch_vps_set_reg(vps, bf_reg_t_rbx, root_entry.mbi);
+	arch_vps_set_reg(vps, bf_reg_t_rip, root_entry.entry);
+}
+
+int core_pp_init(uint16_t ppid)
+{
+	struct hv_pp *pp = pp_get(ppid);
+
+	if (!pp || !pp->root_vps)
+		return -1;
+	if (ppid == MV_BS_PPID) {
+		root_set_multiboot_state(pp->root_vps);
+		pp->online = true;
+	}
+	/* Application processors wait for the root OS to start them (INIT-SIPI,
+	 * not emulated yet): their root VPs stay offline. */
+	return 0;
+}
+
+enum hv_stop_reason core_pp_run(void)
+{
+	struct hv_pp *pp = pp_this();
+	struct hv_exit exit;
+
+	if (!pp->online)
+		return HV_STOP_HOST;
+	for (;;) {
+		arch_vps_run(pp->current, &exit);
+		if (core_handle_exit(pp->current, &exit) == HV_ACTION_STOP)
+			return pp->stop;
+	}
+}
+
+enum hv_exit_action core_handle_exit(struct hv_vps *vps, const struct hv_exit *exit)
+{
+	return exit_handle(pp_this(), vps, exit);
+}
