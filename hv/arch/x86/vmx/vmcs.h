@@ -312,24 +312,27 @@ static inline int vmx_vmptrld(uint64_t pa)
 	return VMX_PA_INSN("vmptrld", pa);
 }
 
+/* INVEPT / INVVPID: a 128-bit descriptor in memory, the type in a register. */
+#define VMX_DESC_INSN(insn, type, desc)                                               \
+	({                                                                            \
+		uint8_t cf_, zf_;                                                     \
+		__asm__ volatile(insn " %[d], %[t]; setc %[cf]; setz %[zf]"           \
+				 : [cf] "=qm"(cf_), [zf] "=qm"(zf_)                   \
+				 : [d] "m"(desc), [t] "r"(type)                       \
+				 : "cc", "memory");                                   \
+		vmx_status(cf_, zf_);                                                 \
+	})
+
 static inline int vmx_invept(uint64_t type, uint64_t eptp)
 {
 	struct { uint64_t eptp, zero; } desc = { eptp, 0 };
-	uint8_t cf, zf;
-	__asm__ volatile("invept %[d], %[t]; setc %[cf]; setz %[zf]"
-			 : [cf] "=qm"(cf), [zf] "=qm"(zf) : [d] "m"(desc), [t] "r"(type)
-			 : "cc", "memory");
-	return vmx_status(cf, zf);
+	return VMX_DESC_INSN("invept", type, desc);
 }
 
 static inline int vmx_invvpid(uint64_t type, uint16_t vpid)
 {
 	struct { uint64_t vpid, la; } desc = { vpid, 0 };
-	uint8_t cf, zf;
-	__asm__ volatile("invvpid %[d], %[t]; setc %[cf]; setz %[zf]"
-			 : [cf] "=qm"(cf), [zf] "=qm"(zf) : [d] "m"(desc), [t] "r"(type)
-			 : "cc", "memory");
-	return vmx_status(cf, zf);
+	return VMX_DESC_INSN("invvpid", type, desc);
 }
 
 #endif /* VMX_VMCS_H */
