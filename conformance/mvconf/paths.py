@@ -17,3 +17,9 @@ def out_dir() -> Path:
 
 def log_path(backend: str, probe: str) -> Path:
     return out_dir() / "logs" / backend / f"{probe}.log"
+
+
+def staged_log_path(backend: str, probe: str) -> Path:
+    """Where a session writes a run's log until it completes (then logs.commit()
+    moves it to log_path(); an interrupted session leaves logs/ as it was)."""
+    return out_dir() / "logs.new" / backend / f"{probe}.log"
