@@ -2,6 +2,12 @@
 # make check: the unit tests (CTest: hv/core, mvsim, probe runtime, harness),
 # then the conformance suite.  Runs both and fails if either failed; the last
 # line is the summary CI reads ("N passed, N failed").
+usage() { echo "usage: scripts/check.sh [-h|--help] [BUILD]   (make check: unit tests + conformance suite)"; }
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  -*) echo "check.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { usage >&2; exit 2; }
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.." || exit 2

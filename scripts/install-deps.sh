@@ -3,6 +3,13 @@
 # conformance suite, coverage, QEMU backend). Safe to re-run: it only installs
 # what is missing, and says what it installs.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) echo "usage: scripts/install-deps.sh [-h|--help]"
+             echo "Installs the missing Debian packages the project needs (apt-get, via sudo if not root)."
+             exit 0 ;;
+  '') ;;
+  *) echo "install-deps: unknown argument $1" >&2; echo "usage: scripts/install-deps.sh [-h|--help]" >&2; exit 2 ;;
+esac
 
 PKGS=(
   build-essential cmake make gcc binutils
