@@ -13,6 +13,7 @@ to pytest: -k EXPR (a probe, item, check id or backend), -x, --lf, --ff, --co
 
 Environment:
   MV_BUILD_DIR   build directory (default build)
+  MV_OUT_DIR     where the results go (default $MV_BUILD_DIR/conformance)
   MV_BACKENDS    comma list restricting the backends (sim-intel,sim-amd,qemu-tcg-amd,
                  qemu-kvm,bochs-intel,bochs-amd)
   MV_JOBS        runs at a time (default: the CPU count)
@@ -31,7 +32,7 @@ cd "$(dirname "$0")/.." || exit 2
 MV_BUILD_DIR=${MV_BUILD_DIR:-build}
 PY=${MV_PYTHON:-/usr/bin/python3}
 export MV_BUILD_DIR PYTHONDONTWRITEBYTECODE=1
-out=$MV_BUILD_DIR/conformance
+out=${MV_OUT_DIR:-$MV_BUILD_DIR/conformance}
 mkdir -p "$out"
 stamp=$out/.session-start
 : > "$stamp"

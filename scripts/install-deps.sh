@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package the project needs (build, simulator, probes,
-# conformance suite, coverage, QEMU backend). Safe to re-run: it only installs
+# conformance suite, coverage, QEMU backend, the Debian package). Safe to re-run: it only installs
 # what is missing, and says what it installs.
 set -euo pipefail
 case "${1:-}" in
@@ -16,6 +16,7 @@ PKGS=(
   libunicorn-dev libcapstone-dev pkg-config
   python3 python3-pytest
   lcov gdb
+  dpkg-dev
   qemu-system-x86
   bochs bochsbios vgabios
   grub-pc-bin grub-common xorriso mtools
