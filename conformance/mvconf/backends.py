@@ -207,7 +207,7 @@ class QemuTcgAmdBackend(QemuBackend):
 
 def nested_virt_kind() -> Optional[str]:
     """'vmx' or 'svm' when /dev/kvm can run a hypervisor (host flag + KVM's
-    nested=Y), else None.  See shared/notes/qemu-tcg-svm.md: kvm_pvm cannot."""
+    nested=Y), else None.  See docs/emulators.md: kvm_pvm cannot."""
     try:
         flags = Path("/proc/cpuinfo").read_text().split()
     except OSError:
@@ -244,7 +244,7 @@ class QemuKvmBackend(QemuBackend):
 
 class BochsBackend(Backend):
     """Bochs 2.7 (VMX or SVM emulation) booting the hypervisor from a GRUB ISO;
-    see mvconf/bochs.py and shared/notes/bochs.md.  Bochs has no
+    see mvconf/bochs.py and docs/emulators.md.  Bochs has no
     isa-debug-exit: the exit status is synthesized from the serial log (the
     END result's port 0xF4 value, 125 when the hypervisor stopped the root VM,
     126 on a hypervisor failure)."""

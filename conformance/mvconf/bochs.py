@@ -4,7 +4,7 @@ Bochs emulates Intel VMX with EPT and unrestricted guest (cpu model
 corei7_skylake_x) and AMD SVM with nested paging and nRIP save (ryzen);
 QEMU TCG emulates neither VMX nor nRIP save, so this is how the VMX backend
 and the SVM backend's nRIP path are exercised here.  See
-shared/notes/bochs.md.
+docs/emulators.md.
 
 Per run, in a fresh temporary directory:
   - a GRUB rescue ISO (grub-mkrescue): /boot/microv-hv.elf as the multiboot
