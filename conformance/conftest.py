@@ -40,6 +40,12 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    if getattr(config.option, "numprocesses", None) and not all(
+            "unit" in a for a in config.args):
+        # pytest-xdist's workers would each run every pair they touch, and
+        # none would see the whole matrix: the suite parallelizes itself.
+        raise pytest.UsageError("the conformance suite runs its runs in parallel itself: "
+                                "use --jobs N (or MV_JOBS=N) instead of -n")
     if config.getoption("--mv-junit") or config.getoption("--mv-tap"):
         config.pluginmanager.register(
             report.Reports(config, config.getoption("--mv-junit"), config.getoption("--mv-tap")),
@@ -181,7 +187,8 @@ def pytest_sessionfinish(session, exitstatus):
         return
     if session.config.option.collectonly:
         return
-    s.finish(lambda out: announce(session.config, out))
+    s.finish(lambda out: announce(session.config, out),
+             stopped=bool(session.shouldstop or session.shouldfail))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -106,11 +106,12 @@ class Schedule:
             self._pool.shutdown(wait=True, cancel_futures=True)
         return n
 
-    def finish(self, announce: Callable[[runner.Outcome], None]) -> None:
-        """Waits for the started runs; the matrix, the manifest and the logs are
+    def finish(self, announce: Callable[[runner.Outcome], None], stopped: bool = False) -> None:
+        """Waits for the started runs (stopped: pytest stopped early, -x: drops
+        the runs not started yet); the matrix, the manifest and the logs are
         written only if the session was not interrupted."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=True, cancel_futures=stopped)
         self.drain(announce)
         if self.interrupted:
             return
