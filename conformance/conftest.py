@@ -70,6 +70,7 @@ def _schedule(config):
                                "; ".join(f"{b}: {why}" for b, why in s.status))
         config.mv_schedule = s
         config.mv_collected = set()
+        config.mv_announced = set()  # unavailable backends already announced
     return config.mv_schedule
 
 
@@ -119,12 +120,19 @@ def _pair(item):
 
 
 def announce(config, out):
-    """The progress line of a finished run (none with -q)."""
+    """The progress line of a finished run (none with -q); one line for all
+    the runs of an unavailable backend."""
     tr = config.pluginmanager.get_plugin("terminalreporter")
     if tr is None or getattr(config.option, "verbose", 0) < 0:
         return
-    capman = config.pluginmanager.get_plugin("capturemanager")
-    if out.skipped:
+    probe = out.probe
+    unavailable = dict(config.mv_schedule.status).get(out.backend)
+    if unavailable:
+        if out.backend in config.mv_announced:
+            return
+        config.mv_announced.add(out.backend)
+        probe, what = "*", f"skip  every probe: {out.backend} unavailable: {unavailable}"
+    elif out.skipped:
         what = f"skip  {out.skipped}"
     elif out.run is None:
         what = "ERROR " + "; ".join(out.problems)
@@ -132,9 +140,10 @@ def announce(config, out):
         result = "CRASH" if out.crashed else out.log.result or "?"
         what = (f"{result:8} {len(out.checks()):3} checks {out.run.wall_s:6.1f} s  "
                 f"{out.log_path}{'  (reused)' if out.reused else ''}")
+    capman = config.pluginmanager.get_plugin("capturemanager")
     with capman.global_and_fixture_disabled():
         tr.ensure_newline()
-        tr.write_line(f"run {out.backend:12} {out.probe:13} {what}")
+        tr.write_line(f"run {out.backend:12} {probe:13} {what}")
 
 
 @pytest.hookimpl(hookwrapper=True)
