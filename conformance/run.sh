@@ -41,6 +41,9 @@ if [ "${TAP:-0}" != 0 ]; then
 else
   set -- -rfE --no-header "$@"
 fi
+# Thousands of tiny tests: no per-test log capture, capture at the sys level
+# (the tests print nothing; -s and --capture=fd still override).
+set -- -p no:logging --capture=sys "$@"
 # Ctrl-C reaches pytest (which kills its runs and says so in one line); the
 # shell only waits for it (a handler, not an ignore: pytest inherits default).
 trap ':' INT

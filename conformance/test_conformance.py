@@ -27,7 +27,9 @@ def _tail(out):
 
 
 def _log_line(out, n):
-    lines = out.run.output.split("\n") if out.run else []
+    if out.run is None:
+        return ""
+    lines = out.__dict__.setdefault("_lines", out.run.output.split("\n"))  # once per run
     return lines[n - 1] if 0 < n <= len(lines) else ""
 
 
