@@ -9,8 +9,10 @@ count), reusing the result cache unless --force or FORCE=1
 the end: matrix.json, the logs, and --mv-junit / --mv-tap
 (mvconf/report.py), each written beside the old one and renamed, so an
 interrupted session (Ctrl-C: every child process group is killed, one line
-is printed) leaves the previous results as they were.
+is printed; SIGTERM and SIGHUP too) leaves the previous results as they were.
 """
+import signal
+
 import pytest
 
 from mvconf import backends as backends_mod
@@ -39,7 +41,13 @@ def pytest_addoption(parser):
     g.addoption("--mv-tap", metavar="PATH", help="TAP results ('-': stdout, as tests finish)")
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM/SIGHUP clean up as Ctrl-C does
+
+
 def pytest_configure(config):
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminated)
     if getattr(config.option, "numprocesses", None) and not all(
             "unit" in a for a in config.args):
         # pytest-xdist's workers would each run every pair they touch, and

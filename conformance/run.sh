@@ -44,9 +44,10 @@ fi
 # Thousands of tiny tests: no per-test log capture, capture at the sys level
 # (the tests print nothing; -s and --capture=fd still override).
 set -- -p no:logging --capture=sys "$@"
-# Ctrl-C reaches pytest (which kills its runs and says so in one line); the
-# shell only waits for it (a handler, not an ignore: pytest inherits default).
-trap ':' INT
+# Ctrl-C (and SIGTERM, SIGHUP) reach pytest, which kills its runs and says so
+# in one line; the shell only waits for it (a handler, not an ignore: pytest
+# inherits the default disposition).
+trap ':' INT TERM HUP
 "$PY" -m pytest conformance/test_conformance.py \
     -o cache_dir="$out/pytest-cache" --mv-junit "$out/junit.xml" "$@"
 rc=$?

@@ -64,6 +64,7 @@ class Schedule:
     def start(self, pairs: Iterable[Pair]) -> None:
         """Submits the pairs (once each) to the pool."""
         if self._pool is None:
+            discard_staged_logs()  # left by a session that was killed outright
             self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mvrun")
         for pair in pairs:
             if pair not in self._futures:

@@ -10,6 +10,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from synth import mvp_log
 from test_end_to_end import HERE, PROBES, REPO, make_build
 
@@ -90,7 +91,8 @@ def test_unknown_backend_is_a_usage_error(tmp_path):
     assert "cannot read" not in out and "passed" not in out
 
 
-def test_ctrl_c_kills_children_and_keeps_results(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_kills_children_and_keeps_results(tmp_path, sig):
     probes = dict(PROBES, slow=mvp_log("slow", [], end=False) + "#sleep 60\n")
     build = make_build(tmp_path, probes, timeout=90)
     env = env_for(tmp_path, build)
@@ -106,7 +108,7 @@ def test_ctrl_c_kills_children_and_keeps_results(tmp_path):
     while time.monotonic() < deadline and not _children_running(tmp_path):
         time.sleep(0.2)
     assert _children_running(tmp_path), "the slow probe never started"
-    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    os.killpg(proc.pid, sig)  # what the terminal does on Ctrl-C
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130, out
     assert "interrupted" in out and "Traceback" not in out, out
