@@ -11,7 +11,14 @@
 #   make coverage        lcov report of hv/core as exercised by the suite (build/coverage/)
 #   make debug-sim PROBE=cpuid [VENDOR=intel|amd]   mvsim under GDB, stopped at the exit dispatcher
 #   make debug-qemu PROBE=cpuid  the real hypervisor under QEMU (SVM) + GDB with its symbols
-#   make bench           figures per backend: boot-to-first-result, exits/s, suite wall time
+#   make bench [FULL=1]  figures per backend (quick: sim + QEMU in well under 60 s; FULL=1:
+#                        every backend, repetitions, the suite's wall time)
+#   make list            backends, probes and ABI items, with where each item is checked
+#   make install [PREFIX=/usr/local] [DESTDIR=]   mvsim, the image, the probes, mv-conformance
+#   make deb             the Debian package (dpkg-buildpackage -us -uc -b; debian/)
+#
+# make conformance takes FORCE=1 (rerun, ignore the result cache), TAP=1 (TAP on
+# stdout), MV_BACKENDS=a,b and ARGS="pytest args" (e.g. ARGS="-k cpuid -x").
 #
 # Every target installs missing Debian packages first (scripts/install-deps.sh).
 
@@ -25,8 +32,12 @@ HV_ABI ?=
 PROBE_ABI ?=
 OLD ?= HEAD
 NEW ?= WORKTREE
+PREFIX ?= /usr/local
+DESTDIR ?=
+ARGS ?=
 
-.PHONY: all deps configure build conformance check unit coverage debug-sim debug-qemu bench clean abi-diff
+.PHONY: all deps configure build conformance check unit coverage debug-sim debug-qemu bench clean abi-diff \
+	list install deb
 
 all: build
 
@@ -43,14 +54,15 @@ build: configure
 
 ifeq ($(HV_ABI)$(PROBE_ABI),)
 conformance: build
-	MV_BUILD_DIR=$(BUILD) conformance/run.sh
+	MV_BUILD_DIR=$(BUILD) conformance/run.sh $(ARGS)
 else
 conformance: deps
 	scripts/abi-xconf --build $(BUILD) --jobs $(JOBS) $(or $(HV_ABI),WORKTREE) $(or $(PROBE_ABI),WORKTREE)
 endif
 
+# abi-diff exits 1 for "only compatible changes": not an error of make's.
 abi-diff:
-	@scripts/abi-diff $(OLD) $(NEW)
+	@scripts/abi-diff $(OLD) $(NEW) || [ $$? -eq 1 ]
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -69,6 +81,15 @@ debug-qemu: build
 
 bench: build
 	MV_BUILD_DIR=$(BUILD) scripts/bench
+
+list: build
+	@MV_BUILD_DIR=$(BUILD) scripts/suite-list
+
+install: build
+	scripts/install-tree --build $(BUILD) --prefix $(PREFIX) --destdir "$(DESTDIR)"
+
+deb:
+	dpkg-buildpackage -us -uc -b
 
 clean:
 	rm -rf $(BUILD)

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Installs every Debian package the project needs (build, simulator, probes,
-# conformance suite, coverage, QEMU backend). Safe to re-run: it only installs
+# conformance suite, coverage, QEMU backend, the Debian package). Safe to re-run: it only installs
 # what is missing, and says what it installs.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help) echo "usage: scripts/install-deps.sh [-h|--help]"
+             echo "Installs the missing Debian packages the project needs (apt-get, via sudo if not root)."
+             exit 0 ;;
+  '') ;;
+  *) echo "install-deps: unknown argument $1" >&2; echo "usage: scripts/install-deps.sh [-h|--help]" >&2; exit 2 ;;
+esac
 
 PKGS=(
   build-essential cmake make gcc binutils
   libunicorn-dev libcapstone-dev pkg-config
   python3 python3-pytest
   lcov gdb
+  dpkg-dev
   qemu-system-x86
   bochs bochsbios vgabios
   grub-pc-bin grub-common xorriso mtools

@@ -8,14 +8,14 @@ probe wrote to port 0xF4 (None when it wrote none: crash, timeout, usage).
 """
 import os
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import FrozenSet, List, Optional
+from functools import lru_cache
+from typing import FrozenSet, List, Optional, Tuple
 
-from . import bochs, paths
+from . import bochs, paths, procs
 from .probes import Probe
 
 GRACE_S = 5.0  # beyond the probe's timeout, before the harness kills the run
@@ -32,17 +32,22 @@ class RunResult:
 
 
 def run_command(argv: List[str], timeout_s: float) -> RunResult:
-    """Runs argv in its own process group; kills the group on timeout."""
+    """Runs argv in its own process group (procs.spawn); kills the group on
+    timeout.  Raises procs.Interrupted when the session stopped meanwhile."""
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = procs.spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       stdin=subprocess.DEVNULL)
     timed_out = False
     try:
         out, err = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         timed_out = True
-        os.killpg(proc.pid, signal.SIGKILL)
+        procs.kill(proc)
         out, err = proc.communicate()
+    finally:
+        procs.reap(proc)
+    if procs.stopping():
+        raise procs.Interrupted(f"{argv[0]} killed: the session is stopping")
     return RunResult(out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
                      None if timed_out else proc.returncode, timed_out,
                      time.monotonic() - start, [str(a) for a in argv])
@@ -61,6 +66,12 @@ class Backend:
 
     def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
         return exit_code
+
+    def inputs(self) -> Tuple[List[Path], List[str]]:
+        """What a run depends on besides the probe (the result cache's key,
+        mvconf/cache.py): files whose content counts, and facts such as the
+        emulator's version and options."""
+        raise NotImplementedError
 
     def run(self, probe: Probe) -> RunResult:
         res = run_command(self.command(probe), probe.timeout + GRACE_S)
@@ -101,8 +112,39 @@ class MvsimBackend(Backend):
     def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
         return None if exit_code in (None, 2, 124, 125) else exit_code
 
+    def inputs(self) -> Tuple[List[Path], List[str]]:
+        exe = self.executable()
+        return [exe, *shared_libraries(exe, "libunicorn")], [f"vendor={self.vendor}"]
+
     def is_timeout(self, exit_code: Optional[int]) -> bool:
         return exit_code == 124
+
+
+@lru_cache(maxsize=None)
+def tool_version(*argv: str) -> str:
+    """The first line argv prints (an emulator's --version), or 'unknown'."""
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=10,
+                           stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    lines = (r.stdout or r.stderr).strip().splitlines()
+    return lines[0] if lines else "unknown"
+
+
+@lru_cache(maxsize=None)
+def _ldd(exe: Path) -> Tuple[Path, ...]:
+    try:
+        out = subprocess.run(["ldd", str(exe)], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return tuple(Path(os.path.realpath(f[2])) for f in (ln.split() for ln in out.splitlines())
+                 if len(f) >= 3 and f[1] == "=>" and f[2].startswith("/"))
+
+
+def shared_libraries(exe: Path, prefix: str) -> List[Path]:
+    """The resolved files of exe's shared libraries whose name starts with prefix."""
+    return [p for p in _ldd(exe) if p.name.startswith(prefix)]
 
 
 def hv_image(kind: str) -> Path:
@@ -130,6 +172,10 @@ class QemuBackend(Backend):
 
     def image(self) -> Path:
         return hv_image(self.kind)
+
+    def inputs(self) -> Tuple[List[Path], List[str]]:
+        return [self.image()], [tool_version("qemu-system-x86_64", "--version"),
+                                f"accel={self.accel}", f"cpu={self.cpu}"]
 
     def unavailable(self) -> Optional[str]:
         if not shutil.which("qemu-system-x86_64"):
@@ -161,7 +207,7 @@ class QemuTcgAmdBackend(QemuBackend):
 
 def nested_virt_kind() -> Optional[str]:
     """'vmx' or 'svm' when /dev/kvm can run a hypervisor (host flag + KVM's
-    nested=Y), else None.  See shared/notes/qemu-tcg-svm.md: kvm_pvm cannot."""
+    nested=Y), else None.  See docs/emulators.md: kvm_pvm cannot."""
     try:
         flags = Path("/proc/cpuinfo").read_text().split()
     except OSError:
@@ -198,7 +244,7 @@ class QemuKvmBackend(QemuBackend):
 
 class BochsBackend(Backend):
     """Bochs 2.7 (VMX or SVM emulation) booting the hypervisor from a GRUB ISO;
-    see mvconf/bochs.py and shared/notes/bochs.md.  Bochs has no
+    see mvconf/bochs.py and docs/emulators.md.  Bochs has no
     isa-debug-exit: the exit status is synthesized from the serial log (the
     END result's port 0xF4 value, 125 when the hypervisor stopped the root VM,
     126 on a hypervisor failure)."""
@@ -214,6 +260,10 @@ class BochsBackend(Backend):
         if not hv_image(self.kind).is_file():
             return f"hypervisor image not built ({hv_image(self.kind)})"
         return bochs.unavailable()
+
+    def inputs(self) -> Tuple[List[Path], List[str]]:
+        return [hv_image(self.kind)], [f"kind={self.kind}", f"ips={bochs.IPS}",
+                                       tool_version("dpkg-query", "-W", "bochs", "grub-pc-bin")]
 
     def command(self, probe: Probe) -> List[str]:
         return ["bochs", "-q", "-f", "<generated bochsrc>", "-rc", "<c>",

@@ -4,7 +4,7 @@ Bochs emulates Intel VMX with EPT and unrestricted guest (cpu model
 corei7_skylake_x) and AMD SVM with nested paging and nRIP save (ryzen);
 QEMU TCG emulates neither VMX nor nRIP save, so this is how the VMX backend
 and the SVM backend's nRIP path are exercised here.  See
-shared/notes/bochs.md.
+docs/emulators.md.
 
 Per run, in a fresh temporary directory:
   - a GRUB rescue ISO (grub-mkrescue): /boot/microv-hv.elf as the multiboot
@@ -30,13 +30,14 @@ None on a timeout.
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
+
+from . import procs
 
 # Emulated instructions per emulated second.  With clock sync=none the
 # emulated clock follows the instruction count, so a lower ips makes every
@@ -173,25 +174,27 @@ def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
         dbgrc.write_text("c\n")
         argv = ["bochs", "-q", "-f", str(rc), "-rc", str(dbgrc)]
         with open(work / "bochs.out", "wb") as out:
-            proc = subprocess.Popen(argv, cwd=work, stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = procs.spawn(argv, cwd=work, stdin=subprocess.DEVNULL, stdout=out,
+                               stderr=subprocess.STDOUT)
         code, timed_out = None, False
         deadline = start + timeout_s
-        while True:
-            text = _read(serial)
-            code = _outcome(text)
-            if code is not None:
-                time.sleep(0.1)  # let the last bytes reach the file
-                break
-            if proc.poll() is not None:
-                break  # bochs ended by itself (panic, config error)
-            if time.monotonic() > deadline:
-                timed_out = True
-                break
-            time.sleep(0.05)
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        try:
+            while not procs.stopping():
+                text = _read(serial)
+                code = _outcome(text)
+                if code is not None:
+                    time.sleep(0.1)  # let the last bytes reach the file
+                    break
+                if proc.poll() is not None:
+                    break  # bochs ended by itself (panic, config error)
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    break
+                time.sleep(0.05)
+        finally:  # every exit path, Ctrl-C included: no bochs-bin left behind
+            procs.reap(proc)
+        if procs.stopping():
+            raise procs.Interrupted("bochs killed: the session is stopping")
         output = _read(serial)
         if code is None and not timed_out:
             code = _outcome(output)

@@ -40,7 +40,8 @@ class Catalog:
 
 
 def items_json() -> Path:
-    return paths.out_dir() / "abi-items.json"
+    """The item list scripts/abi-gen writes into the build (or installed) tree."""
+    return paths.build_dir() / "conformance" / "abi-items.json"
 
 
 def load(path: Path = None) -> Catalog:

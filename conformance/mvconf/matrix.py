@@ -4,20 +4,28 @@ Per item and backend:
   skip         the backend is unavailable, or every check naming the item skipped
   fail         a check naming it failed, or a probe with checks naming it
                crashed / broke the protocol ("probe <p> crashed")
-  pass         at least one check passed and none failed
+  pass         at least one check passed and none failed, and no run that the
+               manifest says checks it was left out of this session
+  not-run      checks name it (per the manifest) in runs this session did
+               not select (pytest -k, --lf, ...), and none that ran failed; or
+               no check that ran names it and some run not selected is not in
+               the manifest yet (it might)
   not-covered  no check names it
 """
 import json
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from .catalog import Catalog
 from .runner import Outcome
 
 Outcomes = Dict[Tuple[str, str], Outcome]
+# pairs not run -> the items their checks name (None: not known, no manifest entry yet)
+NotRun = Dict[Tuple[str, str], Optional[Set[str]]]
 
 
-def _cell(item: str, backend: str, unavailable: Optional[str], outcomes: Outcomes) -> dict:
+def _cell(item: str, backend: str, unavailable: Optional[str], outcomes: Outcomes,
+          not_run: NotRun) -> dict:
     if unavailable:
         return {"result": "skip", "reason": f"backend unavailable: {unavailable}", "checks": 0}
     checks, broken = [], []
@@ -37,6 +45,10 @@ def _cell(item: str, backend: str, unavailable: Optional[str], outcomes: Outcome
         return {"result": "fail", "reason": "; ".join(failed), "checks": n}
     if broken:
         return {"result": "fail", "reason": "; ".join(broken), "checks": n}
+    left_out = sorted(p for (b, p), items in not_run.items()
+                      if b == backend and (items is None and not checks or items and item in items))
+    if left_out:
+        return {"result": "not-run", "reason": f"not selected: {', '.join(left_out)}", "checks": n}
     if any(c.verdict == "pass" for c in checks):
         return {"result": "pass", "checks": n}
     if checks:
@@ -54,8 +66,10 @@ def harness_errors(outcomes: Outcomes) -> List[str]:
 
 
 def build(catalog: Catalog, backends: List[Tuple[str, Optional[str]]],
-          outcomes: Outcomes) -> dict:
-    """backends: (name, unavailable reason or None), in column order."""
+          outcomes: Outcomes, not_run: Optional[NotRun] = None) -> dict:
+    """backends: (name, unavailable reason or None), in column order;
+    not_run: the pairs this session did not run, with the items they check."""
+    not_run = not_run or {}
     return {
         "backends": [name for name, _ in backends],
         "backend_status": {name: ({"available": False, "reason": why} if why else {"available": True})
@@ -65,7 +79,8 @@ def build(catalog: Catalog, backends: List[Tuple[str, Optional[str]]],
         "errors": harness_errors(outcomes),
         "items": [
             {"name": it.name, "group": it.group,
-             "results": {name: _cell(it.name, name, why, outcomes) for name, why in backends}}
+             "results": {name: _cell(it.name, name, why, outcomes, not_run)
+                         for name, why in backends}}
             for it in catalog.items
         ],
     }

@@ -11,9 +11,18 @@ def build_dir() -> Path:
 
 
 def out_dir() -> Path:
-    """Where the suite writes logs, matrix.json and junit.xml."""
-    return build_dir() / "conformance"
+    """Where the suite writes logs, matrix.json, junit.xml, its cache and
+    manifest: $MV_OUT_DIR (an installed suite: mv-conformance), else
+    <build>/conformance."""
+    env = os.environ.get("MV_OUT_DIR")
+    return Path(env).resolve() if env else build_dir() / "conformance"
 
 
 def log_path(backend: str, probe: str) -> Path:
     return out_dir() / "logs" / backend / f"{probe}.log"
+
+
+def staged_log_path(backend: str, probe: str) -> Path:
+    """Where a session writes a run's log until it completes (then logs.commit()
+    moves it to log_path(); an interrupted session leaves logs/ as it was)."""
+    return out_dir() / "logs.new" / backend / f"{probe}.log"

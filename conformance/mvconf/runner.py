@@ -1,18 +1,17 @@
-"""Runs every (backend, probe) pair once, in parallel, and judges each run."""
+"""Runs one (backend, probe) pair (or reuses its cached run) and judges it.
+mvconf/schedule.py runs the pairs a pytest session selects, in parallel."""
 import json
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Dict, List, Optional, Tuple
+from typing import Collection, List, Optional
 
-from . import crosschecks, paths, protocol
+from . import cache, crosschecks, paths, protocol
 from .backends import Backend, RunResult
 from .probes import Probe
 
 # The harness's exit codes, generated from abi/mv-abi.toml ([[exit_code]])
 # into build/conformance/exit-codes.json by scripts/abi-gen.
-_EXIT = json.loads((paths.out_dir() / "exit-codes.json").read_text())
+_EXIT = json.loads((paths.build_dir() / "conformance" / "exit-codes.json").read_text())
 # The value a probe writes to port 0xF4 after END, per END result.
 EXIT_CODES = _EXIT["probe"]
 # The backends' report that the hypervisor stopped the root VM (mvsim's exit
@@ -30,6 +29,7 @@ class Outcome:
     problems: List[str] = field(default_factory=list)  # harness errors
     log_path: Optional[Path] = None
     cross: List[crosschecks.CrossCheck] = field(default_factory=list)
+    reused: bool = False                # the run came from the result cache
 
     @property
     def crash(self) -> Optional[str]:
@@ -110,8 +110,12 @@ def write_log(path: Path, run: RunResult) -> None:
             f.write(run.stderr)
 
 
-def run_one(backend: Backend, probe: Probe, known_items, reason: Optional[str]) -> Outcome:
-    """reason: why the backend is unavailable (checked once per session), or None."""
+def run_one(backend: Backend, probe: Probe, known_items, reason: Optional[str],
+            use_cache: bool = True) -> Outcome:
+    """reason: why the backend is unavailable (checked once per session), or None.
+    use_cache: reuse a stored run with the same inputs (mvconf/cache.py), and
+    store this one.  The log goes to paths.staged_log_path(); the session
+    moves it to paths.log_path() when it completes (logs.commit())."""
     missing = probe.missing(backend.features)
     if missing:
         return Outcome(backend.name, probe.name,
@@ -122,25 +126,17 @@ def run_one(backend: Backend, probe: Probe, known_items, reason: Optional[str]) 
     if missing:
         return Outcome(backend.name, probe.name,
                        problems=[f"not built: {', '.join(map(str, missing))}"])
-    try:
-        run = backend.run(probe)
-    except OSError as e:
-        return Outcome(backend.name, probe.name, problems=[f"could not start {backend.name}: {e}"])
+    k = cache.key(backend, probe)
+    run = cache.load(backend, probe, k) if use_cache else None
+    reused = run is not None
+    if run is None:
+        try:
+            run = backend.run(probe)
+        except OSError as e:
+            return Outcome(backend.name, probe.name, problems=[f"could not start {backend.name}: {e}"])
+        cache.store(backend, probe, k, run)
     out = judge(backend, probe, run, known_items)
+    out.reused = reused
     out.log_path = paths.log_path(backend.name, probe.name)
-    write_log(out.log_path, run)
+    write_log(paths.staged_log_path(backend.name, probe.name), run)
     return out
-
-
-def run_all(backends: List[Backend], probes: List[Probe],
-            known_items: Optional[Collection[str]] = None,
-            jobs: Optional[int] = None,
-            unavailable: Optional[Dict[str, Optional[str]]] = None) -> Dict[Tuple[str, str], Outcome]:
-    """unavailable: backend name -> reason or None; asked of the backends when not given."""
-    if unavailable is None:
-        unavailable = {b.name: b.unavailable() for b in backends}
-    pairs = [(b, p) for b in backends for p in probes]
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        outcomes = list(pool.map(
-            lambda bp: run_one(bp[0], bp[1], known_items, unavailable[bp[0].name]), pairs))
-    return {(o.backend, o.probe): o for o in outcomes}

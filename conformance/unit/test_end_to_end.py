@@ -30,20 +30,20 @@ PROBES = {
 }
 
 
-def make_build(tmp: Path) -> Path:
+def make_build(tmp: Path, probes=PROBES, timeout=1) -> Path:
     build = tmp / "build"
     (build / "conformance").mkdir(parents=True)
     (build / "guest-probes").mkdir()
     (build / "conformance" / "abi-items.json").write_text(json.dumps(CATALOG_JSON))
     subprocess.run([sys.executable, str(REPO / "scripts" / "abi-gen"), "--exit-codes",
                     str(build / "conformance" / "exit-codes.json")], check=True)
-    for name, text in PROBES.items():
+    for name, text in probes.items():
         (build / "guest-probes" / f"{name}.elf").write_text(text)
-    for name in [*PROBES, "notbuilt"]:  # one folder per probe, as guest-probes/probes/
+    for name in [*probes, "notbuilt"]:  # one folder per probe, as guest-probes/probes/
         folder = tmp / "probes" / name
         folder.mkdir(parents=True)
         (folder / "main.c").write_text("/* synthetic */\n")
-        (folder / "probe.toml").write_text("timeout = 1\n")
+        (folder / "probe.toml").write_text(f"timeout = {timeout}\n")
     return build
 
 
@@ -68,6 +68,7 @@ def test_suite_with_fake_backend(tmp_path):
     junit = (build / "conformance" / "junit.xml").read_text()
     assert "test_check[fake-good-mv_handle_op_open_handle+MV_STATUS_SUCCESS-open]" in junit
     assert "test_run[qemu-tcg-amd-good]" in junit
+    assert 'classname="fake.good"' in junit
 
     m = json.loads((build / "conformance" / "matrix.json").read_text())
     assert m["backends"] == ["fake", "qemu-tcg-amd"]
@@ -82,7 +83,8 @@ def test_suite_with_fake_backend(tmp_path):
 
     assert res["mv_debug_op_out"]["fake"] == {"result": "pass", "checks": 1}
     assert m["probes"]["fake/stopper"] == "SUCCESS"
-    assert "stopper" not in out.replace("test_check[fake-stopper-mv_debug_op_out-gone] PASSED", "")
+    failures = out[out.index("short test summary info"):]
+    assert "stopper" not in failures
     assert "CPUID_4000_XX02_EBX (goeson/kept): expected root-stopped, got continued" in out
     assert "the probe continued after the access (line 4: MVP END" in out
     assert res["CPUID_4000_XX02_EBX"]["fake"]["result"] == "fail"
