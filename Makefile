@@ -88,8 +88,8 @@ list: build
 install: build
 	scripts/install-tree --build $(BUILD) --prefix $(PREFIX) --destdir "$(DESTDIR)"
 
-deb:
-	dpkg-buildpackage -us -uc -b
+deb: deps
+	@scripts/build-deb $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD)
