@@ -6,7 +6,10 @@
 # this directory (gcov.c, gcda.c), which writes the counters to port 0xE9
 # when the run ends.  coverage/README.md.
 #
-# Always: CTest cov.gcda checks the serialiser (gcda.c) against libgcov's
+# Always: hv.svm.boot-fails-without-npt boots the image on an SVM CPU without
+# nested paging: a boot failure through arch_halt, the path whose coverage
+# dump make coverage checks (the panic/exception path ends the same way).
+# CTest cov.gcda checks the serialiser (gcda.c) against libgcov's
 # own __gcov_info_to_gcda, byte for byte, and that gcov reads the result.
 
 if(MV_COVERAGE)
@@ -39,4 +42,14 @@ if(CMAKE_C_COMPILER_ID STREQUAL "GNU" AND CMAKE_C_COMPILER_VERSION VERSION_GREAT
   set_tests_properties(cov.gcda-gcov PROPERTIES DEPENDS cov.gcda FIXTURES_REQUIRED cov_gcda
       PASS_REGULAR_EXPRESSION "2001:[ ]+[0-9]+:int sample_classify.*#####:[ ]+[0-9]+:int sample_unused")
   set_tests_properties(cov.gcda PROPERTIES FIXTURES_SETUP cov_gcda)
+endif()
+
+find_program(QEMU_SYSTEM_X86_64 qemu-system-x86_64)
+if(QEMU_SYSTEM_X86_64)
+  add_test(NAME hv.svm.boot-fails-without-npt
+           COMMAND ${CMAKE_SOURCE_DIR}/scripts/run-hv-qemu --timeout 60
+                   ${CMAKE_BINARY_DIR}/guest-probes/cpuid.elf)
+  set_tests_properties(hv.svm.boot-fails-without-npt PROPERTIES
+      ENVIRONMENT "MV_HV_ELF=${CMAKE_BINARY_DIR}/hv/microv-hv.elf;MV_QEMU_CPU=qemu64,+svm;MV_COV_NAME=boot-fails-without-npt"
+      PASS_REGULAR_EXPRESSION "svm: pp 0: the CPU has no nested paging.*boot failed")
 endif()
