@@ -8,7 +8,9 @@
 #                        scripts/abi-xconf, docs/abi.md): which guests does a change break?
 #   make abi-diff OLD=<rev> [NEW=<rev>]   classify the ABI changes (scripts/abi-diff)
 #   make check           unit tests (CTest) + the conformance suite
-#   make coverage        lcov report of hv/core as exercised by the suite (build/coverage/)
+#   make coverage        coverage of hv/ (core, SVM, VMX, boot, common) and sim/ on every backend:
+#                        a tracefile per probe run and per backend, merged HTML (build/coverage/)
+#   make coverage-diff BASE=<rev>   the lines the change since <rev> adds that no test runs
 #   make debug-sim PROBE=cpuid [VENDOR=intel|amd]   mvsim under GDB, stopped at the exit dispatcher
 #   make debug-qemu PROBE=cpuid  the real hypervisor under QEMU (SVM) + GDB with its symbols
 #   make bench [FULL=1]  figures per backend (quick: sim + QEMU in well under 60 s; FULL=1:
@@ -35,9 +37,10 @@ NEW ?= WORKTREE
 PREFIX ?= /usr/local
 DESTDIR ?=
 ARGS ?=
+BASE ?= HEAD
 
-.PHONY: all deps configure build conformance check unit coverage debug-sim debug-qemu bench clean abi-diff \
-	list install deb
+.PHONY: all deps configure build conformance check unit coverage coverage-diff debug-sim debug-qemu bench \
+	clean abi-diff list install deb
 
 all: build
 
@@ -72,6 +75,11 @@ check: build
 
 coverage: deps
 	@scripts/coverage.sh $(COV_BUILD) $(BUILD)/coverage
+
+# Uses the last make coverage's total.info (runs make coverage when there is none).
+coverage-diff: deps
+	@test -f $(BUILD)/coverage/total.info || scripts/coverage.sh $(COV_BUILD) $(BUILD)/coverage
+	@scripts/cov-report diff $(BUILD)/coverage $(BASE)
 
 debug-sim: build
 	@scripts/debug-sim $(PROBE) $(VENDOR) $(BUILD)

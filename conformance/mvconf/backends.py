@@ -15,7 +15,7 @@ from pathlib import Path
 from functools import lru_cache
 from typing import FrozenSet, List, Optional, Tuple
 
-from . import bochs, paths, procs
+from . import bochs, coverage, paths, procs
 from .probes import Probe
 
 GRACE_S = 5.0  # beyond the probe's timeout, before the harness kills the run
@@ -103,7 +103,8 @@ class MvsimBackend(Backend):
         return None
 
     def command(self, probe: Probe) -> List[str]:
-        argv = [str(self.executable()), "--vendor", self.vendor,
+        argv = coverage.sim_prefix(self.name, probe.name) + [
+                str(self.executable()), "--vendor", self.vendor,
                 "--timeout-ms", str(int(probe.timeout * 1000))]
         if probe.cmdline:
             argv += ["--cmdline", probe.cmdline]
@@ -190,7 +191,8 @@ class QemuBackend(Backend):
         return ["qemu-system-x86_64", "-accel", self.accel, "-cpu", self.cpu, "-m", "512",
                 "-nodefaults", "-nic", "none", "-display", "none", "-serial", "stdio",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                "-kernel", str(self.image()), "-initrd", initrd]
+                "-kernel", str(self.image()), "-initrd", initrd] + \
+            coverage.qemu_args(self.name, probe.name)
 
     def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
         if exit_code is None or exit_code & 1 == 0:
@@ -275,7 +277,8 @@ class BochsBackend(Backend):
 
     def run(self, probe: Probe) -> RunResult:
         r = bochs.run(self.kind, hv_image(self.kind), probe.elf, probe.name, probe.cmdline,
-                      probe.modules, bochs.bochs_timeout(probe.timeout))
+                      probe.modules, bochs.bochs_timeout(probe.timeout),
+                      cov_out=coverage.raw_path(self.name, probe.name))
         return RunResult(r.output, r.stderr, r.exit_code, r.timed_out, r.wall_s, r.command)
 
 

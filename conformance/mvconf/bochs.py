@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from . import procs
+from . import coverage, procs
 
 # Emulated instructions per emulated second.  With clock sync=none the
 # emulated clock follows the instruction count, so a lower ips makes every
@@ -90,7 +90,8 @@ def _grub_cfg(probe_name: str, cmdline: str, modules: Sequence[Tuple[str, str]])
     return "\n".join(lines)
 
 
-def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int) -> str:
+def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int,
+             cov_out: Optional[Path] = None) -> str:
     return "\n".join([
         f"megs: {megs}",
         f"cpu: model={CPU_MODELS[kind]}, count=1, ips={IPS}, reset_on_triple_fault=0",
@@ -108,8 +109,7 @@ def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int) -> str:
         "error: action=ignore",
         "info: action=ignore",
         "debug: action=ignore",
-        "",
-    ])
+    ] + coverage.bochsrc_lines(cov_out) + [""])
 
 
 class BochsRun:
@@ -143,8 +143,10 @@ def _outcome(serial: str) -> Optional[int]:
 
 def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
         modules: Sequence[Path], timeout_s: float, megs: int = 256,
-        keep_dir: Optional[Path] = None) -> BochsRun:
-    """Boots hv_elf with the probe under Bochs; timeout_s of wall time in all."""
+        keep_dir: Optional[Path] = None, cov_out: Optional[Path] = None) -> BochsRun:
+    """Boots hv_elf with the probe under Bochs; timeout_s of wall time in all.
+    cov_out (make coverage): the run also waits for the image's coverage dump
+    on port 0xE9 and copies it there (mvconf/coverage.py)."""
     start = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix=f"mv-bochs-{kind}-{probe_name}-"))
     try:
@@ -169,7 +171,7 @@ def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
                             None, False, time.monotonic() - start, mk.args)
         serial, log = work / "serial.txt", work / "bochs.log"
         rc = work / "bochsrc"
-        rc.write_text(_bochsrc(kind, iso, serial, log, megs))
+        rc.write_text(_bochsrc(kind, iso, serial, log, megs, cov_out))
         dbgrc = work / "dbgrc"
         dbgrc.write_text("c\n")
         argv = ["bochs", "-q", "-f", str(rc), "-rc", str(dbgrc)]
@@ -182,7 +184,10 @@ def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
             while not procs.stopping():
                 text = _read(serial)
                 code = _outcome(text)
-                if code is not None:
+                if code is not None and cov_out and not coverage.bochs_dump_done(
+                        work / "bochs.out", since=time.monotonic()):
+                    pass  # the verdict is in; the coverage dump is still coming
+                elif code is not None:
                     time.sleep(0.1)  # let the last bytes reach the file
                     break
                 if proc.poll() is not None:
@@ -205,6 +210,8 @@ def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
         if code is None:
             stderr = f"bochs exit status {proc.returncode}\n" + diag[-4000:] + \
                 "\n".join(errs[-40:])
+        if cov_out:
+            shutil.copyfile(work / "bochs.out", cov_out)
         if keep_dir:
             shutil.copytree(work, keep_dir, dirs_exist_ok=True)
         return BochsRun(output, stderr, code, timed_out, time.monotonic() - start, argv)

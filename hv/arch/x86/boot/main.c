@@ -5,6 +5,7 @@
  */
 #include <x86/backend.h>
 #include <x86/boot.h>
+#include <x86/cov.h>
 #include <x86/cpu.h>
 
 #include <hv/arch/arch.h>
@@ -23,6 +24,7 @@ void bsp_main(uint32_t magic, uint32_t mbi);
 
 HV_NORETURN void arch_halt(void)
 {
+	x86_cov_dump("halt");
 	outb(DEBUG_EXIT_PORT, EXIT_HV_FAILED);
 	cpu_halt_forever();
 }
@@ -94,6 +96,7 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 	hv_log("pp 0 stopped (%s): exiting through isa-debug-exit 0x%x",
 	       why == HV_STOP_ROOT_DEAD ? "the root VM is dead" : "host stop",
 	       EXIT_ROOT_STOPPED);
+	x86_cov_dump("root-stopped");
 	outb(DEBUG_EXIT_PORT, EXIT_ROOT_STOPPED);
 	cpu_halt_forever();
 }

@@ -8,9 +8,11 @@
  *     writes of the ones a VPS keeps, all switched by VMRUN/VMLOAD/VMSAVE
  *     or held in the VMCB; reads of IA32_TSC: docs/exit-reasons.md).
  *   - the root VM: no IOIO/MSR intercepts at all; its maps are all zeros
- *     and only there because VMRUN checks the addresses.
+ *     and only there because VMRUN checks the addresses (coverage builds
+ *     intercept port 0xF4, isa-debug-exit: x86/cov.h).
  */
 #include <microv/mv_abi.h>
+#include <x86/cov.h>
 #include <x86/cpu.h>
 #include <x86/msr_passthrough.h>
 #include <x86/regs.h>
@@ -46,6 +48,7 @@ void svm_permission_maps_init(void)
 {
 	hv_memset(iopm_guest, 0xFF, sizeof(iopm_guest));
 	x86_msr_map_init(msrpm_guest, sizeof(msrpm_guest), msrpm_bit);
+	x86_cov_intercept_exit_port(iopm_root);
 }
 
 uint64_t svm_iopm_pa(bool guest)

@@ -12,6 +12,7 @@
  * intercepted.
  */
 #include <x86/boot.h>
+#include <x86/cov.h>
 #include <x86/cpu.h>
 #include <x86/pages.h>
 
@@ -117,6 +118,8 @@ int svm_vps_init(struct hv_vps *vps)
 	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_SHUTDOWN;
 	if (a->guest)
 		misc1 |= INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO | INTERCEPT_MSR;
+	else if (X86_COV)
+		misc1 |= INTERCEPT_IOIO; /* isa-debug-exit only: x86/cov.h */
 	vmcb_set32(v, VMCB_INTERCEPT_MISC1, misc1);
 	vmcb_set32(v, VMCB_INTERCEPT_MISC2,
 		   INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
