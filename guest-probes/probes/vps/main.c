@@ -15,6 +15,8 @@ PROBE_TITLE("VPS hypercalls: every op, success and each bad parameter, round tri
 #define XS_BV 512
 #define XS_COMP 520
 #define MXCSR_BIT16 0x10000u
+#define CPUID1_ECX_VMX (1ull << 5)
+#define CPUID81_ECX_SVM (1ull << 2)
 #define PTE_P_RW 0x3ull
 #define PTE_PS (1ull << 7)
 #define GIB (1ull << 30)
@@ -147,6 +149,19 @@ static void test_cpuid(void)
 		 "the guest executing CPUID 0x80000002 sees the values set (got %llx %llx %llx %llx, exit %s)",
 		 (unsigned long long)g.mb->res[0], (unsigned long long)g.mb->res[1],
 		 (unsigned long long)g.mb->res[2], (unsigned long long)g.mb->res[3], vmm_exit_name(r));
+
+	/* The virtualization extensions are the hypervisor's (E-13): a guest
+	 * sees CPUID.1:ECX[5] (VMX) and CPUID.80000001h:ECX[2] (SVM) clear. */
+	st = vmm_guest_run(&g, G_CPUID, (uint64_t[]){ 1, 0 }, 2, &r, &a);
+	check_eq("guest-cpuid1-vmx-hidden", "CPUID_0000_0001_ECX", 0,
+		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & CPUID1_ECX_VMX : ~0ull,
+		 "the guest's CPUID.1:ECX[5] (VMX) is clear (ECX=0x%llx)",
+		 (unsigned long long)g.mb->res[2]);
+	st = vmm_guest_run(&g, G_CPUID, (uint64_t[]){ 0x80000001, 0 }, 2, &r, &a);
+	check_eq("guest-cpuid-svm-hidden", "CPUID_0000_0001_ECX", 0,
+		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & CPUID81_ECX_SVM : ~0ull,
+		 "the guest's CPUID.80000001h:ECX[2] (SVM) is clear too (ECX=0x%llx)",
+		 (unsigned long long)g.mb->res[2]);
 
 	vmm_check_st("set-cpuid-hv-base", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_CPUID, g.vpsid, EXP_CPUID_HV_BASE_LEAF, 0, 0, &o),
