@@ -1,5 +1,11 @@
 /*
- * Unit tests of the E-16 rule (docs/spec-errata.md): the state of a VP that
+ * Unit tests of the guest VPS state calls beyond test_core's vps_ops: what
+ * they refuse.  MXCSR: set_fpu/set_xsave refuse an image with a reserved
+ * MXCSR bit (16 and up), which FXRSTOR/XRSTOR would fault on in the
+ * hypervisor; the fake backend loads anything, so only the core's check
+ * can refuse it here (mvsim's backend checks it again, docs/testing.md).
+ *
+ * E-16 (docs/spec-errata.md): the state of a VP that
  * is running belongs to the PP that runs it, so every VPS call that reads or
  * changes that state, and destroy_vp/destroy_vps, is refused with
  * MV_STATUS_INVALID_PERM_DENIED until the VP has stopped; the calls that
@@ -49,7 +55,8 @@ static uint64_t call(struct hv_vps *vps, uint64_t rax, uint64_t r0, uint64_t r1,
 	return st;
 }
 
-static struct guest guest_running(void)
+/* A guest VP with one VPS that is not running. */
+static struct guest guest_stopped(void)
 {
 	struct guest g = { .root = fake_boot_default() };
 	uint64_t vmid = 0;
@@ -62,6 +69,13 @@ static struct guest guest_running(void)
 		  MV_STATUS_SUCCESS);
 	EXPECT_EQ(call(g.root, OP_VPS | MV_VPS_OP_CREATE_VPS_IDX_VAL, g.h, g.vpid, 0, 0, &g.vpsid),
 		  MV_STATUS_SUCCESS);
+	return g;
+}
+
+static struct guest guest_running(void)
+{
+	struct guest g = guest_stopped();
+
 	call(g.root, MV_VP_MANAGEMENT_OP_VAL | MV_VP_MANAGEMENT_OP_RUN_VP_IDX_VAL, g.h, g.vpid, 0, 0,
 	     NULL); /* the status is written when the guest returns */
 	EXPECT_TRUE(vp_get((uint16_t)g.vpid)->running);
@@ -167,9 +181,38 @@ static void test_destroy_refused(void)
 		  MV_STATUS_SUCCESS);
 }
 
+/* MXCSR bits 31:16 are reserved: set_fpu and set_xsave refuse an image with
+ * bit 16 alone (PARAMS2) and load none of it; 0xFFFF is accepted. */
+static void test_mxcsr_reserved(void)
+{
+	struct guest g = guest_stopped();
+	uint8_t *page = fake_mem + PAGE_GPA; /* the root's GPAs are its SPAs */
+	uint32_t mxcsr;
+
+	EXPECT_EQ(call(g.root, OP_VPS | MV_VPS_OP_GET_FPU_IDX_VAL, g.h, g.vpsid, PAGE_GPA, 0, NULL),
+		  MV_STATUS_SUCCESS);
+	const uint32_t bad[] = { 0x10000u | 0x1F80u, 0x80000000u | 0x1F80u };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(page + 24, &bad[i], 4);
+		EXPECT_EQ(call(g.root, OP_VPS | MV_VPS_OP_SET_FPU_IDX_VAL, g.h, g.vpsid, PAGE_GPA, 0,
+			       NULL), MV_STATUS_INVALID_PARAMS2);
+		EXPECT_EQ(call(g.root, OP_VPS | MV_VPS_OP_SET_XSAVE_IDX_VAL, g.h, g.vpsid, PAGE_GPA,
+			       0, NULL), MV_STATUS_INVALID_PARAMS2);
+	}
+	EXPECT_EQ(call(g.root, OP_VPS | MV_VPS_OP_GET_XSAVE_IDX_VAL, g.h, g.vpsid, PAGE_GPA, 0,
+		       NULL), MV_STATUS_SUCCESS);
+	mxcsr = 0xFFFFu;
+	memcpy(page + 24, &mxcsr, 4);
+	EXPECT_EQ(call(g.root, OP_VPS | MV_VPS_OP_SET_XSAVE_IDX_VAL, g.h, g.vpsid, PAGE_GPA, 0, NULL),
+		  MV_STATUS_SUCCESS);
+	EXPECT_EQ(call(g.root, OP_VPS | MV_VPS_OP_SET_FPU_IDX_VAL, g.h, g.vpsid, PAGE_GPA, 0, NULL),
+		  MV_STATUS_SUCCESS);
+}
+
 static const struct test_case tests[] = {
-	{ "state_refused", test_state_refused },
-	{ "destroy_refused", test_destroy_refused },
+	{ "running_state_refused", test_state_refused },
+	{ "running_destroy_refused", test_destroy_refused },
+	{ "mxcsr_reserved", test_mxcsr_reserved },
 };
 
-TEST_MAIN("test_running", tests)
+TEST_MAIN("test_vps_state", tests)
