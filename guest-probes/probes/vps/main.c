@@ -473,6 +473,61 @@ static void test_fpu(void)
 	bad_vpsid("set_xsave", EXP_IDX_SET_XSAVE, x, 0);
 }
 
+static void zero_page(uint64_t p)
+{
+	for (unsigned i = 0; i < 512; i++)
+		wr(p + 8 * i, 0);
+}
+
+/* virt_to_phys outside long mode, in the edge VM (tables at GPA at.., root
+ * pages t..): 32-bit paging with a 4 MiB page, then PAE paging; a
+ * not-present entry at every level is PARAMS2. */
+static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
+{
+	struct hc_regs o;
+	uint64_t st;
+	const uint64_t pd = t + 0x2000, pt = t + 0x3000;
+
+	zero_page(pd);
+	zero_page(pt);
+	wr32(pd + 4 * 1, (uint32_t)(at + 0x3000) | 3);
+	wr32(pt + 4 * 5, 0x12345000u | 3);
+	wr32(pd + 4 * 2, 0x00C00000u | 0x83); /* PS: a 4 MiB page */
+	st = vmm_vps_set_reg(id, EXP_REG_EFER, 0) | vmm_vps_set_reg(id, EXP_REG_CR4, 0x10) |
+	     vmm_vps_set_reg(id, EXP_REG_CR3, at + 0x2000);
+	vmm_check_st("v2p-32bit-setup", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "EFER = 0, CR4 = PSE, CR3 = a page directory: 32-bit paging");
+	if (st != EXP_STATUS_SUCCESS)
+		return;
+	vmm_check_st("v2p-32bit-pde-absent", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_VIRT_TO_PHYS, id, 0x1000, 0, 0, &o), "32-bit: PDE 0 not present");
+	vmm_check_st("v2p-32bit-pte-absent", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_VIRT_TO_PHYS, id, 0x400000, 0, 0, &o), "32-bit: PTE 0 of PDE 1 not present");
+	st = vps(EXP_IDX_VIRT_TO_PHYS, id, 0x405678, 0, 0, &o);
+	check_eq("v2p-32bit-4k", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 0x12345678,
+		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "32-bit: GVA 0x405678 -> GPA 0x12345678");
+	st = vps(EXP_IDX_VIRT_TO_PHYS, id, 0x812345, 0, 0, &o);
+	check_eq("v2p-32bit-4m", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 0xC12345,
+		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
+
+	zero_page(pd);
+	zero_page(pt);
+	wr(pd + 8 * 1, (at + 0x3000) | 1);
+	st = vmm_vps_set_reg(id, EXP_REG_CR4, 0x20);
+	vmm_check_st("v2p-pae-setup", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "CR4 = PAE, EFER.LMA = 0: PAE paging with a 4-entry PDPT");
+	if (st != EXP_STATUS_SUCCESS)
+		return;
+	vmm_check_st("v2p-pae-pdpte-absent", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_VIRT_TO_PHYS, id, 0x1000, 0, 0, &o), "PAE: PDPTE 0 not present");
+	vmm_check_st("v2p-pae-pde-absent", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_VIRT_TO_PHYS, id, GIB + 0x1000, 0, 0, &o), "PAE: PDE 0 of PDPTE 1 not present");
+	wr(pt, 0x00200000 | 0x83);
+	st = vps(EXP_IDX_VIRT_TO_PHYS, id, GIB + 0x12345, 0, 0, &o);
+	check_eq("v2p-pae-2m", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 0x212345,
+		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "PAE, 2 MiB page: GVA 1 GiB + 0x12345 -> 0x212345");
+}
+
 /*
  * A VM of its own with 4 pages shared from the root right below 1 GiB:
  * set_identity_map's table pages must end at or below 1 GiB (docs/vps-abi.md),
@@ -520,6 +575,7 @@ static void test_idmap_edge_1g(void)
 		vmm_check_st("v2p-1g-cleared", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
 			 vps(EXP_IDX_VIRT_TO_PHYS, id, GIB + 0x2345678, 0, 0, &o),
 			 "with PDPT[1] cleared again, GVA 1 GiB + 0x2345678 is not mapped");
+		legacy_walks(id, at, t);
 	}
 	vmm_vps_destroy(id);
 	vmm_vp_destroy(vp);
