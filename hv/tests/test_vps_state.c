@@ -3,7 +3,7 @@
  * they refuse.  MXCSR: set_fpu/set_xsave refuse an image with a reserved
  * MXCSR bit (16 and up), which FXRSTOR/XRSTOR would fault on in the
  * hypervisor; the fake backend loads anything, so only the core's check
- * can refuse it here (mvsim's backend checks it again, docs/testing.md).
+ * can refuse it here (every real backend checks it again, docs/testing.md).
  *
  * E-16 (docs/spec-errata.md): the state of a VP that
  * is running belongs to the PP that runs it, so every VPS call that reads or
