@@ -482,9 +482,26 @@ static void zero_page(uint64_t p)
 /* virt_to_phys outside long mode, in the edge VM (tables at GPA at.., root
  * pages t..): 32-bit paging with a 4 MiB page, then PAE paging; a
  * not-present entry at every level is PARAMS2. */
-static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
+/* virt_to_phys of gva in VPS id: refused as not mapped, or the GPA want. */
+static void v2p_absent(const char *cid, uint64_t id, uint64_t gva, const char *desc)
 {
 	struct hc_regs o;
+
+	vmm_check_st(cid, "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_VIRT_TO_PHYS, id, gva, 0, 0, &o), "%s", desc);
+}
+
+static void v2p_is(const char *cid, uint64_t id, uint64_t gva, uint64_t want, const char *desc)
+{
+	struct hc_regs o;
+	uint64_t st = vps(EXP_IDX_VIRT_TO_PHYS, id, gva, 0, 0, &o);
+
+	check_eq(cid, "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", want,
+		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "%s", desc);
+}
+
+static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
+{
 	uint64_t st;
 	const uint64_t pd = t + 0x2000, pt = t + 0x3000;
 
@@ -499,16 +516,10 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 		 "EFER = 0, CR4 = PSE, CR3 = a page directory: 32-bit paging");
 	if (st != EXP_STATUS_SUCCESS)
 		return;
-	vmm_check_st("v2p-32bit-pde-absent", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
-		 vps(EXP_IDX_VIRT_TO_PHYS, id, 0x1000, 0, 0, &o), "32-bit: PDE 0 not present");
-	vmm_check_st("v2p-32bit-pte-absent", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
-		 vps(EXP_IDX_VIRT_TO_PHYS, id, 0x400000, 0, 0, &o), "32-bit: PTE 0 of PDE 1 not present");
-	st = vps(EXP_IDX_VIRT_TO_PHYS, id, 0x405678, 0, 0, &o);
-	check_eq("v2p-32bit-4k", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 0x12345678,
-		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "32-bit: GVA 0x405678 -> GPA 0x12345678");
-	st = vps(EXP_IDX_VIRT_TO_PHYS, id, 0x812345, 0, 0, &o);
-	check_eq("v2p-32bit-4m", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 0xC12345,
-		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
+	v2p_absent("v2p-32bit-pde-absent", id, 0x1000, "32-bit: PDE 0 not present");
+	v2p_absent("v2p-32bit-pte-absent", id, 0x400000, "32-bit: PTE 0 of PDE 1 not present");
+	v2p_is("v2p-32bit-4k", id, 0x405678, 0x12345678, "32-bit: GVA 0x405678 -> GPA 0x12345678");
+	v2p_is("v2p-32bit-4m", id, 0x812345, 0xC12345, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
 
 	zero_page(pd);
 	zero_page(pt);
@@ -518,14 +529,10 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 		 "CR4 = PAE, EFER.LMA = 0: PAE paging with a 4-entry PDPT");
 	if (st != EXP_STATUS_SUCCESS)
 		return;
-	vmm_check_st("v2p-pae-pdpte-absent", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
-		 vps(EXP_IDX_VIRT_TO_PHYS, id, 0x1000, 0, 0, &o), "PAE: PDPTE 0 not present");
-	vmm_check_st("v2p-pae-pde-absent", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
-		 vps(EXP_IDX_VIRT_TO_PHYS, id, GIB + 0x1000, 0, 0, &o), "PAE: PDE 0 of PDPTE 1 not present");
+	v2p_absent("v2p-pae-pdpte-absent", id, 0x1000, "PAE: PDPTE 0 not present");
+	v2p_absent("v2p-pae-pde-absent", id, GIB + 0x1000, "PAE: PDE 0 of PDPTE 1 not present");
 	wr(pt, 0x00200000 | 0x83);
-	st = vps(EXP_IDX_VIRT_TO_PHYS, id, GIB + 0x12345, 0, 0, &o);
-	check_eq("v2p-pae-2m", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 0x212345,
-		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "PAE, 2 MiB page: GVA 1 GiB + 0x12345 -> 0x212345");
+	v2p_is("v2p-pae-2m", id, GIB + 0x12345, 0x212345, "PAE, 2 MiB page: GVA 1 GiB + 0x12345 -> 0x212345");
 }
 
 /*
