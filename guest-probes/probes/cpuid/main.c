@@ -52,6 +52,8 @@ static void check_leaf1(void)
 	check_eq("leaf1-ecx-bit31", "CPUID_0000_0001_ECX", 1,
 		 (r.ecx & EXP_CPUID_HYPERVISOR_PRESENT) != 0,
 		 "CPUID.1:ECX[31] hypervisor present (ECX=0x%x)", r.ecx);
+	check_eq("leaf1-ecx-vmx-hidden", "CPUID_0000_0001_ECX", 0, r.ecx & (1u << 5),
+		 "CPUID.1:ECX[5] (VMX) is clear: VMX is the hypervisor's (E-13; ECX=0x%x)", r.ecx);
 }
 
 static void check_fixed(uint32_t leaf, enum reg g, uint32_t expected, const char *what)

@@ -464,6 +464,70 @@ static void exhaust(void)
 		 vmm_unmap_range(vm_b, P, X, PAGE), "the canonical map works afterwards");
 }
 
+/* A page the root shares out cannot be donated while the share lasts (a
+ * donated page must be able to go back to the root); once unshared it can. */
+static void donate_shared_out(void)
+{
+	uint64_t S = vmm_alloc(1), st;
+	const uint64_t gs = GUEST_SCRATCH_GPA + 0x40000, y = 0xC00000;
+
+	st = vmm_map_range(vm_b, S, y, PAGE, RW);
+	vmm_check_st("donate-shared-out-share", I_MAP, EXP_STATUS_SUCCESS, st,
+		 "the root shares a page with VM B");
+	st = vmm_map_range(g.vmid, S, gs, PAGE, RW | EXP_GPA_FLAG_DONATE);
+	vmm_check_st("donate-shared-out", I_MAP, EXP_STATUS_INVALID_PARAMS2, st,
+		 "then donating that page to the agent is refused: it is shared out");
+	st = vmm_unmap_range(vm_b, S, y, PAGE);
+	vmm_check_st("donate-shared-out-unshare", I_UNMAP, EXP_STATUS_SUCCESS, st,
+		 "the share is still there and is unmapped");
+	st = vmm_map_range(g.vmid, S, gs, PAGE, RW | EXP_GPA_FLAG_DONATE);
+	vmm_check_st("donate-after-unshare", I_MAP, EXP_STATUS_SUCCESS, st,
+		 "with nobody borrowing it, the page can be donated");
+	vmm_unmap_range(g.vmid, S, gs, PAGE);
+}
+
+/* A VM that lent a page with ZOMBIE is destroyed into a zombie: it lingers
+ * (its VMID is not reused) until the borrower unmaps, and destroy_vm of the
+ * zombie is refused like a VM that does not exist (docs/memory.md). */
+static void zombie_destroy(void)
+{
+	uint64_t z, n, D = vmm_alloc(1), st;
+	const uint64_t gz = 0x200000, y = 0xD00000;
+	uint64_t zm = vmm_mdl_one(gz, PAGE), bm = vmm_mdl_one(y, PAGE);
+
+	if (vmm_vm_create(&z) != EXP_STATUS_SUCCESS ||
+	    vmm_map_range(z, D, gz, PAGE, RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create the VM for the zombie checks");
+	st = vmm_map_mdl(z, zm, vm_b, bm, EXP_GPA_FLAG_READ_ACCESS | EXP_GPA_FLAG_ZOMBIE);
+	vmm_check_st("zombie-share", I_MAP, EXP_STATUS_SUCCESS, st,
+		 "a guest VM shares its donated-in page with VM B, ZOMBIE");
+	st = vmm_vm_destroy(z);
+	vmm_check_st("zombie-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, st,
+		 "the lender is destroyed while B borrows with ZOMBIE (it becomes a zombie)");
+	st = vmm_vm_destroy(z);
+	vmm_check_st("zombie-destroy-again", "mv_vm_op_destroy_vm", EXP_STATUS_INVALID_PARAMS1, st,
+		 "destroy_vm of the zombie VM is refused (no such VM for the ABI)");
+	st = vmm_map_range(z, P, X, PAGE, RW);
+	vmm_check_st("zombie-map-into", I_MAP, EXP_STATUS_INVALID_PARAMS3, st,
+		 "nothing can be mapped into the zombie");
+	st = vmm_vm_create(&n);
+	check_tok("zombie-vmid-kept", "mv_vm_op_create_vm,mv_vm_op_destroy_vm", "not-the-zombies",
+		  rt_hex(n), st == EXP_STATUS_SUCCESS && n != z,
+		  "a VM created meanwhile does not get the zombie's VMID");
+	if (st == EXP_STATUS_SUCCESS)
+		vmm_vm_destroy(n);
+	st = vmm_unmap_mdl(z, zm, vm_b, bm);
+	vmm_check_st("zombie-unshare", I_UNMAP, EXP_STATUS_SUCCESS, st,
+		 "B unmaps the zombie's page (the zombie goes away with it)");
+	st = vmm_vm_destroy(z);
+	vmm_check_st("zombie-gone", "mv_vm_op_destroy_vm", EXP_STATUS_INVALID_PARAMS1, st,
+		 "the zombie is gone");
+	st = vmm_map_range(vm_b, D, y, PAGE, RW);
+	vmm_check_st("zombie-returns-page", "mv_vm_op_destroy_vm,mv_vm_op_map_mdl", EXP_STATUS_SUCCESS,
+		 st, "the donated page went back to the root (the root can share it again)");
+	vmm_unmap_range(vm_b, D, y, PAGE);
+}
+
 /* 4095 shares of one page (MM_MAX_SHARES in docs/memory.md), then PERM_DENIED. */
 static void share_limit(void)
 {
@@ -497,7 +561,9 @@ void probe_main(void)
 	chained();
 	hostile_mdls();
 	exhaust();
+	donate_shared_out();
 	guest_shares();
+	zombie_destroy();
 	share_limit();
 	vmm_check_st("vm-b-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vmm_vm_destroy(vm_b),
 		 "VM B with its 4095 shared-in mappings is destroyed");

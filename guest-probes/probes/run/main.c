@@ -220,6 +220,29 @@ void probe_main(void)
 	 * whole emulator on a guest's triple fault instead of a shutdown exit,
 	 * so that one case cannot run on bochs-amd (its needs "triple-fault-exit"). */
 
+	/* ---- E-21: the active VPS destroyed, the VP runs its other VPS ---- */
+	{
+		uint64_t b = 0, rip = 0;
+		st = vmm_vps_create(g.vpid, &b);
+		if (st != EXP_STATUS_SUCCESS ||
+		    hc_call(EXP_HC_VPS(EXP_IDX_SET_IDENTITY_MAP), HC_REGS(vmm_handle, b, GUEST_PT_GPA)) !=
+			    EXP_STATUS_SUCCESS ||
+		    vmm_vps_set_reg(b, EXP_REG_RIP, g.entry) != EXP_STATUS_SUCCESS ||
+		    vmm_vps_set_reg(b, EXP_REG_RSP, GUEST_STACK_TOP) != EXP_STATUS_SUCCESS)
+			probe_error("cannot set up a second VPS for the guest's VP");
+		st = vmm_vps_destroy(g.vpsid);
+		vmm_check_st("active-vps-destroyed", "mv_vps_op_destroy_vps", EXP_STATUS_SUCCESS, st,
+			 "destroy_vps of the VP's active VPS while the VP has another");
+		g.vpsid = b;
+		run_expect("other-vps", G_NOP, 0, 0, EXP_EXIT_HLT, 0,
+			   "the VP with its second VPS only (E-21: not PERM_DENIED)");
+		st = vmm_vps_get_reg(b, EXP_REG_RIP, &rip);
+		check_tok("other-vps-ran", items2("mv_vp_exit_t_hlt"), "moved", rt_hex(rip),
+			  st == EXP_STATUS_SUCCESS && rip != g.entry,
+			  "it was the second VPS that ran: its RIP moved from the entry 0x%llx",
+			  (unsigned long long)g.entry);
+	}
+
 	/* ---- destroy while it is stopped ---- */
 	vmm_check_st("guest-destroy", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, vmm_guest_free(&g),
 		 "the guest is destroyed after its runs");

@@ -14,6 +14,12 @@ PROBE_TITLE("VPS hypercalls: every op, success and each bad parameter, round tri
 #define FX_XMM1 176
 #define XS_BV 512
 #define XS_COMP 520
+#define MXCSR_BIT16 0x10000u
+#define CPUID1_ECX_VMX (1ull << 5)
+#define CPUID81_ECX_SVM (1ull << 2)
+#define PTE_P_RW 0x3ull
+#define PTE_PS (1ull << 7)
+#define GIB (1ull << 30)
 
 static struct guest g;
 /* A VPS of its own VM for register and MSR tampering (the guest's stay intact). */
@@ -143,6 +149,19 @@ static void test_cpuid(void)
 		 "the guest executing CPUID 0x80000002 sees the values set (got %llx %llx %llx %llx, exit %s)",
 		 (unsigned long long)g.mb->res[0], (unsigned long long)g.mb->res[1],
 		 (unsigned long long)g.mb->res[2], (unsigned long long)g.mb->res[3], vmm_exit_name(r));
+
+	/* The virtualization extensions are the hypervisor's (E-13): a guest
+	 * sees CPUID.1:ECX[5] (VMX) and CPUID.80000001h:ECX[2] (SVM) clear. */
+	st = vmm_guest_run(&g, G_CPUID, (uint64_t[]){ 1, 0 }, 2, &r, &a);
+	check_eq("guest-cpuid1-vmx-hidden", "CPUID_0000_0001_ECX", 0,
+		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & CPUID1_ECX_VMX : ~0ull,
+		 "the guest's CPUID.1:ECX[5] (VMX) is clear (ECX=0x%llx)",
+		 (unsigned long long)g.mb->res[2]);
+	st = vmm_guest_run(&g, G_CPUID, (uint64_t[]){ 0x80000001, 0 }, 2, &r, &a);
+	check_eq("guest-cpuid-svm-hidden", "CPUID_0000_0001_ECX", 0,
+		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & CPUID81_ECX_SVM : ~0ull,
+		 "the guest's CPUID.80000001h:ECX[2] (SVM) is clear too (ECX=0x%llx)",
+		 (unsigned long long)g.mb->res[2]);
 
 	vmm_check_st("set-cpuid-hv-base", "mv_vps_op_set_cpuid", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_CPUID, g.vpsid, EXP_CPUID_HV_BASE_LEAF, 0, 0, &o),
@@ -398,6 +417,19 @@ static void test_fpu(void)
 	wr32(q + FX_MXCSR, 0xFFFF0000u | mxcsr);
 	vmm_check_st("set-fpu-bad-mxcsr", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o), "set_fpu of an image with reserved MXCSR bits");
+	/* The lowest reserved bit alone: FXRSTOR of it would #GP in the hypervisor. */
+	wr32(q + FX_MXCSR, MXCSR_BIT16 | mxcsr);
+	vmm_check_st("set-fpu-mxcsr-bit16", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o),
+		 "set_fpu of an image with MXCSR = 0x%x (bit 16, the lowest reserved bit)",
+		 MXCSR_BIT16 | mxcsr);
+	wr32(q + FX_MXCSR, 0xFFFFu);
+	vmm_check_st("set-fpu-mxcsr-all-valid", "mv_vps_op_set_fpu", EXP_STATUS_SUCCESS,
+		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o),
+		 "set_fpu of an image with MXCSR = 0xFFFF (every defined bit) is accepted");
+	wr32(q + FX_MXCSR, mxcsr);
+	vmm_check_st("set-fpu-mxcsr-restore", "mv_vps_op_set_fpu", EXP_STATUS_SUCCESS,
+		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o), "set_fpu of the earlier image");
 	vmm_check_st("set-fpu-unaligned", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, p + 1, 0, 0, &o), "set_fpu with REG2[11:0] != 0");
 	vmm_check_st("set-fpu-not-root", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
@@ -427,6 +459,11 @@ static void test_fpu(void)
 	vmm_check_st("set-xsave-compacted", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x, 0, 0, &o), "set_xsave of a compacted-format area");
 	wr(x + XS_COMP, 0);
+	wr32(x + FX_MXCSR, MXCSR_BIT16 | mxcsr);
+	vmm_check_st("set-xsave-mxcsr-bit16", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x, 0, 0, &o),
+		 "set_xsave of an area with MXCSR bit 16 set (reserved; XRSTOR would #GP)");
+	wr32(x + FX_MXCSR, mxcsr);
 	vmm_check_st("get-xsave-unaligned", "mv_vps_op_get_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_XSAVE, g.vpsid, x + 0x800, 0, 0, &o), "get_xsave with REG2[11:0] != 0");
 	vmm_check_st("set-xsave-not-root", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
@@ -434,6 +471,122 @@ static void test_fpu(void)
 		 "set_xsave from a page the root donated away");
 	bad_vpsid("get_xsave", EXP_IDX_GET_XSAVE, x, 0);
 	bad_vpsid("set_xsave", EXP_IDX_SET_XSAVE, x, 0);
+}
+
+static void zero_page(uint64_t p)
+{
+	for (unsigned i = 0; i < 512; i++)
+		wr(p + 8 * i, 0);
+}
+
+/* virt_to_phys outside long mode, in the edge VM (tables at GPA at.., root
+ * pages t..): 32-bit paging with a 4 MiB page, then PAE paging; a
+ * not-present entry at every level is PARAMS2. */
+/* virt_to_phys of gva in VPS id: refused as not mapped, or the GPA want. */
+static void v2p_absent(const char *cid, uint64_t id, uint64_t gva, const char *desc)
+{
+	struct hc_regs o;
+
+	vmm_check_st(cid, "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_VIRT_TO_PHYS, id, gva, 0, 0, &o), "%s", desc);
+}
+
+static void v2p_is(const char *cid, uint64_t id, uint64_t gva, uint64_t want, const char *desc)
+{
+	struct hc_regs o;
+	uint64_t st = vps(EXP_IDX_VIRT_TO_PHYS, id, gva, 0, 0, &o);
+
+	check_eq(cid, "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", want,
+		 st == EXP_STATUS_SUCCESS ? o.r[0] : st, "%s", desc);
+}
+
+static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
+{
+	uint64_t st;
+	const uint64_t pd = t + 0x2000, pt = t + 0x3000;
+
+	zero_page(pd);
+	zero_page(pt);
+	wr32(pd + 4 * 1, (uint32_t)(at + 0x3000) | 3);
+	wr32(pt + 4 * 5, 0x12345000u | 3);
+	wr32(pd + 4 * 2, 0x00C00000u | 0x83); /* PS: a 4 MiB page */
+	st = vmm_vps_set_reg(id, EXP_REG_EFER, 0) | vmm_vps_set_reg(id, EXP_REG_CR4, 0x10) |
+	     vmm_vps_set_reg(id, EXP_REG_CR3, at + 0x2000);
+	vmm_check_st("v2p-32bit-setup", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "EFER = 0, CR4 = PSE, CR3 = a page directory: 32-bit paging");
+	if (st != EXP_STATUS_SUCCESS)
+		return;
+	v2p_absent("v2p-32bit-pde-absent", id, 0x1000, "32-bit: PDE 0 not present");
+	v2p_absent("v2p-32bit-pte-absent", id, 0x400000, "32-bit: PTE 0 of PDE 1 not present");
+	v2p_is("v2p-32bit-4k", id, 0x405678, 0x12345678, "32-bit: GVA 0x405678 -> GPA 0x12345678");
+	v2p_is("v2p-32bit-4m", id, 0x812345, 0xC12345, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
+
+	zero_page(pd);
+	zero_page(pt);
+	wr(pd + 8 * 1, (at + 0x3000) | 1);
+	st = vmm_vps_set_reg(id, EXP_REG_CR4, 0x20);
+	vmm_check_st("v2p-pae-setup", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "CR4 = PAE, EFER.LMA = 0: PAE paging with a 4-entry PDPT");
+	if (st != EXP_STATUS_SUCCESS)
+		return;
+	v2p_absent("v2p-pae-pdpte-absent", id, 0x1000, "PAE: PDPTE 0 not present");
+	v2p_absent("v2p-pae-pde-absent", id, GIB + 0x1000, "PAE: PDE 0 of PDPTE 1 not present");
+	wr(pt, 0x00200000 | 0x83);
+	v2p_is("v2p-pae-2m", id, GIB + 0x12345, 0x212345, "PAE, 2 MiB page: GVA 1 GiB + 0x12345 -> 0x212345");
+}
+
+/*
+ * A VM of its own with 4 pages shared from the root right below 1 GiB:
+ * set_identity_map's table pages must end at or below 1 GiB (docs/vps-abi.md),
+ * so the last 3 pages below it are accepted and one page higher is refused.
+ * The tables stay the root's (shared), so the root then turns PDPT[1] into a
+ * 1 GiB page and virt_to_phys must walk it.
+ */
+static void test_idmap_edge_1g(void)
+{
+	struct hc_regs o;
+	uint64_t vm, vp, id, st;
+	const uint64_t pages = 4, at = GIB - (EXP_IDENTITY_MAP_PAGES) * 0x1000;
+	uint64_t t = vmm_alloc(pages);
+
+	if (vmm_vm_create(&vm) != EXP_STATUS_SUCCESS || vmm_vp_create(vm, &vp) != EXP_STATUS_SUCCESS ||
+	    vmm_vps_create(vp, &id) != EXP_STATUS_SUCCESS ||
+	    vmm_map_range(vm, t, at, pages * 0x1000, EXP_GPA_RW) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create the VM for the identity-map edge");
+	vmm_check_st("idmap-over-1g", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_IDENTITY_MAP, id, at + 0x1000, 0, 0, &o),
+		 "set_identity_map at GPA 0x%llx: its 3 pages would end past 1 GiB (all mapped RW)",
+		 (unsigned long long)(at + 0x1000));
+	st = vps(EXP_IDX_SET_IDENTITY_MAP, id, at, 0, 0, &o);
+	vmm_check_st("idmap-last-below-1g", "mv_vps_op_set_identity_map", EXP_STATUS_SUCCESS, st,
+		 "set_identity_map at GPA 0x%llx: its 3 pages end exactly at 1 GiB",
+		 (unsigned long long)at);
+	if (st == EXP_STATUS_SUCCESS) {
+		st = vps(EXP_IDX_VIRT_TO_PHYS, id, 0x3FFFF123, 0, 0, &o);
+		check_eq("v2p-edge-map", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 0x3FFFF123,
+			 st == EXP_STATUS_SUCCESS ? o.r[0] : st,
+			 "virt_to_phys through tables at the 1 GiB edge: GVA 0x3FFFF123 -> itself");
+		/* PML4[0] names the PDPT; make its entry 1 a 1 GiB page at GPA 3 GiB. */
+		uint64_t pdpt = (rd(t) & 0x000FFFFFFFFFF000ull) - at + t;
+		wr(pdpt + 8, 3 * GIB | PTE_PS | PTE_P_RW);
+		st = vps(EXP_IDX_VIRT_TO_PHYS, id, GIB + 0x2345678, 0, 0, &o);
+		check_eq("v2p-1g-page", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS",
+			 3 * GIB + 0x2345678, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
+			 "virt_to_phys through a 1 GiB page (PDPTE.PS): GVA 1 GiB + 0x2345678 -> "
+			 "GPA 3 GiB + 0x2345678");
+		st = vps(EXP_IDX_VIRT_TO_PHYS, id, 2 * GIB - 8, 0, 0, &o);
+		check_eq("v2p-1g-last", "mv_vps_op_virt_to_phys,MV_STATUS_SUCCESS", 4 * GIB - 8,
+			 st == EXP_STATUS_SUCCESS ? o.r[0] : st,
+			 "the last bytes of the 1 GiB page: GVA 2 GiB - 8 -> GPA 4 GiB - 8");
+		wr(pdpt + 8, 0);
+		vmm_check_st("v2p-1g-cleared", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+			 vps(EXP_IDX_VIRT_TO_PHYS, id, GIB + 0x2345678, 0, 0, &o),
+			 "with PDPT[1] cleared again, GVA 1 GiB + 0x2345678 is not mapped");
+		legacy_walks(id, at, t);
+	}
+	vmm_vps_destroy(id);
+	vmm_vp_destroy(vp);
+	vmm_vm_destroy(vm);
 }
 
 static void test_mem_ops(void)
@@ -517,6 +670,7 @@ void probe_main(void)
 	test_msrs();
 	test_fpu();
 	test_mem_ops();
+	test_idmap_edge_1g();
 	(void)v;
 	vmm_vps_destroy(sv);
 	vmm_vp_destroy(sv_vp);

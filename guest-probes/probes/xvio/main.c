@@ -450,6 +450,14 @@ static void ring(void)
 	gfail("attach-not-peer", &game, I_ATTACH, EXP_STATUS_INVALID_PARAMS1,
 	      EXP_HC_XVIO_ATTACH_RING, game_h, SVC_BULK, SYS, XG_RING, 0, 0,
 	      "GameOS has no service 0x10");
+	/* With a service 0x10 of its own, GameOS is still not the ring's peer. */
+	st = xg_hc(&game, EXP_HC_XVIO_INITIALIZE, game_h, SVC_BULK, HOST, 0, 0, 0, NULL);
+	xst("ring-game-init", I_INIT, EXP_STATUS_SUCCESS, st, "GameOS's own bulk service 0x10");
+	gfail("attach-other-peer", &game, I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED,
+	      EXP_HC_XVIO_ATTACH_RING, game_h, SVC_BULK, SYS, XG_RING, 0, 0,
+	      "SystemOS's ring on 0x10 has HostOS as its peer, not GameOS");
+	st = xg_hc(&game, EXP_HC_XVIO_CLEANUP, game_h, SVC_BULK, 0, 0, 0, 0, NULL);
+	xst("ring-game-cleanup", I_CLEAN, EXP_STATUS_SUCCESS, st, "GameOS's service 0x10 again");
 	st = hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS, XR_RING));
 	xst("attach", I_ATTACH, EXP_STATUS_SUCCESS, st, "HostOS attaches the ring at a free GPA");
 	check_eq("attach-pages", I_ATTACH, pages, o.r[0], "REG0: the ring's pages");
