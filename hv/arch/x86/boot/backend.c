@@ -5,6 +5,7 @@
  */
 #include <x86/backend.h>
 #include <x86/cpu.h>
+#include <x86/iommu.h>
 
 #include <hv/arch/core.h>
 
@@ -81,7 +82,11 @@ int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
 	return x86_be->vps_set_reg(vps, reg, val);
 }
-void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit) { x86_be->vps_run(vps, exit); }
+void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
+{
+	x86_be->vps_run(vps, exit);
+	iommu_poll(); /* DMA faults reach the console at the next exit */
+}
 void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 {
 	x86_be->vps_inject(vps, event);
