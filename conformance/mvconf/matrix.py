@@ -6,8 +6,14 @@ Per item and backend:
                crashed / broke the protocol ("probe <p> crashed")
   pass         at least one check passed and none failed
   not-covered  no check names it
+
+The `isolation` section has one row per protection the hypervisor reports
+per machine rather than per ABI item: `dma`, from the banner's
+`dma=protected(<iommu>)` / `dma=unprotected` (docs/security.md), with the
+dma probe's result on that backend.
 """
 import json
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -44,6 +50,24 @@ def _cell(item: str, backend: str, unavailable: Optional[str], outcomes: Outcome
     return {"result": "not-covered", "checks": 0}
 
 
+_BANNER_DMA = re.compile(r"^\[hv\] microv-harness hypervisor .*\bdma=(\S+)")
+
+
+def _dma_cell(backend: str, unavailable: Optional[str], outcomes: Outcomes) -> dict:
+    if unavailable:
+        return {"result": "skip", "reason": f"backend unavailable: {unavailable}"}
+    states = sorted({m.group(1) for (b, _), o in outcomes.items() if b == backend and o.log
+                     for line in o.log.console for m in [_BANNER_DMA.match(line)] if m})
+    probe = outcomes.get((backend, "dma"))
+    cell = {"result": states[0] if len(states) == 1 else "unknown",
+            "dma_probe": ("SKIP" if probe.skipped else probe.log.result if probe.log else "NOT-RUN")
+            if probe else "NOT-RUN"}
+    if len(states) != 1:
+        cell["reason"] = (f"the banners disagree: {', '.join(states)}" if states
+                          else "no banner states dma=")
+    return cell
+
+
 def harness_errors(outcomes: Outcomes) -> List[str]:
     errors = []
     for (b, p), out in sorted(outcomes.items()):
@@ -68,6 +92,9 @@ def build(catalog: Catalog, backends: List[Tuple[str, Optional[str]]],
              "results": {name: _cell(it.name, name, why, outcomes) for name, why in backends}}
             for it in catalog.items
         ],
+        "isolation": {
+            "dma": {name: _dma_cell(name, why, outcomes) for name, why in backends},
+        },
     }
 
 
