@@ -3,11 +3,12 @@
  * DMA domain, whose I/O page table amdvi_pt.c keeps), the command buffer
  * (IOTLB invalidation, then COMPLETION_WAIT storing to memory), the event
  * log (read after VM exits: one "[hv] iommu: ..." line per event), and the
- * enable sequence.  QEMU 7.2's amd-iommu never updates the command head or
- * event tail registers, so completion is seen through the store of
- * COMPLETION_WAIT and new events by their non-zero contents (consumed
- * entries are zeroed); both work on hardware too.  QEMU 7.2 never writes
- * the event log at all (its overflow test ORs instead of ANDs), but marks
+ * enable sequence.  Completion is seen through the store of COMPLETION_WAIT
+ * and new events by their non-zero contents (consumed entries are zeroed),
+ * not through registers: QEMU 7.2's amd-iommu sets no status bit (its
+ * internal register updates pass address and value swapped).  QEMU 7.2
+ * never writes the event log at all (its overflow test ORs instead of
+ * ANDs), but marks
  * each I/O page fault with "signalled target abort" in the IOMMU's PCI
  * status register: a set bit with no event logged is reported as a DMA
  * fault of an unknown device (docs/spec-errata.md).
