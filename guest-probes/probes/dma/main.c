@@ -134,14 +134,14 @@ static bool dma(uint64_t src, uint64_t dst, bool to_ram)
 	edu_w64(EDU_DST, dst);
 	edu_w64(EDU_CNT, COPY);
 	edu_w64(EDU_CMD, EDU_CMD_RUN | (to_ram ? EDU_CMD_TO_RAM : 0));
-	for (uint64_t i = 0; i < 2000000000ull; i++)
-		if (!(*(volatile uint64_t *)(edu + EDU_CMD) & EDU_CMD_RUN))
-			goto done;
+	for (uint64_t i = 0; i < 2000000000ull; i++) {
+		if (!(*(volatile uint64_t *)(edu + EDU_CMD) & EDU_CMD_RUN)) {
+			/* Any VM exit lets the hypervisor read the IOMMU's event log. */
+			cpuid1(0);
+			return true;
+		}
+	}
 	return false;
-done:
-	/* Any VM exit lets the hypervisor read the IOMMU's event log. */
-	cpuid1(0);
-	return true;
 }
 
 static void dma_or_error(uint64_t src, uint64_t dst, bool to_ram)
@@ -149,6 +149,14 @@ static void dma_or_error(uint64_t src, uint64_t dst, bool to_ram)
 	if (!dma(src, dst, to_ram))
 		probe_error("the edu DMA engine did not finish a copy 0x%llx -> 0x%llx",
 			    (unsigned long long)src, (unsigned long long)dst);
+}
+
+/* `src` -> the edu buffer -> the root page `dst` (first filled with B). */
+static void copy_through_edu(uint64_t src, uint64_t dst)
+{
+	fill(dst, PATTERN_B);
+	dma_or_error(src, EDU_BUF, false);
+	dma_or_error(EDU_BUF, dst, true);
 }
 
 void probe_main(void)
@@ -167,9 +175,7 @@ void probe_main(void)
 
 	/* the control: root -> buffer -> root */
 	fill(S, PATTERN_A);
-	fill(D, PATTERN_B);
-	dma_or_error(S, EDU_BUF, false);
-	dma_or_error(EDU_BUF, D, true);
+	copy_through_edu(S, D);
 	unsigned n = differ(D, PATTERN_A);
 	check_eq("dma-works", "none", 0, n,
 		 "edu copies a root page through its buffer into another root page (%u qwords "
@@ -177,9 +183,7 @@ void probe_main(void)
 
 	/* (a) the hypervisor's memory -> the root.  Its image starts with its
 	 * multiboot header (boot/link.ld), whose magic a successful copy brings. */
-	fill(D, PATTERN_B);
-	dma_or_error(hv, EDU_BUF, false);
-	dma_or_error(EDU_BUF, D, true);
+	copy_through_edu(hv, D);
 	n = count32(D, MB_HEADER_MAGIC);
 	check_eq("hv-read-blocked", "none", 0, n,
 		 "edu copying the hypervisor's first page 0x%llx into the root brings none of it "
@@ -195,9 +199,7 @@ void probe_main(void)
 	vmm_check_st("donate", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st,
 		     "the root donates page 0x%llx to VM %llu", (unsigned long long)G,
 		     (unsigned long long)vmid);
-	fill(D, PATTERN_B);
-	dma_or_error(G, EDU_BUF, false);
-	dma_or_error(EDU_BUF, D, true);
+	copy_through_edu(G, D);
 	n = same(D, PATTERN_C);
 	check_eq("donated-read-blocked", "mv_vm_op_map_mdl", 0, n,
 		 "edu copying the donated page 0x%llx into the root brings none of it (%u of its "
@@ -218,9 +220,7 @@ void probe_main(void)
 		 "console: %s", (unsigned long long)G, n, FAULT_LINE);
 
 	/* given back, the page is the root's devices' again */
-	fill(D, PATTERN_B);
-	dma_or_error(G, EDU_BUF, false);
-	dma_or_error(EDU_BUF, D, true);
+	copy_through_edu(G, D);
 	n = differ(D, PATTERN_C);
 	check_eq("given-back-dma-works", "mv_vm_op_destroy_vm", 0, n,
 		 "edu copies the page 0x%llx again once the VM's destruction gave it back to the "
