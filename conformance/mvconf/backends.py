@@ -162,6 +162,7 @@ class QemuBackend(Backend):
 
     accel = "tcg"
     cpu = "EPYC"
+    machine: List[str] = []
 
     def __init__(self, name: str, kind: str):
         self.name = name
@@ -190,7 +191,7 @@ class QemuBackend(Backend):
         initrd = ",".join([mod0.replace(",", ",,")] + [str(m) for m in probe.modules])
         return ["qemu-system-x86_64", "-accel", self.accel, "-cpu", self.cpu, "-m", "512",
                 "-nodefaults", "-nic", "none", "-display", "none", "-serial", "stdio",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", *self.machine,
                 "-kernel", str(self.image()), "-initrd", initrd] + \
             coverage.qemu_args(self.name, probe.name)
 
@@ -203,8 +204,15 @@ class QemuBackend(Backend):
 class QemuTcgAmdBackend(QemuBackend):
     accel, cpu = "tcg", "qemu64,+svm,+npt"
 
+    # q35 with an AMD IOMMU (ACPI IVRS) and the edu DMA engine: the DMA probe's machine.
+    machine = ["-machine", "q35", "-device", "amd-iommu", "-device", "edu"]
+
     def __init__(self):
         super().__init__("qemu-tcg-amd", "svm")
+
+    @property
+    def features(self) -> FrozenSet[str]:
+        return super().features | {"iommu", "edu"}
 
 
 def nested_virt_kind() -> Optional[str]:

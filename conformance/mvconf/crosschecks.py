@@ -5,6 +5,9 @@ debug_out: a passed check whose desc promises a console line
   (the debug probe: desc="console: [hv] debug_out ...") is confirmed only if
   the hypervisor printed "[hv] debug_out ..." with those values, once per
   promise (hex compared case-insensitively).
+iommu: a passed check whose desc promises "console: [hv] iommu: DMA fault"
+  (the dma probe) is confirmed only if the hypervisor printed at least as
+  many "[hv] iommu: DMA fault" lines as the run's passed checks promised.
 banner: when a "[hv] " console line states the release ("release 2026-11")
   and/or the build ("build 0"), they must equal what the probe read from
   CPUID_4000_XX02_EBX ((year << 16) | month) and CPUID_4000_XX02_EDX.
@@ -51,6 +54,24 @@ def debug_out(out) -> List[CrossCheck]:
     return result
 
 
+_DMA_FAULT = "[hv] iommu: DMA fault"
+
+
+def iommu(out) -> List[CrossCheck]:
+    """Every passed check's promised DMA fault line must be printed (as often as promised)."""
+    printed = sum(1 for line in out.log.console if line.startswith(_DMA_FAULT))
+    result, promised = [], 0
+    for c in out.checks():
+        if c.verdict != "pass" or f"console: {_DMA_FAULT}" not in c.desc:
+            continue
+        promised += 1
+        ok = printed >= promised
+        result.append(CrossCheck(f"{c.id}.console", c.items, ok,
+                                 f"console line {_DMA_FAULT!r} #{promised} " +
+                                 ("printed" if ok else f"missing from the log ({printed} printed)")))
+    return result
+
+
 def _got_hex(out, item: str) -> Optional[int]:
     for c in out.checks():
         if item in c.items and c.got.lower().startswith("0x"):
@@ -94,4 +115,4 @@ def all_for(out) -> List[CrossCheck]:
     """out: a runner.Outcome with a parsed log."""
     if out.log is None:
         return []
-    return debug_out(out) + banner(out)
+    return debug_out(out) + iommu(out) + banner(out)

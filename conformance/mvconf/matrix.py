@@ -11,8 +11,14 @@ Per item and backend:
                no check that ran names it and some run not selected is not in
                the manifest yet (it might)
   not-covered  no check names it
+
+The `isolation` section has one row per protection the hypervisor reports
+per machine rather than per ABI item: `dma`, from the banner's
+`dma=protected(<iommu>)` / `dma=unprotected` (docs/security.md), with the
+dma probe's result on that backend.
 """
 import json
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -56,6 +62,24 @@ def _cell(item: str, backend: str, unavailable: Optional[str], outcomes: Outcome
     return {"result": "not-covered", "checks": 0}
 
 
+_BANNER_DMA = re.compile(r"^\[hv\] microv-harness hypervisor .*\bdma=(\S+)")
+
+
+def _dma_cell(backend: str, unavailable: Optional[str], outcomes: Outcomes) -> dict:
+    if unavailable:
+        return {"result": "skip", "reason": f"backend unavailable: {unavailable}"}
+    states = sorted({m.group(1) for (b, _), o in outcomes.items() if b == backend and o.log
+                     for line in o.log.console for m in [_BANNER_DMA.match(line)] if m})
+    probe = outcomes.get((backend, "dma"))
+    cell = {"result": states[0] if len(states) == 1 else "unknown",
+            "dma_probe": ("SKIP" if probe.skipped else probe.log.result if probe.log else "NOT-RUN")
+            if probe else "NOT-RUN"}
+    if len(states) != 1:
+        cell["reason"] = (f"the banners disagree: {', '.join(states)}" if states
+                          else "no banner states dma=")
+    return cell
+
+
 def harness_errors(outcomes: Outcomes) -> List[str]:
     errors = []
     for (b, p), out in sorted(outcomes.items()):
@@ -83,6 +107,9 @@ def build(catalog: Catalog, backends: List[Tuple[str, Optional[str]]],
                          for name, why in backends}}
             for it in catalog.items
         ],
+        "isolation": {
+            "dma": {name: _dma_cell(name, why, outcomes) for name, why in backends},
+        },
     }
 
 

@@ -27,6 +27,8 @@ FEATURES = {
     "mmio": "models MMIO devices (the I/O APIC, the local APIC)",
     "triple-fault-exit": "a guest's triple fault is a VM exit, not the end of the emulator",
     "svm": "the hypervisor runs its AMD SVM backend (VMMCALL is the hypercall)",
+    "iommu": "the machine has an IOMMU the hypervisor drives (DMA protection: QEMU amd-iommu)",
+    "edu": "the machine has QEMU's edu PCI device (a DMA engine the root can program)",
 }
 
 _SUITE_KEYS = {"timeout", "modules", "cmdline", "needs", "suite"}

@@ -119,3 +119,33 @@ def test_banner_crosscheck():
     assert [x.ok for x in bad.cross] == [False, False]
     silent = outcome("cpuid", mvp_log("cpuid", checks))
     assert [x.ok for x in silent.cross] == [None, None]
+
+
+def test_isolation_dma_row_from_banner(catalog):
+    banner = "[hv] microv-harness hypervisor backend=svm spec=Mv#1 release=2026-11 build=0 pps=1"
+    o1 = outcome("handle", banner + " dma=protected(amd-iommu)\n" +
+                 mvp_log("handle", [("ok", "mv_debug_op_out", "0", "0", "pass")]))
+    _, m = cells(catalog, [o1])
+    assert m["isolation"]["dma"]["sim-intel"] == {"result": "protected(amd-iommu)",
+                                                  "dma_probe": "NOT-RUN"}
+    o2 = outcome("dma", banner + " dma=unprotected\n" +
+                 mvp_log("dma", [("ok", "mv_debug_op_out", "0", "0", "pass")]))
+    _, m = cells(catalog, [o1, o2])
+    cell = m["isolation"]["dma"]["sim-intel"]
+    assert cell["result"] == "unknown" and "disagree" in cell["reason"]
+    _, m = cells(catalog, [o2], backends=(("sim-intel", "not built"),))
+    assert m["isolation"]["dma"]["sim-intel"]["result"] == "skip"
+
+
+def test_iommu_fault_crosscheck():
+    def run(printed):
+        text = mvp_log("dma", []).replace("checks=0", "checks=2").replace(
+            "MVP END", "".join(
+                f'MVP CHECK probe=dma id=c{i} items=none expected=0x0 got=0x0 verdict=pass '
+                f'desc="blocked; console: [hv] iommu: DMA fault"\n' for i in range(2)) + "MVP END")
+        text = text.replace("[hv] booting", "\n".join(
+            ["[hv] booting"] + ["[hv] iommu: DMA fault device 00:02.0: IO_PAGE_FAULT"] * printed))
+        return [(x.id, x.ok) for x in outcome("dma", text).cross if x.id.endswith(".console")]
+    assert run(2) == [("c0.console", True), ("c1.console", True)]
+    assert run(1) == [("c0.console", True), ("c1.console", False)]
+    assert run(0) == [("c0.console", False), ("c1.console", False)]

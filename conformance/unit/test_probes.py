@@ -74,12 +74,13 @@ def test_features_name_known_ones():
 def test_which_backend_runs_which_probe(monkeypatch):
     monkeypatch.delenv("MV_FAKE_BACKEND", raising=False)
     suite = probes.load()
-    everywhere = {p.name for p in suite} - {"triple", "devmem", "svmguest"}
+    everywhere = {p.name for p in suite} - {"triple", "devmem", "svmguest", "dma"}
     by_name = {b.name: b for b in backends.all_backends()}
     want = {
         "sim-intel": everywhere | {"triple"},
         "sim-amd": everywhere | {"triple", "svmguest"},
-        "qemu-tcg-amd": everywhere | {"triple", "devmem", "svmguest"},
+        # q35 + amd-iommu + edu: the only machine with an IOMMU and a DMA engine
+        "qemu-tcg-amd": everywhere | {"triple", "devmem", "svmguest", "dma"},
         "bochs-intel": everywhere | {"triple", "devmem"},
         # Bochs' SVM ends the emulator on a guest triple fault.
         "bochs-amd": everywhere | {"devmem"},

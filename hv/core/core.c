@@ -117,9 +117,10 @@ static int root_create_vps(uint16_t ppid)
 
 int core_init(const struct hv_boot_info *bi)
 {
-	hv_log("microv-harness hypervisor backend=%s spec=Mv#1 release=%04u-%02u build=%u pps=%u",
+	hv_log("microv-harness hypervisor backend=%s spec=Mv#1 release=%04u-%02u build=%u pps=%u "
+	       "dma=%s",
 	       bi->backend ? bi->backend : "?", (unsigned)MV_VER_YEAR, (unsigned)MV_VER_MONTH,
-	       (unsigned)MV_BUILD_NUM, (unsigned)bi->num_pps);
+	       (unsigned)MV_BUILD_NUM, (unsigned)bi->num_pps, bi->dma ? bi->dma : "unprotected");
 	if (!boot_info_valid(bi))
 		return -1;
 	if (page_pool_init(bi->pool.spa, bi->pool.len)) {

@@ -6,6 +6,7 @@
 #include <x86/backend.h>
 #include <x86/cov.h>
 #include <x86/cpu.h>
+#include <x86/iommu.h>
 
 #include <hv/arch/core.h>
 
@@ -86,6 +87,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
 	x86_be->vps_run(vps, exit);
 	x86_cov_root_io(vps, exit);
+	iommu_poll(); /* DMA faults reach the console at the next exit */
 }
 void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 {

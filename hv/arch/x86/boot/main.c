@@ -7,6 +7,7 @@
 #include <x86/boot.h>
 #include <x86/cov.h>
 #include <x86/cpu.h>
+#include <x86/iommu.h>
 
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
@@ -79,6 +80,7 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 	if (mb_fill_boot_info(magic, mbi, &boot_info))
 		boot_failed("bad multiboot information");
 	boot_info.backend = x86_be->name;
+	boot_info.dma = iommu_discover(&boot_info);
 	boot_info_ready = true;
 	tsc_calibrate();
 	if (x86_be->pp_enable(0))
@@ -88,6 +90,8 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 
 	if (core_init(&boot_info))
 		boot_failed("core_init");
+	if (iommu_enable())
+		boot_failed("the IOMMU cannot be enabled");
 	if (core_pp_init(0))
 		boot_failed("core_pp_init(0)");
 	smp_release_aps();

@@ -10,6 +10,7 @@
 
 #include <hv/arch/arch.h>
 
+#include <x86/iommu.h>
 #include <x86/pages.h>
 #include <x86/sl_table.h>
 
@@ -95,7 +96,8 @@ int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 		t = table(*e & fmt->addr);
 	}
 	t[idx(gpa, 0)] = leaf;
-	return 0;
+	/* The root's devices see what the root sees (x86/iommu.h). */
+	return vm_id(vm) == 0 ? iommu_root_map(gpa, spa, flags) : 0;
 }
 
 static bool table_empty(const uint64_t *t)
@@ -113,6 +115,9 @@ void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 	struct sl_table *st = vm_tables(vm);
 	const struct sl_table_fmt *fmt = st->fmt;
 	uint64_t *path[4];
+
+	if (vm_id(vm) == 0)
+		iommu_root_unmap(gpa);
 
 	path[3] = table(st->root);
 	for (int level = 3; level > 0; level--) {
@@ -137,4 +142,6 @@ void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 void arch_slpt_flush(struct hv_vm *vm)
 {
 	__atomic_add_fetch(&vm_tables(vm)->gen, 1, __ATOMIC_RELEASE);
+	if (vm_id(vm) == 0)
+		iommu_root_flush();
 }

@@ -71,6 +71,9 @@ struct hv_boot_info {
 	const char *root_cmdline;
 	/* Name of the backend, printed in the banner ("sim-intel", "svm"). */
 	const char *backend;
+	/* DMA protection, printed in the banner: "protected(amd-iommu)", or
+	 * "unprotected" (also when NULL). */
+	const char *dma;
 };
 
 /* Why core_pp_run() returned. */

@@ -1,0 +1,36 @@
+/*
+ * DMA protection of the hypervisor and of donated memory (iommu/): the
+ * IOMMU is found in ACPI at boot (IVRS: AMD IOMMU, driven; DMAR: Intel
+ * VT-d, reported only), every device the root owns is put in one DMA
+ * domain that mirrors the root VM's second-level map (common/sl_table.c
+ * calls the iommu_root_* hooks for VM 0), and the event log is read after
+ * every VM exit (iommu_poll).  docs/security.md, hv/arch/x86/README.md.
+ */
+#ifndef X86_IOMMU_H
+#define X86_IOMMU_H
+
+#include <hv/arch/core.h>
+
+/* Boot, before core_init: find the IOMMU in ACPI; its registers become
+ * hypervisor memory (added to bi's reserved ranges, so the root cannot
+ * reach them).  Returns the banner's DMA state: "protected(amd-iommu)" or
+ * "unprotected". */
+const char *iommu_discover(struct hv_boot_info *bi);
+
+/* Boot, after core_init built the root's map (mirrored into the domain):
+ * device table, command buffer, event log, enable.  0, or -1 (logged). */
+int iommu_enable(void);
+
+/* The root VM's second-level changes (VM 0 only; no-ops without an IOMMU).
+ * flags: MV_GPA_FLAG_*; no access flag unmaps.  0, or -1 when the pool is
+ * exhausted. */
+int iommu_root_map(uint64_t gpa, uint64_t spa, uint64_t flags);
+void iommu_root_unmap(uint64_t gpa);
+/* Invalidate the IOTLB for the root's domain and wait for completion. */
+void iommu_root_flush(void);
+
+/* Log the IOMMU's new events ("[hv] iommu: DMA fault ..."); any PP, any
+ * time after iommu_enable (one PP reads the log at a time). */
+void iommu_poll(void);
+
+#endif /* X86_IOMMU_H */
