@@ -27,6 +27,7 @@ FEATURES = {
     "mmio": "models MMIO devices (the I/O APIC, the local APIC)",
     "triple-fault-exit": "a guest's triple fault is a VM exit, not the end of the emulator",
     "svm": "the hypervisor runs its AMD SVM backend (VMMCALL is the hypercall)",
+    "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
 }
 
 _SUITE_KEYS = {"timeout", "modules", "cmdline", "needs", "suite"}

@@ -25,6 +25,14 @@ void fake_reset(void)
 
 uint16_t arch_pp_id(void) { return 0; }
 
+/* The local APIC: a register file the tests read back (test_apic in
+ * test_core.c); APIC ID n is PP n. */
+uint32_t fake_lapic[256];
+uint64_t arch_apic_base(void) { return 0xFEE00900ull; }
+uint32_t arch_lapic_read(uint32_t offset) { return fake_lapic[(offset & 0xFF0u) / 16]; }
+void arch_lapic_write(uint32_t offset, uint32_t value) { fake_lapic[(offset & 0xFF0u) / 16] = value; }
+uint16_t arch_apic_id_to_pp(uint32_t apic_id) { return apic_id < 64 ? (uint16_t)apic_id : 0xFFFF; }
+
 void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	(void)subleaf;
