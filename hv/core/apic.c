@@ -30,6 +30,7 @@
 #define ICR_SHORTHAND(v) (((v) >> 18) & 3u)
 #define MODE_FIXED 0u
 #define MODE_LOWEST 1u
+#define MODE_SMI 2u
 #define MODE_INIT 5u
 #define MODE_SIPI 6u
 #define SH_NONE 0u
@@ -188,6 +189,22 @@ static const char *apic_icr(struct hv_pp *pp, uint32_t lo)
 	return NULL;
 }
 
+/* The LVT entries with a delivery mode field (CMCI, thermal, performance
+ * counters, LINT0, LINT1): SMI and INIT there would reach this processor
+ * from a local source (a PIC edge, a counter overflow) while it may run the
+ * hypervisor; such a write is not performed.  Everything else is. */
+static bool apic_lvt_refused(struct hv_pp *pp, uint32_t off, uint32_t val)
+{
+	bool has_mode = off == 0x2F0u || (off >= 0x330u && off <= 0x360u);
+	uint32_t mode = ICR_MODE(val);
+
+	if (!has_mode || (mode != MODE_SMI && mode != MODE_INIT))
+		return false;
+	hv_log("pp %u: root's LVT 0x%x write 0x%08x (delivery mode %u) not performed", pp->id,
+	       off, val, mode);
+	return true;
+}
+
 static enum insn_mode apic_insn_mode(struct hv_vps *vps)
 {
 	uint64_t cs = arch_vps_get_reg(vps, bf_reg_t_cs_attrib);
@@ -233,7 +250,7 @@ const char *apic_root_store(struct hv_pp *pp, struct hv_vps *vps, const struct h
 	}
 	uint32_t val = st.is_imm ? st.imm : (uint32_t)arch_vps_get_reg(vps, apic_gprs[st.reg]);
 	why = off == LAPIC_ICR_LO ? apic_icr(pp, val) : NULL;
-	if (off != LAPIC_ICR_LO)
+	if (off != LAPIC_ICR_LO && !apic_lvt_refused(pp, off, val))
 		arch_lapic_write(off, val);
 	if (why)
 		return why;

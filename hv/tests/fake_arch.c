@@ -124,6 +124,8 @@ void arch_halt(void)
 
 struct hv_mem_range fake_mmio[2];
 uint32_t fake_num_mmio;
+uint16_t fake_num_pps = 1;
+uint64_t fake_lapic_page;
 
 int fake_boot(const void *image, size_t len)
 {
@@ -132,7 +134,8 @@ int fake_boot(const void *image, size_t len)
 	if (!fake_mem)
 		fake_mem = calloc(1, FAKE_MEM_SIZE);
 	memset(&bi, 0, sizeof(bi));
-	bi.num_pps = 1;
+	bi.num_pps = fake_num_pps;
+	bi.lapic = fake_lapic_page;
 	bi.ram[0] = (struct hv_mem_range){ 0, FAKE_MEM_SIZE };
 	bi.num_ram = 1;
 	bi.reserved[0] = (struct hv_mem_range){ FAKE_MEM_SIZE - (8 << 20), 8 << 20 };
