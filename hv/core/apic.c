@@ -21,6 +21,7 @@
 #include <hv/vm.h>
 #include <hv/vps.h>
 
+#define LAPIC_TPR 0x80u
 #define LAPIC_ICR_LO 0x300u
 #define LAPIC_ICR_HI 0x310u
 #define ICR_MODE(v) (((v) >> 8) & 7u)
@@ -252,6 +253,10 @@ const char *apic_root_store(struct hv_pp *pp, struct hv_vps *vps, const struct h
 	why = off == LAPIC_ICR_LO ? apic_icr(pp, val) : NULL;
 	if (off != LAPIC_ICR_LO && !apic_lvt_refused(pp, off, val))
 		arch_lapic_write(off, val);
+	/* CR8 is TPR[7:4]: a backend that keeps the root's CR8 across its
+	 * exits (VMX) must not restore the old one over this store. */
+	if (off == LAPIC_TPR)
+		arch_vps_set_reg(vps, bf_reg_t_cr8, (val >> 4) & 0xF);
 	if (why)
 		return why;
 	arch_vps_set_reg(vps, bf_reg_t_rip, exit->rip + st.len);

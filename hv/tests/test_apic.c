@@ -185,6 +185,7 @@ static void test_icr_passthrough(void)
 	EXPECT_EQ(fake_lapic[0x300 / 16], 0xC00F1);
 	EXPECT_EQ(store(vps, 0x80, 0x20), HV_ACTION_RESUME);     /* TPR */
 	EXPECT_EQ(fake_lapic[0x80 / 16], 0x20);
+	EXPECT_EQ(fake_regs(vps)->reg[bf_reg_t_cr8], 2); /* CR8 = TPR[7:4] */
 	EXPECT_EQ(store(vps, 0xB0, 0), HV_ACTION_RESUME);        /* EOI */
 	EXPECT_EQ(store(vps, 0x310, 5u << 24), HV_ACTION_RESUME);
 	EXPECT_EQ(fake_lapic[0x310 / 16], 5u << 24);
