@@ -30,6 +30,18 @@ void arch_lapic_write(uint32_t offset, uint32_t value)
 	(void)value;
 }
 
+uint32_t arch_mmio_read32(uint64_t spa)
+{
+	(void)spa; /* no I/O APIC either (boot information `ioapic` = 0) */
+	return 0;
+}
+
+void arch_mmio_write32(uint64_t spa, uint32_t value)
+{
+	(void)spa;
+	(void)value;
+}
+
 uint16_t arch_apic_id_to_pp(uint32_t apic_id)
 {
 	return apic_id < g_cfg.cpus ? (uint16_t)apic_id : 0xFFFF;

@@ -1,8 +1,8 @@
 /*
  * The root VM's local APIC policy and CPU start-up (docs/root-vm.md, "Local
  * APIC" and "CPU start-up").  The root reads its real local APIC (the page
- * is mapped read-only); each store traps here, is decoded (insn.c) from the
- * root's own code (gva.c) and performed on the real APIC, except the ICR
+ * is mapped read-only); each store traps here, is decoded (mmio_store.c)
+ * and performed on the real APIC, except the ICR
  * writes that would start, reset, NMI or SMI a processor: INIT and SIPI are
  * turned into the state of the target PPs' root VPs (wait-for-SIPI, or
  * started in real mode at the SIPI vector), NMI and SMI are not delivered.
@@ -14,9 +14,8 @@
 #include <hv/apic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
-#include <hv/gva.h>
-#include <hv/insn.h>
 #include <hv/log.h>
+#include <hv/mmio_store.h>
 #include <hv/pp.h>
 #include <hv/vm.h>
 #include <hv/vps.h>
@@ -40,10 +39,6 @@
 #define DEST_BROADCAST 0xFFu
 #define APIC_BASE_BSP (1ull << 8)
 
-#define CR0_PE 1ull
-#define EFER_LMA (1ull << 10)
-#define SEG_L (1u << 13)
-#define SEG_DB (1u << 14)
 
 static uint64_t apic_page; /* 0: none */
 
@@ -206,50 +201,14 @@ static bool apic_lvt_refused(struct hv_pp *pp, uint32_t off, uint32_t val)
 	return true;
 }
 
-static enum insn_mode apic_insn_mode(struct hv_vps *vps)
-{
-	uint64_t cs = arch_vps_get_reg(vps, bf_reg_t_cs_attrib);
-
-	if ((arch_vps_get_reg(vps, bf_reg_t_efer) & EFER_LMA) && (cs & SEG_L))
-		return INSN_MODE_64;
-	if ((arch_vps_get_reg(vps, bf_reg_t_cr0) & CR0_PE) && (cs & SEG_DB))
-		return INSN_MODE_32;
-	return INSN_MODE_16;
-}
-
-static const enum bf_reg_t apic_gprs[16] = {
-	bf_reg_t_rax, bf_reg_t_rcx, bf_reg_t_rdx, bf_reg_t_rbx,
-	bf_reg_t_rsp, bf_reg_t_rbp, bf_reg_t_rsi, bf_reg_t_rdi,
-	bf_reg_t_r8, bf_reg_t_r9, bf_reg_t_r10, bf_reg_t_r11,
-	bf_reg_t_r12, bf_reg_t_r13, bf_reg_t_r14, bf_reg_t_r15,
-};
-
 const char *apic_root_store(struct hv_pp *pp, struct hv_vps *vps, const struct hv_exit *exit)
 {
-	uint32_t off = (uint32_t)(exit->u.slpt.gpa - apic_page);
-	enum insn_mode mode = apic_insn_mode(vps);
-	uint64_t ip = exit->rip;
+	uint32_t off = (uint32_t)(exit->u.slpt.gpa - apic_page), val;
+	uint8_t len;
+	const char *why = mmio_store_decode(pp, vps, exit, "local APIC", &val, &len);
 
-	if (off & 3)
-		return "unaligned store to the local APIC";
-	if (mode != INSN_MODE_64)
-		ip = (arch_vps_get_reg(vps, bf_reg_t_cs_base) + ip) & 0xFFFFFFFFull;
-	/* Up to 15 bytes, fewer when the next page is not mapped. */
-	uint8_t bytes[INSN_MAX_LEN];
-	size_t n = INSN_MAX_LEN;
-	if (gva_read(vps, ip, bytes, n)) {
-		n = (size_t)(HV_PAGE_SIZE - (ip & (HV_PAGE_SIZE - 1)));
-		if (n > INSN_MAX_LEN || gva_read(vps, ip, bytes, n))
-			return "the store to the local APIC cannot be fetched";
-	}
-	struct insn_store st;
-	const char *why = insn_decode_store32(bytes, n, mode, &st);
-	if (why) {
-		hv_log("pp %u: local APIC store at rip 0x%llx not emulated: %s", pp->id,
-		       (unsigned long long)exit->rip, why);
-		return "store to the local APIC in a form the hypervisor does not emulate";
-	}
-	uint32_t val = st.is_imm ? st.imm : (uint32_t)arch_vps_get_reg(vps, apic_gprs[st.reg]);
+	if (why)
+		return why;
 	why = off == LAPIC_ICR_LO ? apic_icr(pp, val) : NULL;
 	if (off != LAPIC_ICR_LO && !apic_lvt_refused(pp, off, val))
 		arch_lapic_write(off, val);
@@ -259,7 +218,7 @@ const char *apic_root_store(struct hv_pp *pp, struct hv_vps *vps, const struct h
 		arch_vps_set_reg(vps, bf_reg_t_cr8, (val >> 4) & 0xF);
 	if (why)
 		return why;
-	arch_vps_set_reg(vps, bf_reg_t_rip, exit->rip + st.len);
+	arch_vps_set_reg(vps, bf_reg_t_rip, exit->rip + len);
 	return NULL;
 }
 

@@ -7,6 +7,7 @@
 #include <microv/mv_abi.h>
 
 #include <hv/apic.h>
+#include <hv/ioapic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
 #include <hv/exit.h>
@@ -135,7 +136,8 @@ int core_init(const struct hv_boot_info *bi)
 		hv_log("boot: cannot create the root VM");
 		return -1;
 	}
-	if (root_map_ram(root, bi) || root_map_mmio(root, bi) || apic_root_map(root, bi->lapic))
+	if (root_map_ram(root, bi) || root_map_mmio(root, bi) || apic_root_map(root, bi->lapic) ||
+	    ioapic_root_map(root, bi->ioapic))
 		return -1;
 	/* Root VPs and VPSs first, so that root VPID == VPSID == PPID. */
 	for (uint16_t i = 0; i < bi->num_pps; i++)

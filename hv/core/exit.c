@@ -9,6 +9,7 @@
 #include <microv/mv_abi.h>
 
 #include <hv/apic.h>
+#include <hv/ioapic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
 #include <hv/cpuid.h>
@@ -122,9 +123,10 @@ static enum hv_exit_action exit_hlt(struct hv_pp *pp, struct hv_vps *vps,
 static enum hv_exit_action exit_slpt(struct hv_pp *pp, struct hv_vps *vps,
 				     const struct hv_exit *exit)
 {
-	if (exit_from_root(vps) && exit->u.slpt.access == HV_ACCESS_WRITE &&
-	    exit->u.slpt.present && apic_is_root_page(exit->u.slpt.gpa)) {
-		const char *why = apic_root_store(pp, vps, exit);
+	if (exit_from_root(vps) && exit->u.slpt.access == HV_ACCESS_WRITE && exit->u.slpt.present &&
+	    (apic_is_root_page(exit->u.slpt.gpa) || ioapic_is_root_page(exit->u.slpt.gpa))) {
+		const char *why = apic_is_root_page(exit->u.slpt.gpa) ? apic_root_store(pp, vps, exit)
+								       : ioapic_root_store(pp, vps, exit);
 		return why ? exit_root_dead(pp, exit, why) : HV_ACTION_RESUME;
 	}
 	const char *kind = (exit->u.slpt.access & HV_ACCESS_WRITE)  ? "write"

@@ -32,6 +32,11 @@ uint64_t arch_apic_base(void) { return 0xFEE00900ull; }
 uint32_t arch_lapic_read(uint32_t offset) { return fake_lapic[(offset & 0xFF0u) / 16]; }
 void arch_lapic_write(uint32_t offset, uint32_t value) { fake_lapic[(offset & 0xFF0u) / 16] = value; }
 uint16_t arch_apic_id_to_pp(uint32_t apic_id) { return apic_id < 64 ? (uint16_t)apic_id : 0xFFFF; }
+/* Device registers (the I/O APIC): one page of 32-bit words at fake_ioapic_page. */
+uint64_t fake_ioapic_page;
+uint32_t fake_ioapic[1024];
+uint32_t arch_mmio_read32(uint64_t spa) { return fake_ioapic[(spa - fake_ioapic_page) / 4 % 1024]; }
+void arch_mmio_write32(uint64_t spa, uint32_t v) { fake_ioapic[(spa - fake_ioapic_page) / 4 % 1024] = v; }
 
 void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
@@ -136,6 +141,7 @@ int fake_boot(const void *image, size_t len)
 	memset(&bi, 0, sizeof(bi));
 	bi.num_pps = fake_num_pps;
 	bi.lapic = fake_lapic_page;
+	bi.ioapic = fake_ioapic_page;
 	bi.ram[0] = (struct hv_mem_range){ 0, FAKE_MEM_SIZE };
 	bi.num_ram = 1;
 	bi.reserved[0] = (struct hv_mem_range){ FAKE_MEM_SIZE - (8 << 20), 8 << 20 };

@@ -12,6 +12,7 @@
 #include <hv/apic.h>
 #include <hv/exit.h>
 #include <hv/insn.h>
+#include <hv/ioapic.h>
 #include <hv/pp.h>
 #include <hv/vps.h>
 
@@ -247,7 +248,8 @@ static void test_store_refused(void)
 
 	EXPECT_EQ(store(vps, 0x80, 0), HV_ACTION_STOP);
 	EXPECT_TRUE(strstr(fake_console, "not a MOV r/m32 store") != NULL);
-	EXPECT_TRUE(strstr(fake_console, "root VM stopped on pp 0: store to the local APIC in a "
+	EXPECT_TRUE(strstr(fake_console, "local APIC store at rip 0x200000 not emulated") != NULL);
+	EXPECT_TRUE(strstr(fake_console, "root VM stopped on pp 0: store to a device register in a "
 					 "form the hypervisor does not emulate") != NULL);
 	/* Unaligned. */
 	EXPECT_EQ(store(vps, 0x81, 0), HV_ACTION_STOP);
@@ -261,6 +263,47 @@ static void test_store_refused(void)
 	EXPECT_TRUE(strstr(fake_console, "cannot be fetched") != NULL);
 }
 
+static void test_ioapic_rte(void)
+{
+	fake_ioapic_page = 0xFEC00000ull;
+	struct hv_vps *vps = boot("\x89\x07", 2);
+	struct fake_vps_regs *r = fake_regs(vps);
+	struct hv_exit e = { .type = HV_EXIT_SLPT_VIOLATION, .rip = CODE };
+
+	e.u.slpt.access = HV_ACCESS_WRITE;
+	e.u.slpt.present = 1;
+	EXPECT_TRUE(ioapic_is_root_page(0xFEC00010) && !ioapic_is_root_page(0xFEC01000));
+	/* IOREGSEL <- 0x12 (RTE 1 low), then IOWIN: fixed vector 0x40 goes through. */
+	e.u.slpt.gpa = 0xFEC00000;
+	r->reg[bf_reg_t_rax] = 0x12;
+	EXPECT_EQ(exit_handle(pp_get(0), vps, &e), HV_ACTION_RESUME);
+	EXPECT_EQ(fake_ioapic[0], 0x12);
+	EXPECT_EQ(r->reg[bf_reg_t_rip], CODE + 2);
+	e.u.slpt.gpa = 0xFEC00010;
+	r->reg[bf_reg_t_rip] = CODE;
+	r->reg[bf_reg_t_rax] = 0x10040;
+	EXPECT_EQ(exit_handle(pp_get(0), vps, &e), HV_ACTION_RESUME);
+	EXPECT_EQ(fake_ioapic[4], 0x10040);
+	/* INIT and SMI delivery: not performed, the root continues. */
+	r->reg[bf_reg_t_rip] = CODE;
+	r->reg[bf_reg_t_rax] = 0x10500;
+	EXPECT_EQ(exit_handle(pp_get(0), vps, &e), HV_ACTION_RESUME);
+	EXPECT_EQ(fake_ioapic[4], 0x10040);
+	EXPECT_EQ(r->reg[bf_reg_t_rip], CODE + 2);
+	r->reg[bf_reg_t_rip] = CODE;
+	r->reg[bf_reg_t_rax] = 0x10200;
+	EXPECT_EQ(exit_handle(pp_get(0), vps, &e), HV_ACTION_RESUME);
+	EXPECT_EQ(fake_ioapic[4], 0x10040);
+	EXPECT_TRUE(strstr(fake_console, "redirection entry 1 write 0x00010500 (delivery mode 5) not "
+					 "performed") != NULL);
+	/* The high half (destination) of an RTE is not filtered. */
+	fake_ioapic[0] = 0x13;
+	r->reg[bf_reg_t_rip] = CODE;
+	r->reg[bf_reg_t_rax] = 0x500;
+	EXPECT_EQ(exit_handle(pp_get(0), vps, &e), HV_ACTION_RESUME);
+	EXPECT_EQ(fake_ioapic[4], 0x500);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case tests[] = {
@@ -272,6 +315,7 @@ int main(int argc, char **argv)
 		{ "lvt_refused", test_lvt_refused },
 		{ "apic_msrs", test_apic_msrs },
 		{ "store_refused", test_store_refused },
+		{ "ioapic_rte", test_ioapic_rte },
 	};
 	return test_main(argv[0], tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

@@ -130,6 +130,7 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	 * below that is not passed through yet (hv/arch/x86/README.md). */
 	uint64_t apic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFF000ull;
 	bi->lapic = (rdmsr(MSR_APIC_BASE) & (1ull << 11)) ? apic_page : 0;
+	bi->ioapic = 0xFEC00000ull; /* the architectural default (the MADT is not read) */
 	bi->mmio[0] = (struct hv_mem_range){ 0xA0000, 0x60000 };
 	bi->num_mmio = 1;
 	if (apic_page >= 0xFE000000ull && apic_page < 0x100000000ull) {

@@ -81,6 +81,16 @@ void arch_lapic_write(uint32_t offset, uint32_t value)
 		lapic_write(offset & 0xFF0u, value);
 }
 
+uint32_t arch_mmio_read32(uint64_t spa)
+{
+	return *(volatile uint32_t *)(uintptr_t)spa; /* 0-4 GiB are identity-mapped */
+}
+
+void arch_mmio_write32(uint64_t spa, uint32_t value)
+{
+	*(volatile uint32_t *)(uintptr_t)spa = value;
+}
+
 uint16_t arch_apic_id_to_pp(uint32_t id)
 {
 	uint8_t v = id < 256 ? apic_to_pp[id] : 0;

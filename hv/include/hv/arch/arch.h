@@ -111,6 +111,10 @@ uint32_t arch_lapic_read(uint32_t offset);
 void arch_lapic_write(uint32_t offset, uint32_t value);
 /* The PP whose local APIC has ID `apic_id`, or 0xFFFF for none. */
 uint16_t arch_apic_id_to_pp(uint32_t apic_id);
+/* Read / write a 32-bit device register at `spa` (the I/O APIC's, which the
+ * root VM programs through the core: hv/core/ioapic.c). */
+uint32_t arch_mmio_read32(uint64_t spa);
+void arch_mmio_write32(uint64_t spa, uint32_t value);
 
 /* ---- host services ---------------------------------------------------- */
 

@@ -68,6 +68,9 @@ struct hv_boot_info {
 	 * read-only into the root VM; its writes trap and are emulated
 	 * (hv/core/apic.c, docs/root-vm.md).  0: the machine has none. */
 	uint64_t lapic;
+	/* The I/O APIC's page, mapped read-only into the root VM; its stores
+	 * are emulated (hv/core/ioapic.c).  0: none. */
+	uint64_t ioapic;
 	/* modules[0] is the root VM's OS; the rest are handed to it. */
 	struct hv_module modules[HV_MAX_MODULES];
 	uint32_t num_modules;
