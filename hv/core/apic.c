@@ -45,14 +45,12 @@ static uint64_t apic_page; /* 0: none */
 int apic_root_map(struct hv_vm *root, uint64_t spa)
 {
 	apic_page = spa;
-	if (!spa)
-		return 0;
-	return arch_slpt_map(root, spa, spa, MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_UNCACHEABLE);
+	return mmio_store_map_page(root, spa);
 }
 
 bool apic_is_root_page(uint64_t gpa)
 {
-	return apic_page && gpa - apic_page < HV_PAGE_SIZE;
+	return mmio_store_in_page(apic_page, gpa);
 }
 
 /* ---- CPU start-up ------------------------------------------------------ */

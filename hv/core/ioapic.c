@@ -29,14 +29,12 @@ static struct hv_spinlock ioapic_lock = HV_SPINLOCK_INIT;
 int ioapic_root_map(struct hv_vm *root, uint64_t spa)
 {
 	ioapic_page = spa;
-	if (!spa)
-		return 0;
-	return arch_slpt_map(root, spa, spa, MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_UNCACHEABLE);
+	return mmio_store_map_page(root, spa);
 }
 
 bool ioapic_is_root_page(uint64_t gpa)
 {
-	return ioapic_page && gpa - ioapic_page < HV_PAGE_SIZE;
+	return mmio_store_in_page(ioapic_page, gpa);
 }
 
 const char *ioapic_root_store(struct hv_pp *pp, struct hv_vps *vps, const struct hv_exit *exit)

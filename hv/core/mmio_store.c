@@ -6,6 +6,8 @@
  * value (the immediate or the source register).  The address is the one the
  * exit reported; it is never recomputed.
  */
+#include <microv/mv_abi.h>
+
 #include <hv/arch/arch.h>
 #include <hv/gva.h>
 #include <hv/insn.h>
@@ -17,6 +19,18 @@
 #define EFER_LMA (1ull << 10)
 #define SEG_L (1u << 13)
 #define SEG_DB (1u << 14)
+
+int mmio_store_map_page(struct hv_vm *root, uint64_t spa)
+{
+	if (!spa)
+		return 0;
+	return arch_slpt_map(root, spa, spa, MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_UNCACHEABLE);
+}
+
+bool mmio_store_in_page(uint64_t page, uint64_t gpa)
+{
+	return page && gpa - page < HV_PAGE_SIZE;
+}
 
 static enum insn_mode mmio_store_mode(struct hv_vps *vps)
 {
