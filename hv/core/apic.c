@@ -9,8 +9,6 @@
  * IA32_APIC_BASE reads the hardware's value and refuses any change (#GP);
  * x2APIC cannot be enabled, so its MSRs raise #GP as they do with it off.
  */
-#include <microv/mv_abi.h>
-
 #include <hv/apic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>

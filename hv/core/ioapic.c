@@ -6,8 +6,6 @@
  * while it runs the hypervisor.  IOREGSEL and IOWIN stores of all root VPs
  * are serialized, so the register an IOWIN write selects is the one checked.
  */
-#include <microv/mv_abi.h>
-
 #include <hv/arch/arch.h>
 #include <hv/ioapic.h>
 #include <hv/log.h>
