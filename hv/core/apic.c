@@ -2,10 +2,11 @@
  * The root VM's local APIC policy and CPU start-up (docs/root-vm.md, "Local
  * APIC" and "CPU start-up").  The root reads its real local APIC (the page
  * is mapped read-only); each store traps here, is decoded (mmio_store.c)
- * and performed on the real APIC, except the ICR
- * writes that would start, reset, NMI or SMI a processor: INIT and SIPI are
- * turned into the state of the target PPs' root VPs (wait-for-SIPI, or
- * started in real mode at the SIPI vector), NMI and SMI are not delivered.
+ * and performed on the real APIC, except the writes that would start, reset,
+ * NMI or SMI a processor: ICR INIT and SIPI are turned into the state of the
+ * target PPs' root VPs (wait-for-SIPI, or started in real mode at the SIPI
+ * vector), ICR NMI and SMI are not delivered, LVT entries programmed to
+ * INIT or SMI are not written.
  * IA32_APIC_BASE reads the hardware's value and refuses any change (#GP);
  * x2APIC cannot be enabled, so its MSRs raise #GP as they do with it off.
  */
@@ -36,7 +37,6 @@
 #define SH_ALL 2u
 #define DEST_BROADCAST 0xFFu
 #define APIC_BASE_BSP (1ull << 8)
-
 
 static uint64_t apic_page; /* 0: none */
 
