@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "emu.h"
 #include "sim.h"
@@ -108,7 +109,13 @@ static void *pp_thread(void *arg)
 {
 	uint16_t ppid = (uint16_t)(uintptr_t)arg;
 	machine_set_pp_id(ppid);
-	pp_result[ppid] = core_pp_run();
+	/* A parked PP (its root VP waits for a SIPI, which mvsim cannot send:
+	 * sim/lapic.c) waits until the machine stops. */
+	while ((pp_result[ppid] = core_pp_run()) == HV_STOP_PARKED &&
+	       platform_stop_reason() == SIM_STOP_NONE)
+		usleep(1000);
+	if (pp_result[ppid] == HV_STOP_PARKED)
+		return NULL;
 	/* Whatever stopped this PP stops the machine. */
 	platform_request_stop(pp_result[ppid] == HV_STOP_ROOT_DEAD ? SIM_STOP_DEBUG_EXIT : SIM_STOP_NONE);
 	return NULL;

@@ -170,7 +170,7 @@ class QemuBackend(Backend):
 
     @property
     def features(self) -> FrozenSet[str]:
-        return frozenset({"mmio", "triple-fault-exit"} | ({"svm"} if self.kind == "svm" else set()))
+        return frozenset({"mmio", "triple-fault-exit", "smp"} | ({"svm"} if self.kind == "svm" else set()))
 
     def image(self) -> Path:
         return hv_image(self.kind)
@@ -189,7 +189,7 @@ class QemuBackend(Backend):
     def command(self, probe: Probe) -> List[str]:
         mod0 = f"{probe.elf} {probe.cmdline}".strip()
         initrd = ",".join([mod0.replace(",", ",,")] + [str(m) for m in probe.modules])
-        return ["qemu-system-x86_64", "-accel", self.accel, "-cpu", self.cpu, "-m", "512",
+        return ["qemu-system-x86_64", "-accel", self.accel, "-cpu", self.cpu, "-m", "512", "-smp", "2",
                 "-nodefaults", "-nic", "none", "-display", "none", "-serial", "stdio",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", *self.machine,
                 "-kernel", str(self.image()), "-initrd", initrd] + \

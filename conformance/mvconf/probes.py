@@ -29,6 +29,7 @@ FEATURES = {
     "svm": "the hypervisor runs its AMD SVM backend (VMMCALL is the hypercall)",
     "iommu": "the machine has an IOMMU the hypervisor drives (DMA protection: QEMU amd-iommu)",
     "edu": "the machine has QEMU's edu PCI device (a DMA engine the root can program)",
+    "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
 }
 
 _SUITE_KEYS = {"timeout", "modules", "cmdline", "needs", "suite"}

@@ -10,6 +10,7 @@
 #include <hv/api.h>
 #include <hv/arch/arch.h>
 #include <hv/cpuid.h>
+#include <hv/gva.h>
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/msr.h>
@@ -304,89 +305,17 @@ struct hv_ret api_vps_set_xsave(const struct hv_caller *c, uint64_t reg1, uint64
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }
 
-/* ---- the guest's page-table walk ------------------------------------------ */
-
-#define CR0_PG (1ull << 31)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define EFER_LMA (1ull << 10)
-#define PTE_P 1ull
-#define PTE_PS (1ull << 7)
-#define PTE_ADDR 0x000FFFFFFFFFF000ull
-
-static int walk_read(const struct hv_vm *vm, uint64_t gpa, unsigned size, uint64_t *entry)
-{
-	*entry = 0;
-	return mm_read(vm, gpa, entry, size);
-}
-
-/* 0 and *gpa, or -1 when the GVA is not mapped (or a table is not memory
- * of the VM). */
-static int vps_translate(struct hv_vps *vps, uint64_t gva, uint64_t *gpa)
-{
-	const struct hv_vm *vm = vps_vm(vps);
-	uint64_t cr0 = arch_vps_get_reg(vps, bf_reg_t_cr0);
-	uint64_t cr3 = arch_vps_get_reg(vps, bf_reg_t_cr3);
-	uint64_t cr4 = arch_vps_get_reg(vps, bf_reg_t_cr4);
-	uint64_t efer = arch_vps_get_reg(vps, bf_reg_t_efer);
-	uint64_t e, table;
-
-	if (!(cr0 & CR0_PG)) {
-		*gpa = gva;
-		return 0;
-	}
-	if (!(cr4 & CR4_PAE)) { /* 32-bit paging: 10+10+12, 4 MiB pages with PSE */
-		if (gva >> 32)
-			return -1;
-		table = cr3 & 0xFFFFF000ull;
-		if (walk_read(vm, table + ((gva >> 22) & 0x3FF) * 4, 4, &e) || !(e & PTE_P))
-			return -1;
-		if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
-			*gpa = (e & 0xFFC00000ull) | (gva & 0x3FFFFF);
-			return 0;
-		}
-		if (walk_read(vm, (e & 0xFFFFF000ull) + ((gva >> 12) & 0x3FF) * 4, 4, &e) ||
-		    !(e & PTE_P))
-			return -1;
-		*gpa = (e & 0xFFFFF000ull) | (gva & 0xFFF);
-		return 0;
-	}
-	/* PAE: 4 levels in long mode, else a 4-entry PDPT and 2 levels. */
-	int level;
-	if (efer & EFER_LMA) {
-		level = 4;
-		table = cr3 & PTE_ADDR;
-	} else {
-		if (gva >> 32)
-			return -1;
-		if (walk_read(vm, (cr3 & 0xFFFFFFE0ull) + ((gva >> 30) & 3) * 8, 8, &e) ||
-		    !(e & PTE_P))
-			return -1;
-		level = 2;
-		table = e & PTE_ADDR;
-	}
-	for (; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (unsigned)(level - 1);
-		if (walk_read(vm, table + ((gva >> shift) & 0x1FF) * 8, 8, &e) || !(e & PTE_P))
-			return -1;
-		if (level == 1 || ((e & PTE_PS) && level <= 3)) {
-			uint64_t mask = (1ull << shift) - 1;
-			*gpa = (e & PTE_ADDR & ~mask) | (gva & mask);
-			return 0;
-		}
-		table = e & PTE_ADDR;
-	}
-	return -1;
-}
-
 struct hv_ret api_vps_virt_to_phys(const struct hv_caller *c, uint64_t reg1, uint64_t gva)
 {
 	VPS_ARG_OR_RETURN(vps, c, reg1, true);
 	uint64_t gpa;
-	if (vps_translate(vps, gva, &gpa))
+	if (gva_translate(vps, gva, &gpa))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
 	return hv_ret_out1(MV_STATUS_SUCCESS, gpa);
 }
+
+#define PTE_P 1ull
+#define PTE_PS (1ull << 7)
 
 /* ---- the identity map ------------------------------------------------------ */
 

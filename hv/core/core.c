@@ -6,6 +6,8 @@
  */
 #include <microv/mv_abi.h>
 
+#include <hv/apic.h>
+#include <hv/ioapic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
 #include <hv/exit.h>
@@ -135,7 +137,8 @@ int core_init(const struct hv_boot_info *bi)
 		hv_log("boot: cannot create the root VM");
 		return -1;
 	}
-	if (root_map_ram(root, bi) || root_map_mmio(root, bi))
+	if (root_map_ram(root, bi) || root_map_mmio(root, bi) || apic_root_map(root, bi->lapic) ||
+	    ioapic_root_map(root, bi->ioapic))
 		return -1;
 	/* Root VPs and VPSs first, so that root VPID == VPSID == PPID. */
 	for (uint16_t i = 0; i < bi->num_pps; i++)
@@ -189,8 +192,8 @@ int core_pp_init(uint16_t ppid)
 		root_set_multiboot_state(pp->root_vps);
 		pp->online = true;
 	}
-	/* Application processors wait for the root OS to start them (INIT-SIPI,
-	 * not emulated yet): their root VPs stay offline. */
+	/* Application processors wait for the root OS to start them: their
+	 * root VPs wait for a SIPI (apic.c). */
 	return 0;
 }
 
@@ -199,12 +202,14 @@ enum hv_stop_reason core_pp_run(void)
 	struct hv_pp *pp = pp_this();
 	struct hv_exit exit;
 
-	if (!pp->online)
-		return HV_STOP_HOST;
+	if (!__atomic_load_n(&pp->online, __ATOMIC_ACQUIRE) && !apic_pp_take_sipi(pp))
+		return HV_STOP_PARKED;
 	for (;;) {
 		arch_vps_run(pp->current, &exit);
 		if (core_handle_exit(pp->current, &exit) == HV_ACTION_STOP)
 			return pp->stop;
+		if (apic_pp_take_init(pp))
+			return HV_STOP_PARKED;
 	}
 }
 

@@ -24,6 +24,7 @@
 #define HV_CPUID_MAX_LEAF (HV_CPUID_MICROV_BASE + MV_CPUID_LEAF_VERSION)
 
 #define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_X2APIC (1u << 21) /* not virtualized: hv/core/apic.c */
 #define CPUID_8000_0001_ECX_SVM (1u << 2)
 
 _Static_assert(HV_CPUID_MAX_LEAF >= MV_CPUID_MIN_LEAF_VAL, "max leaf below the spec minimum");
@@ -63,7 +64,7 @@ void cpuid_compute(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 	arch_cpuid_native(leaf, subleaf, out);
 	if (leaf == 1) {
 		out[2] |= MV_CPUID_HYPERVISOR_PRESENT;
-		out[2] &= ~CPUID_1_ECX_VMX;
+		out[2] &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_X2APIC);
 	} else if (leaf == 0x80000001u) {
 		out[2] &= ~CPUID_8000_0001_ECX_SVM;
 	}

@@ -8,6 +8,8 @@
  */
 #include <microv/mv_abi.h>
 
+#include <hv/apic.h>
+#include <hv/ioapic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
 #include <hv/cpuid.h>
@@ -121,6 +123,12 @@ static enum hv_exit_action exit_hlt(struct hv_pp *pp, struct hv_vps *vps,
 static enum hv_exit_action exit_slpt(struct hv_pp *pp, struct hv_vps *vps,
 				     const struct hv_exit *exit)
 {
+	if (exit_from_root(vps) && exit->u.slpt.access == HV_ACCESS_WRITE && exit->u.slpt.present &&
+	    (apic_is_root_page(exit->u.slpt.gpa) || ioapic_is_root_page(exit->u.slpt.gpa))) {
+		const char *why = apic_is_root_page(exit->u.slpt.gpa) ? apic_root_store(pp, vps, exit)
+								       : ioapic_root_store(pp, vps, exit);
+		return why ? exit_root_dead(pp, exit, why) : HV_ACTION_RESUME;
+	}
 	const char *kind = (exit->u.slpt.access & HV_ACCESS_WRITE)  ? "write"
 			   : (exit->u.slpt.access & HV_ACCESS_EXEC) ? "execute"
 								    : "read";
@@ -186,9 +194,15 @@ static enum hv_exit_action exit_pause(struct hv_pp *pp, struct hv_vps *vps,
 static enum hv_exit_action exit_msr(struct hv_pp *pp, struct hv_vps *vps,
 				    const struct hv_exit *exit)
 {
-	if (exit_from_root(vps))
+	if (exit_from_root(vps) && apic_is_root_msr(exit->u.msr.index)) {
+		if (apic_root_msr(vps, exit) == 0) {
+			exit_advance(vps, exit, 2);
+			return HV_ACTION_RESUME;
+		}
+	} else if (exit_from_root(vps)) {
 		return exit_root_dead(pp, exit, "intercepted MSR access of the root VM");
-	if (exit->u.msr.write && exit->u.msr.index == MV_MSR_IA32_TSC) {
+	}
+	if (!exit_from_root(vps) && exit->u.msr.write && exit->u.msr.index == MV_MSR_IA32_TSC) {
 		exit_advance(vps, exit, 2);
 		return exit_to_root(pp, mv_vp_exit_t_sync_tsc, exit->u.msr.value);
 	}

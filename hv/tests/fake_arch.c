@@ -25,6 +25,19 @@ void fake_reset(void)
 
 uint16_t arch_pp_id(void) { return 0; }
 
+/* The local APIC: a register file the tests read back (test_apic in
+ * test_core.c); APIC ID n is PP n. */
+uint32_t fake_lapic[256];
+uint64_t arch_apic_base(void) { return 0xFEE00900ull; }
+uint32_t arch_lapic_read(uint32_t offset) { return fake_lapic[(offset & 0xFF0u) / 16]; }
+void arch_lapic_write(uint32_t offset, uint32_t value) { fake_lapic[(offset & 0xFF0u) / 16] = value; }
+uint16_t arch_apic_id_to_pp(uint32_t apic_id) { return apic_id < 64 ? (uint16_t)apic_id : 0xFFFF; }
+/* Device registers (the I/O APIC): one page of 32-bit words at fake_ioapic_page. */
+uint64_t fake_ioapic_page;
+uint32_t fake_ioapic[1024];
+uint32_t arch_mmio_read32(uint64_t spa) { return fake_ioapic[(spa - fake_ioapic_page) / 4 % 1024]; }
+void arch_mmio_write32(uint64_t spa, uint32_t v) { fake_ioapic[(spa - fake_ioapic_page) / 4 % 1024] = v; }
+
 void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	(void)subleaf;
@@ -116,6 +129,8 @@ void arch_halt(void)
 
 struct hv_mem_range fake_mmio[2];
 uint32_t fake_num_mmio;
+uint16_t fake_num_pps = 1;
+uint64_t fake_lapic_page;
 
 int fake_boot(const void *image, size_t len)
 {
@@ -124,7 +139,9 @@ int fake_boot(const void *image, size_t len)
 	if (!fake_mem)
 		fake_mem = calloc(1, FAKE_MEM_SIZE);
 	memset(&bi, 0, sizeof(bi));
-	bi.num_pps = 1;
+	bi.num_pps = fake_num_pps;
+	bi.lapic = fake_lapic_page;
+	bi.ioapic = fake_ioapic_page;
 	bi.ram[0] = (struct hv_mem_range){ 0, FAKE_MEM_SIZE };
 	bi.num_ram = 1;
 	bi.reserved[0] = (struct hv_mem_range){ FAKE_MEM_SIZE - (8 << 20), 8 << 20 };

@@ -30,6 +30,14 @@ int fake_boot(const void *image, size_t len);
 /* Device memory ranges fake_boot hands the core (set before booting). */
 extern struct hv_mem_range fake_mmio[2];
 extern uint32_t fake_num_mmio;
+/* The PP count and the local APIC page fake_boot hands the core (1, 0). */
+extern uint16_t fake_num_pps;
+extern uint64_t fake_lapic_page;
+/* The fake local APIC's registers, one per 16-byte xAPIC offset. */
+extern uint32_t fake_lapic[256];
+/* The I/O APIC page fake_boot hands the core (0) and its registers. */
+extern uint64_t fake_ioapic_page;
+extern uint32_t fake_ioapic[1024];
 /* A minimal multiboot image (256 bytes: header using the address fields,
  * then NOPs) loaded at `load`, entered at load + entry_off.  Returns 256. */
 size_t fake_image(uint8_t img[256], uint32_t load, uint32_t entry_off, uint32_t bss);

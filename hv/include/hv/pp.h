@@ -18,6 +18,11 @@ struct hv_pp {
 	struct hv_vps *current;
 	enum hv_stop_reason stop;
 	uint64_t exits;
+	/* CPU start-up of this PP's root VP (apic.c), written by other PPs:
+	 * accessed with __atomic builtins only. */
+	uint8_t sipi_pending; /* a SIPI arrived while waiting for one */
+	uint8_t sipi_vector;
+	uint8_t init_pending; /* an INIT arrived while the root VP runs */
 };
 
 /* core_init: the machine has `count` PPs (ids 0..count-1). */

@@ -14,8 +14,6 @@
 
 /* isa-debug-exit (QEMU -device isa-debug-exit,iobase=0xf4): QEMU exits
  * with status (v << 1) | 1; on hardware the write is harmless. */
-#define DEBUG_EXIT_PORT 0xF4
-#define EXIT_ROOT_STOPPED 0x7D /* QEMU status 251: the root VM stopped */
 #define EXIT_HV_FAILED 0x7E    /* QEMU status 253: boot failure, panic, exception */
 
 static struct hv_boot_info boot_info;
@@ -96,7 +94,9 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 		boot_failed("core_pp_init(0)");
 	smp_release_aps();
 
-	enum hv_stop_reason why = core_pp_run();
+	enum hv_stop_reason why;
+	while ((why = core_pp_run()) == HV_STOP_PARKED) /* an INIT from an AP (smp.c) */
+		preempt_nap(1000);
 	hv_log("pp 0 stopped (%s): exiting through isa-debug-exit 0x%x",
 	       why == HV_STOP_ROOT_DEAD ? "the root VM is dead" : "host stop",
 	       EXIT_ROOT_STOPPED);

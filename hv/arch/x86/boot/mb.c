@@ -124,12 +124,13 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	/* Device memory passes through to the root VM (uncacheable, never
 	 * executable; the core skips what is RAM): the legacy VGA and option-ROM
 	 * window, and the top 32 MiB below 4 GiB (IOAPIC, HPET, firmware flash)
-	 * except the local APIC's page: the hypervisor owns the local APIC (its
-	 * timer ends guest slices, and an INIT sent through it would reset a
-	 * processor the hypervisor runs on), so a root access to it stops the
-	 * root like any access to the hypervisor's memory.  The PCI MMIO window
+	 * except the local APIC's page: the core maps that one read-only and
+	 * emulates the root's stores to it (hv/core/apic.c; an INIT sent through
+	 * it would reset a processor the hypervisor runs on).  The PCI MMIO window
 	 * below that is not passed through yet (hv/arch/x86/README.md). */
 	uint64_t apic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFF000ull;
+	bi->lapic = (rdmsr(MSR_APIC_BASE) & (1ull << 11)) ? apic_page : 0;
+	bi->ioapic = 0xFEC00000ull; /* the architectural default (the MADT is not read) */
 	bi->mmio[0] = (struct hv_mem_range){ 0xA0000, 0x60000 };
 	bi->num_mmio = 1;
 	if (apic_page >= 0xFE000000ull && apic_page < 0x100000000ull) {

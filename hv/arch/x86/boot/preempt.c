@@ -156,3 +156,28 @@ bool preempt_disarm(struct preempt_state *s)
 		lapic_write(LAPIC_TIMER_INIT, s->current ? s->current : s->initial);
 	return fired;
 }
+
+/* A parked AP's wait (boot/smp.c): sleep in HLT for about `us` on a one-shot
+ * timer, with the TPR raised and LINT0 masked so that only the timer (the
+ * PP's own, vector PREEMPT_VECTOR, EOIed by idt.c) wakes it. */
+void preempt_nap(uint32_t us)
+{
+	uint64_t t = (uint64_t)slice_ticks * us / HV_SLICE_US;
+
+	if (!lapic || !t) {
+		tsc_delay_us(us);
+		return;
+	}
+	uint64_t cr8 = read_cr8();
+	uint32_t lint0 = lapic_read(LAPIC_LVT_LINT0);
+	lapic_write(LAPIC_LVT_LINT0, lint0 | LVT_MASKED);
+	write_cr8(0xE);
+	lapic_write(LAPIC_TIMER_DIV, DIV_BY_1);
+	lapic_write(LAPIC_LVT_TIMER, PREEMPT_VECTOR); /* one-shot, unmasked */
+	lapic_write(LAPIC_TIMER_INIT, t > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)t);
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | PREEMPT_VECTOR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	write_cr8(cr8);
+	lapic_write(LAPIC_LVT_LINT0, lint0);
+}

@@ -6,8 +6,11 @@
  * (trampoline.S), join the BSP's path to long mode in entry.S, take the next
  * PP number atomically and land in ap_main().  Each AP enables SVM, reports
  * in, and waits until the core is initialised; then it calls core_pp_init()
- * and core_pp_run() (which returns at once: the root OS does not start its
- * APs, they stay offline) and halts.
+ * and parks: its root VP waits for the root OS's INIT-SIPI-SIPI (emulated by
+ * hv/core/apic.c).  A parked AP naps in HLT on its own APIC timer and asks
+ * core_pp_run() again every PARK_NAP_US; once a SIPI started its root VP,
+ * core_pp_run() runs it.  An AP whose root VP dies ends the machine as the
+ * BSP does (isa-debug-exit 0x7D).
  *
  * PP numbers: the BSP is 0, APs get 1, 2, ... in arrival order.  arch_pp_id()
  * maps the initial APIC ID (CPUID 1 EBX[31:24]) through a table.
@@ -29,6 +32,7 @@ _Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_
 #define ICR_INIT_ALL_BUT_SELF 0x000C4500u
 #define ICR_SIPI_ALL_BUT_SELF 0x000C4600u
 #define AP_WAIT_MS 100
+#define PARK_NAP_US 1000
 
 extern char tramp_start[], tramp_end[];
 
@@ -58,6 +62,40 @@ uint16_t arch_pp_id(void)
 void smp_register_bsp(void)
 {
 	apic_to_pp[apic_id()] = 1;
+}
+
+/* The arch interface's local APIC (hv/core/apic.c's policy). */
+uint64_t arch_apic_base(void)
+{
+	return rdmsr(MSR_APIC_BASE);
+}
+
+uint32_t arch_lapic_read(uint32_t offset)
+{
+	return lapic ? lapic_read(offset & 0xFF0u) : 0;
+}
+
+void arch_lapic_write(uint32_t offset, uint32_t value)
+{
+	if (lapic)
+		lapic_write(offset & 0xFF0u, value);
+}
+
+uint32_t arch_mmio_read32(uint64_t spa)
+{
+	return *(volatile uint32_t *)(uintptr_t)spa; /* 0-4 GiB are identity-mapped */
+}
+
+void arch_mmio_write32(uint64_t spa, uint32_t value)
+{
+	*(volatile uint32_t *)(uintptr_t)spa = value;
+}
+
+uint16_t arch_apic_id_to_pp(uint32_t id)
+{
+	uint8_t v = id < 256 ? apic_to_pp[id] : 0;
+
+	return v ? (uint16_t)(v - 1) : 0xFFFF;
 }
 
 uint32_t lapic_read(uint32_t reg)
@@ -117,8 +155,8 @@ void smp_release_aps(void)
 		tsc_delay_us(1000);
 	uint32_t parked = __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE);
 	if (want)
-		hv_log("smp: %u of %u APs parked (%s on; their root VPs stay offline: the root "
-		       "OS does not start APs)", parked, want, x86_be->name);
+		hv_log("smp: %u of %u APs parked (%s on; their root VPs wait for the root OS's "
+		       "INIT-SIPI-SIPI)", parked, want, x86_be->name);
 }
 
 HV_NORETURN void ap_main(uint32_t ppid);
@@ -136,11 +174,21 @@ HV_NORETURN void ap_main(uint32_t ppid)
 	while (!__atomic_load_n(&aps_go, __ATOMIC_ACQUIRE))
 		cpu_relax();
 	if (ppid < smp_num_pps) {
-		if (core_pp_init((uint16_t)ppid) == 0)
-			core_pp_run();
-		else
+		if (core_pp_init((uint16_t)ppid)) {
 			hv_log("smp: core_pp_init(%u) failed", ppid);
+			__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
+			cpu_halt_forever();
+		}
+		lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* its nap timer */
 		__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
+		enum hv_stop_reason why;
+		while ((why = core_pp_run()) == HV_STOP_PARKED)
+			preempt_nap(PARK_NAP_US);
+		if (why == HV_STOP_ROOT_DEAD) {
+			hv_log("pp %u stopped (the root VM is dead): exiting through isa-debug-exit 0x%x",
+			       ppid, EXIT_ROOT_STOPPED);
+			outb(DEBUG_EXIT_PORT, EXIT_ROOT_STOPPED);
+		}
 	}
 	cpu_halt_forever();
 }

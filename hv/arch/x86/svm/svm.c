@@ -115,9 +115,11 @@ int svm_vps_init(struct hv_vps *vps)
 	a->guest = vps_vmid(vps) != 0;
 
 	uint8_t *v = a->vmcb;
-	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_SHUTDOWN;
+	/* INIT: a physical INIT never resets a CPU that runs a VM (exit, not reset). */
+	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_SHUTDOWN | INTERCEPT_INIT |
+			 INTERCEPT_MSR;
 	if (a->guest)
-		misc1 |= INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO | INTERCEPT_MSR;
+		misc1 |= INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
 	else if (X86_COV)
 		misc1 |= INTERCEPT_IOIO; /* isa-debug-exit only: x86/cov.h */
 	vmcb_set32(v, VMCB_INTERCEPT_MISC1, misc1);

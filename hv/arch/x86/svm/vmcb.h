@@ -35,6 +35,7 @@
 /* MISC1 intercepts */
 #define INTERCEPT_INTR (1u << 0)
 #define INTERCEPT_NMI (1u << 1)
+#define INTERCEPT_INIT (1u << 3)
 #define INTERCEPT_CPUID (1u << 18)
 #define INTERCEPT_PAUSE (1u << 23)
 #define INTERCEPT_HLT (1u << 24)

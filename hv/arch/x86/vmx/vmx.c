@@ -2,7 +2,8 @@
  * The VMX backend: per-PP VMXON, the VMCS life cycle of a VPS (controls
  * from caps.c, the reset state), event injection, run.
  *
- * Root VM: the root controls of caps.c, an MSR bitmap of zeros (msr_fpu.c).
+ * Root VM: the root controls of caps.c, an MSR bitmap that intercepts only
+ * IA32_APIC_BASE and 0x800-0x8FF (msr_fpu.c, hv/core/apic.c).
  * Guest VMs: the guest controls, the MSR bitmap of msr_fpu.c, a TPR shadow
  * (guest CR8 never reaches the local APIC: a virtual-APIC page per VPS),
  * and the VMX-preemption timer as the time slice (else the local APIC timer

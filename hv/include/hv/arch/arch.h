@@ -102,6 +102,20 @@ int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512]);
 /* The TSC frequency of this machine in kHz (constant TSC assumed). */
 uint64_t arch_tsc_khz(void);
 
+/* ---- this PP's local APIC (the root's APIC policy, hv/core/apic.c) ------ */
+
+/* IA32_APIC_BASE of this PP as the hardware holds it. */
+uint64_t arch_apic_base(void);
+/* Read / write one 32-bit register of this PP's local APIC (xAPIC offset). */
+uint32_t arch_lapic_read(uint32_t offset);
+void arch_lapic_write(uint32_t offset, uint32_t value);
+/* The PP whose local APIC has ID `apic_id`, or 0xFFFF for none. */
+uint16_t arch_apic_id_to_pp(uint32_t apic_id);
+/* Read / write a 32-bit device register at `spa` (the I/O APIC's, which the
+ * root VM programs through the core: hv/core/ioapic.c). */
+uint32_t arch_mmio_read32(uint64_t spa);
+void arch_mmio_write32(uint64_t spa, uint32_t value);
+
 /* ---- host services ---------------------------------------------------- */
 
 /* Write to the hypervisor's console (serial on hardware, stdout in mvsim). */

@@ -64,6 +64,13 @@ struct hv_boot_info {
 	/* Page pool for the hypervisor's own allocations (second-level
 	 * tables, ...); must lie inside a `reserved` range. */
 	struct hv_mem_range pool;
+	/* The local APIC's page (xAPIC MMIO, the same on every PP), mapped
+	 * read-only into the root VM; its writes trap and are emulated
+	 * (hv/core/apic.c, docs/root-vm.md).  0: the machine has none. */
+	uint64_t lapic;
+	/* The I/O APIC's page, mapped read-only into the root VM; its stores
+	 * are emulated (hv/core/ioapic.c).  0: none. */
+	uint64_t ioapic;
 	/* modules[0] is the root VM's OS; the rest are handed to it. */
 	struct hv_module modules[HV_MAX_MODULES];
 	uint32_t num_modules;
@@ -80,6 +87,8 @@ struct hv_boot_info {
 enum hv_stop_reason {
 	HV_STOP_HOST = 0,     /* the platform asked (HV_EXIT_HOST_STOP) */
 	HV_STOP_ROOT_DEAD,    /* the root VM crashed, faulted or was killed */
+	HV_STOP_PARKED,       /* this PP's root VP waits for a SIPI (INIT, or never
+				 started): call core_pp_run again later */
 };
 
 int core_init(const struct hv_boot_info *info);

@@ -8,6 +8,10 @@
 extern char __image_start[], __image_end[], __pool_start[], __pool_end[];
 extern char __bss_start[], __bss_end[];
 
+/* isa-debug-exit: the value written when the root VM stopped (QEMU status 251). */
+#define DEBUG_EXIT_PORT 0xF4
+#define EXIT_ROOT_STOPPED 0x7D
+
 /* boot/serial.c */
 void serial_init(void);
 /* Writes without taking the console lock (exception handler). */
@@ -38,6 +42,8 @@ void lapic_write(uint32_t reg, uint32_t v);
 /* boot/preempt.c: guest time slices on the local APIC timer. */
 #define PREEMPT_VECTOR 0xF8
 #define SPURIOUS_VECTOR 0xFF
+/* A parked AP sleeps about `us` (its own one-shot timer). */
+void preempt_nap(uint32_t us);
 struct preempt_state {
 	bool armed;
 	bool masked_host;        /* TPR raised, LINT0 masked for the run */

@@ -18,4 +18,8 @@ typedef long (*x86_msr_bit_fn)(uint32_t msr, bool write);
  * accesses above. */
 void x86_msr_map_init(uint8_t *map, size_t size, x86_msr_bit_fn bit);
 
+/* common/apic_msrs.c: set the bits that make the root's RDMSR/WRMSR of
+ * IA32_APIC_BASE and of 0x800-0x8FF exit (hv/core/apic.c's policy). */
+void x86_apic_msrs_intercept(uint8_t *map, x86_msr_bit_fn bit);
+
 #endif /* X86_MSR_PASSTHROUGH_H */
