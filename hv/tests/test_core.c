@@ -165,6 +165,24 @@ static void test_cpuid(void)
 	cpuid_compute(1, 0, r);
 	EXPECT_EQ(r[2] & (1u << 31), 1u << 31);
 	EXPECT_EQ(r[2] & (1u << 5), 0); /* VMX hidden */
+	EXPECT_EQ(r[2] & 1u, 1u);       /* the rest is the processor's */
+	cpuid_compute(0x80000001u, 0, r);
+	EXPECT_EQ(r[2], 0x22222222u & ~(1u << 2)); /* SVM hidden */
+	cpuid_compute(0x8000000Au, 0, r);
+	EXPECT_EQ(r[0] | r[1] | r[2] | r[3], 0); /* SVM feature leaf */
+	/* OSXSAVE and OSPKE follow the VP's CR4, both ways. */
+	r[2] = 0;
+	cpuid_apply_cr4(1ull << 18, 1, 0, r);
+	EXPECT_EQ(r[2], 1u << 27);
+	cpuid_apply_cr4(0, 1, 0, r);
+	EXPECT_EQ(r[2], 0);
+	r[2] = 0xFFFFFFFFu;
+	cpuid_apply_cr4(~(1ull << 22), 7, 0, r);
+	EXPECT_EQ(r[2], ~(1u << 4));
+	cpuid_apply_cr4(1ull << 22, 7, 1, r); /* subleaf 1 has no OSPKE */
+	EXPECT_EQ(r[2], ~(1u << 4));
+	cpuid_apply_cr4(1ull << 22, 7, 0, r);
+	EXPECT_EQ(r[2], 0xFFFFFFFFu);
 	cpuid_compute(0x40000000, 0, r);
 	EXPECT_EQ(r[0], 0x40000202);
 	cpuid_compute(0x40000200, 7, r);
