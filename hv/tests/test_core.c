@@ -92,6 +92,26 @@ static void test_boot_into_hv_memory(void)
 	expect_boot_fails(img, len, "not free RAM");
 }
 
+/* A kernel that loads where the information usually goes (0x8000, like
+ * kvm-unit-tests' realmode) boots, and its information lies after it. */
+static void test_boot_mbi_after_low_kernel(void)
+{
+	uint8_t img[256];
+	size_t len = fake_image(img, 0x8000, 0x40, 0xA000);
+	if (fake_boot(img, len)) {
+		fprintf(stderr, "boot failed: %s\n", fake_console);
+		failures++;
+		return;
+	}
+	struct fake_vps_regs *r = fake_regs(pp_get(0)->root_vps);
+	EXPECT_EQ(r->reg[bf_reg_t_rip], 0x8040);
+	EXPECT_EQ(r->reg[bf_reg_t_rbx], 0xA000); /* the page after the bss */
+	uint32_t *mbi = (uint32_t *)(fake_mem + 0xA000);
+	EXPECT_TRUE(mbi[0] & (1u << 6));
+	EXPECT_TRUE(mbi[12] >= 0xA000 && mbi[12] < 0x12000); /* mmap_addr in the area */
+	EXPECT_EQ(memcmp(fake_mem + 0x8000, "\x02\xb0\xad\x1b", 4), 0);
+}
+
 static void test_decode(void)
 {
 	struct hv_vps *vps = fake_boot_default();
@@ -721,6 +741,7 @@ static const struct test_case tests[] = {
 	{ "boot_no_header", test_boot_no_header },
 	{ "boot_entry_outside", test_boot_entry_outside },
 	{ "boot_into_hv_memory", test_boot_into_hv_memory },
+	{ "boot_mbi_after_low_kernel", test_boot_mbi_after_low_kernel },
 	{ "decode", test_decode },
 	{ "debug_out", test_debug_out },
 	{ "handles", test_handles },
