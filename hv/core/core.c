@@ -31,7 +31,7 @@ static bool boot_info_valid(const struct hv_boot_info *bi)
 		hv_log("boot: boot information has bad range or module counts");
 		return false;
 	}
-	if (bi->num_mmio > HV_MAX_MEM_RANGES) {
+	if (bi->num_mmio > HV_MAX_MEM_RANGES || bi->num_firmware > HV_MAX_MEM_RANGES) {
 		hv_log("boot: boot information has bad device memory range count");
 		return false;
 	}
@@ -45,6 +45,14 @@ static bool boot_info_valid(const struct hv_boot_info *bi)
 				       (unsigned long long)ranges[k][i].len);
 				return false;
 			}
+		}
+	}
+	for (uint32_t i = 0; i < bi->num_firmware; i++) {
+		if ((bi->firmware[i].spa | bi->firmware[i].len) & ~HV_PAGE_MASK) {
+			hv_log("boot: firmware range 0x%llx+0x%llx not page aligned",
+			       (unsigned long long)bi->firmware[i].spa,
+			       (unsigned long long)bi->firmware[i].len);
+			return false;
 		}
 	}
 	return true;
@@ -70,31 +78,54 @@ static bool range_hits(const struct hv_mem_range *r, uint32_t n, uint64_t spa)
 	return false;
 }
 
-/* Device memory passes through to the root VM (uncacheable, no execute). */
-static int root_map_mmio(struct hv_vm *root, const struct hv_boot_info *bi)
+/* Identity-map spa..spa+len into the root with `flags`, skipping RAM, the
+ * hypervisor's memory and (with skip_mmio) device memory; counts the pages. */
+static int root_map_identity(struct hv_vm *root, const struct hv_boot_info *bi, uint64_t spa,
+			     uint64_t len, uint64_t flags, bool skip_mmio, uint64_t *pages)
 {
-	const uint64_t flags = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS |
-			       MV_GPA_FLAG_UNCACHEABLE;
-	uint64_t pages = 0;
-
-	for (uint32_t i = 0; i < bi->num_mmio; i++) {
-		for (uint64_t off = 0; off < bi->mmio[i].len; off += HV_PAGE_SIZE) {
-			uint64_t spa = bi->mmio[i].spa + off;
-			if (range_hits(bi->ram, bi->num_ram, spa) ||
-			    range_hits(bi->reserved, bi->num_reserved, spa))
-				continue;
-			if (arch_slpt_map(root, spa, spa, flags)) {
-				hv_log("boot: out of memory mapping device memory at 0x%llx",
-				       (unsigned long long)spa);
-				return -1;
-			}
-			pages++;
+	for (uint64_t off = 0; off < len; off += HV_PAGE_SIZE) {
+		uint64_t a = spa + off;
+		if (range_hits(bi->ram, bi->num_ram, a) ||
+		    range_hits(bi->reserved, bi->num_reserved, a) ||
+		    (skip_mmio && range_hits(bi->mmio, bi->num_mmio, a)))
+			continue;
+		if (arch_slpt_map(root, a, a, flags)) {
+			hv_log("boot: out of memory mapping 0x%llx for the root VM",
+			       (unsigned long long)a);
+			return -1;
 		}
+		(*pages)++;
+	}
+	return 0;
+}
+
+/* Device memory passes through to the root VM (uncacheable, no execute);
+ * so do the firmware's reserved and ACPI ranges below 4 GiB (write-back, no
+ * execute: tables and firmware data in RAM the firmware kept). */
+static int root_map_devices(struct hv_vm *root, const struct hv_boot_info *bi)
+{
+	const uint64_t rw = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS;
+	uint64_t pages = 0, fw_pages = 0;
+
+	for (uint32_t i = 0; i < bi->num_mmio; i++)
+		if (root_map_identity(root, bi, bi->mmio[i].spa, bi->mmio[i].len,
+				      rw | MV_GPA_FLAG_UNCACHEABLE, false, &pages))
+			return -1;
+	for (uint32_t i = 0; i < bi->num_firmware; i++) {
+		const struct hv_fw_range *f = &bi->firmware[i];
+		if (f->type < 2 || f->type > 4 || f->spa >= 0x100000000ull ||
+		    f->len > 0x100000000ull - f->spa)
+			continue;
+		if (root_map_identity(root, bi, f->spa, f->len, rw, true, &fw_pages))
+			return -1;
 	}
 	arch_slpt_flush(root);
 	if (pages)
 		hv_log("boot: %llu KiB of device memory pass through to the root VM",
 		       (unsigned long long)(pages * 4));
+	if (fw_pages)
+		hv_log("boot: %llu KiB of firmware memory (reserved, ACPI) mapped for the root VM",
+		       (unsigned long long)(fw_pages * 4));
 	return 0;
 }
 
@@ -134,7 +165,7 @@ int core_init(const struct hv_boot_info *bi)
 		hv_log("boot: cannot create the root VM");
 		return -1;
 	}
-	if (root_map_ram(root, bi) || root_map_mmio(root, bi))
+	if (root_map_ram(root, bi) || root_map_devices(root, bi))
 		return -1;
 	/* Root VPs and VPSs first, so that root VPID == VPSID == PPID. */
 	for (uint16_t i = 0; i < bi->num_pps; i++)

@@ -309,14 +309,15 @@ static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 	}
 	mbi.mods_addr = area_alloc(&a, sizeof(struct mb_module) * (mbi.mods_count + 1), mods);
 
-	/* Memory map: RAM the root owns is type 1, the hypervisor's type 2. */
-	struct mb_mmap_entry mm[2 * HV_MAX_MEM_RANGES];
+	/* Memory map: RAM the root owns is type 1, the hypervisor's type 2,
+	 * the firmware's other ranges their own type; sorted by address. */
+	struct mb_mmap_entry mm[3 * HV_MAX_MEM_RANGES];
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < bi->num_ram; i++) {
 		uint64_t s = bi->ram[i].spa, end = s + bi->ram[i].len;
 		/* Cut reserved ranges out of this RAM range (they are sorted by
 		 * nothing, so cut each one that starts inside). */
-		while (s < end && n < HV_ARRAY_SIZE(mm) - 1) {
+		while (s < end && n < 2 * HV_MAX_MEM_RANGES - 1) {
 			uint64_t cut = end, resume = end;
 			for (uint32_t j = 0; j < bi->num_reserved; j++) {
 				const struct hv_mem_range *r = &bi->reserved[j];
@@ -332,6 +333,15 @@ static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 			s = resume;
 		}
 	}
+	for (uint32_t i = 0; i < bi->num_firmware && i < HV_MAX_MEM_RANGES; i++)
+		mm[n++] = (struct mb_mmap_entry){ 20, bi->firmware[i].spa, bi->firmware[i].len,
+						  bi->firmware[i].type };
+	for (uint32_t i = 1; i < n; i++) /* insertion sort by address */
+		for (uint32_t j = i; j > 0 && mm[j].addr < mm[j - 1].addr; j--) {
+			struct mb_mmap_entry t = mm[j];
+			mm[j] = mm[j - 1];
+			mm[j - 1] = t;
+		}
 	mbi.mmap_length = n * sizeof(struct mb_mmap_entry);
 	mbi.mmap_addr = area_alloc(&a, mbi.mmap_length, mm);
 

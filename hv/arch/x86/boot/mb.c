@@ -49,6 +49,22 @@ static void add_ram(struct hv_boot_info *bi, uint64_t spa, uint64_t len)
 	bi->ram[bi->num_ram++] = (struct hv_mem_range){ start, end - start };
 }
 
+/* A range the firmware reported that is not RAM, page-aligned outwards. */
+static void add_firmware(struct hv_boot_info *bi, uint64_t spa, uint64_t len, uint32_t type)
+{
+	uint64_t start = spa & HV_PAGE_MASK;
+	uint64_t end = (spa + len + HV_PAGE_SIZE - 1) & HV_PAGE_MASK;
+
+	if (len == 0 || end <= start)
+		return;
+	if (bi->num_firmware == HV_MAX_MEM_RANGES) {
+		hv_log("boot: more than %u firmware ranges; 0x%llx-0x%llx (type %u) ignored",
+		       HV_MAX_MEM_RANGES, (unsigned long long)start, (unsigned long long)end, type);
+		return;
+	}
+	bi->firmware[bi->num_firmware++] = (struct hv_fw_range){ start, end - start, type };
+}
+
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -103,6 +119,8 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 				(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + off);
 			if (e->type == 1)
 				add_ram(bi, e->addr, e->len);
+			else
+				add_firmware(bi, e->addr, e->len, e->type);
 			off += e->size + 4;
 		}
 	} else if (mbi->flags & MB_INFO_MEM) {
