@@ -136,8 +136,6 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	uint64_t img_len = (uint64_t)(uintptr_t)__image_end - img;
 	bi->reserved[0] = (struct hv_mem_range){ img, img_len };
 	bi->num_reserved = 1;
-	bi->pool.spa = (uint64_t)(uintptr_t)__pool_start;
-	bi->pool.len = (uint64_t)(uintptr_t)__pool_end - bi->pool.spa;
 
 	/* Device memory passes through to the root VM (uncacheable, never
 	 * executable; the core skips what is RAM): the legacy VGA and option-ROM
@@ -181,7 +179,7 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 			bi->modules[k] = (struct hv_module){ spa, len, mod_cmdline[k] };
 		}
 	}
-	if (relocate_low_modules(bi, img + img_len))
+	if (relocate_low_modules(bi, img + img_len) || pool_place(bi, HV_X86_POOL_SIZE))
 		return -1;
 	if (!bi->num_modules) {
 		hv_log("boot: no modules: pass the root OS with -initrd (QEMU) or module (GRUB)");
