@@ -100,8 +100,10 @@ static int root_map_identity(struct hv_vm *root, const struct hv_boot_info *bi, 
 }
 
 /* Device memory passes through to the root VM (uncacheable, no execute);
- * so do the firmware's reserved and ACPI ranges below 4 GiB (write-back, no
- * execute: tables and firmware data in RAM the firmware kept). */
+ * so do the firmware's ranges below 4 GiB, never executable: ACPI
+ * reclaimable and NVS (3, 4) are RAM, write-back; reserved (2) may be RAM
+ * (SeaBIOS' ACPI tables) or a device (PCIe ECAM, flash), so uncacheable,
+ * which is right for both. */
 static int root_map_devices(struct hv_vm *root, const struct hv_boot_info *bi)
 {
 	const uint64_t rw = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS;
@@ -116,7 +118,8 @@ static int root_map_devices(struct hv_vm *root, const struct hv_boot_info *bi)
 		if (f->type < 2 || f->type > 4 || f->spa >= 0x100000000ull ||
 		    f->len > 0x100000000ull - f->spa)
 			continue;
-		if (root_map_identity(root, bi, f->spa, f->len, rw, true, &fw_pages))
+		uint64_t cache = f->type == 2 ? MV_GPA_FLAG_UNCACHEABLE : 0;
+		if (root_map_identity(root, bi, f->spa, f->len, rw | cache, true, &fw_pages))
 			return -1;
 	}
 	arch_slpt_flush(root);

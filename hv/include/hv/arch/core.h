@@ -71,8 +71,9 @@ struct hv_boot_info {
 	uint32_t num_mmio;
 	/* Everything else the firmware reported, page-aligned outwards: in the
 	 * root's memory map with its type; types 2-4 below 4 GiB are
-	 * identity-mapped read/write, write-back, never executable, never
-	 * donatable (pages of RAM, `reserved` or `mmio` are skipped).
+	 * identity-mapped read/write (type 2 uncacheable, 3 and 4 write-back),
+	 * never executable, never donatable (pages of RAM, `reserved` or `mmio`
+	 * are skipped).
 	 * docs/root-vm.md "Memory". */
 	struct hv_fw_range firmware[HV_MAX_MEM_RANGES];
 	uint32_t num_firmware;
