@@ -78,6 +78,23 @@ static bool range_hits(const struct hv_mem_range *r, uint32_t n, uint64_t spa)
 	return false;
 }
 
+static bool range_overlaps(const struct hv_mem_range *r, uint32_t n, uint64_t spa, uint64_t len)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (spa < r[i].spa + r[i].len && r[i].spa < spa + len)
+			return true;
+	return false;
+}
+
+/* Device memory (no skip_mmio): a whole 2 MiB block of it that holds no RAM
+ * and nothing of the hypervisor's is mapped with one 2 MiB leaf. */
+static bool root_block_2m(const struct hv_boot_info *bi, uint64_t a, uint64_t end, bool skip_mmio)
+{
+	return !skip_mmio && !(a & (HV_SLPT_2M - 1)) && end - a >= HV_SLPT_2M &&
+	       !range_overlaps(bi->ram, bi->num_ram, a, HV_SLPT_2M) &&
+	       !range_overlaps(bi->reserved, bi->num_reserved, a, HV_SLPT_2M);
+}
+
 /* Identity-map spa..spa+len into the root with `flags`, skipping RAM, the
  * hypervisor's memory and (with skip_mmio) device memory; counts the pages. */
 static int root_map_identity(struct hv_vm *root, const struct hv_boot_info *bi, uint64_t spa,
@@ -85,6 +102,16 @@ static int root_map_identity(struct hv_vm *root, const struct hv_boot_info *bi, 
 {
 	for (uint64_t off = 0; off < len; off += HV_PAGE_SIZE) {
 		uint64_t a = spa + off;
+		if (root_block_2m(bi, a, spa + len, skip_mmio)) {
+			if (arch_slpt_map_2m(root, a, a, flags)) {
+				hv_log("boot: out of memory mapping 0x%llx for the root VM",
+				       (unsigned long long)a);
+				return -1;
+			}
+			*pages += HV_SLPT_2M / HV_PAGE_SIZE;
+			off += HV_SLPT_2M - HV_PAGE_SIZE;
+			continue;
+		}
 		if (range_hits(bi->ram, bi->num_ram, a) ||
 		    range_hits(bi->reserved, bi->num_reserved, a) ||
 		    (skip_mmio && range_hits(bi->mmio, bi->num_mmio, a)))

@@ -144,7 +144,8 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	 * timer ends guest slices, and an INIT sent through it would reset a
 	 * processor the hypervisor runs on), so a root access to it stops the
 	 * root like any access to the hypervisor's memory.  The PCI MMIO window
-	 * below that is not passed through yet (hv/arch/x86/README.md). */
+	 * below 0xFE000000 does not pass through yet (docs/root-vm.md "Memory":
+	 * the root attaches XVIO rings at free GPAs there). */
 	uint64_t apic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFF000ull;
 	bi->mmio[0] = (struct hv_mem_range){ 0xA0000, 0x60000 };
 	bi->num_mmio = 1;
