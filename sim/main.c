@@ -6,7 +6,9 @@
  *         PROBE.elf [MODULE ...]
  *
  * System memory is one host buffer (SPA 0 .. --mem-mib MiB).  The top 16 MiB
- * are the hypervisor's (reserved, and its page pool).  PROBE.elf and the
+ * are the hypervisor's (reserved, and its page pool); the 64 KiB below them
+ * are the firmware's ACPI reclaimable memory (memory-map type 3, as the
+ * ACPI tables of a PC sit at the top of low RAM).  PROBE.elf and the
  * MODULEs are placed as multiboot modules from 64 MiB up; core_init() loads
  * module 0 into the root VM.
  *
@@ -31,6 +33,7 @@
 
 #define MIB (1024ull * 1024ull)
 #define HV_RESERVED (16 * MIB)
+#define FW_ACPI_LEN (64 * 1024)
 #define MODULES_BASE (64 * MIB)
 #define EXIT_USAGE 2
 #define EXIT_TIMEOUT 124
@@ -184,8 +187,11 @@ int main(int argc, char **argv)
 	static struct hv_boot_info bi;
 	uint64_t hv_base = g_mem_size - HV_RESERVED;
 	bi.num_pps = (uint16_t)g_cfg.cpus;
-	bi.ram[0] = (struct hv_mem_range){ 0, g_mem_size };
-	bi.num_ram = 1;
+	bi.ram[0] = (struct hv_mem_range){ 0, hv_base - FW_ACPI_LEN };
+	bi.ram[1] = (struct hv_mem_range){ hv_base, HV_RESERVED }; /* all reserved */
+	bi.num_ram = 2;
+	bi.firmware[0] = (struct hv_fw_range){ hv_base - FW_ACPI_LEN, FW_ACPI_LEN, 3 };
+	bi.num_firmware = 1;
 	bi.reserved[0] = (struct hv_mem_range){ hv_base, HV_RESERVED };
 	bi.num_reserved = 1;
 	bi.pool = bi.reserved[0];

@@ -33,7 +33,7 @@ static bool boot_info_valid(const struct hv_boot_info *bi)
 		hv_log("boot: boot information has bad range or module counts");
 		return false;
 	}
-	if (bi->num_mmio > HV_MAX_MEM_RANGES) {
+	if (bi->num_mmio > HV_MAX_MEM_RANGES || bi->num_firmware > HV_MAX_MEM_RANGES) {
 		hv_log("boot: boot information has bad device memory range count");
 		return false;
 	}
@@ -47,6 +47,14 @@ static bool boot_info_valid(const struct hv_boot_info *bi)
 				       (unsigned long long)ranges[k][i].len);
 				return false;
 			}
+		}
+	}
+	for (uint32_t i = 0; i < bi->num_firmware; i++) {
+		if ((bi->firmware[i].spa | bi->firmware[i].len) & ~HV_PAGE_MASK) {
+			hv_log("boot: firmware range 0x%llx+0x%llx not page aligned",
+			       (unsigned long long)bi->firmware[i].spa,
+			       (unsigned long long)bi->firmware[i].len);
+			return false;
 		}
 	}
 	return true;
@@ -72,31 +80,88 @@ static bool range_hits(const struct hv_mem_range *r, uint32_t n, uint64_t spa)
 	return false;
 }
 
-/* Device memory passes through to the root VM (uncacheable, no execute). */
-static int root_map_mmio(struct hv_vm *root, const struct hv_boot_info *bi)
+static bool range_overlaps(const struct hv_mem_range *r, uint32_t n, uint64_t spa, uint64_t len)
 {
-	const uint64_t flags = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS |
-			       MV_GPA_FLAG_UNCACHEABLE;
-	uint64_t pages = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (spa < r[i].spa + r[i].len && r[i].spa < spa + len)
+			return true;
+	return false;
+}
 
-	for (uint32_t i = 0; i < bi->num_mmio; i++) {
-		for (uint64_t off = 0; off < bi->mmio[i].len; off += HV_PAGE_SIZE) {
-			uint64_t spa = bi->mmio[i].spa + off;
-			if (range_hits(bi->ram, bi->num_ram, spa) ||
-			    range_hits(bi->reserved, bi->num_reserved, spa))
-				continue;
-			if (arch_slpt_map(root, spa, spa, flags)) {
-				hv_log("boot: out of memory mapping device memory at 0x%llx",
-				       (unsigned long long)spa);
+/* Device memory (no skip_mmio): a whole 2 MiB block of it that holds no RAM
+ * and nothing of the hypervisor's is mapped with one 2 MiB leaf. */
+static bool root_block_2m(const struct hv_boot_info *bi, uint64_t a, uint64_t end, bool skip_mmio)
+{
+	/* The local and I/O APIC pages are mapped read-only on their own
+	 * (apic_root_map, ioapic_root_map): never inside a 2 MiB leaf. */
+	return !skip_mmio && !(a & (HV_SLPT_2M - 1)) && end - a >= HV_SLPT_2M &&
+	       !(bi->lapic && bi->lapic - a < HV_SLPT_2M) &&
+	       !(bi->ioapic && bi->ioapic - a < HV_SLPT_2M) &&
+	       !range_overlaps(bi->ram, bi->num_ram, a, HV_SLPT_2M) &&
+	       !range_overlaps(bi->reserved, bi->num_reserved, a, HV_SLPT_2M);
+}
+
+/* Identity-map spa..spa+len into the root with `flags`, skipping RAM, the
+ * hypervisor's memory and (with skip_mmio) device memory; counts the pages. */
+static int root_map_identity(struct hv_vm *root, const struct hv_boot_info *bi, uint64_t spa,
+			     uint64_t len, uint64_t flags, bool skip_mmio, uint64_t *pages)
+{
+	for (uint64_t off = 0; off < len; off += HV_PAGE_SIZE) {
+		uint64_t a = spa + off;
+		if (root_block_2m(bi, a, spa + len, skip_mmio)) {
+			if (arch_slpt_map_2m(root, a, a, flags)) {
+				hv_log("boot: out of memory mapping 0x%llx for the root VM",
+				       (unsigned long long)a);
 				return -1;
 			}
-			pages++;
+			*pages += HV_SLPT_2M / HV_PAGE_SIZE;
+			off += HV_SLPT_2M - HV_PAGE_SIZE;
+			continue;
 		}
+		if (range_hits(bi->ram, bi->num_ram, a) ||
+		    range_hits(bi->reserved, bi->num_reserved, a) ||
+		    (skip_mmio && range_hits(bi->mmio, bi->num_mmio, a)))
+			continue;
+		if (arch_slpt_map(root, a, a, flags)) {
+			hv_log("boot: out of memory mapping 0x%llx for the root VM",
+			       (unsigned long long)a);
+			return -1;
+		}
+		(*pages)++;
+	}
+	return 0;
+}
+
+/* Device memory passes through to the root VM (uncacheable, no execute);
+ * so do the firmware's ranges below 4 GiB, never executable: ACPI
+ * reclaimable and NVS (3, 4) are RAM, write-back; reserved (2) may be RAM
+ * (SeaBIOS' ACPI tables) or a device (PCIe ECAM, flash), so uncacheable,
+ * which is right for both. */
+static int root_map_devices(struct hv_vm *root, const struct hv_boot_info *bi)
+{
+	const uint64_t rw = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS;
+	uint64_t pages = 0, fw_pages = 0;
+
+	for (uint32_t i = 0; i < bi->num_mmio; i++)
+		if (root_map_identity(root, bi, bi->mmio[i].spa, bi->mmio[i].len,
+				      rw | MV_GPA_FLAG_UNCACHEABLE, false, &pages))
+			return -1;
+	for (uint32_t i = 0; i < bi->num_firmware; i++) {
+		const struct hv_fw_range *f = &bi->firmware[i];
+		if (f->type < 2 || f->type > 4 || f->spa >= 0x100000000ull ||
+		    f->len > 0x100000000ull - f->spa)
+			continue;
+		uint64_t cache = f->type == 2 ? MV_GPA_FLAG_UNCACHEABLE : 0;
+		if (root_map_identity(root, bi, f->spa, f->len, rw | cache, true, &fw_pages))
+			return -1;
 	}
 	arch_slpt_flush(root);
 	if (pages)
 		hv_log("boot: %llu KiB of device memory pass through to the root VM",
 		       (unsigned long long)(pages * 4));
+	if (fw_pages)
+		hv_log("boot: %llu KiB of firmware memory (reserved, ACPI) mapped for the root VM",
+		       (unsigned long long)(fw_pages * 4));
 	return 0;
 }
 
@@ -137,7 +202,7 @@ int core_init(const struct hv_boot_info *bi)
 		hv_log("boot: cannot create the root VM");
 		return -1;
 	}
-	if (root_map_ram(root, bi) || root_map_mmio(root, bi) || apic_root_map(root, bi->lapic) ||
+	if (root_map_ram(root, bi) || root_map_devices(root, bi) || apic_root_map(root, bi->lapic) ||
 	    ioapic_root_map(root, bi->ioapic))
 		return -1;
 	/* Root VPs and VPSs first, so that root VPID == VPSID == PPID. */

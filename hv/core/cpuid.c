@@ -4,8 +4,11 @@
  * 0x40000000-0x4000FFFF belongs to the hypervisor: 0x40000000 reports the
  * highest leaf, the MicroV block sits at 0x40000200 (the first place the
  * discovery scan looks), and every other leaf of the range returns zeros.
- * Everything else is what the processor returns, with the hypervisor-present
- * bit set and the virtualization extensions hidden (no nesting).
+ * Everything else is what the processor returns, changed by one policy table
+ * (cpuid_policy below, documented in docs/root-vm.md "CPUID policy"): the
+ * hypervisor-present bit set, the features the hypervisor does not
+ * virtualize hidden, and the bits that mirror a control register (OSXSAVE,
+ * OSPKE) taken from the executing VP's own CR4, not the hypervisor's.
  */
 #include <microv/mv_abi.h>
 
@@ -23,9 +26,47 @@
 /* The highest leaf this hypervisor implements (CPUID_4000_0000_EAX). */
 #define HV_CPUID_MAX_LEAF (HV_CPUID_MICROV_BASE + MV_CPUID_LEAF_VERSION)
 
-#define CPUID_1_ECX_VMX (1u << 5)
-#define CPUID_1_ECX_X2APIC (1u << 21) /* not virtualized: hv/core/apic.c */
-#define CPUID_8000_0001_ECX_SVM (1u << 2)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_PKE (1ull << 22)
+#define CPUID_ANY_SUBLEAF 0xFFFFFFFFu
+
+enum cpuid_rule {
+	CPUID_SET,      /* the bits read as 1 */
+	CPUID_HIDE,     /* the bits read as 0 */
+	CPUID_FROM_CR4, /* the bit reads as the VP's CR4 bit `cr4` */
+};
+
+/* One line per bit (or register) the hypervisor changes; see
+ * docs/root-vm.md "CPUID policy".  Register: 0 EAX, 1 EBX, 2 ECX, 3 EDX. */
+struct cpuid_policy_entry {
+	uint32_t leaf;
+	uint32_t subleaf; /* CPUID_ANY_SUBLEAF: every subleaf */
+	uint8_t reg;
+	uint8_t rule;
+	uint32_t mask;
+	uint64_t cr4;
+};
+
+static const struct cpuid_policy_entry cpuid_policy[] = {
+	/* Hypervisor present (spec 2). */
+	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_SET, 1u << 31, 0 },
+	/* VMX: no nested virtualization. */
+	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 5, 0 },
+	/* SMX (GETSEC): not virtualized. */
+	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 6, 0 },
+	/* x2APIC: not virtualized; the root's x2APIC MSRs raise #GP (hv/core/apic.c, docs/root-vm.md). */
+	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 21, 0 },
+	/* OSXSAVE mirrors the VP's CR4.OSXSAVE. */
+	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_FROM_CR4, 1u << 27, CR4_OSXSAVE },
+	/* OSPKE mirrors the VP's CR4.PKE. */
+	{ 0x7, 0, 2, CPUID_FROM_CR4, 1u << 4, CR4_PKE },
+	/* SVM: no nested virtualization, and its feature leaf reads as zeros. */
+	{ 0x80000001u, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 2, 0 },
+	{ 0x8000000Au, CPUID_ANY_SUBLEAF, 0, CPUID_HIDE, 0xFFFFFFFFu, 0 },
+	{ 0x8000000Au, CPUID_ANY_SUBLEAF, 1, CPUID_HIDE, 0xFFFFFFFFu, 0 },
+	{ 0x8000000Au, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 0xFFFFFFFFu, 0 },
+	{ 0x8000000Au, CPUID_ANY_SUBLEAF, 3, CPUID_HIDE, 0xFFFFFFFFu, 0 },
+};
 
 _Static_assert(HV_CPUID_MAX_LEAF >= MV_CPUID_MIN_LEAF_VAL, "max leaf below the spec minimum");
 _Static_assert(MV_VER_MONTH >= 1 && MV_VER_MONTH <= 12, "MV_VER_MONTH out of range");
@@ -55,6 +96,27 @@ static void cpuid_hypervisor_range(uint32_t leaf, uint32_t out[4])
 	}
 }
 
+static bool cpuid_policy_matches(const struct cpuid_policy_entry *e, uint32_t leaf,
+				 uint32_t subleaf)
+{
+	return e->leaf == leaf && (e->subleaf == CPUID_ANY_SUBLEAF || e->subleaf == subleaf);
+}
+
+/* Apply the policy's rules of kind `dynamic` (CPUID_FROM_CR4, with `cr4`)
+ * or the static ones (SET, HIDE) to `out`. */
+static void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, bool dynamic, uint64_t cr4,
+			       uint32_t out[4])
+{
+	for (unsigned i = 0; i < HV_ARRAY_SIZE(cpuid_policy); i++) {
+		const struct cpuid_policy_entry *e = &cpuid_policy[i];
+		if (!cpuid_policy_matches(e, leaf, subleaf) ||
+		    (e->rule == CPUID_FROM_CR4) != dynamic)
+			continue;
+		bool set = dynamic ? (cr4 & e->cr4) != 0 : e->rule == CPUID_SET;
+		out[e->reg] = set ? (out[e->reg] | e->mask) : (out[e->reg] & ~e->mask);
+	}
+}
+
 void cpuid_compute(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	if (leaf >= HV_CPUID_RANGE_FIRST && leaf <= HV_CPUID_RANGE_LAST) {
@@ -62,12 +124,12 @@ void cpuid_compute(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 		return;
 	}
 	arch_cpuid_native(leaf, subleaf, out);
-	if (leaf == 1) {
-		out[2] |= MV_CPUID_HYPERVISOR_PRESENT;
-		out[2] &= ~(CPUID_1_ECX_VMX | CPUID_1_ECX_X2APIC);
-	} else if (leaf == 0x80000001u) {
-		out[2] &= ~CPUID_8000_0001_ECX_SVM;
-	}
+	cpuid_policy_apply(leaf, subleaf, false, 0, out);
+}
+
+void cpuid_apply_cr4(uint64_t cr4, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	cpuid_policy_apply(leaf, subleaf, true, cr4, out);
 }
 
 void cpuid_for_vps(const struct hv_vps *vps, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
@@ -90,6 +152,8 @@ void cpuid_emulate(struct hv_vps *vps)
 	uint32_t subleaf = (uint32_t)arch_vps_get_reg(vps, bf_reg_t_rcx);
 
 	cpuid_for_vps(vps, leaf, subleaf, out);
+	/* The CR4 mirrors hold for set_cpuid values too, as on hardware. */
+	cpuid_apply_cr4(arch_vps_get_reg(vps, bf_reg_t_cr4), leaf, subleaf, out);
 	/* CPUID writes the 32-bit registers, which zero-extends to 64 bits. */
 	arch_vps_set_reg(vps, bf_reg_t_rax, out[0]);
 	arch_vps_set_reg(vps, bf_reg_t_rbx, out[1]);

@@ -28,8 +28,8 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* A destination for the image: RAM, not the hypervisor's, not a module,
- * not the information area. */
+/* A destination for the image (or the information area): RAM below 4 GiB,
+ * not the hypervisor's, not a module. */
 static bool dest_ok(const struct hv_boot_info *bi, uint64_t spa, uint64_t len)
 {
 	if (len == 0 || spa + len < spa || spa + len > 0x100000000ull)
@@ -42,7 +42,7 @@ static bool dest_ok(const struct hv_boot_info *bi, uint64_t spa, uint64_t len)
 	for (uint32_t i = 0; i < bi->num_modules; i++)
 		if (ranges_overlap(spa, len, bi->modules[i].spa, bi->modules[i].len))
 			return false;
-	return !ranges_overlap(spa, len, MB_INFO_AREA_SPA, MB_INFO_AREA_LEN);
+	return true;
 }
 
 static void *hva(uint64_t spa, uint64_t len)
@@ -195,8 +195,28 @@ static int load_elf(const struct hv_boot_info *bi, const uint8_t *img, uint64_t 
 
 struct mbi_area {
 	uint8_t *base;
+	uint64_t spa;
 	uint64_t used;
 };
+
+/* The information area: free RAM outside the kernel's footprint `e`
+ * (docs/root-vm.md "Memory"); 0 if there is none. */
+static uint64_t mbi_area_place(const struct hv_boot_info *bi, const struct mb_entry *e)
+{
+	uint64_t cand[1 + 1 + HV_MAX_MODULES];
+	uint32_t n = 0;
+
+	cand[n++] = MB_INFO_AREA_SPA;
+	cand[n++] = (e->load_hi + HV_PAGE_SIZE - 1) & HV_PAGE_MASK;
+	for (uint32_t i = 0; i < bi->num_modules; i++)
+		cand[n++] = (bi->modules[i].spa + bi->modules[i].len + HV_PAGE_SIZE - 1) &
+			    HV_PAGE_MASK;
+	for (uint32_t i = 0; i < n; i++)
+		if (dest_ok(bi, cand[i], MB_INFO_AREA_LEN) &&
+		    !ranges_overlap(cand[i], MB_INFO_AREA_LEN, e->load_lo, e->load_hi - e->load_lo))
+			return cand[i];
+	return 0;
+}
 
 static uint32_t area_alloc(struct mbi_area *a, uint64_t len, const void *src)
 {
@@ -207,7 +227,7 @@ static uint32_t area_alloc(struct mbi_area *a, uint64_t len, const void *src)
 	a->used = off + len;
 	if (src)
 		hv_memcpy(a->base + off, src, (size_t)len);
-	return (uint32_t)(MB_INFO_AREA_SPA + off);
+	return (uint32_t)(a->spa + off);
 }
 
 static uint32_t area_str(struct mbi_area *a, const char *s)
@@ -260,11 +280,15 @@ static uint32_t mem_upper_kib(const struct hv_boot_info *bi)
 
 static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 {
-	struct mbi_area a = { hva(MB_INFO_AREA_SPA, MB_INFO_AREA_LEN), 0 };
+	uint64_t spa = mbi_area_place(bi, e);
+	struct mbi_area a = { spa ? hva(spa, MB_INFO_AREA_LEN) : NULL, spa, 0 };
 	struct mb_info mbi;
 
-	if (!a.base || !range_in_ram(bi, MB_INFO_AREA_SPA, MB_INFO_AREA_LEN))
+	if (!a.base) {
+		hv_log("boot: no free 0x%llx bytes of RAM for the multiboot information",
+		       (unsigned long long)MB_INFO_AREA_LEN);
 		return -1;
+	}
 	hv_memset(a.base, 0, (size_t)MB_INFO_AREA_LEN);
 	hv_memset(&mbi, 0, sizeof(mbi));
 	uint32_t mbi_spa = area_alloc(&a, sizeof(mbi), NULL);
@@ -285,14 +309,15 @@ static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 	}
 	mbi.mods_addr = area_alloc(&a, sizeof(struct mb_module) * (mbi.mods_count + 1), mods);
 
-	/* Memory map: RAM the root owns is type 1, the hypervisor's type 2. */
-	struct mb_mmap_entry mm[2 * HV_MAX_MEM_RANGES];
+	/* Memory map: RAM the root owns is type 1, the hypervisor's type 2,
+	 * the firmware's other ranges their own type; sorted by address. */
+	struct mb_mmap_entry mm[3 * HV_MAX_MEM_RANGES];
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < bi->num_ram; i++) {
 		uint64_t s = bi->ram[i].spa, end = s + bi->ram[i].len;
 		/* Cut reserved ranges out of this RAM range (they are sorted by
 		 * nothing, so cut each one that starts inside). */
-		while (s < end && n < HV_ARRAY_SIZE(mm) - 1) {
+		while (s < end && n < 2 * HV_MAX_MEM_RANGES - 1) {
 			uint64_t cut = end, resume = end;
 			for (uint32_t j = 0; j < bi->num_reserved; j++) {
 				const struct hv_mem_range *r = &bi->reserved[j];
@@ -308,6 +333,15 @@ static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 			s = resume;
 		}
 	}
+	for (uint32_t i = 0; i < bi->num_firmware && i < HV_MAX_MEM_RANGES; i++)
+		mm[n++] = (struct mb_mmap_entry){ 20, bi->firmware[i].spa, bi->firmware[i].len,
+						  bi->firmware[i].type };
+	for (uint32_t i = 1; i < n; i++) /* insertion sort by address */
+		for (uint32_t j = i; j > 0 && mm[j].addr < mm[j - 1].addr; j--) {
+			struct mb_mmap_entry t = mm[j];
+			mm[j] = mm[j - 1];
+			mm[j - 1] = t;
+		}
 	mbi.mmap_length = n * sizeof(struct mb_mmap_entry);
 	mbi.mmap_addr = area_alloc(&a, mbi.mmap_length, mm);
 
@@ -316,7 +350,7 @@ static int build_mbi(const struct hv_boot_info *bi, struct mb_entry *e)
 		       (unsigned long long)MB_INFO_AREA_LEN);
 		return -1;
 	}
-	hv_memcpy(a.base + (mbi_spa - MB_INFO_AREA_SPA), &mbi, sizeof(mbi));
+	hv_memcpy(a.base + (mbi_spa - a.spa), &mbi, sizeof(mbi));
 	e->mbi = mbi_spa;
 	return 0;
 }

@@ -61,6 +61,12 @@ int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 	fake_slpt_pages[vm->id]++;
 	return 0;
 }
+int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	(void)gpa, (void)spa, (void)flags;
+	fake_slpt_pages[vm->id] += HV_SLPT_2M / 4096;
+	return 0;
+}
 void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa) { (void)gpa; fake_slpt_pages[vm->id]--; }
 void arch_slpt_flush(struct hv_vm *vm) { (void)vm; }
 

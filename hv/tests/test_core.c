@@ -92,6 +92,26 @@ static void test_boot_into_hv_memory(void)
 	expect_boot_fails(img, len, "not free RAM");
 }
 
+/* A kernel that loads where the information usually goes (0x8000, like
+ * kvm-unit-tests' realmode) boots, and its information lies after it. */
+static void test_boot_mbi_after_low_kernel(void)
+{
+	uint8_t img[256];
+	size_t len = fake_image(img, 0x8000, 0x40, 0xA000);
+	if (fake_boot(img, len)) {
+		fprintf(stderr, "boot failed: %s\n", fake_console);
+		failures++;
+		return;
+	}
+	struct fake_vps_regs *r = fake_regs(pp_get(0)->root_vps);
+	EXPECT_EQ(r->reg[bf_reg_t_rip], 0x8040);
+	EXPECT_EQ(r->reg[bf_reg_t_rbx], 0xA000); /* the page after the bss */
+	uint32_t *mbi = (uint32_t *)(fake_mem + 0xA000);
+	EXPECT_TRUE(mbi[0] & (1u << 6));
+	EXPECT_TRUE(mbi[12] >= 0xA000 && mbi[12] < 0x12000); /* mmap_addr in the area */
+	EXPECT_EQ(memcmp(fake_mem + 0x8000, "\x02\xb0\xad\x1b", 4), 0);
+}
+
 static void test_decode(void)
 {
 	struct hv_vps *vps = fake_boot_default();
@@ -165,6 +185,24 @@ static void test_cpuid(void)
 	cpuid_compute(1, 0, r);
 	EXPECT_EQ(r[2] & (1u << 31), 1u << 31);
 	EXPECT_EQ(r[2] & (1u << 5), 0); /* VMX hidden */
+	EXPECT_EQ(r[2] & 1u, 1u);       /* the rest is the processor's */
+	cpuid_compute(0x80000001u, 0, r);
+	EXPECT_EQ(r[2], 0x22222222u & ~(1u << 2)); /* SVM hidden */
+	cpuid_compute(0x8000000Au, 0, r);
+	EXPECT_EQ(r[0] | r[1] | r[2] | r[3], 0); /* SVM feature leaf */
+	/* OSXSAVE and OSPKE follow the VP's CR4, both ways. */
+	r[2] = 0;
+	cpuid_apply_cr4(1ull << 18, 1, 0, r);
+	EXPECT_EQ(r[2], 1u << 27);
+	cpuid_apply_cr4(0, 1, 0, r);
+	EXPECT_EQ(r[2], 0);
+	r[2] = 0xFFFFFFFFu;
+	cpuid_apply_cr4(~(1ull << 22), 7, 0, r);
+	EXPECT_EQ(r[2], ~(1u << 4));
+	cpuid_apply_cr4(1ull << 22, 7, 1, r); /* subleaf 1 has no OSPKE */
+	EXPECT_EQ(r[2], ~(1u << 4));
+	cpuid_apply_cr4(1ull << 22, 7, 0, r);
+	EXPECT_EQ(r[2], 0xFFFFFFFFu);
 	cpuid_compute(0x40000000, 0, r);
 	EXPECT_EQ(r[0], 0x40000202);
 	cpuid_compute(0x40000200, 7, r);
@@ -703,6 +741,7 @@ static const struct test_case tests[] = {
 	{ "boot_no_header", test_boot_no_header },
 	{ "boot_entry_outside", test_boot_entry_outside },
 	{ "boot_into_hv_memory", test_boot_into_hv_memory },
+	{ "boot_mbi_after_low_kernel", test_boot_mbi_after_low_kernel },
 	{ "decode", test_decode },
 	{ "debug_out", test_debug_out },
 	{ "handles", test_handles },

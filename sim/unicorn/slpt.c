@@ -85,6 +85,17 @@ int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 	return 0;
 }
 
+/* No large leaves here: 512 pages (mvsim gives the root no device memory). */
+int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	if ((gpa | spa) & (HV_SLPT_2M - 1))
+		return -1;
+	for (uint64_t off = 0; off < HV_SLPT_2M; off += 0x1000)
+		if (arch_slpt_map(vm, gpa + off, spa + off, flags))
+			return -1;
+	return 0;
+}
+
 void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
 	struct arch_vm *v = vm_arch(vm);

@@ -12,8 +12,11 @@ struct hv_boot_info;
 
 /*
  * Where the loader puts the multiboot information structure, the memory
- * map, the module list and the strings: conventional memory below the
- * kernel, like other multiboot loaders (documented in docs/boot.md).
+ * map, the module list and the strings: one area of MB_INFO_AREA_LEN bytes
+ * of free RAM that no loaded segment of the kernel, no module and nothing
+ * of the hypervisor's uses, as GRUB does: the first of MB_INFO_AREA_SPA
+ * (conventional memory), the page after the kernel's image, the page after
+ * each module (docs/root-vm.md "Memory").
  */
 #define MB_INFO_AREA_SPA 0x8000ull
 #define MB_INFO_AREA_LEN 0x8000ull

@@ -29,7 +29,7 @@ mb_header:
 	.long mb_header         /* header_addr */
 	.long __image_start     /* load_addr */
 	.long __load_end        /* load_end_addr */
-	.long __image_end       /* bss_end_addr: .bss and the pool */
+	.long __image_end       /* bss_end_addr: the end of .bss */
 	.long _start32          /* entry_addr */
 
 	.section .text.boot, "ax"

@@ -49,6 +49,22 @@ static void add_ram(struct hv_boot_info *bi, uint64_t spa, uint64_t len)
 	bi->ram[bi->num_ram++] = (struct hv_mem_range){ start, end - start };
 }
 
+/* A range the firmware reported that is not RAM, page-aligned outwards. */
+static void add_firmware(struct hv_boot_info *bi, uint64_t spa, uint64_t len, uint32_t type)
+{
+	uint64_t start = spa & HV_PAGE_MASK;
+	uint64_t end = (spa + len + HV_PAGE_SIZE - 1) & HV_PAGE_MASK;
+
+	if (len == 0 || end <= start)
+		return;
+	if (bi->num_firmware == HV_MAX_MEM_RANGES) {
+		hv_log("boot: more than %u firmware ranges; 0x%llx-0x%llx (type %u) ignored",
+		       HV_MAX_MEM_RANGES, (unsigned long long)start, (unsigned long long)end, type);
+		return;
+	}
+	bi->firmware[bi->num_firmware++] = (struct hv_fw_range){ start, end - start, type };
+}
+
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -103,6 +119,8 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 				(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + off);
 			if (e->type == 1)
 				add_ram(bi, e->addr, e->len);
+			else
+				add_firmware(bi, e->addr, e->len, e->type);
 			off += e->size + 4;
 		}
 	} else if (mbi->flags & MB_INFO_MEM) {
@@ -118,8 +136,6 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	uint64_t img_len = (uint64_t)(uintptr_t)__image_end - img;
 	bi->reserved[0] = (struct hv_mem_range){ img, img_len };
 	bi->num_reserved = 1;
-	bi->pool.spa = (uint64_t)(uintptr_t)__pool_start;
-	bi->pool.len = (uint64_t)(uintptr_t)__pool_end - bi->pool.spa;
 
 	/* Device memory passes through to the root VM (uncacheable, never
 	 * executable; the core skips what is RAM): the legacy VGA and option-ROM
@@ -127,7 +143,8 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	 * except the local APIC's page: the core maps that one read-only and
 	 * emulates the root's stores to it (hv/core/apic.c; an INIT sent through
 	 * it would reset a processor the hypervisor runs on).  The PCI MMIO window
-	 * below that is not passed through yet (hv/arch/x86/README.md). */
+	 * below 0xFE000000 does not pass through yet (docs/root-vm.md "Memory":
+	 * the root attaches XVIO rings at free GPAs there). */
 	uint64_t apic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFF000ull;
 	bi->lapic = (rdmsr(MSR_APIC_BASE) & (1ull << 11)) ? apic_page : 0;
 	bi->ioapic = 0xFEC00000ull; /* the architectural default (the MADT is not read) */
@@ -164,7 +181,7 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 			bi->modules[k] = (struct hv_module){ spa, len, mod_cmdline[k] };
 		}
 	}
-	if (relocate_low_modules(bi, img + img_len))
+	if (relocate_low_modules(bi, img + img_len) || pool_place(bi, HV_X86_POOL_SIZE))
 		return -1;
 	if (!bi->num_modules) {
 		hv_log("boot: no modules: pass the root OS with -initrd (QEMU) or module (GRUB)");

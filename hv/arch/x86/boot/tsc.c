@@ -1,19 +1,23 @@
 /*
- * arch_tsc_khz: the TSC frequency, measured once on the BSP at boot.
+ * arch_tsc_khz: the TSC frequency, measured once on the BSP at boot, in at
+ * most about 50 ms of emulated time (docs/root-vm.md "Timers").
  *
  * 1. CPUID 0x15 (TSC/crystal ratio with a crystal frequency) when the CPU
  *    reports it completely (Intel, Skylake and later).
- * 2. Otherwise (AMD, QEMU's qemu64): count TSC ticks against PIT channel
- *    2 (1.193182 MHz, mode 0, gate through port 0x61) over ~5 ms, reading
- *    the PIT position through its latch command so that polling delays do
- *    not matter; the median of 5 rounds.  Under QEMU TCG the TSC follows
- *    the host's TSC and the PIT QEMU's virtual clock, so the result is the
- *    host's TSC rate.
- *    Under Bochs (clock sync=none) the TSC and the PIT both follow the
+ * 2. The ACPI PM timer (3.579545 MHz, its I/O port from the FADT): TSC
+ *    ticks over 5 ms of it, the median of 3 rounds.
+ * 3. PIT channel 2 (1.193182 MHz, mode 0, gate through port 0x61) over 5 ms,
+ *    read through its latch command so that polling delays do not matter;
+ *    the median of 5 rounds.  Under QEMU TCG the TSC follows the host's TSC
+ *    and the PM timer and PIT QEMU's virtual clock, so the result is the
+ *    host's TSC rate.  Under Bochs (clock sync=none) they all follow the
  *    instruction count, so the result is the configured ips.
- * 3. If the PIT never counts down (no PIT): CPUID 0x16 EAX (base MHz), else
- *    2 GHz is assumed; logged either way.
+ * 4. CPUID 0x16 EAX (base MHz), else 2 GHz is assumed; logged either way.
+ * A clock that does not tick within CAL_STALL_POLLS reads is absent (a
+ * machine without a PIT reads 0xFF from its ports): calibration never waits
+ * for a clock that is not there.
  */
+#include <x86/acpi.h>
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
@@ -21,10 +25,23 @@
 #include <hv/arch/core.h>
 
 #define PIT_HZ 1193182u
+#define PM_TIMER_HZ 3579545u
 #define CAL_MS 5u
+#define CAL_STALL_POLLS 20000u
 
 static uint64_t tsc_khz;
 static const char *tsc_source = "none";
+
+/* A reference clock: its counter, rate, width and direction. */
+struct cal_clock {
+	uint32_t (*read)(void);
+	uint32_t hz;
+	uint32_t mask;
+	bool down;
+};
+
+static uint16_t pm_timer_port;
+static uint32_t pm_timer_mask;
 
 static uint64_t tsc_from_cpuid(void)
 {
@@ -44,7 +61,7 @@ static uint64_t tsc_from_cpuid(void)
 
 /* CPUID 0x16 EAX: the processor's base frequency in MHz, which is only a
  * guess for the TSC (Bochs reports the model's 3.5 GHz while its TSC counts
- * instructions at ips): used only without a PIT. */
+ * instructions at ips): used only without a reference clock. */
 static uint64_t tsc_from_cpuid16(void)
 {
 	uint32_t r[4];
@@ -60,78 +77,138 @@ static uint64_t tsc_from_cpuid16(void)
 }
 
 /* PIT channel 2's current count (counter latch command). */
-static uint16_t pit2_count(void)
+static uint32_t pit2_count(void)
 {
 	outb(0x43, 0x80);
 	uint8_t lo = inb(0x42);
 	uint8_t hi = inb(0x42);
-	return (uint16_t)(lo | (hi << 8));
+	return (uint32_t)(lo | (hi << 8));
 }
 
-/* One measurement: TSC ticks per PIT_TICKS ticks of channel 2, read
- * through the latch (exact PIT positions, whatever the polling delay). */
-static uint64_t pit_round(void)
+static uint32_t pm_timer_read(void)
 {
-	const uint16_t span = (uint16_t)(PIT_HZ / 1000 * CAL_MS); /* ticks */
+	return inl(pm_timer_port);
+}
 
-	outb(0x43, 0xB0); /* ch 2, lo/hi, mode 0, binary */
-	outb(0x42, 0xFF);
-	outb(0x42, 0xFF);
-	uint16_t c0 = pit2_count();
-	for (uint32_t i = 0; i < 1000000 && c0 == 0xFFFF; i++) /* loaded yet? */
-		c0 = pit2_count();
+static uint32_t clock_elapsed(const struct cal_clock *c, uint32_t from, uint32_t to)
+{
+	return (c->down ? from - to : to - from) & c->mask;
+}
+
+/* The clock's next value after `from`, or `from` if it stalled. */
+static uint32_t clock_next(const struct cal_clock *c, uint32_t from)
+{
+	for (uint32_t i = 0; i < CAL_STALL_POLLS; i++) {
+		uint32_t v = c->read();
+		if (v != from)
+			return v;
+	}
+	return from;
+}
+
+/* One measurement: TSC ticks over CAL_MS of the clock, from one of its
+ * edges to another; 0 when the clock stalls. */
+static uint64_t cal_round(const struct cal_clock *c)
+{
+	const uint32_t span = c->hz / 1000 * CAL_MS;
+	uint32_t c0 = c->read();
+
+	c0 = clock_next(c, c0); /* an edge: the start of a tick */
 	uint64_t t0 = rdtsc();
-	c0 = pit2_count();
-	uint16_t c1 = c0;
+	uint32_t now = c0;
 	uint64_t t1 = t0;
-	for (uint64_t spins = 0; spins < 50000000ull; spins++) {
+	while (clock_elapsed(c, c0, now) < span) {
+		uint32_t v = clock_next(c, now);
 		t1 = rdtsc();
-		c1 = pit2_count();
-		if ((uint16_t)(c0 - c1) >= span && c1 <= c0)
-			break;
+		if (v == now)
+			return 0;
+		now = v;
 	}
-	uint16_t ticks = (uint16_t)(c0 - c1);
-	if (c1 > c0 || ticks < span / 2)
-		return 0;
-	/* kHz = TSC ticks / (ticks / PIT_HZ s) / 1000 */
-	return (t1 - t0) * (PIT_HZ / 1000) / ticks;
+	/* kHz = TSC ticks / (ticks / hz s) / 1000 */
+	return (t1 - t0) * (c->hz / 1000) / clock_elapsed(c, c0, now);
 }
 
-static uint64_t tsc_from_pit(void)
+/* The median of `rounds` measurements (at most 5); 0 if any failed. */
+static uint64_t cal_median(const struct cal_clock *c, int rounds)
 {
-	uint8_t saved = inb(0x61);
 	uint64_t v[5];
-	int n = 0;
 
-	outb(0x61, (uint8_t)((saved & ~0x02) | 0x01)); /* gate on, speaker off */
-	for (int i = 0; i < 5; i++) {
-		uint64_t k = pit_round();
-		if (k)
-			v[n++] = k;
-	}
-	outb(0x61, saved);
-	if (!n)
-		return 0;
-	for (int i = 1; i < n; i++) /* insertion sort, take the median */
-		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+	for (int i = 0; i < rounds && i < 5; i++) {
+		v[i] = cal_round(c);
+		if (!v[i])
+			return 0;
+		for (int j = i; j > 0 && v[j] < v[j - 1]; j--) { /* insertion sort */
 			uint64_t t = v[j];
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	tsc_source = "PIT, median of 5";
-	return v[n / 2];
+	}
+	return v[rounds / 2];
+}
+
+/* The FADT's PM timer block: PM_TMR_BLK, else X_PM_TMR_BLK in I/O space;
+ * the counter is 32 bits wide with TMR_VAL_EXT (flags bit 8), else 24. */
+static bool pm_timer_find(void)
+{
+	const uint8_t *fadt = acpi_find_table("FACP");
+	if (!fadt)
+		return false;
+	uint32_t len = (uint32_t)fadt[4] | (uint32_t)fadt[5] << 8 | (uint32_t)fadt[6] << 16 |
+		       (uint32_t)fadt[7] << 24;
+	uint32_t port = 0;
+	if (len >= 80)
+		hv_memcpy(&port, fadt + 76, 4);
+	if (!port && len >= 220 && fadt[208] == 1 /* system I/O */)
+		hv_memcpy(&port, fadt + 212, 4);
+	if (!port || port > 0xFFFC)
+		return false;
+	uint32_t flags = 0;
+	if (len >= 116)
+		hv_memcpy(&flags, fadt + 112, 4);
+	pm_timer_port = (uint16_t)port;
+	pm_timer_mask = (flags & (1u << 8)) ? 0xFFFFFFFFu : 0xFFFFFFu;
+	return true;
+}
+
+static uint64_t tsc_from_pm_timer(void)
+{
+	if (!pm_timer_find())
+		return 0;
+	const struct cal_clock c = { pm_timer_read, PM_TIMER_HZ, pm_timer_mask, false };
+	uint64_t k = cal_median(&c, 3);
+	if (k)
+		tsc_source = "ACPI PM timer, median of 3";
+	return k;
+}
+
+static uint64_t tsc_from_pit(void)
+{
+	const struct cal_clock c = { pit2_count, PIT_HZ, 0xFFFF, true };
+	uint8_t saved = inb(0x61);
+
+	outb(0x61, (uint8_t)((saved & ~0x02) | 0x01)); /* gate on, speaker off */
+	outb(0x43, 0xB0); /* ch 2, lo/hi, mode 0, binary */
+	outb(0x42, 0xFF);
+	outb(0x42, 0xFF);
+	uint64_t k = cal_median(&c, 5);
+	outb(0x61, saved);
+	if (k)
+		tsc_source = "PIT, median of 5";
+	return k;
 }
 
 void tsc_calibrate(void)
 {
 	tsc_khz = tsc_from_cpuid();
 	if (!tsc_khz)
+		tsc_khz = tsc_from_pm_timer();
+	if (!tsc_khz)
 		tsc_khz = tsc_from_pit();
 	if (!tsc_khz)
 		tsc_khz = tsc_from_cpuid16();
 	if (!tsc_khz) {
 		tsc_khz = 2000000;
-		tsc_source = "assumed (no PIT)";
+		tsc_source = "assumed (no reference clock)";
 	}
 	hv_log("tsc: %llu kHz (%s)", (unsigned long long)tsc_khz, tsc_source);
 }

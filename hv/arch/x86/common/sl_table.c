@@ -60,7 +60,7 @@ static void free_tables(const struct sl_table_fmt *fmt, uint64_t pa, int level)
 
 	if (level > 0)
 		for (unsigned i = 0; i < 512; i++)
-			if (t[i] & fmt->present)
+			if ((t[i] & fmt->present) && !(level < 3 && (t[i] & fmt->large)))
 				free_tables(fmt, t[i] & fmt->addr, level - 1);
 	page_free(pa);
 }
@@ -76,28 +76,63 @@ void arch_vm_fini(struct hv_vm *vm)
 	vm_set_arch(vm, NULL);
 }
 
-/* Stores `leaf` (0: not present) as gpa's 4 KiB entry, allocating the
- * tables on the way.  Returns 0, or -1 when the pool is exhausted. */
-int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+/* The table of level `stop` that holds gpa's entry, allocating the tables
+ * on the way; NULL when the pool is exhausted or a 2 MiB leaf is in the way
+ * (never split). */
+static uint64_t *walk_alloc(struct sl_table *st, uint64_t gpa, int stop)
 {
-	struct sl_table *st = vm_tables(vm);
 	const struct sl_table_fmt *fmt = st->fmt;
-	uint64_t leaf = (flags & MV_GPA_FLAG_ACCESS_MASK) ? fmt->leaf(spa, flags) : 0;
 	uint64_t *t = table(st->root);
 
-	for (int level = 3; level > 0; level--) {
+	for (int level = 3; level > stop; level--) {
 		uint64_t *e = &t[idx(gpa, level)];
 		if (!(*e & fmt->present)) {
 			uint64_t pa = page_alloc();
 			if (!pa)
-				return -1;
+				return NULL;
 			*e = pa | fmt->table_flags;
+		} else if (level < 3 && (*e & fmt->large)) {
+			return NULL;
 		}
 		t = table(*e & fmt->addr);
 	}
+	return t;
+}
+
+/* Stores `leaf` (0: not present) as gpa's 4 KiB entry, allocating the
+ * tables on the way.  Returns 0, or -1 when the pool is exhausted or gpa
+ * lies in a 2 MiB mapping. */
+int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	struct sl_table *st = vm_tables(vm);
+	uint64_t leaf = (flags & MV_GPA_FLAG_ACCESS_MASK) ? st->fmt->leaf(spa, flags) : 0;
+	uint64_t *t = walk_alloc(st, gpa, 0);
+
+	if (!t)
+		return -1;
 	t[idx(gpa, 0)] = leaf;
 	/* The root's devices see what the root sees (x86/iommu.h). */
 	return vm_id(vm) == 0 ? iommu_root_map(gpa, spa, flags) : 0;
+}
+
+int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	struct sl_table *st = vm_tables(vm);
+	const struct sl_table_fmt *fmt = st->fmt;
+
+	if (((gpa | spa) & (HV_SLPT_2M - 1)) || !(flags & MV_GPA_FLAG_ACCESS_MASK))
+		return -1;
+	if (!fmt->leaf_2m) { /* no 2 MiB leaves: 512 pages */
+		for (uint64_t off = 0; off < HV_SLPT_2M; off += HV_PAGE_SIZE)
+			if (arch_slpt_map(vm, gpa + off, spa + off, flags))
+				return -1;
+		return 0;
+	}
+	uint64_t *t = walk_alloc(st, gpa, 1);
+	if (!t || (t[idx(gpa, 1)] & fmt->present))
+		return -1; /* no memory, or some of it is mapped already */
+	t[idx(gpa, 1)] = fmt->leaf_2m(spa, flags);
+	return 0;
 }
 
 static bool table_empty(const uint64_t *t)
@@ -122,8 +157,8 @@ void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 	path[3] = table(st->root);
 	for (int level = 3; level > 0; level--) {
 		uint64_t e = path[level][idx(gpa, level)];
-		if (!(e & fmt->present))
-			return;
+		if (!(e & fmt->present) || (level < 3 && (e & fmt->large)))
+			return; /* not mapped, or inside a 2 MiB mapping */
 		path[level - 1] = table(e & fmt->addr);
 	}
 	path[0][idx(gpa, 0)] = 0;

@@ -59,11 +59,26 @@ static uint64_t npt_leaf(uint64_t spa, uint64_t flags)
 	return pte;
 }
 
+#define PDE_PS (1ull << 7)
+#define PDE_PAT (1ull << 12) /* 2 MiB entries */
+
+/* A 2 MiB leaf: PS set, and the PAT bit at 12 instead of 7. */
+static uint64_t npt_leaf_2m(uint64_t spa, uint64_t flags)
+{
+	uint64_t pte = npt_leaf(spa, flags);
+
+	if (pte & PTE_PAT)
+		pte = (pte & ~PTE_PAT) | PDE_PAT;
+	return pte | PDE_PS;
+}
+
 static const struct sl_table_fmt npt_fmt = {
 	.present = PTE_P,
 	.table_flags = PTE_P | PTE_RW | PTE_US,
 	.addr = PTE_ADDR,
 	.leaf = npt_leaf,
+	.leaf_2m = npt_leaf_2m,
+	.large = PDE_PS,
 };
 
 int svm_vm_init(struct hv_vm *vm)

@@ -4,10 +4,10 @@
  * Per PP: EFER.SVME, VM_HSAVE_PA -> a host-save page, and a second page for
  * the host's VMSAVE state.  Per VPS: a pool page with struct arch_vps (FXSAVE
  * image, GPRs) and a pool page for the VMCB.  Intercepts: VMRUN (required),
- * VMMCALL, CPUID, HLT, SHUTDOWN, and the SVM instructions a guest must not
+ * VMMCALL, CPUID, SHUTDOWN, and the SVM instructions a guest must not
  * execute on the host's behalf (VMLOAD, VMSAVE, STGI, CLGI, SKINIT: guest
  * EFER.SVME is forced on, so they would work); guest VMs (vmid != 0) also
- * INTR, PAUSE, IOIO (all ports) and MSR (the permission map of msr_fpu.c),
+ * HLT, INTR, PAUSE, IOIO (all ports) and MSR (the permission map of msr_fpu.c),
  * and get V_INTR_MASKING.  Nested paging is always on; exceptions are not
  * intercepted.
  */
@@ -115,11 +115,12 @@ int svm_vps_init(struct hv_vps *vps)
 	a->guest = vps_vmid(vps) != 0;
 
 	uint8_t *v = a->vmcb;
-	/* INIT: a physical INIT never resets a CPU that runs a VM (exit, not reset). */
-	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_SHUTDOWN | INTERCEPT_INIT |
-			 INTERCEPT_MSR;
+	/* INIT: a physical INIT never resets a CPU that runs a VM (exit, not reset).
+	 * The root's HLT is not intercepted: it halts the processor until its
+	 * next interrupt, as without a hypervisor (docs/root-vm.md "HLT"). */
+	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_SHUTDOWN | INTERCEPT_INIT | INTERCEPT_MSR;
 	if (a->guest)
-		misc1 |= INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
+		misc1 |= INTERCEPT_HLT | INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
 	else if (X86_COV)
 		misc1 |= INTERCEPT_IOIO; /* isa-debug-exit only: x86/cov.h */
 	vmcb_set32(v, VMCB_INTERCEPT_MISC1, misc1);

@@ -8,9 +8,10 @@
  * stops the boot with its name.
  *
  * Root VM: EPT, unrestricted guest (the root starts in 32-bit protected
- * mode with paging off), VPID, HLT exiting, MSR bitmaps, no I/O exiting, no
- * external-interrupt exiting (its interrupts are its own).  Guest VMs: the
- * same plus external-interrupt and NMI exiting, unconditional I/O exiting,
+ * mode with paging off), VPID, MSR bitmaps, no HLT exiting (its HLT waits
+ * for its next interrupt), no I/O exiting, no external-interrupt exiting (its
+ * interrupts are its own).  Guest VMs: the same plus HLT exiting,
+ * external-interrupt and NMI exiting, unconditional I/O exiting,
  * PAUSE exiting, a TPR shadow, and the VMX-preemption timer when there is
  * one.  CR0/CR4: the bits the processor fixes (IA32_VMX_CR0/CR4_FIXED0/1,
  * CR0.PE/PG exempt with unrestricted guest) become the guest/host masks.
@@ -78,13 +79,14 @@ int vmx_caps_init(void)
 	uint64_t entry = cap_msr(MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS, tru);
 	uint64_t misc = rdmsr(MSR_IA32_VMX_MISC);
 
+	/* The root's HLT executes (docs/root-vm.md "HLT"): only guests exit on it. */
 	static const struct ctl_req proc_need[] = {
-		{ PROC_HLT_EXITING, "HLT exiting" },
 		{ PROC_USE_MSR_BITMAPS, "use MSR bitmaps" },
 		{ PROC_SECONDARY, "activate secondary controls" },
 		{ PROC_INTR_WINDOW, "interrupt-window exiting" },
 	};
 	static const struct ctl_req proc_guest_need[] = {
+		{ PROC_HLT_EXITING, "HLT exiting" },
 		{ PROC_UNCOND_IO_EXITING, "unconditional I/O exiting" },
 		{ PROC_PAUSE_EXITING, "PAUSE exiting" },
 		{ PROC_TPR_SHADOW, "use TPR shadow" },

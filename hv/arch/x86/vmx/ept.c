@@ -50,16 +50,28 @@ static uint64_t ept_leaf(uint64_t spa, uint64_t flags)
 	return pte;
 }
 
-/* Tables: R/W/X all set; an entry with any of them is present. */
-static const struct sl_table_fmt ept_fmt = {
+#define EPT_LARGE (1ull << 7)
+#define EPT_CAP_2M (1ull << 16)
+
+static uint64_t ept_leaf_2m(uint64_t spa, uint64_t flags)
+{
+	return ept_leaf(spa, flags) | EPT_LARGE;
+}
+
+/* Tables: R/W/X all set; an entry with any of them is present.  2 MiB
+ * leaves only where IA32_VMX_EPT_VPID_CAP says the processor has them
+ * (leaf_2m is set by vmx_vm_init; without it sl_table.c maps pages). */
+static struct sl_table_fmt ept_fmt = {
 	.present = EPT_R | EPT_W | EPT_X,
 	.table_flags = EPT_R | EPT_W | EPT_X,
 	.addr = EPT_ADDR,
 	.leaf = ept_leaf,
+	.large = EPT_LARGE,
 };
 
 int vmx_vm_init(struct hv_vm *vm)
 {
+	ept_fmt.leaf_2m = (vmx_caps.ept_vpid_cap & EPT_CAP_2M) ? ept_leaf_2m : NULL;
 	struct sl_table *t = sl_table_create(&ept_fmt);
 
 	if (!t)

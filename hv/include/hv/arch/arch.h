@@ -56,6 +56,15 @@ void arch_vm_fini(struct hv_vm *vm);
  * undoes the operation it was in the middle of).
  */
 int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
+/*
+ * Map 2 MiB at once (both addresses 2 MiB-aligned), where nothing of that
+ * 2 MiB is mapped yet: the root's device memory.  A backend without large
+ * leaves maps 512 pages.  Returns 0, or -1 (no table memory, or part of the
+ * 2 MiB already mapped).  Inside a 2 MiB mapping, arch_slpt_map of one page
+ * returns -1 and arch_slpt_unmap does nothing: it is never split.
+ */
+#define HV_SLPT_2M 0x200000ull
+int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
 /* Remove the mapping of `gpa` (no-op if none). */
 void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa);
 /* Make earlier map/unmap calls visible to every PP (INVEPT, TLB flush). */

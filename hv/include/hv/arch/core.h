@@ -47,6 +47,14 @@ struct hv_mem_range {
 
 #define HV_MAX_MEM_RANGES 16
 
+/* A range the firmware reported that is not RAM, with its multiboot /
+ * E820 memory-map type (2 reserved, 3 ACPI reclaimable, 4 ACPI NVS, ...). */
+struct hv_fw_range {
+	uint64_t spa;
+	uint64_t len;
+	uint32_t type;
+};
+
 struct hv_boot_info {
 	uint16_t num_pps;
 	/* RAM the machine has (the root VM gets all of it but `reserved`). */
@@ -61,6 +69,14 @@ struct hv_boot_info {
 	 * or `reserved` are skipped. */
 	struct hv_mem_range mmio[HV_MAX_MEM_RANGES];
 	uint32_t num_mmio;
+	/* Everything else the firmware reported, page-aligned outwards: in the
+	 * root's memory map with its type; types 2-4 below 4 GiB are
+	 * identity-mapped read/write (type 2 uncacheable, 3 and 4 write-back),
+	 * never executable, never donatable (pages of RAM, `reserved` or `mmio`
+	 * are skipped).
+	 * docs/root-vm.md "Memory". */
+	struct hv_fw_range firmware[HV_MAX_MEM_RANGES];
+	uint32_t num_firmware;
 	/* Page pool for the hypervisor's own allocations (second-level
 	 * tables, ...); must lie inside a `reserved` range. */
 	struct hv_mem_range pool;

@@ -5,7 +5,7 @@
 #include <hv/arch/core.h>
 
 /* Linker symbols (boot/link.ld). */
-extern char __image_start[], __image_end[], __pool_start[], __pool_end[];
+extern char __image_start[], __image_end[];
 extern char __bss_start[], __bss_end[];
 
 /* isa-debug-exit: the value written when the root VM stopped (QEMU status 251). */
@@ -24,6 +24,11 @@ void idt_load(void);
 
 /* boot/mb.c: the multiboot information -> struct hv_boot_info. */
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi);
+
+/* boot/pool.c: the page pool (`len` bytes) at the top of RAM below 4 GiB,
+ * added to bi->reserved; 0, or -1 after logging. */
+#define HV_X86_POOL_SIZE 0x2000000ull
+int pool_place(struct hv_boot_info *bi, uint64_t len);
 
 /* boot/tsc.c */
 void tsc_calibrate(void);

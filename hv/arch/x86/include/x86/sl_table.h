@@ -4,7 +4,8 @@
  * share, and with them arch_vm_fini and arch_slpt_map/unmap/flush
  * (common/sl_table.c).  Only the entry format differs; the backend
  * describes it (struct sl_table_fmt), including how a leaf entry encodes
- * the permissions and memory type.  Leaves are 4 KiB.  A table whose last
+ * the permissions and memory type.  Leaves are 4 KiB, or 2 MiB for the
+ * root's device memory (arch_slpt_map_2m; never split).  A table whose last
  * entry is removed is freed (never the root), so that map/unmap cycles
  * leave the pool as they found it.
  */
@@ -20,6 +21,9 @@ struct sl_table_fmt {
 	/* The leaf entry mapping `spa` with MV_GPA_FLAG_* `flags`, at least one
 	 * access flag among them (no access flag: the entry is 0). */
 	uint64_t (*leaf)(uint64_t spa, uint64_t flags);
+	/* The same as a 2 MiB leaf of a level-1 (page-directory) entry. */
+	uint64_t (*leaf_2m)(uint64_t spa, uint64_t flags);
+	uint64_t large;       /* the bit that makes a level-1 or -2 entry a leaf */
 };
 
 /*

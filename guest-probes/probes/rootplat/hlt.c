@@ -1,0 +1,110 @@
+/*
+ * rootplat part 3: the root's HLT with IF=1 waits for its next interrupt
+ * (docs/root-vm.md "HLT").  The master PIC is remapped to vectors 0x20-0x27
+ * with only IRQ0 unmasked, PIT channel 0 is armed one-shot (mode 0) for
+ * 20 ms, and the probe runs STI;HLT with vector 0x20 in a copy of its IDT:
+ * the HLT must return only after the interrupt handler ran (exactly once).
+ * A HLT that resumes at once returns with no interrupt taken.
+ * Skipped where the machine has no PIT (channel 0 does not count: mvsim).
+ */
+#include "rootplat.h"
+
+#define PIT_HZ 1193182u
+#define WAIT_MS 20u
+#define IRQ0_VECTOR 0x20
+
+extern char rootplat_irq0[];
+volatile uint32_t rootplat_irq_count;
+
+struct __attribute__((packed)) idtr {
+	uint16_t limit;
+	uint64_t base;
+};
+
+static uint8_t idt_copy[256 * 16] __attribute__((aligned(16)));
+
+static void pit0_arm(uint16_t count)
+{
+	outb(0x43, 0x30); /* channel 0, lo/hi, mode 0, binary */
+	outb(0x40, (uint8_t)count);
+	outb(0x40, (uint8_t)(count >> 8));
+}
+
+static uint16_t pit0_read(void)
+{
+	outb(0x43, 0x00); /* latch channel 0 */
+	uint8_t lo = inb(0x40);
+	return (uint16_t)(lo | (inb(0x40) << 8));
+}
+
+static bool pit0_counts(void)
+{
+	pit0_arm(0xFFFF);
+	uint16_t first = pit0_read();
+	for (int i = 0; i < 100000; i++)
+		if (pit0_read() != first)
+			return true;
+	return false;
+}
+
+/* Master PIC: vectors 0x20-0x27, only IRQ0; slave masked.  The ICW1
+ * re-initialisation forgets any edge seen before. */
+static void pic_route_irq0(void)
+{
+	outb(0x21, 0xFF);
+	outb(0xA1, 0xFF);
+	outb(0x20, 0x11);
+	outb(0x21, IRQ0_VECTOR);
+	outb(0x21, 0x04);
+	outb(0x21, 0x01);
+	outb(0x21, 0xFE);
+}
+
+static void idt_install(struct idtr *saved)
+{
+	struct idtr mine;
+	uint16_t cs;
+	uint64_t h = (uint64_t)(uintptr_t)rootplat_irq0;
+
+	__asm__ volatile("sidt %0" : "=m"(*saved));
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	memset(idt_copy, 0, sizeof(idt_copy));
+	memcpy(idt_copy, (const void *)(uintptr_t)saved->base,
+	       (size_t)saved->limit + 1 < sizeof(idt_copy) ? (size_t)saved->limit + 1
+							 : sizeof(idt_copy));
+	uint8_t *g = idt_copy + IRQ0_VECTOR * 16;
+	uint16_t lo = (uint16_t)h, mid = (uint16_t)(h >> 16);
+	uint32_t hi = (uint32_t)(h >> 32);
+	memcpy(g + 0, &lo, 2);
+	memcpy(g + 2, &cs, 2);
+	g[5] = 0x8E; /* present, DPL 0, 64-bit interrupt gate */
+	memcpy(g + 6, &mid, 2);
+	memcpy(g + 8, &hi, 4);
+	mine.limit = sizeof(idt_copy) - 1;
+	mine.base = (uint64_t)(uintptr_t)idt_copy;
+	__asm__ volatile("lidt %0" : : "m"(mine));
+}
+
+void rootplat_hlt(void)
+{
+	__asm__ volatile("cli");
+	outb(0x21, 0xFF);
+	outb(0xA1, 0xFF);
+	if (!pit0_counts()) {
+		check_skip("hlt-waits-for-interrupt", "none",
+			   "no PIT: channel 0 does not count on this machine");
+		return;
+	}
+	struct idtr saved;
+	idt_install(&saved);
+	pit0_arm((uint16_t)(PIT_HZ / 1000 * WAIT_MS));
+	rootplat_irq_count = 0;
+	pic_route_irq0();
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	uint32_t taken = rootplat_irq_count;
+	outb(0x21, 0xFF);
+	__asm__ volatile("lidt %0" : : "m"(saved));
+	check_eq("hlt-waits-for-interrupt", "none", 1, taken,
+		 "STI;HLT with only PIT IRQ0 (%u ms one-shot) unmasked returns after its "
+		 "interrupt was taken (got: interrupts taken when HLT returned)", WAIT_MS);
+}

@@ -1,0 +1,11 @@
+/* The parts of the rootplat probe (one file each). */
+#ifndef ROOTPLAT_H
+#define ROOTPLAT_H
+
+#include "probe.h"
+
+void rootplat_cpuid(void);  /* cpuid_policy.c */
+void rootplat_memmap(void); /* memmap.c */
+void rootplat_hlt(void);    /* hlt.c */
+
+#endif /* ROOTPLAT_H */
