@@ -14,6 +14,7 @@
 #include <hv/exit.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
+#include <hv/msr_root.h>
 #include <hv/pp.h>
 #include <hv/run.h>
 #include <hv/vm.h>
@@ -181,14 +182,20 @@ static enum hv_exit_action exit_pause(struct hv_pp *pp, struct hv_vps *vps,
 	return exit_to_root(pp, mv_vp_exit_t_retry, exit->rip);
 }
 
-/* MSR accesses the backend intercepts: a guest writing its TSC asks for a
- * clock resync; every other intercepted MSR is not the VPS's: #GP. */
+/* MSR accesses the backend intercepts.  The root's follow its MSR policy
+ * (msr_root.c): emulated, or #GP with RIP at the instruction.  A guest
+ * writing its TSC asks for a clock resync; every other intercepted MSR is
+ * not the guest VPS's: #GP. */
 static enum hv_exit_action exit_msr(struct hv_pp *pp, struct hv_vps *vps,
 				    const struct hv_exit *exit)
 {
-	if (exit_from_root(vps))
-		return exit_root_dead(pp, exit, "intercepted MSR access of the root VM");
-	if (exit->u.msr.write && exit->u.msr.index == MV_MSR_IA32_TSC) {
+	if (exit_from_root(vps)) {
+		if (msr_root_access(vps, exit->u.msr.index, exit->u.msr.write,
+				    exit->u.msr.value) == 0) {
+			exit_advance(vps, exit, 2);
+			return HV_ACTION_RESUME;
+		}
+	} else if (exit->u.msr.write && exit->u.msr.index == MV_MSR_IA32_TSC) {
 		exit_advance(vps, exit, 2);
 		return exit_to_root(pp, mv_vp_exit_t_sync_tsc, exit->u.msr.value);
 	}

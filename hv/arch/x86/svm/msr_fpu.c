@@ -7,8 +7,9 @@
  *     intercepted except those x86/msr_passthrough.h lets through (reads and
  *     writes of the ones a VPS keeps, all switched by VMRUN/VMLOAD/VMSAVE
  *     or held in the VMCB; reads of IA32_TSC: docs/exit-reasons.md).
- *   - the root VM: no IOIO/MSR intercepts at all; its maps are all zeros
- *     and only there because VMRUN checks the addresses.
+ *   - the root VM: no IOIO intercepts (its IOPM is all zeros); its MSRPM
+ *     lets through what its MSR policy passes (hv/core/msr_root.c): every
+ *     other access exits, emulated or refused with #GP by the core.
  */
 #include <microv/mv_abi.h>
 #include <x86/cpu.h>
@@ -46,6 +47,7 @@ void svm_permission_maps_init(void)
 {
 	hv_memset(iopm_guest, 0xFF, sizeof(iopm_guest));
 	x86_msr_map_init(msrpm_guest, sizeof(msrpm_guest), msrpm_bit);
+	x86_msr_root_map_init(msrpm_root, sizeof(msrpm_root), msrpm_bit);
 }
 
 uint64_t svm_iopm_pa(bool guest)

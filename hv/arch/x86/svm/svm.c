@@ -6,8 +6,9 @@
  * image, GPRs) and a pool page for the VMCB.  Intercepts: VMRUN (required),
  * VMMCALL, CPUID, HLT, SHUTDOWN, and the SVM instructions a guest must not
  * execute on the host's behalf (VMLOAD, VMSAVE, STGI, CLGI, SKINIT: guest
- * EFER.SVME is forced on, so they would work); guest VMs (vmid != 0) also
- * INTR, PAUSE, IOIO (all ports) and MSR (the permission map of msr_fpu.c),
+ * EFER.SVME is forced on, so they would work), MSR (the permission maps of
+ * msr_fpu.c: the root's MSR policy, a guest's kept MSRs); guest VMs
+ * (vmid != 0) also INTR, PAUSE and IOIO (all ports),
  * and get V_INTR_MASKING.  Nested paging is always on; exceptions are not
  * intercepted.
  */
@@ -114,9 +115,9 @@ int svm_vps_init(struct hv_vps *vps)
 	a->guest = vps_vmid(vps) != 0;
 
 	uint8_t *v = a->vmcb;
-	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_SHUTDOWN;
+	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_HLT | INTERCEPT_SHUTDOWN | INTERCEPT_MSR;
 	if (a->guest)
-		misc1 |= INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO | INTERCEPT_MSR;
+		misc1 |= INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
 	vmcb_set32(v, VMCB_INTERCEPT_MISC1, misc1);
 	vmcb_set32(v, VMCB_INTERCEPT_MISC2,
 		   INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
