@@ -26,8 +26,15 @@
  * outside SMX): a BIOS that disabled VMX. */
 #define FEATURE_CONTROL_LOCKED 0x1ull
 
-/* Rules both vendors share are repeated in each table, so that each table
- * reads alone, as docs/security.md prints it. */
+/* The variable and fixed-range MTRRs, the same on both vendors: reads pass,
+ * every write #GP after boot (docs/security.md).  The other rules both
+ * vendors share are repeated in each table, so that each reads alone, as
+ * docs/security.md prints it. */
+#define MTRR_RANGE_RULES                                                  \
+	{ 0x00000200, 0x0000020F, P, G, 0, "MTRR variable base/mask" },   \
+	{ 0x00000250, 0x00000250, P, G, 0, "MTRR fixed 64K" },            \
+	{ 0x00000258, 0x00000259, P, G, 0, "MTRR fixed 16K" },            \
+	{ 0x00000268, 0x0000026F, P, G, 0, "MTRR fixed 4K" }
 static const struct msr_rule rules_amd[] = {
 	{ 0x00000010, 0x00000010, P, P, 0, "TSC" },
 	{ 0x0000001B, 0x0000001B, P, P, 0, "APIC_BASE (owned by root-apic)" },
@@ -37,10 +44,7 @@ static const struct msr_rule rules_amd[] = {
 	{ 0x00000174, 0x00000176, P, P, 0, "SYSENTER_CS/ESP/EIP" },
 	{ 0x00000179, 0x0000017B, P, P, 0, "MCG_CAP/STATUS/CTL" },
 	{ 0x000001D9, 0x000001D9, MSR_RULE_CONST, MSR_RULE_ZERO, 0, "DEBUGCTL (no LBR/BTF)" },
-	{ 0x00000200, 0x0000020F, P, G, 0, "MTRR variable base/mask" },
-	{ 0x00000250, 0x00000250, P, G, 0, "MTRR fixed 64K" },
-	{ 0x00000258, 0x00000259, P, G, 0, "MTRR fixed 16K" },
-	{ 0x00000268, 0x0000026F, P, G, 0, "MTRR fixed 4K" },
+	MTRR_RANGE_RULES,
 	{ 0x00000277, 0x00000277, P, P, 0, "PAT" },
 	{ 0x000002FF, 0x000002FF, P, G, 0, "MTRRdefType" },
 	{ 0x00000400, 0x0000047F, P, P, 0, "MCA banks" },
@@ -80,10 +84,7 @@ static const struct msr_rule rules_intel[] = {
 	{ 0x000001A0, 0x000001A0, P, P, 0, "MISC_ENABLE" },
 	{ 0x000001D9, 0x000001D9, MSR_RULE_CONST, MSR_RULE_ZERO, 0, "DEBUGCTL (no LBR/BTF/BTS)" },
 	{ 0x000001F2, 0x000001F3, G, G, 0, "SMRR_PHYSBASE/MASK (refused)" },
-	{ 0x00000200, 0x0000020F, P, G, 0, "MTRR variable base/mask" },
-	{ 0x00000250, 0x00000250, P, G, 0, "MTRR fixed 64K" },
-	{ 0x00000258, 0x00000259, P, G, 0, "MTRR fixed 16K" },
-	{ 0x00000268, 0x0000026F, P, G, 0, "MTRR fixed 4K" },
+	MTRR_RANGE_RULES,
 	{ 0x00000277, 0x00000277, P, P, 0, "PAT" },
 	{ 0x000002FF, 0x000002FF, P, G, 0, "MTRRdefType" },
 	{ 0x00000309, 0x0000030B, G, G, 0, "FIXED_CTR0-2 (refused)" },
