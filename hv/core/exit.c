@@ -16,6 +16,7 @@
 #include <hv/exit.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
+#include <hv/msr_root.h>
 #include <hv/pp.h>
 #include <hv/run.h>
 #include <hv/vm.h>
@@ -194,20 +195,23 @@ static enum hv_exit_action exit_pause(struct hv_pp *pp, struct hv_vps *vps,
 	return exit_to_root(pp, mv_vp_exit_t_retry, exit->rip);
 }
 
-/* MSR accesses the backend intercepts: a guest writing its TSC asks for a
- * clock resync; every other intercepted MSR is not the VPS's: #GP. */
+/* MSR accesses the backend intercepts.  The root's follow its MSR policy
+ * (msr_root.c): emulated, or #GP with RIP at the instruction.  A guest
+ * writing its TSC asks for a clock resync; every other intercepted MSR is
+ * not the guest VPS's: #GP. */
 static enum hv_exit_action exit_msr(struct hv_pp *pp, struct hv_vps *vps,
 				    const struct hv_exit *exit)
 {
-	if (exit_from_root(vps) && apic_is_root_msr(exit->u.msr.index)) {
-		if (apic_root_msr(vps, exit) == 0) {
+	if (exit_from_root(vps)) {
+		uint32_t msr = exit->u.msr.index;
+		int r = apic_is_root_msr(msr) ? apic_root_msr(vps, exit)
+					      : msr_root_access(vps, msr, exit->u.msr.write,
+								exit->u.msr.value);
+		if (r == 0) {
 			exit_advance(vps, exit, 2);
 			return HV_ACTION_RESUME;
 		}
-	} else if (exit_from_root(vps)) {
-		return exit_root_dead(pp, exit, "intercepted MSR access of the root VM");
-	}
-	if (!exit_from_root(vps) && exit->u.msr.write && exit->u.msr.index == MV_MSR_IA32_TSC) {
+	} else if (exit->u.msr.write && exit->u.msr.index == MV_MSR_IA32_TSC) {
 		exit_advance(vps, exit, 2);
 		return exit_to_root(pp, mv_vp_exit_t_sync_tsc, exit->u.msr.value);
 	}

@@ -4,7 +4,8 @@
  * PAUSE, RDMSR/WRMSR of IA32_TSC (write) and of every MSR the VPS does not
  * keep, all port I/O (IN/OUT/INS/OUTS: the guest never reaches the platform
  * devices), and the interrupt window (RFLAGS.IF and the STI shadow) of
- * queued external interrupts.  The instruction is decoded by
+ * queued external interrupts; and the root VM's RDMSR/WRMSR that its MSR
+ * policy does not pass (intercept_root_msr).  The instruction is decoded by
  * ../x86_decode.c; this file reads the guest state the exit needs.
  */
 #include <string.h>
@@ -85,6 +86,43 @@ static void guest_io(struct arch_vps *a, uint64_t addr, const struct x86_insn *d
 	a->exit->u.io.value = value;
 }
 
+/* The MSR exit of the RDMSR/WRMSR (`write`) of `index` at `addr`. */
+static void msr_exit(struct arch_vps *a, uint64_t addr, uint32_t size, uint32_t index, bool write)
+{
+	vcpu_set_exit(a, HV_EXIT_MSR, addr);
+	a->exit->insn_len = size;
+	a->exit->u.msr.index = index;
+	a->exit->u.msr.write = write;
+	if (write)
+		a->exit->u.msr.value = (regs_read(a->uc, UC_X86_REG_RDX) << 32) |
+				       (uint32_t)regs_read(a->uc, UC_X86_REG_RAX);
+}
+
+/*
+ * The root VM's MSR policy (hv/core/msr_root.c), as the SVM MSRPM and the
+ * VMX MSR bitmap apply it: a RDMSR/WRMSR at `addr` that the policy does not
+ * pass exits before it executes (the core emulates it or injects #GP);
+ * the others run on the engine.  Returns true when it set the exit.
+ */
+bool intercept_root_msr(struct arch_vps *a, uint64_t addr, uint32_t size)
+{
+	uint8_t b[X86_DECODE_MAX_LEN];
+	struct x86_insn d;
+
+	/* RDMSR/WRMSR are 0F 32 / 0F 30, with at most a prefix or two. */
+	if (size < 2 || size > 4 || !code_bytes(a, addr, size, b) || b[size - 2] != 0x0F)
+		return false;
+	enum x86_insn_class c = x86_decode(b, size, &d);
+	if (c != X86_INSN_RDMSR && c != X86_INSN_WRMSR)
+		return false;
+	bool write = c == X86_INSN_WRMSR;
+	uint32_t index = (uint32_t)regs_read(a->uc, UC_X86_REG_RCX);
+	if (msr_root_passes(msr_root_vendor(), index, write))
+		return false;
+	msr_exit(a, addr, size, index, write);
+	return true;
+}
+
 /*
  * The guest-VM intercepts, before the instruction at `addr` executes
  * (decoded by x86_decode.c).  Returns true when it set an exit (or an
@@ -127,13 +165,7 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 			return false;
 		if (!write && index == MV_MSR_IA32_TSC)
 			return false;
-		vcpu_set_exit(a, HV_EXIT_MSR, addr);
-		a->exit->insn_len = size;
-		a->exit->u.msr.index = index;
-		a->exit->u.msr.write = write;
-		if (write)
-			a->exit->u.msr.value = (regs_read(a->uc, UC_X86_REG_RDX) << 32) |
-					       (uint32_t)regs_read(a->uc, UC_X86_REG_RAX);
+		msr_exit(a, addr, size, index, write);
 		return true;
 	}
 	case X86_INSN_IO:

@@ -164,6 +164,8 @@ void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
  * stop there.
  */
 bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size);
+/* The root VM's RDMSR/WRMSR that its MSR policy does not pass: an exit. */
+bool intercept_root_msr(struct arch_vps *a, uint64_t addr, uint32_t size);
 /* External interrupts wait for RFLAGS.IF = 1 and the STI shadow.  Returns
  * true to stop before `addr` and deliver one (irq_now). */
 bool intercept_irq_window(struct arch_vps *a, uint64_t addr, uint32_t size);

@@ -13,9 +13,12 @@
  *   - invalid opcodes (the vendor's hypercall instruction, #UD);
  *   - for guest VMs (vmid != 0) only, the intercepts of docs/exit-reasons.md,
  *     taken before the instruction executes (intercept.c);
+ *   - for the root VM, its RDMSR/WRMSR that its MSR policy does not pass
+ *     (intercept.c, hv/core/msr_root.c);
  *   - delivery of queued external interrupts when the guest has IF = 1
  *     (intercept.c decides, events.c delivers).
- * The root VM owns the machine: none of the guest intercepts apply to it.
+ * The root VM owns the machine: none of the guest intercepts apply to it
+ * (its MSR policy aside).
  * The other hooks turn CPUID, the root VM's port I/O (the platform devices
  * of ../platform.c), exceptions and faulting memory accesses into exits or
  * events; arch_vps_run runs the engine until one of them ends the run.
@@ -69,6 +72,9 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 			uc_emu_stop(uc);
 			return;
 		}
+	} else if (intercept_root_msr(a, addr, size)) {
+		uc_emu_stop(uc);
+		return;
 	}
 	a->icount++;
 }

@@ -8,9 +8,10 @@
  *     writes of the ones a VPS keeps, all switched by VMRUN/VMLOAD/VMSAVE
  *     or held in the VMCB; reads of IA32_TSC: docs/exit-reasons.md).
  *   - the root VM: no IOIO intercepts (its IOPM is all zeros; coverage builds
- *     intercept port 0xF4, isa-debug-exit: x86/cov.h); MSRs: only
- *     IA32_APIC_BASE and 0x800-0x8FF (x86_apic_msrs_intercept; MSRs outside
- *     the map's ranges always exit).
+ *     intercept port 0xF4, isa-debug-exit: x86/cov.h); its MSRPM lets through
+ *     what its MSR policy passes (hv/core/msr_root.c): every other access
+ *     exits, emulated or refused with #GP by the core (IA32_APIC_BASE and
+ *     0x800-0x8FF by hv/core/apic.c).
  */
 #include <microv/mv_abi.h>
 #include <x86/cov.h>
@@ -50,7 +51,7 @@ void svm_permission_maps_init(void)
 	hv_memset(iopm_guest, 0xFF, sizeof(iopm_guest));
 	x86_msr_map_init(msrpm_guest, sizeof(msrpm_guest), msrpm_bit);
 	x86_cov_intercept_exit_port(iopm_root);
-	x86_apic_msrs_intercept(msrpm_root, msrpm_bit);
+	x86_msr_root_map_init(msrpm_root, sizeof(msrpm_root), msrpm_bit);
 }
 
 uint64_t svm_iopm_pa(bool guest)

@@ -6,8 +6,9 @@
  * image, GPRs) and a pool page for the VMCB.  Intercepts: VMRUN (required),
  * VMMCALL, CPUID, SHUTDOWN, and the SVM instructions a guest must not
  * execute on the host's behalf (VMLOAD, VMSAVE, STGI, CLGI, SKINIT: guest
- * EFER.SVME is forced on, so they would work); guest VMs (vmid != 0) also
- * HLT, INTR, PAUSE, IOIO (all ports) and MSR (the permission map of msr_fpu.c),
+ * EFER.SVME is forced on, so they would work), MSR (the permission maps of
+ * msr_fpu.c: the root's MSR policy, a guest's kept MSRs); guest VMs
+ * (vmid != 0) also HLT, INTR, PAUSE and IOIO (all ports),
  * and get V_INTR_MASKING.  Nested paging is always on; exceptions are not
  * intercepted.
  */

@@ -5,8 +5,9 @@
  *   - guest VMs: every MSR exits except the accesses x86/msr_passthrough.h
  *     names (reads and writes of the ones a VPS keeps, reads of IA32_TSC).
  *     MSRs outside the bitmap's ranges always exit.
- *   - the root VM: a bitmap of zeros but IA32_APIC_BASE and 0x800-0x8FF
- *     (x86_apic_msrs_intercept: hv/core/apic.c's policy).
+ *   - the root VM: the accesses its MSR policy passes (hv/core/msr_root.c)
+ *     run; every other access, and every MSR outside the ranges, exits and
+ *     is emulated or refused with #GP by the core.
  * Where the MSRs live: SYSENTER_CS/ESP/EIP, FS/GS base in guest-state
  * fields; EFER and PAT in guest-state fields with the save/load controls;
  * STAR, LSTAR, CSTAR, SFMASK and KERNEL_GS_BASE in the processor while the
@@ -49,8 +50,7 @@ static long bitmap_bit(uint32_t msr, bool write)
 
 void vmx_msr_bitmaps_init(void)
 {
-	hv_memset(msr_bitmap_root, 0, sizeof(msr_bitmap_root));
-	x86_apic_msrs_intercept(msr_bitmap_root, bitmap_bit);
+	x86_msr_root_map_init(msr_bitmap_root, sizeof(msr_bitmap_root), bitmap_bit);
 	x86_msr_map_init(msr_bitmap_guest, sizeof(msr_bitmap_guest), bitmap_bit);
 }
 

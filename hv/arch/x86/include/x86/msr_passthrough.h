@@ -1,5 +1,10 @@
 /*
- * A guest VM's MSR permission map (SVM MSRPM, VMX MSR bitmap), built the
+ * The MSR permission maps (SVM MSRPM, VMX MSR bitmap).  The root VM's map
+ * lets through exactly the accesses its MSR policy passes (hv/core/msr_root.c,
+ * msr_root_passes): every other access, and every MSR outside the map's
+ * ranges, exits to the core, which emulates it or injects #GP.
+ *
+ * A guest VM's map is built the
  * same way for both backends: every access exits except reads and writes
  * of the MSRs a VPS keeps (hv/core/msr.c's list), and reads of IA32_TSC (a
  * guest reads its clock as RDTSC does; its writes exit: the core turns
@@ -18,8 +23,8 @@ typedef long (*x86_msr_bit_fn)(uint32_t msr, bool write);
  * accesses above. */
 void x86_msr_map_init(uint8_t *map, size_t size, x86_msr_bit_fn bit);
 
-/* common/apic_msrs.c: set the bits that make the root's RDMSR/WRMSR of
- * IA32_APIC_BASE and of 0x800-0x8FF exit (hv/core/apic.c's policy). */
-void x86_apic_msrs_intercept(uint8_t *map, x86_msr_bit_fn bit);
+/* Sets every bit of map[0..size), then clears those of the accesses the
+ * root's MSR policy passes (the CPU's vendor's table). */
+void x86_msr_root_map_init(uint8_t *map, size_t size, x86_msr_bit_fn bit);
 
 #endif /* X86_MSR_PASSTHROUGH_H */
