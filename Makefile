@@ -12,6 +12,9 @@
 #   make debug-sim PROBE=cpuid [VENDOR=intel|amd]   mvsim under GDB, stopped at the exit dispatcher
 #   make debug-qemu PROBE=cpuid  the real hypervisor under QEMU (SVM) + GDB with its symbols
 #   make bench           figures per backend: boot-to-first-result, exits/s, suite wall time
+#   make kvm-unit-tests [KUT_DIR=checkout|tarball] [KUT_TESTS="dummy smptest"]
+#                        kvm-unit-tests bare and as the root OS under the hypervisor, compared
+#                        (docs/kvm-unit-tests.md; skipped with the reason when there is no source)
 #
 # Every target installs missing Debian packages first (scripts/install-deps.sh).
 
@@ -23,10 +26,11 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 HV_ABI ?=
 PROBE_ABI ?=
+KUT_TESTS ?=
 OLD ?= HEAD
 NEW ?= WORKTREE
 
-.PHONY: all deps configure build conformance check unit coverage debug-sim debug-qemu bench clean abi-diff
+.PHONY: all deps configure build conformance check unit coverage debug-sim debug-qemu bench clean abi-diff kvm-unit-tests
 
 all: build
 
@@ -69,6 +73,9 @@ debug-qemu: build
 
 bench: build
 	MV_BUILD_DIR=$(BUILD) scripts/bench
+
+kvm-unit-tests: build
+	scripts/kvm-unit-tests --build-dir $(BUILD) -j $(JOBS) $(KUT_TESTS)
 
 clean:
 	rm -rf $(BUILD)

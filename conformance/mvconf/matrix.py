@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from . import external
 from .catalog import Catalog
 from .runner import Outcome
 
@@ -63,6 +64,7 @@ def build(catalog: Catalog, backends: List[Tuple[str, Optional[str]]],
         "probes": {f"{b}/{p}": ("SKIP" if o.skipped else o.log.result if o.log else "NOT-RUN")
                    for (b, p), o in sorted(outcomes.items())},
         "errors": harness_errors(outcomes),
+        "external": external.section(),
         "items": [
             {"name": it.name, "group": it.group,
              "results": {name: _cell(it.name, name, why, outcomes) for name, why in backends}}
