@@ -36,6 +36,10 @@ arch = i386
 file = svm.flat
 qemu_params = -cpu max,+svm,-npt -m 4g
 
+[lam]
+file = lam.flat
+qemu_params = -enable-kvm -cpu max
+
 [kvm_only]
 file = pmu.flat
 accel = kvm
@@ -65,6 +69,7 @@ def test_not_runnable(tmp_path):
     assert t["i386_only"].not_runnable() == "i386 only"
     assert "SVM+NPT" in t["no_npt"].not_runnable()
     assert t["kvm_only"].not_runnable() == "accel=kvm only"
+    assert t["lam"].not_runnable() == "-enable-kvm needs KVM"
 
 
 def test_with_dummy(tmp_path):
@@ -77,6 +82,8 @@ def test_verdicts():
     assert runner._verdict(0, "ok") == "PASS"
     assert runner._verdict(0, "run-hv-qemu: qemu exited with status 0 without isa-debug-exit") == "NO-EXIT"
     assert runner._verdict(1, "") == "FAIL"
+    assert runner._verdict(0, "qemu-system-x86_64: Property 'max-x86_64-cpu.vmx-mbec' not found\n") == "QEMU-ERROR"
+    assert runner._verdict(0, "qemu-system-x86_64: warning: TCG doesn't support feature\nok") == "PASS"
     assert runner._verdict(77, "") == "SKIP"
     assert runner._verdict(125, "") == "ROOT-STOPPED"
     assert runner._verdict(31, "") == "FAIL(rc=31)"
@@ -105,7 +112,7 @@ def test_outcomes():
             dict(row("PASS", "PASS"), outcome="xpass"), dict(row("FAIL"), outcome="not-compared")]
     assert report.totals(rows) == {"passed": 1, "failed": 2, "skipped": 1}
     text = report.table(rows)
-    assert "FAIL: t: bare PASS, hypervisor FAIL; last [hv] line: [hv] why" in text
+    assert "FAIL: t: bare PASS, hypervisor FAIL; last [hv] lines: [hv] why" in text
     assert "XPASS" in text
 
 

@@ -56,6 +56,8 @@ class Test:
             return f"accel={self.accel} only"
         if "nodefault" in self.groups:
             return "nodefault (manual run only)"
+        if "-enable-kvm" in self.qemu_params.split():
+            return "-enable-kvm needs KVM"
         if self.check:
             return f"needs host settings: {self.check}"
         feats = self.machine()[0].split(",")

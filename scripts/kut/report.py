@@ -54,7 +54,7 @@ def table(rows: List[dict]) -> str:
             tag = {"differs": "FAIL", "xpass": "XPASS (flip it in scripts/kut/check-subset.txt)",
                    "xfail": "expected"}[r["outcome"]]
             lines.append(f"{tag}: {r['name']}: bare {r['bare']['verdict']}, hypervisor "
-                         f"{r['hv']['verdict']}; last [hv] line: {r['hv']['last_hv'] or '(none)'}")
+                         f"{r['hv']['verdict']}; last [hv] lines: {r['hv']['last_hv'] or '(none)'}")
     return "\n".join(lines)
 
 

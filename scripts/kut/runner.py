@@ -36,7 +36,13 @@ class Run:
     log: str = ""
 
 
+# QEMU's own error (bad option or CPU property): exit 1, which run-hv-qemu reads as V=0.
+QEMU_ERROR = re.compile(r"^qemu-system-\S+: (?!warning)", re.M)
+
+
 def _verdict(rc: int, out: str) -> str:
+    if rc == 0 and QEMU_ERROR.search(out):
+        return "QEMU-ERROR"
     if "without isa-debug-exit" in out:
         return "NO-EXIT"        # QEMU ended without isa-debug-exit (reset, triple fault)
     return VERDICTS.get(rc, f"FAIL(rc={rc})")
