@@ -7,7 +7,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
-from kut import cfg, report, runner  # noqa: E402
+from kut import cfg, report, runner, source  # noqa: E402
 from mvconf import external  # noqa: E402
 
 CFG = """
@@ -136,3 +136,15 @@ def test_external_section(tmp_path):
     external.merge_into_matrix(tmp_path)
     assert json.loads(m.read_text())["external"]["kvm-unit-tests"]["totals"]["failed"] == 1
     assert external.section(tmp_path / "none") == {}
+
+
+def test_source_locate(tmp_path, monkeypatch):
+    monkeypatch.delenv("KUT_DIR", raising=False)
+    monkeypatch.setattr(source, "DEFAULT_TARBALL", tmp_path / "none.tar.gz")
+    src, why = source.locate()
+    assert src is None and "no kvm-unit-tests source" in why
+    monkeypatch.setenv("KUT_DIR", str(tmp_path))
+    assert source.locate()[0] is None                      # not a checkout
+    (tmp_path / "x86").mkdir()
+    (tmp_path / "x86" / "unittests.cfg").write_text("")
+    assert source.locate() == (tmp_path.resolve(), f"checkout {tmp_path.resolve()}")
