@@ -18,6 +18,9 @@
 #   make list            backends, probes and ABI items, with where each item is checked
 #   make install [PREFIX=/usr/local] [DESTDIR=]   mvsim, the image, the probes, mv-conformance
 #   make deb             the Debian package (dpkg-buildpackage -us -uc -b; debian/)
+#   make kvm-unit-tests [KUT_DIR=checkout|tarball] [KUT_TESTS="dummy smptest"]
+#                        kvm-unit-tests bare and as the root OS under the hypervisor, compared
+#                        (docs/kvm-unit-tests.md; skipped with the reason when there is no source)
 #
 # make conformance takes FORCE=1 (rerun, ignore the result cache), TAP=1 (TAP on
 # stdout), MV_BACKENDS=a,b and ARGS="pytest args" (e.g. ARGS="-k cpuid -x").
@@ -32,6 +35,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 HV_ABI ?=
 PROBE_ABI ?=
+KUT_TESTS ?=
 OLD ?= HEAD
 NEW ?= WORKTREE
 PREFIX ?= /usr/local
@@ -40,7 +44,7 @@ ARGS ?=
 BASE ?= HEAD
 
 .PHONY: all deps configure build conformance check unit coverage coverage-diff debug-sim debug-qemu bench \
-	clean abi-diff list install deb
+	clean abi-diff list install deb kvm-unit-tests
 
 all: build
 
@@ -98,6 +102,9 @@ install: build
 
 deb: deps
 	@scripts/build-deb $(BUILD)/deb
+
+kvm-unit-tests: build
+	scripts/kvm-unit-tests --build-dir $(BUILD) -j $(JOBS) $(KUT_TESTS)
 
 clean:
 	rm -rf $(BUILD)

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
+from . import external
 from .catalog import Catalog
 from .runner import Outcome
 
@@ -101,6 +102,7 @@ def build(catalog: Catalog, backends: List[Tuple[str, Optional[str]]],
         "probes": {f"{b}/{p}": ("SKIP" if o.skipped else o.log.result if o.log else "NOT-RUN")
                    for (b, p), o in sorted(outcomes.items())},
         "errors": harness_errors(outcomes),
+        "external": external.section(),
         "items": [
             {"name": it.name, "group": it.group,
              "results": {name: _cell(it.name, name, why, outcomes, not_run)

@@ -7,8 +7,10 @@
  * target PPs' root VPs (wait-for-SIPI, or started in real mode at the SIPI
  * vector), ICR NMI and SMI are not delivered, LVT entries programmed to
  * INIT or SMI are not written.
- * IA32_APIC_BASE reads the hardware's value and refuses any change (#GP);
- * x2APIC cannot be enabled, so its MSRs raise #GP as they do with it off.
+ * IA32_APIC_BASE reads the hardware's value; the root may clear and set
+ * its EN bit (virtually: the hardware APIC stays enabled, the hypervisor
+ * needs it), any other change raises #GP; x2APIC cannot be enabled, so its
+ * MSRs raise #GP as they do with it off.
  */
 #include <hv/apic.h>
 #include <hv/arch/arch.h>
@@ -37,6 +39,7 @@
 #define SH_ALL 2u
 #define DEST_BROADCAST 0xFFu
 #define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_EN (1ull << 11)
 
 static uint64_t apic_page; /* 0: none */
 
@@ -229,12 +232,20 @@ int apic_root_msr(struct hv_vps *vps, const struct hv_exit *exit)
 {
 	if (exit->u.msr.index != APIC_MSR_BASE)
 		return -1; /* x2APIC is never enabled: its MSRs #GP (SDM 10.12.1.2) */
+	struct hv_pp *pp = pp_this();
 	uint64_t cur = arch_apic_base();
+	if (pp->apic_disabled)
+		cur &= ~APIC_BASE_EN;
 	if (!exit->u.msr.write) {
 		arch_vps_set_reg(vps, bf_reg_t_rax, cur & 0xFFFFFFFFull);
 		arch_vps_set_reg(vps, bf_reg_t_rdx, cur >> 32);
 		return 0;
 	}
-	/* Same value (BSP is read-only) only: no move, no x2APIC, no disable. */
-	return ((exit->u.msr.value ^ cur) & ~APIC_BASE_BSP) ? -1 : 0;
+	/* No move, no x2APIC (BSP is read-only).  EN may go off and on again, as
+	 * OSes and kvm-unit-tests do to reset the APIC: the root sees its EN;
+	 * the hardware APIC stays enabled (docs/root-vm.md "Local APIC"). */
+	if ((exit->u.msr.value ^ cur) & ~(APIC_BASE_BSP | APIC_BASE_EN))
+		return -1;
+	pp->apic_disabled = !(exit->u.msr.value & APIC_BASE_EN);
+	return 0;
 }

@@ -139,7 +139,11 @@ static int root_map_identity(struct hv_vm *root, const struct hv_boot_info *bi, 
  * which is right for both. */
 static int root_map_devices(struct hv_vm *root, const struct hv_boot_info *bi)
 {
-	const uint64_t rw = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS;
+	/* Executable as on hardware: real-mode code calls the BIOS (0xF0000-
+	 * 0xFFFFF, e.g. kvm-unit-tests' realmode test), option ROMs run from
+	 * 0xC0000; the root owns this memory, execution gives it nothing more. */
+	const uint64_t rw = MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS |
+			    MV_GPA_FLAG_EXECUTE_ACCESS;
 	uint64_t pages = 0, fw_pages = 0;
 
 	for (uint32_t i = 0; i < bi->num_mmio; i++)

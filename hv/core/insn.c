@@ -1,7 +1,9 @@
 /*
  * Decoding of the 32-bit memory stores the core emulates for the root's
  * trapped local APIC writes (apic.c): 89 /r and C7 /0 with legacy prefixes,
- * REX, ModRM, SIB and displacement, in 32- and 64-bit addressing.  The
+ * REX, ModRM, SIB and displacement, in 32- and 64-bit addressing, and A3
+ * (MOV moffs, EAX: the absolute-address form compilers emit for a constant
+ * address in 64-bit code) with any address size.  The
  * destination's address is not computed: the fault reported it.  Anything
  * else (other opcodes, 8/16/64-bit stores, register destinations, 16-bit
  * addressing, VEX/EVEX) is refused with its reason; nothing is guessed.
@@ -13,6 +15,7 @@
 #define PFX_LOCK 0xF0
 #define OP_MOV_RM_R 0x89
 #define OP_MOV_RM_IMM 0xC7
+#define OP_MOV_MOFFS_EAX 0xA3
 
 static bool insn_is_legacy_prefix(uint8_t b)
 {
@@ -77,12 +80,24 @@ const char *insn_decode_store32(const uint8_t *bytes, size_t n, enum insn_mode m
 	/* Operand size: 32 unless the default is 16 (no 66) or 16 (66 in 32/64-bit). */
 	if ((mode == INSN_MODE_16) != opsize)
 		return "16-bit store";
+	uint8_t op = bytes[i++];
+	if (op == OP_MOV_MOFFS_EAX) {
+		/* The offset's size is the address size: 8 (4 with 67) in 64-bit
+		 * mode, else 4 or 2 by the mode and 67. */
+		bool addr16 = mode != INSN_MODE_64 && ((mode == INSN_MODE_16) != addrsize);
+		size_t moffs = mode == INSN_MODE_64 ? (addrsize ? 4 : 8) : (addr16 ? 2 : 4);
+		if (n - i < moffs)
+			return "truncated moffs";
+		out->is_imm = 0;
+		out->reg = 0; /* EAX */
+		out->imm = 0;
+		out->len = (uint8_t)(i + moffs);
+		return NULL;
+	}
 	if ((mode == INSN_MODE_16) != addrsize && mode != INSN_MODE_64)
 		return "16-bit addressing";
-
-	uint8_t op = bytes[i++];
 	if (op != OP_MOV_RM_R && op != OP_MOV_RM_IMM)
-		return "not a MOV r/m32 store (89 /r or C7 /0)";
+		return "not a MOV r/m32 store (89 /r, C7 /0 or A3)";
 	if (i >= n)
 		return "truncated ModRM";
 	uint8_t modrm = bytes[i];

@@ -44,6 +44,10 @@ static void test_insn_forms(void)
 		{ "\x67\x89\x07", 3, INSN_MODE_64, 3, 0, 0, 0 },                    /* 32-bit addr */
 		{ "\x66\x67\x89\x07", 4, INSN_MODE_16, 4, 0, 0, 0 },                /* unreal mode */
 		{ "\x89\x05\x00\x00\x00\x00\x90", 7, INSN_MODE_64, 6, 0, 0, 0 },    /* RIP-relative */
+		{ "\xa3\x10\x03\xe0\xfe\x00\x00\x00\x00", 9, INSN_MODE_64, 9, 0, 0, 0 }, /* A3 moffs64 */
+		{ "\x67\xa3\x10\x03\xe0\xfe", 6, INSN_MODE_64, 6, 0, 0, 0 },   /* A3 moffs32 */
+		{ "\xa3\x10\x03\xe0\xfe", 5, INSN_MODE_32, 5, 0, 0, 0 },        /* A3 moffs32 */
+		{ "\x66\xa3\x10\x03", 4, INSN_MODE_16, 4, 0, 0, 0 },             /* A3 moffs16 */
 	};
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		const struct form *f = &forms[i];
@@ -73,6 +77,9 @@ static void test_insn_refused(void)
 		{ "\xf0\x89\x07", 3, INSN_MODE_64, 0, 0, 0, 0 },  /* LOCK */
 		{ "\xc7\x05\x00\x00", 4, INSN_MODE_32, 0, 0, 0, 0 }, /* truncated */
 		{ "\x87\x07", 2, INSN_MODE_64, 0, 0, 0, 0 },      /* XCHG */
+		{ "\x48\xa3\x10\x03\xe0\xfe\x00\x00\x00\x00", 10, INSN_MODE_64, 0, 0, 0, 0 }, /* REX.W A3 */
+		{ "\xa3\x10\x03\xe0\xfe", 5, INSN_MODE_64, 0, 0, 0, 0 },  /* A3, truncated moffs64 */
+		{ "\xa2\x10\x03\xe0\xfe", 5, INSN_MODE_32, 0, 0, 0, 0 },  /* A2: 8-bit store */
 		{ "\xc5\xf9\x7e\x07", 4, INSN_MODE_64, 0, 0, 0, 0 }, /* VEX VMOVD */
 		{ "\x3e\x3e\x3e\x3e\x3e\x3e\x3e\x3e\x3e\x3e\x3e\x3e\x3e\x3e\x89\x07", 16, INSN_MODE_64,
 		  0, 0, 0, 0 },                                   /* longer than 15 bytes */
@@ -227,8 +234,20 @@ static void test_apic_msrs(void)
 	EXPECT_EQ(apic_root_msr(vps, &e), -1);
 	e.u.msr.value = 0xFEE00D00; /* x2APIC */
 	EXPECT_EQ(apic_root_msr(vps, &e), -1);
-	e.u.msr.value = 0xFEE00100; /* disable */
+	e.u.msr.value = 0xFEE00100; /* disable: virtual, reads back EN=0 */
+	EXPECT_EQ(apic_root_msr(vps, &e), 0);
+	e.u.msr.write = 0;
+	EXPECT_EQ(apic_root_msr(vps, &e), 0);
+	EXPECT_EQ(r->reg[bf_reg_t_rax], 0xFEE00100);
+	e.u.msr.write = 1;
+	e.u.msr.value = 0xFED00100; /* disabled, and moved: still #GP */
 	EXPECT_EQ(apic_root_msr(vps, &e), -1);
+	e.u.msr.value = 0xFEE00900; /* enable again */
+	EXPECT_EQ(apic_root_msr(vps, &e), 0);
+	e.u.msr.write = 0;
+	EXPECT_EQ(apic_root_msr(vps, &e), 0);
+	EXPECT_EQ(r->reg[bf_reg_t_rax], 0xFEE00900);
+	e.u.msr.write = 1;
 	e.u.msr.index = 0x830;
 	EXPECT_EQ(apic_root_msr(vps, &e), -1);
 	e.u.msr.write = 0;

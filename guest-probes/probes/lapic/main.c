@@ -121,11 +121,22 @@ static void check_apic_base(void)
 		    "moving the xAPIC page (base 0xFED00000) raises #GP");
 	check_fault("apic-x2apic-enable-gp", true, wrmsr_gp(MSR_APIC_BASE, base | BASE_X2APIC),
 		    "enabling x2APIC through IA32_APIC_BASE raises #GP");
-	check_fault("apic-disable-gp", true, wrmsr_gp(MSR_APIC_BASE, base & ~BASE_ENABLE),
-		    "disabling the local APIC through IA32_APIC_BASE raises #GP");
 	rdmsr_gp(MSR_APIC_BASE, &after);
 	check_eq("apic-base-unchanged", "none", base, after,
 		 "after the refused writes IA32_APIC_BASE is what it was");
+	/* Disabling and enabling again (an APIC reset, as OSes and kvm-unit-tests
+	 * do): the root sees its EN bit; the hardware APIC stays enabled. */
+	uint64_t off = ~0ull, on = ~0ull;
+	check_fault("apic-disable-allowed", false, wrmsr_gp(MSR_APIC_BASE, base & ~BASE_ENABLE),
+		    "clearing IA32_APIC_BASE.EN is allowed");
+	rdmsr_gp(MSR_APIC_BASE, &off);
+	check_eq("apic-disable-reads-back", "none", base & ~BASE_ENABLE, off,
+		 "after the disable IA32_APIC_BASE reads EN=0");
+	check_fault("apic-reenable-allowed", false, wrmsr_gp(MSR_APIC_BASE, base),
+		    "setting IA32_APIC_BASE.EN again is allowed");
+	rdmsr_gp(MSR_APIC_BASE, &on);
+	check_eq("apic-reenable-reads-back", "none", base, on,
+		 "after the enable IA32_APIC_BASE reads its first value");
 }
 
 static void check_x2apic(uint8_t cpuid_id)

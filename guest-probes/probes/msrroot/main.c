@@ -209,8 +209,18 @@ static void check_mtrr_counters(void)
 	expect_gp("debugctl-write-lbr", MSR_DEBUGCTL, true, 1, "LBR (DEBUGCTL bit 0) is not offered");
 
 	if (amd) {
-		expect_gp("perf-ctr-read", MSR_AMD_PERF_CTR0, false, 0, "performance counters are not offered");
-		expect_gp("perf-ctl-write", MSR_AMD_PERF_CTL0, true, 0x430076, "nor their event selects");
+		/* The legacy counters are architectural on AMD (an OS may touch
+		 * them without asking CPUID): present, but they never count. */
+		uint64_t ctr = ~0ull;
+		if (expect_done("perf-ctr-read", MSR_AMD_PERF_CTR0, false, 0, &ctr,
+				"the legacy performance counters exist (emulated)"))
+			check_eq("perf-ctr-value", NONE, 0, ctr, "a legacy counter reads 0");
+		expect_done("perf-ctl-write", MSR_AMD_PERF_CTL0, true, 0x430076, NULL,
+			    "an event select write is accepted and discarded");
+		if (expect_done("perf-ctr-after", MSR_AMD_PERF_CTR0, false, 0, &ctr,
+				"the counter reads after the event select write"))
+			check_eq("perf-ctr-still-zero", NONE, 0, ctr,
+				 "the counter does not count: the hypervisor's events stay invisible");
 	} else {
 		expect_gp("perf-ctr-read", MSR_INTEL_PMC0, false, 0, "performance counters are not offered");
 		expect_gp("perf-ctl-write", MSR_INTEL_PERFEVTSEL0, true, 0x43003C, "nor their event selects");

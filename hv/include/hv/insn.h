@@ -1,7 +1,8 @@
 /*
  * The decoder of the 32-bit stores the core emulates for the root's trapped
- * local APIC writes (insn.c): MOV r/m32, r32 (89 /r) and MOV r/m32, imm32
- * (C7 /0) with any legacy prefix, REX, ModRM, SIB and displacement.
+ * local APIC writes (insn.c): MOV r/m32, r32 (89 /r), MOV r/m32, imm32
+ * (C7 /0) with any legacy prefix, REX, ModRM, SIB and displacement, and
+ * MOV moffs32, EAX (A3).
  */
 #ifndef HV_INSN_H
 #define HV_INSN_H

@@ -23,6 +23,9 @@ struct hv_pp {
 	uint8_t sipi_pending; /* a SIPI arrived while waiting for one */
 	uint8_t sipi_vector;
 	uint8_t init_pending; /* an INIT arrived while the root VP runs */
+	/* The root's view of IA32_APIC_BASE.EN on this PP (apic.c): a disable
+	 * is virtual, the hardware APIC stays enabled for the hypervisor. */
+	bool apic_disabled;
 };
 
 /* core_init: the machine has `count` PPs (ids 0..count-1). */
