@@ -77,6 +77,7 @@ static int root_map_mmio(struct hv_vm *root, const struct hv_boot_info *bi)
 			       MV_GPA_FLAG_UNCACHEABLE;
 	uint64_t pages = 0;
 
+	mm_root_note_devices(bi->mmio, bi->num_mmio);
 	for (uint32_t i = 0; i < bi->num_mmio; i++) {
 		for (uint64_t off = 0; off < bi->mmio[i].len; off += HV_PAGE_SIZE) {
 			uint64_t spa = bi->mmio[i].spa + off;

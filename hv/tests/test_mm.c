@@ -857,8 +857,9 @@ static void test_pool_exhaustion(void)
 	mdl1(MDL_A, SRC, 0x3000);
 	uint64_t total = page_total_count(), n = 0;
 	uint64_t *held = malloc(sizeof(uint64_t) * total);
-	while ((held[n] = page_alloc()) != 0)
+	while (n < total && (held[n] = page_alloc()) != 0) /* no write past held[total - 1] */
 		n++;
+	EXPECT_EQ(page_alloc(), 0);
 	int failed = 0, ok = 0;
 	for (uint64_t keep = 0; keep <= 16 && !ok; keep++) {
 		for (uint64_t i = 0; i < keep; i++)
@@ -1148,6 +1149,47 @@ static void test_tree(void)
 	EXPECT_EQ(page_free_count(), free0);
 }
 
+/* map_mdl into the root at its device memory (the I/O APIC's page, passed
+ * through at boot) is refused as a destination in use (INVALID_PARAMS4), and
+ * unmap_mdl there is refused too: the device mapping stays.  A free GPA of
+ * the root's next to it takes the same share. */
+static void test_device_dst(void)
+{
+	const uint64_t ioapic = 0xFEC00000ull, hole = 0xFEC02000ull;
+	uint64_t spa = 0, flags = 0, free0;
+
+	fake_mmio[0] = (struct hv_mem_range){ ioapic, 0x1000 };
+	fake_num_mmio = 1;
+	boot();
+	fake_num_mmio = 0;
+	uint16_t vm = create_vm();
+	mdl1(MDL_A, SRC, 0x1000);
+	mdl1(MDL_B, GDST, 0x1000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE | R_ | W_), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(sh_get(0, ioapic, &spa, &flags));
+	EXPECT_EQ(spa, ioapic);
+	free0 = page_free_count();
+	uint64_t d = digest();
+
+	mdl1(MDL_C, GDST, 0x1000);
+	mdl1(MDL_D, ioapic, 0x1000);
+	EXPECT_EQ(map(vm, MDL_C, 0, MDL_D, R_ | W_), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_EQ(unmap(vm, MDL_C, 0, MDL_D), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_EQ(digest(), d);
+	EXPECT_EQ(page_free_count(), free0);
+	EXPECT_TRUE(sh_get(0, ioapic, &spa, &flags));
+	EXPECT_EQ(spa, ioapic);
+	EXPECT_EQ(flags, R_ | W_ | MV_GPA_FLAG_UNCACHEABLE);
+
+	mdl1(MDL_D, hole, 0x1000);
+	EXPECT_EQ(map(vm, MDL_C, 0, MDL_D, R_ | W_), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(sh_get(0, hole, &spa, &flags));
+	EXPECT_EQ(spa, SRC);
+	EXPECT_EQ(unmap(vm, MDL_C, 0, MDL_D), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(!sh_get(0, hole, &spa, &flags));
+	EXPECT_TRUE(sh_get(0, ioapic, &spa, &flags));
+}
+
 static const struct test_case tests[] = {
 	{ "root_map", test_root_map },
 	{ "share_roundtrip", test_share_roundtrip },
@@ -1165,6 +1207,7 @@ static const struct test_case tests[] = {
 	{ "destroy_continuation", test_destroy_continuation },
 	{ "destroy_continuation_zombie", test_destroy_continuation_zombie },
 	{ "idmap_refused", test_idmap_refused },
+	{ "device_dst", test_device_dst },
 	{ "tree", test_tree },
 };
 
