@@ -108,9 +108,13 @@ void *arch_spa_to_hva(uint64_t spa, size_t len)
 	return fake_mem + spa;
 }
 
+void (*fake_halt_hook)(void);
+
 void arch_halt(void)
 {
 	fprintf(stderr, "arch_halt: %s\n", fake_console);
+	if (fake_halt_hook)
+		fake_halt_hook();
 	abort();
 }
 

@@ -38,6 +38,9 @@ extern int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg;
  * hypercall lock): tests use it to hold the lock from another thread. */
 extern void (*fake_tsc_hook)(void);
 
+/* Called by arch_halt (an hv_panic) before it aborts. */
+extern void (*fake_halt_hook)(void);
+
 void fake_reset(void);
 struct fake_vps_regs *fake_regs(struct hv_vps *vps);
 /* Boot the core on a fake machine with `image` as module 0. */
