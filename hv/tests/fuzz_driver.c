@@ -32,6 +32,8 @@
 #include <hv/vps.h>
 #include <hv/xvio.h>
 
+_Static_assert(HV_MAX_VMS <= HV_MAX_VPS, "pick_id's array holds the largest table");
+
 #include "fake_arch.h"
 #include "fuzz_driver.h"
 #include "mm_int.h"
@@ -156,44 +158,38 @@ static uint64_t rax_of(uint64_t op, uint64_t idx)
 	return op | idx;
 }
 
-/* A live ID of the table (or a random / boundary one). */
-static uint64_t pick_vmid(bool live)
+static bool vm_live(uint16_t i) { return vm_get(i) != NULL; }
+static bool vp_live(uint16_t i) { return vp_get(i) != NULL; }
+static bool vps_live(uint16_t i) { return vps_get(i) != NULL; }
+
+/* A live ID of a table of `max` (always when `live`, else `pct` percent of
+ * the time), or a random / boundary one. */
+static uint64_t pick_id(uint16_t max, bool (*exists)(uint16_t), unsigned pct, bool live)
 {
-	if (live || chance(70)) {
-		uint16_t ids[HV_MAX_VMS], n = 0;
-		for (uint16_t i = 0; i < HV_MAX_VMS; i++)
-			if (vm_get(i))
+	if (live || chance(pct)) {
+		uint16_t ids[HV_MAX_VPSS > HV_MAX_VPS ? HV_MAX_VPSS : HV_MAX_VPS], n = 0;
+		for (uint16_t i = 0; i < max; i++)
+			if (exists(i))
 				ids[n++] = i;
 		if (n)
 			return ids[below(n)];
 	}
-	return below(HV_MAX_VMS + 2);
+	return below((uint64_t)max + 2);
+}
+
+static uint64_t pick_vmid(bool live)
+{
+	return pick_id(HV_MAX_VMS, vm_live, 70, live);
 }
 
 static uint64_t pick_vpid(void)
 {
-	if (chance(75)) {
-		uint16_t ids[HV_MAX_VPS], n = 0;
-		for (uint16_t i = 0; i < HV_MAX_VPS; i++)
-			if (vp_get(i))
-				ids[n++] = i;
-		if (n)
-			return ids[below(n)];
-	}
-	return below(HV_MAX_VPS + 2);
+	return pick_id(HV_MAX_VPS, vp_live, 75, false);
 }
 
 static uint64_t pick_vpsid(void)
 {
-	if (chance(75)) {
-		uint16_t ids[HV_MAX_VPSS], n = 0;
-		for (uint16_t i = 0; i < HV_MAX_VPSS; i++)
-			if (vps_get(i))
-				ids[n++] = i;
-		if (n)
-			return ids[below(n)];
-	}
-	return below(HV_MAX_VPSS + 2);
+	return pick_id(HV_MAX_VPSS, vps_live, 75, false);
 }
 
 /* An ID register: mostly the ID, sometimes with bits above 15 (REVI/REVZ). */

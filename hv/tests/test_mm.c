@@ -1073,19 +1073,27 @@ static void test_destroy_continuation_zombie(void)
 	}
 }
 
+/* A VP and a VPS in `vm`: the VPS (NULL after a failed EXPECT), its ID in *vpsid. */
+static struct hv_vps *create_vps(uint16_t vm, uint64_t *vpsid)
+{
+	uint64_t vpid = 0;
+	EXPECT_EQ(hc6(root_vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, handle, vm, 0, 0, 0, 0,
+		      &vpid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc6(root_vps, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, handle, vpid, 0, 0, 0,
+		      0, vpsid), MV_STATUS_SUCCESS);
+	struct hv_vps *gv = vps_get((uint16_t)*vpsid);
+	EXPECT_TRUE(gv != NULL);
+	return gv;
+}
+
 /* set_identity_map: a backend refusing a register changes nothing
  * (FAILURE_UNKNOWN, E-30); bad pages change nothing (PARAMS2). */
 static void test_idmap_refused(void)
 {
 	boot();
 	uint16_t vm = create_vm();
-	uint64_t vpid = 0, vpsid = 0;
-	EXPECT_EQ(hc6(root_vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, handle, vm, 0, 0, 0, 0,
-		      &vpid), MV_STATUS_SUCCESS);
-	EXPECT_EQ(hc6(root_vps, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, handle, vpid, 0, 0, 0,
-		      0, &vpsid), MV_STATUS_SUCCESS);
-	struct hv_vps *gv = vps_get((uint16_t)vpsid);
-	EXPECT_TRUE(gv != NULL);
+	uint64_t vpsid = 0;
+	struct hv_vps *gv = create_vps(vm, &vpsid);
 	if (!gv)
 		return;
 	mdl1(MDL_A, SRC, 0x3000);
@@ -1197,16 +1205,11 @@ static void test_device_dst(void)
 static void test_virt_to_phys_modes(void)
 {
 	const uint64_t G = GDST, op = MV_VPS_OP_VAL | MV_VPS_OP_VIRT_TO_PHYS_IDX_VAL;
-	uint64_t vpid = 0, vpsid = 0, gpa = 0;
+	uint64_t vpsid = 0, gpa = 0;
 
 	boot();
 	uint16_t vm = create_vm();
-	EXPECT_EQ(hc6(root_vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, handle, vm, 0, 0, 0, 0,
-		      &vpid), MV_STATUS_SUCCESS);
-	EXPECT_EQ(hc6(root_vps, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, handle, vpid, 0, 0, 0,
-		      0, &vpsid), MV_STATUS_SUCCESS);
-	struct hv_vps *gv = vps_get((uint16_t)vpsid);
-	EXPECT_TRUE(gv != NULL);
+	struct hv_vps *gv = create_vps(vm, &vpsid);
 	if (!gv)
 		return;
 	mdl1(MDL_A, SRC, 0x3000); /* guest G.. G+0x3000 is root SRC.. (fake_mem) */
