@@ -8,6 +8,8 @@
 #                        scripts/abi-xconf, docs/abi.md): which guests does a change break?
 #   make abi-diff OLD=<rev> [NEW=<rev>]   classify the ABI changes (scripts/abi-diff)
 #   make check           unit tests (CTest) + the conformance suite
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer on the core (clang, ASan+UBSan; fuzz/run.sh):
+#                        corpus fuzz/corpus + build/fuzz/corpus, findings in build/fuzz/crashes
 #   make coverage        coverage of hv/ (core, SVM, VMX, boot, common) and sim/ on every backend:
 #                        a tracefile per probe run and per backend, merged HTML (build/coverage/)
 #   make coverage-diff BASE=<rev>   the lines the change since <rev> adds that no test runs
@@ -42,9 +44,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 ARGS ?=
 BASE ?= HEAD
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps configure build conformance check unit coverage coverage-diff debug-sim debug-qemu bench \
-	clean abi-diff list install deb kvm-unit-tests
+	clean abi-diff list install deb kvm-unit-tests fuzz
 
 all: build
 
@@ -76,6 +79,9 @@ unit: build
 
 check: build
 	@scripts/check.sh $(BUILD)
+
+fuzz: build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(BUILD)
 
 coverage: deps
 	@scripts/coverage.sh $(COV_BUILD) $(BUILD)/coverage

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package the project needs (build, simulator, probes,
-# conformance suite, coverage, QEMU backend, the Debian package). Safe to re-run: it only installs
-# what is missing, and says what it installs.
+# conformance suite, coverage, make fuzz (clang and its libFuzzer runtime),
+# QEMU backend, the Debian package). Safe to re-run: it only installs what is
+# missing, and says what it installs.
 set -euo pipefail
 case "${1:-}" in
   -h|--help) echo "usage: scripts/install-deps.sh [-h|--help]"
@@ -16,6 +17,7 @@ PKGS=(
   libunicorn-dev libcapstone-dev pkg-config
   python3 python3-pytest
   lcov gdb
+  clang libclang-rt-14-dev
   dpkg-dev
   qemu-system-x86
   bochs bochsbios vgabios

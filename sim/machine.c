@@ -39,5 +39,5 @@ HV_NORETURN void arch_halt(void)
 {
 	platform_flush();
 	fprintf(stderr, "mvsim: hypervisor panic on pp %u (arch_halt)\n", tls_ppid);
-	exit(SIM_EXIT_CRASH);
+	exit(SIM_EXIT_HV_FAILED);
 }

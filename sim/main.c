@@ -17,7 +17,9 @@
  * 100000): counted, so runs are deterministic.
  *
  * Exit status: the value the guest wrote to port 0xF4; 124 on timeout or exit
- * budget; 125 when the root VM died (diagnosis on stderr); 2 on bad usage.
+ * budget; 125 when the root VM died (diagnosis on stderr); 126 when the
+ * hypervisor failed: it could not boot the root (an invalid image) or it
+ * panicked, as under run-hv-qemu; 2 on bad usage (a missing file, a directory).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "emu.h"
@@ -37,7 +40,8 @@
 #define MODULES_BASE (64 * MIB)
 #define EXIT_USAGE 2
 #define EXIT_TIMEOUT 124
-#define EXIT_CRASH SIM_EXIT_CRASH
+#define EXIT_CRASH SIM_EXIT_ROOT_STOPPED
+#define EXIT_HV_FAILED SIM_EXIT_HV_FAILED
 
 static enum hv_stop_reason pp_result[HV_MAX_PPS];
 
@@ -80,6 +84,11 @@ static uint64_t parse_num(const char *opt, const char *s, uint64_t min, uint64_t
 
 static int load_file(const char *path, uint64_t spa, uint64_t limit, uint64_t *len)
 {
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "mvsim: %s: is a directory\n", path);
+		return -1;
+	}
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "mvsim: cannot open %s: %s\n", path, strerror(errno));
@@ -213,14 +222,14 @@ int main(int argc, char **argv)
 	if (core_init(&bi)) {
 		platform_flush();
 		fprintf(stderr, "mvsim: core_init failed (see the [hv] lines above)\n");
-		return EXIT_CRASH;
+		return EXIT_HV_FAILED;
 	}
 	for (uint16_t i = 0; i < g_cfg.cpus; i++) {
 		machine_set_pp_id(i);
 		if (core_pp_init(i)) {
 			platform_flush();
 			fprintf(stderr, "mvsim: core_pp_init(%u) failed\n", i);
-			return EXIT_CRASH;
+			return EXIT_HV_FAILED;
 		}
 	}
 	machine_set_pp_id(0);

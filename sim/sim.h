@@ -43,7 +43,11 @@ enum sim_vendor { SIM_INTEL = 0, SIM_AMD = 1 };
 #define SIM_GUEST_SLICE_INSNS 100000u
 #define SIM_ROOT_SLICE_INSNS 2000000u
 
-#define SIM_EXIT_CRASH 125
+/* Exit statuses of the backend's own (abi/mv-abi.toml [[exit_code]], source
+ * "backend"): the hypervisor stopped the root VM; the hypervisor failed (a
+ * panic, or it could not boot the root: the same 126 as run-hv-qemu). */
+#define SIM_EXIT_ROOT_STOPPED 125
+#define SIM_EXIT_HV_FAILED 126
 
 struct sim_config {
 	enum sim_vendor vendor;

@@ -423,7 +423,9 @@ def loads(text: str, source: str = "<string>") -> Abi:
 def load(path) -> Abi:
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as ex:
         raise AbiError(f"{path}: {ex.strerror}") from None
+    except UnicodeDecodeError as ex:  # TOML is UTF-8: a parse error, not a crash
+        raise AbiError(f"{path}: not UTF-8 (byte {ex.start}): not an ABI description") from None
     return loads(text, str(path))

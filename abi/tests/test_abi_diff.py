@@ -414,6 +414,11 @@ def test_cli_exit_codes_and_report(files):
                                   "old": "0x1", "new": "0x3", "verdict": "breaking"}
 
 
+def tmp_files_bytes(p, data):
+    p.write_bytes(data)
+    return p
+
+
 def test_cli_usage_and_parse_errors(files):
     base = files("old.toml", BASE)
     assert run(base).returncode == 3
@@ -422,6 +427,11 @@ def test_cli_usage_and_parse_errors(files):
     r = run(base, invalid)
     assert r.returncode == 3 and "is also mv_vm_op_create_vm" in r.stderr
     assert run(base, "no-such-revision-xyz").returncode == 3
+    # a file that is not UTF-8: a parse error (3) with one line, never a traceback (1)
+    latin = tmp_files_bytes(base.parent / "latin1.toml", b"spec_version = \"\xff\xfe\"\n")
+    for args in ((base, latin), (latin, base)):
+        r = run(*args)
+        assert r.returncode == 3 and "not UTF-8" in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
 def test_cli_git_revision(tmp_path):

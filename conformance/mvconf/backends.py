@@ -84,7 +84,8 @@ class Backend:
 
 class MvsimBackend(Backend):
     """build/sim/mvsim: exit status = the guest's port 0xF4 value; 124 timeout,
-    125 root VM crashed, 2 bad usage."""
+    125 the hypervisor stopped the root VM, 126 hypervisor failure (panic, or
+    the root could not boot), 2 bad usage."""
 
     def __init__(self, name: str, vendor: str, exe: Optional[Path] = None):
         self.name = name
@@ -111,7 +112,7 @@ class MvsimBackend(Backend):
         return argv + [str(probe.elf)] + [str(m) for m in probe.modules]
 
     def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
-        return None if exit_code in (None, 2, 124, 125) else exit_code
+        return None if exit_code in (None, 2, 124, 125, 126) else exit_code
 
     def inputs(self) -> Tuple[List[Path], List[str]]:
         exe = self.executable()

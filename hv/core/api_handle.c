@@ -1,22 +1,23 @@
 /*
  * 6.9 handles.  Each VM has at most one open handle (E-14); the value is
  * opaque to the guest, never 0, and carries a generation so that a closed
- * handle's value is never valid again.
+ * handle's value is never valid again: generation (bits 63:16) | VMID.  The
+ * generation is 48 bits and never wraps: once all 2^48 - 1 are issued,
+ * open_handle refuses (E-42).
  */
 #include <microv/mv_abi.h>
 
 #include <hv/api.h>
 #include <hv/vm.h>
 
-#define HANDLE_TAG 0x6876000000000000ull /* "hv" in the top 16 bits */
-
 /* One generation counter for all VMs (under the hypercall lock): a handle
- * value is never issued twice, even to a new VM that reuses a VMID. */
-static uint32_t handle_gen_next;
+ * value is never issued twice, even to a new VM that reuses a VMID.  The
+ * last generation issued (0: none yet); exported for the tests only. */
+uint64_t api_handle_gen_last;
 
 static uint64_t handle_make(const struct hv_vm *vm)
 {
-	return HANDLE_TAG | ((uint64_t)vm->handle_gen << 16) | vm->id;
+	return vm->handle_gen << 16 | vm->id;
 }
 
 bool api_handle_valid(const struct hv_caller *c, uint64_t handle)
@@ -34,7 +35,9 @@ struct hv_ret api_handle_open(const struct hv_caller *c, uint64_t version)
 	if (vm->handle != 0)
 		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED);
 
-	vm->handle_gen = ++handle_gen_next;
+	if (api_handle_gen_last >= API_HANDLE_GEN_MAX)
+		return hv_ret_status(MV_STATUS_INVALID_PERM_DENIED); /* never reissue one */
+	vm->handle_gen = ++api_handle_gen_last;
 	vm->handle = handle_make(vm);
 	return hv_ret_out1(MV_STATUS_SUCCESS, vm->handle);
 }

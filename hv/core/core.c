@@ -146,6 +146,7 @@ static int root_map_devices(struct hv_vm *root, const struct hv_boot_info *bi)
 			    MV_GPA_FLAG_EXECUTE_ACCESS;
 	uint64_t pages = 0, fw_pages = 0;
 
+	mm_root_note_devices(bi->mmio, bi->num_mmio, bi->firmware, bi->num_firmware);
 	for (uint32_t i = 0; i < bi->num_mmio; i++)
 		if (root_map_identity(root, bi, bi->mmio[i].spa, bi->mmio[i].len,
 				      rw | MV_GPA_FLAG_UNCACHEABLE, false, &pages))

@@ -1,6 +1,6 @@
 /*
- * A VPS's linear addresses: the walk of its own page tables (32-bit, PAE,
- * 4-level; paging off is the identity), every table read through the VM's
+ * A VPS's linear addresses: the walk of its own page tables (32-bit with
+ * PSE-36, PAE, 4- and 5-level; paging off is the identity), every table read through the VM's
  * memory (mm_read), and reads of guest-linear bytes (instruction fetches of
  * the root's trapped APIC stores, apic.c).
  */
@@ -12,6 +12,7 @@
 #define CR0_PG (1ull << 31)
 #define CR4_PSE (1ull << 4)
 #define CR4_PAE (1ull << 5)
+#define CR4_LA57 (1ull << 12)
 #define EFER_LMA (1ull << 10)
 #define PTE_P 1ull
 #define PTE_PS (1ull << 7)
@@ -23,6 +24,11 @@ static int walk_read(const struct hv_vm *vm, uint64_t gpa, unsigned size, uint64
 	return mm_read(vm, gpa, entry, size);
 }
 
+/* 0 and *gpa, or -1 when the GVA is not mapped (or a table is not memory
+ * of the VM), or is not canonical in long mode (48 bits, 57 with CR4.LA57:
+ * the access would #GP).  SDM vol. 3 4.3-4.5: 32-bit paging's 4 MiB pages
+ * take physical bits 39:32 from PDE bits 20:13 (PSE-36; bit 21 is reserved);
+ * CR4.LA57 adds a fifth level. */
 int gva_translate(struct hv_vps *vps, uint64_t gva, uint64_t *gpa)
 {
 	const struct hv_vm *vm = vps_vm(vps);
@@ -43,7 +49,9 @@ int gva_translate(struct hv_vps *vps, uint64_t gva, uint64_t *gpa)
 		if (walk_read(vm, table + ((gva >> 22) & 0x3FF) * 4, 4, &e) || !(e & PTE_P))
 			return -1;
 		if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
-			*gpa = (e & 0xFFC00000ull) | (gva & 0x3FFFFF);
+			if (e & (1ull << 21))
+				return -1; /* reserved: a #PF on the CPU */
+			*gpa = (e & 0xFFC00000ull) | ((e >> 13) & 0xFF) << 32 | (gva & 0x3FFFFF);
 			return 0;
 		}
 		if (walk_read(vm, (e & 0xFFFFF000ull) + ((gva >> 12) & 0x3FF) * 4, 4, &e) ||
@@ -52,10 +60,13 @@ int gva_translate(struct hv_vps *vps, uint64_t gva, uint64_t *gpa)
 		*gpa = (e & 0xFFFFF000ull) | (gva & 0xFFF);
 		return 0;
 	}
-	/* PAE: 4 levels in long mode, else a 4-entry PDPT and 2 levels. */
+	/* PAE: 4 levels in long mode (5 with LA57), else a 4-entry PDPT and 2 levels. */
 	int level;
 	if (efer & EFER_LMA) {
-		level = 4;
+		const unsigned bits = (cr4 & CR4_LA57) ? 57 : 48;
+		if ((uint64_t)((int64_t)(gva << (64 - bits)) >> (64 - bits)) != gva)
+			return -1; /* not canonical */
+		level = (cr4 & CR4_LA57) ? 5 : 4;
 		table = cr3 & PTE_ADDR;
 	} else {
 		if (gva >> 32)

@@ -77,9 +77,9 @@ uint64_t mdl_map(const struct mdl_call *c)
 		if (donate ? e.kind != MM_OWN || e.shares : !mm_owned(e.kind))
 			return MV_STATUS_INVALID_PARAMS2;
 	}
-	/* Destination GPAs: free. */
+	/* Destination GPAs: free (the root's device memory never is). */
 	for (p = mdl_pair_start(c); mdl_pair_next(&p, &sg, &dg);)
-		if (mm_get(c->dst, dg).kind != MM_NONE)
+		if (mm_get(c->dst, dg).kind != MM_NONE || (vm_is_root(c->dst) && mm_root_device(dg)))
 			return MV_STATUS_INVALID_PARAMS4;
 	/* Limits: a page is shared at most MM_MAX_SHARES times at once. */
 	for (p = mdl_pair_start(c); mdl_pair_next(&p, &sg, &dg);)

@@ -1,3 +1,5 @@
+/* A fake arch backend for the unit tests (fake_arch.h); its second-level
+ * tables are shadowed in fake_slpt.c. */
 #include "fake_arch.h"
 
 #include <stdio.h>
@@ -11,7 +13,6 @@
 uint8_t *fake_mem;
 char fake_console[65536];
 size_t fake_console_len;
-uint64_t fake_slpt_pages[64];
 int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg = -1;
 
 static struct fake_vps_regs regs_pool[128];
@@ -51,23 +52,22 @@ int arch_vm_init(struct hv_vm *vm)
 {
 	if (fake_fail_vm_init)
 		return -1;
-	fake_slpt_pages[vm->id] = 0;
+	fake_slpt_drop_vm(vm->id);
 	return 0;
 }
-void arch_vm_fini(struct hv_vm *vm) { fake_slpt_pages[vm->id] = 0; }
+void arch_vm_fini(struct hv_vm *vm) { fake_slpt_drop_vm(vm->id); }
 int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
-	(void)gpa, (void)spa, (void)flags;
-	fake_slpt_pages[vm->id]++;
+	fake_slpt_set(vm->id, gpa, spa, flags);
 	return 0;
 }
 int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
-	(void)gpa, (void)spa, (void)flags;
-	fake_slpt_pages[vm->id] += HV_SLPT_2M / 4096;
+	for (uint64_t off = 0; off < HV_SLPT_2M; off += 4096)
+		fake_slpt_set(vm->id, gpa + off, spa + off, flags);
 	return 0;
 }
-void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa) { (void)gpa; fake_slpt_pages[vm->id]--; }
+void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa) { fake_slpt_clear(vm->id, gpa); }
 void arch_slpt_flush(struct hv_vm *vm) { (void)vm; }
 
 int arch_vps_init(struct hv_vps *vps)
@@ -127,16 +127,28 @@ void *arch_spa_to_hva(uint64_t spa, size_t len)
 	return fake_mem + spa;
 }
 
+void (*fake_halt_hook)(void);
+
 void arch_halt(void)
 {
 	fprintf(stderr, "arch_halt: %s\n", fake_console);
+	if (fake_halt_hook)
+		fake_halt_hook();
 	abort();
 }
 
-struct hv_mem_range fake_mmio[2];
-uint32_t fake_num_mmio;
+struct hv_mem_range fake_mmio[2], fake_boot_mmio[2];
+uint32_t fake_num_mmio, fake_boot_num_mmio;
 uint16_t fake_num_pps = 1;
 uint64_t fake_lapic_page;
+
+uint64_t fake_boot_mmio_pages(void)
+{
+	uint64_t pages = 0;
+	for (uint32_t i = 0; i < fake_boot_num_mmio; i++)
+		pages += fake_boot_mmio[i].len / HV_PAGE_SIZE;
+	return pages;
+}
 
 int fake_boot(const void *image, size_t len)
 {
@@ -161,6 +173,8 @@ int fake_boot(const void *image, size_t len)
 	for (uint32_t i = 0; i < fake_num_mmio; i++)
 		bi.mmio[i] = fake_mmio[i];
 	bi.num_mmio = fake_num_mmio;
+	memcpy(fake_boot_mmio, fake_mmio, sizeof(fake_mmio));
+	fake_boot_num_mmio = fake_num_mmio;
 	if (core_init(&bi))
 		return -1;
 	return core_pp_init(0);

@@ -15,13 +15,31 @@ struct fake_vps_regs {
 extern uint8_t *fake_mem;
 extern char fake_console[65536];
 extern size_t fake_console_len;
-extern uint64_t fake_slpt_pages[64]; /* mapped page count per VMID */
+/* ---- fake_slpt.c: the second-level tables, shadowed ---------------------- */
+extern uint64_t fake_slpt_pages[64]; /* mapped GPAs per VMID */
+extern uint64_t fake_slpt_sum;       /* order-independent digest of every mapping */
+#define FAKE_SLPT_DIRTY_MAX 4096u
+struct fake_slpt_ref {
+	uint16_t vmid;
+	uint64_t gfn;
+};
+void fake_slpt_set(uint16_t vmid, uint64_t gpa, uint64_t spa, uint64_t flags);
+void fake_slpt_clear(uint16_t vmid, uint64_t gpa);
+void fake_slpt_drop_vm(uint16_t vmid); /* the VM's tables are gone */
+bool fake_slpt_get(uint16_t vmid, uint64_t gpa, uint64_t *spa, uint64_t *flags);
+void fake_slpt_each(void (*fn)(uint16_t vmid, uint64_t gpa, uint64_t spa, uint64_t flags));
+/* The GPAs mapped or unmapped since the last call (*lost: more than fit). */
+unsigned fake_slpt_take_dirty(struct fake_slpt_ref *out, bool *lost);
+
 /* Failure injection: arch_vm_init / arch_vps_init fail while set;
  * arch_vps_set_reg refuses register fake_refuse_reg (-1: none). */
 extern int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg;
 /* Called by arch_tsc_khz (mv_vps_op_get_tsc_khz runs it under the
  * hypercall lock): tests use it to hold the lock from another thread. */
 extern void (*fake_tsc_hook)(void);
+
+/* Called by arch_halt (an hv_panic) before it aborts. */
+extern void (*fake_halt_hook)(void);
 
 void fake_reset(void);
 struct fake_vps_regs *fake_regs(struct hv_vps *vps);
@@ -38,6 +56,11 @@ extern uint32_t fake_lapic[256];
 /* The I/O APIC page fake_boot hands the core (0) and its registers. */
 extern uint64_t fake_ioapic_page;
 extern uint32_t fake_ioapic[1024];
+/* The device memory of the last boot (the root maps it identity, UC, RW;
+ * none of it overlaps RAM in the tests that use it), and its page count. */
+extern struct hv_mem_range fake_boot_mmio[2];
+extern uint32_t fake_boot_num_mmio;
+uint64_t fake_boot_mmio_pages(void);
 /* A minimal multiboot image (256 bytes: header using the address fields,
  * then NOPs) loaded at `load`, entered at load + entry_off.  Returns 256. */
 size_t fake_image(uint8_t img[256], uint32_t load, uint32_t entry_off, uint32_t bss);

@@ -10,6 +10,7 @@
 
 #include <microv/mv.h>
 
+#include <hv/api.h>
 #include <hv/cpuid.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
@@ -175,6 +176,26 @@ static void test_handles(void)
 	EXPECT_EQ(hc(vps, vmid, h, 0, NULL), MV_STATUS_FAILURE_INVALID_HANDLE);
 	uint64_t h2 = open_handle(vps);
 	EXPECT_TRUE(h2 != h);
+}
+
+/* The generation never wraps (E-42): the last of 2^48 - 1 is issued once,
+ * then open_handle refuses; no earlier value ever comes back. */
+static void test_handle_generation_end(void)
+{
+	struct hv_vps *vps = fake_boot_default();
+	const uint64_t open = MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL;
+	const uint64_t close = MV_HANDLE_OP_VAL | MV_HANDLE_OP_CLOSE_IDX_VAL;
+	uint64_t h = 0, h2 = 0x55;
+
+	api_handle_gen_last = API_HANDLE_GEN_MAX - 1;
+	EXPECT_EQ(hc(vps, open, MV_SPEC_ID1_VAL, 0, &h), MV_STATUS_SUCCESS);
+	EXPECT_EQ(h, API_HANDLE_GEN_MAX << 16 | 0); /* the root's VMID */
+	EXPECT_EQ(hc(vps, close, h, 0, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(vps, open, MV_SPEC_ID1_VAL, 0, &h2), MV_STATUS_INVALID_PERM_DENIED);
+	EXPECT_EQ(h2, MV_SPEC_ID1_VAL); /* REG0 unchanged */
+	EXPECT_EQ(hc(vps, close, h, 0, NULL), MV_STATUS_FAILURE_INVALID_HANDLE);
+	EXPECT_EQ(api_handle_gen_last, API_HANDLE_GEN_MAX);
+	api_handle_gen_last = 0;
 }
 
 static void test_cpuid(void)
@@ -716,8 +737,10 @@ static void test_page_pool(void)
 	uint64_t total = page_total_count(), before = page_free_count();
 	uint64_t *pages = malloc(sizeof(uint64_t) * total);
 	uint64_t n = 0;
-	while ((pages[n] = page_alloc()) != 0)
+	/* at most `total` pages can be handed out: the array has room for them all */
+	while (n < total && (pages[n] = page_alloc()) != 0)
 		n++;
+	EXPECT_EQ(page_alloc(), 0);
 	EXPECT_EQ(n, before);
 	EXPECT_EQ(page_free_count(), 0);
 	for (uint64_t i = 0; i < n; i++)
@@ -745,6 +768,7 @@ static const struct test_case tests[] = {
 	{ "decode", test_decode },
 	{ "debug_out", test_debug_out },
 	{ "handles", test_handles },
+	{ "handle_generation_end", test_handle_generation_end },
 	{ "cpuid", test_cpuid },
 	{ "vm_vp_lifecycle", test_vm_vp_lifecycle },
 	{ "alloc_failures", test_alloc_failures },

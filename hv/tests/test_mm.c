@@ -857,8 +857,9 @@ static void test_pool_exhaustion(void)
 	mdl1(MDL_A, SRC, 0x3000);
 	uint64_t total = page_total_count(), n = 0;
 	uint64_t *held = malloc(sizeof(uint64_t) * total);
-	while ((held[n] = page_alloc()) != 0)
+	while (n < total && (held[n] = page_alloc()) != 0) /* no write past held[total - 1] */
 		n++;
+	EXPECT_EQ(page_alloc(), 0);
 	int failed = 0, ok = 0;
 	for (uint64_t keep = 0; keep <= 16 && !ok; keep++) {
 		for (uint64_t i = 0; i < keep; i++)
@@ -1072,19 +1073,27 @@ static void test_destroy_continuation_zombie(void)
 	}
 }
 
+/* A VP and a VPS in `vm`: the VPS (NULL after a failed EXPECT), its ID in *vpsid. */
+static struct hv_vps *create_vps(uint16_t vm, uint64_t *vpsid)
+{
+	uint64_t vpid = 0;
+	EXPECT_EQ(hc6(root_vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, handle, vm, 0, 0, 0, 0,
+		      &vpid), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc6(root_vps, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, handle, vpid, 0, 0, 0,
+		      0, vpsid), MV_STATUS_SUCCESS);
+	struct hv_vps *gv = vps_get((uint16_t)*vpsid);
+	EXPECT_TRUE(gv != NULL);
+	return gv;
+}
+
 /* set_identity_map: a backend refusing a register changes nothing
  * (FAILURE_UNKNOWN, E-30); bad pages change nothing (PARAMS2). */
 static void test_idmap_refused(void)
 {
 	boot();
 	uint16_t vm = create_vm();
-	uint64_t vpid = 0, vpsid = 0;
-	EXPECT_EQ(hc6(root_vps, MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL, handle, vm, 0, 0, 0, 0,
-		      &vpid), MV_STATUS_SUCCESS);
-	EXPECT_EQ(hc6(root_vps, MV_VPS_OP_VAL | MV_VPS_OP_CREATE_VPS_IDX_VAL, handle, vpid, 0, 0, 0,
-		      0, &vpsid), MV_STATUS_SUCCESS);
-	struct hv_vps *gv = vps_get((uint16_t)vpsid);
-	EXPECT_TRUE(gv != NULL);
+	uint64_t vpsid = 0;
+	struct hv_vps *gv = create_vps(vm, &vpsid);
 	if (!gv)
 		return;
 	mdl1(MDL_A, SRC, 0x3000);
@@ -1148,6 +1157,100 @@ static void test_tree(void)
 	EXPECT_EQ(page_free_count(), free0);
 }
 
+/* map_mdl into the root at its device memory (the I/O APIC's page, passed
+ * through at boot) is refused as a destination in use (INVALID_PARAMS4), and
+ * unmap_mdl there is refused too: the device mapping stays.  A free GPA of
+ * the root's next to it takes the same share. */
+static void test_device_dst(void)
+{
+	const uint64_t ioapic = 0xFEC00000ull, hole = 0xFEC02000ull;
+	uint64_t spa = 0, flags = 0, free0;
+
+	fake_mmio[0] = (struct hv_mem_range){ ioapic, 0x1000 };
+	fake_num_mmio = 1;
+	boot();
+	fake_num_mmio = 0;
+	uint16_t vm = create_vm();
+	mdl1(MDL_A, SRC, 0x1000);
+	mdl1(MDL_B, GDST, 0x1000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE | R_ | W_), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(sh_get(0, ioapic, &spa, &flags));
+	EXPECT_EQ(spa, ioapic);
+	free0 = page_free_count();
+	uint64_t d = digest();
+
+	mdl1(MDL_C, GDST, 0x1000);
+	mdl1(MDL_D, ioapic, 0x1000);
+	EXPECT_EQ(map(vm, MDL_C, 0, MDL_D, R_ | W_), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_EQ(unmap(vm, MDL_C, 0, MDL_D), MV_STATUS_INVALID_PARAMS4);
+	EXPECT_EQ(digest(), d);
+	EXPECT_EQ(page_free_count(), free0);
+	EXPECT_TRUE(sh_get(0, ioapic, &spa, &flags));
+	EXPECT_EQ(spa, ioapic);
+	EXPECT_EQ(flags, R_ | W_ | MV_GPA_FLAG_EXECUTE_ACCESS | MV_GPA_FLAG_UNCACHEABLE);
+
+	mdl1(MDL_D, hole, 0x1000);
+	EXPECT_EQ(map(vm, MDL_C, 0, MDL_D, R_ | W_), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(sh_get(0, hole, &spa, &flags));
+	EXPECT_EQ(spa, SRC);
+	EXPECT_EQ(unmap(vm, MDL_C, 0, MDL_D), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(!sh_get(0, hole, &spa, &flags));
+	EXPECT_TRUE(sh_get(0, ioapic, &spa, &flags));
+}
+
+/* virt_to_phys through the guest's own tables (SDM vol. 3 4.3-4.5): a 4 MiB
+ * page of 32-bit paging takes physical bits 39:32 from PDE bits 20:13
+ * (PSE-36), bit 21 set is reserved (not mapped); CR4.LA57 walks 5 levels;
+ * a non-canonical GVA in long mode is PARAMS2. */
+static void test_virt_to_phys_modes(void)
+{
+	const uint64_t G = GDST, op = MV_VPS_OP_VAL | MV_VPS_OP_VIRT_TO_PHYS_IDX_VAL;
+	uint64_t vpsid = 0, gpa = 0;
+
+	boot();
+	uint16_t vm = create_vm();
+	struct hv_vps *gv = create_vps(vm, &vpsid);
+	if (!gv)
+		return;
+	mdl1(MDL_A, SRC, 0x3000); /* guest G.. G+0x3000 is root SRC.. (fake_mem) */
+	mdl1(MDL_B, G, 0x3000);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE | R_ | W_), MV_STATUS_SUCCESS);
+	memset(fake_mem + SRC, 0, 0x3000);
+	uint64_t *r = fake_regs(gv)->reg;
+	uint32_t *pd = (uint32_t *)(fake_mem + SRC);
+	uint64_t *t0 = (uint64_t *)(fake_mem + SRC), *t1 = t0 + 512, *t2 = t0 + 1024;
+
+	/* 32-bit paging, PSE: PDE 3 = 4 MiB page at 0x3_0040_0000 */
+	r[bf_reg_t_cr0] = 0x80000011, r[bf_reg_t_cr4] = 0x10, r[bf_reg_t_efer] = 0, r[bf_reg_t_cr3] = G;
+	pd[3] = 0x00400000u | (0x3u << 13) | 0x83;
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x00C12345, 0, 0, 0, &gpa), MV_STATUS_SUCCESS);
+	EXPECT_EQ(gpa, 0x300412345ull);
+	pd[3] |= 1u << 21; /* reserved */
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x00C12345, 0, 0, 0, NULL), MV_STATUS_INVALID_PARAMS2);
+
+	/* 4-level: PML4 at G+0x1000, PDPT at G+0x2000, entry 0 a 1 GiB page at 1 GiB */
+	memset(fake_mem + SRC, 0, 0x3000);
+	r[bf_reg_t_cr4] = 0x20, r[bf_reg_t_efer] = 0x500, r[bf_reg_t_cr3] = G + 0x1000;
+	t1[0] = (G + 0x2000) | 3;
+	t2[0] = 0x40000000ull | 0x83;
+	t2[5] = 0x140000000ull | 0x83;
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x1234, 0, 0, 0, &gpa), MV_STATUS_SUCCESS);
+	EXPECT_EQ(gpa, 0x40001234ull);
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0xFFFF000000001234ull, 0, 0, 0, NULL),
+		  MV_STATUS_INVALID_PARAMS2); /* bits 63:48 are not bit 47's copies */
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x0000800000001234ull, 0, 0, 0, NULL),
+		  MV_STATUS_INVALID_PARAMS2);
+
+	/* 5-level (CR4.LA57): PML5 at G, PML5[1] -> PML4 at G+0x1000 */
+	r[bf_reg_t_cr4] = 0x20 | 0x1000, r[bf_reg_t_cr3] = G;
+	t0[1] = (G + 0x1000) | 3;
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 1ull << 48 | 5ull << 30 | 0x1234, 0, 0, 0, &gpa),
+		  MV_STATUS_SUCCESS);
+	EXPECT_EQ(gpa, 0x140001234ull);
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x0100000000001234ull, 0, 0, 0, NULL),
+		  MV_STATUS_INVALID_PARAMS2); /* bit 56 set, 63:57 clear */
+}
+
 static const struct test_case tests[] = {
 	{ "root_map", test_root_map },
 	{ "share_roundtrip", test_share_roundtrip },
@@ -1165,6 +1268,8 @@ static const struct test_case tests[] = {
 	{ "destroy_continuation", test_destroy_continuation },
 	{ "destroy_continuation_zombie", test_destroy_continuation_zombie },
 	{ "idmap_refused", test_idmap_refused },
+	{ "device_dst", test_device_dst },
+	{ "virt_to_phys_modes", test_virt_to_phys_modes },
 	{ "tree", test_tree },
 };
 

@@ -42,7 +42,7 @@ static void test_never_root(void)
 		0xC0010117, /* VM_HSAVE_PA */ 0xC0010114, /* VM_CR */
 		0xC0010111, 0xC0010112, 0xC0010113, 0xC0010116, /* SMM */
 		0x1F2, 0x1F3, /* SMRR */ 0x480, 0x48B, 0x491, /* VMX capabilities */
-		0xC1, 0x186, 0x38F, 0xC0010000, 0xC0010004, 0xC0010200, /* counters */
+		0xC1, 0x186, 0x38F, 0xC0010200, /* counters (AMD's legacy ones: inert_counters) */
 		0x1DB, 0x1DC, /* LBR */ 0xBAD, 0x12345678, 0x40000000, /* unknown */
 	};
 	for (size_t k = 0; k < 2; k++) {
@@ -51,6 +51,12 @@ static void test_never_root(void)
 			EXPECT_TRUE(r == NULL || (r->read == MSR_RULE_GP && r->write == MSR_RULE_GP));
 			EXPECT_TRUE(!msr_root_passes(vendors[k], never[i], false));
 			EXPECT_TRUE(!msr_root_passes(vendors[k], never[i], true));
+		}
+		/* AMD's legacy counters are architectural: they read 0 and never
+		 * count (writes discarded); never passed to the CPU. */
+		for (uint32_t m = 0xC0010000; m <= 0xC0010007; m++) {
+			EXPECT_TRUE(!msr_root_passes(vendors[k], m, false));
+			EXPECT_TRUE(!msr_root_passes(vendors[k], m, true));
 		}
 		/* MTRRs, FEATURE_CONTROL, microcode loaders: no write reaches the CPU. */
 		static const uint32_t no_write[] = { 0xFE, 0x200, 0x20F, 0x250, 0x258, 0x26F, 0x2FF,

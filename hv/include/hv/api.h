@@ -47,6 +47,10 @@ struct hv_ret api_debug_out(const struct hv_caller *c, uint64_t reg0, uint64_t r
 struct hv_ret api_handle_open(const struct hv_caller *c, uint64_t version);
 struct hv_ret api_handle_close(const struct hv_caller *c, uint64_t handle);
 bool api_handle_valid(const struct hv_caller *c, uint64_t handle);
+/* Handle generations: 48 bits, issued once each (E-42); the last one issued
+ * (the unit tests move it to the end of the range). */
+#define API_HANDLE_GEN_MAX ((1ull << 48) - 1)
+extern uint64_t api_handle_gen_last;
 /* 6.10 VMs */
 struct hv_ret api_vm_create(const struct hv_caller *c);
 struct hv_ret api_vm_destroy(const struct hv_caller *c, uint64_t vmid);

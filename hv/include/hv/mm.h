@@ -29,6 +29,11 @@ struct hv_vm;
  */
 int mm_root_map_ram(struct hv_vm *root, const struct hv_mem_range *ram, uint32_t num_ram,
 		    const struct hv_mem_range *reserved, uint32_t num_reserved, uint64_t *pages);
+/* The root's boot device memory (mm_device.c): noted at boot; a GFN in it is
+ * never a free destination of the root's. */
+void mm_root_note_devices(const struct hv_mem_range *mmio, uint32_t num,
+			  const struct hv_fw_range *fw, uint32_t num_fw);
+bool mm_root_device(uint64_t gfn);
 
 /* The mapping of `gpa` in `vm`: 0 with the SPA of that byte and its
  * MV_GPA_FLAG_* access and cache flags, or -1 if it is not mapped. */

@@ -27,9 +27,9 @@ struct hv_vm {
 	enum hv_vm_state state;
 	/* The open handle of this VM (6.9), 0 when none is open. */
 	uint64_t handle;
-	/* The generation of the open handle (api_handle.c: a global counter,
-	 * so a handle value is never issued twice). */
-	uint32_t handle_gen;
+	/* The generation of the open handle (api_handle.c: a global 48-bit
+	 * counter that never wraps, so a handle value is never issued twice). */
+	uint64_t handle_gen;
 	/* XVIO partition ID assigned by the root (0 = none). */
 	uint8_t partition;
 	/* Number of VPs that belong to this VM. */
