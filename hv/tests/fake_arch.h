@@ -5,6 +5,7 @@
 
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
+#include <hv/vps.h>
 
 #define FAKE_MEM_SIZE (64ull << 20)
 
@@ -15,6 +16,10 @@ struct fake_vps_regs {
 extern uint8_t *fake_mem;
 extern char fake_console[65536];
 extern size_t fake_console_len;
+extern uint64_t fake_tsc; /* arch_tsc_now */
+/* The event each VPS's "backend" holds (arch_vps_inject / take_event). */
+extern struct hv_event fake_held[HV_MAX_VPSS];
+extern bool fake_held_valid[HV_MAX_VPSS];
 extern uint64_t fake_slpt_pages[64]; /* mapped page count per VMID */
 /* Failure injection: arch_vm_init / arch_vps_init fail while set;
  * arch_vps_set_reg refuses register fake_refuse_reg (-1: none). */
