@@ -1,6 +1,6 @@
 /* 6.8 mv_debug_op_out: print REG0 and REG1 on the hypervisor's console.
  * Needs no handle (E-11) and is allowed from every VM.  Runs outside the
- * hypercall lock (hypercall.c) and is rate-limited per VM (E-38): a VM may
+ * hypercall lock (hypercall.c) and is rate-limited per VM (E-33): a VM may
  * print DEBUG_OUT_BURST lines at once and DEBUG_OUT_PER_S lines per second
  * on average; a call over that prints nothing and returns
  * MV_STATUS_RETRY_CONTINUATION (without the SCC flag the core re-executes

@@ -135,7 +135,7 @@ static void test_debug_out(void)
 			   "[hv] debug_out vm=0 vp=0: 0x0123456789abcdef 0x000000000000002a\n"));
 }
 
-/* The rate limit (E-38): DEBUG_OUT_BURST lines at once, then one per
+/* The rate limit (E-33): DEBUG_OUT_BURST lines at once, then one per
  * 1/DEBUG_OUT_PER_S s; over it RETRY_CONTINUATION and no line. */
 static void test_debug_out_rate(void)
 {

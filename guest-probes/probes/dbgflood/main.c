@@ -1,5 +1,5 @@
 /*
- * dbgflood: a VM looping on mv_debug_op_out meets its rate limit (E-38,
+ * dbgflood: a VM looping on mv_debug_op_out meets its rate limit (E-33,
  * docs/spec-errata.md).  The bucket starts full: the first
  * EXP_DEBUG_OUT_BURST calls (SCC set) succeed; continuing back to back, a
  * call returns MV_STATUS_RETRY_CONTINUATION with R10/R11 unchanged before
