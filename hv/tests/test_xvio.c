@@ -455,6 +455,29 @@ static void test_interrupts(void)
 	EXPECT_FAIL(r_post(2, 2, 1, 0, 0), MV_STATUS_XVIO_QUEUE_FULL);
 }
 
+/* Wake-ups of two services with different vectors into the same VPS: both
+ * stay pending (E-34), the higher vector is delivered first. */
+static void test_two_vectors(void)
+{
+	boot3();
+	const struct hv_caller *s = &sys_g.c;
+
+	EXPECT_EQ(api_xvio_initialize(s, 2, 0, 0x40).status, MV_STATUS_SUCCESS);
+	EXPECT_EQ(api_xvio_initialize(s, 3, 0, 0x42).status, MV_STATUS_SUCCESS);
+	EXPECT_EQ(r_init(2, 0, 0), MV_STATUS_SUCCESS); /* the root's sending services */
+	EXPECT_EQ(r_init(3, 0, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(r_post(2, 2, 1, 0, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(r_post(3, 2, 1, 0, 0), MV_STATUS_SUCCESS);
+	const uint8_t want[2] = { 0x42, 0x40 };
+	for (int i = 0; i < 2; i++) {
+		fake_held_valid[s->vps->id] = false;
+		evq_deliver(s->vps);
+		EXPECT_TRUE(fake_held_valid[s->vps->id]);
+		EXPECT_EQ(fake_held[s->vps->id].vector, want[i]);
+	}
+	EXPECT_TRUE(evq_empty(&s->vps->evq));
+}
+
 static void test_focus(void)
 {
 	boot3();
@@ -757,6 +780,7 @@ static const struct test_case tests[] = {
 	{ "queue_full_order", test_queue_full_order },
 	{ "forged_sender", test_forged_sender },
 	{ "interrupts", test_interrupts },
+	{ "two_vectors", test_two_vectors },
 	{ "focus", test_focus },
 	{ "no_partition", test_no_partition },
 	{ "ring_guest_to_root", test_ring_guest_to_root },
