@@ -7,6 +7,7 @@
  * Every other leaf reads as zeros.
  */
 #include <string.h>
+#include <time.h>
 
 #include "sim.h"
 
@@ -38,6 +39,15 @@ static const struct cpu_model models[] = {
 uint64_t arch_tsc_khz(void)
 {
 	return SIM_TSC_KHZ;
+}
+
+/* The host's monotonic clock in ticks of SIM_TSC_KHZ. */
+uint64_t arch_tsc_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) * (SIM_TSC_KHZ / 1000u) /
+	       1000u;
 }
 
 uint8_t cpuid_models_hypercall_modrm(void)

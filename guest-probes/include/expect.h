@@ -92,6 +92,10 @@
 /* ---- Console lines ----------------------------------------------------------- */
 /* mv_debug_op_out prints this line (printf format: vmid, vpid, R10, R11). */
 #define EXP_CONSOLE_DEBUG_OUT   "[hv] debug_out vm=%u vp=%u: 0x%016llx 0x%016llx"
+/* debug_out's rate limit per VM (E-45): a burst of lines, then lines per
+ * second; over it RETRY_CONTINUATION (with SCC), or the call waits (without). */
+#define EXP_DEBUG_OUT_BURST     32u
+#define EXP_DEBUG_OUT_PER_S     100u
 /* The root VM stops (docs/exit-reasons.md). */
 #define EXP_CONSOLE_ROOT_STOPPED        "[hv] root VM stopped on pp "
 

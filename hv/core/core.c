@@ -10,6 +10,7 @@
 #include <hv/ioapic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
+#include <hv/evq.h>
 #include <hv/exit.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -285,5 +286,11 @@ enum hv_stop_reason core_pp_run(void)
 
 enum hv_exit_action core_handle_exit(struct hv_vps *vps, const struct hv_exit *exit)
 {
-	return exit_handle(pp_this(), vps, exit);
+	struct hv_pp *pp = pp_this();
+	enum hv_exit_action act = exit_handle(pp, vps, exit);
+
+	/* The next entry on this PP: hand its VPS its highest pending event. */
+	if (act != HV_ACTION_STOP && pp->current)
+		evq_deliver(pp->current);
+	return act;
 }

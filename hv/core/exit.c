@@ -81,7 +81,7 @@ static enum hv_exit_action exit_hypercall(struct hv_pp *pp, struct hv_vps *vps,
 	 * instruction is undefined, as without a hypervisor. */
 	if (!vps_in_64bit_mode(vps)) {
 		struct hv_event ud = { .type = HV_EVENT_EXCEPTION, .vector = VECTOR_UD };
-		arch_vps_inject(vps, &ud);
+		evq_post(&vps->evq, &ud);
 		return HV_ACTION_RESUME;
 	}
 	switch (hypercall_handle(vps)) {
@@ -216,7 +216,7 @@ static enum hv_exit_action exit_msr(struct hv_pp *pp, struct hv_vps *vps,
 		return exit_to_root(pp, mv_vp_exit_t_sync_tsc, exit->u.msr.value);
 	}
 	struct hv_event gp = { .type = HV_EVENT_EXCEPTION, .vector = 13, .has_error = 1 };
-	arch_vps_inject(vps, &gp);
+	evq_post(&vps->evq, &gp);
 	return HV_ACTION_RESUME;
 }
 

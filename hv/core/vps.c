@@ -32,6 +32,7 @@ struct hv_vps *vps_alloc(uint16_t vpid, enum hv_alloc_err *err)
 	vpss[i].state = HV_VPS_ACTIVE;
 	vpss[i].vpid = vpid;
 	vpss[i].vmid = vp->vmid;
+	evq_reset(&vpss[i].evq);
 	if (arch_vps_init(&vpss[i])) {
 		vpss[i].state = HV_VPS_FREE;
 		return table_result(err, HV_ALLOC_BACKEND, NULL);

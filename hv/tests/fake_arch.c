@@ -13,6 +13,8 @@
 uint8_t *fake_mem;
 char fake_console[65536];
 size_t fake_console_len;
+struct hv_event fake_held[HV_MAX_VPSS];
+bool fake_held_valid[HV_MAX_VPSS];
 int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg = -1;
 
 static struct fake_vps_regs regs_pool[128];
@@ -109,7 +111,20 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	exit->type = HV_EXIT_HOST_STOP;
 }
 
-void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event) { (void)vps, (void)event; }
+void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
+{
+	fake_held[vps->id] = *event;
+	fake_held_valid[vps->id] = true;
+}
+
+bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event)
+{
+	if (!fake_held_valid[vps->id])
+		return false;
+	*event = fake_held[vps->id];
+	fake_held_valid[vps->id] = false;
+	return true;
+}
 
 void arch_console_write(const char *s, size_t len)
 {
@@ -242,6 +257,12 @@ int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512])
 }
 
 void (*fake_tsc_hook)(void);
+
+uint64_t fake_tsc;
+uint64_t arch_tsc_now(void)
+{
+	return fake_tsc;
+}
 
 uint64_t arch_tsc_khz(void)
 {

@@ -5,6 +5,7 @@
 
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
+#include <hv/vps.h>
 
 #define FAKE_MEM_SIZE (64ull << 20)
 
@@ -31,6 +32,10 @@ void fake_slpt_each(void (*fn)(uint16_t vmid, uint64_t gpa, uint64_t spa, uint64
 /* The GPAs mapped or unmapped since the last call (*lost: more than fit). */
 unsigned fake_slpt_take_dirty(struct fake_slpt_ref *out, bool *lost);
 
+extern uint64_t fake_tsc; /* arch_tsc_now */
+/* The event each VPS's "backend" holds (arch_vps_inject / take_event). */
+extern struct hv_event fake_held[HV_MAX_VPSS];
+extern bool fake_held_valid[HV_MAX_VPSS];
 /* Failure injection: arch_vm_init / arch_vps_init fail while set;
  * arch_vps_set_reg refuses register fake_refuse_reg (-1: none). */
 extern int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg;

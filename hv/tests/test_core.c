@@ -12,6 +12,7 @@
 
 #include <hv/api.h>
 #include <hv/cpuid.h>
+#include <hv/evq.h>
 #include <hv/hypercall.h>
 #include <hv/log.h>
 #include <hv/mm.h>
@@ -152,6 +153,35 @@ static void test_debug_out(void)
 	EXPECT_EQ(hc(vps, MV_DEBUG_OP_VAL, 0x0123456789ABCDEFull, 42, NULL), MV_STATUS_SUCCESS);
 	EXPECT_TRUE(strstr(fake_console,
 			   "[hv] debug_out vm=0 vp=0: 0x0123456789abcdef 0x000000000000002a\n"));
+}
+
+/* The rate limit (E-45): DEBUG_OUT_BURST lines at once, then one per
+ * 1/DEBUG_OUT_PER_S s; over it RETRY_CONTINUATION and no line. */
+static void test_debug_out_rate(void)
+{
+	struct hv_vps *vps = fake_boot_default();
+	const uint64_t scc = MV_DEBUG_OP_VAL | MV_HYPERCALL_FLAGS_SCC;
+	const uint64_t tick = 2000000ull * 1000 / DEBUG_OUT_PER_S; /* fake: 2 GHz */
+
+	fake_tsc = 1000;
+	for (unsigned i = 0; i < DEBUG_OUT_BURST; i++)
+		EXPECT_EQ(hc(vps, scc, i, 0, NULL), MV_STATUS_SUCCESS);
+	fake_reset();
+	EXPECT_EQ(hc(vps, scc, 0xAA, 0, NULL), MV_STATUS_RETRY_CONTINUATION);
+	EXPECT_EQ(fake_console_len, 0);
+	fake_tsc += tick - 1;
+	EXPECT_EQ(hc(vps, scc, 0xAA, 0, NULL), MV_STATUS_RETRY_CONTINUATION);
+	fake_tsc += 1;
+	EXPECT_EQ(hc(vps, scc, 0xBB, 0, NULL), MV_STATUS_SUCCESS);
+	EXPECT_TRUE(strstr(fake_console, "0x00000000000000bb") && !strstr(fake_console, "0xaa"));
+	EXPECT_EQ(hc(vps, scc, 0xCC, 0, NULL), MV_STATUS_RETRY_CONTINUATION);
+	/* a long pause refills the burst, no more */
+	fake_tsc += 1000 * tick;
+	for (unsigned i = 0; i < DEBUG_OUT_BURST; i++)
+		EXPECT_EQ(hc(vps, scc, i, 0, NULL), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc(vps, scc, 0, 0, NULL), MV_STATUS_RETRY_CONTINUATION);
+	/* the bucket is per VM: another VM still has its burst */
+	EXPECT_TRUE(api_debug_take_token(1, fake_tsc, 2000000));
 }
 
 static void test_handles(void)
@@ -731,6 +761,30 @@ static void test_dispatch_complete(void)
 #undef CALL
 }
 
+/* Two queue_irq of different vectors before a run (issue 11): both reach
+ * the guest's VPS, the highest first, one per entry. */
+static void test_queue_irq_two(void)
+{
+	struct hv_vps *root = fake_boot_default();
+	uint64_t vpid = 0, vpsid = 0;
+	uint64_t h = make_guest(root, &vpid, &vpsid);
+	const uint64_t op = MV_VPS_OP_VAL | MV_VPS_OP_QUEUE_IRQ_IDX_VAL;
+	uint64_t a[6] = { h, vpsid, 0x40, 0, 0, 0 }, b[6] = { h, vpsid, 0x50, 0, 0, 0 };
+	EXPECT_EQ(hc6(root, op, a), MV_STATUS_SUCCESS);
+	EXPECT_EQ(hc6(root, op, b), MV_STATUS_SUCCESS);
+	struct hv_vps *g = vps_get((uint16_t)vpsid);
+	const uint8_t want[2] = { 0x50, 0x40 };
+	for (int i = 0; i < 2; i++) {
+		fake_held_valid[vpsid] = false; /* the previous one was delivered */
+		evq_deliver(g);
+		EXPECT_TRUE(fake_held_valid[vpsid]);
+		EXPECT_EQ(fake_held[vpsid].vector, want[i]);
+	}
+	fake_held_valid[vpsid] = false;
+	evq_deliver(g);
+	EXPECT_TRUE(!fake_held_valid[vpsid]);
+}
+
 static void test_page_pool(void)
 {
 	fake_boot_default();
@@ -761,6 +815,8 @@ static void test_printf(void)
 
 static const struct test_case tests[] = {
 	{ "boot_multiboot", test_boot_multiboot },
+	{ "queue_irq_two", test_queue_irq_two },
+	{ "debug_out_rate", test_debug_out_rate },
 	{ "boot_no_header", test_boot_no_header },
 	{ "boot_entry_outside", test_boot_entry_outside },
 	{ "boot_into_hv_memory", test_boot_into_hv_memory },

@@ -6,8 +6,8 @@
  * dispatch); guests call the api_xvio_* functions with their own caller
  * (the handle check is hypercall.c's, tested with the root).  "Nothing
  * changed" is xvio_digest() (all XVIO state), the pool's free count and
- * the memory maps of the VMs involved, before == after.  arch_vps_inject is
- * wrapped to record the wake-up interrupts.
+ * the memory maps of the VMs involved, before == after.  evq_post is
+ * wrapped to record the wake-up interrupts queued for a VPS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,22 +30,26 @@
 
 /* ---- wake-up interrupts ---------------------------------------------------- */
 
-void __real_arch_vps_inject(struct hv_vps *vps, const struct hv_event *event);
-void __wrap_arch_vps_inject(struct hv_vps *vps, const struct hv_event *event);
+void __real_evq_post(struct hv_evq *q, const struct hv_event *event);
+void __wrap_evq_post(struct hv_evq *q, const struct hv_event *event);
 static struct {
 	uint16_t vpsid;
 	uint8_t vector;
 } injected[64];
 static unsigned n_injected;
 
-void __wrap_arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
+void __wrap_evq_post(struct hv_evq *q, const struct hv_event *event)
 {
+	uint16_t vpsid = 0xFFFF;
+	for (uint16_t i = 0; i < HV_MAX_VPSS; i++)
+		if (vps_get(i) && &vps_get(i)->evq == q)
+			vpsid = i;
 	if (n_injected < 64) {
-		injected[n_injected].vpsid = vps->id;
+		injected[n_injected].vpsid = vpsid;
 		injected[n_injected].vector = event->vector;
 	}
 	n_injected++;
-	__real_arch_vps_inject(vps, event);
+	__real_evq_post(q, event);
 }
 
 /* ---- the machine ------------------------------------------------------------ */
@@ -451,6 +455,29 @@ static void test_interrupts(void)
 	EXPECT_FAIL(r_post(2, 2, 1, 0, 0), MV_STATUS_XVIO_QUEUE_FULL);
 }
 
+/* Wake-ups of two services with different vectors into the same VPS: both
+ * stay pending (E-46), the higher vector is delivered first. */
+static void test_two_vectors(void)
+{
+	boot3();
+	const struct hv_caller *s = &sys_g.c;
+
+	EXPECT_EQ(api_xvio_initialize(s, 2, 0, 0x40).status, MV_STATUS_SUCCESS);
+	EXPECT_EQ(api_xvio_initialize(s, 3, 0, 0x42).status, MV_STATUS_SUCCESS);
+	EXPECT_EQ(r_init(2, 0, 0), MV_STATUS_SUCCESS); /* the root's sending services */
+	EXPECT_EQ(r_init(3, 0, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(r_post(2, 2, 1, 0, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(r_post(3, 2, 1, 0, 0), MV_STATUS_SUCCESS);
+	const uint8_t want[2] = { 0x42, 0x40 };
+	for (int i = 0; i < 2; i++) {
+		fake_held_valid[s->vps->id] = false;
+		evq_deliver(s->vps);
+		EXPECT_TRUE(fake_held_valid[s->vps->id]);
+		EXPECT_EQ(fake_held[s->vps->id].vector, want[i]);
+	}
+	EXPECT_TRUE(evq_empty(&s->vps->evq));
+}
+
 static void test_focus(void)
 {
 	boot3();
@@ -753,6 +780,7 @@ static const struct test_case tests[] = {
 	{ "queue_full_order", test_queue_full_order },
 	{ "forged_sender", test_forged_sender },
 	{ "interrupts", test_interrupts },
+	{ "two_vectors", test_two_vectors },
 	{ "focus", test_focus },
 	{ "no_partition", test_no_partition },
 	{ "ring_guest_to_root", test_ring_guest_to_root },

@@ -12,14 +12,26 @@
  * Events wait in a->events until the next arch_vps_run: exceptions (and NMI)
  * are delivered at entry; external interrupts when RFLAGS.IF = 1 (at entry
  * or as soon as the guest enables interrupts), one at a time, in order.
- * A full queue drops the event (the core queues at most one exception per
- * exit; queue_irq beyond SIM_MAX_EVENTS pending interrupts is lost).
+ * The core hands over one event per entry and takes back the undelivered
+ * one before the next (hv/core/evq.c keeps the rest), so the queue never
+ * fills; a full queue would drop the event.
  */
 void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 {
 	struct arch_vps *a = vps_arch(vps);
 	if (a->nevents < SIM_MAX_EVENTS)
 		a->events[a->nevents++] = *event;
+}
+
+/* The oldest event not delivered yet (the core holds the rest, evq.c). */
+bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event)
+{
+	struct arch_vps *a = vps_arch(vps);
+	if (!a->nevents)
+		return false;
+	*event = a->events[0];
+	events_drop(a, 0);
+	return true;
 }
 
 void events_drop(struct arch_vps *a, unsigned i)

@@ -43,6 +43,10 @@ static inline struct hv_ret hv_ret_out1(uint64_t status, uint64_t reg0)
 
 /* 6.8 debug */
 struct hv_ret api_debug_out(const struct hv_caller *c, uint64_t reg0, uint64_t reg1);
+/* Its rate limit per VM (E-45): a burst of lines, then lines per second. */
+#define DEBUG_OUT_BURST 32u
+#define DEBUG_OUT_PER_S 100u
+bool api_debug_take_token(uint16_t vmid, uint64_t now, uint64_t tsc_khz);
 /* 6.9 handles */
 struct hv_ret api_handle_open(const struct hv_caller *c, uint64_t version);
 struct hv_ret api_handle_close(const struct hv_caller *c, uint64_t handle);

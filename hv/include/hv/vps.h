@@ -3,6 +3,7 @@
 #define HV_VPS_H
 
 #include <hv/arch/core.h>
+#include <hv/evq.h>
 #include <hv/types.h>
 
 #define HV_MAX_VPSS 64
@@ -31,6 +32,7 @@ struct hv_vps {
 	uint16_t vpid;
 	uint16_t vmid;
 	struct hv_cpuid_entry cpuid[HV_VPS_MAX_CPUID];
+	struct hv_evq evq; /* events not yet handed to the backend */
 	struct arch_vps *arch;
 };
 

@@ -20,6 +20,7 @@ static const struct x86_backend backend_svm = {
 	.vps_set_reg = svm_vps_set_reg,
 	.vps_run = svm_vps_run,
 	.vps_inject = svm_vps_inject,
+	.vps_take_event = svm_vps_take_event,
 	.vps_get_msr = svm_vps_get_msr,
 	.vps_set_msr = svm_vps_set_msr,
 	.vps_get_fpu = svm_vps_get_fpu,
@@ -36,6 +37,7 @@ static const struct x86_backend backend_vmx = {
 	.vps_set_reg = vmx_vps_set_reg,
 	.vps_run = vmx_vps_run,
 	.vps_inject = vmx_vps_inject,
+	.vps_take_event = vmx_vps_take_event,
 	.vps_get_msr = vmx_vps_get_msr,
 	.vps_set_msr = vmx_vps_set_msr,
 	.vps_get_fpu = vmx_vps_get_fpu,
@@ -92,6 +94,10 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 {
 	x86_be->vps_inject(vps, event);
+}
+bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event)
+{
+	return x86_be->vps_take_event(vps, event);
 }
 int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 {

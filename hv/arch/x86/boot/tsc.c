@@ -213,6 +213,11 @@ void tsc_calibrate(void)
 	hv_log("tsc: %llu kHz (%s)", (unsigned long long)tsc_khz, tsc_source);
 }
 
+uint64_t arch_tsc_now(void)
+{
+	return rdtsc();
+}
+
 uint64_t arch_tsc_khz(void)
 {
 	return tsc_khz;

@@ -15,6 +15,7 @@
 #include <x86/boot.h>
 #include <x86/cov.h>
 #include <x86/cpu.h>
+#include <x86/event.h>
 #include <x86/pages.h>
 
 #include <hv/arch/arch.h>
@@ -169,6 +170,17 @@ void svm_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 		break;
 	}
 	vmcb_set64(vps_arch(vps)->vmcb, VMCB_EVENTINJ, e);
+}
+
+bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
+{
+	uint8_t *v = vps_arch(vps)->vmcb;
+	uint64_t e = vmcb_get64(v, VMCB_EVENTINJ);
+
+	if (!(e & EVENT_VALID))
+		return false;
+	vmcb_set64(v, VMCB_EVENTINJ, 0);
+	return x86_event_decode((uint32_t)e, (uint32_t)(e >> 32), ev);
 }
 
 void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)

@@ -13,6 +13,7 @@
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
+#include <x86/event.h>
 #include <x86/pages.h>
 
 #include <hv/arch/arch.h>
@@ -219,6 +220,16 @@ void vmx_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 	a->ev_valid = true;
 	a->ev_info = info;
 	a->ev_err = ev->error;
+}
+
+bool vmx_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
+{
+	struct arch_vps *a = vps_arch(vps);
+
+	if (!a->ev_valid)
+		return false;
+	a->ev_valid = false;
+	return x86_event_decode(a->ev_info, a->ev_err, ev);
 }
 
 /*

@@ -92,8 +92,20 @@ int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
  */
 void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit);
 
-/* Queue an event for delivery at the next entry of the VPS. */
+/*
+ * Deliver `event` at the next entry of the VPS (one per entry; an external
+ * interrupt waits for the guest's interrupt window).  The core keeps every
+ * other pending event itself (hv/core/evq.c) and calls this only on the
+ * VPS's own PP, between its exits and entries.
+ */
 void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event);
+/*
+ * Take back the event the backend holds but has not delivered yet (one the
+ * core injected, or an event delivery a VM exit interrupted, which hardware
+ * reports for re-injection): true and *event filled, the backend then holds
+ * none; false when it holds none.
+ */
+bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event);
 
 /*
  * MSRs the backend keeps per VPS (the list is hv/core/msr.c's
@@ -110,6 +122,9 @@ int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512]);
 
 /* The TSC frequency of this machine in kHz (constant TSC assumed). */
 uint64_t arch_tsc_khz(void);
+/* This PP's time stamp counter now (the core's clock for rate limits and
+ * the hypercall lock's hold time; arch_tsc_khz ticks per millisecond). */
+uint64_t arch_tsc_now(void);
 
 /* ---- this PP's local APIC (the root's APIC policy, hv/core/apic.c) ------ */
 

@@ -1,0 +1,42 @@
+/*
+ * The pending-event queue of a VPS (evq.c): every event the core raises for a
+ * VPS (mv_vps_op_queue_irq, XVIO wake-ups, the core's #UD/#GP) waits here until
+ * the core hands one to the backend at an entry of the VPS.
+ */
+#ifndef HV_EVQ_H
+#define HV_EVQ_H
+
+#include <hv/arch/exit.h>
+#include <hv/types.h>
+
+struct hv_vps;
+
+/*
+ * Bounded by construction: external interrupts are a 256-bit pending bitmap
+ * like the local APIC's IRR (a vector already pending is not queued twice),
+ * NMI is one flag (NMIs do not nest), and one exception slot (the core raises
+ * at most one exception per exit).  The bitmap and the NMI flag may be posted
+ * from any PP (atomics); the exception slot only by the VPS's own PP.
+ */
+struct hv_evq {
+	uint64_t irr[4];
+	bool nmi;
+	bool exc_valid;
+	struct hv_event exc;
+};
+
+void evq_reset(struct hv_evq *q);
+/* Queue an event (external interrupt, NMI or exception). */
+void evq_post(struct hv_evq *q, const struct hv_event *ev);
+/* Take the highest-priority pending event: exception, then NMI, then the
+ * highest external vector (the local APIC's order).  false when none. */
+bool evq_pop(struct hv_evq *q, struct hv_event *out);
+bool evq_empty(const struct hv_evq *q);
+/*
+ * At an entry of vps on its own PP: take back the event the backend still
+ * holds undelivered (an interrupted delivery, an interrupt waiting for the
+ * guest's interrupt window) and hand the backend the highest-priority one.
+ */
+void evq_deliver(struct hv_vps *vps);
+
+#endif /* HV_EVQ_H */
