@@ -3,7 +3,8 @@
 A probe is one folder, guest-probes/probes/<name>/: its main.c (CMake builds
 every such folder into build/guest-probes/<name>.elf) and, optionally, its
 probe.toml.  The keys the suite reads:
-  timeout  seconds of wall time the run may take (the backend is told too); default 10
+  timeout  seconds of wall time the run may take (the backend is told too); default 10;
+           multiplied by $MV_TIMEOUT_SCALE when set (make coverage: the -O0 image)
   modules  further multiboot modules, after the probe (module 0); relative
            paths are relative to the build directory
   cmdline  the probe's multiboot command line
@@ -50,6 +51,18 @@ class Probe:
         return sorted(self.needs - set(features))
 
 
+def _timeout_scale() -> float:
+    """$MV_TIMEOUT_SCALE (default 1): make coverage runs a slower, instrumented image."""
+    raw = os.environ.get("MV_TIMEOUT_SCALE", "1")
+    try:
+        scale = float(raw)
+    except ValueError:
+        raise ValueError(f"MV_TIMEOUT_SCALE={raw!r} is not a number") from None
+    if scale <= 0:
+        raise ValueError(f"MV_TIMEOUT_SCALE={raw!r} must be positive")
+    return scale
+
+
 def _path(value: str) -> Path:
     p = Path(value)
     return p if p.is_absolute() else paths.build_dir() / p
@@ -84,7 +97,7 @@ def read(folder: Path) -> Tuple[Probe, bool]:
     probe = Probe(
         name=name,
         elf=paths.build_dir() / "guest-probes" / f"{name}.elf",
-        timeout=float(t.get("timeout", 10)),
+        timeout=float(t.get("timeout", 10)) * _timeout_scale(),
         modules=tuple(_path(m) for m in t.get("modules", [])),
         cmdline=t.get("cmdline", ""),
         needs=needs,

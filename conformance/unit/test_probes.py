@@ -51,6 +51,19 @@ def test_probe_toml_keys_and_needs_are_checked(tmp_path):
     assert p.elf == paths.build_dir() / "guest-probes" / "p.elf"
 
 
+def test_timeout_scale(tmp_path, monkeypatch):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "main.c").write_text("")
+    (tmp_path / "p" / "probe.toml").write_text("timeout = 20\n")
+    monkeypatch.setenv("MV_TIMEOUT_SCALE", "3")
+    (p,) = probes.load(tmp_path)
+    assert p.timeout == 60
+    for bad in ("fast", "0", "-1"):
+        monkeypatch.setenv("MV_TIMEOUT_SCALE", bad)
+        with pytest.raises(ValueError, match="MV_TIMEOUT_SCALE"):
+            probes.load(tmp_path)
+
+
 def test_suite_false_is_built_not_run(tmp_path):
     for name, toml in (("a", ""), ("b", "suite = false\n")):
         (tmp_path / name).mkdir()
