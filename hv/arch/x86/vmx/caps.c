@@ -16,6 +16,7 @@
  * one.  CR0/CR4: the bits the processor fixes (IA32_VMX_CR0/CR4_FIXED0/1,
  * CR0.PE/PG exempt with unrestricted guest) become the guest/host masks.
  */
+#include <x86/cov.h>
 #include <x86/cpu.h>
 
 #include <hv/arch/core.h>
@@ -126,6 +127,12 @@ int vmx_caps_init(void)
 	/* Never wanted: they are only there when the processor forces them. */
 	c->proc_root &= ~PROC_INTR_WINDOW;
 	c->proc_guest &= ~PROC_INTR_WINDOW;
+	/* make coverage only: Bochs has no isa-debug-exit, so a root ends with
+	 * CLI;HLT after its port 0xF4 write; that HLT must reach the hypervisor,
+	 * which stops the root and dumps the counters (x86/cov.h).  A root HLT
+	 * with IF=1 then resumes at once in that build (coverage/README.md). */
+	if (X86_COV)
+		c->proc_root |= PROC_HLT_EXITING;
 	c->entry_ctls &= ~ENTRY_IA32E; /* set per entry from the guest's EFER.LMA */
 	c->exit_ctls &= ~EXIT_ACK_INTR;
 
