@@ -16,29 +16,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Optional
 
 from . import paths
 from .backends import Backend, RunResult
+from .hashes import file_hash
 from .probes import Probe
-
-_file_hashes: Dict[Tuple[str, int, int], str] = {}
-
-
-def file_hash(path: Path) -> str:
-    """sha256 of a file's content (memoized by path, size and mtime); 'missing' if absent."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "missing"
-    memo = (str(path), st.st_size, st.st_mtime_ns)
-    if memo not in _file_hashes:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _file_hashes[memo] = h.hexdigest()
-    return _file_hashes[memo]
 
 
 def key(backend: Backend, probe: Probe) -> str:
@@ -58,16 +41,36 @@ def path(backend: str, probe: str) -> Path:
     return paths.out_dir() / "cache" / backend / f"{probe}.json"
 
 
-def load(backend: Backend, probe: Probe, k: str) -> Optional[RunResult]:
-    """The stored run of this pair if its key is k, else None."""
+def _stored(backend: str, probe: str) -> Optional[dict]:
     try:
-        data = json.loads(path(backend.name, probe.name).read_text())
+        data = json.loads(path(backend, probe).read_text())
     except (OSError, ValueError):
         return None
-    if data.get("key") != k:
+    return data if isinstance(data, dict) and isinstance(data.get("run"), dict) else None
+
+
+def load(backend: Backend, probe: Probe, k: str) -> Optional[RunResult]:
+    """The stored run of this pair if its key is k, else None."""
+    data = _stored(backend.name, probe.name)
+    if data is None or data.get("key") != k:
         return None
     r = data["run"]
     return RunResult(r["output"], r["stderr"], r["exit_code"], False, r["wall_s"], r["command"])
+
+
+def reusable(backend: Backend, probe: Probe) -> bool:
+    """Whether load() would find this pair's run (its inputs unchanged)."""
+    data = _stored(backend.name, probe.name)
+    return data is not None and data.get("key") == key(backend, probe)
+
+
+def last_wall_s(backend: str, probe: str) -> Optional[float]:
+    """The wall time of the pair's last stored run, whatever its key (the
+    scheduler's estimate of how long the pair runs: mvconf/schedule.py), or
+    None when no run of it is stored."""
+    data = _stored(backend, probe)
+    wall = data["run"].get("wall_s") if data else None
+    return float(wall) if isinstance(wall, (int, float)) and wall >= 0 else None
 
 
 def store(backend: Backend, probe: Probe, k: str, run: RunResult) -> None:

@@ -4,24 +4,56 @@ result cache), and what happens when the session is interrupted.
 
 Nothing runs at collection: conftest.py collects the tests from the pairs and
 the manifest (mvconf/manifest.py), pytest deselects (-k, --lf, ...), then
-start() submits the pairs that the remaining tests need, in test order, to a
-pool of `jobs` threads.  A test asks outcome(); each finished run is
+start() submits the pairs that the remaining tests need to a pool of `jobs`
+threads, longest first across all backends (longest_first(): the runs that
+cost nothing first, then by the time each pair took last, so the longest
+Bochs runs do not start last).  A test asks outcome(); each finished run is
 announced once, in the main thread, through the `announce` callback (the
 progress line).
 """
 import os
 import queue
 import shutil
-import threading
+import statistics
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import backends as backends_mod
 from . import catalog as catalog_mod
-from . import manifest, matrix, paths, probes as probes_mod, procs, runner
+from . import bochs, cache, manifest, matrix, paths, probes as probes_mod, procs, runner
 
 Pair = Tuple[str, str]  # (backend, probe)
+
+
+def estimates(pairs: Sequence[Pair], last: Dict[Pair, Optional[float]],
+              timeout_s: Callable[[Pair], float]) -> Dict[Pair, float]:
+    """Seconds each pair is expected to run: last[pair] (the time its last
+    run took; 0 for a pair that runs nothing: reused from the cache, or
+    skipped), else the median of its backend's measured pairs (those 0s
+    left out), else (a backend never measured) its timeout, so that unknown
+    runs start early."""
+    known: Dict[str, List[float]] = {}
+    for pair in pairs:
+        if last.get(pair):
+            known.setdefault(pair[0], []).append(last[pair])
+    est = {}
+    for pair in pairs:
+        if last.get(pair) is not None:
+            est[pair] = last[pair]
+        elif pair[0] in known:
+            est[pair] = statistics.median(known[pair[0]])
+        else:
+            est[pair] = timeout_s(pair)
+    return est
+
+
+def longest_first(pairs: Sequence[Pair], est: Dict[Pair, float]) -> List[Pair]:
+    """The pairs by expected time, longest first (the classic longest
+    processing time rule: the makespan on `jobs` workers stays within 4/3 of
+    the best); equal estimates keep their order, so the order is
+    deterministic."""
+    return [p for _, p in sorted(enumerate(pairs), key=lambda ip: (-est[ip[1]], ip[0]))]
 
 
 def default_jobs() -> int:
@@ -61,12 +93,35 @@ class Schedule:
         self._done.put(out)
         return out
 
+    def _last_s(self, pair: Pair) -> Optional[float]:
+        """0 when the pair runs nothing (skipped, or reused from the cache),
+        else the wall time of its last stored run (None: never stored)."""
+        b, p = pair
+        backend, probe = self.backends[b], self.probes[p]
+        if dict(self.status)[b] or probe.missing(backend.features):
+            return 0.0
+        if self.use_cache and cache.reusable(backend, probe):
+            return 0.0
+        return cache.last_wall_s(b, p)
+
+    def _timeout_s(self, pair: Pair) -> float:
+        backend, probe = self.backends[pair[0]], self.probes[pair[1]]
+        if isinstance(backend, backends_mod.BochsBackend):
+            return bochs.bochs_timeout(probe.timeout)
+        return probe.timeout + backends_mod.GRACE_S
+
+    def order(self, pairs: Iterable[Pair]) -> List[Pair]:
+        """The pairs in the order they start: longest_first() on estimates()."""
+        pairs = list(dict.fromkeys(pairs))
+        last = {pair: self._last_s(pair) for pair in pairs}
+        return longest_first(pairs, estimates(pairs, last, self._timeout_s))
+
     def start(self, pairs: Iterable[Pair]) -> None:
-        """Submits the pairs (once each) to the pool."""
+        """Submits the pairs (once each) to the pool, in order()."""
         if self._pool is None:
             discard_staged_logs()  # left by a session that was killed outright
             self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="mvrun")
-        for pair in pairs:
+        for pair in self.order(p for p in pairs if p not in self._futures):
             if pair not in self._futures:
                 self._futures[pair] = self._pool.submit(self._run, pair)
 
