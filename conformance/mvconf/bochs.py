@@ -6,11 +6,16 @@ QEMU TCG emulates neither VMX nor nRIP save, so this is how the VMX backend
 and the SVM backend's nRIP path are exercised here.  See
 docs/emulators.md.
 
+Per image set (the hypervisor, the probe and its modules, the command line),
+a GRUB rescue ISO (grub-mkrescue): /boot/microv-hv.elf as the multiboot
+kernel, the probe as module 0 with the string "<probe> <cmdline>" (the first
+word stands for the file name, as QEMU's -initrd passes it), the further
+modules after it, timeout=0.  It is built once and kept in the ISO cache
+(<out>/iso-cache/<sha256>.iso, iso_key(): the images' content, grub.cfg and
+grub-mkrescue's version; the newest ISO_CACHE_KEEP are kept), so a rerun or
+the other Bochs backend boots the same ISO without building it again.
+
 Per run, in a fresh temporary directory:
-  - a GRUB rescue ISO (grub-mkrescue): /boot/microv-hv.elf as the multiboot
-    kernel, the probe as module 0 with the string "<probe> <cmdline>" (the
-    first word stands for the file name, as QEMU's -initrd passes it), the
-    further modules after it, timeout=0;
   - a bochsrc: the CPU model, 256 MiB, ips=50000000 with clock sync=none
     (emulated time follows the instruction count), COM1 to a file, display
     rfb with timeout=0 (Debian builds no nogui or term display), the dummy
@@ -27,6 +32,8 @@ as the probe writes it to port 0xF4 (SUCCESS 0, SKIP 3, ERROR 4, FAILURE 5),
 125 when the hypervisor stopped the root VM, 126 on a hypervisor failure,
 None on a timeout.
 """
+import functools
+import hashlib
 import os
 import re
 import shutil
@@ -37,7 +44,8 @@ import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from . import coverage, procs
+from . import coverage, paths, procs
+from .hashes import file_hash
 
 # Emulated instructions per emulated second.  With clock sync=none the
 # emulated clock follows the instruction count, so a lower ips makes every
@@ -60,6 +68,10 @@ _END_RE = re.compile(r"^MVP END .*result=(\w+)", re.M)
 _STOP_RE = re.compile(r"^\[hv\] (pp 0 stopped|boot failed|halted$)", re.M)
 
 BOCHS_SHARE = Path("/usr/share/bochs")
+# How many ISOs the cache keeps (about 1.6 MiB each: two image sets of the
+# whole probe set); older ones are removed, never one used in the last hour.
+ISO_CACHE_KEEP = 128
+ISO_CACHE_MIN_AGE_S = 3600.0
 
 
 def unavailable() -> Optional[str]:
@@ -88,6 +100,98 @@ def _grub_cfg(probe_name: str, cmdline: str, modules: Sequence[Tuple[str, str]])
         lines.append(f"  module /boot/{dest} {name}")
     lines += ["  boot", "}", ""]
     return "\n".join(lines)
+
+
+def iso_dir() -> Path:
+    return paths.out_dir() / "iso-cache"
+
+
+@functools.lru_cache(maxsize=None)
+def _grub_version() -> str:
+    try:
+        return subprocess.run(["grub-mkrescue", "--version"], capture_output=True, text=True,
+                              timeout=30, stdin=subprocess.DEVNULL).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def _iso_layout(hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
+                modules: Sequence[Path]) -> Tuple[List[Tuple[Path, str]], str]:
+    """What the ISO holds: (source, name under /boot) per file, and grub.cfg."""
+    files = [(hv_elf, "microv-hv.elf"), (probe_elf, f"{probe_name}.elf")]
+    mods = []
+    for i, m in enumerate(modules, 1):
+        files.append((m, f"m{i}-{m.name}"))
+        mods.append((f"m{i}-{m.name}", m.stem))
+    return files, _grub_cfg(probe_name, cmdline, mods)
+
+
+def iso_key(files: Sequence[Tuple[Path, str]], grub_cfg: str, grub_version: str) -> str:
+    """The ISO cache's key: every file's content and name, grub.cfg, the tool."""
+    parts = [f"grub={grub_version}", f"cfg={grub_cfg}"]
+    parts += [f"file={name}={file_hash(src)}" for src, name in files]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def prune_iso_cache(where: Path, keep: int = ISO_CACHE_KEEP,
+                    min_age_s: float = ISO_CACHE_MIN_AGE_S, now: Optional[float] = None) -> List[Path]:
+    """Removes the ISOs beyond the newest `keep` (by mtime, which a use
+    renews) that were not used for min_age_s; returns those removed."""
+    now = time.time() if now is None else now
+    isos = []
+    for p in where.glob("*.iso"):
+        try:
+            isos.append((p.stat().st_mtime, p.name, p))
+        except OSError:
+            pass
+    isos.sort(reverse=True)
+    gone = []
+    for mtime, _, p in isos[keep:]:
+        if now - mtime >= min_age_s:
+            try:
+                p.unlink()
+                gone.append(p)
+            except OSError:
+                pass
+    return gone
+
+
+def build_iso(hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
+              modules: Sequence[Path], where: Optional[Path] = None) -> Tuple[Path, bool, str]:
+    """The image set's ISO: (path, whether it was built now, the error text of
+    a failed grub-mkrescue, else "").  Built in a temporary directory and
+    renamed into the cache, so runs in parallel (both Bochs backends boot the
+    same ISO) never see half an ISO."""
+    where = where or iso_dir()
+    files, cfg = _iso_layout(hv_elf, probe_elf, probe_name, cmdline, modules)
+    iso = where / f"{iso_key(files, cfg, _grub_version())}.iso"
+    if iso.is_file():
+        try:
+            os.utime(iso)
+        except OSError:
+            pass
+        return iso, False, ""
+    where.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".build-{probe_name}-", dir=where))
+    try:
+        boot = work / "iso" / "boot"
+        (boot / "grub").mkdir(parents=True)
+        for src, name in files:
+            shutil.copyfile(src, boot / name)
+        (boot / "grub" / "grub.cfg").write_text(cfg)
+        tmp_iso = work / "boot.iso"
+        mk = subprocess.run(["grub-mkrescue", "-o", str(tmp_iso), str(work / "iso"),
+                             "--locales=", "--fonts=", "--themes=",
+                             "--install-modules=multiboot normal iso9660 biosdisk"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, timeout=60)
+        if mk.returncode != 0 or not tmp_iso.is_file():
+            return iso, True, "grub-mkrescue failed:\n" + mk.stdout.decode("utf-8", "replace")
+        os.replace(tmp_iso, iso)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    prune_iso_cache(where)
+    return iso, True, ""
 
 
 def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int,
@@ -143,32 +247,18 @@ def _outcome(serial: str) -> Optional[int]:
 
 def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
         modules: Sequence[Path], timeout_s: float, megs: int = 256,
-        keep_dir: Optional[Path] = None, cov_out: Optional[Path] = None) -> BochsRun:
+        keep_dir: Optional[Path] = None, cov_out: Optional[Path] = None,
+        iso_cache: Optional[Path] = None) -> BochsRun:
     """Boots hv_elf with the probe under Bochs; timeout_s of wall time in all.
+    iso_cache: where the image set's ISO is kept (default iso_dir()).
     cov_out (make coverage): the run also waits for the image's coverage dump
     on port 0xE9 and copies it there (mvconf/coverage.py)."""
     start = time.monotonic()
+    iso, _, failed = build_iso(hv_elf, probe_elf, probe_name, cmdline, modules, iso_cache)
+    if failed:
+        return BochsRun("", failed, None, False, time.monotonic() - start, ["grub-mkrescue"])
     work = Path(tempfile.mkdtemp(prefix=f"mv-bochs-{kind}-{probe_name}-"))
     try:
-        boot = work / "iso" / "boot"
-        (boot / "grub").mkdir(parents=True)
-        shutil.copyfile(hv_elf, boot / "microv-hv.elf")
-        shutil.copyfile(probe_elf, boot / f"{probe_name}.elf")
-        mods = []
-        for i, m in enumerate(modules, 1):
-            dest = f"m{i}-{m.name}"
-            shutil.copyfile(m, boot / dest)
-            mods.append((dest, m.stem))
-        (boot / "grub" / "grub.cfg").write_text(_grub_cfg(probe_name, cmdline, mods))
-        iso = work / "boot.iso"
-        mk = subprocess.run(["grub-mkrescue", "-o", str(iso), str(work / "iso"),
-                             "--locales=", "--fonts=", "--themes=",
-                             "--install-modules=multiboot normal iso9660 biosdisk"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, timeout=60)
-        if mk.returncode != 0:
-            return BochsRun("", "grub-mkrescue failed:\n" + mk.stdout.decode("utf-8", "replace"),
-                            None, False, time.monotonic() - start, mk.args)
         serial, log = work / "serial.txt", work / "bochs.log"
         rc = work / "bochsrc"
         rc.write_text(_bochsrc(kind, iso, serial, log, megs, cov_out))
@@ -214,6 +304,7 @@ def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
             shutil.copyfile(work / "bochs.out", cov_out)
         if keep_dir:
             shutil.copytree(work, keep_dir, dirs_exist_ok=True)
+            shutil.copyfile(iso, keep_dir / "boot.iso")
         return BochsRun(output, stderr, code, timed_out, time.monotonic() - start, argv)
     finally:
         shutil.rmtree(work, ignore_errors=True)
