@@ -273,7 +273,7 @@ class BochsBackend(Backend):
         return bochs.unavailable()
 
     def inputs(self) -> Tuple[List[Path], List[str]]:
-        return [hv_image(self.kind)], [f"kind={self.kind}", f"ips={bochs.IPS}",
+        return [hv_image(self.kind)], [f"kind={self.kind}", f"ips={bochs.IPS}", f"megs={bochs.MEGS}",
                                        tool_version("dpkg-query", "-W", "bochs", "grub-pc-bin")]
 
     def command(self, probe: Probe) -> List[str]:
