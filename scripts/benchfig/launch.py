@@ -1,0 +1,91 @@
+"""The launch figure of `make bench` (issue 13's first row): one probe (cpuid)
+from launch to verdict (the emulator process ends), against the backend's
+floor measured in the same run, alternating: QEMU with exactly the backend's
+flags booting a trivial multiboot kernel (the selftest probe, no hypervisor,
+no modules) to its exit, Bochs booting that kernel from its GRUB ISO with
+the backend's bochsrc until its first byte on COM1 (Bochs has no exit device,
+and without the hypervisor nobody programs the UART for the END line), mvsim
+an empty run (the bench probe, exits=0)."""
+from dataclasses import replace
+from typing import Callable, List, Optional
+
+from mvconf import backends as mb, bochs, probes as mp, runner
+
+from .measure import measured, median
+
+PROBE = "cpuid"
+
+
+def trivial_argv(argv: List[str], kernel) -> List[str]:
+    """A QEMU command line with `kernel` as the multiboot kernel and no
+    -initrd; every other flag as the backend gives it."""
+    out, it = [], iter(argv)
+    for a in it:
+        if a == "-kernel":
+            out += [a, str(kernel)]
+            next(it, None)
+        elif a == "-initrd":
+            next(it, None)
+        else:
+            out.append(a)
+    return out
+
+
+def passed(backend, probe, res) -> bool:
+    """As the conformance suite judges it (an expected root stop passes)."""
+    out = runner.judge(backend, probe, res, None)
+    return not out.crashed and not out.problems and out.log.result in ("SUCCESS", "SKIP")
+
+
+def floor_run(backend, probes, bench) -> Optional[Callable[[], bool]]:
+    """A function that runs the backend's floor once and says whether it
+    worked, or None when the backend has none here.  bench: the bench probe
+    (not one of the suite's)."""
+    selftest = probes.get("selftest")
+    if isinstance(backend, mb.QemuBackend) and selftest and selftest.elf.is_file():
+        argv = trivial_argv(backend.command(selftest), selftest.elf)
+        return lambda: backend.guest_code(mb.run_command(argv, 30).exit_code) == 0
+    if isinstance(backend, mb.BochsBackend) and selftest and selftest.elf.is_file():
+        return lambda: bochs.run(backend.kind, selftest.elf, selftest.elf, "selftest", "", (),
+                                 60, first_byte=True).exit_code == 0
+    if isinstance(backend, mb.MvsimBackend) and bench and bench.elf.is_file():
+        empty = replace(bench, cmdline="exits=0")
+        return lambda: passed(backend, empty, backend.run(empty))
+    return None
+
+
+def launch(backend, all_probes: List[mp.Probe], bench: mp.Probe, repeat: int) -> dict:
+    """Medians of `repeat` alternating probe and floor runs (wall and CPU);
+    a run that did not pass counts as no sample."""
+    probes = {p.name: p for p in all_probes}
+    probe, floor = probes.get(PROBE), floor_run(backend, probes, bench)
+    fig = {"probe": PROBE, "probe_wall_s": None, "probe_cpu_s": None,
+           "floor_wall_s": None, "floor_cpu_s": None}
+    if probe is None or not probe.elf.is_file():
+        return fig
+    samples = {k: [] for k in fig if k != "probe"}
+    for _ in range(repeat):
+        ok, wall, cpu = measured(lambda: passed(backend, probe, backend.run(probe)))
+        if ok:
+            samples["probe_wall_s"].append(wall)
+            samples["probe_cpu_s"].append(cpu)
+        if floor is not None:
+            ok, wall, cpu = measured(floor)
+            if ok:
+                samples["floor_wall_s"].append(wall)
+                samples["floor_cpu_s"].append(cpu)
+    fig.update({k: median(v) for k, v in samples.items()})
+    return fig
+
+
+def describe(fig: dict) -> str:
+    pw, fw, pc, fc = (fig[k] for k in ("probe_wall_s", "floor_wall_s", "probe_cpu_s", "floor_cpu_s"))
+    if pw is None:
+        return f"launch n/a ({fig['probe']} did not pass)"
+    text = f"launch {fig['probe']} {pw:.2f} s to its verdict ({pc:.2f} s CPU)"
+    if fw:
+        text += f" = {pw / fw:.2f}x its floor ({fw:.2f} s; CPU {pc / fc:.2f}x)" if fc else \
+            f" = {pw / fw:.2f}x its floor ({fw:.2f} s)"
+    else:
+        text += ", floor n/a"
+    return text
