@@ -16,7 +16,7 @@ grub-mkrescue's version; the newest ISO_CACHE_KEEP are kept), so a rerun or
 the other Bochs backend boots the same ISO without building it again.
 
 Per run, in a fresh temporary directory:
-  - a bochsrc: the CPU model, 256 MiB, ips=50000000 with clock sync=none
+  - a bochsrc: the CPU model, MEGS (128) MiB, IPS (12500000) with clock sync=none
     (emulated time follows the instruction count), COM1 to a file, display
     rfb with timeout=0 (Debian builds no nogui or term display), the dummy
     sound drivers (the ALSA mixer thread aborts Bochs on a machine without a
@@ -49,12 +49,15 @@ from .hashes import file_hash
 
 # Emulated instructions per emulated second.  With clock sync=none the
 # emulated clock follows the instruction count, so a lower ips makes every
-# wait on a device (the 115200-baud UART the hypervisor polls, PIT/TSC
-# delays) cost fewer host cycles: 50M ran the cpuid probe in 3.6 s where
-# 200M took 11 s.  $MV_BOCHS_IPS overrides it.
-IPS = int(os.environ.get("MV_BOCHS_IPS", "50000000"))
-# Emulated RAM in MiB ($MV_BOCHS_MEGS overrides it).
-MEGS = int(os.environ.get("MV_BOCHS_MEGS", "256"))
+# wait on emulated time (the UART's 87 µs per character at 115200 baud, the
+# fastest a 16550 goes; PIT/TSC calibration; SMP and BIOS delays) cost fewer
+# host cycles.  Measured on the whole probe set (docs/emulators.md): 12.5M
+# took 0.71x the CPU of 50M on both backends, 6.25M only 0.93x of 12.5M.
+# $MV_BOCHS_IPS overrides it.
+IPS = int(os.environ.get("MV_BOCHS_IPS", "12500000"))
+# Emulated RAM in MiB: the hypervisor maps all of the root's RAM at boot, so
+# 128 took 0.9x the CPU of 256 on the probe set.  $MV_BOCHS_MEGS overrides it.
+MEGS = int(os.environ.get("MV_BOCHS_MEGS", "128"))
 CPU_MODELS = {"vmx": "corei7_skylake_x", "svm": "ryzen"}
 END_CODES = {"SUCCESS": 0, "SKIP": 3, "ERROR": 4, "FAILURE": 5}
 EXIT_ROOT_STOPPED = 125
