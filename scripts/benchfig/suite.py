@@ -6,8 +6,9 @@ Bochs' probe set and `make conformance`):
                conformance session, mvconf/cache.py); nothing runs
   probe_set    (FULL=1) every probe a backend runs, one after the other:
                wall and CPU seconds, and which did not pass
-  conformance  (FULL=1) `conformance/run.sh --force` on every available
-               backend into a temporary output directory (the scheduler's
+  conformance  (FULL=1) `conformance/run.sh --force` on the selected
+               backends (MV_BACKENDS; all by default) into a temporary
+               output directory (the scheduler's
                durations copied from the real one, so its order is the one
                `make conformance` uses): wall and CPU seconds, exit status
 """
@@ -58,7 +59,6 @@ def conformance(jobs: int = 0) -> dict:
             (out / "cache" / f.parent.name).mkdir(parents=True, exist_ok=True)
             shutil.copyfile(f, out / "cache" / f.parent.name / f.name)
         env = {**os.environ, "MV_OUT_DIR": str(out), "MV_BUILD_DIR": str(paths.build_dir())}
-        env.pop("MV_BACKENDS", None)
         if jobs:
             env["MV_JOBS"] = str(jobs)
         argv = [str(REPO / "conformance" / "run.sh"), "--force", "-q"]
