@@ -16,7 +16,7 @@
 #   make debug-sim PROBE=cpuid [VENDOR=intel|amd]   mvsim under GDB, stopped at the exit dispatcher
 #   make debug-qemu PROBE=cpuid  the real hypervisor under QEMU (SVM) + GDB with its symbols
 #   make bench [FULL=1]  figures per backend (quick: sim + QEMU in well under 60 s; FULL=1:
-#                        every backend, repetitions, the suite's wall time)
+#                        every backend, repetitions, probe sets and the whole suite, wall and CPU)
 #   make list            backends, probes and ABI items, with where each item is checked
 #   make install [PREFIX=/usr/local] [DESTDIR=]   mvsim, the image, the probes, mv-conformance
 #   make deb             the Debian package (dpkg-buildpackage -us -uc -b; debian/)
