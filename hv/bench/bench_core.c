@@ -9,7 +9,9 @@
  * Natively the client requests do nothing: the same operations run and every
  * result is checked, so a figure is never taken of a failing path.
  *
- * OP: vmid, vpid, open_close (close_handle + open_handle, 2 units),
+ * OP: noop (collection switched on and off around nothing: the harness's
+ *     own cost per measured call, which scripts/bench-insns subtracts),
+ *     vmid, vpid, open_close (close_handle + open_handle, 2 units),
  *     rejected (a bad signature), map1 (map_mdl of one page into a VM that
  *     already has tables for it), map1_cold (the first map_mdl of one page
  *     into a new VM), map:P / unmap:P (map_mdl / unmap_mdl of P pages, units
@@ -32,6 +34,7 @@
 #include "fake_arch.h"
 
 static bool measuring; /* collect the next core_handle_exit */
+static unsigned long calls; /* measured calls */
 
 /* Collection on.  Run with --instr-atstart=no: the setup runs without
  * instrumentation, started at the first measured operation. */
@@ -39,6 +42,7 @@ static void collect_on(void)
 {
 	static bool instrumented;
 
+	calls++;
 	if (!instrumented) {
 		CALLGRIND_START_INSTRUMENTATION;
 		instrumented = true;
@@ -253,14 +257,19 @@ static unsigned long pool(bool scan, unsigned long n)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: bench_core OP N   (OP: vmid vpid open_close rejected map1 "
+		fprintf(stderr, "usage: bench_core OP N   (OP: noop vmid vpid open_close rejected map1 "
 				"map1_cold map:P unmap:P page_alloc page_scan)\n");
 		return 2;
 	}
 	const char *op = argv[1];
 	unsigned long n = strtoul(argv[2], NULL, 0), units;
 
-	if (!strcmp(op, "page_alloc") || !strcmp(op, "page_scan")) {
+	if (!strcmp(op, "noop")) {
+		for (units = 0; units < n; units++) {
+			collect_on();
+			CALLGRIND_TOGGLE_COLLECT;
+		}
+	} else if (!strcmp(op, "page_alloc") || !strcmp(op, "page_scan")) {
 		units = pool(!strcmp(op, "page_scan"), n);
 	} else {
 		boot();
@@ -280,6 +289,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("units=%lu\n", units);
+	printf("units=%lu calls=%lu\n", units, calls);
 	return 0;
 }
