@@ -17,6 +17,7 @@ PKGS=(
   libunicorn-dev libcapstone-dev pkg-config
   python3 python3-pytest
   lcov gdb
+  valgrind  # scripts/bench-insns: callgrind instruction counts (make bench)
   clang libclang-rt-14-dev
   dpkg-dev
   qemu-system-x86

@@ -278,15 +278,17 @@ def require_build_data(abi: Abi) -> None:
 
 def _dispatch_list(abi: Abi) -> List[str]:
     """MV_CATALOG_HYPERCALL_DISPATCH(X, C, R): hv/core's decode table.  The
-    caller names its caller argument C and its register array R (REG0..REG5);
-    each row's last argument is the handler's parenthesised argument list."""
+    caller names its caller argument C and R, a function-like macro (or
+    function) that reads REGn as R(n), so that a decoder reads only the
+    registers a hypercall takes; each row's last argument is the handler's
+    parenthesised argument list."""
     out = _wrap_comment(
         "X(name, opcode, index, needs_handle, handler, args): hv/core's decode table.  handler is "
         "the api_* function the hypercall calls, args its argument list: the caller C, then the "
-        "input registers R[n] (REGn) it takes.  needs_handle: REG0 must be the open handle.")
+        "input registers R(n) (REGn) it takes.  needs_handle: REG0 must be the open handle.")
     out.append("#define MV_CATALOG_HYPERCALL_DISPATCH(X, C, R) \\")
     for h in abi.hypercalls:
-        args = ", ".join(["C"] + [f"R[{r[3:]}]" for r in h["handler_args"]])
+        args = ", ".join(["C"] + [f"R({r[3:]})" for r in h["handler_args"]])
         out.append(f"\tX({h['name']}, {abi.opcode_of(h)['constant']}, {h['index_constant']}, "
                    f"{1 if h['handle'] else 0}, {h['handler']}, ({args})) \\")
     out += ["\t/* end */", ""]

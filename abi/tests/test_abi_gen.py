@@ -140,10 +140,10 @@ def test_dispatch_table_calls_each_handler_with_its_registers(out, tmp_path):
         vals = "".join(f", (unsigned long long)a{i}" for i in range(len(h["handler_args"])))
         prog.append(f'static int {h["handler"]}({params}) {{ printf("%s {h["handler"]} %s{fmt}\\n", current, c{vals}); return 0; }}')
     prog += ["int main(void) {", "const uint64_t regs[6] = { 10, 11, 12, 13, 14, 15 };",
-             "const char *caller = \"C\";",
+             "const char *caller = \"C\";", "#define REG(n) regs[n]",
              "#define CALL(name, op, idx, needs_handle, handler, args) "
              "current = #name; printf(\"%d \", needs_handle); handler args;",
-             "MV_CATALOG_HYPERCALL_DISPATCH(CALL, caller, regs)", "return 0; }"]
+             "MV_CATALOG_HYPERCALL_DISPATCH(CALL, caller, REG)", "return 0; }"]
     c = tmp_path / "d.c"
     c.write_text("\n".join(prog) + "\n")
     exe = tmp_path / "d"

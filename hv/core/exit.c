@@ -76,7 +76,6 @@ static bool vps_in_64bit_mode(struct hv_vps *vps)
 static enum hv_exit_action exit_hypercall(struct hv_pp *pp, struct hv_vps *vps,
 					  const struct hv_exit *exit)
 {
-	(void)pp;
 	/* 6.2: hypercalls are legal from 64-bit mode only; elsewhere the
 	 * instruction is undefined, as without a hypervisor. */
 	if (!vps_in_64bit_mode(vps)) {
@@ -84,7 +83,7 @@ static enum hv_exit_action exit_hypercall(struct hv_pp *pp, struct hv_vps *vps,
 		evq_post(&vps->evq, &ud);
 		return HV_ACTION_RESUME;
 	}
-	switch (hypercall_handle(vps)) {
+	switch (hypercall_handle(pp, vps)) {
 	case HV_HC_DONE:
 		exit_advance(vps, exit, 3);
 		return HV_ACTION_RESUME;

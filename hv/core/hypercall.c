@@ -10,8 +10,11 @@
  *   5. the api_* function: permission, then parameters in register order.
  *
  * Dispatch is one switch, generated from abi/mv-abi.toml's `handler` and
- * `handler_args` (MV_CATALOG_HYPERCALL_DISPATCH): each case decodes its
- * registers and calls one api_* function, which returns a struct hv_ret.
+ * `handler_args` (MV_CATALOG_HYPERCALL_DISPATCH): each case checks the
+ * handle, reads the registers its hypercall takes (no others: registers are
+ * read lazily, through the backend) and calls one api_* function, which
+ * returns a struct hv_ret; only RAX and the outputs it names are written
+ * back (docs/performance.md "hv/core").
  *
  * Continuations (spec 6.1, E-31): an api_* function that did part of its
  * work answers MV_STATUS_RETRY_CONTINUATION (today only destroy_vm).
@@ -75,13 +78,14 @@ static void hc_lock_drop(uint64_t t0, uint64_t key)
 }
 
 /* The register convention of a result: RAX the status, REG0..REG5
- * (R10..R15) the outputs the mask names; nothing else is written. */
+ * (R10..R15) the outputs the mask names; nothing else is written (one call
+ * per register that exists, not a pass over all six). */
 static void hc_write_result(struct hv_vps *vps, const struct hv_ret *ret)
 {
 	arch_vps_set_reg(vps, bf_reg_t_rax, ret->status);
-	for (int i = 0; i < 6; i++) {
-		if (ret->out_mask & (1u << i))
-			arch_vps_set_reg(vps, hc_regs[i], ret->out[i]);
+	for (unsigned m = ret->out_mask & 0x3Fu; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+		arch_vps_set_reg(vps, hc_regs[i], ret->out[i]);
 	}
 }
 
@@ -89,8 +93,8 @@ static void hc_write_result(struct hv_vps *vps, const struct hv_ret *ret)
  * The decode table, MV_CATALOG_HYPERCALL_DISPATCH (generated from
  * abi/mv-abi.toml into <microv/mv_catalog.h>): per hypercall its opcode and
  * index, whether REG0 must be the open handle, its api_* handler and the
- * registers that handler takes.  The three functions below are its only
- * readers.
+ * registers that handler takes.  hc_call is the one switch the fast path
+ * runs; hypercall_known (for the tests and tools) reads the same table.
  */
 bool hypercall_known(uint64_t opcode_nosig, uint64_t index)
 {
@@ -104,78 +108,60 @@ bool hypercall_known(uint64_t opcode_nosig, uint64_t index)
 	}
 }
 
-static bool hc_needs_handle(uint64_t key)
-{
-	switch (key) {
-#define HC_NEEDS_HANDLE(name, op, idx, needs_handle, handler, args) \
-	case HC_KEY(op, idx):                                       \
-		return needs_handle;
-		MV_CATALOG_HYPERCALL_DISPATCH(HC_NEEDS_HANDLE, unused, unused)
-#undef HC_NEEDS_HANDLE
-	default:
-		return true; /* not a hypercall: hypercall_known() refused it first */
-	}
-}
+/* REGn of the calling VPS, read only by the case of a hypercall that takes
+ * it (the table's argument lists name each register once). */
+#define HC_REG(n) arch_vps_get_reg(vps, hc_regs[n])
+/* Every hypercall but debug_out runs under hc_lock (a constant per case). */
+#define HC_LOCKED(key) ((key) != HC_KEY(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL))
 
-/* Each case decodes its registers and calls one api_* function. */
-static struct hv_ret hc_dispatch(const struct hv_caller *c, uint64_t key, const uint64_t *r)
+/*
+ * Steps 3-5 in one switch on (opcode, index): a key outside the catalogue
+ * is FAILURE_UNSUPPORTED; a hypercall's case takes the lock (*t0: when;
+ * *locked set), checks the handle where the table says so and calls its
+ * api_* function with the registers it takes.  The caller drops the lock:
+ * the handler's result is returned as it is, never copied under the lock.
+ */
+static struct hv_ret hc_call(const struct hv_caller *c, struct hv_vps *vps, uint64_t key,
+			     bool *locked, uint64_t *t0)
 {
 	switch (key) {
-#define HC_CALL(name, op, idx, needs_handle, handler, args) \
-	case HC_KEY(op, idx):                               \
+#define HC_CALL(name, op, idx, needs_handle, handler, args)                    \
+	case HC_KEY(op, idx):                                                  \
+		if (HC_LOCKED(HC_KEY(op, idx))) {                              \
+			*t0 = hc_lock_take();                                   \
+			*locked = true;                                         \
+		}                                                              \
+		if ((needs_handle) && !api_handle_valid(c, HC_REG(0)))         \
+			return hv_ret_status(MV_STATUS_FAILURE_INVALID_HANDLE); \
 		return handler args;
-		MV_CATALOG_HYPERCALL_DISPATCH(HC_CALL, c, r)
+		MV_CATALOG_HYPERCALL_DISPATCH(HC_CALL, c, HC_REG)
 #undef HC_CALL
 	default:
-		/* hypercall_known() admitted it, and it reads the same table:
-		 * unreachable (hv/tests checks every hypercall reaches its
-		 * api_* function). */
 		return hv_ret_status(MV_STATUS_FAILURE_UNSUPPORTED);
 	}
 }
 
-static struct hv_ret hc_decode_and_call(const struct hv_caller *c, uint64_t rax,
-					const uint64_t *r, bool *scc)
+enum hv_hc_result hypercall_handle(struct hv_pp *pp, struct hv_vps *vps)
 {
-	uint64_t flags = rax & MV_HYPERCALL_FLAGS_MASK;
-	uint64_t op = rax & MV_HYPERCALL_OPCODE_NOSIG_MASK;
-	uint64_t idx = rax & MV_HYPERCALL_INDEX_MASK;
+	struct hv_caller c = { .vm = vps->vm, .vp = vps->vp, .vps = vps };
+	uint64_t rax = arch_vps_get_reg(vps, bf_reg_t_rax);
+	uint64_t key = HC_KEY(rax & MV_HYPERCALL_OPCODE_NOSIG_MASK, rax & MV_HYPERCALL_INDEX_MASK);
+	uint64_t t0 = 0;
+	bool locked = false;
 	struct hv_ret ret;
 
-	*scc = flags & MV_HYPERCALL_FLAGS_SCC;
-	if ((rax & MV_HYPERCALL_SIG_MASK) != MV_HYPERCALL_SIG_VAL)
-		return hv_ret_status(MV_STATUS_FAILURE_UNSUPPORTED);
-	if (flags & ~MV_HYPERCALL_FLAGS_SCC)
-		return hv_ret_status(MV_STATUS_FAILURE_UNSUPPORTED);
-	if (!hypercall_known(op, idx))
-		return hv_ret_status(MV_STATUS_FAILURE_UNSUPPORTED);
-
-	if (HC_KEY(op, idx) == HC_KEY(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL))
-		return api_debug_out(c, r[0], r[1]); /* no handle, no lock */
-	uint64_t t0 = hc_lock_take();
-	if (hc_needs_handle(HC_KEY(op, idx)) && !api_handle_valid(c, r[0]))
-		ret = hv_ret_status(MV_STATUS_FAILURE_INVALID_HANDLE);
+	/* 1 and 2: the signature, and no flag but SCC. */
+	if ((rax & (MV_HYPERCALL_SIG_MASK | (MV_HYPERCALL_FLAGS_MASK & ~MV_HYPERCALL_FLAGS_SCC))) !=
+	    MV_HYPERCALL_SIG_VAL)
+		ret = hv_ret_status(MV_STATUS_FAILURE_UNSUPPORTED);
 	else
-		ret = hc_dispatch(c, HC_KEY(op, idx), r);
-	hc_lock_drop(t0, HC_KEY(op, idx));
-	return ret;
-}
+		ret = hc_call(&c, vps, key, &locked, &t0);
+	if (locked)
+		hc_lock_drop(t0, key);
 
-enum hv_hc_result hypercall_handle(struct hv_vps *vps)
-{
-	struct hv_caller c = { .vm = vps_vm(vps), .vp = vps_vp(vps), .vps = vps };
-	uint64_t regs[6];
-	bool scc;
-
-	uint64_t rax = arch_vps_get_reg(vps, bf_reg_t_rax);
-	for (int i = 0; i < 6; i++)
-		regs[i] = arch_vps_get_reg(vps, hc_regs[i]);
-
-	struct hv_ret ret = hc_decode_and_call(&c, rax, regs, &scc);
-
-	if (ret.status == MV_STATUS_RETRY_CONTINUATION && !scc)
+	if (ret.status == MV_STATUS_RETRY_CONTINUATION && !(rax & MV_HYPERCALL_FLAGS_SCC))
 		return HV_HC_REEXECUTE;
-	if (pp_this()->current != vps)
+	if (pp->current != vps)
 		return HV_HC_SWITCHED; /* run_vp: hypercall_complete writes the result */
 
 	hc_write_result(vps, &ret);

@@ -1,4 +1,8 @@
-/* The hypervisor's page pool: a bitmap allocator over one reserved range. */
+/*
+ * The hypervisor's page pool: a bitmap allocator over one reserved range.
+ * Next fit: the search starts at the page after the last one allocated
+ * and wraps; it reads the bitmap a 64-bit word at a time.
+ */
 #include <hv/arch/arch.h>
 #include <hv/log.h>
 #include <hv/page.h>
@@ -30,19 +34,37 @@ int page_pool_init(uint64_t spa, uint64_t len)
 	return 0;
 }
 
+/* The first free page in [from, end) (end <= pool.pages), or end. */
+static uint64_t pool_find_free(uint64_t from, uint64_t end)
+{
+	for (uint64_t i = from; i < end; i = (i | 63) + 1) {
+		uint64_t w = ~pool.used[i / 64] & (~0ull << (i % 64));
+		if (w) {
+			uint64_t f = (i & ~63ull) + (uint64_t)__builtin_ctzll(w);
+			return f < end ? f : end;
+		}
+	}
+	return end;
+}
+
 uint64_t page_alloc(void)
 {
 	uint64_t spa = 0;
 
 	hv_spin_lock(&pool.lock);
-	for (uint64_t n = 0; n < pool.pages && pool.free; n++) {
-		uint64_t i = (pool.hint + n) % pool.pages;
-		if (!(pool.used[i / 64] & (1ull << (i % 64)))) {
+	if (pool.free) {
+		uint64_t hint = pool.hint < pool.pages ? pool.hint : 0;
+		uint64_t i = pool_find_free(hint, pool.pages);
+		if (i == pool.pages) { /* wrap around */
+			i = pool_find_free(0, hint);
+			if (i == hint)
+				i = pool.pages; /* none: the free count says otherwise */
+		}
+		if (i < pool.pages) {
 			pool.used[i / 64] |= 1ull << (i % 64);
 			pool.free--;
 			pool.hint = i + 1;
 			spa = pool.base + i * HV_PAGE_SIZE;
-			break;
 		}
 	}
 	hv_spin_unlock(&pool.lock);

@@ -32,6 +32,8 @@ struct hv_vps *vps_alloc(uint16_t vpid, enum hv_alloc_err *err)
 	vpss[i].state = HV_VPS_ACTIVE;
 	vpss[i].vpid = vpid;
 	vpss[i].vmid = vp->vmid;
+	vpss[i].vp = vp;
+	vpss[i].vm = vm_get(vp->vmid);
 	evq_reset(&vpss[i].evq);
 	if (arch_vps_init(&vpss[i])) {
 		vpss[i].state = HV_VPS_FREE;
@@ -45,10 +47,12 @@ struct hv_vps *vps_alloc(uint16_t vpid, enum hv_alloc_err *err)
 
 void vps_free(struct hv_vps *vps)
 {
-	struct hv_vp *vp = vp_get(vps->vpid);
+	struct hv_vp *vp = vps->vp;
 
 	arch_vps_fini(vps);
 	vps->arch = NULL;
+	vps->vp = NULL;
+	vps->vm = NULL;
 	vps->state = HV_VPS_FREE;
 	if (vp) {
 		vp->num_vpss--;
@@ -65,10 +69,10 @@ void vps_free(struct hv_vps *vps)
 
 struct hv_vm *vps_vm(const struct hv_vps *vps)
 {
-	return vm_get(vps->vmid);
+	return vps->vm;
 }
 
 struct hv_vp *vps_vp(const struct hv_vps *vps)
 {
-	return vp_get(vps->vpid);
+	return vps->vp;
 }

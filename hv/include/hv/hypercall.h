@@ -5,6 +5,7 @@
 #include <hv/api.h>
 #include <hv/types.h>
 
+struct hv_pp;
 struct hv_vps;
 
 enum hv_hc_result {
@@ -13,8 +14,9 @@ enum hv_hc_result {
 	HV_HC_SWITCHED,     /* mv_vp_run_vp: the PP now runs another VPS */
 };
 
-/* Decode the hypercall in the VPS's registers, run it, write the result. */
-enum hv_hc_result hypercall_handle(struct hv_vps *vps);
+/* Decode the hypercall in the registers of vps (running on pp), run it,
+ * write the result. */
+enum hv_hc_result hypercall_handle(struct hv_pp *pp, struct hv_vps *vps);
 
 /*
  * The mv_vp_run_vp that ran `vps` (a guest VPS) is over and the PP is back

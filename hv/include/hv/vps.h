@@ -31,6 +31,10 @@ struct hv_vps {
 	enum hv_vps_state state;
 	uint16_t vpid;
 	uint16_t vmid;
+	/* Its VP and VM, which outlive it (destroy_vp and destroy_vm refuse
+	 * while it exists): what vps_vp and vps_vm return, without a lookup. */
+	struct hv_vp *vp;
+	struct hv_vm *vm;
 	struct hv_cpuid_entry cpuid[HV_VPS_MAX_CPUID];
 	struct hv_evq evq; /* events not yet handed to the backend */
 	struct arch_vps *arch;
