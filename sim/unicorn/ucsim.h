@@ -65,10 +65,8 @@ struct slpt_leaf *slpt_leaf_of(struct arch_vm *v, uint64_t chunk);
 int slpt_sync(struct arch_vps *a, struct hv_vm *vm);
 /* Does the VM map `gpa`, and with which flags (0 if not mapped)? */
 bool slpt_lookup(struct hv_vm *vm, uint64_t gpa, uint64_t *flags);
-/* Where the `len` bytes at `gpa` are in system memory, as the engine maps
- * them now: NULL unless they lie in one of its regions (then read them
- * with uc_mem_read, which sees the same map). */
-const uint8_t *slpt_host(struct arch_vps *a, uint64_t gpa, uint64_t len);
+/* slpt_host() for `gpa` outside the page it remembers. */
+const uint8_t *slpt_host_slow(struct arch_vps *a, uint64_t gpa, uint64_t len);
 /* Forget the engine's regions (the engine is being closed). */
 void slpt_fini(struct arch_vps *a);
 
@@ -97,6 +95,9 @@ struct arch_vps {
 	size_t nleaf_gen;
 	uint64_t map_epoch;      /* bumped whenever the engine's map changes */
 	bool ran;                /* the engine has run guest code (has translations) */
+	/* slpt_host's last page: its GPA, host address and map_epoch. */
+	uint64_t host_page, host_page_epoch;
+	const uint8_t *host_page_ptr;
 	struct icache_entry *icache; /* icache.c, allocated at first use */
 
 	/* Desired entry state not yet loaded into the engine (loader.c). */
@@ -136,6 +137,20 @@ struct arch_vps {
 	bool exc_soft;      /* INT n / INT3: return address after the insn */
 	uint64_t exc_next;
 };
+
+/*
+ * Where the `len` bytes at `gpa` are in system memory, as the engine maps
+ * them now: NULL unless they lie in one of its regions (then read them with
+ * uc_mem_read, which sees the same map).  The code hook asks for every
+ * instruction: the page of the last answer is checked inline first.
+ */
+static inline const uint8_t *slpt_host(struct arch_vps *a, uint64_t gpa, uint64_t len)
+{
+	if ((gpa & ~0xFFFull) == a->host_page && a->host_page_ptr &&
+	    a->host_page_epoch == a->map_epoch && (gpa & 0xFFF) + len <= 0x1000)
+		return a->host_page_ptr + (gpa & 0xFFF);
+	return slpt_host_slow(a, gpa, len);
+}
 
 /* ---- regs.c ---------------------------------------------------------------- */
 

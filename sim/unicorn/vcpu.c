@@ -72,7 +72,7 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 			uc_emu_stop(uc);
 			return;
 		}
-	} else if (intercept_root_msr(a, addr, size)) {
+	} else if (size - 2u <= 2u && intercept_root_msr(a, addr, size)) {
 		uc_emu_stop(uc);
 		return;
 	}
