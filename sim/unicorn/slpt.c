@@ -66,6 +66,9 @@ void arch_vm_fini(struct hv_vm *vm)
  * (NULL only when out of memory).  Caller holds v->lock. */
 static struct slpt_leaf *leaf_of(struct arch_vm *v, uint64_t chunk, bool create)
 {
+	/* The core maps and unmaps runs of pages: the last leaf first. */
+	if (v->last && v->last->chunk == chunk)
+		return v->last;
 	void **slot = &v->root;
 	for (unsigned level = 0; level < DIR_LEVELS; level++) {
 		if (!*slot) {
@@ -76,7 +79,7 @@ static struct slpt_leaf *leaf_of(struct arch_vm *v, uint64_t chunk, bool create)
 		slot = &((struct slpt_dir *)*slot)->slot[(chunk >> shift) & (DIR_SIZE - 1)];
 	}
 	if (*slot || !create)
-		return *slot;
+		return *slot ? (v->last = *slot) : NULL;
 	if (v->nleaves == v->capleaves) {
 		size_t cap = v->capleaves ? v->capleaves * 2 : 16;
 		struct slpt_leaf **l = realloc(v->leaves, cap * sizeof(*l));
@@ -92,7 +95,7 @@ static struct slpt_leaf *leaf_of(struct arch_vm *v, uint64_t chunk, bool create)
 	leaf->slot = v->nleaves;
 	v->leaves[v->nleaves++] = leaf;
 	*slot = leaf;
-	return leaf;
+	return v->last = leaf;
 }
 
 struct slpt_leaf *slpt_leaf_of(struct arch_vm *v, uint64_t chunk)

@@ -48,6 +48,7 @@ struct arch_vm {
 	pthread_mutex_t lock;
 	void *root;                 /* radix directory over the chunk number */
 	struct slpt_leaf **leaves;  /* every leaf, in creation order */
+	struct slpt_leaf *last;     /* the leaf found last (NULL: none) */
 	size_t nleaves, capleaves;
 	atomic_uint_fast64_t gen;   /* bumped by every map/unmap/flush */
 };
