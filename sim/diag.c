@@ -2,6 +2,8 @@
  * Diagnostics: capstone disassembly of guest instructions (the bytes come
  * from the emulator through emu.h), the --trace lines, and the final
  * "mvsim: <what happened>: exit=<type> rip=0x... insn=\"...\"" line.
+ * Every exit is recorded as raw facts (the exit, the code bytes at its RIP
+ * and the CPU mode); they are disassembled only when a diagnosis is printed.
  */
 #include <capstone/capstone.h>
 #include <stdio.h>
@@ -18,7 +20,9 @@ struct last_exit {
 	bool valid;
 	struct hv_exit exit;
 	uint16_t vmid, vpid;
-	char insn[96];
+	uint8_t code[15];
+	uint8_t ncode;
+	bool long_mode;
 };
 static struct last_exit last[HV_MAX_PPS];
 
@@ -86,7 +90,8 @@ void diag_record_exit(uint16_t ppid, struct hv_vps *vps, const struct hv_exit *e
 	l->exit = *e;
 	l->vmid = vps_vmid(vps);
 	l->vpid = vps_vpid(vps);
-	diag_disasm_guest(vps, e->rip, l->insn, sizeof(l->insn));
+	l->ncode = (uint8_t)emu_read_code(vps, e->rip, l->code, sizeof(l->code));
+	l->long_mode = emu_long_mode(vps);
 }
 
 void diag_print_last(uint16_t ppid, const char *what)
@@ -97,8 +102,10 @@ void diag_print_last(uint16_t ppid, const char *what)
 		return;
 	}
 	const struct last_exit *l = &last[ppid];
+	char insn[96];
+	diag_disasm(l->code, l->ncode, l->exit.rip, l->long_mode, insn, sizeof(insn));
 	fprintf(stderr, "mvsim: %s: exit=%s rip=0x%llx insn=\"%s\" vm=%u vp=%u pp=%u",
-		what, exit_type_name(l->exit.type), (unsigned long long)l->exit.rip, l->insn,
+		what, exit_type_name(l->exit.type), (unsigned long long)l->exit.rip, insn,
 		l->vmid, l->vpid, ppid);
 	switch (l->exit.type) {
 	case HV_EXIT_SLPT_VIOLATION:

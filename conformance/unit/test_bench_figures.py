@@ -37,4 +37,4 @@ def test_external_hooks(tmp_path, monkeypatch):
     assert status == 0 and lines == ["vmid 212 insns", f"build={tmp_path / 'b'} quick=1"]
     monkeypatch.delenv("BENCH_QUICK", raising=False)
     assert external.run_hook("bench-insns", quick=False)[1][1].endswith("quick=")
-    assert [h[1] for h in external.HOOKS] == ["bench-insns", "bench-sim-exit"]
+    assert [h[1] for h in external.HOOKS] == ["bench-insns"]

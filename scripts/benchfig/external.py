@@ -17,8 +17,6 @@ SCRIPTS = Path(__file__).resolve().parents[1]
 HOOKS: List[Tuple[str, str, str]] = [
     # ---- hv/core instructions per hypercall, per map_mdl (callgrind, fake arch): perfcore ----
     ("insns", "bench-insns", "hv/core instructions per cheap hypercall and per map_mdl page"),
-    # ---- mvsim VM exit round trip in host instructions (callgrind): perfsim ----
-    ("sim-exit", "bench-sim-exit", "mvsim VM exit round trip, host instructions"),
 ]
 
 

@@ -1,5 +1,5 @@
 # Run mvsim on the test guest and check its exit status (and, for crashes,
-# that a diagnosis was printed).
+# that a diagnosis was printed; with MATCH, that stderr matches that regex).
 set(args)
 if(EXTRA)
   list(APPEND args ${EXTRA})
@@ -14,6 +14,9 @@ if(EXPECT EQUAL 124 OR EXPECT EQUAL 125)
   if(NOT err MATCHES "mvsim: [^\n]*: exit=[a-z-]+ rip=0x[0-9a-f]+ insn=\"[^\"]+\"")
     message(FATAL_ERROR "no diagnosis line on stderr")
   endif()
+endif()
+if(MATCH AND NOT err MATCHES "${MATCH}")
+  message(FATAL_ERROR "stderr does not say '${MATCH}'")
 endif()
 if(CMDLINE STREQUAL "x" AND NOT out MATCHES "guest: hello\n")
   message(FATAL_ERROR "COM1 output missing")

@@ -216,6 +216,24 @@ static void test_hlt(const struct guest *g)
 	CHECK_EQ(last_exit()->rip, S(1) + 3, "HLT rip");
 }
 
+/* Intercept decisions are cached per RIP: code written since (by the guest
+ * itself, or by the root through system memory) must be decoded again. */
+static void test_smc(const struct guest *g)
+{
+	set_reg(g->vpsid, bf_reg_t_rip, S(12));
+	expect_run(g, mv_vp_exit_t_retry, S(12) + 6, "self-modified NOP -> PAUSE");
+	CHECK_EQ(last_exit()->type, HV_EXIT_PAUSE, "exit type");
+	CHECK_EQ(last_exit()->rip, S(12) + 6, "PAUSE written by the guest");
+
+	set_reg(g->vpsid, bf_reg_t_rip, S(12) + 0x40);
+	expect_run(g, mv_vp_exit_t_hlt, 0, "NOP NOP HLT");
+	CHECK_EQ(last_exit()->rip, S(12) + 0x43, "HLT after two NOPs");
+	g_mem[VM1_SPA + S(12) + 0x41] = 0xF4;
+	set_reg(g->vpsid, bf_reg_t_rip, S(12) + 0x40);
+	expect_run(g, mv_vp_exit_t_hlt, 0, "root-written HLT");
+	CHECK_EQ(last_exit()->rip, S(12) + 0x41, "HLT written by the root");
+}
+
 static void test_pause(const struct guest *g)
 {
 	set_reg(g->vpsid, bf_reg_t_rip, S(2));
@@ -609,6 +627,7 @@ int main(int argc, char **argv)
 	struct guest other = new_vm(VM2_SPA, img, img_len);
 
 	test_hlt(&g);
+	test_smc(&g);
 	test_pause(&g);
 	test_msr(&g);
 	test_io(&g);

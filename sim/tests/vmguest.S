@@ -232,3 +232,23 @@ gdtr:
 idtr:
 	.word 0xFFF
 	.quad 0x20000
+
+/* 12 (after the GDT/IDT code): self-modifying code.  A 2-byte NOP (66 90)
+ * runs three times (its intercept decision cached), then the guest turns it
+ * into PAUSE (F3 90) and jumps to it: a PAUSE exit at S12+6 (executed as a
+ * NOP it would loop until preempted).  At S12+0x40, code the root overwrites
+ * between two runs (the NOP at S12+0x41 becomes HLT). */
+	.org 0xC00
+	cli
+	mov $3, %ecx
+smc_insn:
+	.byte 0x66, 0x90
+	dec %ecx
+	jnz smc_insn
+	movb $0xF3, smc_insn(%rip)
+	jmp smc_insn
+	.org 0xC40
+	cli
+	nop
+	nop
+	hlt

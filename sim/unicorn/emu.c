@@ -2,6 +2,8 @@
  * sim/emu.h for Unicorn: the process-wide set-up (excfix.c's calibration),
  * and the guest code bytes and CPU mode the host part's diagnostics read.
  */
+#include <string.h>
+
 #include "ucsim.h"
 
 int emu_init(void)
@@ -16,12 +18,20 @@ int emu_init(void)
 size_t emu_read_code(struct hv_vps *vps, uint64_t gva, uint8_t *buf, size_t len)
 {
 	struct arch_vps *a = vps_arch(vps);
-	size_t n = 0;
+	const uint8_t *p = slpt_host(a, gva, len);
 
-	/* Byte by byte: as much as is mapped. */
-	while (n < len && uc_mem_read(a->uc, gva + n, &buf[n], 1) == UC_ERR_OK)
-		n++;
-	return n;
+	if (p) {
+		memcpy(buf, p, len);
+		return len;
+	}
+	/* As much as is mapped: the engine maps whole 4 KiB pages, so that is
+	 * all of it, or what precedes the next page, or nothing. */
+	if (uc_mem_read(a->uc, gva, buf, len) == UC_ERR_OK)
+		return len;
+	size_t head = 0x1000 - (gva & 0xFFF);
+	if (head < len && uc_mem_read(a->uc, gva, buf, head) == UC_ERR_OK)
+		return head;
+	return 0;
 }
 
 bool emu_long_mode(struct hv_vps *vps)

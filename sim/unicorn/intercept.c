@@ -23,17 +23,10 @@
  * Unicorn), straight from system memory through the engine's map. */
 static bool code_bytes(struct arch_vps *a, uint64_t addr, uint32_t size, uint8_t *out)
 {
-	for (size_t k = 0; k <= a->nregions; k++) {
-		/* The region of the last fetch first, then all of them. */
-		size_t i = k == 0 ? a->code_region : k - 1;
-		if (i >= a->nregions)
-			continue;
-		const struct slpt_region *r = &a->regions[i];
-		if (addr >= r->gpa && addr - r->gpa + size <= r->len) {
-			memcpy(out, g_mem + r->spa + (addr - r->gpa), size);
-			a->code_region = i;
-			return true;
-		}
+	const uint8_t *p = slpt_host(a, addr, size);
+	if (p) {
+		memcpy(out, p, size);
+		return true;
 	}
 	return uc_mem_read(a->uc, addr, out, size) == UC_ERR_OK;
 }
@@ -107,12 +100,14 @@ static void msr_exit(struct arch_vps *a, uint64_t addr, uint32_t size, uint32_t 
 bool intercept_root_msr(struct arch_vps *a, uint64_t addr, uint32_t size)
 {
 	uint8_t b[X86_DECODE_MAX_LEN];
-	struct x86_insn d;
 
 	/* RDMSR/WRMSR are 0F 32 / 0F 30, with at most a prefix or two. */
-	if (size < 2 || size > 4 || !code_bytes(a, addr, size, b) || b[size - 2] != 0x0F)
+	if (size < 2 || size > 4)
 		return false;
-	enum x86_insn_class c = x86_decode(b, size, &d);
+	const uint8_t *p = slpt_host(a, addr, size);
+	if (p && p[size - 2] != 0x0F)
+		return false; /* the common case, without a copy */
+	enum x86_insn_class c = icache_class(a, addr, size, b);
 	if (c != X86_INSN_RDMSR && c != X86_INSN_WRMSR)
 		return false;
 	bool write = c == X86_INSN_WRMSR;
@@ -133,7 +128,7 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 	uint8_t b[X86_DECODE_MAX_LEN];
 	struct x86_insn d;
 
-	if (size == 0 || size > X86_DECODE_MAX_LEN || !code_bytes(a, addr, size, b))
+	if (icache_class(a, addr, size, b) == X86_INSN_OTHER)
 		return false;
 	switch (x86_decode(b, size, &d)) {
 	case X86_INSN_HLT:

@@ -1,12 +1,16 @@
 /*
- * Second-level mappings.  Each VM keeps its own table (gfn -> spa + flags),
- * sorted by gfn.  Before a VPS runs, slpt_sync() rebuilds the engine's memory
- * map from it when the VM's generation changed, coalescing contiguous runs
- * (consecutive gfn and spa, equal permissions) into one uc_mem_map_ptr region:
- * one region per 4 KiB page would make Unicorn crawl.
+ * Second-level mappings: each VM's table gfn -> spa + flags, and the
+ * arch_vm_* / arch_slpt_* half of hv/arch.h on it.  slpt_sync.c brings an
+ * engine's memory map up to date with the table.
  *
- * Unicorn takes guest-virtual addresses to be physical (guests identity-map),
- * so a region's address is the GPA.
+ * The table is a radix tree over the 36-bit gfn: three levels of 512
+ * pointers indexed by the chunk (gfn >> 9), then a leaf of 512 pages (one
+ * 2 MiB chunk of GPA space).  A map or unmap is O(1): it writes one leaf
+ * entry and stamps the leaf with the VM's new generation, so that a sync
+ * rebuilds only the chunks that changed since it last ran.  Leaves are kept
+ * until the VM is torn down (arch_vm_fini frees the tree in O(size)); each
+ * has a fixed slot, its index in the VM's creation-ordered leaf list, where
+ * every engine keeps the generation it synced that chunk at.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +19,13 @@
 
 #include "ucsim.h"
 
-#define PERM_FLAGS (MV_GPA_FLAG_READ_ACCESS | MV_GPA_FLAG_WRITE_ACCESS | MV_GPA_FLAG_EXECUTE_ACCESS)
+#define DIR_BITS 9
+#define DIR_SIZE (1u << DIR_BITS)
+#define DIR_LEVELS 3 /* 3 x 9 bits of chunk index + 9 bits in a leaf = 36-bit gfn */
+
+struct slpt_dir {
+	void *slot[DIR_SIZE];
+};
 
 int arch_vm_init(struct hv_vm *vm)
 {
@@ -28,29 +38,75 @@ int arch_vm_init(struct hv_vm *vm)
 	return 0;
 }
 
+static void free_dir(struct slpt_dir *d, unsigned level)
+{
+	if (!d)
+		return;
+	if (level + 1 < DIR_LEVELS)
+		for (unsigned i = 0; i < DIR_SIZE; i++)
+			free_dir(d->slot[i], level + 1);
+	free(d);
+}
+
 void arch_vm_fini(struct hv_vm *vm)
 {
 	struct arch_vm *v = vm_arch(vm);
 	if (!v)
 		return;
-	free(v->e);
+	free_dir(v->root, 0);
+	for (size_t i = 0; i < v->nleaves; i++)
+		free(v->leaves[i]);
+	free(v->leaves);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 	vm_set_arch(vm, NULL);
 }
 
-/* Index of the first entry with gfn >= `gfn`. */
-static size_t find(const struct arch_vm *v, uint64_t gfn)
+/* The leaf of chunk `chunk`, or NULL; with `create`, allocated on demand
+ * (NULL only when out of memory).  Caller holds v->lock. */
+static struct slpt_leaf *leaf_of(struct arch_vm *v, uint64_t chunk, bool create)
 {
-	size_t lo = 0, hi = v->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v->e[mid].gfn < gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
+	/* The core maps and unmaps runs of pages: the last leaf first. */
+	if (v->last && v->last->chunk == chunk)
+		return v->last;
+	void **slot = &v->root;
+	for (unsigned level = 0; level < DIR_LEVELS; level++) {
+		if (!*slot) {
+			if (!create || !(*slot = calloc(1, sizeof(struct slpt_dir))))
+				return NULL;
+		}
+		unsigned shift = DIR_BITS * (DIR_LEVELS - 1 - level);
+		slot = &((struct slpt_dir *)*slot)->slot[(chunk >> shift) & (DIR_SIZE - 1)];
 	}
-	return lo;
+	if (*slot || !create)
+		return *slot ? (v->last = *slot) : NULL;
+	if (v->nleaves == v->capleaves) {
+		size_t cap = v->capleaves ? v->capleaves * 2 : 16;
+		struct slpt_leaf **l = realloc(v->leaves, cap * sizeof(*l));
+		if (!l)
+			return NULL;
+		v->leaves = l;
+		v->capleaves = cap;
+	}
+	struct slpt_leaf *leaf = calloc(1, sizeof(*leaf));
+	if (!leaf)
+		return NULL;
+	leaf->chunk = chunk;
+	leaf->slot = v->nleaves;
+	v->leaves[v->nleaves++] = leaf;
+	*slot = leaf;
+	return v->last = leaf;
+}
+
+struct slpt_leaf *slpt_leaf_of(struct arch_vm *v, uint64_t chunk)
+{
+	return leaf_of(v, chunk, false);
+}
+
+/* Record a change to `leaf`: a new VM generation, stamped on the leaf. */
+static void changed(struct arch_vm *v, struct slpt_leaf *leaf)
+{
+	leaf->gen = atomic_fetch_add(&v->gen, 1) + 1;
 }
 
 int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
@@ -61,26 +117,15 @@ int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 	if ((gpa | spa) & 0xFFF || spa >= g_mem_size || gpa >= (1ull << 48))
 		return -1;
 	pthread_mutex_lock(&v->lock);
-	size_t i = find(v, gfn);
-	if (i < v->n && v->e[i].gfn == gfn) {
-		v->e[i].spa = spa;
-		v->e[i].flags = flags;
-	} else {
-		if (v->n == v->cap) {
-			size_t cap = v->cap ? v->cap * 2 : 1024;
-			struct slpt_entry *e = realloc(v->e, cap * sizeof(*e));
-			if (!e) {
-				pthread_mutex_unlock(&v->lock);
-				return -1;
-			}
-			v->e = e;
-			v->cap = cap;
-		}
-		memmove(&v->e[i + 1], &v->e[i], (v->n - i) * sizeof(*v->e));
-		v->e[i] = (struct slpt_entry){ gfn, spa, flags };
-		v->n++;
+	struct slpt_leaf *leaf = leaf_of(v, gfn >> SLPT_LEAF_BITS, true);
+	if (!leaf) {
+		pthread_mutex_unlock(&v->lock);
+		return -1;
 	}
-	atomic_fetch_add(&v->gen, 1);
+	unsigned i = gfn & (SLPT_LEAF_PAGES - 1);
+	leaf->spa[i] = spa | SLPT_PRESENT;
+	leaf->flags[i] = flags;
+	changed(v, leaf);
 	pthread_mutex_unlock(&v->lock);
 	return 0;
 }
@@ -101,12 +146,15 @@ void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 	struct arch_vm *v = vm_arch(vm);
 	uint64_t gfn = gpa >> 12;
 
+	if (gpa >= (1ull << 48))
+		return;
 	pthread_mutex_lock(&v->lock);
-	size_t i = find(v, gfn);
-	if (i < v->n && v->e[i].gfn == gfn) {
-		memmove(&v->e[i], &v->e[i + 1], (v->n - i - 1) * sizeof(*v->e));
-		v->n--;
-		atomic_fetch_add(&v->gen, 1);
+	struct slpt_leaf *leaf = leaf_of(v, gfn >> SLPT_LEAF_BITS, false);
+	unsigned i = gfn & (SLPT_LEAF_PAGES - 1);
+	if (leaf && leaf->spa[i]) {
+		leaf->spa[i] = 0;
+		leaf->flags[i] = 0;
+		changed(v, leaf);
 	}
 	pthread_mutex_unlock(&v->lock);
 }
@@ -124,92 +172,15 @@ bool slpt_lookup(struct hv_vm *vm, uint64_t gpa, uint64_t *flags)
 	uint64_t gfn = gpa >> 12;
 	bool found = false;
 
+	if (gpa >= (1ull << 48))
+		return false;
 	pthread_mutex_lock(&v->lock);
-	size_t i = find(v, gfn);
-	if (i < v->n && v->e[i].gfn == gfn) {
+	struct slpt_leaf *leaf = leaf_of(v, gfn >> SLPT_LEAF_BITS, false);
+	unsigned i = gfn & (SLPT_LEAF_PAGES - 1);
+	if (leaf && leaf->spa[i]) {
 		found = true;
-		*flags = v->e[i].flags;
+		*flags = leaf->flags[i];
 	}
 	pthread_mutex_unlock(&v->lock);
 	return found;
-}
-
-static uint32_t perm_to_uc(uint64_t flags)
-{
-	uint32_t p = 0;
-	if (flags & MV_GPA_FLAG_READ_ACCESS)
-		p |= UC_PROT_READ;
-	if (flags & MV_GPA_FLAG_WRITE_ACCESS)
-		p |= UC_PROT_WRITE;
-	if (flags & MV_GPA_FLAG_EXECUTE_ACCESS)
-		p |= UC_PROT_EXEC;
-	return p;
-}
-
-static int add_region(struct arch_vps *a, uint64_t gpa, uint64_t len, uint64_t spa, uint64_t flags)
-{
-	if (a->nregions == a->capregions) {
-		size_t cap = a->capregions ? a->capregions * 2 : 64;
-		struct slpt_region *r = realloc(a->regions, cap * sizeof(*r));
-		if (!r)
-			return -1;
-		a->regions = r;
-		a->capregions = cap;
-	}
-	uc_err err = uc_mem_map_ptr(a->uc, gpa, len, perm_to_uc(flags), g_mem + spa);
-	if (err) {
-		fprintf(stderr, "mvsim: cannot map gpa 0x%llx+0x%llx: %s\n", (unsigned long long)gpa,
-			(unsigned long long)len, uc_strerror(err));
-		return -1;
-	}
-	a->regions[a->nregions++] = (struct slpt_region){ gpa, len, spa, perm_to_uc(flags) };
-	return 0;
-}
-
-int slpt_sync(struct arch_vps *a, struct hv_vm *vm)
-{
-	struct arch_vm *v = vm_arch(vm);
-	uint64_t gen = atomic_load(&v->gen);
-	int rc = 0;
-
-	if (a->synced_once && gen == a->synced_gen)
-		return 0;
-	struct slpt_region *old = a->regions;
-	size_t nold = a->nregions;
-	for (size_t i = 0; i < nold; i++)
-		uc_mem_unmap(a->uc, old[i].gpa, old[i].len);
-	a->regions = NULL;
-	a->nregions = a->capregions = 0;
-
-	pthread_mutex_lock(&v->lock);
-	gen = atomic_load(&v->gen);
-	size_t i = 0;
-	while (i < v->n && rc == 0) {
-		const struct slpt_entry *s = &v->e[i];
-		uint64_t perm = s->flags & PERM_FLAGS;
-		size_t j = i + 1;
-		while (j < v->n && v->e[j].gfn == s->gfn + (j - i) &&
-		       v->e[j].spa == s->spa + ((j - i) << 12) && (v->e[j].flags & PERM_FLAGS) == perm &&
-		       v->e[j].spa + 0x1000 <= g_mem_size)
-			j++;
-		rc = add_region(a, s->gfn << 12, (uint64_t)(j - i) << 12, s->spa, perm);
-		i = j;
-	}
-	pthread_mutex_unlock(&v->lock);
-	/*
-	 * Drop code translated from regions that changed.  Not uc_ctl_flush_tlb:
-	 * measured, in 2.0.1 it is a full tb_flush that memsets the whole TCG
-	 * region (~50 ms each).
-	 */
-	for (size_t i = 0; i < nold; i++) {
-		bool same = false;
-		for (size_t j = 0; j < a->nregions && !same; j++)
-			same = !memcmp(&old[i], &a->regions[j], sizeof(old[i]));
-		if (!same)
-			uc_ctl_remove_cache(a->uc, old[i].gpa, old[i].gpa + old[i].len);
-	}
-	free(old);
-	a->synced_gen = gen;
-	a->synced_once = true;
-	return rc;
 }

@@ -29,19 +29,28 @@
 #define EFER_LMA (1ull << 10)
 #define RFLAGS_IF (1ull << 9)
 
-/* ---- slpt.c ---------------------------------------------------------------- */
+/* ---- slpt.c, slpt_sync.c ------------------------------------------------------ */
 
-struct slpt_entry {
-	uint64_t gfn;
-	uint64_t spa;
-	uint64_t flags;
+/* One leaf of a VM's table: the 512 pages of a 2 MiB chunk of GPA space. */
+#define SLPT_LEAF_BITS 9
+#define SLPT_LEAF_PAGES (1u << SLPT_LEAF_BITS)
+#define SLPT_PRESENT 1ull /* in spa[]: the page is mapped (spa is page aligned) */
+
+struct slpt_leaf {
+	uint64_t chunk;   /* gfn >> SLPT_LEAF_BITS */
+	uint64_t gen;     /* the VM generation of its last change */
+	size_t slot;      /* index in arch_vm.leaves (and in arch_vps.leaf_gen) */
+	uint64_t spa[SLPT_LEAF_PAGES];   /* spa | SLPT_PRESENT; 0 = not mapped */
+	uint64_t flags[SLPT_LEAF_PAGES];
 };
 
 struct arch_vm {
 	pthread_mutex_t lock;
-	struct slpt_entry *e; /* sorted by gfn */
-	size_t n, cap;
-	atomic_uint_fast64_t gen; /* bumped by every map/unmap */
+	void *root;                 /* radix directory over the chunk number */
+	struct slpt_leaf **leaves;  /* every leaf, in creation order */
+	struct slpt_leaf *last;     /* the leaf found last (NULL: none) */
+	size_t nleaves, capleaves;
+	atomic_uint_fast64_t gen;   /* bumped by every map/unmap/flush */
 };
 
 /* A region mapped into an engine. */
@@ -51,10 +60,16 @@ struct slpt_region {
 };
 
 struct arch_vps;
+/* The leaf of chunk `chunk` (gfn >> SLPT_LEAF_BITS), or NULL; v->lock held. */
+struct slpt_leaf *slpt_leaf_of(struct arch_vm *v, uint64_t chunk);
 /* Bring the engine's memory map up to date with the VM's map. */
 int slpt_sync(struct arch_vps *a, struct hv_vm *vm);
 /* Does the VM map `gpa`, and with which flags (0 if not mapped)? */
 bool slpt_lookup(struct hv_vm *vm, uint64_t gpa, uint64_t *flags);
+/* slpt_host() for `gpa` outside the page it remembers. */
+const uint8_t *slpt_host_slow(struct arch_vps *a, uint64_t gpa, uint64_t len);
+/* Forget the engine's regions (the engine is being closed). */
+void slpt_fini(struct arch_vps *a);
 
 /* ---- vcpu.c ---------------------------------------------------------------- */
 
@@ -72,11 +87,19 @@ struct seg_state {
 struct arch_vps {
 	struct hv_vps *vps;
 	uc_engine *uc;
-	/* Engine memory map and the VM generation it reflects. */
+	/* Engine memory map (sorted by gpa), the VM generation it reflects,
+	 * and per leaf slot the leaf generation each chunk was synced at. */
 	struct slpt_region *regions;
 	size_t nregions, capregions;
 	uint64_t synced_gen;
-	bool synced_once;
+	uint64_t *leaf_gen;
+	size_t nleaf_gen;
+	uint64_t map_epoch;      /* bumped whenever the engine's map changes */
+	bool ran;                /* the engine has run guest code (has translations) */
+	/* slpt_host's last page: its GPA, host address and map_epoch. */
+	uint64_t host_page, host_page_epoch;
+	const uint8_t *host_page_ptr;
+	struct icache_entry *icache; /* icache.c, allocated at first use */
 
 	/* Desired entry state not yet loaded into the engine (loader.c). */
 	bool entry_dirty;
@@ -103,7 +126,7 @@ struct arch_vps {
 	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
 	bool irq_now;            /* deliver one now, returning to irq_ret */
 	uint64_t irq_ret;
-	size_t code_region;      /* regions[] index of the last code fetch */
+	size_t code_region;      /* regions[] index of the last slpt_host hit */
 	/* Guest port I/O intercept: registers to restore. */
 	bool io_restore;
 	uint64_t io_saved[4]; /* rax rcx rsi rdi */
@@ -115,6 +138,20 @@ struct arch_vps {
 	bool exc_soft;      /* INT n / INT3: return address after the insn */
 	uint64_t exc_next;
 };
+
+/*
+ * Where the `len` bytes at `gpa` are in system memory, as the engine maps
+ * them now: NULL unless they lie in one of its regions (then read them with
+ * uc_mem_read, which sees the same map).  The code hook asks for every
+ * instruction: the page of the last answer is checked inline first.
+ */
+static inline const uint8_t *slpt_host(struct arch_vps *a, uint64_t gpa, uint64_t len)
+{
+	if ((gpa & ~0xFFFull) == a->host_page && a->host_page_ptr &&
+	    a->host_page_epoch == a->map_epoch && (gpa & 0xFFF) + len <= 0x1000)
+		return a->host_page_ptr + (gpa & 0xFFF);
+	return slpt_host_slow(a, gpa, len);
+}
 
 /* ---- regs.c ---------------------------------------------------------------- */
 
@@ -155,6 +192,19 @@ void excfix_reset(uc_engine *uc);
 
 /* Set the run's exit (the first one set wins). */
 void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
+
+/* ---- icache.c ------------------------------------------------------------- */
+
+struct icache_entry;
+/*
+ * The x86_decode class of the `size`-byte instruction at `addr`, from the
+ * per-RIP cache when the bytes there are the ones it was decoded from (and
+ * the engine's map has not changed since).  Unless it is X86_INSN_OTHER,
+ * the bytes are in `bytes`.  Unreadable bytes: X86_INSN_OTHER.
+ */
+enum x86_insn_class icache_class(struct arch_vps *a, uint64_t addr, uint32_t size,
+				 uint8_t bytes[X86_DECODE_MAX_LEN]);
+void icache_fini(struct arch_vps *a);
 
 /* ---- intercept.c ----------------------------------------------------------- */
 

@@ -72,7 +72,7 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 			uc_emu_stop(uc);
 			return;
 		}
-	} else if (intercept_root_msr(a, addr, size)) {
+	} else if (size - 2u <= 2u && intercept_root_msr(a, addr, size)) {
 		uc_emu_stop(uc);
 		return;
 	}
@@ -263,7 +263,8 @@ void arch_vps_fini(struct hv_vps *vps)
 	if (!a)
 		return;
 	uc_close(a->uc);
-	free(a->regions);
+	slpt_fini(a);
+	icache_fini(a);
 	free(a);
 	vps_set_arch(vps, NULL);
 }
@@ -380,6 +381,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		a->invalid_handled = false;
 		a->last_rip = regs_read(uc, UC_X86_REG_RIP);
 		uint64_t start = a->last_rip;
+		a->ran = true;
 		uc_err err = uc_emu_start(uc, start, NEVER_ADDR, 0, 0);
 
 		if (a->exit_set) {
