@@ -65,6 +65,9 @@ enum guest_cmd {
 			   taken meanwhile; sti; wait up to arg[1] loops until
 			   arg[2] were taken; cli; res[1] = interrupts taken in
 			   all, res[2..5] = their vectors in order (irq_log) */
+	G_READ_SPIN,    /* sti; read *(u64 *)arg[0] until the root sets arg[1]
+			   (res[0] = reads completed, res[1] = the last value);
+			   a fault ends it (the tlbshoot probe) */
 };
 
 /*

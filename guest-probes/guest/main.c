@@ -141,6 +141,14 @@ static void do_cmd(uint64_t cmd)
 			res[2 + i] = MB->irq_log[(base + i) % 8];
 		break;
 	}
+	case G_READ_SPIN:
+		__asm__ volatile("sti" ::: "memory");
+		while (!MB->arg[1]) {
+			res[1] = *(volatile uint64_t *)(uintptr_t)MB->arg[0];
+			res[0]++;
+		}
+		__asm__ volatile("cli" ::: "memory");
+		break;
 	case G_EXEC:
 		((void (*)(void))(uintptr_t)MB->arg[0])();
 		res[0] = 1;
