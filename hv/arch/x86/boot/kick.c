@@ -46,10 +46,14 @@ void arch_pp_kick(uint16_t pp)
 		return;
 	__atomic_add_fetch(&inflight[pp], 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&in_guest[pp], __ATOMIC_SEQ_CST)) {
+		/* The root's ICR high half (its stores pass through, hv/core/apic.c)
+		 * may be written for an ICR low store still to come: kept. */
+		uint32_t root_hi = lapic_read(LAPIC_ICR_HI);
 		icr_wait();
 		lapic_write(LAPIC_ICR_HI, id << 24);
 		lapic_write(LAPIC_ICR_LO, KICK_VECTOR); /* fixed, physical, edge */
 		icr_wait();
+		lapic_write(LAPIC_ICR_HI, root_hi);
 		__atomic_add_fetch(&sent[pp], 1, __ATOMIC_SEQ_CST);
 	}
 	__atomic_sub_fetch(&inflight[pp], 1, __ATOMIC_SEQ_CST);
