@@ -9,6 +9,7 @@
 #define MBOX 0x8000
 #define MBOX_IRQ_COUNT (8 * (3 + 8 + 2 + 8))
 #define MBOX_IRQ_VECTOR (MBOX_IRQ_COUNT + 8)
+#define MBOX_IRQ_LOG (MBOX_IRQ_VECTOR + 8)
 
 	.section .guest_tag, "a"
 	.ascii "MVGUEST:agent\0"
@@ -93,9 +94,14 @@ irq_stubs:
 
 irq_common:
 	pushq %rax
-	movq 8(%rsp), %rax
+	pushq %rcx
+	movq 16(%rsp), %rax
 	movq %rax, MBOX + MBOX_IRQ_VECTOR
-	lock incq MBOX + MBOX_IRQ_COUNT
+	movq $1, %rcx
+	lock xaddq %rcx, MBOX + MBOX_IRQ_COUNT  /* rcx = this interrupt's number */
+	andq $7, %rcx
+	movq %rax, MBOX + MBOX_IRQ_LOG(,%rcx,8)
+	popq %rcx
 	popq %rax
 	addq $8, %rsp
 	iretq

@@ -61,6 +61,13 @@ enum guest_cmd {
 			   posted or one fails; res[0] = posted, res[1] = the
 			   last status */
 	G_RDMSR,        /* res[0] = rdmsr(arg[0]) (EDX:EAX); res[1] = 1 */
+	G_IRQ_WINDOW,   /* IDT; with IF = 0 count to arg[0]; res[0] = interrupts
+			   taken meanwhile; sti; wait up to arg[1] loops until
+			   arg[2] were taken; cli; res[1] = interrupts taken in
+			   all, res[2..5] = their vectors in order (irq_log) */
+	G_READ_SPIN,    /* sti; read *(u64 *)arg[0] until the root sets arg[1]
+			   (res[0] = reads completed, res[1] = the last value);
+			   a fault ends it (the tlbshoot probe) */
 };
 
 /*
@@ -107,6 +114,7 @@ struct guest_mbox {
 	volatile uint64_t res[8];       /* guest: results of the last command */
 	volatile uint64_t irq_count;    /* guest: interrupts taken (any time) */
 	volatile uint64_t irq_vector;   /* guest: vector of the last one */
+	volatile uint64_t irq_log[8];   /* guest: vector of interrupt n at [n % 8] */
 };
 
 #endif /* GUEST_ABI_H */

@@ -8,6 +8,7 @@
 
 _Static_assert(offsetof(struct guest_mbox, irq_count) == 168, "entry.S MBOX_IRQ_COUNT");
 _Static_assert(offsetof(struct guest_mbox, irq_vector) == 176, "entry.S MBOX_IRQ_VECTOR");
+_Static_assert(offsetof(struct guest_mbox, irq_log) == 184, "entry.S MBOX_IRQ_LOG");
 
 uint64_t guest_vmcall(uint64_t rax, uint64_t *regs);
 uint64_t guest_vmmcall(uint64_t rax, uint64_t *regs);
@@ -126,6 +127,28 @@ static void do_cmd(uint64_t cmd)
 		res[1] = MB->irq_vector;
 		break;
 	}
+	case G_IRQ_WINDOW: {
+		uint64_t base = MB->irq_count, n = MB->arg[1];
+		for (uint64_t i = 0; i < MB->arg[0]; i++)
+			__asm__ volatile("" ::: "memory"); /* IF = 0 since the entry */
+		res[0] = MB->irq_count - base;
+		__asm__ volatile("sti" ::: "memory");
+		while (MB->irq_count - base < MB->arg[2] && n--)
+			__asm__ volatile("" ::: "memory");
+		__asm__ volatile("cli" ::: "memory");
+		res[1] = MB->irq_count - base;
+		for (uint64_t i = 0; i < 4; i++)
+			res[2 + i] = MB->irq_log[(base + i) % 8];
+		break;
+	}
+	case G_READ_SPIN:
+		__asm__ volatile("sti" ::: "memory");
+		while (!MB->arg[1]) {
+			res[1] = *(volatile uint64_t *)(uintptr_t)MB->arg[0];
+			res[0]++;
+		}
+		__asm__ volatile("cli" ::: "memory");
+		break;
 	case G_EXEC:
 		((void (*)(void))(uintptr_t)MB->arg[0])();
 		res[0] = 1;

@@ -199,7 +199,7 @@ struct hv_ret api_vps_queue_irq(const struct hv_caller *c, uint64_t reg1, uint64
 	if (reg2 > 0xFF || reg2 < VECTOR_FIRST_EXTERNAL)
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
 	struct hv_event ev = { .type = HV_EVENT_EXTINT, .vector = (uint8_t)reg2 };
-	evq_post(&vps->evq, &ev);
+	evq_raise(vps, &ev);
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }
 

@@ -15,6 +15,7 @@
 #include <hv/log.h>
 #include <hv/mm.h>
 #include <hv/multiboot.h>
+#include <hv/occupancy.h>
 #include <hv/page.h>
 #include <hv/pp.h>
 #include <hv/vm.h>
@@ -276,7 +277,14 @@ enum hv_stop_reason core_pp_run(void)
 	if (!__atomic_load_n(&pp->online, __ATOMIC_ACQUIRE) && !apic_pp_take_sipi(pp))
 		return HV_STOP_PARKED;
 	for (;;) {
+		/* Occupancy first: an event queued for the VPS by another PP
+		 * before it was visible here is handed over now, one queued later
+		 * kicks this PP (occupancy.c). */
+		occupancy_enter(pp->id, pp->current);
+		if (!evq_empty(&pp->current->evq))
+			evq_deliver(pp->current);
 		arch_vps_run(pp->current, &exit);
+		occupancy_leave(pp->id);
 		if (core_handle_exit(pp->current, &exit) == HV_ACTION_STOP)
 			return pp->stop;
 		if (apic_pp_take_init(pp))

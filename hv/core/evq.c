@@ -5,6 +5,7 @@
  */
 #include <hv/arch/arch.h>
 #include <hv/evq.h>
+#include <hv/occupancy.h>
 #include <hv/string.h>
 #include <hv/vps.h>
 
@@ -31,6 +32,12 @@ void evq_post(struct hv_evq *q, const struct hv_event *ev)
 				  __ATOMIC_RELEASE);
 		break;
 	}
+}
+
+void evq_raise(struct hv_vps *vps, const struct hv_event *ev)
+{
+	evq_post(&vps->evq, ev);
+	occupancy_kick(vps);
 }
 
 bool evq_empty(const struct hv_evq *q)
@@ -87,4 +94,6 @@ void evq_deliver(struct hv_vps *vps)
 	}
 	if (evq_pop(&vps->evq, &ev))
 		arch_vps_inject(vps, &ev);
+	if (!evq_empty(&vps->evq))
+		arch_vps_request_window(vps); /* then the next one (HV_EXIT_IRQ_WINDOW) */
 }

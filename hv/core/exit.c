@@ -228,6 +228,15 @@ static enum hv_exit_action exit_interrupt(struct hv_pp *pp, struct hv_vps *vps,
 	return exit_to_root(pp, mv_vp_exit_t_external_interrupt, 0);
 }
 
+/* The guest can take the next queued interrupt: core_handle_exit hands it
+ * over (evq_deliver) and the VPS runs on. */
+static enum hv_exit_action exit_irq_window(struct hv_pp *pp, struct hv_vps *vps,
+					   const struct hv_exit *exit)
+{
+	(void)pp, (void)vps, (void)exit;
+	return HV_ACTION_RESUME;
+}
+
 static enum hv_exit_action exit_host_stop(struct hv_pp *pp, struct hv_vps *vps,
 					  const struct hv_exit *exit)
 {
@@ -265,6 +274,7 @@ static const exit_handler_t exit_handlers[HV_EXIT_TYPE_COUNT] = {
 	[HV_EXIT_ENTRY_FAILURE] = exit_unexpected,
 	[HV_EXIT_HOST_STOP] = exit_host_stop,
 	[HV_EXIT_UNKNOWN] = exit_unexpected,
+	[HV_EXIT_IRQ_WINDOW] = exit_irq_window,
 };
 
 enum hv_exit_action exit_handle(struct hv_pp *pp, struct hv_vps *vps, const struct hv_exit *exit)

@@ -12,6 +12,7 @@
 
 #include <hv/arch/arch.h>
 #include <hv/log.h>
+#include <hv/occupancy.h>
 #include <hv/page.h>
 #include <hv/string.h>
 #include <hv/vm.h>
@@ -202,8 +203,10 @@ void mm_flush(void)
 	for (uint16_t id = 0; id < HV_MAX_VMS; id++) {
 		if (mm_dirty & (1u << id)) {
 			struct hv_vm *vm = vm_get(id);
-			if (vm)
+			if (vm) {
 				arch_slpt_flush(vm);
+				occupancy_shootdown(vm); /* before the pages go back */
+			}
 		}
 	}
 	mm_dirty = 0;

@@ -142,7 +142,7 @@ static void wake(uint8_t p, const struct xvio_service *s)
 	if (!vps)
 		return; /* no VPS yet: the message waits in the queue */
 	struct hv_event ev = { .type = HV_EVENT_EXTINT, .vector = s->vector };
-	evq_post(&vps->evq, &ev);
+	evq_raise(vps, &ev);
 }
 
 /* Queue a message (the caller checked there is room). */

@@ -72,6 +72,23 @@ int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flag
 void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa) { fake_slpt_clear(vm->id, gpa); }
 void arch_slpt_flush(struct hv_vm *vm) { (void)vm; }
 
+unsigned fake_windows;
+void arch_vps_request_window(struct hv_vps *vps)
+{
+	(void)vps;
+	fake_windows++;
+}
+
+unsigned fake_kicks[HV_MAX_PPS];
+void (*fake_kick_hook)(uint16_t pp);
+void arch_pp_kick(uint16_t pp)
+{
+	if (pp < HV_MAX_PPS)
+		fake_kicks[pp]++;
+	if (fake_kick_hook)
+		fake_kick_hook(pp);
+}
+
 int arch_vps_init(struct hv_vps *vps)
 {
 	if (fake_fail_vps_init)
@@ -258,10 +275,12 @@ int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512])
 
 void (*fake_tsc_hook)(void);
 
-uint64_t fake_tsc;
+uint64_t fake_tsc, fake_tsc_auto;
 uint64_t arch_tsc_now(void)
 {
-	return fake_tsc;
+	uint64_t t = fake_tsc;
+	fake_tsc += fake_tsc_auto;
+	return t;
 }
 
 uint64_t arch_tsc_khz(void)

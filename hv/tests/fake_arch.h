@@ -33,6 +33,11 @@ void fake_slpt_each(void (*fn)(uint16_t vmid, uint64_t gpa, uint64_t spa, uint64
 unsigned fake_slpt_take_dirty(struct fake_slpt_ref *out, bool *lost);
 
 extern uint64_t fake_tsc; /* arch_tsc_now */
+extern uint64_t fake_tsc_auto; /* added to fake_tsc at each arch_tsc_now (0) */
+/* arch_pp_kick: kicks per PP, and a hook that plays the kicked PP */
+extern unsigned fake_kicks[HV_MAX_PPS];
+extern unsigned fake_windows; /* arch_vps_request_window calls */
+extern void (*fake_kick_hook)(uint16_t pp);
 /* The event each VPS's "backend" holds (arch_vps_inject / take_event). */
 extern struct hv_event fake_held[HV_MAX_VPSS];
 extern bool fake_held_valid[HV_MAX_VPSS];

@@ -81,10 +81,28 @@ static void test_held_requeued(void)
 	EXPECT_EQ(entry(vps).vector, 0x40);
 }
 
+/* More than one pending: the backend is asked for an interrupt window after
+ * the one it got, so the next is handed over without waiting for a natural
+ * exit; the last one asks for none. */
+static void test_window_requested(void)
+{
+	struct hv_vps *vps = fake_boot_default();
+	struct hv_event a = ext(0x41), b = ext(0x62);
+
+	evq_post(&vps->evq, &a);
+	evq_post(&vps->evq, &b);
+	fake_windows = 0;
+	EXPECT_EQ(entry(vps).vector, 0x62);
+	EXPECT_EQ(fake_windows, 1);
+	EXPECT_EQ(entry(vps).vector, 0x41);
+	EXPECT_EQ(fake_windows, 1);
+}
+
 static const struct test_case tests[] = {
 	{ "coalesce", test_coalesce },
 	{ "interrupted_survives", test_interrupted_survives },
 	{ "held_requeued", test_held_requeued },
+	{ "window_requested", test_window_requested },
 };
 
 TEST_MAIN("test_evq", tests)

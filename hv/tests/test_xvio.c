@@ -6,7 +6,7 @@
  * dispatch); guests call the api_xvio_* functions with their own caller
  * (the handle check is hypercall.c's, tested with the root).  "Nothing
  * changed" is xvio_digest() (all XVIO state), the pool's free count and
- * the memory maps of the VMs involved, before == after.  evq_post is
+ * the memory maps of the VMs involved, before == after.  evq_raise is
  * wrapped to record the wake-up interrupts queued for a VPS.
  */
 #include <stdio.h>
@@ -30,26 +30,22 @@
 
 /* ---- wake-up interrupts ---------------------------------------------------- */
 
-void __real_evq_post(struct hv_evq *q, const struct hv_event *event);
-void __wrap_evq_post(struct hv_evq *q, const struct hv_event *event);
+void __real_evq_raise(struct hv_vps *vps, const struct hv_event *event);
+void __wrap_evq_raise(struct hv_vps *vps, const struct hv_event *event);
 static struct {
 	uint16_t vpsid;
 	uint8_t vector;
 } injected[64];
 static unsigned n_injected;
 
-void __wrap_evq_post(struct hv_evq *q, const struct hv_event *event)
+void __wrap_evq_raise(struct hv_vps *vps, const struct hv_event *event)
 {
-	uint16_t vpsid = 0xFFFF;
-	for (uint16_t i = 0; i < HV_MAX_VPSS; i++)
-		if (vps_get(i) && &vps_get(i)->evq == q)
-			vpsid = i;
 	if (n_injected < 64) {
-		injected[n_injected].vpsid = vpsid;
+		injected[n_injected].vpsid = vps->id;
 		injected[n_injected].vector = event->vector;
 	}
 	n_injected++;
-	__real_evq_post(q, event);
+	__real_evq_raise(vps, event);
 }
 
 /* ---- the machine ------------------------------------------------------------ */

@@ -23,6 +23,13 @@ void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 		a->events[a->nevents++] = *event;
 }
 
+/* The window exit (HV_EXIT_IRQ_WINDOW) is taken in vcpu.c's run loop when
+ * the guest could take an interrupt and the backend holds none. */
+void arch_vps_request_window(struct hv_vps *vps)
+{
+	vps_arch(vps)->want_window = true;
+}
+
 /* The oldest event not delivered yet (the core holds the rest, evq.c). */
 bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event)
 {

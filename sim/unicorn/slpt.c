@@ -161,8 +161,9 @@ void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 
 void arch_slpt_flush(struct hv_vm *vm)
 {
-	/* Engines resync lazily when they see a new generation; nothing to do
-	 * beyond making sure one is visible. */
+	/* Engines resync lazily when they see a new generation, at their next
+	 * entry; an engine running now is kicked out by the core's shootdown
+	 * (hv/core/occupancy.c, kick.c), which waits for it. */
 	atomic_fetch_add(&vm_arch(vm)->gen, 1);
 }
 

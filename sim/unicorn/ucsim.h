@@ -123,6 +123,7 @@ struct arch_vps {
 	bool preempted;
 	/* External interrupts queued and not yet delivered (guest IF = 0). */
 	bool irq_waiting;
+	bool want_window; /* arch_vps_request_window (events.c) for this run */
 	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
 	bool irq_now;            /* deliver one now, returning to irq_ret */
 	uint64_t irq_ret;
@@ -192,6 +193,8 @@ void excfix_reset(uc_engine *uc);
 
 /* Set the run's exit (the first one set wins). */
 void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
+/* kick.c: true once per arch_pp_kick of this PP (the code hook ends a guest run). */
+bool kick_take(void);
 
 /* ---- icache.c ------------------------------------------------------------- */
 

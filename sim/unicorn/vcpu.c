@@ -61,8 +61,9 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	if (a->exit_set || a->irq_now)
 		return;
-	if (a->icount >= a->slice_limit) {
-		/* slice_limit instructions ran: stop before this one. */
+	if (a->icount >= a->slice_limit || (a->guest && kick_take())) {
+		/* slice_limit instructions ran, or another PP kicked this one
+		 * (kick.c): stop before this one. */
 		a->preempted = true;
 		uc_emu_stop(uc);
 		return;
@@ -361,7 +362,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	}
 
 	for (;;) {
-		a->irq_waiting = events_next_irq(a) >= 0;
+		a->irq_waiting = events_next_irq(a) >= 0 || a->want_window;
 		if (a->irq_now) {
 			int k = events_next_irq(a);
 			a->irq_now = false;
@@ -370,7 +371,12 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 				events_drop(a, (unsigned)k);
 				if (!events_deliver(a, exit, v, false, 0, a->irq_ret, a->irq_ret))
 					break;
-				a->irq_waiting = events_next_irq(a) >= 0;
+				a->irq_waiting = events_next_irq(a) >= 0 || a->want_window;
+			} else if (a->want_window) {
+				/* arch_vps_request_window: the core hands over the next */
+				exit->type = HV_EXIT_IRQ_WINDOW;
+				exit->rip = a->irq_ret;
+				break;
 			}
 		}
 		a->exit = exit;
@@ -431,6 +437,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		break;
 	}
 out:
+	a->want_window = false;
 	if (g_cfg.trace)
 		diag_trace(vps, exit_type_name(exit->type), exit->rip);
 	diag_record_exit(arch_pp_id(), vps, exit);

@@ -17,61 +17,12 @@
  * Needs a backend with more than one PP and a local APIC (QEMU -smp 2).  No
  * ABI item names CPU start-up: every check is items=none.
  */
-#include "probe.h"
+#include "ap_start.h"
 
 PROBE_TITLE("root VM SMP start-up: INIT-SIPI-SIPI starts the APs' root VPs under the hypervisor");
 
-#define TRAMP_BASE 0x6000ull
-#define SIPI_VECTOR (TRAMP_BASE >> 12)
-#define MAX_APS 8u
-#define LAPIC 0xFEE00000ull
-#define REG_ICR_LO 0x300u
-#define REG_ICR_HI 0x310u
-#define ICR_PENDING (1u << 12)
-#define ICR_INIT_ALL_BUT_SELF 0x000C4500u
-#define ICR_SIPI_ALL_BUT_SELF 0x000C4600u
 #define MIB 0x100000ull
 #define GIB4 0x100000000ull
-/* TSC ticks to wait for the APs (the TSC runs at >= 0.5 GHz here). */
-#define WAIT_TICKS 2000000000ull
-#define SETTLE_TICKS 100000000ull
-
-extern const char smp_tramp_start[], smp_tramp_end[];
-extern const char tr_cr3[], tr_entered[], tr_in_long[], tr_cpuid_id[], tr_page_id[], tr_cmd[];
-
-static void *tramp(const char *sym)
-{
-	return (void *)(uintptr_t)(TRAMP_BASE + (uintptr_t)(sym - smp_tramp_start));
-}
-
-static uint32_t rd32(const char *sym)
-{
-	return __atomic_load_n((volatile uint32_t *)tramp(sym), __ATOMIC_ACQUIRE);
-}
-
-static uint64_t tsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void delay(uint64_t ticks)
-{
-	for (uint64_t t0 = tsc(); tsc() - t0 < ticks;)
-		__asm__ volatile("pause");
-}
-
-static void ipi(uint32_t icr_lo)
-{
-	volatile uint32_t *apic = (volatile uint32_t *)(uintptr_t)LAPIC;
-
-	for (int i = 0; i < 1000000 && (apic[REG_ICR_LO / 4] & ICR_PENDING); i++)
-		__asm__ volatile("pause");
-	apic[REG_ICR_HI / 4] = 0;
-	apic[REG_ICR_LO / 4] = icr_lo;
-}
 
 /* The first type-2 (hypervisor) range of the memory map at/above 1 MiB. */
 static uint64_t hv_memory(void)
@@ -89,28 +40,10 @@ static uint64_t hv_memory(void)
 	return 0;
 }
 
-static uint32_t start_aps(void)
-{
-	uint64_t cr3;
-
-	memcpy(tramp(smp_tramp_start), smp_tramp_start, (size_t)(smp_tramp_end - smp_tramp_start));
-	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	*(volatile uint64_t *)tramp(tr_cr3) = cr3;
-	ipi(ICR_INIT_ALL_BUT_SELF);
-	delay(SETTLE_TICKS / 10);
-	ipi(ICR_SIPI_ALL_BUT_SELF | SIPI_VECTOR);
-	delay(SETTLE_TICKS / 100);
-	ipi(ICR_SIPI_ALL_BUT_SELF | SIPI_VECTOR);
-	for (uint64_t t0 = tsc(); rd32(tr_in_long) == 0 && tsc() - t0 < WAIT_TICKS;)
-		__asm__ volatile("pause");
-	delay(SETTLE_TICKS); /* the others, if any */
-	return rd32(tr_in_long);
-}
-
 void probe_main(void)
 {
 	uint32_t bsp = cpuid1(1).ebx >> 24;
-	uint32_t n = start_aps(), entered = rd32(tr_entered);
+	uint32_t n = start_aps(NULL, NULL), entered = rd32(tr_entered);
 
 	if (!check_tok("sipi-aps-started", "none", "1+", rt_fmt("%u", n), n >= 1 && n == entered,
 		       "INIT-SIPI-SIPI to all but self started %u AP(s) in real mode; %u reached "

@@ -3,7 +3,8 @@
  * vector 6) by the BSP: real mode (CPUID's initial APIC ID, slot taken with
  * LOCK XADD) -> 32-bit protected mode -> long mode on the BSP's page tables
  * (tr_cr3, patched in by the BSP) -> the APIC ID read from the xAPIC page ->
- * a wait for a command: an address to read (the hypervisor's memory).
+ * a wait for a command: an address to read (the hypervisor's memory), or
+ * for the first AP a C function to call on a stack (tr_call, tr_stack).
  * Everything it writes lies in its own data area (offsets below).
  */
 	.set TRAMP_BASE, 0x6000
@@ -15,6 +16,7 @@
 	.balign 16
 	.globl smp_tramp_start, smp_tramp_end
 	.globl tr_cr3, tr_entered, tr_in_long, tr_cpuid_id, tr_page_id, tr_cmd, tr_leak
+	.globl tr_call, tr_stack
 	.code16
 smp_tramp_start:
 	cli
@@ -66,7 +68,17 @@ lm64:
 	movl %eax, ABS(tr_page_id)(,%rsi,4)
 2:	lock incl ABS(tr_in_long)
 3:	pause
-	movq ABS(tr_cmd), %rbx
+	testl %esi, %esi                      /* slot 0: a call (tlbshoot)? */
+	jnz 4f
+	movq ABS(tr_call), %rax
+	testq %rax, %rax
+	jz 4f
+	movq ABS(tr_stack), %rsp
+	movl %esi, %edi
+	callq *%rax
+5:	hlt
+	jmp 5b
+4:	movq ABS(tr_cmd), %rbx
 	testq %rbx, %rbx
 	jz 3b
 	movq (%rbx), %rax                     /* must stop the root */
@@ -86,6 +98,8 @@ tr_gdtr:
 	.balign 8
 tr_cr3:      .quad 0
 tr_cmd:      .quad 0
+tr_call:     .quad 0                   /* slot 0 calls it on tr_stack (ap_start.h) */
+tr_stack:    .quad 0
 tr_leak:     .quad 0
 tr_entered:  .long 0
 tr_in_long:  .long 0

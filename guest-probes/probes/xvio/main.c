@@ -6,7 +6,8 @@
  * The seed's example end to end: SystemOS's VM control service (0xF) asks
  * HostOS's VM manager (0xF) to create a VM; HostOS receives the request,
  * calls mv_vm_op_create_vm and answers with the VMID; SystemOS is woken by
- * its interrupt and receives the answer.  GameOS tries set_focus and is
+ * its interrupt and receives the answer.  Two wake-ups with different
+ * vectors before SystemOS runs both arrive, the higher first.  GameOS tries set_focus and is
  * refused.  A ring buffer moves 1 MiB from SystemOS to HostOS with a
  * checksum.  Every error path with its exact status, the registers
  * unchanged and (where the state is visible) nothing changed.  Destroying
@@ -295,6 +296,44 @@ static void create_vm_example(void)
 	      "nothing more: NO_MESSAGE");
 }
 
+/* ---- two wake-up vectors into one VPS (issue 11: none lost) ------------------ */
+
+#define SVC_SECOND 6
+#define VEC_SECOND 0x48
+
+static void two_wakeups(void)
+{
+	struct hc_regs o;
+	uint64_t st;
+
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_SECOND, HOST, VEC_SECOND, 0, 0, NULL);
+	xst("two-init-sys", I_INIT, EXP_STATUS_SUCCESS, st, "SystemOS service 6, vector 0x48");
+	st = hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVC_SECOND, SYS));
+	xst("two-init-host", I_INIT, EXP_STATUS_SUCCESS, st, "HostOS service 6 towards SystemOS");
+	st = hc_call(EXP_HC_XVIO_POST_MESSAGE, HC_LOAD(&o, vmm_handle, SVM_, SYS, 3, 0, 0));
+	xst("two-post-f", I_POST, EXP_STATUS_SUCCESS, st, "HostOS posts on service 0xF (vector 0x40)");
+	st = hc_call(EXP_HC_XVIO_POST_MESSAGE, HC_LOAD(&o, vmm_handle, SVC_SECOND, SYS, 3, 0, 0));
+	xst("two-post-6", I_POST, EXP_STATUS_SUCCESS, st, "and on service 6 (vector 0x48)");
+
+	/* SystemOS runs only now: both wake-ups wait for it */
+	xg_run(&sys, G_IRQ_WINDOW, (uint64_t[]){ 0, 2000000, 2 }, 3);
+	check_eq("two-wakeups", I_POST, 2, sys.mb->res[1],
+		 "two wake-ups with different vectors before SystemOS runs: both are taken");
+	check_eq("two-wakeups-order", I_POST, (VEC_SECOND << 8) | VEC_SYS,
+		 (sys.mb->res[2] << 8) | sys.mb->res[3],
+		 "higher vector first: 0x48, then 0x40 (got 0x%llx, 0x%llx)",
+		 (unsigned long long)sys.mb->res[2], (unsigned long long)sys.mb->res[3]);
+
+	st = xg_hc(&sys, EXP_HC_XVIO_RECEIVE_MESSAGE, sys_h, SVM_, XG_SHARED, 0, 0, 0, &o);
+	xst("two-recv-f", I_RECV, EXP_STATUS_SUCCESS, st, "SystemOS receives the message of 0xF");
+	st = xg_hc(&sys, EXP_HC_XVIO_RECEIVE_MESSAGE, sys_h, SVC_SECOND, XG_SHARED, 0, 0, 0, &o);
+	xst("two-recv-6", I_RECV, EXP_STATUS_SUCCESS, st, "and the one of service 6");
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_SECOND, 0, 0, 0, 0, NULL);
+	xst("two-cleanup-sys", I_CLEAN, EXP_STATUS_SUCCESS, st, "SystemOS cleans service 6 up");
+	st = hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, SVC_SECOND));
+	xst("two-cleanup-host", I_CLEAN, EXP_STATUS_SUCCESS, st, "HostOS cleans service 6 up");
+}
+
 /* ---- message errors, the bound, the order ------------------------------------- */
 
 static void message_errors(void)
@@ -562,6 +601,7 @@ void probe_main(void)
 	partitions();
 	services();
 	create_vm_example();
+	two_wakeups();
 	message_errors();
 	focus();
 	ring();

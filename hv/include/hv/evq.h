@@ -32,6 +32,10 @@ void evq_post(struct hv_evq *q, const struct hv_event *ev);
  * highest external vector (the local APIC's order).  false when none. */
 bool evq_pop(struct hv_evq *q, struct hv_event *out);
 bool evq_empty(const struct hv_evq *q);
+/* Queue an event for `vps` from any PP (mv_vps_op_queue_irq, XVIO wake-ups)
+ * and kick the PP that runs it now, if another (hv/occupancy.h), so that it
+ * is handed over at once, not at that PP's next natural exit. */
+void evq_raise(struct hv_vps *vps, const struct hv_event *ev);
 /*
  * At an entry of vps on its own PP: take back the event the backend still
  * holds undelivered (an interrupted delivery, an interrupt waiting for the

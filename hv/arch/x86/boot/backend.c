@@ -21,6 +21,7 @@ static const struct x86_backend backend_svm = {
 	.vps_run = svm_vps_run,
 	.vps_inject = svm_vps_inject,
 	.vps_take_event = svm_vps_take_event,
+	.vps_request_window = svm_vps_request_window,
 	.vps_get_msr = svm_vps_get_msr,
 	.vps_set_msr = svm_vps_set_msr,
 	.vps_get_fpu = svm_vps_get_fpu,
@@ -38,6 +39,7 @@ static const struct x86_backend backend_vmx = {
 	.vps_run = vmx_vps_run,
 	.vps_inject = vmx_vps_inject,
 	.vps_take_event = vmx_vps_take_event,
+	.vps_request_window = vmx_vps_request_window,
 	.vps_get_msr = vmx_vps_get_msr,
 	.vps_set_msr = vmx_vps_set_msr,
 	.vps_get_fpu = vmx_vps_get_fpu,
@@ -98,6 +100,11 @@ void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event)
 {
 	return x86_be->vps_take_event(vps, event);
+}
+
+void arch_vps_request_window(struct hv_vps *vps)
+{
+	x86_be->vps_request_window(vps);
 }
 int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 {

@@ -3,7 +3,8 @@
  * registers on COM1 (without the console lock: the fault may have happened
  * while holding it), tries to end QEMU through isa-debug-exit, and halts.
  * The hypervisor runs with interrupts disabled, so any vector here is a bug,
- * except the guest time slice's (boot/preempt.c) and the APIC's spurious one.
+ * except the guest time slice's (boot/preempt.c), the kick (boot/kick.c) and
+ * the APIC's spurious one.
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
@@ -58,7 +59,7 @@ static const char *const exc_names[32] = {
 
 void exc_handler(struct exc_frame *f)
 {
-	if (f->vector == PREEMPT_VECTOR) { /* a guest's time slice: boot/preempt.c */
+	if (f->vector == PREEMPT_VECTOR || f->vector == KICK_VECTOR) { /* preempt.c, kick.c */
 		preempt_eoi();
 		return;
 	}

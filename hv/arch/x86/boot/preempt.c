@@ -125,6 +125,20 @@ void preempt_eoi(void)
 	lapic_write(LAPIC_EOI, 0);
 }
 
+void preempt_window(void)
+{
+	uint64_t cr8 = read_cr8();
+	uint32_t lint0 = lapic_read(LAPIC_LVT_LINT0);
+	lapic_write(LAPIC_LVT_LINT0, lint0 | LVT_MASKED);
+	write_cr8(0xE);
+	struct preempt_state pic = { 0 };
+	pic_mask(&pic);
+	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
+	pic_unmask(&pic);
+	write_cr8(cr8);
+	lapic_write(LAPIC_LVT_LINT0, lint0);
+}
+
 bool preempt_disarm(struct preempt_state *s)
 {
 	if (!s->armed)
@@ -132,19 +146,8 @@ bool preempt_disarm(struct preempt_state *s)
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | PREEMPT_VECTOR);
 	bool fired = lapic_read(LAPIC_TIMER_CUR) == 0;
 	lapic_write(LAPIC_TIMER_INIT, 0);
-	if (fired) {
-		/* Take the pending slice interrupt (isr.S EOIs it). */
-		uint64_t cr8 = read_cr8();
-		uint32_t lint0 = lapic_read(LAPIC_LVT_LINT0);
-		lapic_write(LAPIC_LVT_LINT0, lint0 | LVT_MASKED);
-		write_cr8(0xE);
-		struct preempt_state pic = { 0 };
-		pic_mask(&pic);
-		__asm__ volatile("sti; nop; nop; cli" ::: "memory");
-		pic_unmask(&pic);
-		write_cr8(cr8);
-		lapic_write(LAPIC_LVT_LINT0, lint0);
-	}
+	if (fired)
+		preempt_window(); /* take the pending slice interrupt (idt.c EOIs it) */
 	if (s->masked_host) {
 		pic_unmask(s);
 		write_cr8(s->cr8);

@@ -173,7 +173,9 @@ void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 	}
 }
 
-/* The next entry of each PP flushes (sl_table_flush_due). */
+/* The next entry of each PP flushes (sl_table_flush_due); a PP that runs a
+ * VPS of the VM now is kicked out and waited for by the core's shootdown
+ * (hv/core/occupancy.c, boot/kick.c). */
 void arch_slpt_flush(struct hv_vm *vm)
 {
 	__atomic_add_fetch(&vm_tables(vm)->gen, 1, __ATOMIC_RELEASE);

@@ -78,6 +78,9 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 	case VMEXIT_PAUSE:
 		exit->type = HV_EXIT_PAUSE;
 		break;
+	case VMEXIT_VINTR: /* intr_window.c */
+		exit->type = HV_EXIT_IRQ_WINDOW;
+		break;
 	case VMEXIT_INTR:
 	case VMEXIT_NMI:
 		exit->type = HV_EXIT_EXTINT;

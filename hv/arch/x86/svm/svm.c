@@ -166,20 +166,32 @@ void svm_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 		break;
 	case HV_EVENT_EXTINT:
 	default:
-		e |= EVENT_TYPE_INTR;
-		break;
+		/* Waits for the guest's interrupt window (intr_window.c). */
+		vps_arch(vps)->intr_wait = e | EVENT_TYPE_INTR;
+		return;
 	}
 	vmcb_set64(vps_arch(vps)->vmcb, VMCB_EVENTINJ, e);
 }
 
+void svm_vps_request_window(struct hv_vps *vps)
+{
+	vps_arch(vps)->want_window = true;
+}
+
 bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 {
-	uint8_t *v = vps_arch(vps)->vmcb;
+	struct arch_vps *a = vps_arch(vps);
+	uint8_t *v = a->vmcb;
 	uint64_t e = vmcb_get64(v, VMCB_EVENTINJ);
 
-	if (!(e & EVENT_VALID))
+	if (e & EVENT_VALID) {
+		vmcb_set64(v, VMCB_EVENTINJ, 0);
+	} else if (a->intr_wait) {
+		e = a->intr_wait;
+		a->intr_wait = 0;
+	} else {
 		return false;
-	vmcb_set64(v, VMCB_EVENTINJ, 0);
+	}
 	return x86_event_decode((uint32_t)e, (uint32_t)(e >> 32), ev);
 }
 
@@ -212,9 +224,17 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		preempt_arm(&ps, root_if);
 	}
 
+	if (a->guest)
+		kick_guest_enter(pp);
+	else
+		kick_drain(pp);
+	svm_intr_window_prepare(a);
 	fxrstor(a->fxsave);
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
 	fxsave(a->fxsave);
+	a->want_window = false;
+	if (a->guest)
+		kick_guest_leave(pp);
 	bool sliced = a->guest && preempt_disarm(&ps);
 
 	vmcb_set8(v, VMCB_TLB_CONTROL, 0);

@@ -28,6 +28,10 @@ struct arch_vps {
 	uint64_t self;              /* pool page holding this struct */
 	bool guest;                 /* vmid != 0: guest VM intercepts */
 	bool cpl_dirty;             /* recompute the VMCB CPL before the next entry */
+	/* An external interrupt (EVENTINJ word) waiting for the guest's
+	 * interrupt window (intr_window.c), 0 when none. */
+	uint64_t intr_wait;
+	bool want_window;           /* arch_vps_request_window for the next run */
 };
 
 /* vmrun.S */
@@ -36,6 +40,13 @@ void svm_vmrun(uint64_t vmcb_pa, struct svm_gprs *gprs, uint64_t host_save_pa, u
 /* svm.c */
 extern bool svm_has_nrip;
 extern bool svm_has_nxe;
+
+/* intr_window.c: before each VMRUN, inject the waiting external interrupt
+ * if the guest can take it now, else open an interrupt window (V_IRQ and
+ * the VINTR intercept: that exit, HV_EXIT_IRQ_WINDOW, means the window is
+ * open; the core then injects again).  Also the window the core asks for
+ * (arch_vps_request_window). */
+void svm_intr_window_prepare(struct arch_vps *a);
 
 /* exit.c: the VMCB's exit information -> struct hv_exit. */
 void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit);

@@ -36,6 +36,7 @@
 #define INTERCEPT_INTR (1u << 0)
 #define INTERCEPT_NMI (1u << 1)
 #define INTERCEPT_INIT (1u << 3)
+#define INTERCEPT_VINTR (1u << 4)
 #define INTERCEPT_CPUID (1u << 18)
 #define INTERCEPT_PAUSE (1u << 23)
 #define INTERCEPT_HLT (1u << 24)
@@ -53,7 +54,11 @@
 #define INTERCEPT_SKINIT (1u << 6)
 
 #define INT_CTL_V_TPR 0xFu
+#define INT_CTL_V_IRQ (1u << 8)
+#define INT_CTL_V_INTR_PRIO (0xFu << 16)
+#define INT_CTL_V_IGN_TPR (1u << 20)
 #define INT_CTL_V_INTR_MASKING (1u << 24)
+#define INT_STATE_SHADOW 1u
 
 #define TLB_CONTROL_FLUSH_ALL 1
 
@@ -105,6 +110,7 @@
 #define VMEXIT_EXCP_BASE 0x040
 #define VMEXIT_INTR 0x060
 #define VMEXIT_NMI 0x061
+#define VMEXIT_VINTR 0x064
 #define VMEXIT_CPUID 0x072
 #define VMEXIT_PAUSE 0x077
 #define VMEXIT_HLT 0x078

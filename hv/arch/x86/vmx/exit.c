@@ -190,7 +190,10 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		exit->type = HV_EXIT_TRIPLE_FAULT;
 		break;
 	case EXIT_REASON_INTR_WINDOW:
-		return true; /* event_prepare() delivers the queued interrupt now */
+		if (a->ev_valid)
+			return true; /* event_prepare() delivers the queued interrupt now */
+		exit->type = HV_EXIT_IRQ_WINDOW; /* the core's: it injects the next */
+		break;
 	case EXIT_REASON_CR_ACCESS:
 		if (cr_access(vps, a, qual))
 			return true;

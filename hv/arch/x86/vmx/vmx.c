@@ -222,6 +222,11 @@ void vmx_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 	a->ev_err = ev->error;
 }
 
+void vmx_vps_request_window(struct hv_vps *vps)
+{
+	vps_arch(vps)->want_window = true;
+}
+
 bool vmx_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 {
 	struct arch_vps *a = vps_arch(vps);
@@ -266,6 +271,8 @@ static void event_prepare(struct arch_vps *a)
 	} else {
 		vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	}
+	if (a->want_window) /* arch_vps_request_window: exit to the core */
+		nproc |= PROC_INTR_WINDOW;
 	if (nproc != proc)
 		vmwrite(VMCS_PROC_CTLS, nproc);
 }
@@ -331,9 +338,12 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			preempt_arm(&ps, root_if);
 		}
 	} else {
+		kick_drain(pp);
 		write_cr8(a->root_cr8);
 	}
 
+	if (a->guest)
+		kick_guest_enter(pp); /* boot/kick.c: the kick ends the run */
 	for (;;) {
 		vmx_update_lma(a);
 		event_prepare(a);
@@ -365,7 +375,9 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			break;
 	}
 
+	a->want_window = false;
 	if (a->guest) {
+		kick_guest_leave(pp);
 		bool sliced = c->preempt_timer ? (preempt_release(&ps), false) : preempt_disarm(&ps);
 		if (sliced && exit->type == HV_EXIT_EXTINT)
 			exit->type = HV_EXIT_PREEMPT;

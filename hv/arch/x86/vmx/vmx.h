@@ -50,6 +50,7 @@ struct arch_vps {
 	/* The event for the next entry (core injection or re-injection). */
 	bool ev_valid;
 	uint32_t ev_info, ev_err;
+	bool want_window;           /* arch_vps_request_window for the next run */
 };
 
 /* vmentry.S: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid. */

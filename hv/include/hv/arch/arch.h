@@ -67,8 +67,22 @@ int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
 int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
 /* Remove the mapping of `gpa` (no-op if none). */
 void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa);
-/* Make earlier map/unmap calls visible to every PP (INVEPT, TLB flush). */
+/*
+ * Make earlier map/unmap calls visible to every PP: each PP's next entry of a
+ * VPS of the VM flushes (INVEPT, ASID/VPID flush).  The core then waits for
+ * the PPs that run a VPS of the VM now (hv/core/occupancy.c, arch_pp_kick).
+ */
 void arch_slpt_flush(struct hv_vm *vm);
+
+/* ---- other PPs ---------------------------------------------------------- */
+
+/*
+ * Make PP `pp` leave the guest VPS it runs now (a VM exit, HV_EXIT_EXTINT)
+ * soon: the hypervisor's own IPI.  Never blocks; harmless when `pp` runs no
+ * guest VPS (nothing is sent, or its next guest run ends at once: an
+ * external-interrupt exit).  A root VPS is never interrupted by it.
+ */
+void arch_pp_kick(uint16_t pp);
 
 /* ---- VPS: register state, run, inject -------------------------------- */
 
@@ -106,6 +120,15 @@ void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event);
  * none; false when it holds none.
  */
 bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event);
+/*
+ * The core holds more events for the VPS than the one it just injected:
+ * end this entry's run (HV_EXIT_IRQ_WINDOW) as soon as the guest could take
+ * an external interrupt (RFLAGS.IF = 1, no interrupt shadow) after what the
+ * backend delivers at the entry, so that the core hands over the next one
+ * (SVM V_IRQ + VINTR intercept, VMX interrupt-window exiting).  Holds for
+ * the next run only.
+ */
+void arch_vps_request_window(struct hv_vps *vps);
 
 /*
  * MSRs the backend keeps per VPS (the list is hv/core/msr.c's

@@ -21,6 +21,7 @@ void svm_vps_fini(struct hv_vps *vps);
 void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit);
 void svm_vps_inject(struct hv_vps *vps, const struct hv_event *event);
 bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *event);
+void svm_vps_request_window(struct hv_vps *vps);
 /* svm/npt.c */
 int svm_vm_init(struct hv_vm *vm);
 /* svm/seg.c */
@@ -39,6 +40,7 @@ void vmx_vps_fini(struct hv_vps *vps);
 void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit);
 void vmx_vps_inject(struct hv_vps *vps, const struct hv_event *event);
 bool vmx_vps_take_event(struct hv_vps *vps, struct hv_event *event);
+void vmx_vps_request_window(struct hv_vps *vps);
 /* vmx/ept.c */
 int vmx_vm_init(struct hv_vm *vm);
 /* vmx/regs.c */
@@ -61,6 +63,7 @@ struct x86_backend {
 	void (*vps_run)(struct hv_vps *vps, struct hv_exit *exit);
 	void (*vps_inject)(struct hv_vps *vps, const struct hv_event *event);
 	bool (*vps_take_event)(struct hv_vps *vps, struct hv_event *event);
+	void (*vps_request_window)(struct hv_vps *vps);
 	int (*vps_get_msr)(struct hv_vps *vps, uint32_t msr, uint64_t *val);
 	int (*vps_set_msr)(struct hv_vps *vps, uint32_t msr, uint64_t val);
 	void (*vps_get_fpu)(struct hv_vps *vps, uint8_t fxsave[512]);

@@ -47,6 +47,11 @@ void lapic_write(uint32_t reg, uint32_t v);
 /* boot/preempt.c: guest time slices on the local APIC timer. */
 #define PREEMPT_VECTOR 0xF8
 #define SPURIOUS_VECTOR 0xFF
+/* boot/kick.c: the hypervisor's IPI that makes a PP leave its guest VPS. */
+#define KICK_VECTOR 0xF9
+void kick_guest_enter(uint16_t pp); /* around a guest VPS's run */
+void kick_guest_leave(uint16_t pp);
+void kick_drain(uint16_t pp);       /* before a root VPS's run */
 /* A parked AP sleeps about `us` (its own one-shot timer). */
 void preempt_nap(uint32_t us);
 struct preempt_state {
@@ -62,6 +67,9 @@ void preempt_calibrate(void);
 void preempt_arm(struct preempt_state *s, bool root_if);
 /* After the run: true when the slice expired (its interrupt is consumed). */
 bool preempt_disarm(struct preempt_state *s);
+/* Take pending class-0xF interrupts in the host (a one-instruction STI
+ * window with the TPR raised, LINT0 and the master PIC masked). */
+void preempt_window(void);
 /* A guest VM's time slice (the APIC timer or the VMX-preemption timer). */
 #define HV_SLICE_US 50000u
 
