@@ -5,8 +5,7 @@
  * -kernel refuses a 64-bit ELF without them.  bss_end_addr covers .bss and
  * the page pool, so a loader puts the modules above the whole image.
  *
- * 32-bit entry (EAX = 0x2BADB002, EBX = &mbi, paging off) -> clear .bss ->
- * identity-map 0-4 GiB with 2 MiB pages -> PAE, EFER.LME (+NXE if the CPU
+ * 32-bit entry (EAX = 0x2BADB002, EBX = &mbi, paging off) -> identity-map 0-4 GiB with 2 MiB pages -> PAE, EFER.LME (+NXE if the CPU
  * has NX) -> paging -> 64-bit code -> boot_relocate() copies the image to
  * the top of RAM (boot/relocate.c) -> jump into the copy -> its GDT, page
  * tables and stack -> bsp_main(magic, mbi).  Everything up to the jump runs
@@ -44,10 +43,10 @@ _start32:
 	movl %eax, %ebp                 /* multiboot magic */
 	movl %ebx, %esi                 /* multiboot information */
 
-	movl $__bss_start, %edi         /* .bss only: the pool is zeroed per page */
-	movl $__bss_end, %ecx
-	subl %edi, %ecx
-	shrl $2, %ecx
+	/* The loader zeroed .bss (multiboot: up to bss_end_addr); the copy's
+	 * is zeroed by boot_relocate.  Only the page tables are cleared here. */
+	movl $boot_pml4, %edi
+	movl $(2 * 4096 / 4), %ecx
 	xorl %eax, %eax
 	rep stosl
 
@@ -144,6 +143,8 @@ start64:
 	call boot_relocate              /* the distance to the copy (0: stays) */
 	movabsq $start64_moved, %rcx
 	addq %rax, %rcx
+	.globl boot_jump_to_copy
+boot_jump_to_copy:                      /* GDB stops here: %rax is the symbols' offset */
 	jmp *%rcx
 
 	/* In the copy (relocated: every absolute address below is its own). */

@@ -1,8 +1,10 @@
 /*
  * The image moves out of the root's RAM: the first C code on the BSP
  * (entry.S calls it in long mode, on the loaded image's stack, before
- * anything else runs) places the page pool at the top of RAM below 4 GiB
- * and the image right below it, copies the loaded part of the image there,
+ * anything else runs) places the image at the top of RAM below 4 GiB and
+ * the page pool right below it (one reserved range; with the pool 2 MiB-
+ * aligned right below the image, QEMU TCG ran the core's boot 1.5x slower,
+ * docs/performance.md "Boot"), copies the loaded part of the image there,
  * zeroes the copy's .bss, adds the distance to every absolute address that
  * boot/relocs.py listed in boot_reloc_table, and builds the copy's own
  * identity map (0-4 GiB, 2 MiB pages).  entry.S then jumps into the copy,
@@ -158,18 +160,20 @@ uint64_t boot_relocate(uint32_t magic, uint32_t mbi_pa)
 {
 	static struct layout l; /* the loaded image's .bss: discarded with it */
 	char *start = __image_start;
+
+	l.num_ram = l.num_busy = 0;
 	uint64_t len = (uint64_t)(uintptr_t)(__image_end - __image_start);
 
 	if (magic != MB_BOOT_MAGIC || !mbi_pa || !layout_read(&l, (const void *)(uintptr_t)mbi_pa))
 		return 0; /* mb_fill_boot_info says why, or places the pool itself */
-	uint64_t pool = place_top(l.ram, l.num_ram, l.busy, l.num_busy, HV_X86_POOL_SIZE,
-				  POOL_ALIGN, HOST_MAP_LIMIT);
-	if (!pool)
-		return 0;
-	busy_add(&l, pool, HV_X86_POOL_SIZE);
 	uint64_t dest = place_top(l.ram, l.num_ram, l.busy, l.num_busy, len, HV_PAGE_SIZE,
 				  has_32s() ? TWO_GIB : HOST_MAP_LIMIT);
 	if (!dest)
+		return 0;
+	busy_add(&l, dest, len);
+	uint64_t pool = place_top(l.ram, l.num_ram, l.busy, l.num_busy, HV_X86_POOL_SIZE,
+				  HV_PAGE_SIZE, dest);
+	if (!pool)
 		return 0;
 
 	uint64_t delta = dest - (uint64_t)(uintptr_t)start;

@@ -50,6 +50,9 @@ int pool_place(struct hv_boot_info *bi, uint64_t len);
 void tsc_calibrate(void);
 void tsc_delay_us(uint64_t us);
 
+/* boot/madt.c: the enabled processors the ACPI MADT lists; 0: no MADT. */
+uint32_t madt_cpu_count(void);
+
 /* boot/smp.c */
 void smp_register_bsp(void);
 /* Starts the APs; returns the number of PPs (BSP included). */
