@@ -201,15 +201,17 @@ HV_NORETURN void ap_main(uint32_t ppid)
 		cpu_halt_forever();
 	}
 	__atomic_add_fetch(&aps_online, 1, __ATOMIC_RELEASE);
+	/* Nap (HLT on its own APIC timer) while the BSP runs core_init: a
+	 * spinning AP costs an emulator a host CPU for the whole boot. */
+	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* its nap timer */
 	while (!__atomic_load_n(&aps_go, __ATOMIC_ACQUIRE))
-		cpu_relax();
+		preempt_nap(PARK_NAP_US);
 	if (ppid < smp_num_pps) {
 		if (core_pp_init((uint16_t)ppid)) {
 			hv_log("smp: core_pp_init(%u) failed", ppid);
 			__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
 			cpu_halt_forever();
 		}
-		lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* its nap timer */
 		__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
 		enum hv_stop_reason why;
 		while ((why = core_pp_run()) == HV_STOP_PARKED)
