@@ -114,6 +114,16 @@ static int relocate_low_modules(struct hv_boot_info *bi, uint64_t floor)
 	return 0;
 }
 
+const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi, uint32_t *off)
+{
+	if (*off + sizeof(struct mb_mmap_entry) > mbi->mmap_length)
+		return NULL;
+	const struct mb_mmap_entry *e =
+		(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + *off);
+	*off += e->size + 4;
+	return e;
+}
+
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 {
 	hv_memset(bi, 0, sizeof(*bi));
@@ -124,14 +134,12 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	const struct mb_info *mbi = (const struct mb_info *)(uintptr_t)mbi_pa;
 
 	if (mbi->flags & MB_INFO_MMAP) {
-		for (uint32_t off = 0; off + sizeof(struct mb_mmap_entry) <= mbi->mmap_length;) {
-			const struct mb_mmap_entry *e =
-				(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + off);
+		const struct mb_mmap_entry *e;
+		for (uint32_t off = 0; (e = mb_mmap_next(mbi, &off)) != NULL;) {
 			if (e->type == 1)
 				add_ram(bi, e->addr, e->len);
 			else
 				add_firmware(bi, e->addr, e->len, e->type);
-			off += e->size + 4;
 		}
 	} else if (mbi->flags & MB_INFO_MEM) {
 		add_ram(bi, 0, (uint64_t)mbi->mem_lower << 10);

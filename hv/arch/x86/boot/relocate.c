@@ -77,13 +77,10 @@ static uint64_t str_len(uint32_t pa)
 static bool layout_read(struct layout *l, const struct mb_info *mbi)
 {
 	if (mbi->flags & MB_INFO_MMAP) {
-		for (uint32_t off = 0; off + sizeof(struct mb_mmap_entry) <= mbi->mmap_length;) {
-			const struct mb_mmap_entry *e =
-				(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + off);
+		const struct mb_mmap_entry *e;
+		for (uint32_t off = 0; (e = mb_mmap_next(mbi, &off)) != NULL;)
 			if (e->type == 1)
 				ram_add(l, e->addr, e->len);
-			off += e->size + 4;
-		}
 	} else if (mbi->flags & MB_INFO_MEM) {
 		ram_add(l, LOW_MEM, (uint64_t)mbi->mem_upper << 10);
 	}

@@ -39,6 +39,10 @@ void idt_load(void);
 
 /* boot/mb.c: the multiboot information -> struct hv_boot_info. */
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi);
+/* The memory map's entry at *off (advanced past it); NULL after the last. */
+struct mb_info;
+struct mb_mmap_entry;
+const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi, uint32_t *off);
 
 /* boot/pool.c: the page pool (`len` bytes) at the top of RAM below 4 GiB,
  * added to bi->reserved; 0, or -1 after logging. */
