@@ -1,11 +1,10 @@
 /*
- * Where the hypervisor's page pool goes: the highest 2 MiB-aligned
- * HV_X86_POOL_SIZE bytes of RAM below 4 GiB that hold no module and not
- * the image (docs/root-vm.md "Memory"): the top of low RAM, where it least
- * disturbs an OS (kvm-unit-tests' allocator, an OS that wants low memory
- * contiguous).  Normally boot/relocate.c chose it already, before it moved
- * the image right below it; this is the placement when the image could not
- * move.  The pool is identity-mapped (boot/entry.S maps 0-4 GiB), zeroed
+ * Where the hypervisor's page pool goes (docs/root-vm.md "Memory"): at the
+ * top of low RAM, where it least disturbs an OS (kvm-unit-tests' allocator,
+ * an OS that wants low memory contiguous).  Normally boot/relocate.c chose
+ * it already: right below the image it moved to the top of RAM.  When the
+ * image could not move, it is the highest 2 MiB-aligned HV_X86_POOL_SIZE
+ * bytes of RAM below 4 GiB that hold no module and not the image.  The pool is identity-mapped (boot/entry.S maps 0-4 GiB), zeroed
  * page by page as the core allocates, and reported as reserved.
  */
 #include <x86/boot.h>

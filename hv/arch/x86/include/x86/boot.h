@@ -9,7 +9,7 @@ extern char __image_start[], __image_end[];
 extern char __bss_start[], __bss_end[], __load_end[];
 
 /* boot/relocate.c: copies the image from where the loader put it to the
- * top of RAM, right below the page pool, relocates the copy and builds its
+ * top of RAM (the page pool right below it), relocates the copy and builds its
  * page tables; returns the distance to add to jump into the copy (0: it
  * stays where it was loaded).  Runs before anything else (entry.S). */
 uint64_t boot_relocate(uint32_t magic, uint32_t mbi_pa);
