@@ -205,8 +205,9 @@ class QemuBackend(Backend):
 class QemuTcgAmdBackend(QemuBackend):
     accel, cpu = "tcg", "qemu64,+svm,+npt"
 
-    # q35 with an AMD IOMMU (ACPI IVRS) and the edu DMA engine: the DMA probe's machine.
-    machine = ["-machine", "q35", "-device", "amd-iommu", "-device", "edu"]
+    # q35 with an AMD IOMMU (ACPI IVRS) and the edu DMA engine: the DMA probe's machine
+    # (a 32-bit DMA mask: the hypervisor sits at the top of RAM, above edu's default 256 MiB).
+    machine = ["-machine", "q35", "-device", "amd-iommu", "-device", "edu,dma_mask=0xffffffff"]
 
     def __init__(self):
         super().__init__("qemu-tcg-amd", "svm")

@@ -60,6 +60,8 @@ static const struct cpuid_policy_entry cpuid_policy[] = {
 	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_FROM_CR4, 1u << 27, CR4_OSXSAVE },
 	/* OSPKE mirrors the VP's CR4.PKE. */
 	{ 0x7, 0, 2, CPUID_FROM_CR4, 1u << 4, CR4_PKE },
+	/* PKS: not virtualized; IA32_PKRS (0x6E1) is not in the root's MSR policy and raises #GP. */
+	{ 0x7, 0, 2, CPUID_HIDE, 1u << 31, 0 },
 	/* No architectural PMU (Intel leaf 0xA) nor AMD's extended core counters:
 	 * the root's MSR policy refuses their MSRs (docs/security.md). */
 	{ 0xA, CPUID_ANY_SUBLEAF, 0, CPUID_HIDE, 0xFFFFFFFFu, 0 },

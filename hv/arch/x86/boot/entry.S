@@ -5,9 +5,11 @@
  * -kernel refuses a 64-bit ELF without them.  bss_end_addr covers .bss and
  * the page pool, so a loader puts the modules above the whole image.
  *
- * 32-bit entry (EAX = 0x2BADB002, EBX = &mbi, paging off) -> clear .bss ->
- * identity-map 0-4 GiB with 2 MiB pages -> PAE, EFER.LME (+NXE if the CPU
- * has NX) -> paging -> 64-bit code -> bsp_main(magic, mbi).
+ * 32-bit entry (EAX = 0x2BADB002, EBX = &mbi, paging off) -> identity-map 0-4 GiB with 2 MiB pages -> PAE, EFER.LME (+NXE if the CPU
+ * has NX) -> paging -> 64-bit code -> boot_relocate() copies the image to
+ * the top of RAM (boot/relocate.c) -> jump into the copy -> its GDT, page
+ * tables and stack -> bsp_main(magic, mbi).  Everything up to the jump runs
+ * at the load address; the APs start in the copy (its trampoline).
  */
 #define MB_MAGIC        0x1BADB002
 #define MB_FLAGS        0x00010003      /* page-align modules, mem info, address fields */
@@ -41,10 +43,10 @@ _start32:
 	movl %eax, %ebp                 /* multiboot magic */
 	movl %ebx, %esi                 /* multiboot information */
 
-	movl $__bss_start, %edi         /* .bss only: the pool is zeroed per page */
-	movl $__bss_end, %ecx
-	subl %edi, %ecx
-	shrl $2, %ecx
+	/* The loader zeroed .bss (multiboot: up to bss_end_addr); the copy's
+	 * is zeroed by boot_relocate.  Only the page tables are cleared here. */
+	movl $boot_pml4, %edi
+	movl $(2 * 4096 / 4), %ecx
 	xorl %eax, %eax
 	rep stosl
 
@@ -133,11 +135,31 @@ start64:
 	movl %eax, %gs
 	cmpl $0, boot_bsp_done
 	jne ap_start64
-	movl $1, boot_bsp_done
+	movl $1, boot_bsp_done          /* before the copy: the copy's APs see it */
 	movabsq $(bsp_stack + STACK_SIZE), %rsp
 	xorl %ebp, %ebp
 	movl boot_mb_magic, %edi
 	movl boot_mb_info, %esi
+	call boot_relocate              /* the distance to the copy (0: stays) */
+	movabsq $start64_moved, %rcx
+	addq %rax, %rcx
+	.globl boot_jump_to_copy
+boot_jump_to_copy:                      /* GDB stops here: %rax is the symbols' offset */
+	jmp *%rcx
+
+	/* In the copy (relocated: every absolute address below is its own). */
+start64_moved:
+	lgdt boot_gdt_desc(%rip)
+	pushq $SEL_CODE64
+	leaq 7f(%rip), %rax
+	pushq %rax
+	lretq
+7:	leaq boot_pml4(%rip), %rax
+	movq %rax, %cr3
+	movabsq $(bsp_stack + STACK_SIZE), %rsp
+	xorl %ebp, %ebp
+	movl boot_mb_magic(%rip), %edi
+	movl boot_mb_info(%rip), %esi
 	call bsp_main
 6:	cli
 	hlt
@@ -194,7 +216,7 @@ boot_mb_info:
 
 	.section .bss
 	.balign 4096
-	.globl boot_pml4
+	.globl boot_pml4, boot_pdpt, boot_pd
 boot_pml4:
 	.skip 4096
 boot_pdpt:

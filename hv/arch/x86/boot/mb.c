@@ -6,12 +6,13 @@
  * QEMU put its own (0x9000): module command lines are copied into the
  * hypervisor's memory.
  *
- * Module placement: QEMU's -kernel puts modules right after the image;
- * GRUB puts them at the lowest free address, 1 MiB, exactly where a
- * multiboot root OS wants to be loaded.  Modules below the image are
- * therefore moved up, in order, to the first free RAM after the image (and
- * after any module already there), so the core can load module 0 at its
- * link address as QEMU runs it.
+ * Module placement: QEMU's -kernel puts modules right after the image's
+ * load region (64 MiB); GRUB puts them at the lowest free address, 1 MiB,
+ * exactly where a multiboot root OS wants to be loaded.  Modules below the
+ * load address are therefore moved up, in order, to the first free RAM
+ * from the load address on (the image has left it, boot/relocate.c; after
+ * any module already there), so the core can load module 0 at its link
+ * address as QEMU runs it.
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
@@ -78,30 +79,49 @@ static bool in_ram(const struct hv_boot_info *bi, uint64_t spa, uint64_t len)
 	return false;
 }
 
-static int relocate_low_modules(struct hv_boot_info *bi, uint64_t img_end)
+static bool reserved(const struct hv_boot_info *bi, uint64_t spa, uint64_t len)
 {
-	uint64_t dest = img_end;
+	for (uint32_t i = 0; i < bi->num_reserved; i++)
+		if (overlaps(spa, len, bi->reserved[i].spa, bi->reserved[i].len))
+			return true;
+	return false;
+}
+
+/* Modules below `floor` move to the first free RAM from `floor` on. */
+static int relocate_low_modules(struct hv_boot_info *bi, uint64_t floor)
+{
+	uint64_t dest = floor;
 
 	for (uint32_t i = 0; i < bi->num_modules; i++)
-		if (bi->modules[i].spa >= img_end && bi->modules[i].spa + bi->modules[i].len > dest)
+		if (bi->modules[i].spa >= floor && bi->modules[i].spa + bi->modules[i].len > dest)
 			dest = bi->modules[i].spa + bi->modules[i].len;
 	for (uint32_t i = 0; i < bi->num_modules; i++) {
 		struct hv_module *m = &bi->modules[i];
-		if (m->spa >= img_end)
+		if (m->spa >= floor)
 			continue;
 		dest = (dest + HV_PAGE_SIZE - 1) & HV_PAGE_MASK;
-		if (!in_ram(bi, dest, m->len)) {
-			hv_log("boot: no RAM at 0x%llx for module %u (0x%llx bytes) after the image",
+		if (!in_ram(bi, dest, m->len) || reserved(bi, dest, m->len)) {
+			hv_log("boot: no free RAM at 0x%llx for module %u (0x%llx bytes)",
 			       (unsigned long long)dest, i, (unsigned long long)m->len);
 			return -1;
 		}
 		hv_memcpy((void *)(uintptr_t)dest, (const void *)(uintptr_t)m->spa, m->len);
-		hv_log("boot: module %u moved from 0x%llx to 0x%llx (below the image)", i,
+		hv_log("boot: module %u moved from 0x%llx to 0x%llx (below the load address)", i,
 		       (unsigned long long)m->spa, (unsigned long long)dest);
 		m->spa = dest;
 		dest += m->len;
 	}
 	return 0;
+}
+
+const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi, uint32_t *off)
+{
+	if (*off + sizeof(struct mb_mmap_entry) > mbi->mmap_length)
+		return NULL;
+	const struct mb_mmap_entry *e =
+		(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + *off);
+	*off += e->size + 4;
+	return e;
 }
 
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
@@ -114,14 +134,12 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	const struct mb_info *mbi = (const struct mb_info *)(uintptr_t)mbi_pa;
 
 	if (mbi->flags & MB_INFO_MMAP) {
-		for (uint32_t off = 0; off + sizeof(struct mb_mmap_entry) <= mbi->mmap_length;) {
-			const struct mb_mmap_entry *e =
-				(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + off);
+		const struct mb_mmap_entry *e;
+		for (uint32_t off = 0; (e = mb_mmap_next(mbi, &off)) != NULL;) {
 			if (e->type == 1)
 				add_ram(bi, e->addr, e->len);
 			else
 				add_firmware(bi, e->addr, e->len, e->type);
-			off += e->size + 4;
 		}
 	} else if (mbi->flags & MB_INFO_MEM) {
 		add_ram(bi, 0, (uint64_t)mbi->mem_lower << 10);
@@ -181,13 +199,21 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 			bi->modules[k] = (struct hv_module){ spa, len, mod_cmdline[k] };
 		}
 	}
-	if (relocate_low_modules(bi, img + img_len) || pool_place(bi, HV_X86_POOL_SIZE))
+	/* The pool first: the modules that move must miss it. */
+	if (pool_place(bi, HV_X86_POOL_SIZE) ||
+	    relocate_low_modules(bi, boot_load_spa ? boot_load_spa : img + img_len))
 		return -1;
 	if (!bi->num_modules) {
 		hv_log("boot: no modules: pass the root OS with -initrd (QEMU) or module (GRUB)");
 		return -1;
 	}
 	bi->root_cmdline = bi->modules[0].cmdline;
+	if (boot_load_spa)
+		hv_log("boot: image moved from 0x%llx (load address) to 0x%llx (offset 0x%llx)",
+		       (unsigned long long)boot_load_spa, (unsigned long long)img,
+		       (unsigned long long)(img - boot_load_spa));
+	else
+		hv_log("boot: the image stays at its load address (no room at the top of RAM)");
 	hv_log("boot: image 0x%llx-0x%llx (pool 0x%llx-0x%llx), %u RAM ranges, %u modules",
 	       (unsigned long long)img, (unsigned long long)(img + img_len),
 	       (unsigned long long)bi->pool.spa,

@@ -20,6 +20,7 @@
 #include <x86/boot.h>
 #include <x86/cpu.h>
 
+#include <hv/arch/arch.h>
 #include <hv/arch/core.h>
 
 #define LAPIC_EOI 0xB0
@@ -55,16 +56,37 @@ static void pic_unmask(struct preempt_state *s)
 		outb(PIC1_DATA, s->pic_imr);
 }
 
+/* APIC timer ticks per ms in one round of about 1 ms, against the TSC
+ * ticks that really passed between its start and its end (an emulator
+ * descheduled between the two stretches both alike). */
+static uint32_t apic_ticks_per_ms(void)
+{
+	uint64_t t0 = arch_tsc_now();
+	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+	tsc_delay_us(1000);
+	uint32_t ticks = 0xFFFFFFFFu - lapic_read(LAPIC_TIMER_CUR);
+	uint64_t t1 = arch_tsc_now();
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	return t1 > t0 ? (uint32_t)((uint64_t)ticks * arch_tsc_khz() / (t1 - t0)) : 0;
+}
+
 void preempt_calibrate(void)
 {
+	uint32_t r[3];
+
 	if (!lapic)
 		return;
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | PREEMPT_VECTOR);
 	lapic_write(LAPIC_TIMER_DIV, DIV_BY_1);
-	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
-	tsc_delay_us(1000);
-	uint32_t per_ms = 0xFFFFFFFFu - lapic_read(LAPIC_TIMER_CUR);
-	lapic_write(LAPIC_TIMER_INIT, 0);
+	for (int i = 0; i < 3; i++) { /* sorted as they come: r[1] is the median */
+		r[i] = apic_ticks_per_ms();
+		for (int j = i; j > 0 && r[j] < r[j - 1]; j--) {
+			uint32_t v = r[j];
+			r[j] = r[j - 1];
+			r[j - 1] = v;
+		}
+	}
+	uint32_t per_ms = r[1]; /* a round the host disturbed is dropped */
 	uint64_t t = (uint64_t)per_ms * HV_SLICE_US / 1000;
 	slice_ticks = t ? (t > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)t) : 0;
 	hv_log("%s: guest time slice %u us = %u APIC timer ticks (%u per ms)", x86_be->name, HV_SLICE_US,

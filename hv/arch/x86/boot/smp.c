@@ -2,7 +2,10 @@
  * SMP bring-up and arch_pp_id().
  *
  * The BSP broadcasts INIT-SIPI-SIPI (local APIC, xAPIC MMIO) to all other
- * processors; they start in the real-mode trampoline at TRAMP_ADDR
+ * processors (none when the ACPI MADT lists one; the 10 ms INIT delay only
+ * on the CPUs Linux keeps it for) and waits until as many APs as the MADT
+ * lists reported in (at most AP_WAIT_MS; the whole AP_WAIT_MS without a
+ * MADT); they start in the real-mode trampoline at TRAMP_ADDR
  * (trampoline.S), join the BSP's path to long mode in entry.S, take the next
  * PP number atomically and land in ap_main().  Each AP enables SVM, reports
  * in, and waits until the core is initialised; then it calls core_pp_init()
@@ -32,6 +35,8 @@ _Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_
 #define ICR_INIT_ALL_BUT_SELF 0x000C4500u
 #define ICR_SIPI_ALL_BUT_SELF 0x000C4600u
 #define AP_WAIT_MS 100
+#define INIT_DELAY_US 10000
+#define SIPI_DELAY_US 200
 #define PARK_NAP_US 1000
 
 extern char tramp_start[], tramp_end[];
@@ -116,6 +121,22 @@ static void lapic_ipi(uint32_t icr_lo)
 	lapic_write(LAPIC_ICR_LO, icr_lo);
 }
 
+/* The SDM's 10 ms between INIT and SIPI, except on the processors Linux
+ * starts without it (arch/x86/kernel/smpboot.c): Intel family 6 and AMD
+ * family 0xF and later (QEMU's qemu64 and Bochs' models among them). */
+static bool init_needs_delay(void)
+{
+	char name[13];
+	uint32_t r[4];
+
+	enum x86_vendor v = x86_cpu_vendor(name);
+	cpuid(1, 0, r);
+	uint32_t family = (r[0] >> 8) & 0xF;
+	if (family == 0xF)
+		family += (r[0] >> 20) & 0xFF;
+	return !((v == X86_VENDOR_INTEL && family == 6) || (v == X86_VENDOR_AMD && family >= 0xF));
+}
+
 uint16_t smp_start_aps(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
@@ -127,13 +148,22 @@ uint16_t smp_start_aps(void)
 	lapic = (volatile uint32_t *)(uintptr_t)(base & 0xFFFFF000ull);
 	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* enable, spurious 0xFF */
 
+	uint32_t cpus = madt_cpu_count();
+	if (cpus == 1) {
+		hv_log("smp: the MADT lists one processor; running on the BSP only");
+		return 1;
+	}
 	hv_memcpy((void *)(uintptr_t)TRAMP_ADDR, tramp_start, (size_t)(tramp_end - tramp_start));
 	lapic_ipi(ICR_INIT_ALL_BUT_SELF);
-	tsc_delay_us(10000);
+	if (init_needs_delay())
+		tsc_delay_us(INIT_DELAY_US);
 	lapic_ipi(ICR_SIPI_ALL_BUT_SELF | (TRAMP_ADDR >> 12));
-	tsc_delay_us(200);
+	tsc_delay_us(SIPI_DELAY_US);
 	lapic_ipi(ICR_SIPI_ALL_BUT_SELF | (TRAMP_ADDR >> 12));
-	tsc_delay_us(AP_WAIT_MS * 1000);
+	uint64_t end = arch_tsc_now() + AP_WAIT_MS * arch_tsc_khz();
+	while (arch_tsc_now() < end &&
+	       (!cpus || __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE) + 1 < cpus))
+		cpu_relax();
 
 	uint32_t n = 1 + __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE);
 	if (n > HV_MAX_PPS)
@@ -171,15 +201,17 @@ HV_NORETURN void ap_main(uint32_t ppid)
 		cpu_halt_forever();
 	}
 	__atomic_add_fetch(&aps_online, 1, __ATOMIC_RELEASE);
+	/* Nap (HLT on its own APIC timer) while the BSP runs core_init: a
+	 * spinning AP costs an emulator a host CPU for the whole boot. */
+	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* its nap timer */
 	while (!__atomic_load_n(&aps_go, __ATOMIC_ACQUIRE))
-		cpu_relax();
+		preempt_nap(PARK_NAP_US);
 	if (ppid < smp_num_pps) {
 		if (core_pp_init((uint16_t)ppid)) {
 			hv_log("smp: core_pp_init(%u) failed", ppid);
 			__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
 			cpu_halt_forever();
 		}
-		lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* its nap timer */
 		__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
 		enum hv_stop_reason why;
 		while ((why = core_pp_run()) == HV_STOP_PARKED)

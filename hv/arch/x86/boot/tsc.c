@@ -1,17 +1,21 @@
 /*
- * arch_tsc_khz: the TSC frequency, measured once on the BSP at boot, in at
- * most about 50 ms of emulated time (docs/root-vm.md "Timers").
+ * arch_tsc_khz: the TSC frequency, measured once on the BSP at boot, in
+ * about 6 ms of emulated time, at most about 50 ms when a clock is missing
+ * (docs/root-vm.md "Timers").
  *
  * 1. CPUID 0x15 (TSC/crystal ratio with a crystal frequency) when the CPU
  *    reports it completely (Intel, Skylake and later).
  * 2. The ACPI PM timer (3.579545 MHz, its I/O port from the FADT): TSC
- *    ticks over 5 ms of it, the median of 3 rounds.
- * 3. PIT channel 2 (1.193182 MHz, mode 0, gate through port 0x61) over 5 ms,
+ *    ticks over 2 ms of it, the median of 3 rounds.
+ * 3. PIT channel 2 (1.193182 MHz, mode 0, gate through port 0x61) over 2 ms,
  *    read through its latch command so that polling delays do not matter;
- *    the median of 5 rounds.  Under QEMU TCG the TSC follows the host's TSC
+ *    the median of 3 rounds.  Under QEMU TCG the TSC follows the host's TSC
  *    and the PM timer and PIT QEMU's virtual clock, so the result is the
- *    host's TSC rate.  Under Bochs (clock sync=none) they all follow the
- *    instruction count, so the result is the configured ips.
+ *    host's TSC rate; under Bochs (clock sync=none) they all follow the
+ *    instruction count, so the result is the configured ips.  2 ms is 7159
+ *    PM timer or 2386 PIT ticks; the median drops a round in which a loaded
+ *    host descheduled QEMU between a clock edge and its TSC read (one round
+ *    alone measured 0.7% low that way).
  * 4. CPUID 0x16 EAX (base MHz), else 2 GHz is assumed; logged either way.
  * A clock that does not tick within CAL_STALL_POLLS reads is absent (a
  * machine without a PIT reads 0xFF from its ports): calibration never waits
@@ -26,7 +30,8 @@
 
 #define PIT_HZ 1193182u
 #define PM_TIMER_HZ 3579545u
-#define CAL_MS 5u
+#define CAL_MS 2u
+#define CAL_ROUNDS 3
 #define CAL_STALL_POLLS 20000u
 
 static uint64_t tsc_khz;
@@ -175,7 +180,7 @@ static uint64_t tsc_from_pm_timer(void)
 	if (!pm_timer_find())
 		return 0;
 	const struct cal_clock c = { pm_timer_read, PM_TIMER_HZ, pm_timer_mask, false };
-	uint64_t k = cal_median(&c, 3);
+	uint64_t k = cal_median(&c, CAL_ROUNDS);
 	if (k)
 		tsc_source = "ACPI PM timer, median of 3";
 	return k;
@@ -190,10 +195,10 @@ static uint64_t tsc_from_pit(void)
 	outb(0x43, 0xB0); /* ch 2, lo/hi, mode 0, binary */
 	outb(0x42, 0xFF);
 	outb(0x42, 0xFF);
-	uint64_t k = cal_median(&c, 5);
+	uint64_t k = cal_median(&c, CAL_ROUNDS);
 	outb(0x61, saved);
 	if (k)
-		tsc_source = "PIT, median of 5";
+		tsc_source = "PIT, median of 3";
 	return k;
 }
 

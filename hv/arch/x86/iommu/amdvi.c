@@ -33,7 +33,9 @@
 
 #define EVT_IO_PAGE_FAULT 0x2u
 
-static uint64_t dev_table[DEV_TABLE_ENTRIES * 4] __attribute__((aligned(4096)));
+/* Not zeroed at boot (boot/link.ld .bss.noinit: 2 MiB): amdvi_enable writes every entry. */
+static uint64_t dev_table[DEV_TABLE_ENTRIES * 4]
+	__attribute__((aligned(4096), section(".bss.noinit.amdvi_dev_table")));
 static uint64_t cmd_buf[RING_BYTES / 8] __attribute__((aligned(4096)));
 static uint64_t evt_log[RING_BYTES / 8] __attribute__((aligned(4096)));
 static volatile uint64_t wait_word __attribute__((aligned(8)));
@@ -123,6 +125,8 @@ int amdvi_enable(const struct amdvi_unit *u)
 	for (uint32_t id = 0; id < DEV_TABLE_ENTRIES; id++) {
 		dev_table[id * 4] = q0;
 		dev_table[id * 4 + 1] = AMDVI_ROOT_DOMAIN;
+		dev_table[id * 4 + 2] = 0;
+		dev_table[id * 4 + 3] = 0;
 	}
 	regs = (volatile uint8_t *)(uintptr_t)u->mmio;
 	iommu_bdf = u->devid;

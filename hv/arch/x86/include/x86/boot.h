@@ -6,7 +6,22 @@
 
 /* Linker symbols (boot/link.ld). */
 extern char __image_start[], __image_end[];
-extern char __bss_start[], __bss_end[];
+extern char __bss_start[], __bss_end[], __load_end[];
+
+/* boot/relocate.c: copies the image from where the loader put it to the
+ * top of RAM (the page pool right below it), relocates the copy and builds its
+ * page tables; returns the distance to add to jump into the copy (0: it
+ * stays where it was loaded).  Runs before anything else (entry.S). */
+uint64_t boot_relocate(uint32_t magic, uint32_t mbi_pa);
+/* Set in the copy: where the loader had put the image (0: not moved), the
+ * page pool's place (0: not chosen; pool_place() chooses). */
+extern uint64_t boot_load_spa, boot_pool_spa;
+
+/* boot/place.c: the highest `align`-aligned `len` bytes inside one of `ram`,
+ * below `limit`, that overlap none of `busy`; 0 if there are none. */
+uint64_t place_top(const struct hv_mem_range *ram, uint32_t num_ram,
+		   const struct hv_mem_range *busy, uint32_t num_busy, uint64_t len,
+		   uint64_t align, uint64_t limit);
 
 /* isa-debug-exit: the value written when the root VM stopped (QEMU status 251). */
 #define DEBUG_EXIT_PORT 0xF4
@@ -24,15 +39,23 @@ void idt_load(void);
 
 /* boot/mb.c: the multiboot information -> struct hv_boot_info. */
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi);
+/* The memory map's entry at *off (advanced past it); NULL after the last. */
+struct mb_info;
+struct mb_mmap_entry;
+const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi, uint32_t *off);
 
 /* boot/pool.c: the page pool (`len` bytes) at the top of RAM below 4 GiB,
  * added to bi->reserved; 0, or -1 after logging. */
 #define HV_X86_POOL_SIZE 0x2000000ull
+#define POOL_ALIGN 0x200000ull
 int pool_place(struct hv_boot_info *bi, uint64_t len);
 
 /* boot/tsc.c */
 void tsc_calibrate(void);
 void tsc_delay_us(uint64_t us);
+
+/* boot/madt.c: the enabled processors the ACPI MADT lists; 0: no MADT. */
+uint32_t madt_cpu_count(void);
 
 /* boot/smp.c */
 void smp_register_bsp(void);
