@@ -199,7 +199,11 @@ class Gen:
                 return self.page_arg(0, self.ctrl_page())
             if r < 0.8:
                 return self.page_arg(1, self.donor(rng.choice([1, 2])))
-            return P.lit(rng.choice([0x1000, 0x100000, 0x200000, 0xFFFFF000, 1 << 52]))
+            # Never a literal GPA of RAM or ROM: its contents are the machine's
+            # (GPA 0 holds the BIOS's IVT on QEMU and Bochs, zeros on mvsim).
+            if r < 0.9:
+                return {"b": "notowned", "o": rng.choice([0, 0x800]), "x": 0}
+            return P.lit(rng.choice([1 << 52, 0xFFFFFFFFFFFFF000]))
         if "bf_reg_t" in m:
             return P.lit(rng.choice(self.reg_enum) if self.reg_enum and rng.random() < 0.9
                          else self.boundary())
@@ -266,7 +270,7 @@ class Gen:
                     a = args[i]
                     if not a.get("w"):  # a written page stays an arena page
                         args[i] = dict(a, x=a.get("x", 0) ^ bit)
-        if rng.random() < 0.02:  # a REVZ bit of RAX (the hypercall flags)
+        if not fixed and rng.random() < 0.02:  # a REVZ bit of RAX (the hypercall flags)
             rax = self.abi.rax(hc) | 1 << rng.randint(33, 47)
         else:
             rax = self.abi.rax(hc)
@@ -281,6 +285,16 @@ class Gen:
         return op
 
     # ---- a guest VM that runs a snippet ------------------------------------
+    def map_root_pages(self, vmid, src_page, size, dst_gpa, flags):
+        """map_mdl of root pages (one-entry MDLs) to dst_gpa in the VM vmid."""
+        src, dst = self.ctrl_page(), self.ctrl_page()
+        for page, ent in ((src, src_page), (dst, P.lit(dst_gpa))):
+            self.ops.append({"op": "mdl", "page": page, "num": 1, "revz": 0, "next": P.lit(0),
+                             "ents": [[ent, size, 0]]})
+        self.call(self.by_name["mv_vm_op_map_mdl"],
+                  {0: {"b": "handle", "x": 0}, 1: P.lit(0), 2: P.page(0, src), 3: vmid,
+                   4: P.page(0, dst), 5: P.lit(flags)})
+
     def guest_recipe(self):
         rng = self.rng
         h = {"b": "handle", "x": 0}
@@ -299,27 +313,14 @@ class Gen:
         bits, _ = self.gpa_flags
         rwx, donate = bits[0] | bits[1] | bits[2], bits[3]
         donate_or_share = donate if rng.random() < 0.8 else 0
-        src = self.ctrl_page()
-        self.ops.append({"op": "mdl", "page": src, "num": 1, "revz": 0, "next": P.lit(0),
-                         "ents": [[self.page_arg(2, code), 0x1000, 0]]})
-        dst = self.ctrl_page()
-        self.ops.append({"op": "mdl", "page": dst, "num": 1, "revz": 0, "next": P.lit(0),
-                         "ents": [[P.lit(GUEST_CODE_GPA), 0x1000, 0]]})
-        mapc = self.by_name["mv_vm_op_map_mdl"]
-        self.call(mapc, {0: h, 1: P.lit(0), 2: P.page(0, src), 3: vmid, 4: P.page(0, dst),
-                         5: P.lit(rwx | donate_or_share)})
+        self.map_root_pages(vmid, self.page_arg(2, code), 0x1000, GUEST_CODE_GPA,
+                            rwx | donate_or_share)
         if self.next_donor + 3 > P.REGION_PAGES:
             return
         d = self.next_donor
         self.next_donor += 3
-        src = self.ctrl_page()
-        self.ops.append({"op": "mdl", "page": src, "num": 1, "revz": 0, "next": P.lit(0),
-                         "ents": [[self.page_arg(1, d), 0x3000, 0]]})
-        dst = self.ctrl_page()
-        self.ops.append({"op": "mdl", "page": dst, "num": 1, "revz": 0, "next": P.lit(0),
-                         "ents": [[P.lit(GUEST_TABLES_GPA), 0x3000, 0]]})
-        self.call(mapc, {0: h, 1: P.lit(0), 2: P.page(0, src), 3: vmid, 4: P.page(0, dst),
-                         5: P.lit(bits[0] | bits[1] | donate)})
+        self.map_root_pages(vmid, self.page_arg(1, d), 0x3000, GUEST_TABLES_GPA,
+                            bits[0] | bits[1] | donate)
         self.call(self.by_name["mv_vps_op_set_identity_map"],
                   {0: h, 1: vpsid, 2: P.lit(GUEST_TABLES_GPA)})
         rip = next(e["value"] for e in self._enum("bf_reg_t") if e["name"] == "bf_reg_t_rip")

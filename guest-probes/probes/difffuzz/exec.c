@@ -165,6 +165,20 @@ static uint64_t call(uint64_t rax, struct hc_regs *r)
 	return st;
 }
 
+/* The hash of a page a call wrote; rule R9 (trace.c): the MXCSR_MASK of an
+ * FXSAVE image (bytes 28-31) counts as 0. */
+static uint64_t df_hash_page(uint64_t h, const uint8_t *w, const char *name)
+{
+	static const uint8_t zero[4];
+
+	if (name && (!rt_strcmp(name, "mv_vps_op_get_fpu") || !rt_strcmp(name, "mv_vps_op_get_xsave"))) {
+		h = df_hash_bytes(h, w, 28);
+		h = df_hash_bytes(h, zero, 4);
+		return df_hash_bytes(h, w + 32, 0x1000 - 32);
+	}
+	return df_hash_bytes(h, w, 0x1000);
+}
+
 static void op_call(struct df_prog *g, uint32_t op)
 {
 	uint64_t rax = rd(g, 8), memhash = 0;
@@ -181,18 +195,18 @@ static void op_call(struct df_prog *g, uint32_t op)
 	g->st[op] = call(rax, &r);
 	for (int i = 0; i < 6; i++)
 		g->out[op][i] = r.r[i];
+	name = hc_name(rax);
 	for (int i = 0; i < 6 && g->st[op] == EXP_STATUS_SUCCESS; i++)
 		if (a[i].flags & DF_ARGF_WRITES) {
 			const uint8_t *w = vmm_gpa_ptr(a[i].value & ~0xFFFull);
 
-			memhash = df_hash_bytes(memhash ? memhash : DF_HASH_INIT, w, 0x1000);
+			memhash = df_hash_page(memhash ? memhash : DF_HASH_INIT, w, name);
 			if (mb_cmdline_has("dump")) /* triage: the written page's bytes that are not 0 */
 				for (unsigned k = 0; k < 0x1000; k += 8)
 					if (*(const uint64_t *)(w + k))
 						serial_puts(rt_fmt("DFD %u %u +%x %llx\n", g->index, op, k,
 								   (unsigned long long)*(const uint64_t *)(w + k)));
 		}
-	name = hc_name(rax);
 	if (name)
 		add_item(g, name);
 	/* The handle a program opens is the one HANDLE arguments name from now on. */

@@ -20,6 +20,9 @@
  *   R8 the new ID of mv_vp_op_create_vp / mv_vps_op_create_vps prints as
  *      r+<ID - root VPs>: the root has one VP and VPS per PP, and the
  *      backends differ in PPs (QEMU runs -smp 2)
+ *   R9 (exec.c) the hash of the page get_fpu / get_xsave wrote counts the
+ *      FXSAVE image's MXCSR_MASK (bytes 28-31) as 0: it is the CPU model's
+ *      (0xFFFF on QEMU and mvsim, 0x2FFFF on Bochs' ryzen)
  * The hash (FNV-1a 64) covers each line from <op> on, so a program's hash
  * does not depend on its position in the batch.
  */
