@@ -261,7 +261,9 @@ class Gen:
                     if a["b"] != "lit" or lo == 0 and len(meaning) == 1:
                         arg = a
                         continue
-                    v |= (a["v"] << lo) & model.bits_mask(hi, lo)
+                    # an address field (a GPA in 63:12) holds the address in place
+                    shift = 0 if "gpa" in p.get("meaning", "").lower() else lo
+                    v |= (a["v"] << shift) & model.bits_mask(hi, lo)
                 args[i] = arg if arg is not None else P.lit(v)
             for p in revz:
                 if rng.random() < 0.1:
