@@ -17,6 +17,9 @@
 #   make debug-qemu PROBE=cpuid  the real hypervisor under QEMU (SVM) + GDB with its symbols
 #   make bench [FULL=1]  figures per backend (quick: sim + QEMU in well under 60 s; FULL=1:
 #                        every backend, repetitions, probe sets and the whole suite, wall and CPU)
+#   make difffuzz [N=100] [SEED=1] [BACKENDS=a,b]   differential fuzzing: N random hypercall
+#                        programs on every backend, compared; divergences shrunk and saved
+#                        (docs/difffuzz.md)
 #   make list            backends, probes and ABI items, with where each item is checked
 #   make install [PREFIX=/usr/local] [DESTDIR=]   mvsim, the image, the probes, mv-conformance
 #   make deb             the Debian package (dpkg-buildpackage -us -uc -b; debian/)
@@ -45,6 +48,9 @@ DESTDIR ?=
 ARGS ?=
 BASE ?= HEAD
 FUZZ_SECONDS ?= 60
+N ?= 100
+SEED ?= 1
+BACKENDS ?=
 
 .PHONY: all deps configure build conformance check unit coverage coverage-diff debug-sim debug-qemu bench \
 	clean abi-diff list install deb kvm-unit-tests fuzz
@@ -99,6 +105,10 @@ debug-qemu: build
 
 bench: build
 	MV_BUILD_DIR=$(BUILD) scripts/bench
+
+.PHONY: difffuzz
+difffuzz: build
+	scripts/difffuzz --build $(BUILD) run --n $(N) --seed $(SEED) $(if $(BACKENDS),--backends $(BACKENDS))
 
 list: build
 	@MV_BUILD_DIR=$(BUILD) scripts/suite-list

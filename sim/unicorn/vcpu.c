@@ -230,6 +230,38 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 	return false;
 }
 
+/* The processor's reset state (real mode at F000:FFF0), as the SVM and VMX
+ * backends give a new VPS (difffuzz case vps-reset-state, docs/difffuzz.md). */
+static void reset_state(struct hv_vps *vps)
+{
+	static const struct { enum bf_reg_t reg; uint64_t val; } r[] = {
+		{ bf_reg_t_es_limit, 0xFFFF }, { bf_reg_t_es_attrib, 0x93 },
+		{ bf_reg_t_ss_limit, 0xFFFF }, { bf_reg_t_ss_attrib, 0x93 },
+		{ bf_reg_t_ds_limit, 0xFFFF }, { bf_reg_t_ds_attrib, 0x93 },
+		{ bf_reg_t_fs_limit, 0xFFFF }, { bf_reg_t_fs_attrib, 0x93 },
+		{ bf_reg_t_gs_limit, 0xFFFF }, { bf_reg_t_gs_attrib, 0x93 },
+		{ bf_reg_t_cs, 0xF000 }, { bf_reg_t_cs_base, 0xFFFF0000ull },
+		{ bf_reg_t_cs_limit, 0xFFFF }, { bf_reg_t_cs_attrib, 0x9B },
+		{ bf_reg_t_gdtr_limit, 0xFFFF }, { bf_reg_t_idtr_limit, 0xFFFF },
+		{ bf_reg_t_ldtr_limit, 0xFFFF }, { bf_reg_t_ldtr_attrib, 0x82 },
+		{ bf_reg_t_tr_limit, 0xFFFF }, { bf_reg_t_tr_attrib, 0x8B },
+		{ bf_reg_t_rip, 0xFFF0 }, { bf_reg_t_rflags, 0x2 }, { bf_reg_t_cr0, 0x60000010ull },
+	};
+
+	/* The FPU as FNINIT leaves it, the SVM and VMX backends' x86_fpu_reset
+	 * (Unicorn starts with FCW 0, every tag valid, MXCSR 0: difffuzz case
+	 * fpu-reset-state). */
+	uc_engine *uc = vps_arch(vps)->uc;
+	uint16_t fcw = 0x037F, ftw = 0xFFFF;
+	uint32_t mxcsr = 0x1F80;
+
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		arch_vps_set_reg(vps, r[i].reg, r[i].val);
+	uc_reg_write(uc, UC_X86_REG_FPCW, &fcw);
+	uc_reg_write(uc, UC_X86_REG_FPTAG, &ftw);
+	uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
+}
+
 int arch_vps_init(struct hv_vps *vps)
 {
 	struct arch_vps *a = calloc(1, sizeof(*a));
@@ -255,6 +287,7 @@ int arch_vps_init(struct hv_vps *vps)
 	for (int s = SEG_DS; s < SEG_COUNT; s++)
 		a->seg[s].attrib = MV_SEG_ATTRIB_UNUSABLE;
 	a->slice_limit = SIM_ROOT_SLICE_INSNS; /* set per run in arch_vps_run */
+	reset_state(vps);
 	return 0;
 }
 

@@ -88,8 +88,9 @@ void arch_pp_kick(uint16_t pp);
 
 /*
  * Create backend state (VMCB / VMCS / simulator context) for vps->arch.
- * The new VPS is in the architectural reset state of a 64-bit guest with
- * paging off; the core sets the registers it needs through arch_vps_set_reg.
+ * The new VPS is in the processor's reset state (real mode at F000:FFF0,
+ * CR0 0x60000010, the FPU as FNINIT leaves it: E-49); the core sets the
+ * registers it needs through arch_vps_set_reg.
  */
 int arch_vps_init(struct hv_vps *vps);
 void arch_vps_fini(struct hv_vps *vps);
