@@ -270,6 +270,17 @@ static void test_aout_load_bss(void)
 		EXPECT_EQ(ent.load_hi, at + AOUT_LEN);
 }
 
+/* An image that loads nothing (load_end == load_addr, no bss) has no
+ * destination: refused as such, before the entry is looked at. */
+static void test_aout_empty(void)
+{
+	const uint32_t at = 0x200000;
+
+	machine();
+	aout(0, at, at, at, 0, at);
+	LOAD_REFUSED(AOUT_LEN, "not free RAM");
+}
+
 /* The entry point: from load_addr to the last byte of bss. */
 static void test_aout_entry(void)
 {
@@ -506,6 +517,37 @@ static void test_elf_not_elf(void)
 	LOAD_REFUSED(len, "not a little-endian ELF");
 }
 
+/* The ELF header needs 64 bytes: a 64-byte ELF32 image whose one program
+ * header overlaps the header's tail loads; a shorter one is refused before
+ * any field past its end is read. */
+static void test_elf_tiny(void)
+{
+	uint32_t mb[3] = { MB_HEADER_MAGIC, 0, 0u - MB_HEADER_MAGIC };
+	uint32_t entry = 0x200001, phoff = 32, memsz = 0x1000;
+	uint16_t phentsize = 32, phnum = 1, shentsize = 0x20;
+
+	machine();
+	uint8_t *img = image();
+	memset(img, 0, 0x100);
+	memcpy(img, "\x7f" "ELF\x01\x01\x01", 7);
+	memcpy(img + 8, mb, sizeof(mb)); /* e_ident's padding, e_type, e_machine */
+	memcpy(img + 24, &entry, 4);
+	memcpy(img + 28, &phoff, 4);
+	memcpy(img + 32, &(uint32_t){ 1 }, 4); /* e_shoff = p_type: PT_LOAD */
+	memcpy(img + 42, &phentsize, 2);
+	memcpy(img + 44, &phnum, 2);      /* p_paddr = 0x00200001 */
+	memcpy(img + 46, &shentsize, 2);
+	memcpy(img + 52, &memsz, 4);      /* p_memsz, past the 52-byte header */
+	dirty(0x200001, 0x1000);
+	if (LOAD_OK(64)) {
+		EXPECT_EQ(ent.entry, 0x200001);
+		EXPECT_EQ(ent.load_hi, 0x201001);
+		EXPECT_TRUE(zeroed(0x200001, 0x1000));
+	}
+	LOAD_REFUSED(63, "not a little-endian ELF");
+	LOAD_REFUSED(48, "not a little-endian ELF");
+}
+
 /* ---- the information structure ------------------------------------------ */
 
 static const struct mb_info *mbi(void)
@@ -568,6 +610,10 @@ static void test_mmap(void)
 	bi.firmware[0] = (struct hv_fw_range){ 0xF0000, 0x10000, 2 };
 	bi.firmware[1] = (struct hv_fw_range){ 0x9F000, 0x1000, 4 };
 	bi.num_firmware = 2;
+	/* Stale entries past the counts are not in the map. */
+	bi.ram[2] = (struct hv_mem_range){ 0x100000000ull, MiB };
+	bi.reserved[3] = (struct hv_mem_range){ 2 * MiB, MiB };
+	bi.firmware[2] = (struct hv_fw_range){ 0xE0000, 0x10000, 2 };
 	aout_at(0x300000, 0x301000);
 	if (!LOAD_OK(AOUT_LEN))
 		return;
@@ -596,12 +642,71 @@ static void test_mmap(void)
 	EXPECT_EQ(ent.mbi, 0x8000);
 }
 
+/* The information area: the first of 0x8000, the page after the kernel, the
+ * page after each module that is free RAM outside the kernel; none is
+ * refused.  Modules past num_modules are no candidates. */
+static void test_mbi_placement(void)
+{
+	machine();
+	bi.ram[0] = (struct hv_mem_range){ 0, 0x20000 };
+	bi.ram[1] = (struct hv_mem_range){ MiB, MOD_SPA + 0x1000 - MiB }; /* module 0 ends it */
+	bi.ram[2] = (struct hv_mem_range){ 36 * MiB, 4 * MiB };
+	bi.num_ram = 3;
+	bi.modules[1] = (struct hv_module){ 37 * MiB, 0x1000, "stale" };
+	aout_at(0x1000, 0x20000); /* the kernel covers 0x8000 and ends its RAM */
+	LOAD_REFUSED(AOUT_LEN, "no free 0x8000 bytes of RAM for the multiboot information");
+	/* Counted, the second module's end is the place. */
+	bi.num_modules = 2;
+	if (LOAD_OK(AOUT_LEN))
+		EXPECT_EQ(ent.mbi, 37 * MiB + 0x1000);
+	/* The kernel ending below its RAM's end: the page after it. */
+	bi.num_modules = 1;
+	aout_at(0x1000, 0x9001);
+	if (LOAD_OK(AOUT_LEN))
+		EXPECT_EQ(ent.mbi, 0xA000);
+	/* RAM for the area that no backend maps: refused, nothing written. */
+	bi.ram[0] = (struct hv_mem_range){ 0, 0x20000 };
+	bi.ram[3] = (struct hv_mem_range){ 256 * MiB, MiB };
+	bi.num_ram = 4;
+	bi.modules[1] = (struct hv_module){ 256 * MiB - 0x1000, 0x1000, "high" };
+	bi.num_modules = 2;
+	aout_at(0x1000, 0x20000);
+	LOAD_REFUSED(AOUT_LEN, "no free 0x8000 bytes of RAM for the multiboot information");
+}
+
+/* The module list: modules 1.. (module 0 is the kernel), each with its
+ * command line, then an all-zero entry; a module past num_modules is not
+ * listed. */
+static void test_module_list(void)
+{
+	machine();
+	bi.modules[1] = (struct hv_module){ 40 * MiB, 0x1234, "mod1 arg" };
+	bi.modules[2] = (struct hv_module){ 44 * MiB, 0x1000, "stale" };
+	aout_at(0x300000, 0x301000);
+	if (!LOAD_OK(AOUT_LEN))
+		return;
+	EXPECT_EQ(mbi()->mods_count, 0);
+	const struct mb_module *m = (const void *)(fake_mem + mbi()->mods_addr);
+	EXPECT_EQ(m[0].mod_start | m[0].mod_end | m[0].string, 0);
+	bi.num_modules = 2;
+	if (!LOAD_OK(AOUT_LEN))
+		return;
+	EXPECT_EQ(mbi()->mods_count, 1);
+	m = (const void *)(fake_mem + mbi()->mods_addr);
+	EXPECT_EQ(m[0].mod_start, 40 * MiB);
+	EXPECT_EQ(m[0].mod_end, 40 * MiB + 0x1234);
+	EXPECT_EQ(strcmp((const char *)fake_mem + m[0].string, "mod1 arg"), 0);
+	EXPECT_EQ(m[1].mod_start | m[1].mod_end | m[1].string, 0);
+	EXPECT_EQ(strcmp((const char *)fake_mem + mbi()->cmdline, "root"), 0);
+}
+
 static const struct test_case tests[] = {
 	{ "ram_edges", test_ram_edges },
 	{ "reserved_and_module_edges", test_reserved_and_module_edges },
 	{ "unmapped_ram", test_unmapped_ram },
 	{ "aout_header_offsets", test_aout_header_offsets },
 	{ "aout_load_bss", test_aout_load_bss },
+	{ "aout_empty", test_aout_empty },
 	{ "aout_entry", test_aout_entry },
 	{ "elf64_load", test_elf64_load },
 	{ "elf32_load", test_elf32_load },
@@ -609,8 +714,11 @@ static const struct test_case tests[] = {
 	{ "elf_4g_limit", test_elf_4g_limit },
 	{ "elf_phdr_bounds", test_elf_phdr_bounds },
 	{ "elf_not_elf", test_elf_not_elf },
+	{ "elf_tiny", test_elf_tiny },
 	{ "mem_lower_upper", test_mem_lower_upper },
 	{ "mmap", test_mmap },
+	{ "mbi_placement", test_mbi_placement },
+	{ "module_list", test_module_list },
 };
 
 TEST_MAIN("test_mb_loader", tests)
