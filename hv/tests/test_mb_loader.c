@@ -606,13 +606,16 @@ static void test_mmap(void)
 	machine();
 	bi.reserved[1] = (struct hv_mem_range){ 8 * MiB, MiB };
 	bi.reserved[2] = (struct hv_mem_range){ 0x9E000, 0x1000 }; /* the end of ram[0] */
-	bi.num_reserved = 3;
+	bi.reserved[3] = (struct hv_mem_range){ 9 * MiB, 0x10000 }; /* after reserved[1] */
+	bi.num_reserved = 4;
+	bi.ram[2] = (struct hv_mem_range){ 0x100000000ull, MiB }; /* no reserved range in it */
+	bi.num_ram = 3;
 	bi.firmware[0] = (struct hv_fw_range){ 0xF0000, 0x10000, 2 };
 	bi.firmware[1] = (struct hv_fw_range){ 0x9F000, 0x1000, 4 };
 	bi.num_firmware = 2;
 	/* Stale entries past the counts are not in the map. */
-	bi.ram[2] = (struct hv_mem_range){ 0x100000000ull, MiB };
-	bi.reserved[3] = (struct hv_mem_range){ 2 * MiB, MiB };
+	bi.ram[3] = (struct hv_mem_range){ 0x200000000ull, MiB };
+	bi.reserved[4] = (struct hv_mem_range){ 2 * MiB, MiB };
 	bi.firmware[2] = (struct hv_fw_range){ 0xE0000, 0x10000, 2 };
 	aout_at(0x300000, 0x301000);
 	if (!LOAD_OK(AOUT_LEN))
@@ -624,8 +627,10 @@ static void test_mmap(void)
 		{ 20, 0xF0000, 0x10000, 2 },
 		{ 20, MiB, 7 * MiB, 1 },
 		{ 20, 8 * MiB, MiB, 2 },
-		{ 20, 9 * MiB, HV_SPA - 9 * MiB, 1 },
+		{ 20, 9 * MiB, 0x10000, 2 },
+		{ 20, 9 * MiB + 0x10000, HV_SPA - 9 * MiB - 0x10000, 1 },
 		{ 20, HV_SPA, 8 * MiB, 2 },
+		{ 20, 0x100000000ull, MiB, 1 },
 	};
 	const uint32_t n = sizeof(want) / sizeof(want[0]);
 	EXPECT_TRUE(mbi()->flags & MB_INFO_MMAP);
@@ -700,6 +705,51 @@ static void test_module_list(void)
 	EXPECT_EQ(strcmp((const char *)fake_mem + mbi()->cmdline, "root"), 0);
 }
 
+/* Module 0 itself: present, readable, at least a header long; the header
+ * 4-aligned within the first MB_SEARCH_LEN bytes, its checksum right, no
+ * feature the loader lacks. */
+static void test_header_search(void)
+{
+	const uint32_t at = 0x200000;
+
+	machine();
+	aout_at(at, at + 0x1000);
+	if (LOAD_OK(32)) /* exactly the header */
+		EXPECT_TRUE(strstr(fake_console, "boot: root OS loaded at 0x200000-0x201000, "
+						 "entry 0x200000, mbi 0x8000") != NULL);
+	LOAD_REFUSED(31, "unreadable or too small");
+	EXPECT_TRUE(strstr(fake_console, "root OS loaded") == NULL);
+	bi.modules[0].spa = 256 * MiB; /* not mapped */
+	LOAD_REFUSED(AOUT_LEN, "unreadable or too small");
+	bi.modules[0].spa = MOD_SPA;
+	bi.num_modules = 0;
+	LOAD_REFUSED(AOUT_LEN, "no module 0");
+	bi.num_modules = 1;
+	/* The header as the last 32 bytes of the image, and of the search. */
+	memset(image(), 0, 0x3000);
+	aout(AOUT_LEN - 32, at + AOUT_LEN - 32, at, 0, at + 0x1000, at);
+	LOAD_OK(AOUT_LEN);
+	LOAD_REFUSED(AOUT_LEN - 4, "no multiboot header");
+	memset(image(), 0, 0x3000);
+	uint32_t h[8] = { MB_HEADER_MAGIC, MB_FLAG_AOUT_KLUDGE, 0, at + MB_SEARCH_LEN - 32, at, 0,
+			  at + 0x4000, at };
+	h[2] = 0u - h[0] - h[1];
+	memcpy(image() + MB_SEARCH_LEN - 32, h, sizeof(h));
+	LOAD_OK(0x3000);
+	memset(image(), 0, 0x3000);
+	h[3] = at + MB_SEARCH_LEN - 28;
+	memcpy(image() + MB_SEARCH_LEN - 28, h, sizeof(h));
+	LOAD_REFUSED(0x3000, "no multiboot header");
+	/* A wrong checksum; a video mode request (flag 2). */
+	aout_at(at, at + 0x1000);
+	image()[8] ^= 1;
+	LOAD_REFUSED(AOUT_LEN, "no multiboot header");
+	uint32_t video[3] = { MB_HEADER_MAGIC, MB_FLAG_AOUT_KLUDGE | 4, 0 };
+	video[2] = 0u - video[0] - video[1];
+	memcpy(image(), video, sizeof(video));
+	LOAD_REFUSED(AOUT_LEN, "unsupported features");
+}
+
 static const struct test_case tests[] = {
 	{ "ram_edges", test_ram_edges },
 	{ "reserved_and_module_edges", test_reserved_and_module_edges },
@@ -719,6 +769,7 @@ static const struct test_case tests[] = {
 	{ "mmap", test_mmap },
 	{ "mbi_placement", test_mbi_placement },
 	{ "module_list", test_module_list },
+	{ "header_search", test_header_search },
 };
 
 TEST_MAIN("test_mb_loader", tests)
