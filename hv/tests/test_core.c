@@ -127,6 +127,28 @@ static void test_boot_root_vm_fails(void)
 	EXPECT_EQ(fake_slpt_pages[0], 0);
 }
 
+/* A page pool the backend cannot map (no host address for it) stops boot
+ * before anything is allocated from it. */
+static void test_boot_pool_unmapped(void)
+{
+	static struct hv_boot_info bi;
+
+	if (!fake_mem)
+		fake_mem = calloc(1, FAKE_MEM_SIZE);
+	bi.num_pps = 1;
+	bi.ram[0] = (struct hv_mem_range){ 0, FAKE_MEM_SIZE };
+	bi.num_ram = 1;
+	bi.reserved[0] = (struct hv_mem_range){ FAKE_MEM_SIZE, 8 << 20 }; /* past fake_mem */
+	bi.num_reserved = 1;
+	bi.pool = bi.reserved[0];
+	EXPECT_EQ(core_init(&bi), -1);
+	if (!strstr(fake_console, "page pool 0x4000000+0x800000 unusable")) {
+		fprintf(stderr, "console lacks the pool's refusal:\n%s\n", fake_console);
+		failures++;
+	}
+	EXPECT_EQ(fake_slpt_pages[0], 0);
+}
+
 /* Every exit type has its name; a value past the table is "invalid". */
 static void test_exit_names(void)
 {
@@ -854,6 +876,7 @@ static const struct test_case tests[] = {
 	{ "alloc_failures", test_alloc_failures },
 	{ "boot_root_vm_fails", test_boot_root_vm_fails },
 	{ "exit_names", test_exit_names },
+	{ "boot_pool_unmapped", test_boot_pool_unmapped },
 	{ "reg_values", test_reg_values },
 	{ "page_pool", test_page_pool },
 	{ "vps_ops", test_vps_ops },
