@@ -114,6 +114,52 @@ static void test_boot_mbi_after_low_kernel(void)
 	EXPECT_EQ(memcmp(fake_mem + 0x8000, "\x02\xb0\xad\x1b", 4), 0);
 }
 
+/* The root VM cannot be created (its backend state fails): boot stops with
+ * that reason, before anything is mapped. */
+static void test_boot_root_vm_fails(void)
+{
+	uint8_t img[256];
+	size_t len = fake_image(img, 0x100000, 0x40, 0);
+
+	fake_fail_vm_init = 1;
+	expect_boot_fails(img, len, "cannot create the root VM");
+	fake_fail_vm_init = 0;
+	EXPECT_EQ(fake_slpt_pages[0], 0);
+}
+
+/* A page pool the backend cannot map (no host address for it) stops boot
+ * before anything is allocated from it. */
+static void test_boot_pool_unmapped(void)
+{
+	static struct hv_boot_info bi;
+
+	if (!fake_mem)
+		fake_mem = calloc(1, FAKE_MEM_SIZE);
+	bi.num_pps = 1;
+	bi.ram[0] = (struct hv_mem_range){ 0, FAKE_MEM_SIZE };
+	bi.num_ram = 1;
+	bi.reserved[0] = (struct hv_mem_range){ FAKE_MEM_SIZE, 8 << 20 }; /* past fake_mem */
+	bi.num_reserved = 1;
+	bi.pool = bi.reserved[0];
+	EXPECT_EQ(core_init(&bi), -1);
+	if (!strstr(fake_console, "page pool 0x4000000+0x800000 unusable")) {
+		fprintf(stderr, "console lacks the pool's refusal:\n%s\n", fake_console);
+		failures++;
+	}
+	EXPECT_EQ(fake_slpt_pages[0], 0);
+}
+
+/* Every exit type has its name; a value past the table is "invalid". */
+static void test_exit_names(void)
+{
+	for (unsigned t = 0; t < HV_EXIT_TYPE_COUNT; t++)
+		EXPECT_TRUE(strcmp(exit_type_name((enum hv_exit_type)t), "invalid") != 0);
+	EXPECT_EQ(strcmp(exit_type_name(HV_EXIT_HYPERCALL), "hypercall"), 0);
+	EXPECT_EQ(strcmp(exit_type_name(HV_EXIT_UNKNOWN), "unknown"), 0);
+	EXPECT_EQ(strcmp(exit_type_name(HV_EXIT_TYPE_COUNT), "invalid"), 0);
+	EXPECT_EQ(strcmp(exit_type_name((enum hv_exit_type)-1), "invalid"), 0);
+}
+
 static void test_decode(void)
 {
 	struct hv_vps *vps = fake_boot_default();
@@ -828,6 +874,9 @@ static const struct test_case tests[] = {
 	{ "cpuid", test_cpuid },
 	{ "vm_vp_lifecycle", test_vm_vp_lifecycle },
 	{ "alloc_failures", test_alloc_failures },
+	{ "boot_root_vm_fails", test_boot_root_vm_fails },
+	{ "exit_names", test_exit_names },
+	{ "boot_pool_unmapped", test_boot_pool_unmapped },
 	{ "reg_values", test_reg_values },
 	{ "page_pool", test_page_pool },
 	{ "vps_ops", test_vps_ops },

@@ -728,6 +728,28 @@ static void test_destroy(void)
 	(void)free_boot;
 }
 
+/* A destroyed VM's partition does not pass to the next VM created in its
+ * slot: that VM holds no partition until one is set for it. */
+static void test_destroy_partition_reset(void)
+{
+	boot3();
+	uint16_t sys_vmid = sys_g.vmid;
+	struct guest next;
+
+	EXPECT_EQ(xvio_partition_of(sys_g.c.vm), MV_XVIO_PARTITION_SYSTEMOS);
+	vps_free(sys_g.c.vps);
+	vp_free(sys_g.c.vp);
+	EXPECT_EQ(hc6(MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL, handle, sys_vmid, 0, 0, 0, 0, NULL),
+		  MV_STATUS_SUCCESS);
+	new_guest(&next, 0, SRC + 0x20000);
+	EXPECT_EQ(next.vmid, sys_vmid); /* the lowest free VMID: the same slot */
+	EXPECT_EQ(xvio_partition_of(next.c.vm), 0);
+	/* a caller that holds no partition: refused (docs/xvio.md) */
+	EXPECT_EQ(api_xvio_initialize(&next.c, 1, 0, 0).status, MV_STATUS_INVALID_PERM_DENIED);
+	EXPECT_EQ(api_xvio_post_message(&next.c, 1, MV_XVIO_PARTITION_GAMEOS, 1, 0, 0).status,
+		  MV_STATUS_INVALID_PERM_DENIED);
+}
+
 /* Every XVIO call through the full path: a wrong handle is reported
  * first; an index past the last XVIO call is unsupported. */
 static void test_dispatch(void)
@@ -782,6 +804,7 @@ static const struct test_case tests[] = {
 	{ "ring_guest_to_root", test_ring_guest_to_root },
 	{ "ring_root_to_guest", test_ring_root_to_guest },
 	{ "destroy", test_destroy },
+	{ "destroy_partition_reset", test_destroy_partition_reset },
 	{ "dispatch", test_dispatch },
 	{ "leak", test_leak },
 };

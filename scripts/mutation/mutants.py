@@ -271,12 +271,13 @@ def generate(path, relpath):
 
 
 def load_equivalent(path):
-    """equivalent.txt: `key || reason` per line; '#' comments."""
+    """equivalent.txt: `key || reason` per line (the last ` || ` separates them:
+    a drop-if key holds `||` itself); '#' comments."""
     eq = {}
     for ln in open(path, encoding="utf-8"):
         ln = ln.strip()
         if not ln or ln.startswith("#"):
             continue
-        key, _, reason = ln.partition(" || ")
+        key, _, reason = ln.rpartition(" || ")
         eq[key.strip()] = reason.strip()
     return eq

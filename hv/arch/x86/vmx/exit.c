@@ -59,11 +59,9 @@ static bool cr_access(struct hv_vps *vps, struct arch_vps *a, uint64_t qual)
 	case 0: { /* MOV to CR */
 		uint64_t v = gpr_get(vps, reg);
 		if (cr == 0) {
-			uint64_t old = vmx_guest_cr0(a);
 			if (!(v & CR0_PE) && (v & CR0_PG))
 				return false; /* #GP in hardware: let the core see it */
 			vmx_set_cr0(a, v);
-			(void)old;
 		} else if (cr == 4) {
 			vmx_set_cr4(a, v);
 		} else if (cr == 3) {
