@@ -4,6 +4,7 @@
  * only ever holds the one the core gave it at that entry.
  */
 #include <hv/arch/arch.h>
+#include <hv/arch/core.h>
 #include <hv/evq.h>
 #include <hv/occupancy.h>
 #include <hv/string.h>
@@ -38,6 +39,14 @@ void evq_raise(struct hv_vps *vps, const struct hv_event *ev)
 {
 	evq_post(&vps->evq, ev);
 	occupancy_kick(vps);
+}
+
+void evq_nmi(struct hv_vps *vps)
+{
+	const struct hv_event nmi = { .type = HV_EVENT_NMI, .vector = 2 };
+
+	if (vps)
+		evq_raise(vps, &nmi);
 }
 
 bool evq_empty(const struct hv_evq *q)

@@ -9,6 +9,13 @@
  * occupants.  So either the shootdown sees the PP in the VM and waits for
  * it to leave, or the PP sees the new generation and flushes at the entry.
  * `leaves` counts each PP's exits: the wait ends when it moved.
+ *
+ * The root VM is waited for as a guest is (its PPs are kicked with an NMI,
+ * arch_pp_kick): a root page given away must not stay reachable through
+ * another root PP's TLB.  The wait runs under the hypercall lock; a PP
+ * spinning on that lock, or handling any exit, has left its run
+ * (occupancy_leave comes before core_handle_exit), so it is not waited for
+ * and its next entry flushes.
  */
 #include <hv/arch/arch.h>
 #include <hv/occupancy.h>
@@ -44,8 +51,6 @@ void occupancy_shootdown(const struct hv_vm *vm)
 	bool waiting[HV_MAX_PPS];
 	bool any = false;
 
-	if (vm->id == 0)
-		return; /* the root's VPs are not kicked: docs/security.md */
 	for (uint16_t pp = 0; pp < HV_MAX_PPS; pp++) {
 		seen[pp] = __atomic_load_n(&leaves[pp], __ATOMIC_SEQ_CST);
 		struct hv_vps *o = occupancy_of(pp);

@@ -35,6 +35,7 @@
 #define ROOT_MDL_SRC 0x1100000ull
 #define ROOT_MDL_DST 0x1101000ull
 #define ROOT_CODE 0x1200000ull
+#define ROOT_KICK_CODE 0x1201000ull
 #define VM1_SPA 0x2000000ull    /* pages donated to VM 1 */
 #define VM2_SPA 0x2100000ull    /* pages donated to VM 2 */
 #define VM_SIZE 0x40000ull      /* guest GPA 0 .. 0x40000 */
@@ -522,6 +523,29 @@ static void test_root_before_donation(void)
 	CHECK_EQ(r.type, HV_EXIT_HLT, "root reads its own page");
 }
 
+/* The root's engine honors the kick (E-50, unicorn/kick.c): a kicked PP's
+ * root run ends before its next instruction, as the end of a slice does;
+ * without a kick, the same code runs a whole slice. */
+static void test_root_kick(void)
+{
+	static const uint8_t loop[] = { 0x48, 0xFF, 0xC0, 0xEB, 0xFB }; /* 1: inc rax; jmp 1b */
+	struct hv_exit e;
+
+	/* A page of its own: the engine keeps its translation of root_touch's. */
+	memcpy(g_mem + ROOT_KICK_CODE, loop, sizeof(loop));
+	arch_vps_set_reg(root, bf_reg_t_rax, 0);
+	arch_vps_set_reg(root, bf_reg_t_rip, ROOT_KICK_CODE);
+	arch_pp_kick(0);
+	arch_vps_run(root, &e);
+	CHECK_EQ(e.type, HV_EXIT_PREEMPT, "kicked root run ends as a slice does");
+	CHECK_EQ(arch_vps_get_reg(root, bf_reg_t_rax), 0, "kicked root run: no instruction ran");
+	CHECK_EQ(e.rip, ROOT_KICK_CODE, "kicked root run: RIP at the loop");
+	arch_vps_run(root, &e);
+	CHECK(arch_vps_get_reg(root, bf_reg_t_rax) > 1000, "unkicked root run: a slice of the loop "
+	      "ran (rax %llu, exit %d at 0x%llx)", (unsigned long long)arch_vps_get_reg(root, bf_reg_t_rax),
+	      (int)e.type, (unsigned long long)e.rip);
+}
+
 /* ---- boot -------------------------------------------------------------------- */
 
 static void *slurp(const char *path, size_t *len)
@@ -622,6 +646,7 @@ int main(int argc, char **argv)
 	handle = r.r10;
 
 	test_root_before_donation();
+	test_root_kick();
 	struct guest g = new_vm(VM1_SPA, img, img_len);
 	struct guest g2 = new_vp(g.vmid);
 	struct guest other = new_vm(VM2_SPA, img, img_len);

@@ -1,11 +1,12 @@
 /*
- * mvsim's arch_pp_kick (the hypervisor's IPI to another PP, hv/arch/arch.h):
- * one pending flag per PP thread.  The code hook of a guest engine on that
- * PP (vcpu.c) takes it before the next instruction and ends the run there,
- * as the end of a time slice does (the core handles both as an interrupt
- * exit).  A flag set while the PP runs its root VPS or no VPS waits for its
- * next guest run, which then ends at once, as a pending IPI in the local
- * APIC's IRR ends the next guest run on hardware.
+ * mvsim's arch_pp_kick (the hypervisor's IPI or NMI to another PP,
+ * hv/arch/arch.h): one pending flag per PP thread.  The code hook of the
+ * engine on that PP (vcpu.c), a guest's or the root's, takes it before the
+ * next instruction and ends the run there, as the end of a time slice does
+ * (the core handles both as an interrupt exit; the root never sees it, as
+ * the hypervisor takes its own kick NMI on hardware).  A flag set while the
+ * PP runs no VPS ends its next run at once, as a pending kick does on
+ * hardware.
  */
 #include <stdatomic.h>
 

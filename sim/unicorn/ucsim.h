@@ -193,7 +193,7 @@ void excfix_reset(uc_engine *uc);
 
 /* Set the run's exit (the first one set wins). */
 void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
-/* kick.c: true once per arch_pp_kick of this PP (the code hook ends a guest run). */
+/* kick.c: true once per arch_pp_kick of this PP (the code hook ends the run). */
 bool kick_take(void);
 
 /* ---- icache.c ------------------------------------------------------------- */

@@ -61,7 +61,7 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	if (a->exit_set || a->irq_now)
 		return;
-	if (a->icount >= a->slice_limit || (a->guest && kick_take())) {
+	if (a->icount >= a->slice_limit || kick_take()) {
 		/* slice_limit instructions ran, or another PP kicked this one
 		 * (kick.c): stop before this one. */
 		a->preempted = true;

@@ -36,6 +36,7 @@ bool evq_empty(const struct hv_evq *q);
  * and kick the PP that runs it now, if another (hv/occupancy.h), so that it
  * is handed over at once, not at that PP's next natural exit. */
 void evq_raise(struct hv_vps *vps, const struct hv_event *ev);
+/* evq_nmi (declared in hv/arch/core.h): evq_raise of an NMI. */
 /*
  * At an entry of vps on its own PP: take back the event the backend still
  * holds undelivered (an interrupted delivery, an interrupt waiting for the

@@ -3,8 +3,9 @@
  * registers on COM1 (without the console lock: the fault may have happened
  * while holding it), tries to end QEMU through isa-debug-exit, and halts.
  * The hypervisor runs with interrupts disabled, so any vector here is a bug,
- * except the guest time slice's (boot/preempt.c), the kick (boot/kick.c) and
- * the APIC's spurious one.
+ * except the guest time slice's (boot/preempt.c), the kick (boot/kick.c),
+ * NMIs (the root's kick or a platform NMI, handed to kick.c) and the APIC's
+ * spurious one.
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
@@ -65,6 +66,10 @@ void exc_handler(struct exc_frame *f)
 	}
 	if (f->vector == SPURIOUS_VECTOR) /* local APIC spurious: no EOI */
 		return;
+	if (f->vector == 2) { /* a kick or a platform NMI for the root: kick.c */
+		kick_nmi(arch_pp_id());
+		return;
+	}
 	serial_printf_raw("\n[hv] HYPERVISOR EXCEPTION on pp %u: vector %llu (%s) error 0x%llx\n",
 			  (unsigned)arch_pp_id(), (unsigned long long)f->vector,
 			  f->vector < 32 ? exc_names[f->vector] : "unexpected interrupt",

@@ -1,17 +1,27 @@
 /*
- * arch_pp_kick (hv/arch/arch.h): the hypervisor's own IPI, KICK_VECTOR, to a
- * PP that runs a guest VPS, which then exits (SVM INTR intercept, VMX
- * external-interrupt exiting; neither acknowledges it).  Used by the TLB
- * shootdown and the owner-PP kick for queued events (hv/core/occupancy.c).
+ * arch_pp_kick (hv/arch/arch.h): make another PP leave the VPS it runs.  Used
+ * by the TLB shootdown and the owner-PP kick for queued events
+ * (hv/core/occupancy.c).
  *
- * The vector must never reach a root VM, which owns its PP's interrupts
- * (no INTR intercept): the IPI is only sent while the target runs a guest
- * (in_guest, set around the guest's run), and a kick that stays pending in
- * the target's IRR after the guest exited is taken in the host before the
- * target's next root entry (kick_drain).  Ordering: the sender counts itself
- * in `inflight` before it reads in_guest; the target clears in_guest before
- * it reads `inflight` (all sequentially consistent), so either no IPI goes
- * out or the target waits for it to be sent and then drains it.
+ * A guest VPS: the hypervisor's IPI, KICK_VECTOR; the guest exits (SVM INTR
+ * intercept, VMX external-interrupt exiting; neither acknowledges it).  The
+ * vector must never reach a root VM, which owns its PP's interrupts (no INTR
+ * intercept): it is only sent while the target runs a guest, and one that
+ * stays pending in the target's IRR after the guest exited is taken in the
+ * host before the target's next root entry (kick_drain).
+ *
+ * A root VPS: an NMI IPI.  NMIs of every VPS exit (SVM NMI intercept, VMX NMI
+ * exiting); the hypervisor takes its own kick (kick_nmi) and hands the root
+ * any other NMI (a platform NMI) through the core's evq_nmi.  A per-PP flag,
+ * set by the sender before the IPI, tells the two apart: while it is set no
+ * second kick NMI is sent, so each kick NMI meets exactly one set flag.  A
+ * platform NMI that arrives while a kick NMI is pending merges with it (one
+ * NMI latch), and the root does not see it (docs/spec-errata.md E-50).
+ *
+ * Ordering: the sender counts itself in `inflight` before it reads the
+ * target's state; the target clears its state before it reads `inflight`
+ * (all sequentially consistent), so either no IPI goes out or the target
+ * waits for it to be sent and then drains it.
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
@@ -23,8 +33,13 @@
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
 #define ICR_PENDING (1u << 12)
+#define ICR_NMI (4u << 8) /* delivery mode NMI, physical, edge */
 
-static uint32_t in_guest[HV_MAX_PPS];
+enum { RUN_HOST, RUN_GUEST, RUN_ROOT };
+
+static uint32_t running[HV_MAX_PPS];  /* RUN_*: what the PP runs now */
+static uint32_t nmi_kick[HV_MAX_PPS]; /* a kick NMI sent and not taken yet */
+static uint32_t root_nmi[HV_MAX_PPS]; /* a platform NMI the root has not got yet */
 static uint32_t inflight[HV_MAX_PPS];
 static uint32_t sent[HV_MAX_PPS];     /* kicks sent to each PP */
 static uint32_t drained[HV_MAX_PPS];  /* sent[] at that PP's last drain */
@@ -33,6 +48,18 @@ static void icr_wait(void)
 {
 	for (unsigned i = 0; i < 1000000 && (lapic_read(LAPIC_ICR_LO) & ICR_PENDING); i++)
 		cpu_relax();
+}
+
+static void send_ipi(uint32_t id, uint32_t icr_lo)
+{
+	/* The root's ICR high half (its stores pass through, hv/core/apic.c)
+	 * may be written for an ICR low store still to come: kept. */
+	uint32_t root_hi = lapic_read(LAPIC_ICR_HI);
+	icr_wait();
+	lapic_write(LAPIC_ICR_HI, id << 24);
+	lapic_write(LAPIC_ICR_LO, icr_lo);
+	icr_wait();
+	lapic_write(LAPIC_ICR_HI, root_hi);
 }
 
 void arch_pp_kick(uint16_t pp)
@@ -45,28 +72,60 @@ void arch_pp_kick(uint16_t pp)
 	if (id == 256)
 		return;
 	__atomic_add_fetch(&inflight[pp], 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&in_guest[pp], __ATOMIC_SEQ_CST)) {
-		/* The root's ICR high half (its stores pass through, hv/core/apic.c)
-		 * may be written for an ICR low store still to come: kept. */
-		uint32_t root_hi = lapic_read(LAPIC_ICR_HI);
-		icr_wait();
-		lapic_write(LAPIC_ICR_HI, id << 24);
-		lapic_write(LAPIC_ICR_LO, KICK_VECTOR); /* fixed, physical, edge */
-		icr_wait();
-		lapic_write(LAPIC_ICR_HI, root_hi);
+	uint32_t run = __atomic_load_n(&running[pp], __ATOMIC_SEQ_CST);
+	if (run == RUN_GUEST) {
+		send_ipi(id, KICK_VECTOR); /* fixed, physical, edge */
 		__atomic_add_fetch(&sent[pp], 1, __ATOMIC_SEQ_CST);
+	} else if (run == RUN_ROOT && !__atomic_exchange_n(&nmi_kick[pp], 1, __ATOMIC_SEQ_CST)) {
+		send_ipi(id, ICR_NMI);
 	}
 	__atomic_sub_fetch(&inflight[pp], 1, __ATOMIC_SEQ_CST);
 }
 
-void kick_guest_enter(uint16_t pp)
+void kick_run_enter(uint16_t pp, bool guest)
 {
-	__atomic_store_n(&in_guest[pp], 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&running[pp], guest ? RUN_GUEST : RUN_ROOT, __ATOMIC_SEQ_CST);
 }
 
-void kick_guest_leave(uint16_t pp)
+/* After a run: a platform NMI taken meanwhile goes to the PP's root VPS. */
+void kick_run_leave(uint16_t pp)
 {
-	__atomic_store_n(&in_guest[pp], 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&running[pp], RUN_HOST, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&root_nmi[pp], 0, __ATOMIC_SEQ_CST))
+		evq_nmi(pp_root_vps(pp));
+}
+
+/*
+ * An NMI this PP took: in the host through vector 2 (boot/idt.c; on SVM an
+ * intercepted NMI stays pending and is taken there at the STGI after the
+ * exit), or as a VMX NMI exit.  The hypervisor's own kick if one was sent,
+ * else one for the root.
+ */
+void kick_nmi(uint16_t pp)
+{
+	if (pp < HV_MAX_PPS && !__atomic_exchange_n(&nmi_kick[pp], 0, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&root_nmi[pp], 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * After a VMX NMI exit: NMIs stay blocked until the next IRET (SDM "NMI
+ * blocking after VM exit"); an IRET to the next instruction ends that, as
+ * the host NMI handler's would.
+ */
+void kick_nmi_unblock(void)
+{
+	__asm__ volatile("mov %%ss, %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "pushq %%rsp\n\t"
+			 "addq $8, (%%rsp)\n\t"
+			 "pushfq\n\t"
+			 "mov %%cs, %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "memory", "cc");
 }
 
 /*

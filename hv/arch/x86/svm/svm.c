@@ -119,8 +119,10 @@ int svm_vps_init(struct hv_vps *vps)
 	uint8_t *v = a->vmcb;
 	/* INIT: a physical INIT never resets a CPU that runs a VM (exit, not reset).
 	 * The root's HLT is not intercepted: it halts the processor until its
-	 * next interrupt, as without a hypervisor (docs/root-vm.md "HLT"). */
-	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_SHUTDOWN | INTERCEPT_INIT | INTERCEPT_MSR;
+	 * next interrupt, as without a hypervisor (docs/root-vm.md "HLT").
+	 * NMIs of every VPS exit: the hypervisor's kick is one (boot/kick.c). */
+	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_SHUTDOWN | INTERCEPT_INIT | INTERCEPT_MSR |
+			 INTERCEPT_NMI;
 	if (a->guest)
 		misc1 |= INTERCEPT_HLT | INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
 	else if (X86_COV)
@@ -224,17 +226,15 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		preempt_arm(&ps, root_if);
 	}
 
-	if (a->guest)
-		kick_guest_enter(pp);
-	else
+	if (!a->guest)
 		kick_drain(pp);
+	kick_run_enter(pp, a->guest);
 	svm_intr_window_prepare(a);
 	fxrstor(a->fxsave);
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
 	fxsave(a->fxsave);
 	a->want_window = false;
-	if (a->guest)
-		kick_guest_leave(pp);
+	kick_run_leave(pp);
 	bool sliced = a->guest && preempt_disarm(&ps);
 
 	vmcb_set8(v, VMCB_TLB_CONTROL, 0);

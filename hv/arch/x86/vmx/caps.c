@@ -92,6 +92,9 @@ int vmx_caps_init(void)
 		{ PROC_PAUSE_EXITING, "PAUSE exiting" },
 		{ PROC_TPR_SHADOW, "use TPR shadow" },
 	};
+	static const struct ctl_req pin_root_need[] = {
+		{ PIN_NMI_EXITING, "NMI exiting" }, /* the root's kick: boot/kick.c */
+	};
 	static const struct ctl_req pin_guest_need[] = {
 		{ PIN_EXTINT_EXITING, "external-interrupt exiting" },
 		{ PIN_NMI_EXITING, "NMI exiting" },
@@ -117,7 +120,8 @@ int vmx_caps_init(void)
 			&c->proc_root) ||
 	    ctl_compute("primary processor-based", proc, proc_guest_need,
 			HV_ARRAY_SIZE(proc_guest_need), c->proc_root, &c->proc_guest) ||
-	    ctl_compute("pin-based", pin, NULL, 0, 0, &c->pin_root) ||
+	    ctl_compute("pin-based", pin, pin_root_need, HV_ARRAY_SIZE(pin_root_need), 0,
+			&c->pin_root) ||
 	    ctl_compute("pin-based", pin, pin_guest_need, HV_ARRAY_SIZE(pin_guest_need), 0,
 			&c->pin_guest) ||
 	    ctl_compute("VM-exit", exitc, exit_need, HV_ARRAY_SIZE(exit_need), 0, &c->exit_ctls) ||

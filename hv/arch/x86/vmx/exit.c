@@ -15,6 +15,7 @@
  * instruction raises them again).  The core's own injections come after
  * this and win.
  */
+#include <x86/boot.h>
 #include <x86/cpu.h>
 #include <x86/exit_info.h>
 
@@ -235,6 +236,9 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 	case EXIT_REASON_EXCEPTION_NMI: {
 		uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 		if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+			/* The hypervisor's kick or a platform NMI (boot/kick.c). */
+			kick_nmi(arch_pp_id());
+			kick_nmi_unblock();
 			exit->type = HV_EXIT_EXTINT;
 		} else {
 			unsigned vec = info & 0xFF;

@@ -342,8 +342,7 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		write_cr8(a->root_cr8);
 	}
 
-	if (a->guest)
-		kick_guest_enter(pp); /* boot/kick.c: the kick ends the run */
+	kick_run_enter(pp, a->guest); /* boot/kick.c: the kick ends the run */
 	for (;;) {
 		vmx_update_lma(a);
 		event_prepare(a);
@@ -376,8 +375,8 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	}
 
 	a->want_window = false;
+	kick_run_leave(pp);
 	if (a->guest) {
-		kick_guest_leave(pp);
 		bool sliced = c->preempt_timer ? (preempt_release(&ps), false) : preempt_disarm(&ps);
 		if (sliced && exit->type == HV_EXIT_EXTINT)
 			exit->type = HV_EXIT_PREEMPT;

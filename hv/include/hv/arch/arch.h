@@ -77,10 +77,10 @@ void arch_slpt_flush(struct hv_vm *vm);
 /* ---- other PPs ---------------------------------------------------------- */
 
 /*
- * Make PP `pp` leave the guest VPS it runs now (a VM exit, HV_EXIT_EXTINT)
- * soon: the hypervisor's own IPI.  Never blocks; harmless when `pp` runs no
- * guest VPS (nothing is sent, or its next guest run ends at once: an
- * external-interrupt exit).  A root VPS is never interrupted by it.
+ * Make PP `pp` leave the VPS it runs now (a VM exit, HV_EXIT_EXTINT) soon:
+ * the hypervisor's own IPI to a guest VPS, an NMI to a root VPS (taken by the
+ * hypervisor, never seen by the root).  Never blocks; harmless when `pp` runs
+ * no VPS (nothing is sent, or its next run ends at once).
  */
 void arch_pp_kick(uint16_t pp);
 

@@ -149,4 +149,10 @@ void vps_set_arch(struct hv_vps *vps, struct arch_vps *arch);
  * slice ends), or NULL before core_init set it up. */
 struct hv_vps *pp_root_vps(uint16_t ppid);
 
+/* Deliver an NMI to `vps` (hv/core/evq.c): queued in its pending events and
+ * handed over at its next entry; the PP that runs it now, if another, is
+ * kicked.  Backends call it for a platform NMI the root must see (boot/kick.c);
+ * the root's emulated local APIC for the NMI IPIs the root sends. */
+void evq_nmi(struct hv_vps *vps);
+
 #endif /* HV_ARCH_CORE_H */

@@ -70,11 +70,14 @@ void lapic_write(uint32_t reg, uint32_t v);
 /* boot/preempt.c: guest time slices on the local APIC timer. */
 #define PREEMPT_VECTOR 0xF8
 #define SPURIOUS_VECTOR 0xFF
-/* boot/kick.c: the hypervisor's IPI that makes a PP leave its guest VPS. */
+/* boot/kick.c: the hypervisor's IPI (guest) or NMI (root) that makes a PP
+ * leave its VPS. */
 #define KICK_VECTOR 0xF9
-void kick_guest_enter(uint16_t pp); /* around a guest VPS's run */
-void kick_guest_leave(uint16_t pp);
+void kick_run_enter(uint16_t pp, bool guest); /* around a VPS's run */
+void kick_run_leave(uint16_t pp);
 void kick_drain(uint16_t pp);       /* before a root VPS's run */
+void kick_nmi(uint16_t pp);         /* an NMI this PP took (host or VMX exit) */
+void kick_nmi_unblock(void);        /* after a VMX NMI exit */
 /* A parked AP sleeps about `us` (its own one-shot timer). */
 void preempt_nap(uint32_t us);
 struct preempt_state {
