@@ -50,13 +50,7 @@ static long find_u64(const uint8_t *b, size_t n, uint64_t v, int *count)
 
 static int blob(uc_engine *uc, uint8_t *out)
 {
-	uc_context *ctx;
-	if (uc_context_alloc(uc, &ctx) != UC_ERR_OK)
-		return -1;
-	uc_context_save(uc, ctx);
-	memcpy(out, ctx, blob_len);
-	uc_context_free(ctx);
-	return 0;
+	return excfix_snapshot(uc, out, blob_len);
 }
 
 void ctxseg_calibrate(void)

@@ -73,6 +73,87 @@ static uint64_t encode_desc(const struct seg_state *s)
 	return d;
 }
 
+/* Identity map of the 2 MiB page that holds the loader. */
+static void loader_tables(uint8_t *buf)
+{
+	uint64_t *pml4 = (uint64_t *)(buf + T_PML4), *pdpt = (uint64_t *)(buf + T_PDPT),
+		 *pd = (uint64_t *)(buf + T_PD);
+	pml4[(TRAMP_BASE >> 39) & 511] = (TRAMP_BASE + T_PDPT) | 3;
+	pdpt[(TRAMP_BASE >> 30) & 511] = (TRAMP_BASE + T_PD) | 3;
+	pd[(TRAMP_BASE >> 21) & 511] = (TRAMP_BASE & ~0x1FFFFFull) | 0x83;
+}
+
+/* [32-bit] leave long mode (clear CR0.PG), WRMSR EFER, MOV CR4. */
+static void emit_leave_long(struct emit *e, uint64_t efer, uint64_t cr4)
+{
+	e8(e, 0x0F); e8(e, 0x20); e8(e, 0xC0);                    /* mov eax, cr0 */
+	e8(e, 0x25); e32(e, 0x7FFFFFFF);                          /* and eax, ~PG */
+	e8(e, 0x0F); e8(e, 0x22); e8(e, 0xC0);                    /* mov cr0, eax */
+	mov_eax(e, (uint32_t)efer);
+	e8(e, 0xBA); e32(e, (uint32_t)(efer >> 32));              /* mov edx, imm */
+	e8(e, 0xB9); e32(e, 0xC0000080);                          /* mov ecx, EFER */
+	e8(e, 0x0F); e8(e, 0x30);                                 /* wrmsr */
+	mov_eax(e, (uint32_t)cr4);
+	e8(e, 0x0F); e8(e, 0x22); e8(e, 0xE0);                    /* mov cr4, eax */
+}
+
+/*
+ * Run the program in buf (mapped at TRAMP_BASE while it runs) from `start`
+ * (a 64-bit engine: start there in long mode on the loader's tables; a
+ * real-mode one: CS is set up by from_real; else 32-bit at t32), then put
+ * back the registers it clobbers (RAX/RCX/RDX, RIP, RFLAGS, CR3, GDTR).
+ * *end: RIP after the program.  Frees buf.
+ */
+static uc_err run_program(struct arch_vps *a, uint8_t *buf, uint64_t start, uint64_t t32,
+			  bool eng_long, bool eng_real, uint64_t *end, const char **why)
+{
+	uc_engine *uc = a->uc;
+	uint64_t rax = regs_read(uc, UC_X86_REG_RAX), rcx = regs_read(uc, UC_X86_REG_RCX),
+		 rdx = regs_read(uc, UC_X86_REG_RDX), rip = regs_read(uc, UC_X86_REG_RIP),
+		 rflags = regs_read(uc, UC_X86_REG_RFLAGS), cr3 = regs_read(uc, UC_X86_REG_CR3);
+	uc_x86_mmr gdtr_saved = { 0 };
+	uc_reg_read(uc, UC_X86_REG_GDTR, &gdtr_saved);
+
+	if (uc_mem_map_ptr(uc, TRAMP_BASE, TRAMP_SIZE, UC_PROT_ALL, buf) != UC_ERR_OK) {
+		*why = "the VM maps the loader's region 0xFFFE0000-0xFFFFFFFF";
+		free(buf);
+		return UC_ERR_MAP;
+	}
+	uc_x86_mmr g = { 0, TRAMP_BASE + T_GDT, 0xFFFF, 0 };
+	uc_reg_write(uc, UC_X86_REG_GDTR, &g);
+	regs_write(uc, UC_X86_REG_RFLAGS, 2);
+	if (eng_long) {
+		regs_write(uc, UC_X86_REG_CR4, CR4_PAE);
+		regs_write(uc, UC_X86_REG_CR3, TRAMP_BASE + T_PML4);
+		regs_write(uc, UC_X86_REG_CR0, CR0_PE | CR0_PG | 0x10);
+	} else if (!eng_real) {
+		regs_write(uc, UC_X86_REG_CR0, CR0_PE | 0x10);
+		start = t32;
+	}
+	a->in_loader = true;
+	/* count 0: a count > 0 adds a hook whose removal at the next start is a
+	 * full tb_flush (measured: ~50 ms each in 2.0.1). */
+	uc_err err = uc_emu_start(uc, start, 0xDEAD0000DEAD0000ull, 0, 0);
+	a->in_loader = false;
+	*end = regs_read(uc, UC_X86_REG_RIP);
+	/* Its translated code first (measured: once the region is unmapped,
+	 * uc_ctl_remove_cache finds no page and removes nothing, and a later
+	 * load started at the same address in the same mode ran the old
+	 * program), then the region (which also flushes the TLB). */
+	uc_ctl_remove_cache(uc, TRAMP_BASE, TRAMP_BASE + TRAMP_SIZE);
+	uc_mem_unmap(uc, TRAMP_BASE, TRAMP_SIZE);
+	free(buf);
+
+	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr_saved);
+	regs_write(uc, UC_X86_REG_RAX, rax);
+	regs_write(uc, UC_X86_REG_RCX, rcx);
+	regs_write(uc, UC_X86_REG_RDX, rdx);
+	regs_write(uc, UC_X86_REG_RFLAGS, rflags);
+	regs_write(uc, UC_X86_REG_CR3, cr3);
+	regs_write(uc, UC_X86_REG_RIP, rip);
+	return err;
+}
+
 static int load_real(struct arch_vps *a, const char **why);
 
 /* A 16-bit code segment at TRAMP_BASE (limit 0xFFFF). */
@@ -126,12 +207,7 @@ int loader_apply(struct arch_vps *a, const char **why)
 	memset(buf, 0, TRAMP_SIZE);
 	gdt = (uint64_t *)(buf + T_GDT);
 
-	/* Identity map of the 2 MiB page that holds the loader. */
-	uint64_t *pml4 = (uint64_t *)(buf + T_PML4), *pdpt = (uint64_t *)(buf + T_PDPT),
-		 *pd = (uint64_t *)(buf + T_PD);
-	pml4[(TRAMP_BASE >> 39) & 511] = (TRAMP_BASE + T_PDPT) | 3;
-	pdpt[(TRAMP_BASE >> 30) & 511] = (TRAMP_BASE + T_PD) | 3;
-	pd[(TRAMP_BASE >> 21) & 511] = (TRAMP_BASE & ~0x1FFFFFull) | 0x83;
+	loader_tables(buf);
 
 	/* Requested descriptors at their selectors' indices. */
 	uint16_t load_sel[SEG_COUNT];
@@ -183,16 +259,7 @@ int loader_apply(struct arch_vps *a, const char **why)
 		e8(&e, 0xFF); e8(&e, 0x2D); farptr_at = e.n; e32(&e, 0); /* ljmp *rel(%rip) */
 	}
 	uint64_t t32 = TRAMP_BASE + T_CODE + e.n;
-	e8(&e, 0x0F); e8(&e, 0x20); e8(&e, 0xC0);                 /* mov eax, cr0 */
-	e8(&e, 0x25); e32(&e, 0x7FFFFFFF);                        /* and eax, ~PG */
-	e8(&e, 0x0F); e8(&e, 0x22); e8(&e, 0xC0);                 /* mov cr0, eax */
-	uint64_t efer = a->efer & ~EFER_LMA;
-	mov_eax(&e, (uint32_t)efer);
-	e8(&e, 0xBA); e32(&e, (uint32_t)(efer >> 32));            /* mov edx, imm */
-	e8(&e, 0xB9); e32(&e, 0xC0000080);                        /* mov ecx, EFER */
-	e8(&e, 0x0F); e8(&e, 0x30);                               /* wrmsr */
-	mov_eax(&e, (uint32_t)a->cr4);
-	e8(&e, 0x0F); e8(&e, 0x22); e8(&e, 0xE0);                 /* mov cr4, eax */
+	emit_leave_long(&e, a->efer & ~EFER_LMA, a->cr4);
 	if (target_long) {
 		mov_eax(&e, (uint32_t)(TRAMP_BASE + T_PML4));
 		e8(&e, 0x0F); e8(&e, 0x22); e8(&e, 0xD8);         /* mov cr3, eax */
@@ -229,37 +296,12 @@ int loader_apply(struct arch_vps *a, const char **why)
 		return -1;
 	}
 
-	/* Save what the program clobbers. */
-	uint64_t rax = regs_read(uc, UC_X86_REG_RAX), rcx = regs_read(uc, UC_X86_REG_RCX),
-		 rdx = regs_read(uc, UC_X86_REG_RDX), rip = regs_read(uc, UC_X86_REG_RIP),
-		 rflags = regs_read(uc, UC_X86_REG_RFLAGS), cr3 = regs_read(uc, UC_X86_REG_CR3);
 	uint64_t fsb = a->seg[SEG_FS].base, gsb = a->seg[SEG_GS].base;
-	uc_x86_mmr gdtr_saved = { 0 };
-	uc_reg_read(uc, UC_X86_REG_GDTR, &gdtr_saved);
-
 	int rc = -1;
-	if (uc_mem_map_ptr(uc, TRAMP_BASE, TRAMP_SIZE, UC_PROT_ALL, buf) != UC_ERR_OK) {
-		*why = "the VM maps the loader's region 0xFFFE0000-0xFFFFFFFF";
-		free(buf);
+	uint64_t end = 0;
+	uc_err err = run_program(a, buf, start, t32, eng_long, eng_real, &end, why);
+	if (err == UC_ERR_MAP)
 		return -1;
-	}
-	uc_x86_mmr g = { 0, TRAMP_BASE + T_GDT, 0xFFFF, 0 };
-	uc_reg_write(uc, UC_X86_REG_GDTR, &g);
-	regs_write(uc, UC_X86_REG_RFLAGS, 2);
-	if (eng_long) {
-		regs_write(uc, UC_X86_REG_CR4, CR4_PAE);
-		regs_write(uc, UC_X86_REG_CR3, TRAMP_BASE + T_PML4);
-		regs_write(uc, UC_X86_REG_CR0, CR0_PE | CR0_PG | 0x10);
-	} else if (!eng_real) {
-		regs_write(uc, UC_X86_REG_CR0, CR0_PE | 0x10);
-		start = t32;
-	}
-	a->in_loader = true;
-	/* count 0: a count > 0 adds a hook whose removal at the next start is a
-	 * full tb_flush (measured: ~50 ms each in 2.0.1). */
-	uc_err err = uc_emu_start(uc, start, 0xDEAD0000DEAD0000ull, 0, 0);
-	a->in_loader = false;
-	uint64_t end = regs_read(uc, UC_X86_REG_RIP);
 	uint64_t expect = hlt_at + 1;
 	uint64_t mask = ~0ull;
 	if (cs_off != (uint32_t)seg_code || !(target_long && (a->seg[SEG_CS].attrib & ATTR_L))) {
@@ -270,21 +312,6 @@ int loader_apply(struct arch_vps *a, const char **why)
 		rc = 0;
 	else
 		*why = "the CPU refused the requested entry state (loader faulted)";
-	/* Its translated code first (measured: once the region is unmapped,
-	 * uc_ctl_remove_cache finds no page and removes nothing, and a later
-	 * load started at the same address in the same mode ran the old
-	 * program), then the region (which also flushes the TLB). */
-	uc_ctl_remove_cache(uc, TRAMP_BASE, TRAMP_BASE + TRAMP_SIZE);
-	uc_mem_unmap(uc, TRAMP_BASE, TRAMP_SIZE);
-	free(buf);
-
-	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr_saved);
-	regs_write(uc, UC_X86_REG_RAX, rax);
-	regs_write(uc, UC_X86_REG_RCX, rcx);
-	regs_write(uc, UC_X86_REG_RDX, rdx);
-	regs_write(uc, UC_X86_REG_RFLAGS, rflags);
-	regs_write(uc, UC_X86_REG_CR3, cr3);
-	regs_write(uc, UC_X86_REG_RIP, rip);
 	if (rc == 0) {
 		/* Selector-only writes: the requested selectors of segments whose
 		 * descriptor could not be placed (null loaded instead). */
@@ -324,11 +351,7 @@ static int load_real(struct arch_vps *a, const char **why)
 	uint64_t *gdt = (uint64_t *)(buf + T_GDT);
 	gdt[1] = 0x00CF9B000000FFFFull;                                /* 0x08: flat 32-bit code */
 	gdt[2] = code16_desc();                                        /* 0x10: 16-bit code */
-	uint64_t *pml4 = (uint64_t *)(buf + T_PML4), *pdpt = (uint64_t *)(buf + T_PDPT),
-		 *pd = (uint64_t *)(buf + T_PD);
-	pml4[(TRAMP_BASE >> 39) & 511] = (TRAMP_BASE + T_PDPT) | 3;
-	pdpt[(TRAMP_BASE >> 30) & 511] = (TRAMP_BASE + T_PD) | 3;
-	pd[(TRAMP_BASE >> 21) & 511] = (TRAMP_BASE & ~0x1FFFFFull) | 0x83;
+	loader_tables(buf);
 
 	struct emit e = { buf + T_CODE, 0 };
 	bool eng_long = (regs_efer(uc) & EFER_LMA) != 0;
@@ -339,16 +362,7 @@ static int load_real(struct arch_vps *a, const char **why)
 		e8(&e, 0xFF); e8(&e, 0x2D); farptr_at = e.n; e32(&e, 0); /* ljmp *rel(%rip) */
 	}
 	uint64_t t32 = TRAMP_BASE + T_CODE + e.n;
-	e8(&e, 0x0F); e8(&e, 0x20); e8(&e, 0xC0);                 /* mov eax, cr0 */
-	e8(&e, 0x25); e32(&e, 0x7FFFFFFF);                        /* and eax, ~PG */
-	e8(&e, 0x0F); e8(&e, 0x22); e8(&e, 0xC0);                 /* mov cr0, eax */
-	uint64_t efer = a->efer & ~EFER_LMA;
-	mov_eax(&e, (uint32_t)efer);
-	e8(&e, 0xBA); e32(&e, (uint32_t)(efer >> 32));            /* mov edx, imm */
-	e8(&e, 0xB9); e32(&e, 0xC0000080);                        /* mov ecx, EFER */
-	e8(&e, 0x0F); e8(&e, 0x30);                               /* wrmsr */
-	mov_eax(&e, (uint32_t)a->cr4);
-	e8(&e, 0x0F); e8(&e, 0x22); e8(&e, 0xE0);                 /* mov cr4, eax */
+	emit_leave_long(&e, a->efer & ~EFER_LMA, a->cr4);
 	size_t ljmp16_at = e.n;
 	e8(&e, 0xEA); e32(&e, 0); e16(&e, 0x10);                 /* ljmp 0x10:t16 */
 	uint64_t t16 = TRAMP_BASE + T_CODE + e.n;
@@ -376,48 +390,16 @@ static int load_real(struct arch_vps *a, const char **why)
 		return -1;
 	}
 
-	uint64_t rax = regs_read(uc, UC_X86_REG_RAX), rcx = regs_read(uc, UC_X86_REG_RCX),
-		 rdx = regs_read(uc, UC_X86_REG_RDX), rip = regs_read(uc, UC_X86_REG_RIP),
-		 rflags = regs_read(uc, UC_X86_REG_RFLAGS), cr3 = regs_read(uc, UC_X86_REG_CR3);
-	uc_x86_mmr gdtr_saved = { 0 };
-	uc_reg_read(uc, UC_X86_REG_GDTR, &gdtr_saved);
-	if (uc_mem_map_ptr(uc, TRAMP_BASE, TRAMP_SIZE, UC_PROT_ALL, buf) != UC_ERR_OK) {
-		*why = "the VM maps the loader's region 0xFFFE0000-0xFFFFFFFF";
-		free(buf);
+	uint64_t end = 0;
+	uc_err err = run_program(a, buf, start, t32, eng_long, eng_real, &end, why);
+	if (err == UC_ERR_MAP)
 		return -1;
-	}
-	uc_x86_mmr g = { 0, TRAMP_BASE + T_GDT, 0xFFFF, 0 };
-	uc_reg_write(uc, UC_X86_REG_GDTR, &g);
-	regs_write(uc, UC_X86_REG_RFLAGS, 2);
-	if (eng_long) {
-		regs_write(uc, UC_X86_REG_CR4, CR4_PAE);
-		regs_write(uc, UC_X86_REG_CR3, TRAMP_BASE + T_PML4);
-		regs_write(uc, UC_X86_REG_CR0, CR0_PE | CR0_PG | 0x10);
-	} else if (!eng_real) {
-		regs_write(uc, UC_X86_REG_CR0, CR0_PE | 0x10);
-		start = t32;
-	}
-	a->in_loader = true;
-	uc_err err = uc_emu_start(uc, start, 0xDEAD0000DEAD0000ull, 0, 0);
-	a->in_loader = false;
-	uint64_t end = regs_read(uc, UC_X86_REG_RIP) & 0xFFFF;
 	int rc = -1;
-	if (err == UC_ERR_OK && end == ((hlt_at + 1 - TRAMP_BASE) & 0xFFFF) &&
+	if (err == UC_ERR_OK && (end & 0xFFFF) == ((hlt_at + 1 - TRAMP_BASE) & 0xFFFF) &&
 	    !(regs_read(uc, UC_X86_REG_CR0) & CR0_PE))
 		rc = 0;
 	else
 		*why = "the CPU refused the requested entry state (loader faulted)";
-	uc_ctl_remove_cache(uc, TRAMP_BASE, TRAMP_BASE + TRAMP_SIZE); /* first: see above */
-	uc_mem_unmap(uc, TRAMP_BASE, TRAMP_SIZE);
-	free(buf);
-
-	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr_saved);
-	regs_write(uc, UC_X86_REG_RAX, rax);
-	regs_write(uc, UC_X86_REG_RCX, rcx);
-	regs_write(uc, UC_X86_REG_RDX, rdx);
-	regs_write(uc, UC_X86_REG_RFLAGS, rflags);
-	regs_write(uc, UC_X86_REG_CR3, cr3);
-	regs_write(uc, UC_X86_REG_RIP, rip);
 	if (rc == 0) {
 		for (int s = 0; s < SEG_COUNT; s++)
 			ctxseg_write(uc, (enum seg_idx)s, &a->seg[s]);

@@ -119,7 +119,7 @@ struct arch_vps {
 	bool in_loader;
 	bool guest;              /* vmid != 0: guest-VM intercepts apply */
 	uint64_t last_rip;       /* RIP of the last instruction started */
-	uint64_t csb;            /* CS base in real mode, else 0 (vcpu_real_cs_base) */
+	uint64_t csb;            /* CS base in real mode, else 0 (vcpu_real_cs) */
 	bool pf_write;           /* the pending #PF was a write (error code bit 1) */
 	uint64_t deliver_gpa;    /* inject_deliver failed at this GPA (~0: not so) */
 	uint8_t deliver_access;  /* ... with this HV_ACCESS_* */
@@ -193,6 +193,8 @@ void excfix_calibrate(void);
 bool excfix_available(void);
 /* Forget the exception in flight (call after delivering one by hand). */
 void excfix_reset(uc_engine *uc);
+/* Copy len bytes of the engine's uc_context blob to out. */
+int excfix_snapshot(uc_engine *uc, uint8_t *out, size_t len);
 
 /* ---- ctxseg.c ------------------------------------------------------------- */
 
@@ -204,7 +206,7 @@ int ctxseg_read(uc_engine *uc, enum seg_idx s, struct seg_state *st);
 
 /* ---- vcpu.c ---------------------------------------------------------------- */
 
-uint64_t vcpu_real_cs_base(struct arch_vps *a);
+bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs);
 /* Set the run's exit (the first one set wins). */
 void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
 /* kick.c: true once per arch_pp_kick of this PP (the code hook ends a guest run). */

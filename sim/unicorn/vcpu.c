@@ -45,14 +45,14 @@ static void invalid_insn(struct arch_vps *a, uint64_t rip);
 
 /* Unicorn's hooks give linear addresses; RIP is the offset in CS.  Outside
  * real mode mvsim's guests have CS base 0 (64-bit mode, flat 32-bit code);
- * in real mode the base is read once per uc_emu_start (a far jump, IRET or
- * interrupt inside one run changes it unseen: its exits' RIPs would be off). */
-uint64_t vcpu_real_cs_base(struct arch_vps *a)
+ * in real mode CS (base, limit) is read once per uc_emu_start (a far jump,
+ * IRET or interrupt inside one run changes it unseen: its exits' RIPs would
+ * be off).  True in real mode, with *cs set. */
+bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs)
 {
-	struct seg_state cs;
 	if (regs_read(a->uc, UC_X86_REG_CR0) & 1)
-		return 0;
-	return ctxseg_read(a->uc, SEG_CS, &cs) ? 0 : cs.base;
+		return false;
+	return ctxseg_read(a->uc, SEG_CS, cs) == 0;
 }
 
 static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
@@ -449,9 +449,21 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		a->invalid_handled = false;
 		a->last_rip = regs_read(uc, UC_X86_REG_RIP);
 		uint64_t start = a->last_rip;
-		a->csb = vcpu_real_cs_base(a);
+		struct seg_state cs;
+		bool real = vcpu_real_cs(a, &cs);
+		a->csb = real ? cs.base : 0;
 		a->ran = true;
-		uc_err err = uc_emu_start(uc, start, NEVER_ADDR, 0, 0);
+		uc_err err = UC_ERR_OK;
+		if (real && start > cs.limit) {
+			/* Unicorn does not check the CS limit: the fetch past it
+			 * is #GP(0), as the SDM says for real mode. */
+			a->exc_pending = true;
+			a->exc_vector = 13;
+			a->exc_rip = start;
+			a->exc_soft = false;
+		} else {
+			err = uc_emu_start(uc, start, NEVER_ADDR, 0, 0);
+		}
 
 		if (a->exit_set) {
 			finish_exit(a, exit);
