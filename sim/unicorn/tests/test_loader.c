@@ -38,6 +38,15 @@ static uint64_t run_probe(struct arch_vps *a)
 	return run_at(a, 0x1000);
 }
 
+/* The multiboot state: 32-bit protected mode, paging off, flat segments. */
+static void pm32_state(struct arch_vps *a)
+{
+	a->cr0 = 0x11; a->cr4 = 0; a->efer = 0;
+	seg(a, SEG_CS, 0x10, 0xC09B);
+	for (int s = SEG_DS; s < SEG_COUNT; s++)
+		seg(a, (enum seg_idx)s, 0x18, 0xC093);
+}
+
 /* Real mode with CS = sel and the given hidden base; data segments 0. */
 static void real_state(struct arch_vps *a, uint16_t sel, uint64_t base)
 {
@@ -87,10 +96,7 @@ int main(void)
 	uc_mem_map_ptr(a.uc, 0, sizeof(mem), UC_PROT_ALL, mem);
 
 	/* 1: multiboot state */
-	a.cr0 = 0x11; a.cr4 = 0; a.efer = 0;
-	seg(&a, SEG_CS, 0x10, 0xC09B);
-	for (int s = SEG_DS; s < SEG_COUNT; s++)
-		seg(&a, (enum seg_idx)s, 0x18, 0xC093);
+	pm32_state(&a);
 	load(&a, "64->32");
 	CHECK(run_probe(&a) == 1, "64->32: code does not run as 32-bit");
 	CHECK((regs_efer(a.uc) & (1u << 10)) == 0, "64->32: EFER.LMA still set");
@@ -124,10 +130,7 @@ int main(void)
 	check_real(&a, "real->real", 0x0100, 0x1000, 0x100);
 
 	/* 6: real -> 32-bit */
-	a.cr0 = 0x11; a.cr4 = 0; a.efer = 0;
-	seg(&a, SEG_CS, 0x10, 0xC09B);
-	for (int s = SEG_DS; s < SEG_COUNT; s++)
-		seg(&a, (enum seg_idx)s, 0x18, 0xC093);
+	pm32_state(&a);
 	load(&a, "real->32");
 	CHECK(run_probe(&a) == 1, "real->32: code does not run as 32-bit");
 
