@@ -9,9 +9,13 @@
 int emu_init(void)
 {
 	excfix_calibrate();
+	ctxseg_calibrate();
 	if (g_cfg.trace && !excfix_available())
 		fprintf(stderr, "mvsim: note: Unicorn's exception-in-flight state could not be located; "
 				"a second guest #PF/#GP may turn into #DF\n");
+	if (g_cfg.trace && !ctxseg_available())
+		fprintf(stderr, "mvsim: note: Unicorn's segment state could not be located; "
+				"real-mode entry states are refused\n");
 	return 0;
 }
 

@@ -55,22 +55,32 @@ int events_next_irq(const struct arch_vps *a)
 	return -1;
 }
 
-/* Page-walk for the #PF error code's P bit (4-level paging only). */
-static bool pf_present(uc_engine *uc, uint64_t va)
+/*
+ * The guest's own page walk for `va` (4-level paging; without paging the
+ * address is physical).  Unicorn checks a linear address against its memory
+ * map before it walks the guest's tables (docs/emulators.md: GVA == GPA), so
+ * an access it reports as unmapped may be a guest #PF (a not-present entry:
+ * EVENTS_WALK_NOT_PRESENT) or, as on hardware, a second-level fault at the
+ * GPA of a paging-structure entry that is not mapped (EVENTS_WALK_TABLE,
+ * *gpa set).  32-bit paging is not walked (mvsim's loader never enters it).
+ */
+enum events_walk events_walk(uc_engine *uc, uint64_t va, uint64_t *gpa)
 {
-	uint64_t cr3 = regs_read(uc, UC_X86_REG_CR3), e = cr3;
-	if (!(regs_efer(uc) & EFER_LMA))
-		return false;
+	uint64_t e = regs_read(uc, UC_X86_REG_CR3);
+	if (!(regs_read(uc, UC_X86_REG_CR0) & (1ull << 31)) || !(regs_efer(uc) & EFER_LMA))
+		return EVENTS_WALK_MAPPED;
 	for (int level = 3; level >= 0; level--) {
-		uint64_t idx = (va >> (12 + 9 * level)) & 511;
-		if (uc_mem_read(uc, (e & 0x000FFFFFFFFFF000ull) + idx * 8, &e, 8) != UC_ERR_OK)
-			return false;
+		uint64_t at = (e & 0x000FFFFFFFFFF000ull) + ((va >> (12 + 9 * level)) & 511) * 8;
+		if (uc_mem_read(uc, at, &e, 8) != UC_ERR_OK) {
+			*gpa = at;
+			return EVENTS_WALK_TABLE;
+		}
 		if (!(e & 1))
-			return false;
+			return EVENTS_WALK_NOT_PRESENT;
 		if (level > 0 && level < 3 && (e & 0x80))
-			return true;
+			return EVENTS_WALK_MAPPED;
 	}
-	return true;
+	return EVENTS_WALK_MAPPED;
 }
 
 uint32_t events_error_code(struct arch_vps *a, uint8_t vector)
@@ -78,7 +88,10 @@ uint32_t events_error_code(struct arch_vps *a, uint8_t vector)
 	if (vector != 14)
 		return 0; /* Unicorn does not expose error codes: 0 (#GP(0) is the usual) */
 	uint64_t cr2 = regs_read(a->uc, UC_X86_REG_CR2);
-	uint32_t err = pf_present(a->uc, cr2) ? 1 : 0;
+	uint64_t gpa;
+	uint32_t err = events_walk(a->uc, cr2, &gpa) == EVENTS_WALK_MAPPED ? 1 : 0;
+	if (a->pf_write)
+		err |= 2;
 	if ((regs_read(a->uc, UC_X86_REG_CS) & 3) == 3)
 		err |= 4;
 	return err;
@@ -104,6 +117,23 @@ bool events_deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bo
 	if (inject_deliver(a, vector, has_error, error, ret_rip, false, &why) == 0)
 		return true;
 	memset(exit, 0, sizeof(*exit));
+	if (a->deliver_gpa != ~0ull) {
+		/* An IDT entry or stack slot with no second-level entry: an SLPT
+		 * exit at its GPA, as on hardware; the event waits for the next
+		 * entry (a software interrupt runs again from its instruction). */
+		exit->type = HV_EXIT_SLPT_VIOLATION;
+		exit->rip = fault_rip;
+		exit->u.slpt.gpa = a->deliver_gpa;
+		exit->u.slpt.access = a->deliver_access;
+		regs_write(a->uc, UC_X86_REG_RIP, fault_rip);
+		if (ret_rip == fault_rip && a->nevents < SIM_MAX_EVENTS) {
+			memmove(&a->events[1], &a->events[0], a->nevents * sizeof(a->events[0]));
+			a->events[0] = (struct hv_event){ vector < 32 ? HV_EVENT_EXCEPTION : HV_EVENT_EXTINT,
+							  vector, has_error, error };
+			a->nevents++;
+		}
+		return false;
+	}
 	exit->type = HV_EXIT_TRIPLE_FAULT;
 	exit->rip = fault_rip;
 	exit->raw = vector;

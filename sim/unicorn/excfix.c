@@ -28,15 +28,21 @@ static void stop_hook(uc_engine *uc, uint32_t intno, void *user)
 	uc_emu_stop(uc);
 }
 
-static int snap(uc_engine *uc, uint8_t *out)
+/* A copy of the engine's context blob (also ctxseg.c's calibration). */
+int excfix_snapshot(uc_engine *uc, uint8_t *out, size_t len)
 {
 	uc_context *ctx;
 	if (uc_context_alloc(uc, &ctx) != UC_ERR_OK)
 		return -1;
 	uc_context_save(uc, ctx);
-	memcpy(out, ctx, ctx_len);
+	memcpy(out, ctx, len);
 	uc_context_free(ctx);
 	return 0;
+}
+
+static int snap(uc_engine *uc, uint8_t *out)
+{
+	return excfix_snapshot(uc, out, ctx_len);
 }
 
 void excfix_calibrate(void)

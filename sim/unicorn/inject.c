@@ -8,7 +8,13 @@
  * frame (EFLAGS, CS, EIP [, error]).  Interrupt gates clear IF; both clear
  * TF, NT, RF.  Anything the CPU would turn into a nested fault (IDT limit,
  * not-present or bad gate, unwritable stack) is reported as impossible: the
- * caller makes it a triple fault.
+ * caller makes it a triple fault.  An IDT entry or stack slot at a GPA with
+ * no second-level entry is, as on hardware, a second-level fault at that GPA
+ * (a->deliver_gpa; the caller makes it an SLPT exit).
+ *
+ * Real mode: the 4-byte IVT entry, FLAGS/CS/IP pushed first (the SDM's
+ * order; Bochs' too), then CS = the entry's segment with base segment << 4
+ * (ctxseg.c), IF/TF/AC cleared.
  */
 #include "ucsim.h"
 
@@ -28,6 +34,58 @@ static bool push(uc_engine *uc, uint64_t *sp, uint64_t v, unsigned size)
 	return uc_mem_write(uc, *sp, &v, size) == UC_ERR_OK;
 }
 
+/* An access during delivery failed at linear `lin`: a second-level fault
+ * when the guest's own walk maps it (or there is no paging), else why. */
+static int failed_at(struct arch_vps *a, uint64_t lin, uint8_t access, const char **why,
+		     const char *what)
+{
+	uint64_t gpa = lin;
+	enum events_walk w = events_walk(a->uc, lin, &gpa);
+	if (w != EVENTS_WALK_NOT_PRESENT) {
+		a->deliver_gpa = gpa;
+		a->deliver_access = w == EVENTS_WALK_TABLE ? HV_ACCESS_READ : access;
+	}
+	*why = what;
+	return -1;
+}
+
+static int deliver_real(struct arch_vps *a, uint8_t vector, uint64_t rip, const char **why)
+{
+	uc_engine *uc = a->uc;
+	uc_x86_mmr idtr = { 0 };
+	struct seg_state ss, cs;
+	uint16_t ent[2];
+
+	uc_reg_read(uc, UC_X86_REG_IDTR, &idtr);
+	if ((uint64_t)vector * 4 + 3 > idtr.limit) {
+		*why = "vector beyond the IVT limit";
+		return -1;
+	}
+	if (ctxseg_read(uc, SEG_SS, &ss) || ctxseg_read(uc, SEG_CS, &cs)) {
+		*why = "segment state not readable (ctxseg.c)";
+		return -1;
+	}
+	uint64_t rsp = regs_read(uc, UC_X86_REG_RSP), rflags = regs_read(uc, UC_X86_REG_RFLAGS);
+	uint16_t sp = (uint16_t)rsp;
+	uint16_t frame[3] = { (uint16_t)rip, cs.sel, (uint16_t)rflags };
+	for (int i = 2; i >= 0; i--) {
+		sp = (uint16_t)(sp - 2);
+		if (uc_mem_write(uc, (ss.base + sp) & 0xFFFFFFFFull, &frame[i], 2) != UC_ERR_OK)
+			return failed_at(a, (ss.base + sp) & 0xFFFFFFFFull, HV_ACCESS_WRITE, why,
+					 "stack not writable during event delivery");
+	}
+	uint64_t at = idtr.base + (uint64_t)vector * 4;
+	if (uc_mem_read(uc, at, ent, 4) != UC_ERR_OK)
+		return failed_at(a, at, HV_ACCESS_READ, why, "IVT not readable");
+	regs_write(uc, UC_X86_REG_RSP, (rsp & ~0xFFFFull) | sp);
+	regs_write(uc, UC_X86_REG_RFLAGS, rflags & ~(RFLAGS_IF | RFLAGS_TF | (1ull << 18)));
+	cs.sel = ent[1];
+	cs.base = (uint64_t)ent[1] << 4;
+	ctxseg_write(uc, SEG_CS, &cs);
+	regs_write(uc, UC_X86_REG_RIP, ent[0]);
+	return 0;
+}
+
 int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t error,
 		   uint64_t rip, bool clear_if_always, const char **why)
 {
@@ -38,15 +96,17 @@ int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t 
 	uint8_t gate[16];
 
 	(void)clear_if_always;
+	a->deliver_gpa = ~0ull;
+	if (!(regs_read(uc, UC_X86_REG_CR0) & 1))
+		return deliver_real(a, vector, rip, why);
 	uc_reg_read(uc, UC_X86_REG_IDTR, &idtr);
 	if ((uint64_t)vector * gsize + gsize - 1 > idtr.limit) {
 		*why = "vector beyond the IDT limit";
 		return -1;
 	}
-	if (uc_mem_read(uc, idtr.base + (uint64_t)vector * gsize, gate, gsize) != UC_ERR_OK) {
-		*why = "IDT not readable";
-		return -1;
-	}
+	if (uc_mem_read(uc, idtr.base + (uint64_t)vector * gsize, gate, gsize) != UC_ERR_OK)
+		return failed_at(a, idtr.base + (uint64_t)vector * gsize, HV_ACCESS_READ, why,
+				 "IDT not readable");
 	uint8_t type = gate[5] & 0x1F, present = gate[5] & 0x80;
 	uint16_t sel = (uint16_t)(gate[2] | (gate[3] << 8));
 	uint64_t target = (uint64_t)gate[0] | ((uint64_t)gate[1] << 8) | ((uint64_t)gate[6] << 16) |
@@ -73,9 +133,9 @@ int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t 
 	uint64_t cs = regs_read(uc, UC_X86_REG_CS), ss = regs_read(uc, UC_X86_REG_SS);
 	unsigned cpl = cs & 3, new_cpl = sel & 3;
 	bool ok = true;
+	uint64_t sp = rsp;
 
 	if (lm) {
-		uint64_t sp = rsp;
 		unsigned ist = gate[4] & 7;
 		if (ist || new_cpl < cpl) {
 			uc_x86_mmr tr = { 0 };
@@ -101,16 +161,14 @@ int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t 
 			*why = "privilege change in 32-bit event delivery is not simulated";
 			return -1;
 		}
-		uint64_t sp = rsp & 0xFFFFFFFFull;
+		sp = rsp & 0xFFFFFFFFull;
 		ok = push(uc, &sp, rflags, 4) && push(uc, &sp, cs, 4) && push(uc, &sp, rip, 4) &&
 		     (!has_error || push(uc, &sp, error, 4));
 		if (ok)
 			regs_write(uc, UC_X86_REG_RSP, (rsp & ~0xFFFFFFFFull) | sp);
 	}
-	if (!ok) {
-		*why = "stack not writable during event delivery";
-		return -1;
-	}
+	if (!ok) /* sp: the slot that failed */
+		return failed_at(a, sp, HV_ACCESS_WRITE, why, "stack not writable during event delivery");
 	rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
 	if (!trap)
 		rflags &= ~RFLAGS_IF;

@@ -69,7 +69,7 @@ static void guest_io(struct arch_vps *a, uint64_t addr, const struct x86_insn *d
 			value = 0;
 		value &= mask;
 	}
-	vcpu_set_exit(a, HV_EXIT_IO, addr);
+	vcpu_set_exit(a, HV_EXIT_IO, addr - a->csb);
 	a->exit->insn_len = d->len;
 	a->exit->u.io.port = port;
 	a->exit->u.io.size = (uint8_t)sz;
@@ -82,7 +82,7 @@ static void guest_io(struct arch_vps *a, uint64_t addr, const struct x86_insn *d
 /* The MSR exit of the RDMSR/WRMSR (`write`) of `index` at `addr`. */
 static void msr_exit(struct arch_vps *a, uint64_t addr, uint32_t size, uint32_t index, bool write)
 {
-	vcpu_set_exit(a, HV_EXIT_MSR, addr);
+	vcpu_set_exit(a, HV_EXIT_MSR, addr - a->csb);
 	a->exit->insn_len = size;
 	a->exit->u.msr.index = index;
 	a->exit->u.msr.write = write;
@@ -137,14 +137,14 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 		 * is delivered with the return address after the HLT. */
 		if (a->irq_waiting && (regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
 			a->irq_now = true;
-			a->irq_ret = addr + size;
+			a->irq_ret = addr - a->csb + size;
 			return true;
 		}
-		vcpu_set_exit(a, HV_EXIT_HLT, addr);
+		vcpu_set_exit(a, HV_EXIT_HLT, addr - a->csb);
 		a->exit->insn_len = size;
 		return true;
 	case X86_INSN_PAUSE:
-		vcpu_set_exit(a, HV_EXIT_PAUSE, addr);
+		vcpu_set_exit(a, HV_EXIT_PAUSE, addr - a->csb);
 		a->exit->insn_len = size;
 		return true;
 	case X86_INSN_RDMSR:
@@ -189,6 +189,6 @@ bool intercept_irq_window(struct arch_vps *a, uint64_t addr, uint32_t size)
 	if (shadow)
 		return false; /* this instruction still runs (an HLT: see above) */
 	a->irq_now = true;
-	a->irq_ret = addr;
+	a->irq_ret = addr - a->csb;
 	return true;
 }

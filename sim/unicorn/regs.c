@@ -101,6 +101,8 @@ void regs_seg_now(struct arch_vps *a, enum seg_idx s, struct seg_state *out)
 	*out = a->seg[s];
 	if (a->entry_dirty)
 		return;
+	if (!(regs_read(a->uc, UC_X86_REG_CR0) & 1) && ctxseg_read(a->uc, s, out) == 0)
+		return; /* real mode: the engine's own hidden state */
 	uint16_t sel = (uint16_t)regs_read(a->uc, seg_uc[s]);
 	if (sel != a->seg[s].sel) {
 		memset(out, 0, sizeof(*out));

@@ -13,6 +13,7 @@
  *   msr_fpu.c    per-VPS MSRs and the FXSAVE image
  *   loader.c     the entry-state loader (mode switch trampoline)
  *   excfix.c     resets QEMU's exception-in-flight state
+ *   ctxseg.c     writes a segment's hidden part (real mode)
  *
  * The host part's services (system memory, platform devices, budget,
  * diagnostics, the CPU model) are in ../sim.h.
@@ -117,7 +118,11 @@ struct arch_vps {
 	bool exit_set;
 	bool in_loader;
 	bool guest;              /* vmid != 0: guest-VM intercepts apply */
-	uint64_t last_rip;       /* address of the last instruction started */
+	uint64_t last_rip;       /* RIP of the last instruction started */
+	uint64_t csb;            /* CS base in real mode, else 0 (vcpu_real_cs) */
+	bool pf_write;           /* the pending #PF was a write (error code bit 1) */
+	uint64_t deliver_gpa;    /* inject_deliver failed at this GPA (~0: not so) */
+	uint8_t deliver_access;  /* ... with this HV_ACCESS_* */
 	uint64_t icount;         /* instructions executed in this slice */
 	uint64_t slice_limit;
 	bool preempted;
@@ -188,9 +193,20 @@ void excfix_calibrate(void);
 bool excfix_available(void);
 /* Forget the exception in flight (call after delivering one by hand). */
 void excfix_reset(uc_engine *uc);
+/* Copy len bytes of the engine's uc_context blob to out. */
+int excfix_snapshot(uc_engine *uc, uint8_t *out, size_t len);
+
+/* ---- ctxseg.c ------------------------------------------------------------- */
+
+void ctxseg_calibrate(void);
+bool ctxseg_available(void);
+/* The whole segment register (selector and hidden part) of the engine. */
+int ctxseg_write(uc_engine *uc, enum seg_idx s, const struct seg_state *st);
+int ctxseg_read(uc_engine *uc, enum seg_idx s, struct seg_state *st);
 
 /* ---- vcpu.c ---------------------------------------------------------------- */
 
+bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs);
 /* Set the run's exit (the first one set wins). */
 void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
 /* kick.c: true once per arch_pp_kick of this PP (the code hook ends the run). */
@@ -229,6 +245,9 @@ void events_drop(struct arch_vps *a, unsigned i);
 /* Index of the first queued external interrupt, or -1. */
 int events_next_irq(const struct arch_vps *a);
 /* The error code pushed for an exception Unicorn raised. */
+enum events_walk { EVENTS_WALK_MAPPED, EVENTS_WALK_NOT_PRESENT, EVENTS_WALK_TABLE };
+/* The guest's page walk for a linear address (events.c). */
+enum events_walk events_walk(uc_engine *uc, uint64_t va, uint64_t *gpa);
 uint32_t events_error_code(struct arch_vps *a, uint8_t vector);
 /* Deliver one event; on failure fill a triple-fault exit and return false. */
 bool events_deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bool has_error,

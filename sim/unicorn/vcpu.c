@@ -43,12 +43,24 @@ void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
 
 static void invalid_insn(struct arch_vps *a, uint64_t rip);
 
+/* Unicorn's hooks give linear addresses; RIP is the offset in CS.  Outside
+ * real mode mvsim's guests have CS base 0 (64-bit mode, flat 32-bit code);
+ * in real mode CS (base, limit) is read once per uc_emu_start (a far jump,
+ * IRET or interrupt inside one run changes it unseen: its exits' RIPs would
+ * be off).  True in real mode, with *cs set. */
+bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs)
+{
+	if (regs_read(a->uc, UC_X86_REG_CR0) & 1)
+		return false;
+	return ctxseg_read(a->uc, SEG_CS, cs) == 0;
+}
+
 static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	struct arch_vps *a = user;
 	if (a->in_loader)
 		return;
-	a->last_rip = addr;
+	a->last_rip = addr - a->csb; /* the IP: linear minus the real-mode CS base */
 	/*
 	 * Measured (2.0.1): an undecodable instruction reaches the code hook
 	 * with size 0xF1F1F1F1.  UC_HOOK_INSN_INVALID fires only the first
@@ -56,7 +68,7 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	 * reused the engine stops silently.  So it is handled here.
 	 */
 	if (size == 0xF1F1F1F1u) {
-		invalid_insn(a, addr);
+		invalid_insn(a, a->last_rip);
 		return;
 	}
 	if (a->exit_set || a->irq_now)
@@ -146,7 +158,7 @@ static void invalid_insn(struct arch_vps *a, uint64_t rip)
 	if (a->invalid_handled)
 		return;
 	a->invalid_handled = true;
-	uc_mem_read(a->uc, rip, b, 3);
+	uc_mem_read(a->uc, rip + a->csb, b, 3);
 	if (b[0] == 0x0F && b[1] == 0x01 && b[2] == cpuid_models_hypercall_modrm()) {
 		vcpu_set_exit(a, HV_EXIT_HYPERCALL, rip);
 		a->exit->insn_len = 3;
@@ -183,9 +195,10 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 	a->exc_pending = true;
 	a->exc_vector = (uint8_t)intno;
 	a->exc_rip = rip;
+	a->pf_write = false;
 	a->exc_soft = false;
 	/* INT n / INT3 / INT1 / INTO: the return address follows the insn. */
-	unsigned n = uc_mem_read(uc, rip, b, 2) == UC_ERR_OK ? 2 : 0;
+	unsigned n = uc_mem_read(uc, rip + a->csb, b, 2) == UC_ERR_OK ? 2 : 0;
 	unsigned len = x86_soft_int_len(b, n, (uint8_t)intno);
 	if (len) {
 		a->exc_soft = true;
@@ -197,7 +210,6 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 			     int64_t value, void *user)
 {
 	struct arch_vps *a = user;
-	(void)uc;
 	(void)size;
 	(void)value;
 	if (a->in_loader)
@@ -212,6 +224,19 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 		return false;
 	}
 	uint8_t access = 0, present = 0;
+	uint64_t gpa = addr;
+	enum events_walk w = events_walk(uc, addr, &gpa);
+	if (w == EVENTS_WALK_NOT_PRESENT) {
+		/* The guest's tables do not map it: a guest #PF (difffuzz case
+		 * guest-pf-no-idt), delivered through its IDT like any other. */
+		a->exc_pending = true;
+		a->exc_vector = 14;
+		a->exc_rip = type == UC_MEM_FETCH_UNMAPPED ? addr - a->csb : a->last_rip;
+		a->exc_soft = false;
+		a->pf_write = type == UC_MEM_WRITE_UNMAPPED;
+		regs_write(uc, UC_X86_REG_CR2, addr);
+		return false;
+	}
 	switch (type) {
 	case UC_MEM_READ_UNMAPPED: access = HV_ACCESS_READ; break;
 	case UC_MEM_WRITE_UNMAPPED: access = HV_ACCESS_WRITE; break;
@@ -221,8 +246,12 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 	case UC_MEM_FETCH_PROT: access = HV_ACCESS_EXEC; present = 1; break;
 	default: access = HV_ACCESS_READ; break;
 	}
-	vcpu_set_exit(a, HV_EXIT_SLPT_VIOLATION, access == HV_ACCESS_EXEC ? addr : a->last_rip);
-	a->exit->u.slpt.gpa = addr;
+	vcpu_set_exit(a, HV_EXIT_SLPT_VIOLATION, access == HV_ACCESS_EXEC ? addr - a->csb : a->last_rip);
+	if (w == EVENTS_WALK_TABLE) {
+		access = HV_ACCESS_READ; /* the walk read a paging-structure entry */
+		present = 0;
+	}
+	a->exit->u.slpt.gpa = gpa;
 	a->exit->u.slpt.gva = addr; /* Unicorn: GVA == GPA */
 	a->exit->u.slpt.gva_valid = 0;
 	a->exit->u.slpt.access = access;
@@ -420,8 +449,21 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		a->invalid_handled = false;
 		a->last_rip = regs_read(uc, UC_X86_REG_RIP);
 		uint64_t start = a->last_rip;
+		struct seg_state cs;
+		bool real = vcpu_real_cs(a, &cs);
+		a->csb = real ? cs.base : 0;
 		a->ran = true;
-		uc_err err = uc_emu_start(uc, start, NEVER_ADDR, 0, 0);
+		uc_err err = UC_ERR_OK;
+		if (real && start > cs.limit) {
+			/* Unicorn does not check the CS limit: the fetch past it
+			 * is #GP(0), as the SDM says for real mode. */
+			a->exc_pending = true;
+			a->exc_vector = 13;
+			a->exc_rip = start;
+			a->exc_soft = false;
+		} else {
+			err = uc_emu_start(uc, start, NEVER_ADDR, 0, 0);
+		}
 
 		if (a->exit_set) {
 			finish_exit(a, exit);
@@ -449,7 +491,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		uint64_t rip = regs_read(uc, UC_X86_REG_RIP);
 		uint8_t b = 0;
 		if (err == UC_ERR_OK && rip == a->last_rip + 1 &&
-		    uc_mem_read(uc, a->last_rip, &b, 1) == UC_ERR_OK && b == 0xF4) {
+		    uc_mem_read(uc, a->last_rip + a->csb, &b, 1) == UC_ERR_OK && b == 0xF4) {
 			exit->type = HV_EXIT_HLT;
 			exit->rip = a->last_rip;
 			exit->insn_len = 1;
