@@ -60,9 +60,7 @@ class Gen:
         # runs in real mode on every backend (docs/difffuzz.md).
         self.calls = list(self.abi.hypercalls)
         self.by_name = {h["name"]: h for h in self.abi.hypercalls}
-        # Not CR2: Bochs' SVM leaves a new VPS with the CR2 of the PP's last
-        # guest #PF (open/bochs-amd-cr2-vmrun.json); case guest-pf-cr2 checks it.
-        self.reg_enum = [e["value"] for e in self._enum("bf_reg_t") if e["name"] != "bf_reg_t_cr2"]
+        self.reg_enum = [e["value"] for e in self._enum("bf_reg_t")]
         self.gpa_flags = self._flag_bits("gpa")
         self.snippets = snippets or SNIPPETS
 

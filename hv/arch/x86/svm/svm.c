@@ -231,6 +231,10 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	kick_run_enter(pp, a->guest);
 	svm_intr_window_prepare(a);
 	fxrstor(a->fxsave);
+	/* VMRUN loads CR2 from the VMCB (APM vol. 2 15.5.1); Bochs 2.7's does
+	 * not, and the guest would see the CR2 of this PP's last #PF (difffuzz
+	 * case svm-cr2-vmrun).  Loading it here as well costs one MOV. */
+	write_cr2(vmcb_get64(v, VMCB_CR2));
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
 	fxsave(a->fxsave);
 	a->want_window = false;

@@ -14,7 +14,10 @@
  * external-interrupt and NMI exiting, unconditional I/O exiting,
  * PAUSE exiting, a TPR shadow, and the VMX-preemption timer when there is
  * one.  CR0/CR4: the bits the processor fixes (IA32_VMX_CR0/CR4_FIXED0/1,
- * CR0.PE/PG exempt with unrestricted guest) become the guest/host masks.
+ * CR0.PE/PG exempt with unrestricted guest) become the guest/host masks,
+ * and so do CR0.CD/NW: VM entry and exit never load them (SDM vol. 3
+ * 27.3.2.1, 28.5.1), so without the mask a guest would read the physical
+ * CR0's CD/NW back, not its own (difffuzz case bochs-intel-cr0-cd-nw, E-51).
  */
 #include <x86/cov.h>
 #include <x86/cpu.h>
@@ -175,7 +178,7 @@ int vmx_caps_init(void)
 	c->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
 	/* Unrestricted guest: PE and PG may be 0 in the guest. */
 	uint64_t cr0_fix0 = c->cr0_fixed0 & ~(CR0_PE | CR0_PG);
-	c->cr0_mask = cr0_fix0 | (~c->cr0_fixed1 & 0xFFFFFFFFull);
+	c->cr0_mask = cr0_fix0 | (~c->cr0_fixed1 & 0xFFFFFFFFull) | CR0_CD | CR0_NW;
 	c->cr4_mask = c->cr4_fixed0 | (~c->cr4_fixed1 & 0xFFFFFFFFull);
 
 	hv_log("vmx: revision 0x%x, %s controls, pin 0x%x/0x%x proc 0x%x/0x%x proc2 0x%x "

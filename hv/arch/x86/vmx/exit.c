@@ -60,7 +60,8 @@ static bool cr_access(struct hv_vps *vps, struct arch_vps *a, uint64_t qual)
 	case 0: { /* MOV to CR */
 		uint64_t v = gpr_get(vps, reg);
 		if (cr == 0) {
-			if (!(v & CR0_PE) && (v & CR0_PG))
+			if ((!(v & CR0_PE) && (v & CR0_PG)) || ((v & CR0_NW) && !(v & CR0_CD)) ||
+			    (v >> 32))
 				return false; /* #GP in hardware: let the core see it */
 			vmx_set_cr0(a, v);
 		} else if (cr == 4) {

@@ -21,6 +21,8 @@
 #define CR0_EM (1ull << 2)
 #define CR0_TS (1ull << 3)
 #define CR0_NE (1ull << 5)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
 #define CR0_PG (1ull << 31)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
