@@ -157,6 +157,10 @@ void svm_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 
 	switch (ev->type) {
 	case HV_EVENT_NMI:
+		if (!vps_arch(vps)->guest) {
+			vps_arch(vps)->nmi_held = true; /* nmi_window.c */
+			return;
+		}
 		e = 2 | EVENT_TYPE_NMI | EVENT_VALID;
 		break;
 	case HV_EVENT_EXCEPTION:
@@ -186,6 +190,12 @@ bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 
 	if (e & EVENT_VALID) {
 		vmcb_set64(v, VMCB_EVENTINJ, 0);
+		/* An NMI whose delivery an exit interrupted blocks nothing yet. */
+		if ((e & (7u << 8)) == EVENT_TYPE_NMI && !a->guest)
+			a->nmi_masked = false;
+	} else if (a->nmi_held) {
+		a->nmi_held = false;
+		e = 2 | EVENT_TYPE_NMI | EVENT_VALID;
 	} else if (a->intr_wait) {
 		e = a->intr_wait;
 		a->intr_wait = 0;
@@ -228,6 +238,7 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		kick_guest_enter(pp);
 	else
 		kick_drain(pp);
+	svm_nmi_window_prepare(a);
 	svm_intr_window_prepare(a);
 	fxrstor(a->fxsave);
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);

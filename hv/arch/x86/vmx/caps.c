@@ -160,6 +160,7 @@ int vmx_caps_init(void)
 		c->proc2_root |= PROC2_VPID;
 	c->proc2_guest = c->proc2_root;
 
+	c->mtf = (proc >> 32) & PROC_MTF;
 	c->preempt_timer = (pin >> 32) & PIN_PREEMPTION_TIMER;
 	c->preempt_rate = (unsigned)(misc & 0x1F);
 	if (c->preempt_timer)

@@ -189,6 +189,11 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 	case EXIT_REASON_TRIPLE_FAULT:
 		exit->type = HV_EXIT_TRIPLE_FAULT;
 		break;
+	case EXIT_REASON_MTF: /* vmx.c event_prepare: the root's held NMI */
+		if (a->ev_valid)
+			return true;
+		exit->type = HV_EXIT_EXTINT; /* nothing for the core: run on */
+		break;
 	case EXIT_REASON_INTR_WINDOW:
 		if (a->ev_valid)
 			return true; /* event_prepare() delivers the queued interrupt now */

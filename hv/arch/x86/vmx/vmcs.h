@@ -160,6 +160,7 @@
 #define PROC_TPR_SHADOW (1u << 21)
 #define PROC_UNCOND_IO_EXITING (1u << 24)
 #define PROC_USE_IO_BITMAPS (1u << 25)
+#define PROC_MTF (1u << 27)
 #define PROC_USE_MSR_BITMAPS (1u << 28)
 #define PROC_PAUSE_EXITING (1u << 30)
 #define PROC_SECONDARY (1u << 31)
@@ -191,6 +192,7 @@
 /* Guest interruptibility state */
 #define INTERRUPTIBILITY_STI (1u << 0)
 #define INTERRUPTIBILITY_MOVSS (1u << 1)
+#define INTERRUPTIBILITY_NMI (1u << 3)
 
 /* ---- basic exit reasons ---- */
 #define EXIT_REASON_EXCEPTION_NMI 0
@@ -208,6 +210,7 @@
 #define EXIT_REASON_WRMSR 32
 #define EXIT_REASON_INVALID_GUEST 33
 #define EXIT_REASON_MSR_LOADING 34
+#define EXIT_REASON_MTF 37
 #define EXIT_REASON_PAUSE 40
 #define EXIT_REASON_MACHINE_CHECK 41
 #define EXIT_REASON_EPT_VIOLATION 48
