@@ -10,8 +10,8 @@
  * injected there, before the next instruction, as the hardware would take
  * it.  The IRET restores the root's own RFLAGS, and DR6 gets back the
  * value it had before the step.  This is what KVM does without vNMI.
- * Guest VMs keep the plain injection (their NMIs come from mv_vp_inject;
- * docs/spec-errata.md).
+ * Guest VMs keep the plain injection (the ABI queues them no NMI; only an
+ * interrupted NMI delivery is injected again: docs/spec-errata.md E-50).
  */
 #include <x86/cpu.h>
 

@@ -190,6 +190,7 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		exit->type = HV_EXIT_TRIPLE_FAULT;
 		break;
 	case EXIT_REASON_MTF: /* vmx.c event_prepare: the root's held NMI */
+	case EXIT_REASON_NMI_WINDOW:
 		if (a->ev_valid)
 			return true;
 		exit->type = HV_EXIT_EXTINT; /* nothing for the core: run on */
@@ -243,6 +244,14 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		uint32_t info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 		if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
 			exit->type = HV_EXIT_EXTINT;
+			/* The root runs with NMI exiting only for virtual NMIs
+			 * (caps.c): a platform NMI is the root's, handed on (held
+			 * like an IPI's while it blocks NMIs; one arriving while an
+			 * interrupted delivery waits is dropped). */
+			if (!a->guest && !a->ev_valid) {
+				a->ev_valid = true;
+				a->ev_info = 2 | INTR_TYPE_NMI | INTR_INFO_VALID;
+			}
 		} else {
 			unsigned vec = info & 0xFF;
 			exit->type = HV_EXIT_EXCEPTION;

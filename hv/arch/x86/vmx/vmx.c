@@ -240,17 +240,19 @@ bool vmx_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 /*
  * Delivers the queued event at this entry, or asks for an interrupt window
  * when the guest cannot take an external interrupt now (RFLAGS.IF = 0, or
- * blocking by STI / MOV SS): VM entry refuses to inject one then.  The
- * root runs without NMI exiting, so its own IRET unblocks NMIs and the
- * interruptibility state's blocking by NMI is architectural: an NMI for it
- * waits while it blocks NMIs (it handles one; or STI / MOV SS), stepping
- * with the monitor trap flag until the IRET (a processor without MTF gets
- * it at once, as before).  Guest VMs keep the plain injection.
+ * blocking by STI / MOV SS): VM entry refuses to inject one then.  An NMI
+ * for the root waits while the root blocks NMIs (from an NMI's delivery to
+ * its handler's IRET, or MOV SS): with virtual NMIs (caps.c) the
+ * interruptibility state's blocking by NMI is the root's virtual-NMI
+ * blocking and NMI-window exiting ends the wait; without them the root
+ * runs without NMI exiting, the bit is its real blocking, and the monitor
+ * trap flag steps it until the IRET (a processor with neither gets the NMI
+ * at once).  Guest VMs keep the plain injection.
  */
 static void event_prepare(struct arch_vps *a)
 {
 	uint32_t proc = (uint32_t)vmread(VMCS_PROC_CTLS);
-	uint32_t nproc = proc & ~(PROC_INTR_WINDOW | PROC_MTF);
+	uint32_t nproc = proc & ~(PROC_INTR_WINDOW | PROC_MTF | PROC_NMI_WINDOW);
 
 	if (a->ev_valid) {
 		uint32_t info = a->ev_info;
@@ -262,12 +264,13 @@ static void event_prepare(struct arch_vps *a)
 				!(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS));
 		} else if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI && !a->guest) {
 			uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-			ready = !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS |
-					  INTERRUPTIBILITY_NMI));
-			if (!ready && vmx_caps.mtf)
+			ready = !(intr & (INTERRUPTIBILITY_MOVSS | INTERRUPTIBILITY_NMI));
+			if (!ready && vmx_caps.vnmi)
+				nproc |= PROC_NMI_WINDOW;
+			else if (!ready && vmx_caps.mtf)
 				nproc |= PROC_MTF;
 			else
-				ready = true; /* no MTF (a window would exit at once): inject */
+				ready = true; /* neither: inject (an interrupt window could exit at once) */
 		}
 		if (ready) {
 			/* No error code in real mode (an entry check). */
@@ -279,7 +282,7 @@ static void event_prepare(struct arch_vps *a)
 			a->ev_valid = false;
 		} else {
 			vmwrite(VMCS_ENTRY_INTR_INFO, 0);
-			if (!(nproc & PROC_MTF))
+			if (!(nproc & (PROC_MTF | PROC_NMI_WINDOW)))
 				nproc |= PROC_INTR_WINDOW;
 		}
 	} else {
