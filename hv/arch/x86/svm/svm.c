@@ -17,6 +17,7 @@
 #include <x86/cpu.h>
 #include <x86/event.h>
 #include <x86/pages.h>
+#include <x86/pkrs.h>
 
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
@@ -240,9 +241,11 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		kick_drain(pp);
 	svm_nmi_window_prepare(a);
 	svm_intr_window_prepare(a);
+	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
 	fxrstor(a->fxsave);
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
 	fxsave(a->fxsave);
+	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;
 	if (a->guest)
 		kick_guest_leave(pp);

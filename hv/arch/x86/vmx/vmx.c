@@ -15,6 +15,7 @@
 #include <x86/cpu.h>
 #include <x86/event.h>
 #include <x86/pages.h>
+#include <x86/pkrs.h>
 
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
@@ -361,6 +362,7 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 
 	if (a->guest)
 		kick_guest_enter(pp); /* boot/kick.c: the kick ends the run */
+	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
 	for (;;) {
 		vmx_update_lma(a);
 		event_prepare(a);
@@ -392,6 +394,7 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			break;
 	}
 
+	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;
 	if (a->guest) {
 		kick_guest_leave(pp);
