@@ -65,6 +65,9 @@ static const struct cpuid_policy_entry cpuid_policy[] = {
 	 * msr_root.c); guest VMs run with PKRS 0 and their PKRS accesses #GP
 	 * (hv/arch/x86/common/pkrs.c), so they are not offered it. */
 	{ 0x7, 0, 2, CPUID_HIDE_GUEST, 1u << 31, 0 },
+	/* PDCM: IA32_PERF_CAPABILITIES (0x345) is not in the root's MSR policy
+	 * (no PMU is offered; kvm-unit-tests reads it when PDCM is set). */
+	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 15, 0 },
 	/* No architectural PMU (Intel leaf 0xA) nor AMD's extended core counters:
 	 * the root's MSR policy refuses their MSRs (docs/security.md). */
 	{ 0xA, CPUID_ANY_SUBLEAF, 0, CPUID_HIDE, 0xFFFFFFFFu, 0 },
