@@ -12,8 +12,9 @@ which the root sees as its only module).
 
 Bochs has no isa-debug-exit: the verdict is read from the test's own last
 words, the same way for both runs: its `SUMMARY:` line (PASS, or FAIL with
-unexpected failures, SKIP when every report skipped) or an `Unhandled
-exception` (FAIL); the hypervisor stopping the root is ROOT-STOPPED, a
+unexpected failures, SKIP when every report skipped), an `Unhandled
+exception` (FAIL), or the `--- DONE: <status> ---` line exit() prints when
+Bochs' shutdown port did not end the run (realmode); the hypervisor stopping the root is ROOT-STOPPED, a
 hypervisor failure HV-BOOT-FAIL, no last words within the time TIMEOUT."""
 import re
 from pathlib import Path
@@ -25,8 +26,9 @@ from .cfg import Test
 from .runner import CLOSING, Run
 
 LIST_FILE = Path(__file__).resolve().parent / "bochs-list.txt"
-END_RE = re.compile(r"^(SUMMARY: .*|.*Unhandled exception.*)\n", re.M)
+END_RE = re.compile(r"^(SUMMARY: .*|.*Unhandled exception.*|--- DONE: -?\d+ ---)\n", re.M)
 SUMMARY_RE = re.compile(r"^SUMMARY: (\d+) tests(.*)$", re.M)
+DONE_RE = re.compile(r"^--- DONE: (-?\d+) ---$", re.M)
 STATUS = {bochs.EXIT_ROOT_STOPPED: "ROOT-STOPPED", bochs.EXIT_HV_FAILED: "HV-BOOT-FAIL"}
 MEGS_DEFAULT = 256
 
@@ -46,6 +48,9 @@ def _verdict(out: str) -> str:
         return "FAIL"
     m = SUMMARY_RE.search(out)
     if not m:
+        done = DONE_RE.search(out)  # exit() when the shutdown port did not end Bochs
+        if done:
+            return "PASS" if done.group(1) == "0" else "FAIL"
         return "NO-SUMMARY"
     tests, rest = int(m.group(1)), m.group(2)
     if re.search(r"\d+ unexpected failures", rest):
