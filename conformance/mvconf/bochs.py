@@ -97,10 +97,15 @@ def bochs_timeout(probe_timeout: float) -> float:
     return probe_timeout * TIMEOUT_SCALE + TIMEOUT_EXTRA_S
 
 
-def _grub_cfg(probe_name: str, cmdline: str, modules: Sequence[Tuple[str, str]]) -> str:
-    lines = ["set timeout=0", "set default=0", 'menuentry "microv" {',
-             "  multiboot /boot/microv-hv.elf"]
-    lines.append(f"  module /boot/{probe_name}.elf {probe_name} {cmdline}".rstrip())
+def _grub_cfg(probe_name: str, cmdline: str, modules: Sequence[Tuple[str, str]],
+              bare: bool = False) -> str:
+    """bare: the probe itself is the multiboot kernel (no hypervisor)."""
+    lines = ["set timeout=0", "set default=0", 'menuentry "microv" {']
+    if bare:
+        lines.append(f"  multiboot /boot/{probe_name}.elf {cmdline}".rstrip())
+    else:
+        lines.append("  multiboot /boot/microv-hv.elf")
+        lines.append(f"  module /boot/{probe_name}.elf {probe_name} {cmdline}".rstrip())
     for dest, name in modules:
         lines.append(f"  module /boot/{dest} {name}")
     lines += ["  boot", "}", ""]
@@ -120,15 +125,17 @@ def _grub_version() -> str:
         return "?"
 
 
-def _iso_layout(hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
+def _iso_layout(hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline: str,
                 modules: Sequence[Path]) -> Tuple[List[Tuple[Path, str]], str]:
-    """What the ISO holds: (source, name under /boot) per file, and grub.cfg."""
-    files = [(hv_elf, "microv-hv.elf"), (probe_elf, f"{probe_name}.elf")]
+    """What the ISO holds: (source, name under /boot) per file, and grub.cfg
+    (hv_elf None: the probe boots bare, as the multiboot kernel)."""
+    files = ([] if hv_elf is None else [(hv_elf, "microv-hv.elf")]) + \
+        [(probe_elf, f"{probe_name}.elf")]
     mods = []
     for i, m in enumerate(modules, 1):
         files.append((m, f"m{i}-{m.name}"))
         mods.append((f"m{i}-{m.name}", m.stem))
-    return files, _grub_cfg(probe_name, cmdline, mods)
+    return files, _grub_cfg(probe_name, cmdline, mods, bare=hv_elf is None)
 
 
 def iso_key(files: Sequence[Tuple[Path, str]], grub_cfg: str, grub_version: str) -> str:
@@ -161,7 +168,7 @@ def prune_iso_cache(where: Path, keep: int = ISO_CACHE_KEEP,
     return gone
 
 
-def build_iso(hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
+def build_iso(hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline: str,
               modules: Sequence[Path], where: Optional[Path] = None) -> Tuple[Path, bool, str]:
     """The image set's ISO: (path, whether it was built now, the error text of
     a failed grub-mkrescue, else "").  Built in a temporary directory and
@@ -250,11 +257,15 @@ def _outcome(serial: str) -> Optional[int]:
     return None
 
 
-def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
+def run(kind: str, hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline: str,
         modules: Sequence[Path], timeout_s: float, megs: int = MEGS,
         keep_dir: Optional[Path] = None, cov_out: Optional[Path] = None,
-        iso_cache: Optional[Path] = None, first_byte: bool = False) -> BochsRun:
+        iso_cache: Optional[Path] = None, first_byte: bool = False,
+        end_re: Optional["re.Pattern[str]"] = None) -> BochsRun:
     """Boots hv_elf with the probe under Bochs; timeout_s of wall time in all.
+    hv_elf None: the probe alone, bare (its cmdline on its multiboot line).
+    end_re: the run also ends, with status 0, once the serial log matches it
+    (a kernel that writes no MVP END line: scripts/kut/bochs.py).
     iso_cache: where the image set's ISO is kept (default iso_dir()).
     first_byte: the run ends, with status 0, at the first byte on COM1 (make
     bench's floor: the BIOS and GRUB write nothing there, so that is the
@@ -282,7 +293,8 @@ def run(kind: str, hv_elf: Path, probe_elf: Path, probe_name: str, cmdline: str,
         try:
             while not procs.stopping():
                 text = _read(serial)
-                code = 0 if first_byte and text else _outcome(text)
+                ended = (first_byte and text) or (end_re and end_re.search(text))
+                code = 0 if ended else _outcome(text)
                 if code is not None and cov_out and not coverage.bochs_dump_done(
                         work / "bochs.out", since=time.monotonic()):
                     pass  # the verdict is in; the coverage dump is still coming

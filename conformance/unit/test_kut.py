@@ -150,3 +150,32 @@ def test_source_locate(tmp_path, monkeypatch):
     (tmp_path / "x86").mkdir()
     (tmp_path / "x86" / "unittests.cfg").write_text("")
     assert source.locate() == (tmp_path.resolve(), f"checkout {tmp_path.resolve()}")
+
+
+def test_bochs_verdicts_and_list():
+    """--bochs: the verdict from the test's last words (no isa-debug-exit there),
+    the one-CPU rule, the environment module's memory size, the list file."""
+    from kut import bochs as kb
+    from mvconf import bochs as mb
+    assert kb._verdict("x\nSUMMARY: 13 tests\n") == "PASS"
+    assert kb._verdict("SUMMARY: 7 tests, 1 unexpected failures\n") == "FAIL"
+    assert kb._verdict("SUMMARY: 3 tests, 3 skipped\n") == "SKIP"
+    assert kb._verdict("SUMMARY: 3 tests, 1 skipped\n") == "PASS"
+    assert kb._verdict("Unhandled exception 13 #GP(0) at ip 4033\n") == "FAIL"
+    assert kb._verdict("--- DONE: 0 ---\n") == "PASS"
+    assert kb._verdict("--- DONE: 1 ---\n") == "FAIL"
+    assert kb._verdict("enabling apic\n") == "NO-SUMMARY"
+    assert kb.END_RE.search("SUMMARY: 1 tests\n") and not kb.END_RE.search("SUMMARY: 1 te")
+    assert (kb._megs("256M"), kb._megs("1G"), kb._megs("512"), kb._megs("x")) == (256, 1024, 512, 256)
+    t1 = cfg.Test(name="a", file="a.flat")
+    assert kb.not_runnable(t1) is None
+    t2 = cfg.Test(name="b", file="b.flat", smp=2)
+    assert "one CPU" in kb.not_runnable(t2)
+    names = kb.load_list()
+    assert names and "eventinj" in names and all(" " not in n for n in names)
+    # bare: the test is GRUB's multiboot kernel, with its arguments and the env module
+    g = mb._grub_cfg("eventinj", "a b", [("m1-env", "env")], bare=True)
+    assert "multiboot /boot/eventinj.elf a b" in g and "microv-hv.elf" not in g
+    assert "module /boot/m1-env env" in g
+    g = mb._grub_cfg("eventinj", "a b", [], bare=False)
+    assert "multiboot /boot/microv-hv.elf" in g and "module /boot/eventinj.elf eventinj a b" in g

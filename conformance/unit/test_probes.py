@@ -88,22 +88,22 @@ def test_which_backend_runs_which_probe(monkeypatch):
     monkeypatch.delenv("MV_FAKE_BACKEND", raising=False)
     suite = probes.load()
     triple = {"triple", "msrguest"}  # need triple-fault-exit
-    everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "lapic", "smproot", "tlbshoot", "rootshoot"}
+    everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot"}
     by_name = {b.name: b for b in backends.all_backends()}
     want = {
         "sim-intel": everywhere | triple,
         "sim-amd": everywhere | triple | {"svmguest"},
         # q35 + amd-iommu + edu, -smp 2: the only machine with an IOMMU and a DMA engine
-        "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "lapic", "smproot", "tlbshoot", "rootshoot"},
+        "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot"},
         # Bochs runs one CPU here (no smproot, tlbshoot, rootshoot).
-        "bochs-intel": everywhere | triple | {"devmem", "lapic"},
+        "bochs-intel": everywhere | triple | {"devmem", "lapic", "rootnmi"},
         # Bochs' SVM ends the emulator on a guest triple fault.
-        "bochs-amd": everywhere | {"devmem", "lapic"},
+        "bochs-amd": everywhere | {"devmem", "lapic", "rootnmi"},
     }
     for name, expected in want.items():
         assert runs(by_name[name], suite) == expected, name
     kvm = by_name["qemu-kvm"]
-    assert runs(kvm, suite) == everywhere | triple | {"devmem", "lapic", "smproot", "tlbshoot", "rootshoot"} | (
+    assert runs(kvm, suite) == everywhere | triple | {"devmem", "lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot"} | (
         {"svmguest"} if kvm.kind == "svm" else set())
 
 

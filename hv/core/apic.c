@@ -5,8 +5,9 @@
  * and performed on the real APIC, except the writes that would start, reset,
  * NMI or SMI a processor: ICR INIT and SIPI are turned into the state of the
  * target PPs' root VPs (wait-for-SIPI, or started in real mode at the SIPI
- * vector), ICR NMI and SMI are not delivered, LVT entries programmed to
- * INIT or SMI are not written.
+ * vector), ICR NMI becomes an NMI queued to the target root VPs (the
+ * backends hold it while the VP blocks NMIs), ICR SMI is not delivered,
+ * LVT entries programmed to INIT or SMI are not written.
  * IA32_APIC_BASE reads the hardware's value; the root may clear and set
  * its EN bit (virtually: the hardware APIC stays enabled, the hypervisor
  * needs it), any other change raises #GP; x2APIC cannot be enabled, so its
@@ -15,6 +16,7 @@
 #include <hv/apic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
+#include <hv/evq.h>
 #include <hv/log.h>
 #include <hv/mmio_store.h>
 #include <hv/pp.h>
@@ -32,6 +34,7 @@
 #define MODE_FIXED 0u
 #define MODE_LOWEST 1u
 #define MODE_SMI 2u
+#define MODE_NMI 4u
 #define MODE_INIT 5u
 #define MODE_SIPI 6u
 #define SH_NONE 0u
@@ -76,16 +79,28 @@ static void apic_deliver(struct hv_pp *target, uint32_t mode, uint8_t vector)
 	__atomic_store_n(&target->sipi_pending, 1, __ATOMIC_RELEASE);
 }
 
-/* INIT or SIPI from the root on `pp`: its targets' root VPs, never the
+/* An NMI for the root VP of `target` (an online PP: a processor waiting for
+ * a SIPI blocks NMIs, SDM 10.4.7.3): queued, the owner PP kicked; the
+ * backend delivers it once the VP does not block NMIs (after the IRET of
+ * the one it handles, docs/root-vm.md "Local APIC"). */
+void apic_root_nmi(struct hv_pp *target)
+{
+	static const struct hv_event nmi = { .type = HV_EVENT_NMI, .vector = 2 };
+
+	if (target && target->root_vps && apic_pp_online(target))
+		evq_raise(target->root_vps, &nmi);
+}
+
+/* INIT, SIPI or NMI from the root on `pp`: its targets' root VPs, never the
  * hardware.  NULL, or why the root is stopped. */
-static const char *apic_start_up(struct hv_pp *pp, uint32_t lo, uint32_t hi)
+static const char *apic_targets(struct hv_pp *pp, uint32_t lo, uint32_t hi)
 {
 	uint32_t mode = ICR_MODE(lo), sh = ICR_SHORTHAND(lo);
 
 	if (mode == MODE_INIT && (lo & ICR_LEVEL) && !(lo & ICR_ASSERT))
 		return NULL; /* INIT level de-assert: no effect since the Pentium 4 */
 	if (sh == SH_NONE && (lo & ICR_LOGICAL))
-		return "INIT/SIPI with a logical destination (not supported: use physical or a shorthand)";
+		return "INIT/SIPI/NMI with a logical destination (not supported: use physical or a shorthand)";
 	uint16_t only = 0xFFFF;
 	bool all = sh == SH_ALL || sh == 3u || (sh == SH_NONE && (hi >> 24) == DEST_BROADCAST);
 	bool self = sh == SH_SELF || sh == SH_ALL || (sh == SH_NONE && (hi >> 24) == DEST_BROADCAST);
@@ -98,10 +113,15 @@ static const char *apic_start_up(struct hv_pp *pp, uint32_t lo, uint32_t hi)
 	}
 	if (self && mode == MODE_INIT)
 		return "INIT to its own processor (a reset of the running root VP is not emulated)";
+	if (self && mode == MODE_NMI)
+		apic_root_nmi(pp); /* self-NMI: taken right after this store (SIPI to self: ignored) */
 	for (uint16_t i = 0; i < pp_count(); i++) {
 		if (i == pp->id || (!all && i != only))
 			continue;
-		apic_deliver(pp_get(i), mode, (uint8_t)(lo & 0xFF));
+		if (mode == MODE_NMI)
+			apic_root_nmi(pp_get(i));
+		else
+			apic_deliver(pp_get(i), mode, (uint8_t)(lo & 0xFF));
 	}
 	return NULL;
 }
@@ -175,10 +195,10 @@ static const char *apic_icr(struct hv_pp *pp, uint32_t lo)
 		arch_lapic_write(LAPIC_ICR_LO, lo);
 		return NULL;
 	}
-	if (mode == MODE_INIT || mode == MODE_SIPI)
-		return apic_start_up(pp, lo, arch_lapic_read(LAPIC_ICR_HI));
-	/* SMI, NMI and the reserved modes would reach processors that may be
-	 * in the hypervisor: not delivered (docs/root-vm.md). */
+	if (mode == MODE_INIT || mode == MODE_SIPI || mode == MODE_NMI)
+		return apic_targets(pp, lo, arch_lapic_read(LAPIC_ICR_HI));
+	/* SMI and the reserved modes would reach processors that may be in
+	 * the hypervisor: not delivered (docs/root-vm.md). */
 	hv_log("pp %u: root's IPI with delivery mode %u (ICR 0x%08x) not delivered", pp->id,
 	       mode, lo);
 	return NULL;

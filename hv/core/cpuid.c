@@ -34,6 +34,7 @@ enum cpuid_rule {
 	CPUID_SET,      /* the bits read as 1 */
 	CPUID_HIDE,     /* the bits read as 0 */
 	CPUID_FROM_CR4, /* the bit reads as the VP's CR4 bit `cr4` */
+	CPUID_HIDE_GUEST, /* the root VM's as the processor says; 0 to guest VMs */
 };
 
 /* One line per bit (or register) the hypervisor changes; see
@@ -60,8 +61,13 @@ static const struct cpuid_policy_entry cpuid_policy[] = {
 	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_FROM_CR4, 1u << 27, CR4_OSXSAVE },
 	/* OSPKE mirrors the VP's CR4.PKE. */
 	{ 0x7, 0, 2, CPUID_FROM_CR4, 1u << 4, CR4_PKE },
-	/* PKS: not virtualized; IA32_PKRS (0x6E1) is not in the root's MSR policy and raises #GP. */
-	{ 0x7, 0, 2, CPUID_HIDE, 1u << 31, 0 },
+	/* PKS: the root's where the processor has it (IA32_PKRS passed through,
+	 * msr_root.c); guest VMs run with PKRS 0 and their PKRS accesses #GP
+	 * (hv/arch/x86/common/pkrs.c), so they are not offered it. */
+	{ 0x7, 0, 2, CPUID_HIDE_GUEST, 1u << 31, 0 },
+	/* PDCM: IA32_PERF_CAPABILITIES (0x345) is not in the root's MSR policy
+	 * (no PMU is offered; kvm-unit-tests reads it when PDCM is set). */
+	{ 0x1, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 15, 0 },
 	/* No architectural PMU (Intel leaf 0xA) nor AMD's extended core counters:
 	 * the root's MSR policy refuses their MSRs (docs/security.md). */
 	{ 0xA, CPUID_ANY_SUBLEAF, 0, CPUID_HIDE, 0xFFFFFFFFu, 0 },
@@ -118,7 +124,7 @@ static void cpuid_policy_apply(uint32_t leaf, uint32_t subleaf, bool dynamic, ui
 {
 	for (unsigned i = 0; i < HV_ARRAY_SIZE(cpuid_policy); i++) {
 		const struct cpuid_policy_entry *e = &cpuid_policy[i];
-		if (!cpuid_policy_matches(e, leaf, subleaf) ||
+		if (!cpuid_policy_matches(e, leaf, subleaf) || e->rule == CPUID_HIDE_GUEST ||
 		    (e->rule == CPUID_FROM_CR4) != dynamic)
 			continue;
 		bool set = dynamic ? (cr4 & e->cr4) != 0 : e->rule == CPUID_SET;
@@ -139,6 +145,15 @@ void cpuid_compute(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 void cpuid_apply_cr4(uint64_t cr4, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
 	cpuid_policy_apply(leaf, subleaf, true, cr4, out);
+}
+
+void cpuid_hide_from_guest(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	for (unsigned i = 0; i < HV_ARRAY_SIZE(cpuid_policy); i++) {
+		const struct cpuid_policy_entry *e = &cpuid_policy[i];
+		if (e->rule == CPUID_HIDE_GUEST && cpuid_policy_matches(e, leaf, subleaf))
+			out[e->reg] &= ~e->mask;
+	}
 }
 
 void cpuid_for_vps(const struct hv_vps *vps, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
@@ -163,6 +178,9 @@ void cpuid_emulate(struct hv_vps *vps)
 	cpuid_for_vps(vps, leaf, subleaf, out);
 	/* The CR4 mirrors hold for set_cpuid values too, as on hardware. */
 	cpuid_apply_cr4(arch_vps_get_reg(vps, bf_reg_t_cr4), leaf, subleaf, out);
+	/* And for set_cpuid values: the hypervisor cannot give a guest these. */
+	if (vps_vmid(vps) != 0)
+		cpuid_hide_from_guest(leaf, subleaf, out);
 	/* CPUID writes the 32-bit registers, which zero-extends to 64 bits. */
 	arch_vps_set_reg(vps, bf_reg_t_rax, out[0]);
 	arch_vps_set_reg(vps, bf_reg_t_rbx, out[1]);

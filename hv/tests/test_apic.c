@@ -1,7 +1,8 @@
 /*
  * Unit tests of the root's local APIC policy (hv/core/apic.c) and of the
  * store decoder it uses (hv/core/insn.c), on the fake arch: decoded forms
- * and refusals, INIT/SIPI turned into root-VP state of the target PPs, the
+ * and refusals, INIT/SIPI turned into root-VP state of the target PPs, NMI
+ * IPIs into NMIs queued to the target root VPs, the
  * ICR and LVT writes that reach the (fake) local APIC and those that do
  * not, IA32_APIC_BASE and the x2APIC MSRs.
  */
@@ -187,7 +188,7 @@ static void test_icr_passthrough(void)
 
 	EXPECT_EQ(store(vps, 0x300, 0xC00F1), HV_ACTION_RESUME); /* fixed, all but self */
 	EXPECT_EQ(fake_lapic[0x300 / 16], 0xC00F1);
-	EXPECT_EQ(store(vps, 0x300, 0xC0400), HV_ACTION_RESUME); /* NMI: not delivered */
+	EXPECT_EQ(store(vps, 0x300, 0xC0400), HV_ACTION_RESUME); /* NMI: never the hardware's */
 	EXPECT_EQ(fake_lapic[0x300 / 16], 0xC00F1);
 	EXPECT_EQ(store(vps, 0x300, 0xC0200), HV_ACTION_RESUME); /* SMI: not delivered */
 	EXPECT_EQ(fake_lapic[0x300 / 16], 0xC00F1);
@@ -197,6 +198,47 @@ static void test_icr_passthrough(void)
 	EXPECT_EQ(store(vps, 0xB0, 0), HV_ACTION_RESUME);        /* EOI */
 	EXPECT_EQ(store(vps, 0x310, 5u << 24), HV_ACTION_RESUME);
 	EXPECT_EQ(fake_lapic[0x310 / 16], 5u << 24);
+}
+
+/* NMI IPIs: queued to the target root VPs that run, never sent. */
+static void test_icr_nmi(void)
+{
+	struct hv_vps *vps = boot("\x89\x07", 2);
+	struct hv_pp *pp1 = pp_get(1), *pp2 = pp_get(2);
+
+	EXPECT_EQ(core_pp_init(1), 0);
+	EXPECT_EQ(core_pp_init(2), 0);
+	fake_lapic[0x310 / 16] = 0; /* its own APIC ID */
+	EXPECT_EQ(store(vps, 0x300, 0x4400), HV_ACTION_RESUME);
+	EXPECT_TRUE(vps->evq.nmi);
+	EXPECT_EQ(fake_regs(vps)->reg[bf_reg_t_rip], CODE + 2);
+	EXPECT_EQ(fake_lapic[0x300 / 16], 0); /* nothing reached the hardware */
+	vps->evq.nmi = false;
+	/* All but self while PPs 1 and 2 wait for a SIPI (NMIs blocked): nothing. */
+	EXPECT_EQ(store(vps, 0x300, 0xC4400), HV_ACTION_RESUME);
+	EXPECT_TRUE(!vps->evq.nmi && !pp1->root_vps->evq.nmi && !pp2->root_vps->evq.nmi);
+	/* PP 1 runs its root VP: all but self reaches it, and only it. */
+	pp1->online = true;
+	EXPECT_EQ(store(vps, 0x300, 0xC4400), HV_ACTION_RESUME);
+	EXPECT_TRUE(pp1->root_vps->evq.nmi && !pp2->root_vps->evq.nmi && !vps->evq.nmi);
+	pp1->root_vps->evq.nmi = false;
+	/* Its APIC ID as the destination; then an APIC ID no PP has. */
+	fake_lapic[0x310 / 16] = 1u << 24;
+	EXPECT_EQ(store(vps, 0x300, 0x4400), HV_ACTION_RESUME);
+	EXPECT_TRUE(pp1->root_vps->evq.nmi && !vps->evq.nmi);
+	pp1->root_vps->evq.nmi = false;
+	fake_lapic[0x310 / 16] = 0x3Eu << 24;
+	EXPECT_EQ(store(vps, 0x300, 0x4400), HV_ACTION_RESUME);
+	EXPECT_TRUE(!pp1->root_vps->evq.nmi && !vps->evq.nmi);
+	/* All including self: itself and PP 1. */
+	EXPECT_EQ(store(vps, 0x300, 0x84400), HV_ACTION_RESUME);
+	EXPECT_TRUE(vps->evq.nmi && pp1->root_vps->evq.nmi && !pp2->root_vps->evq.nmi);
+	EXPECT_EQ(fake_lapic[0x300 / 16], 0);
+	/* A logical destination is refused (the root stops). */
+	fake_lapic[0x310 / 16] = 1u << 24;
+	EXPECT_EQ(store(vps, 0x300, 0x4C00), HV_ACTION_STOP);
+	EXPECT_TRUE(strstr(fake_console, "INIT/SIPI/NMI with a logical destination") != NULL);
+	pp1->online = false;
 }
 
 static void test_lvt_refused(void)
@@ -331,6 +373,7 @@ int main(int argc, char **argv)
 		{ "icr_start_up", test_icr_start_up },
 		{ "icr_init_self", test_icr_init_self },
 		{ "icr_passthrough", test_icr_passthrough },
+		{ "icr_nmi", test_icr_nmi },
 		{ "lvt_refused", test_lvt_refused },
 		{ "apic_msrs", test_apic_msrs },
 		{ "store_refused", test_store_refused },

@@ -300,6 +300,12 @@ static void test_cpuid(void)
 	EXPECT_EQ(r[2], ~(1u << 4));
 	cpuid_apply_cr4(1ull << 22, 7, 0, r);
 	EXPECT_EQ(r[2], 0xFFFFFFFFu);
+	/* PKS (7.0 ECX[31]) is the root's alone: guests have it cleared. */
+	cpuid_hide_from_guest(7, 0, r);
+	EXPECT_EQ(r[2], ~(1u << 31));
+	r[2] = 0xFFFFFFFFu;
+	cpuid_hide_from_guest(7, 1, r);
+	EXPECT_EQ(r[2], 0xFFFFFFFFu);
 	cpuid_compute(0x40000000, 0, r);
 	EXPECT_EQ(r[0], 0x40000202);
 	cpuid_compute(0x40000200, 7, r);

@@ -5,7 +5,9 @@
  * agent has no handler below vector 32, so the #GP becomes a triple fault:
  * mv_vp_run_vp ends with mv_vp_exit_t_fault, REG1 = the triple-fault kind
  * (docs/exit-reasons.md).  A WRMSR of an MSR the VPS keeps (LSTAR) runs to
- * its HLT, so the fault is the MSR's, not WRMSR's.  Afterwards the guest
+ * its HLT, so the fault is the MSR's, not WRMSR's.  IA32_PKRS, which passes
+ * through to the root, raises #GP in a guest too (read and write).
+ * Afterwards the guest
  * and the root still run under the hypervisor.
  */
 #include "vmm.h"
@@ -17,6 +19,7 @@ PROBE_TITLE("a guest's VM_HSAVE_PA / VM_CR accesses: #GP (a triple fault in the 
 #define MSR_LSTAR 0xC0000082u
 #define MSR_VM_CR 0xC0010114u
 #define MSR_VM_HSAVE_PA 0xC0010117u
+#define MSR_PKRS 0x6E1u
 
 static void expect_gp_fault(struct guest *g, const char *id, uint64_t cmd, uint64_t msr,
 			    uint64_t val, const char *what)
@@ -51,6 +54,11 @@ void probe_main(void)
 			"RDMSR VM_HSAVE_PA");
 	expect_gp_fault(&g, "guest-vm-cr-write", G_WRMSR, MSR_VM_CR, 0x18,
 			"WRMSR VM_CR <- LOCK|SVMDIS");
+	/* The root's PKRS passes through to the root only (docs/root-vm.md). */
+	expect_gp_fault(&g, "guest-pkrs-read", G_RDMSR, MSR_PKRS, 0,
+			"RDMSR IA32_PKRS (the root's protection keys)");
+	expect_gp_fault(&g, "guest-pkrs-write", G_WRMSR, MSR_PKRS, 0x5,
+			"WRMSR IA32_PKRS <- access-disable key 0 and 1");
 
 	uint64_t cargs[2] = { EXP_CPUID_XX00, 0 };
 	r = ~0ull;

@@ -36,6 +36,11 @@ bool apic_is_root_msr(uint32_t msr);
  * -1 the access raises #GP. */
 int apic_root_msr(struct hv_vps *vps, const struct hv_exit *exit);
 
+/* Deliver an NMI to the root VP of PP `target` (online PPs only; NULL:
+ * none), as the local APIC would: queued, the owner PP kicked, held by the
+ * backend while that VP blocks NMIs. */
+void apic_root_nmi(struct hv_pp *target);
+
 /* core_pp_run, before running the PP's root VP: true when a SIPI started it
  * (its INIT state loaded, the PP online). */
 bool apic_pp_take_sipi(struct hv_pp *pp);

@@ -65,6 +65,10 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 	else
 		vmcb_set64(v, VMCB_EVENTINJ, 0);
 
+	if (svm_nmi_window_exit(a, code)) {
+		exit->type = HV_EXIT_EXTINT; /* nothing for the core: run on */
+		return;
+	}
 	switch (code) {
 	case VMEXIT_CPUID:
 		exit->type = HV_EXIT_CPUID;

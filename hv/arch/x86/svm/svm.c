@@ -17,6 +17,7 @@
 #include <x86/cpu.h>
 #include <x86/event.h>
 #include <x86/pages.h>
+#include <x86/pkrs.h>
 
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
@@ -159,6 +160,10 @@ void svm_vps_inject(struct hv_vps *vps, const struct hv_event *ev)
 
 	switch (ev->type) {
 	case HV_EVENT_NMI:
+		if (!vps_arch(vps)->guest) {
+			vps_arch(vps)->nmi_held = true; /* nmi_window.c */
+			return;
+		}
 		e = 2 | EVENT_TYPE_NMI | EVENT_VALID;
 		break;
 	case HV_EVENT_EXCEPTION:
@@ -188,6 +193,12 @@ bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 
 	if (e & EVENT_VALID) {
 		vmcb_set64(v, VMCB_EVENTINJ, 0);
+		/* An NMI whose delivery an exit interrupted blocks nothing yet. */
+		if ((e & (7u << 8)) == EVENT_TYPE_NMI && !a->guest)
+			a->nmi_masked = false;
+	} else if (a->nmi_held) {
+		a->nmi_held = false;
+		e = 2 | EVENT_TYPE_NMI | EVENT_VALID;
 	} else if (a->intr_wait) {
 		e = a->intr_wait;
 		a->intr_wait = 0;
@@ -229,7 +240,9 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	if (!a->guest)
 		kick_drain(pp);
 	kick_run_enter(pp, a->guest);
+	svm_nmi_window_prepare(a);
 	svm_intr_window_prepare(a);
+	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
 	fxrstor(a->fxsave);
 	/* VMRUN loads CR2 from the VMCB (APM vol. 2 15.5.1); Bochs 2.7's does
 	 * not, and the guest would see the CR2 of this PP's last #PF (difffuzz
@@ -237,6 +250,7 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	write_cr2(vmcb_get64(v, VMCB_CR2));
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
 	fxsave(a->fxsave);
+	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;
 	kick_run_leave(pp);
 	bool sliced = a->guest && preempt_disarm(&ps);

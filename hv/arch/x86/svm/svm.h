@@ -32,6 +32,11 @@ struct arch_vps {
 	 * interrupt window (intr_window.c), 0 when none. */
 	uint64_t intr_wait;
 	bool want_window;           /* arch_vps_request_window for the next run */
+	/* The root's NMIs (nmi_window.c): one held until NMIs are unblocked,
+	 * the root handling one (blocked until its IRET), that IRET being
+	 * single-stepped, and the DR6 to restore after the step. */
+	bool nmi_held, nmi_masked, nmi_step;
+	uint64_t nmi_step_dr6;
 };
 
 /* vmrun.S */
@@ -47,6 +52,12 @@ extern bool svm_has_nxe;
  * open; the core then injects again).  Also the window the core asks for
  * (arch_vps_request_window). */
 void svm_intr_window_prepare(struct arch_vps *a);
+
+/* nmi_window.c: before each VMRUN, inject the root's held NMI if it does
+ * not block NMIs; at an exit, true when it was the IRET intercept or the
+ * #DB of the step after it (consumed: the VP runs on). */
+void svm_nmi_window_prepare(struct arch_vps *a);
+bool svm_nmi_window_exit(struct arch_vps *a, uint64_t code);
 
 /* exit.c: the VMCB's exit information -> struct hv_exit. */
 void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit);

@@ -167,6 +167,16 @@ int vmx_caps_init(void)
 		c->proc2_root |= PROC2_VPID;
 	c->proc2_guest = c->proc2_root;
 
+	/* The root's NMIs (vmx.c event_prepare): with virtual NMIs the
+	 * processor tracks the root's NMI blocking (its IRET ends it) and
+	 * NMI-window exiting says when a held NMI can go in; the root then
+	 * runs with NMI exiting, and a platform NMI is handed to it. */
+	c->vnmi = ((pin >> 32) & (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS)) ==
+			  (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS) &&
+		  ((proc >> 32) & PROC_NMI_WINDOW);
+	if (c->vnmi)
+		c->pin_root |= PIN_NMI_EXITING | PIN_VIRTUAL_NMIS;
+	c->mtf = (proc >> 32) & PROC_MTF;
 	c->preempt_timer = (pin >> 32) & PIN_PREEMPTION_TIMER;
 	c->preempt_rate = (unsigned)(misc & 0x1F);
 	if (c->preempt_timer)
@@ -185,13 +195,13 @@ int vmx_caps_init(void)
 	       "exit 0x%x entry 0x%x", c->revision, tru ? "TRUE" : "default", c->pin_root,
 	       c->pin_guest, c->proc_root, c->proc_guest, c->proc2_root, c->exit_ctls,
 	       c->entry_ctls);
-	hv_log("vmx: EPT 4-level WB, INVEPT %s, VPID %s, preemption timer %s (TSC >> %u), "
+	hv_log("vmx: EPT 4-level WB, INVEPT %s, VPID %s, preemption timer %s (TSC >> %u), virtual NMIs %s, MTF %s, "
 	       "CR0 fixed 0x%llx/0x%llx CR4 fixed 0x%llx/0x%llx",
 	       c->invept_single ? "single-context" : "global",
 	       c->vpid ? (c->invvpid_single ? "yes (INVVPID single-context)" : "yes (INVVPID all)")
 		       : "no",
 	       c->preempt_timer ? "yes" : "no (local APIC timer)", c->preempt_rate,
-	       (unsigned long long)c->cr0_fixed0, (unsigned long long)c->cr0_fixed1,
+	       c->vnmi ? "yes" : "no", c->mtf ? "yes" : "no", (unsigned long long)c->cr0_fixed0, (unsigned long long)c->cr0_fixed1,
 	       (unsigned long long)c->cr4_fixed0, (unsigned long long)c->cr4_fixed1);
 	return 0;
 }

@@ -17,6 +17,9 @@ struct vmx_caps {
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t cr0_mask, cr4_mask;
 	uint64_t ept_vpid_cap;
+	/* The root's held NMI (vmx.c event_prepare): virtual NMIs with
+	 * NMI-window exiting, else the monitor trap flag. */
+	bool vnmi, mtf;
 	bool vpid, preempt_timer, invept_single, invvpid_single, invvpid_all;
 	unsigned preempt_rate;      /* the timer counts TSC >> rate */
 };

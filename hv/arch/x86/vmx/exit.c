@@ -189,6 +189,12 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 	case EXIT_REASON_TRIPLE_FAULT:
 		exit->type = HV_EXIT_TRIPLE_FAULT;
 		break;
+	case EXIT_REASON_MTF: /* vmx.c event_prepare: the root's held NMI */
+	case EXIT_REASON_NMI_WINDOW:
+		if (a->ev_valid)
+			return true;
+		exit->type = HV_EXIT_EXTINT; /* nothing for the core: run on */
+		break;
 	case EXIT_REASON_INTR_WINDOW:
 		if (a->ev_valid)
 			return true; /* event_prepare() delivers the queued interrupt now */
@@ -240,6 +246,9 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 			/* The hypervisor's kick or a platform NMI (boot/kick.c). */
 			kick_nmi(arch_pp_id());
 			kick_nmi_unblock();
+			/* A platform NMI is the root's: kick_run_leave hands it
+			 * to the PP's root VPS through evq_nmi (held like an IPI's
+			 * while it blocks NMIs, docs/spec-errata.md E-50, E-52). */
 			exit->type = HV_EXIT_EXTINT;
 		} else {
 			unsigned vec = info & 0xFF;

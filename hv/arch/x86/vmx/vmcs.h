@@ -149,6 +149,7 @@
 /* ---- controls ---- */
 #define PIN_EXTINT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
 #define PIN_PREEMPTION_TIMER (1u << 6)
 
 #define PROC_INTR_WINDOW (1u << 2)
@@ -158,8 +159,10 @@
 #define PROC_CR8_LOAD_EXITING (1u << 19)
 #define PROC_CR8_STORE_EXITING (1u << 20)
 #define PROC_TPR_SHADOW (1u << 21)
+#define PROC_NMI_WINDOW (1u << 22)
 #define PROC_UNCOND_IO_EXITING (1u << 24)
 #define PROC_USE_IO_BITMAPS (1u << 25)
+#define PROC_MTF (1u << 27)
 #define PROC_USE_MSR_BITMAPS (1u << 28)
 #define PROC_PAUSE_EXITING (1u << 30)
 #define PROC_SECONDARY (1u << 31)
@@ -191,6 +194,7 @@
 /* Guest interruptibility state */
 #define INTERRUPTIBILITY_STI (1u << 0)
 #define INTERRUPTIBILITY_MOVSS (1u << 1)
+#define INTERRUPTIBILITY_NMI (1u << 3)
 
 /* ---- basic exit reasons ---- */
 #define EXIT_REASON_EXCEPTION_NMI 0
@@ -199,6 +203,7 @@
 #define EXIT_REASON_INIT 3
 #define EXIT_REASON_SIPI 4
 #define EXIT_REASON_INTR_WINDOW 7
+#define EXIT_REASON_NMI_WINDOW 8
 #define EXIT_REASON_CPUID 10
 #define EXIT_REASON_HLT 12
 #define EXIT_REASON_VMCALL 18
@@ -208,6 +213,7 @@
 #define EXIT_REASON_WRMSR 32
 #define EXIT_REASON_INVALID_GUEST 33
 #define EXIT_REASON_MSR_LOADING 34
+#define EXIT_REASON_MTF 37
 #define EXIT_REASON_PAUSE 40
 #define EXIT_REASON_MACHINE_CHECK 41
 #define EXIT_REASON_EPT_VIOLATION 48

@@ -15,6 +15,7 @@
 #include <x86/cpu.h>
 #include <x86/event.h>
 #include <x86/pages.h>
+#include <x86/pkrs.h>
 
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
@@ -240,12 +241,19 @@ bool vmx_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 /*
  * Delivers the queued event at this entry, or asks for an interrupt window
  * when the guest cannot take an external interrupt now (RFLAGS.IF = 0, or
- * blocking by STI / MOV SS): VM entry refuses to inject one then.
+ * blocking by STI / MOV SS): VM entry refuses to inject one then.  An NMI
+ * for the root waits while the root blocks NMIs (from an NMI's delivery to
+ * its handler's IRET, or MOV SS): with virtual NMIs (caps.c) the
+ * interruptibility state's blocking by NMI is the root's virtual-NMI
+ * blocking and NMI-window exiting ends the wait; without them the root
+ * runs without NMI exiting, the bit is its real blocking, and the monitor
+ * trap flag steps it until the IRET (a processor with neither gets the NMI
+ * at once).  Guest VMs keep the plain injection.
  */
 static void event_prepare(struct arch_vps *a)
 {
 	uint32_t proc = (uint32_t)vmread(VMCS_PROC_CTLS);
-	uint32_t nproc = proc & ~PROC_INTR_WINDOW;
+	uint32_t nproc = proc & ~(PROC_INTR_WINDOW | PROC_MTF | PROC_NMI_WINDOW);
 
 	if (a->ev_valid) {
 		uint32_t info = a->ev_info;
@@ -255,6 +263,15 @@ static void event_prepare(struct arch_vps *a)
 			uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 			ready = (rflags & RFLAGS_IF) &&
 				!(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS));
+		} else if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI && !a->guest) {
+			uint64_t intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+			ready = !(intr & (INTERRUPTIBILITY_MOVSS | INTERRUPTIBILITY_NMI));
+			if (!ready && vmx_caps.vnmi)
+				nproc |= PROC_NMI_WINDOW;
+			else if (!ready && vmx_caps.mtf)
+				nproc |= PROC_MTF;
+			else
+				ready = true; /* neither: inject (an interrupt window could exit at once) */
 		}
 		if (ready) {
 			/* No error code in real mode (an entry check). */
@@ -266,7 +283,8 @@ static void event_prepare(struct arch_vps *a)
 			a->ev_valid = false;
 		} else {
 			vmwrite(VMCS_ENTRY_INTR_INFO, 0);
-			nproc |= PROC_INTR_WINDOW;
+			if (!(nproc & (PROC_MTF | PROC_NMI_WINDOW)))
+				nproc |= PROC_INTR_WINDOW;
 		}
 	} else {
 		vmwrite(VMCS_ENTRY_INTR_INFO, 0);
@@ -343,6 +361,7 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	}
 
 	kick_run_enter(pp, a->guest); /* boot/kick.c: the kick ends the run */
+	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
 	for (;;) {
 		vmx_update_lma(a);
 		event_prepare(a);
@@ -374,6 +393,7 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			break;
 	}
 
+	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;
 	kick_run_leave(pp);
 	if (a->guest) {
