@@ -152,6 +152,11 @@ static int root_map_devices(struct hv_vm *root, const struct hv_boot_info *bi)
 		if (root_map_identity(root, bi, bi->mmio[i].spa, bi->mmio[i].len,
 				      rw | MV_GPA_FLAG_UNCACHEABLE, false, &pages))
 			return -1;
+	/* The PCI window likewise (not noted as devices: E-51). */
+	for (uint32_t i = 0; i < bi->num_pci_window; i++)
+		if (root_map_identity(root, bi, bi->pci_window[i].spa, bi->pci_window[i].len,
+				      rw | MV_GPA_FLAG_UNCACHEABLE, false, &pages))
+			return -1;
 	for (uint32_t i = 0; i < bi->num_firmware; i++) {
 		const struct hv_fw_range *f = &bi->firmware[i];
 		if (f->type < 2 || f->type > 4 || f->spa >= 0x100000000ull ||
