@@ -88,13 +88,15 @@ def test_which_backend_runs_which_probe(monkeypatch):
     monkeypatch.delenv("MV_FAKE_BACKEND", raising=False)
     suite = probes.load()
     triple = {"triple", "msrguest"}  # need triple-fault-exit
-    everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "lapic", "smproot", "tlbshoot"}
+    everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "pciwin", "lapic",
+                                                       "smproot", "tlbshoot"}
     by_name = {b.name: b for b in backends.all_backends()}
     want = {
         "sim-intel": everywhere | triple,
         "sim-amd": everywhere | triple | {"svmguest"},
         # q35 + amd-iommu + edu, -smp 2: the only machine with an IOMMU and a DMA engine
-        "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "lapic", "smproot", "tlbshoot"},
+        "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "pciwin", "lapic", "smproot",
+                                               "tlbshoot"},
         # Bochs runs one CPU here (no smproot, tlbshoot).
         "bochs-intel": everywhere | triple | {"devmem", "lapic"},
         # Bochs' SVM ends the emulator on a guest triple fault.
