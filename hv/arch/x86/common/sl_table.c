@@ -78,11 +78,12 @@ void arch_vm_fini(struct hv_vm *vm)
 
 /*
  * Replace the 2 MiB leaf *pde by a table of 512 4 KiB leaves with the same
- * translation and attributes.  No flush is due for the split itself (no
- * address changes its page, permissions or type; SDM 4.10.2.3, APM 5.5.2
- * allow a page-size change alone); the change that follows it flushes the
- * large translation with the rest (arch_slpt_flush: INVEPT single-context,
- * ASID flush).  0, or -1 with *pde unchanged when the pool is exhausted.
+ * translation and attributes.  No flush is due for the split itself: after
+ * a page-size change the TLB may hold a translation of either size and use
+ * either (SDM vol. 3 4.10.1.3), and both are the same here; the change
+ * that follows it flushes the large one with the rest (arch_slpt_flush:
+ * SVM's flush-all TLB control, INVEPT).  0, or -1 with *pde unchanged
+ * when the pool is exhausted.
  */
 static int split_2m(struct sl_table *st, uint64_t *pde)
 {
