@@ -88,13 +88,15 @@ def test_which_backend_runs_which_probe(monkeypatch):
     monkeypatch.delenv("MV_FAKE_BACKEND", raising=False)
     suite = probes.load()
     triple = {"triple", "msrguest"}  # need triple-fault-exit
-    everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot"}
+    everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
+                                                       "smproot", "tlbshoot", "rootshoot"}
     by_name = {b.name: b for b in backends.all_backends()}
     want = {
         "sim-intel": everywhere | triple,
         "sim-amd": everywhere | triple | {"svmguest"},
         # q35 + amd-iommu + edu, -smp 2: the only machine with an IOMMU and a DMA engine
-        "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot"},
+        "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi", "smproot",
+                                               "tlbshoot", "rootshoot"},
         # Bochs runs one CPU here (no smproot, tlbshoot, rootshoot).
         "bochs-intel": everywhere | triple | {"devmem", "lapic", "rootnmi"},
         # Bochs' SVM ends the emulator on a guest triple fault.

@@ -90,13 +90,15 @@ static bool range_overlaps(const struct hv_mem_range *r, uint32_t n, uint64_t sp
 	return false;
 }
 
-/* Device memory (no skip_mmio): a whole 2 MiB block of it that holds no RAM
- * and nothing of the hypervisor's is mapped with one 2 MiB leaf. */
+/* A whole 2 MiB block of device or firmware memory that holds no RAM,
+ * nothing of the hypervisor's (and with skip_mmio no device memory) is
+ * mapped with one 2 MiB leaf. */
 static bool root_block_2m(const struct hv_boot_info *bi, uint64_t a, uint64_t end, bool skip_mmio)
 {
 	/* The local and I/O APIC pages are mapped read-only on their own
 	 * (apic_root_map, ioapic_root_map): never inside a 2 MiB leaf. */
-	return !skip_mmio && !(a & (HV_SLPT_2M - 1)) && end - a >= HV_SLPT_2M &&
+	return !(skip_mmio && range_overlaps(bi->mmio, bi->num_mmio, a, HV_SLPT_2M)) &&
+	       !(a & (HV_SLPT_2M - 1)) && end - a >= HV_SLPT_2M &&
 	       !(bi->lapic && bi->lapic - a < HV_SLPT_2M) &&
 	       !(bi->ioapic && bi->ioapic - a < HV_SLPT_2M) &&
 	       !range_overlaps(bi->ram, bi->num_ram, a, HV_SLPT_2M) &&
@@ -110,12 +112,9 @@ static int root_map_identity(struct hv_vm *root, const struct hv_boot_info *bi, 
 {
 	for (uint64_t off = 0; off < len; off += HV_PAGE_SIZE) {
 		uint64_t a = spa + off;
-		if (root_block_2m(bi, a, spa + len, skip_mmio)) {
-			if (arch_slpt_map_2m(root, a, a, flags)) {
-				hv_log("boot: out of memory mapping 0x%llx for the root VM",
-				       (unsigned long long)a);
-				return -1;
-			}
+		/* Part of the block mapped already (overlapping firmware
+		 * ranges): page by page below, as the later range says. */
+		if (root_block_2m(bi, a, spa + len, skip_mmio) && !arch_slpt_map_2m(root, a, a, flags)) {
 			*pages += HV_SLPT_2M / HV_PAGE_SIZE;
 			off += HV_SLPT_2M - HV_PAGE_SIZE;
 			continue;
@@ -151,6 +150,11 @@ static int root_map_devices(struct hv_vm *root, const struct hv_boot_info *bi)
 	mm_root_note_devices(bi->mmio, bi->num_mmio, bi->firmware, bi->num_firmware);
 	for (uint32_t i = 0; i < bi->num_mmio; i++)
 		if (root_map_identity(root, bi, bi->mmio[i].spa, bi->mmio[i].len,
+				      rw | MV_GPA_FLAG_UNCACHEABLE, false, &pages))
+			return -1;
+	/* The PCI window likewise (not noted as devices: E-54). */
+	for (uint32_t i = 0; i < bi->num_pci_window; i++)
+		if (root_map_identity(root, bi, bi->pci_window[i].spa, bi->pci_window[i].len,
 				      rw | MV_GPA_FLAG_UNCACHEABLE, false, &pages))
 			return -1;
 	for (uint32_t i = 0; i < bi->num_firmware; i++) {

@@ -33,6 +33,8 @@ void evq_post(struct hv_evq *q, const struct hv_event *ev)
 				  __ATOMIC_RELEASE);
 		break;
 	}
+	/* After the event itself: whoever sees the flag sees the event. */
+	__atomic_store_n(&q->maybe, 1, __ATOMIC_RELEASE);
 }
 
 void evq_raise(struct hv_vps *vps, const struct hv_event *ev)
@@ -89,9 +91,26 @@ bool evq_pop(struct hv_evq *q, struct hv_event *out)
 	return false;
 }
 
+/* Something is, or may be, pending: hand the highest-priority event over. */
+static void evq_deliver_slow(struct hv_vps *vps)
+{
+	struct hv_event ev;
+
+	/* Cleared before looking, by an exchange: it reads the last post's
+	 * flag (so this PP sees that event), and a post after it sets the flag
+	 * again, seen at the next entry (the poster kicks this PP, evq_raise). */
+	(void)__atomic_exchange_n(&vps->evq.maybe, 0, __ATOMIC_ACQ_REL);
+	if (evq_pop(&vps->evq, &ev))
+		arch_vps_inject(vps, &ev);
+	if (!evq_empty(&vps->evq)) {
+		__atomic_store_n(&vps->evq.maybe, 1, __ATOMIC_RELAXED);
+		arch_vps_request_window(vps); /* then the next one (HV_EXIT_IRQ_WINDOW) */
+	}
+}
+
 void evq_deliver(struct hv_vps *vps)
 {
-	struct hv_event held, ev;
+	struct hv_event held;
 
 	/* The backend holds at most one event; the bound guards a broken one. */
 	for (int i = 0; i < 4 && arch_vps_take_event(vps, &held); i++) {
@@ -101,8 +120,8 @@ void evq_deliver(struct hv_vps *vps)
 			continue;
 		evq_post(&vps->evq, &held);
 	}
-	if (evq_pop(&vps->evq, &ev))
-		arch_vps_inject(vps, &ev);
-	if (!evq_empty(&vps->evq))
-		arch_vps_request_window(vps); /* then the next one (HV_EXIT_IRQ_WINDOW) */
+	/* The fast path: nothing held back, nothing queued. */
+	if (__builtin_expect(!__atomic_load_n(&vps->evq.maybe, __ATOMIC_ACQUIRE), 1))
+		return;
+	evq_deliver_slow(vps);
 }

@@ -90,7 +90,11 @@ uint64_t mdl_map(const struct mdl_call *c)
 	n = 0;
 	for (p = mdl_pair_start(c); mdl_pair_next(&p, &sg, &dg);) {
 		n++;
-		if (mm_reserve(c->dst, dg) || mm_reserve(c->src, sg)) {
+		/* A donated page leaves the source's map: its own 4 KiB leaf
+		 * first (E-53; a split changes no translation, so a failure
+		 * later leaves the map as it was). */
+		if (mm_reserve(c->dst, dg) || mm_reserve(c->src, sg) ||
+		    (donate && mm_arch_split(c->src, sg))) {
 			mdl_prune(c, n);
 			return MV_STATUS_FAILURE_UNKNOWN; /* E-30: the pool ran out */
 		}

@@ -6,7 +6,10 @@
  * for the hypervisor) without a slot in the root's tree is the root's own
  * page, identity-mapped RWX WB.  Only what differs from that (a page lent
  * away, a page shared out, memory shared in) takes a slot, so the root's map
- * costs no pool page at boot however large the machine is.
+ * costs no pool page at boot however large the machine is.  The backend
+ * maps that RAM with 2 MiB leaves where a whole aligned 2 MiB of it is the
+ * root's, split on the first change of a page inside (mdl_ops.c splits
+ * before it commits to unmapping a page of the root).
  */
 #include <microv/mv_abi.h>
 
@@ -84,6 +87,14 @@ static bool mm_in(const struct hv_mem_range *r, uint32_t n, uint64_t spa)
 	return false;
 }
 
+static bool mm_overlaps(const struct hv_mem_range *r, uint32_t n, uint64_t spa, uint64_t len)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (spa < r[i].spa + r[i].len && r[i].spa < spa + len)
+			return true;
+	return false;
+}
+
 bool mm_root_default(uint64_t gfn, struct mm_ent *e)
 {
 	uint64_t spa = gfn << 12;
@@ -110,17 +121,24 @@ int mm_root_map_ram(struct hv_vm *root, const struct hv_mem_range *ram, uint32_t
 	mm_boot.num_ram = num_ram;
 	mm_boot.num_reserved = num_reserved;
 	for (uint32_t i = 0; i < num_ram; i++) {
-		for (uint64_t off = 0; off < ram[i].len; off += HV_PAGE_SIZE) {
+		for (uint64_t off = 0, step; off < ram[i].len; off += step) {
 			uint64_t spa = ram[i].spa + off;
-			if (spa >= MM_GPA_LIMIT || mm_in(reserved, num_reserved, spa) ||
-			    mm_in(ram, i, spa)) /* reserved, or counted in an earlier range */
+			/* A whole aligned 2 MiB of this range, nothing of it reserved
+			 * or in an earlier range: one 2 MiB leaf (E-53). */
+			bool big = !(spa & (HV_SLPT_2M - 1)) && ram[i].len - off >= HV_SLPT_2M &&
+				   spa + HV_SLPT_2M <= MM_GPA_LIMIT &&
+				   !mm_overlaps(reserved, num_reserved, spa, HV_SLPT_2M) &&
+				   !mm_overlaps(ram, i, spa, HV_SLPT_2M);
+			step = big ? HV_SLPT_2M : HV_PAGE_SIZE;
+			if (!big && (spa >= MM_GPA_LIMIT || mm_in(reserved, num_reserved, spa) ||
+				     mm_in(ram, i, spa))) /* reserved, or counted in an earlier range */
 				continue;
-			if (mm_arch_map(root, spa >> 12, spa, MM_FLAGS_RWX_WB)) {
+			if (big ? mm_arch_map_2m(root, spa) : mm_arch_map(root, spa >> 12, spa, MM_FLAGS_RWX_WB)) {
 				hv_log("boot: out of memory mapping the root VM at 0x%llx",
 				       (unsigned long long)spa);
 				return -1;
 			}
-			m->pages++;
+			m->pages += step / HV_PAGE_SIZE;
 		}
 	}
 	mm_flush();
@@ -183,6 +201,17 @@ int mm_arch_map(struct hv_vm *vm, uint64_t gfn, uint64_t spa, uint64_t flags)
 {
 	mm_dirty |= 1u << vm->id;
 	return arch_slpt_map(vm, gfn << 12, spa, flags);
+}
+
+int mm_arch_map_2m(struct hv_vm *root, uint64_t spa)
+{
+	mm_dirty |= 1u << root->id;
+	return arch_slpt_map_2m(root, spa, spa, MM_FLAGS_RWX_WB);
+}
+
+int mm_arch_split(struct hv_vm *vm, uint64_t gfn)
+{
+	return arch_slpt_split(vm, gfn << 12);
 }
 
 void mm_arch_remap(struct hv_vm *vm, uint64_t gfn, uint64_t spa, uint64_t flags)

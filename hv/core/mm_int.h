@@ -98,6 +98,12 @@ bool mm_root_default(uint64_t gfn, struct mm_ent *e);
  * the backend breaks its contract to never fail there.  mm_flush flushes
  * every VM changed since the last flush. */
 int mm_arch_map(struct hv_vm *vm, uint64_t gfn, uint64_t spa, uint64_t flags);
+/* The root's boot RAM: identity, RWX WB, one 2 MiB leaf at 2 MiB-aligned spa. */
+int mm_arch_map_2m(struct hv_vm *root, uint64_t spa);
+/* Hold gfn in a 4 KiB leaf of the backend (a 2 MiB leaf around it split):
+ * 0, or -1 with nothing changed (no table memory).  Before committing to an
+ * mm_arch_unmap of a page of the root's boot RAM. */
+int mm_arch_split(struct hv_vm *vm, uint64_t gfn);
 void mm_arch_remap(struct hv_vm *vm, uint64_t gfn, uint64_t spa, uint64_t flags);
 void mm_arch_unmap(struct hv_vm *vm, uint64_t gfn);
 void mm_flush(void);

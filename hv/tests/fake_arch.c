@@ -69,6 +69,15 @@ int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flag
 		fake_slpt_set(vm->id, gpa + off, spa + off, flags);
 	return 0;
 }
+/* Pages only here: nothing to split; fake_fail_split makes it fail. */
+bool fake_fail_split;
+unsigned fake_splits;
+int arch_slpt_split(struct hv_vm *vm, uint64_t gpa)
+{
+	(void)vm, (void)gpa;
+	fake_splits++;
+	return fake_fail_split ? -1 : 0;
+}
 void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa) { fake_slpt_clear(vm->id, gpa); }
 void arch_slpt_flush(struct hv_vm *vm) { (void)vm; }
 

@@ -37,6 +37,8 @@ extern uint64_t fake_tsc_auto; /* added to fake_tsc at each arch_tsc_now (0) */
 /* arch_pp_kick: kicks per PP, and a hook that plays the kicked PP */
 extern unsigned fake_kicks[HV_MAX_PPS];
 extern unsigned fake_windows; /* arch_vps_request_window calls */
+extern bool fake_fail_split;    /* arch_slpt_split fails (no table memory) */
+extern unsigned fake_splits;     /* arch_slpt_split calls */
 extern void (*fake_kick_hook)(uint16_t pp);
 /* The event each VPS's "backend" holds (arch_vps_inject / take_event). */
 extern struct hv_event fake_held[HV_MAX_VPSS];

@@ -104,6 +104,21 @@ int __wrap_arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t 
 	return __real_arch_slpt_map(vm, gpa, spa, flags);
 }
 
+/* A 2 MiB leaf is its 512 pages in the shadow (how the backend resolves
+ * them); a split changes no translation, so not the shadow either. */
+int __real_arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
+int __wrap_arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
+int __wrap_arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	for (uint64_t off = 0; off < HV_SLPT_2M; off += HV_PAGE_SIZE) {
+		struct sh_ent *e = sh_find(sh_key(vm->id, gpa + off), true);
+		sh_count[vm->id]++;
+		e->spa = spa + off;
+		e->flags = flags;
+	}
+	return __real_arch_slpt_map_2m(vm, gpa, spa, flags);
+}
+
 void __wrap_arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 {
 	if (sh_find(sh_key(vm->id, gpa), false)) {
@@ -926,6 +941,31 @@ static void test_backend_failure(void)
 	check_mirror();
 }
 
+/* A donation splits the backend's 2 MiB leaf of each donated root page
+ * before it commits (E-53); a split the backend cannot make (no table
+ * memory) fails the call with FAILURE_UNKNOWN and changes nothing.  A share
+ * leaves the root's map as it is: no split. */
+static void test_split_failure(void)
+{
+	boot();
+	uint16_t vm = create_vm();
+	mdl1(MDL_A, SRC, 0x3000);
+	mdl1(MDL_B, GDST, 0x3000);
+	uint64_t d = digest();
+	fake_splits = 0;
+	fake_fail_split = true;
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_FAILURE_UNKNOWN);
+	EXPECT_EQ(fake_splits, 1);
+	EXPECT_EQ(digest(), d);
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, 0), MV_STATUS_SUCCESS);
+	EXPECT_EQ(fake_splits, 1);
+	EXPECT_EQ(unmap(0, MDL_A, vm, MDL_B), MV_STATUS_SUCCESS);
+	fake_fail_split = false;
+	EXPECT_EQ(map(0, MDL_A, vm, MDL_B, MV_GPA_FLAG_DONATE), MV_STATUS_SUCCESS);
+	EXPECT_EQ(fake_splits, 1 + 3); /* the failed try, then every page */
+	check_mirror();
+}
+
 #define DESTROY_RAX (MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL)
 
 /* One destroy_vm with SCC: the status (RIP always advanced). */
@@ -1265,6 +1305,7 @@ static const struct test_case tests[] = {
 	{ "leak", test_leak },
 	{ "pool_exhaustion", test_pool_exhaustion },
 	{ "backend_failure", test_backend_failure },
+	{ "split_failure", test_split_failure },
 	{ "destroy_continuation", test_destroy_continuation },
 	{ "destroy_continuation_zombie", test_destroy_continuation_zombie },
 	{ "idmap_refused", test_idmap_refused },

@@ -130,14 +130,38 @@ int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 	return 0;
 }
 
-/* No large leaves here: 512 pages (mvsim gives the root no device memory). */
+/* No large leaves here: 2 MiB is exactly one leaf of 512 pages, filled at
+ * once (one lookup, one generation), where none of them is mapped yet. */
+_Static_assert(SLPT_LEAF_PAGES * 0x1000ull == HV_SLPT_2M, "a leaf is 2 MiB");
 int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
-	if ((gpa | spa) & (HV_SLPT_2M - 1))
+	struct arch_vm *v = vm_arch(vm);
+	int rc = -1;
+
+	if ((gpa | spa) & (HV_SLPT_2M - 1) || spa + HV_SLPT_2M > g_mem_size ||
+	    gpa >= (1ull << 48))
 		return -1;
-	for (uint64_t off = 0; off < HV_SLPT_2M; off += 0x1000)
-		if (arch_slpt_map(vm, gpa + off, spa + off, flags))
-			return -1;
+	pthread_mutex_lock(&v->lock);
+	struct slpt_leaf *leaf = leaf_of(v, gpa >> 12 >> SLPT_LEAF_BITS, true);
+	if (leaf) {
+		rc = 0;
+		for (unsigned i = 0; i < SLPT_LEAF_PAGES && !rc; i++)
+			rc = leaf->spa[i] ? -1 : 0; /* some of it is mapped already */
+		for (unsigned i = 0; i < SLPT_LEAF_PAGES && !rc; i++) {
+			leaf->spa[i] = (spa + i * 0x1000ull) | SLPT_PRESENT;
+			leaf->flags[i] = flags;
+		}
+		if (!rc)
+			changed(v, leaf);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return rc;
+}
+
+/* Pages only here (a 2 MiB mapping is 512 of them): nothing to split. */
+int arch_slpt_split(struct hv_vm *vm, uint64_t gpa)
+{
+	(void)vm, (void)gpa;
 	return 0;
 }
 

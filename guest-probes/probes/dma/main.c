@@ -30,6 +30,7 @@
  * read delivers zeros or ones to the device, not the old buffer.  No ABI item names DMA isolation:
  * items=none, except the donation (mv_vm_op_map_mdl).
  */
+#include "pci.h"
 #include "probe.h"
 #include "vmm.h"
 
@@ -57,38 +58,6 @@ PROBE_TITLE("DMA: a device of the root cannot read or write the hypervisor's or 
 #define FAULT_LINE "[hv] iommu: DMA fault"
 
 static volatile uint8_t *edu;
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static uint32_t pci_read(unsigned bdf, unsigned reg)
-{
-	outl(0xCF8, 0x80000000u | bdf << 8 | (reg & 0xFC));
-	return inl(0xCFC);
-}
-
-static void pci_write(unsigned bdf, unsigned reg, uint32_t v)
-{
-	outl(0xCF8, 0x80000000u | bdf << 8 | (reg & 0xFC));
-	outl(0xCFC, v);
-}
-
-/* The BDF of the first edu device, or -1. */
-static int edu_find(void)
-{
-	for (unsigned bdf = 0; bdf < 0x10000; bdf++) {
-		uint32_t id = pci_read(bdf, 0);
-		if (id == EDU_ID)
-			return (int)bdf;
-		if ((bdf & 7) == 0 && (id & 0xFFFF) == 0xFFFF)
-			bdf += 7; /* no function 0: no device */
-	}
-	return -1;
-}
 
 static void fill(uint64_t gpa, uint64_t pattern)
 {
@@ -162,7 +131,7 @@ static void copy_through_edu(uint64_t src, uint64_t dst)
 void probe_main(void)
 {
 	vmm_init(false);
-	int bdf = edu_find();
+	int bdf = pci_find(EDU_ID);
 	if (bdf < 0)
 		probe_error("no edu device (PCI 1234:11e8) found by the PCI configuration scan");
 	uint32_t bar = pci_read((unsigned)bdf, 0x10);

@@ -22,6 +22,10 @@ struct hv_evq {
 	uint64_t irr[4];
 	bool nmi;
 	bool exc_valid;
+	/* Nonzero when an event may be queued: set after every post, cleared
+	 * only by the VPS's own PP before it looks (evq_deliver's fast path:
+	 * one load and compare when nothing is pending). */
+	uint32_t maybe;
 	struct hv_event exc;
 };
 

@@ -23,7 +23,8 @@ struct hv_vm;
 
 /*
  * Boot: give the root VM every page of `ram` that is not in `reserved`,
- * identity-mapped RWX WB (arch_slpt_map for each page, one flush).  Returns
+ * identity-mapped RWX WB (arch_slpt_map_2m for each whole aligned 2 MiB of
+ * it, arch_slpt_map for the other pages; one flush: E-53).  Returns
  * 0 (and the page count in *pages), or -1 when the backend ran out of table
  * memory.  The root's map is kept implicitly (no pool pages for it).
  */

@@ -161,8 +161,7 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 	 * except the local APIC's page: the core maps that one read-only and
 	 * emulates the root's stores to it (hv/core/apic.c; an INIT sent through
 	 * it would reset a processor the hypervisor runs on).  The PCI MMIO window
-	 * below 0xFE000000 does not pass through yet (docs/root-vm.md "Memory":
-	 * the root attaches XVIO rings at free GPAs there). */
+	 * below 0xFE000000 passes through too (pciwin.c, E-54). */
 	uint64_t apic_page = rdmsr(MSR_APIC_BASE) & 0xFFFFF000ull;
 	bi->lapic = (rdmsr(MSR_APIC_BASE) & (1ull << 11)) ? apic_page : 0;
 	bi->ioapic = 0xFEC00000ull; /* the architectural default (the MADT is not read) */
@@ -177,6 +176,7 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 		bi->mmio[1] = (struct hv_mem_range){ 0xFE000000, 0x2000000 };
 		bi->num_mmio = 2;
 	}
+	pciwin_find(bi);
 
 	if (mbi->flags & MB_INFO_MODS) {
 		const struct mb_module *m = (const struct mb_module *)(uintptr_t)mbi->mods_addr;

@@ -76,9 +76,34 @@ void arch_vm_fini(struct hv_vm *vm)
 	vm_set_arch(vm, NULL);
 }
 
+/*
+ * Replace the 2 MiB leaf *pde by a table of 512 4 KiB leaves with the same
+ * translation and attributes.  No flush is due for the split itself: after
+ * a page-size change the TLB may hold a translation of either size and use
+ * either (SDM vol. 3 4.10.1.3), and both are the same here; the change
+ * that follows it flushes the large one with the rest (arch_slpt_flush:
+ * SVM's flush-all TLB control, INVEPT).  0, or -1 with *pde unchanged
+ * when the pool is exhausted.
+ */
+static int split_2m(struct sl_table *st, uint64_t *pde)
+{
+	const struct sl_table_fmt *fmt = st->fmt;
+	uint64_t pa = page_alloc();
+
+	if (!pa)
+		return -1;
+	uint64_t *t = table(pa);
+	for (unsigned i = 0; i < 512; i++)
+		t[i] = fmt->leaf_from_2m(*pde, (uint64_t)i * HV_PAGE_SIZE);
+	/* One 64-bit store: a walk on another PP sees the leaf or the table. */
+	__atomic_store_n(pde, pa | fmt->table_flags, __ATOMIC_RELEASE);
+	return 0;
+}
+
 /* The table of level `stop` that holds gpa's entry, allocating the tables
- * on the way; NULL when the pool is exhausted or a 2 MiB leaf is in the way
- * (never split). */
+ * on the way and splitting a 2 MiB leaf in the way when stop is 0; NULL
+ * when the pool is exhausted (nothing split then) or a 2 MiB leaf is in the
+ * way of a 2 MiB mapping. */
 static uint64_t *walk_alloc(struct sl_table *st, uint64_t gpa, int stop)
 {
 	const struct sl_table_fmt *fmt = st->fmt;
@@ -92,16 +117,33 @@ static uint64_t *walk_alloc(struct sl_table *st, uint64_t gpa, int stop)
 				return NULL;
 			*e = pa | fmt->table_flags;
 		} else if (level < 3 && (*e & fmt->large)) {
-			return NULL;
+			if (level != 1 || stop != 0 || split_2m(st, e))
+				return NULL;
 		}
 		t = table(*e & fmt->addr);
 	}
 	return t;
 }
 
+int arch_slpt_split(struct hv_vm *vm, uint64_t gpa)
+{
+	struct sl_table *st = vm_tables(vm);
+	const struct sl_table_fmt *fmt = st->fmt;
+	uint64_t *t = table(st->root);
+
+	for (int level = 3; level > 1; level--) {
+		uint64_t e = t[idx(gpa, level)];
+		if (!(e & fmt->present) || (level < 3 && (e & fmt->large)))
+			return 0; /* nothing there, or a 1 GiB leaf (never made) */
+		t = table(e & fmt->addr);
+	}
+	uint64_t *pde = &t[idx(gpa, 1)];
+	return (*pde & fmt->present) && (*pde & fmt->large) ? split_2m(st, pde) : 0;
+}
+
 /* Stores `leaf` (0: not present) as gpa's 4 KiB entry, allocating the
- * tables on the way.  Returns 0, or -1 when the pool is exhausted or gpa
- * lies in a 2 MiB mapping. */
+ * tables on the way and splitting a 2 MiB leaf around it.  Returns 0, or -1
+ * when the pool is exhausted (the map then unchanged). */
 int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 {
 	struct sl_table *st = vm_tables(vm);
@@ -131,6 +173,15 @@ int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flag
 	uint64_t *t = walk_alloc(st, gpa, 1);
 	if (!t || (t[idx(gpa, 1)] & fmt->present))
 		return -1; /* no memory, or some of it is mapped already */
+	/* The root's devices see its RAM as the root does (x86/iommu.h), in 4
+	 * KiB pages there; device memory (uncacheable) is not a DMA target. */
+	if (vm_id(vm) == 0 && !(flags & (MV_GPA_FLAG_UNCACHEABLE | MV_GPA_FLAG_UNCACHEABLE_MINUS)))
+		for (uint64_t off = 0; off < HV_SLPT_2M; off += HV_PAGE_SIZE)
+			if (iommu_root_map(gpa + off, spa + off, flags)) {
+				while (off)
+					iommu_root_unmap(gpa + (off -= HV_PAGE_SIZE));
+				return -1;
+			}
 	t[idx(gpa, 1)] = fmt->leaf_2m(spa, flags);
 	return 0;
 }
@@ -156,10 +207,18 @@ void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa)
 
 	path[3] = table(st->root);
 	for (int level = 3; level > 0; level--) {
-		uint64_t e = path[level][idx(gpa, level)];
-		if (!(e & fmt->present) || (level < 3 && (e & fmt->large)))
-			return; /* not mapped, or inside a 2 MiB mapping */
-		path[level - 1] = table(e & fmt->addr);
+		uint64_t *e = &path[level][idx(gpa, level)];
+		if (!(*e & fmt->present))
+			return; /* not mapped */
+		/* Inside a 2 MiB leaf: the core split it first (arch_slpt_split,
+		 * the only step that can fail); a page left mapped is never an
+		 * option. */
+		if (level == 1 && (*e & fmt->large) && split_2m(st, e))
+			hv_panic("sl_table: unmap of gpa 0x%llx in an unsplit 2 MiB leaf, no memory",
+				 (unsigned long long)gpa);
+		if (level == 2 && (*e & fmt->large))
+			return; /* 1 GiB leaves are never made */
+		path[level - 1] = table(*e & fmt->addr);
 	}
 	path[0][idx(gpa, 0)] = 0;
 	/* Free the tables this left empty (never the root). */

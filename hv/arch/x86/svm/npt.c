@@ -72,12 +72,22 @@ static uint64_t npt_leaf_2m(uint64_t spa, uint64_t flags)
 	return pte | PDE_PS;
 }
 
+/* The 4 KiB leaf at `off` inside the 2 MiB leaf `pde` (a split): the same
+ * bits, PS clear, the PAT bit back at 7. */
+static uint64_t npt_leaf_from_2m(uint64_t pde, uint64_t off)
+{
+	uint64_t pte = (pde & ~(PDE_PS | PDE_PAT)) + off;
+
+	return (pde & PDE_PAT) ? pte | PTE_PAT : pte;
+}
+
 static const struct sl_table_fmt npt_fmt = {
 	.present = PTE_P,
 	.table_flags = PTE_P | PTE_RW | PTE_US,
 	.addr = PTE_ADDR,
 	.leaf = npt_leaf,
 	.leaf_2m = npt_leaf_2m,
+	.leaf_from_2m = npt_leaf_from_2m,
 	.large = PDE_PS,
 };
 

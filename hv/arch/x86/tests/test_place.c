@@ -7,16 +7,7 @@
 
 #include <x86/boot.h>
 
-static int failures;
-
-static void expect(const char *what, uint64_t got, uint64_t want)
-{
-	if (got != want) {
-		printf("FAIL %s: got 0x%llx, want 0x%llx\n", what, (unsigned long long)got,
-		       (unsigned long long)want);
-		failures++;
-	}
-}
+#include "x86_expect.h"
 
 #define MIB 0x100000ull
 #define PAGE 0x1000ull

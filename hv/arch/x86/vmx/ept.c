@@ -58,6 +58,12 @@ static uint64_t ept_leaf_2m(uint64_t spa, uint64_t flags)
 	return ept_leaf(spa, flags) | EPT_LARGE;
 }
 
+/* The 4 KiB leaf at `off` inside the 2 MiB leaf `pde` (a split). */
+static uint64_t ept_leaf_from_2m(uint64_t pde, uint64_t off)
+{
+	return (pde & ~EPT_LARGE) + off;
+}
+
 /* Tables: R/W/X all set; an entry with any of them is present.  2 MiB
  * leaves only where IA32_VMX_EPT_VPID_CAP says the processor has them
  * (leaf_2m is set by vmx_vm_init; without it sl_table.c maps pages). */
@@ -66,6 +72,7 @@ static struct sl_table_fmt ept_fmt = {
 	.table_flags = EPT_R | EPT_W | EPT_X,
 	.addr = EPT_ADDR,
 	.leaf = ept_leaf,
+	.leaf_from_2m = ept_leaf_from_2m,
 	.large = EPT_LARGE,
 };
 

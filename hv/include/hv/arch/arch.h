@@ -58,14 +58,26 @@ void arch_vm_fini(struct hv_vm *vm);
 int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
 /*
  * Map 2 MiB at once (both addresses 2 MiB-aligned), where nothing of that
- * 2 MiB is mapped yet: the root's device memory.  A backend without large
- * leaves maps 512 pages.  Returns 0, or -1 (no table memory, or part of the
- * 2 MiB already mapped).  Inside a 2 MiB mapping, arch_slpt_map of one page
- * returns -1 and arch_slpt_unmap does nothing: it is never split.
+ * 2 MiB is mapped yet: the root's RAM and device memory.  A backend without
+ * large leaves maps 512 pages.  Returns 0, or -1 (no table memory, or part
+ * of the 2 MiB already mapped).  A 2 MiB mapping is split into 512 pages
+ * with the same translation by arch_slpt_split, or by an arch_slpt_map of
+ * one page inside it (which fails, the map unchanged, when the split finds
+ * no table memory).
  */
 #define HV_SLPT_2M 0x200000ull
 int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags);
-/* Remove the mapping of `gpa` (no-op if none). */
+/*
+ * Hold the page at `gpa` in its own 4 KiB mapping from now on: a 2 MiB
+ * mapping around it is split (the translation of every address unchanged,
+ * so no flush is due for it).  0 (also when there was nothing to split), or
+ * -1 with nothing changed when the backend has no table memory.  The core
+ * calls it before it commits to unmapping a page of the root's RAM, so that
+ * arch_slpt_unmap never has to allocate.
+ */
+int arch_slpt_split(struct hv_vm *vm, uint64_t gpa);
+/* Remove the mapping of `gpa` (no-op if none; inside a 2 MiB mapping not
+ * split first, the backend splits it and panics if it cannot). */
 void arch_slpt_unmap(struct hv_vm *vm, uint64_t gpa);
 /*
  * Make earlier map/unmap calls visible to every PP: each PP's next entry of a

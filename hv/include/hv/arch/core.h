@@ -69,6 +69,11 @@ struct hv_boot_info {
 	 * or `reserved` are skipped. */
 	struct hv_mem_range mmio[HV_MAX_MEM_RANGES];
 	uint32_t num_mmio;
+	/* The PCI MMIO window below 4 GiB (page-aligned pieces, no firmware
+	 * range, no APIC page in them): mapped like `mmio`, but not device
+	 * memory to map_mdl, whose mappings may replace its pages (E-54). */
+	struct hv_mem_range pci_window[HV_MAX_MEM_RANGES];
+	uint32_t num_pci_window;
 	/* Everything else the firmware reported, page-aligned outwards: in the
 	 * root's memory map with its type; types 2-4 below 4 GiB are
 	 * identity-mapped read/write (type 2 uncacheable, 3 and 4 write-back),

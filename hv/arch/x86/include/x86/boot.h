@@ -39,6 +39,8 @@ void idt_load(void);
 
 /* boot/mb.c: the multiboot information -> struct hv_boot_info. */
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi);
+/* bi->pci_window from bi's RAM, firmware ranges and APIC pages (pciwin.c). */
+void pciwin_find(struct hv_boot_info *bi);
 /* The memory map's entry at *off (advanced past it); NULL after the last. */
 struct mb_info;
 struct mb_mmap_entry;

@@ -5,7 +5,9 @@
  * (common/sl_table.c).  Only the entry format differs; the backend
  * describes it (struct sl_table_fmt), including how a leaf entry encodes
  * the permissions and memory type.  Leaves are 4 KiB, or 2 MiB for the
- * root's device memory (arch_slpt_map_2m; never split).  A table whose last
+ * root's RAM and device memory (arch_slpt_map_2m), split into 512 4 KiB
+ * leaves on the first change of a page inside (arch_slpt_split, or a
+ * map/unmap of one page there).  A table whose last
  * entry is removed is freed (never the root), so that map/unmap cycles
  * leave the pool as they found it.
  */
@@ -23,6 +25,9 @@ struct sl_table_fmt {
 	uint64_t (*leaf)(uint64_t spa, uint64_t flags);
 	/* The same as a 2 MiB leaf of a level-1 (page-directory) entry. */
 	uint64_t (*leaf_2m)(uint64_t spa, uint64_t flags);
+	/* The 4 KiB leaf of the page at byte offset `off` (< 2 MiB) inside
+	 * the 2 MiB leaf `pde`: the same translation and attributes (a split). */
+	uint64_t (*leaf_from_2m)(uint64_t pde, uint64_t off);
 	uint64_t large;       /* the bit that makes a level-1 or -2 entry a leaf */
 };
 
