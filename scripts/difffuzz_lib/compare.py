@@ -30,6 +30,17 @@ def program_finding(index: int, results) -> Optional[Finding]:
                                 else f"ok, {len(t)} calls")
         return Finding("crash", index, None, lines)
     ran = [r for r in results if index in r.hashes]
+    if ran and len(ran) < len(results):
+        # Ran somewhere but not everywhere, with no crash at it: a batch that
+        # ended early (a DFW line) or a crash before it.  Never passed over.
+        lines = {}
+        for r in results:
+            if index in r.hashes:
+                lines[r.backend] = f"ok, {len(r.traces.get(index, []))} calls"
+            else:
+                why = r.crash or (r.problems[-1] if r.problems else "no result line")
+                lines[r.backend] = f"CRASH did not run: {why}"
+        return Finding("crash", index, None, lines)
     if len(ran) < 2:
         return None
     traces = {r.backend: r.traces.get(index, []) for r in ran}

@@ -78,7 +78,9 @@ def parse(backend: str, out: str, timed_out: bool, exit_code) -> BatchResult:
         elif line.startswith("[hv] root VM stopped") or "panic" in line.lower():
             stop = stop or line.strip()
     if not r.done:
-        r.crashed_prog = current
+        # Between two programs (or before the first): the next one is where it
+        # stopped, so the comparison reports it instead of passing it over.
+        r.crashed_prog = current if current is not None else (max(r.hashes) + 1 if r.hashes else 0)
         why = "hang (timeout)" if timed_out else f"exit {exit_code}"
         r.crash = f"{why}: {stop}" if stop else why
     return r

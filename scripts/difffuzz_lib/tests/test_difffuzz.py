@@ -76,6 +76,20 @@ def test_compare_first_difference_and_crash():
     assert f.kind == "crash" and "root VM stopped" in f.lines["z"]
 
 
+def test_a_program_that_did_not_run_everywhere_is_a_crash():
+    ok = "DFP 0 begin\nDFT 0 0 a st=0\nDFP 0 end hash=1\nDFP 1 begin\nDFT 1 0 a st=0\nDFP 1 end hash=1\nDFB done\n"
+    a, b = R.parse("x", ok, False, 0), R.parse("y", ok, False, 0)
+    # The emulator ended between programs 0 and 1: program 1 is the crash.
+    c = R.parse("z", "DFP 0 begin\nDFT 0 0 a st=0\nDFP 0 end hash=1\n", False, 1)
+    assert compare.program_finding(0, [a, b, c]) is None
+    f = compare.program_finding(1, [a, b, c])
+    assert f.kind == "crash" and f.lines["z"].startswith("CRASH") and f.lines["x"].startswith("ok")
+    # A batch that ended early with a DFW line and "DFB done": never passed over.
+    d = R.parse("w", "DFP 0 begin\nDFT 0 0 a st=0\nDFP 0 end hash=1\nDFW 0 cleanup failed\nDFB done\n", False, 0)
+    f = compare.program_finding(1, [a, b, d])
+    assert f.kind == "crash" and "DFW" in f.lines["w"]
+
+
 MVSIM = Path(os.environ.get("MV_BUILD_DIR", "build")) / "sim" / "mvsim"
 
 
