@@ -12,6 +12,7 @@ interrupted session (Ctrl-C: every child process group is killed, one line
 is printed; SIGTERM and SIGHUP too) leaves the previous results as they were.
 """
 import signal
+import sys
 
 import pytest
 
@@ -189,9 +190,15 @@ def _interrupt(config):
                 f"the previous results in {paths.out_dir()} are kept", returncode=130)
 
 
+_keyboard_interrupt = False  # set by the hook below, read at the session's end
+_killed_at_interrupt = 0
+
+
 def pytest_keyboard_interrupt(excinfo):
+    global _keyboard_interrupt, _killed_at_interrupt
+    _keyboard_interrupt = True
     import mvconf.procs
-    mvconf.procs.kill_all()
+    _killed_at_interrupt += mvconf.procs.kill_all()
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -199,8 +206,14 @@ def pytest_sessionfinish(session, exitstatus):
     if not isinstance(s, schedule.Schedule):
         return
     if exitstatus in (2, 130) or s.interrupted:  # interrupted: keep the old results
-        s.interrupt()
+        n = s.interrupt() + _killed_at_interrupt
         schedule.discard_staged_logs()
+        if _keyboard_interrupt and exitstatus == 2:
+            # Ctrl-C (or SIGTERM/SIGHUP) while pytest was not waiting for a run
+            # (between tests, in its reporting): the same end as in outcome_of.
+            session.exitstatus = 130
+            sys.stderr.write(f"interrupted: killed {n} running process group(s); "
+                             f"the previous results in {paths.out_dir()} are kept\n")
         return
     if session.config.option.collectonly:
         return
