@@ -73,11 +73,11 @@ static int wait64(unsigned u, uint32_t off, uint64_t mask, const char *what)
 }
 
 /* Sets the one-shot or persistent GCMD bit `cmd` (the persistent bits of
- * GSTS kept) and waits for its GSTS status bit. */
-static int gcmd(unsigned u, uint32_t cmd, uint32_t status, const char *what)
+ * GSTS kept) and waits until GSTS's `status` bit reads `want`. */
+static int gcmd(unsigned u, uint32_t cmd, uint32_t status, uint32_t want, const char *what)
 {
 	wr32(u, VTD_GCMD, (rd32(u, VTD_GSTS) & VTD_GSTS_PERSISTENT) | cmd);
-	return wait32(u, VTD_GSTS, status, status, what);
+	return wait32(u, VTD_GSTS, status, want, what);
 }
 
 static int iotlb_invalidate(unsigned u, uint64_t cmd)
@@ -132,12 +132,11 @@ static int enable_unit(unsigned u, uint64_t reg)
 		root_table[2 * i + 1] = 0;
 	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (cap & VTD_CAP_RWBF)
-		if (gcmd(u, VTD_GCMD_WBF, VTD_GSTS_WBFS, "write-buffer flush") ||
-		    wait32(u, VTD_GSTS, VTD_GSTS_WBFS, 0, "write-buffer flush"))
-			return -1;
+	/* WBFS reads 1 while the flush runs, 0 once it is done. */
+	if ((cap & VTD_CAP_RWBF) && gcmd(u, VTD_GCMD_WBF, VTD_GSTS_WBFS, 0, "write-buffer flush"))
+		return -1;
 	wr64(u, VTD_RTADDR, (uint64_t)(uintptr_t)root_table); /* TTM = 0: legacy */
-	if (gcmd(u, VTD_GCMD_SRTP, VTD_GSTS_RTPS, "root table pointer"))
+	if (gcmd(u, VTD_GCMD_SRTP, VTD_GSTS_RTPS, VTD_GSTS_RTPS, "root table pointer"))
 		return -1;
 	/* Drop whatever the unit cached from the firmware's use of it. */
 	wr64(u, VTD_CCMD, VTD_CCMD_ICC | VTD_CCMD_GLOBAL);
@@ -145,7 +144,7 @@ static int enable_unit(unsigned u, uint64_t reg)
 	    iotlb_invalidate(u, VTD_IOTLB_GLOBAL))
 		return -1;
 	wr32(u, VTD_FECTL, 1u << 31); /* IM: faults are polled, not signalled */
-	if (gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, "translation enable"))
+	if (gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, VTD_GSTS_TES, "translation enable"))
 		return -1;
 	hv_log("iommu: Intel VT-d unit at 0x%llx enabled: %d-level second-level tables%s, every "
 	       "device in the root's DMA domain %u", (unsigned long long)reg, levels,
