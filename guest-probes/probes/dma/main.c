@@ -15,7 +15,9 @@
  *                       range of the memory map) -> buffer -> root page:
  *                       none of it arrives (its multiboot header's magic)
  *  donated-read-blocked a page donated to a guest VM -> buffer -> root page:
- *                       none of its (known) contents arrive
+ *                       none of its (known) contents arrive (the device
+ *                       read the page before the donation, so a missing
+ *                       IOTLB invalidation would show here)
  *  hv-write-blocked     buffer -> the hypervisor's first page: the
  *                       hypervisor still answers (a hypercall succeeds)
  *  donated-write-blocked buffer -> the donated page; the page, given back
@@ -164,6 +166,10 @@ void probe_main(void)
 	if (vmm_vm_create(&vmid) != EXP_STATUS_SUCCESS)
 		probe_error("mv_vm_op_create_vm failed");
 	fill(G, PATTERN_C);
+	/* The device reads G while it is still the root's: the IOMMU may now
+	 * cache G's translation, which the donation must invalidate (without
+	 * the IOTLB invalidation the copies below would get through). */
+	dma_or_error(G, EDU_BUF, false);
 	uint64_t st = vmm_map_range(vmid, G, DONATED_GPA, PAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE);
 	vmm_check_st("donate", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st,
 		     "the root donates page 0x%llx to VM %llu", (unsigned long long)G,

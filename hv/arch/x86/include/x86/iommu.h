@@ -1,10 +1,11 @@
 /*
  * DMA protection of the hypervisor and of donated memory (iommu/): the
- * IOMMU is found in ACPI at boot (IVRS: AMD IOMMU, driven; DMAR: Intel
- * VT-d, reported only), every device the root owns is put in one DMA
- * domain that mirrors the root VM's second-level map (common/sl_table.c
- * calls the iommu_root_* hooks for VM 0), and the event log is read after
- * every VM exit (iommu_poll).  docs/security.md, hv/arch/x86/README.md.
+ * IOMMU is found in ACPI at boot (IVRS: AMD IOMMU; else DMAR: Intel
+ * VT-d), every device the root owns is put in one DMA domain that mirrors
+ * the root VM's second-level map (common/sl_table.c calls the iommu_root_*
+ * hooks for VM 0), and the event log (VT-d: the fault recording
+ * registers) is read after every VM exit (iommu_poll).  docs/security.md,
+ * hv/arch/x86/README.md.
  */
 #ifndef X86_IOMMU_H
 #define X86_IOMMU_H
@@ -13,12 +14,13 @@
 
 /* Boot, before core_init: find the IOMMU in ACPI; its registers become
  * hypervisor memory (added to bi's reserved ranges, so the root cannot
- * reach them).  Returns the banner's DMA state: "protected(amd-iommu)" or
- * "unprotected". */
+ * reach them).  Returns the banner's DMA state: "protected(amd-iommu)",
+ * "protected(vt-d)" or "unprotected". */
 const char *iommu_discover(struct hv_boot_info *bi);
 
 /* Boot, after core_init built the root's map (mirrored into the domain):
- * device table, command buffer, event log, enable.  0, or -1 (logged). */
+ * device table, command buffer, event log (AMD) or root and context
+ * tables (VT-d), enable.  0, or -1 (logged). */
 int iommu_enable(void);
 
 /* The root VM's second-level changes (VM 0 only; no-ops without an IOMMU).
