@@ -107,13 +107,14 @@ static uint64_t guest_read(const char *id, uint64_t op)
 }
 
 /*
- * Writes the SDM and the APM refuse with #GP(0).  Run only with "refused"
- * on the command line: QEMU 7.2 TCG (qemu-tcg-amd) completes CR0 writes of
- * bit 32 and of PG without PE, and Unicorn (mvsim) completes every one of
- * them (CR4.PAE cleared in long mode shuts its CPU down), so the suite,
- * which expects the same outcome on every backend, runs them nowhere; the
- * hypervisor intercepts none of them on SVM and on VMX completes only the
- * CR-access exits of the bits it owns (coverage/README.md "crexit").
+ * Writes the SDM and the APM refuse with #GP(0) (E-50).  Run only with
+ * "refused" on the command line (scripts/run-hv-bochs --cmdline refused:
+ * all pass on bochs-intel, where the VMX backend's CR-access exit makes the
+ * checks): QEMU 7.2 TCG (qemu-tcg-amd) completes CR0 writes of bit 32 and
+ * of PG without PE, Unicorn (mvsim) completes every one of them (CR4.PAE
+ * cleared in long mode shuts its CPU down) and Bochs 2.7's SVM ends the
+ * emulator on PG without PE, so the suite, which expects the same outcome
+ * on every backend, skips them.  SVM intercepts no CR write.
  */
 static void refused_writes(uint64_t cr0, uint64_t cr4)
 {
