@@ -6,7 +6,8 @@
  * reach the core:
  *   - CR access: a MOV to CR0/CR4 touching a bit the host owns (the
  *     IA32_VMX_CR0/CR4_FIXED bits, see caps.c), and CR3 load/store exits
- *     where the processor forces those controls (no TRUE controls);
+ *     where the processor forces those controls (no TRUE controls); a value
+ *     the processor would refuse gets #GP(0) instead (probe crexit);
  *   - interrupt window: opened to deliver a queued external interrupt.
  *
  * An event whose delivery the exit interrupted (IDT-vectoring information
@@ -50,6 +51,49 @@ static void skip_insn(void)
 			intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOVSS));
 }
 
+/*
+ * Would the processor refuse this MOV to CR0/CR4 with #GP(0) (SDM "MOV--Move
+ * to/from Control Registers")?  The exit comes before those checks, so the
+ * backend makes them: CR0 bits 63:32, PG without PE, NW without CD, PG
+ * cleared in 64-bit mode, PG set with EFER.LME and CR4.PAE = 0; CR4 bits the
+ * processor lacks (IA32_VMX_CR4_FIXED1) or does not offer guests (VMXE,
+ * SMXE), PAE cleared in IA-32e mode, PCIDE set outside it or with CR3[11:0]
+ * nonzero.
+ */
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR4_PAE (1ull << 5)
+#define CR4_PCIDE (1ull << 17)
+#define CR4_SMXE (1ull << 14)
+#define SEG_AR_L (1ull << 13)
+
+static bool cr_write_faults(struct hv_vps *vps, unsigned cr, uint64_t v)
+{
+	uint64_t efer = vmread(VMCS_GUEST_EFER);
+	bool lma = efer & EFER_LMA;
+
+	if (cr == 0) {
+		bool cs_l = vmread(VMCS_GUEST_ES_AR + 2) & SEG_AR_L;
+		return (v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)) ||
+		       ((v & CR0_NW) && !(v & CR0_CD)) || (lma && cs_l && !(v & CR0_PG)) ||
+		       ((v & CR0_PG) && (efer & EFER_LME) &&
+			!(vmx_vps_get_reg(vps, bf_reg_t_cr4) & CR4_PAE));
+	}
+	uint64_t offered = vmx_caps.cr4_fixed1 & ~(CR4_VMXE | CR4_SMXE);
+	uint64_t old = vmx_vps_get_reg(vps, bf_reg_t_cr4);
+	return (v & ~offered) || (lma && !(v & CR4_PAE)) ||
+	       ((v & CR4_PCIDE) && !(old & CR4_PCIDE) &&
+		(!lma || (vmread(VMCS_GUEST_CR3) & 0xFFF)));
+}
+
+/* #GP(0) at the next entry, RIP left at the faulting instruction. */
+static void inject_gp0(struct arch_vps *a)
+{
+	a->ev_valid = true;
+	a->ev_info = INTR_INFO_VALID | INTR_TYPE_HW_EXC | INTR_INFO_ERR_VALID | 13;
+	a->ev_err = 0;
+}
+
 /* A CR-access exit: completes the instruction; false when it is not one
  * the backend handles (then it goes to the core as HV_EXIT_UNKNOWN). */
 static bool cr_access(struct hv_vps *vps, struct arch_vps *a, uint64_t qual)
@@ -59,10 +103,11 @@ static bool cr_access(struct hv_vps *vps, struct arch_vps *a, uint64_t qual)
 	switch (type) {
 	case 0: { /* MOV to CR */
 		uint64_t v = gpr_get(vps, reg);
+		if ((cr == 0 || cr == 4) && cr_write_faults(vps, cr, v)) {
+			inject_gp0(a);
+			return true;
+		}
 		if (cr == 0) {
-			if ((!(v & CR0_PE) && (v & CR0_PG)) || ((v & CR0_NW) && !(v & CR0_CD)) ||
-			    (v >> 32))
-				return false; /* #GP in hardware: let the core see it */
 			vmx_set_cr0(a, v);
 		} else if (cr == 4) {
 			vmx_set_cr4(a, v);
