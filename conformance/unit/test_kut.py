@@ -179,3 +179,14 @@ def test_bochs_verdicts_and_list():
     assert "module /boot/m1-env env" in g
     g = mb._grub_cfg("eventinj", "a b", [], bare=False)
     assert "multiboot /boot/microv-hv.elf" in g and "module /boot/eventinj.elf eventinj a b" in g
+
+
+def test_aps_started_by_sipi_reads_lines_the_root_wrote_into():
+    # The root's AP prints on the same UART while the hypervisor logs pp 2's start.
+    out = ("[hv] pp 1: root VP started by SIPI vector 0x00\n"
+           "[hv] pp 2: roenabling apic\not VP started by SIPI vector 0x00\n")
+    assert runner.aps_started_by_sipi(out) == 2
+    # One AP logged twice is one AP; another [hv] line is never skipped over.
+    assert runner.aps_started_by_sipi("[hv] pp 1: root VP started by SIPI vector 0x00\n" * 2) == 1
+    assert runner.aps_started_by_sipi("[hv] pp 2: root VP st\n[hv] pp 3: other\n") == 0
+    assert runner.aps_started_by_sipi("[hv] pp 2: ro" + "x" * 500 + "ot VP started by SIPI vector 0x1") == 0
