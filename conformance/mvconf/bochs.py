@@ -257,11 +257,27 @@ def _outcome(serial: str) -> Optional[int]:
     return None
 
 
-def run(kind: str, hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline: str,
-        modules: Sequence[Path], timeout_s: float, megs: int = MEGS,
-        keep_dir: Optional[Path] = None, cov_out: Optional[Path] = None,
-        iso_cache: Optional[Path] = None, first_byte: bool = False,
-        end_re: Optional["re.Pattern[str]"] = None) -> BochsRun:
+# Bochs' rfb display binds a TCP port in 5900-5949 and ends at once when it
+# finds none free (other programs, or other sessions' Bochs): the machine's
+# problem, not the run's, so such a run is started again (at most 3 tries).
+RFB_BUSY = "RFB could not bind any port"
+
+
+def run(*args, **kw) -> BochsRun:
+    """run_once, again while Bochs could not start its display (RFB_BUSY)."""
+    for attempt in range(3):
+        r = run_once(*args, **kw)
+        if r.exit_code is not None or r.timed_out or RFB_BUSY not in r.stderr or attempt == 2:
+            return r
+        time.sleep(0.5 + attempt)
+    return r
+
+
+def run_once(kind: str, hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline: str,
+             modules: Sequence[Path], timeout_s: float, megs: int = MEGS,
+             keep_dir: Optional[Path] = None, cov_out: Optional[Path] = None,
+             iso_cache: Optional[Path] = None, first_byte: bool = False,
+             end_re: Optional["re.Pattern[str]"] = None) -> BochsRun:
     """Boots hv_elf with the probe under Bochs; timeout_s of wall time in all.
     hv_elf None: the probe alone, bare (its cmdline on its multiboot line).
     end_re: the run also ends, with status 0, once the serial log matches it
