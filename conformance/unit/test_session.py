@@ -18,7 +18,9 @@ RUN_SH = str(REPO / "conformance" / "run.sh")
 
 
 def env_for(tmp: Path, build: Path, **extra) -> dict:
-    return {**os.environ, "MV_BUILD_DIR": str(build), "MV_FAKE_BACKEND": str(HERE / "fake_mvsim"),
+    # The session's own switches (FORCE=1 make check, TAP=1) must not leak in.
+    base = {k: v for k, v in os.environ.items() if k not in ("FORCE", "TAP", "MV_JOBS")}
+    return {**base, "MV_BUILD_DIR": str(build), "MV_FAKE_BACKEND": str(HERE / "fake_mvsim"),
             "MV_BACKENDS": "fake", "MV_PROBES_DIR": str(tmp / "probes"), **extra}
 
 
