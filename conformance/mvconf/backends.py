@@ -242,6 +242,18 @@ class QemuKvmBackend(QemuBackend):
         super().__init__("qemu-kvm", nested_virt_kind() or "vmx")
 
     @property
+    def machine(self) -> List[str]:
+        """q35 with the host vendor's IOMMU (ACPI DMAR or IVRS) and the edu DMA
+        engine, as qemu-tcg-amd: VT-d for a VMX host (no interrupt remapping,
+        which would need kernel-irqchip=split), the AMD IOMMU for an SVM one."""
+        iommu = "intel-iommu,intremap=off" if self.kind == "vmx" else "amd-iommu"
+        return ["-machine", "q35", "-device", iommu, "-device", "edu,dma_mask=0xffffffff"]
+
+    @property
+    def features(self) -> FrozenSet[str]:
+        return super().features | {"iommu", "edu"}
+
+    @property
     def cpu(self) -> str:
         return f"host,+{nested_virt_kind() or self.kind}"
 

@@ -28,7 +28,7 @@ FEATURES = {
     "mmio": "models MMIO devices (the I/O APIC, the local APIC)",
     "triple-fault-exit": "a guest's triple fault is a VM exit, not the end of the emulator",
     "svm": "the hypervisor runs its AMD SVM backend (VMMCALL is the hypercall)",
-    "iommu": "the machine has an IOMMU the hypervisor drives (DMA protection: QEMU amd-iommu)",
+    "iommu": "the machine has an IOMMU the hypervisor drives (DMA protection: QEMU amd-iommu, or intel-iommu on a VMX qemu-kvm)",
     "edu": "the machine has QEMU's edu PCI device (a DMA engine the root can program)",
     "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
 }

@@ -105,7 +105,8 @@ def test_which_backend_runs_which_probe(monkeypatch):
     for name, expected in want.items():
         assert runs(by_name[name], suite) == expected, name
     kvm = by_name["qemu-kvm"]
-    assert runs(kvm, suite) == everywhere | triple | {"devmem", "lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot"} | (
+    assert runs(kvm, suite) == everywhere | triple | {"devmem", "dma", "pciwin", "lapic", "rootnmi", "smproot",
+                                                     "tlbshoot", "rootshoot"} | (
         {"svmguest"} if kvm.kind == "svm" else set())
 
 
