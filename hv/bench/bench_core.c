@@ -127,17 +127,6 @@ static void destroy_vm(uint16_t vm)
 #define SRC 0x800000ull      /* 8 MiB: source pages (up to 4096) */
 #define GDST 0x80000000ull   /* guest GPAs */
 
-/* An MDL page with one range. */
-static void mdl1(uint64_t at, uint64_t gpa, uint64_t size)
-{
-	struct mv_mdl_t *m = (struct mv_mdl_t *)(fake_mem + at);
-
-	memset(m, 0, sizeof(*m));
-	m->num_entries = 1;
-	m->entries[0].gpa = gpa;
-	m->entries[0].size = size;
-}
-
 static uint64_t map(bool measure, uint16_t vm)
 {
 	return hc(measure, MV_VM_OP_VAL | MV_VM_OP_MAP_MDL_IDX_VAL, handle, 0, MDL_SRC, vm, MDL_DST,
@@ -186,12 +175,12 @@ static unsigned long map1(unsigned long n)
 {
 	uint16_t vm = create_vm();
 
-	mdl1(MDL_SRC, SRC, HV_PAGE_SIZE);
-	mdl1(MDL_DST, GDST, HV_PAGE_SIZE);
+	fake_mdl1(MDL_SRC, SRC, HV_PAGE_SIZE);
+	fake_mdl1(MDL_DST, GDST, HV_PAGE_SIZE);
 	expect_ok("warm-up map", map(false, vm));
 	for (unsigned long i = 1; i <= n; i++) {
-		mdl1(MDL_SRC, SRC + i * HV_PAGE_SIZE, HV_PAGE_SIZE);
-		mdl1(MDL_DST, GDST + i * HV_PAGE_SIZE, HV_PAGE_SIZE);
+		fake_mdl1(MDL_SRC, SRC + i * HV_PAGE_SIZE, HV_PAGE_SIZE);
+		fake_mdl1(MDL_DST, GDST + i * HV_PAGE_SIZE, HV_PAGE_SIZE);
 		expect_ok("map_mdl", map(true, vm));
 	}
 	return n;
@@ -200,8 +189,8 @@ static unsigned long map1(unsigned long n)
 /* The first map_mdl of one page into a new VM (its tables allocated). */
 static unsigned long map1_cold(unsigned long n)
 {
-	mdl1(MDL_SRC, SRC, HV_PAGE_SIZE);
-	mdl1(MDL_DST, GDST, HV_PAGE_SIZE);
+	fake_mdl1(MDL_SRC, SRC, HV_PAGE_SIZE);
+	fake_mdl1(MDL_DST, GDST, HV_PAGE_SIZE);
 	for (unsigned long i = 0; i < n; i++) {
 		uint16_t vm = create_vm();
 		expect_ok("map_mdl", map(true, vm));
@@ -218,8 +207,8 @@ static unsigned long map_pages(bool measure_map, unsigned long pages, unsigned l
 
 	if (pages == 0 || pages > 4096)
 		die("pages (1..4096)", pages);
-	mdl1(MDL_SRC, SRC, pages * HV_PAGE_SIZE);
-	mdl1(MDL_DST, GDST, pages * HV_PAGE_SIZE);
+	fake_mdl1(MDL_SRC, SRC, pages * HV_PAGE_SIZE);
+	fake_mdl1(MDL_DST, GDST, pages * HV_PAGE_SIZE);
 	for (unsigned long i = 0; i < n; i++) {
 		expect_ok("map_mdl", map(measure_map, vm));
 		expect_ok("unmap_mdl", unmap(!measure_map, vm));

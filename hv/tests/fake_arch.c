@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <microv/mv.h>
+
 #include <hv/pp.h>
 #include <hv/vm.h>
 #include <hv/vps.h>
@@ -297,4 +299,14 @@ uint64_t arch_tsc_khz(void)
 	if (fake_tsc_hook)
 		fake_tsc_hook();
 	return 2000000;
+}
+
+void fake_mdl1(uint64_t at, uint64_t gpa, uint64_t size)
+{
+	struct mv_mdl_t *m = (struct mv_mdl_t *)(fake_mem + at);
+
+	memset(m, 0, sizeof(*m));
+	m->num_entries = 1;
+	m->entries[0].gpa = gpa;
+	m->entries[0].size = size;
 }

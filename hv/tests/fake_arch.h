@@ -81,5 +81,7 @@ size_t fake_image(uint8_t img[256], uint32_t load, uint32_t entry_off, uint32_t 
 struct hv_vps *fake_boot_default(void);
 /* Execute one hypercall in `vps` as if the guest had run VMCALL. */
 uint64_t fake_hypercall(struct hv_vps *vps, uint64_t rax, uint64_t regs[6]);
+/* Write an MDL with one range (gpa, size) at fake guest-physical address `at`. */
+void fake_mdl1(uint64_t at, uint64_t gpa, uint64_t size);
 
 #endif

@@ -104,20 +104,11 @@ static uint64_t state(void)
 		EXPECT_EQ(n_injected, _n);                                     \
 	} while (0)
 
-static void mdl1(uint64_t at, uint64_t gpa, uint64_t size)
-{
-	struct mv_mdl_t *m = (struct mv_mdl_t *)(fake_mem + at);
-	memset(m, 0, sizeof(*m));
-	m->num_entries = 1;
-	m->entries[0].gpa = gpa;
-	m->entries[0].size = size;
-}
-
 /* Root pages [src, src + n pages) -> vmid's [dst, ...), donated or shared. */
 static uint64_t give(uint16_t vmid, uint64_t src, uint64_t dst, uint64_t pages, uint64_t flags)
 {
-	mdl1(MDL_A, src, pages * 0x1000);
-	mdl1(MDL_B, dst, pages * 0x1000);
+	fake_mdl1(MDL_A, src, pages * 0x1000);
+	fake_mdl1(MDL_B, dst, pages * 0x1000);
 	return hc6(MV_VM_OP_VAL | MV_VM_OP_MAP_MDL_IDX_VAL, handle, 0, MDL_A, vmid, MDL_B, flags,
 		   NULL);
 }
@@ -598,8 +589,8 @@ static void test_ring_guest_to_root(void)
 	EXPECT_EQ(mm_read(vm_get(0), RATT + 64, &v, 8), 0);
 	EXPECT_EQ(v, 0xC0FFEE);
 	/* the root cannot take the ring pages back while HostOS has them mapped */
-	mdl1(MDL_A, SRC + 0x1000, 0x1000);
-	mdl1(MDL_B, GMEM + 0x1000, 0x1000);
+	fake_mdl1(MDL_A, SRC + 0x1000, 0x1000);
+	fake_mdl1(MDL_B, GMEM + 0x1000, 0x1000);
 	EXPECT_EQ(hc6(MV_VM_OP_VAL | MV_VM_OP_UNMAP_MDL_IDX_VAL, handle, 0, MDL_A, sys_g.vmid, MDL_B,
 		      0, NULL),
 		  MV_STATUS_INVALID_PARAMS4);
@@ -680,8 +671,8 @@ static void test_destroy(void)
 	vps_free(s->vps);
 	vp_free(s->vp);
 	/* refused for a strict share (mm): nothing of XVIO changes either */
-	mdl1(MDL_A, GMEM + 0xF000, 0x1000);
-	mdl1(MDL_B, 0xA00000, 0x1000);
+	fake_mdl1(MDL_A, GMEM + 0xF000, 0x1000);
+	fake_mdl1(MDL_B, 0xA00000, 0x1000);
 	EXPECT_EQ(hc6(MV_VM_OP_VAL | MV_VM_OP_MAP_MDL_IDX_VAL, handle, sys_vmid, MDL_A, game_g.vmid,
 		      MDL_B, MV_GPA_FLAG_READ_ACCESS, NULL),
 		  MV_STATUS_SUCCESS);
