@@ -55,41 +55,13 @@ int events_next_irq(const struct arch_vps *a)
 	return -1;
 }
 
-/*
- * The guest's own page walk for `va` (4-level paging; without paging the
- * address is physical).  Unicorn checks a linear address against its memory
- * map before it walks the guest's tables (docs/emulators.md: GVA == GPA), so
- * an access it reports as unmapped may be a guest #PF (a not-present entry:
- * EVENTS_WALK_NOT_PRESENT) or, as on hardware, a second-level fault at the
- * GPA of a paging-structure entry that is not mapped (EVENTS_WALK_TABLE,
- * *gpa set).  32-bit paging is not walked (mvsim's loader never enters it).
- */
-enum events_walk events_walk(uc_engine *uc, uint64_t va, uint64_t *gpa)
-{
-	uint64_t e = regs_read(uc, UC_X86_REG_CR3);
-	if (!(regs_read(uc, UC_X86_REG_CR0) & (1ull << 31)) || !(regs_efer(uc) & EFER_LMA))
-		return EVENTS_WALK_MAPPED;
-	for (int level = 3; level >= 0; level--) {
-		uint64_t at = (e & 0x000FFFFFFFFFF000ull) + ((va >> (12 + 9 * level)) & 511) * 8;
-		if (uc_mem_read(uc, at, &e, 8) != UC_ERR_OK) {
-			*gpa = at;
-			return EVENTS_WALK_TABLE;
-		}
-		if (!(e & 1))
-			return EVENTS_WALK_NOT_PRESENT;
-		if (level > 0 && level < 3 && (e & 0x80))
-			return EVENTS_WALK_MAPPED;
-	}
-	return EVENTS_WALK_MAPPED;
-}
-
 uint32_t events_error_code(struct arch_vps *a, uint8_t vector)
 {
 	if (vector != 14)
 		return 0; /* Unicorn does not expose error codes: 0 (#GP(0) is the usual) */
 	uint64_t cr2 = regs_read(a->uc, UC_X86_REG_CR2);
 	uint64_t gpa;
-	uint32_t err = events_walk(a->uc, cr2, &gpa) == EVENTS_WALK_MAPPED ? 1 : 0;
+	uint32_t err = walk_guest(a->uc, cr2, &gpa) == WALK_MAPPED ? 1 : 0;
 	if (a->pf_write)
 		err |= 2;
 	if ((regs_read(a->uc, UC_X86_REG_CS) & 3) == 3)

@@ -40,10 +40,10 @@ static int failed_at(struct arch_vps *a, uint64_t lin, uint8_t access, const cha
 		     const char *what)
 {
 	uint64_t gpa = lin;
-	enum events_walk w = events_walk(a->uc, lin, &gpa);
-	if (w != EVENTS_WALK_NOT_PRESENT) {
+	enum walk_result w = walk_guest(a->uc, lin, &gpa);
+	if (w != WALK_NOT_PRESENT) {
 		a->deliver_gpa = gpa;
-		a->deliver_access = w == EVENTS_WALK_TABLE ? HV_ACCESS_READ : access;
+		a->deliver_access = w == WALK_TABLE ? HV_ACCESS_READ : access;
 	}
 	*why = what;
 	return -1;

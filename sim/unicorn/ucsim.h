@@ -245,10 +245,11 @@ void events_drop(struct arch_vps *a, unsigned i);
 /* Index of the first queued external interrupt, or -1. */
 int events_next_irq(const struct arch_vps *a);
 /* The error code pushed for an exception Unicorn raised. */
-enum events_walk { EVENTS_WALK_MAPPED, EVENTS_WALK_NOT_PRESENT, EVENTS_WALK_TABLE };
-/* The guest's page walk for a linear address (events.c). */
-enum events_walk events_walk(uc_engine *uc, uint64_t va, uint64_t *gpa);
 uint32_t events_error_code(struct arch_vps *a, uint8_t vector);
+
+/* walk.c: the guest's page walk for a linear address. */
+enum walk_result { WALK_MAPPED, WALK_NOT_PRESENT, WALK_TABLE };
+enum walk_result walk_guest(uc_engine *uc, uint64_t va, uint64_t *gpa);
 /* Deliver one event; on failure fill a triple-fault exit and return false. */
 bool events_deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bool has_error,
 		    uint32_t error, uint64_t ret_rip, uint64_t fault_rip);

@@ -225,8 +225,8 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 	}
 	uint8_t access = 0, present = 0;
 	uint64_t gpa = addr;
-	enum events_walk w = events_walk(uc, addr, &gpa);
-	if (w == EVENTS_WALK_NOT_PRESENT) {
+	enum walk_result w = walk_guest(uc, addr, &gpa);
+	if (w == WALK_NOT_PRESENT) {
 		/* The guest's tables do not map it: a guest #PF (difffuzz case
 		 * guest-pf-no-idt), delivered through its IDT like any other. */
 		a->exc_pending = true;
@@ -247,7 +247,7 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 	default: access = HV_ACCESS_READ; break;
 	}
 	vcpu_set_exit(a, HV_EXIT_SLPT_VIOLATION, access == HV_ACCESS_EXEC ? addr - a->csb : a->last_rip);
-	if (w == EVENTS_WALK_TABLE) {
+	if (w == WALK_TABLE) {
 		access = HV_ACCESS_READ; /* the walk read a paging-structure entry */
 		present = 0;
 	}
