@@ -1,7 +1,7 @@
 /*
- * bsp_main: the hypervisor's C entry on the bootstrap processor, and the
- * host services of arch.h that are not SVM-specific (arch_halt,
- * arch_spa_to_hva, arch_cpuid_native).
+ * bsp_main: the hypervisor's C entry on the bootstrap processor, and
+ * arch_spa_to_hva() over the memory map it reads (the other host services
+ * of arch.h that are not SVM/VMX-specific are in cpu.c).
  */
 #include <x86/backend.h>
 #include <x86/boot.h>
@@ -12,26 +12,10 @@
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
 
-/* isa-debug-exit (QEMU -device isa-debug-exit,iobase=0xf4): QEMU exits
- * with status (v << 1) | 1; on hardware the write is harmless. */
-#define EXIT_HV_FAILED 0x7E    /* QEMU status 253: boot failure, panic, exception */
-
 static struct hv_boot_info boot_info;
 static bool boot_info_ready;
 
 void bsp_main(uint32_t magic, uint32_t mbi);
-
-HV_NORETURN void arch_halt(void)
-{
-	x86_cov_dump("halt");
-	outb(DEBUG_EXIT_PORT, EXIT_HV_FAILED);
-	cpu_halt_forever();
-}
-
-void arch_cpuid_native(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
-{
-	cpuid(leaf, subleaf, out);
-}
 
 /* Identity map: any RAM range of the boot memory map below 4 GiB. */
 void *arch_spa_to_hva(uint64_t spa, size_t len)
@@ -46,17 +30,6 @@ void *arch_spa_to_hva(uint64_t spa, size_t len)
 			return (void *)(uintptr_t)spa;
 	}
 	return NULL;
-}
-
-void host_cpu_setup(void)
-{
-	uint64_t cr0 = read_cr0();
-
-	cr0 = (cr0 | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS);
-	write_cr0(cr0);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	wrmsr(MSR_PAT, HOST_PAT);
-	__asm__ volatile("fninit" ::: "memory");
 }
 
 HV_NORETURN static void boot_failed(const char *what)

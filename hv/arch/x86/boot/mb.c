@@ -114,16 +114,6 @@ static int relocate_low_modules(struct hv_boot_info *bi, uint64_t floor)
 	return 0;
 }
 
-const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi, uint32_t *off)
-{
-	if (*off + sizeof(struct mb_mmap_entry) > mbi->mmap_length)
-		return NULL;
-	const struct mb_mmap_entry *e =
-		(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + *off);
-	*off += e->size + 4;
-	return e;
-}
-
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 {
 	hv_memset(bi, 0, sizeof(*bi));

@@ -1,5 +1,5 @@
 /*
- * SMP bring-up and arch_pp_id().
+ * SMP bring-up.
  *
  * The BSP broadcasts INIT-SIPI-SIPI (local APIC, xAPIC MMIO) to all other
  * processors (none when the ACPI MADT lists one; the 10 ms INIT delay only
@@ -15,8 +15,8 @@
  * core_pp_run() runs it.  An AP whose root VP dies ends the machine as the
  * BSP does (isa-debug-exit 0x7D).
  *
- * PP numbers: the BSP is 0, APs get 1, 2, ... in arrival order.  arch_pp_id()
- * maps the initial APIC ID (CPUID 1 EBX[31:24]) through a table.
+ * PP numbers: the BSP is 0, APs get 1, 2, ... in arrival order; each binds
+ * its APIC ID to its number (lapic.c, which arch_pp_id() reads).
  */
 #include <x86/asm_consts.h>
 #include <x86/backend.h>
@@ -41,76 +41,14 @@ _Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_
 
 extern char tramp_start[], tramp_end[];
 
-/* APIC ID -> PP number + 1 (0: not a PP of this hypervisor). */
-static volatile uint8_t apic_to_pp[256];
 static volatile uint32_t aps_online;
 static volatile uint32_t aps_go;
 static volatile uint32_t aps_parked;
 static volatile uint16_t smp_num_pps = 1;
-volatile uint32_t *lapic;
-
-static uint8_t apic_id(void)
-{
-	uint32_t r[4];
-
-	cpuid(1, 0, r);
-	return (uint8_t)(r[1] >> 24);
-}
-
-uint16_t arch_pp_id(void)
-{
-	uint8_t v = apic_to_pp[apic_id()];
-
-	return v ? (uint16_t)(v - 1) : 0xFFFF;
-}
 
 void smp_register_bsp(void)
 {
-	apic_to_pp[apic_id()] = 1;
-}
-
-/* The arch interface's local APIC (hv/core/apic.c's policy). */
-uint64_t arch_apic_base(void)
-{
-	return rdmsr(MSR_APIC_BASE);
-}
-
-uint32_t arch_lapic_read(uint32_t offset)
-{
-	return lapic ? lapic_read(offset & 0xFF0u) : 0;
-}
-
-void arch_lapic_write(uint32_t offset, uint32_t value)
-{
-	if (lapic)
-		lapic_write(offset & 0xFF0u, value);
-}
-
-uint32_t arch_mmio_read32(uint64_t spa)
-{
-	return *(volatile uint32_t *)(uintptr_t)spa; /* 0-4 GiB are identity-mapped */
-}
-
-void arch_mmio_write32(uint64_t spa, uint32_t value)
-{
-	*(volatile uint32_t *)(uintptr_t)spa = value;
-}
-
-uint16_t arch_apic_id_to_pp(uint32_t id)
-{
-	uint8_t v = id < 256 ? apic_to_pp[id] : 0;
-
-	return v ? (uint16_t)(v - 1) : 0xFFFF;
-}
-
-uint32_t lapic_read(uint32_t reg)
-{
-	return lapic[reg / 4];
-}
-
-void lapic_write(uint32_t reg, uint32_t v)
-{
-	lapic[reg / 4] = v;
+	lapic_bind_pp(0);
 }
 
 static void lapic_ipi(uint32_t icr_lo)
@@ -169,7 +107,7 @@ uint16_t smp_start_aps(void)
 	if (n > HV_MAX_PPS)
 		n = HV_MAX_PPS;
 	smp_num_pps = (uint16_t)n;
-	hv_log("smp: %u PPs online (BSP apic %u)", n, apic_id());
+	hv_log("smp: %u PPs online (BSP apic %u)", n, lapic_apic_id());
 	return (uint16_t)n;
 }
 
@@ -193,7 +131,7 @@ HV_NORETURN void ap_main(uint32_t ppid);
 
 HV_NORETURN void ap_main(uint32_t ppid)
 {
-	apic_to_pp[apic_id()] = (uint8_t)(ppid + 1);
+	lapic_bind_pp((uint16_t)ppid);
 	idt_load();
 	host_cpu_setup();
 	if (x86_be->pp_enable((uint16_t)ppid)) {

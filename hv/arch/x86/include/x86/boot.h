@@ -3,6 +3,7 @@
 #define X86_BOOT_H
 
 #include <hv/arch/core.h>
+#include <multiboot/multiboot.h>
 
 /* Linker symbols (boot/link.ld). */
 extern char __image_start[], __image_end[];
@@ -41,10 +42,17 @@ void idt_load(void);
 int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi);
 /* bi->pci_window from bi's RAM, firmware ranges and APIC pages (pciwin.c). */
 void pciwin_find(struct hv_boot_info *bi);
-/* The memory map's entry at *off (advanced past it); NULL after the last. */
-struct mb_info;
-struct mb_mmap_entry;
-const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi, uint32_t *off);
+/* The memory map's entry at *off (advanced past it); NULL after the last.
+ * Inline: mb.c and relocate.c (before the image moves) both walk the map. */
+static inline const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi, uint32_t *off)
+{
+	if (*off + sizeof(struct mb_mmap_entry) > mbi->mmap_length)
+		return NULL;
+	const struct mb_mmap_entry *e =
+		(const struct mb_mmap_entry *)(uintptr_t)(mbi->mmap_addr + *off);
+	*off += e->size + 4;
+	return e;
+}
 
 /* boot/pool.c: the page pool (`len` bytes) at the top of RAM below 4 GiB,
  * added to bi->reserved; 0, or -1 after logging. */
@@ -64,10 +72,14 @@ void smp_register_bsp(void);
 /* Starts the APs; returns the number of PPs (BSP included). */
 uint16_t smp_start_aps(void);
 void smp_release_aps(void);
-/* The local APIC (xAPIC MMIO, identity-mapped); NULL before smp_start_aps. */
+/* boot/lapic.c: the local APIC (xAPIC MMIO, identity-mapped); NULL before
+ * smp_start_aps maps it.  lapic_bind_pp: this CPU is PP `pp`. */
 extern volatile uint32_t *lapic;
 uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t v);
+uint8_t lapic_apic_id(void);
+void lapic_bind_pp(uint16_t pp);
+
 
 /* boot/preempt.c: guest time slices on the local APIC timer. */
 #define PREEMPT_VECTOR 0xF8
@@ -109,7 +121,7 @@ void preempt_release(struct preempt_state *s);
 void preempt_eoi(void);
 HV_NORETURN void ap_main(uint32_t ppid);
 
-/* boot/main.c: host CPU setup common to every PP (CR0/CR4 for FXSAVE, PAT). */
+/* boot/cpu.c: host CPU setup common to every PP (CR0/CR4 for FXSAVE, PAT). */
 void host_cpu_setup(void);
 /* Host PAT: WB WT UC- UC WB WC WP UC (svm/npt.c's cache bits index it). */
 #define HOST_PAT 0x0005010600070406ull
