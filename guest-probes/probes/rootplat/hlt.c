@@ -8,6 +8,9 @@
  * Then channel 0 as a 2 ms rate generator (mode 2): three STI;HLT in a row
  * each return after exactly one more interrupt (each acknowledged by its
  * EOI).  A HLT that resumes at once returns with no interrupt taken.
+ * Last, without HLT: a 1 ms one-shot while the root spins with IF=1 reading
+ * channel 0's status interrupts it exactly once, at the latest shortly
+ * after OUT went high (1000 more status reads).
  * mvsim models the PIT and the 8259 on its virtual clock (sim/README.md
  * "Root interrupts"); skipped where channel 0 does not count.
  */
@@ -130,6 +133,15 @@ void rootplat_hlt(void)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 		seq = seq << 4 | (rootplat_irq_count & 0xF);
 	}
+	pit0_arm((uint16_t)(PIT_HZ / 1000));
+	rootplat_irq_count = 0;
+	uint32_t spins = 0, after_out = 0;
+	__asm__ volatile("sti" ::: "memory");
+	while (after_out < 1000 && ++spins < 50000000u)
+		if (pit0_status() >> 7)
+			after_out++;
+	__asm__ volatile("cli" ::: "memory");
+	uint32_t running = rootplat_irq_count;
 	outb(0x21, 0xFF);
 	pit0_arm(0xFFFF); /* channel 0 back to a one-shot, IRQ0 masked */
 	__asm__ volatile("lidt %0" : : "m"(saved));
@@ -143,4 +155,7 @@ void rootplat_hlt(void)
 		 "with channel 0 a %u ms rate generator, three STI;HLT in a row each return "
 		 "after exactly one more interrupt, EOI'd at the 8259 (got: the count after "
 		 "each, one hex digit each)", PERIOD_MS);
+	check_eq("irq-while-running", "none", 1, running,
+		 "a 1 ms one-shot interrupts the root once while it runs with IF=1 (polling "
+		 "channel 0's status until 1000 reads after OUT rose; %u reads in all)", spins);
 }
