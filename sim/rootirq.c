@@ -68,12 +68,21 @@ bool rootirq_io_out(uint16_t port, uint8_t v)
 	return changed;
 }
 
-bool rootirq_pending(uint16_t pp)
+/* The devices concern PP `pp`'s root VP (the BSP's, once the root has
+ * programmed them): then the lock is taken and IRQ0 brought up to now. */
+static bool lock_for(uint16_t pp)
 {
 	if (pp != 0 || !atomic_load_explicit(&in_use, memory_order_relaxed))
 		return false;
 	pthread_mutex_lock(&lock);
 	catch_up();
+	return true;
+}
+
+bool rootirq_pending(uint16_t pp)
+{
+	if (!lock_for(pp))
+		return false;
 	bool up = pic_pending() >= 0;
 	pthread_mutex_unlock(&lock);
 	return up;
@@ -81,10 +90,8 @@ bool rootirq_pending(uint16_t pp)
 
 int rootirq_ack(uint16_t pp)
 {
-	if (pp != 0)
+	if (!lock_for(pp))
 		return -1;
-	pthread_mutex_lock(&lock);
-	catch_up();
 	int v = pic_pending() >= 0 ? pic_ack() : -1;
 	pthread_mutex_unlock(&lock);
 	return v;
@@ -92,10 +99,8 @@ int rootirq_ack(uint16_t pp)
 
 uint64_t rootirq_insns_to_edge(uint16_t pp)
 {
-	if (pp != 0 || !atomic_load_explicit(&in_use, memory_order_relaxed))
+	if (!lock_for(pp))
 		return UINT64_MAX;
-	pthread_mutex_lock(&lock);
-	catch_up();
 	uint64_t n = UINT64_MAX, edge = pic_masked(0) ? ~0ull : pit_irq0_edge_after(last_tick);
 	if (edge != ~0ull) {
 		uint64_t ns = ns_of(edge) - vclock_ns(); /* > 0: edge > last_tick */
@@ -107,10 +112,8 @@ uint64_t rootirq_insns_to_edge(uint16_t pp)
 
 bool rootirq_halt(uint16_t pp)
 {
-	if (pp != 0 || !atomic_load_explicit(&in_use, memory_order_relaxed))
+	if (!lock_for(pp))
 		return false;
-	pthread_mutex_lock(&lock);
-	catch_up();
 	bool up = pic_pending() >= 0;
 	if (!up && !pic_masked(0)) {
 		uint64_t edge = pit_irq0_edge_after(last_tick);

@@ -21,23 +21,6 @@ PROBE_TITLE("a guest VM's XSETBV cannot change the root's XCR0");
 
 extern const char gx_snippet[], gx_snippet_end[];
 
-static void write_cr4(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
-static uint64_t xgetbv0(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0u));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void xsetbv0(uint64_t v)
-{
-	__asm__ volatile("xsetbv" : : "c"(0u), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 void probe_main(void)
 {
 	if (!((cpuid1(1).ecx >> 26) & 1)) {

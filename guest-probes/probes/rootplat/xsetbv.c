@@ -16,18 +16,6 @@
 extern char rootplat_xsetbv_insn[], rootplat_xsetbv_resume[];
 void rootplat_xsetbv_raw(uint32_t xcr, uint64_t value);
 
-static void write_cr4(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
-static uint64_t xgetbv0(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0u));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 /* XSETBV; true when it raised #GP(0) at the instruction. */
 static bool xsetbv_gp(uint32_t xcr, uint64_t value)
 {
