@@ -394,14 +394,17 @@ static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
 
 /*
  * A root HLT (executed: the root's HLT is not intercepted, docs/root-vm.md
- * "HLT") with IF = 1 waits for its next interrupt: one already queued, or
- * the root's timer edge, to which the clock skips (../rootirq.c).  False
- * when there is none: with IF = 0, or nothing armed that could ever raise
- * one, the PP would stay halted for good.
+ * "HLT") waits for its next event: an NMI the core queued (whatever IF
+ * says), or with IF = 1 an interrupt already queued or the root's timer
+ * edge, to which the clock skips (../rootirq.c).  False when there is none:
+ * nothing could ever wake it, the PP would stay halted for good.
  */
 static bool root_hlt_wakes(struct arch_vps *a)
 {
 	clock_sync(a);
+	for (unsigned i = 0; i < a->nevents; i++)
+		if (a->events[i].type != HV_EVENT_EXTINT)
+			return true; /* delivered at the next run's start */
 	if (!(regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF))
 		return false;
 	return events_next_irq(a) >= 0 || rootirq_halt(arch_pp_id());
