@@ -6,6 +6,8 @@
  *                     reads 0x60 (transmitter empty); other registers read 0
  *   0xF4              QEMU isa-debug-exit: an OUT records the exit code and
  *                     stops the machine; mvsim exits with that code
+ *   0x20-0x21, 0xA0-0xA1, 0x40-0x43, 0x61
+ *                     the 8259 pair and the 8254 timer (rootirq.c)
  *   anything else     reads all ones, writes are ignored
  */
 #include <stdio.h>
@@ -67,24 +69,28 @@ uint32_t platform_io_in(uint16_t port, int size)
 		return 0x60;
 	if (port >= COM1_BASE && port <= COM1_BASE + 7)
 		return 0;
+	if (rootirq_port(port))
+		return rootirq_io_in(port);
 	return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFFu;
 }
 
-bool platform_io_out(uint16_t port, int size, uint32_t value)
+enum platform_out platform_io_out(uint16_t port, int size, uint32_t value)
 {
 	(void)size;
 	if (port == COM1_BASE) {
 		char c = (char)value;
 		out_bytes(&c, 1);
-		return false;
+		return PLATFORM_OUT_DONE;
 	}
 	if (port == DEBUG_EXIT_PORT) {
 		int expected = -1;
 		atomic_compare_exchange_strong(&exit_code, &expected, (int)(value & 0xFF));
 		platform_request_stop(SIM_STOP_DEBUG_EXIT);
-		return true;
+		return PLATFORM_OUT_STOP;
 	}
-	return false;
+	if (rootirq_port(port) && rootirq_io_out(port, (uint8_t)value))
+		return PLATFORM_OUT_IRQ;
+	return PLATFORM_OUT_DONE;
 }
 
 enum sim_stop platform_stop_reason(void)

@@ -9,6 +9,9 @@
  *                   arch_halt
  *   platform.c      root-VM platform devices (COM1, isa-debug-exit), console,
  *                   run budget, stop flags
+ *   rootirq.c       the root's interrupt line: PIT IRQ0 -> 8259 -> PP 0
+ *   pit.c, pic.c    the 8254 timer (and port 0x61), the 8259 pair
+ *   vclock.c        virtual time, from executed instructions
  *   cpuid_models.c  arch_cpuid_native and arch_tsc_khz: the Intel and AMD
  *                   models, the vendor's hypercall instruction
  *   diag.c          capstone disassembly, --trace lines, the final diagnosis
@@ -77,9 +80,14 @@ enum sim_stop {
 };
 
 void platform_init(void);
-/* Port I/O of the root VM.  Returns true if the run must stop (0xF4). */
+/* Port I/O of the root VM.  An OUT returns what the run must do next. */
+enum platform_out {
+	PLATFORM_OUT_DONE = 0,
+	PLATFORM_OUT_STOP, /* 0xF4: the machine stops */
+	PLATFORM_OUT_IRQ,  /* the interrupt line may have changed (rootirq.c) */
+};
 uint32_t platform_io_in(uint16_t port, int size);
-bool platform_io_out(uint16_t port, int size, uint32_t value);
+enum platform_out platform_io_out(uint16_t port, int size, uint32_t value);
 void platform_flush(void);
 
 enum sim_stop platform_stop_reason(void);
@@ -89,6 +97,43 @@ int platform_debug_exit_code(void);
  * budget is spent. */
 bool platform_budget_ok(void);
 const char *platform_budget_why(void);
+
+/* ---- vclock.c, pit.c, pic.c, rootirq.c: the root's interrupt source ---------
+ * (sim/README.md "Root interrupts").  Virtual time: SIM_NS_PER_INSN per
+ * executed instruction, plus what halted root VPs skip. */
+#define SIM_NS_PER_INSN 1u
+#define PIT_HZ 1193182u
+
+void vclock_add_insns(uint64_t n);
+uint64_t vclock_ns(void);
+void vclock_skip_to(uint64_t ns); /* a halted root VP: time jumps to `ns` */
+
+/* pit.c at PIT tick `t` (rootirq.c's lock held).  pit_out returns whether
+ * channel 0's programming changed. */
+uint8_t pit_in(uint16_t port, uint64_t t);
+bool pit_out(uint16_t port, uint8_t v, uint64_t t);
+/* The first rising edge of channel 0's OUT (IRQ0) at a tick > after, or ~0. */
+uint64_t pit_irq0_edge_after(uint64_t after);
+
+/* pic.c (rootirq.c's lock held). */
+uint8_t pic_in(uint16_t port);
+void pic_out(uint16_t port, uint8_t v);
+void pic_edge(unsigned irq);
+bool pic_masked(unsigned irq);
+int pic_pending(void); /* the vector INTA would give now, or -1: INTR low */
+int pic_ack(void);     /* INTA */
+
+/* rootirq.c: what the emulator backend asks about the root VP on PP `pp`. */
+bool rootirq_port(uint16_t port);
+uint8_t rootirq_io_in(uint16_t port);
+/* Returns whether the interrupt line may have changed (not a latch). */
+bool rootirq_io_out(uint16_t port, uint8_t v);
+bool rootirq_pending(uint16_t pp);         /* INTR is up for its root VP */
+int rootirq_ack(uint16_t pp);              /* INTA: the vector, or -1 */
+uint64_t rootirq_insns_to_edge(uint16_t pp); /* until the next IRQ0 edge; UINT64_MAX: none */
+/* HLT with IF=1: skip the clock to the edge that raises INTR; false when
+ * nothing the platform has armed ever will. */
+bool rootirq_halt(uint16_t pp);
 
 /* ---- diag.c ---------------------------------------------------------------- */
 

@@ -60,6 +60,24 @@ static inline uint64_t read_cr4(void)
 	return v;
 }
 
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+/* XCR0 (CR4.OSXSAVE must be set). */
+static inline uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0u));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void xsetbv0(uint64_t v)
+{
+	__asm__ volatile("xsetbv" : : "c"(0u), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {
 	for (;;)

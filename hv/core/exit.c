@@ -113,13 +113,11 @@ static enum hv_exit_action exit_hlt(struct hv_pp *pp, struct hv_vps *vps,
 			     : exit_to_root(pp, mv_vp_exit_t_hlt, 0);
 	}
 	/* The bare-metal backends do not intercept the root's HLT (it halts the
-	 * processor until its next interrupt); only mvsim, which has no
-	 * interrupt source for the root, sends it here (docs/root-vm.md "HLT"):
-	 * with IF=1 the wait ends at once, like a wake-up by an event mvsim
-	 * does not model; with IF=0 nothing could ever wake it. */
-	if (waits)
-		return HV_ACTION_RESUME;
-	hv_log("root VM halted with interrupts disabled on pp %u at rip 0x%llx", pp->id,
+	 * processor until its next interrupt); mvsim waits for the root's next
+	 * interrupt itself and sends the HLT here only when nothing could ever
+	 * wake it: IF=0, or no interrupt source armed (docs/root-vm.md "HLT"). */
+	hv_log("root VM halted with %s on pp %u at rip 0x%llx",
+	       waits ? "no interrupt source armed" : "interrupts disabled", pp->id,
 	       (unsigned long long)exit->rip);
 	pp->stop = HV_STOP_ROOT_DEAD;
 	return HV_ACTION_STOP;

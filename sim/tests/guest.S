@@ -9,6 +9,8 @@
  *   m  write to an address no RAM backs (0xF0000000)          -> exit 125
  *   r  write into the hypervisor's reserved memory (112 MiB)  -> exit 125
  *   c  CLI; HLT                                               -> exit 125
+ *   h  STI; HLT with no interrupt source armed (PIT channel 0
+ *      counting, IRQ0 masked at the 8259): nothing can wake it -> exit 125
  *   i  32-bit IDT with a #UD handler; UD2; the handler checks
  *      the pushed EIP and writes 7 (ok) or 8 (bad) to 0xF4    -> exit 7
  *   v  VMCALL in 32-bit mode: the core injects #UD -> handler -> exit 7
@@ -36,6 +38,7 @@ _start:
 	cmp $'m', %al ; je t_unmapped
 	cmp $'r', %al ; je t_reserved
 	cmp $'c', %al ; je t_clihlt
+	cmp $'h', %al ; je t_stihlt
 	cmp $'i', %al ; je t_idt
 	cmp $'v', %al ; je t_vmcall
 	cmp $'n', %al ; je t_vendor
@@ -67,6 +70,16 @@ t_reserved:
 	jmp done
 t_clihlt:
 	cli
+	hlt
+t_stihlt:
+	mov $0xFF, %al
+	out %al, $0x21              /* IRQ0 masked */
+	mov $0x34, %al
+	out %al, $0x43              /* channel 0: rate generator */
+	mov $0x10, %al
+	out %al, $0x40
+	out %al, $0x40
+	sti
 	hlt
 t_idt:
 	call setup_idt

@@ -1,5 +1,6 @@
 # Run mvsim on the test guest and check its exit status (and, for crashes,
-# that a diagnosis was printed; with MATCH, that stderr matches that regex).
+# that a diagnosis was printed; with MATCH, that stderr matches that regex;
+# with OUTMATCH, that stdout, the hypervisor's console, does).
 set(args)
 if(EXTRA)
   list(APPEND args ${EXTRA})
@@ -17,6 +18,9 @@ if(EXPECT EQUAL 124 OR EXPECT EQUAL 125)
 endif()
 if(MATCH AND NOT err MATCHES "${MATCH}")
   message(FATAL_ERROR "stderr does not say '${MATCH}'")
+endif()
+if(OUTMATCH AND NOT out MATCHES "${OUTMATCH}")
+  message(FATAL_ERROR "stdout does not say '${OUTMATCH}'")
 endif()
 if(CMDLINE STREQUAL "x" AND NOT out MATCHES "guest: hello\n")
   message(FATAL_ERROR "COM1 output missing")

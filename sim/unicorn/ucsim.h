@@ -124,6 +124,8 @@ struct arch_vps {
 	uint64_t deliver_gpa;    /* inject_deliver failed at this GPA (~0: not so) */
 	uint8_t deliver_access;  /* ... with this HV_ACCESS_* */
 	uint64_t icount;         /* instructions executed in this slice */
+	uint64_t clock_icount;   /* ... of which the virtual clock has counted */
+	bool root_irq;           /* the root's INTR (../rootirq.c) is up for this run */
 	uint64_t slice_limit;
 	bool preempted;
 	/* External interrupts queued and not yet delivered (guest IF = 0). */

@@ -15,8 +15,12 @@
  *     taken before the instruction executes (intercept.c);
  *   - for the root VM, its RDMSR/WRMSR that its MSR policy does not pass
  *     (intercept.c, hv/core/msr_root.c);
- *   - delivery of queued external interrupts when the guest has IF = 1
+ *   - delivery of queued external interrupts, and of the root's own
+ *     (../rootirq.c: PIT IRQ0 through the 8259), when the VPS has IF = 1
  *     (intercept.c decides, events.c delivers).
+ * The executed instructions drive the virtual clock (../vclock.c); a root
+ * run ends at the next timer edge, and a root HLT with IF = 1 completes
+ * when the clock reaches the interrupt that wakes it.
  * The root VM owns the machine: none of the guest intercepts apply to it
  * (its MSR policy aside).
  * The other hooks turn CPUID, the root VM's port I/O (the platform devices
@@ -42,6 +46,13 @@ void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
 }
 
 static void invalid_insn(struct arch_vps *a, uint64_t rip);
+
+/* The instructions of this run so far, into the virtual clock. */
+static void clock_sync(struct arch_vps *a)
+{
+	vclock_add_insns(a->icount - a->clock_icount);
+	a->clock_icount = a->icount;
+}
 
 /* Unicorn's hooks give linear addresses; RIP is the offset in CS.  Outside
  * real mode mvsim's guests have CS base 0 (64-bit mode, flat 32-bit code);
@@ -85,7 +96,8 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 			uc_emu_stop(uc);
 			return;
 		}
-	} else if (size - 2u <= 2u && intercept_root_msr(a, addr, size)) {
+	} else if ((a->irq_waiting && intercept_irq_window(a, addr, size)) ||
+		   (size - 2u <= 2u && intercept_root_msr(a, addr, size))) {
 		uc_emu_stop(uc);
 		return;
 	}
@@ -129,9 +141,18 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 		a->exit->u.io.value = value;
 		return;
 	}
-	if (platform_io_out((uint16_t)port, size, value)) {
+	clock_sync(a);
+	switch (platform_io_out((uint16_t)port, size, value)) {
+	case PLATFORM_OUT_STOP:
 		vcpu_set_exit(a, HV_EXIT_HOST_STOP, a->last_rip);
 		uc_emu_stop(uc);
+		break;
+	case PLATFORM_OUT_IRQ: /* end the run: the next one sees the new line */
+		a->preempted = true;
+		uc_emu_stop(uc);
+		break;
+	case PLATFORM_OUT_DONE:
+		break;
 	}
 }
 
@@ -145,6 +166,7 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
 		io_intercept(a, port, size, true);
 		return 0xFFFFFFFFu;
 	}
+	clock_sync(a);
 	return platform_io_in((uint16_t)port, size);
 }
 
@@ -370,6 +392,24 @@ static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
 	}
 }
 
+/*
+ * A root HLT (executed: the root's HLT is not intercepted, docs/root-vm.md
+ * "HLT") waits for its next event: an NMI the core queued (whatever IF
+ * says), or with IF = 1 an interrupt already queued or the root's timer
+ * edge, to which the clock skips (../rootirq.c).  False when there is none:
+ * nothing could ever wake it, the PP would stay halted for good.
+ */
+static bool root_hlt_wakes(struct arch_vps *a)
+{
+	clock_sync(a);
+	for (unsigned i = 0; i < a->nevents; i++)
+		if (a->events[i].type != HV_EVENT_EXTINT)
+			return true; /* delivered at the next run's start */
+	if (!(regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF))
+		return false;
+	return events_next_irq(a) >= 0 || rootirq_halt(arch_pp_id());
+}
+
 void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
 	struct arch_vps *a = vps_arch(vps);
@@ -414,24 +454,37 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		}
 	}
 	a->guest = vps_vmid(vps) != 0;
+	a->root_irq = rootirq_pending(arch_pp_id());
+	/* The root's timer interrupt ends a guest's run on its PP at once, or
+	 * when its next edge comes (an external-interrupt exit on hardware). */
+	uint64_t edge = a->guest && a->root_irq ? 0 : rootirq_insns_to_edge(arch_pp_id());
 	a->slice_limit = a->guest ? g_cfg.slice_insns : SIM_ROOT_SLICE_INSNS;
+	if (edge < a->slice_limit)
+		a->slice_limit = edge;
+	a->root_irq = a->root_irq && !a->guest;
 	a->icount = 0;
+	a->clock_icount = 0;
 	a->sti_shadow = false;
 	a->irq_now = false;
-	if (events_next_irq(a) >= 0 && (regs_read(uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
+	if ((events_next_irq(a) >= 0 || a->root_irq) && (regs_read(uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
 		a->irq_now = true;
 		a->irq_ret = regs_read(uc, UC_X86_REG_RIP);
 	}
 
 	for (;;) {
-		a->irq_waiting = events_next_irq(a) >= 0 || a->want_window;
+		a->irq_waiting = events_next_irq(a) >= 0 || a->want_window || a->root_irq;
 		if (a->irq_now) {
-			int k = events_next_irq(a);
+			int k = events_next_irq(a), v = -1;
 			a->irq_now = false;
 			if (k >= 0) {
-				uint8_t v = a->events[k].vector;
+				v = a->events[k].vector;
 				events_drop(a, (unsigned)k);
-				if (!events_deliver(a, exit, v, false, 0, a->irq_ret, a->irq_ret))
+			} else if (a->root_irq) {
+				v = rootirq_ack(arch_pp_id()); /* INTA at the 8259 */
+				a->root_irq = false;
+			}
+			if (v >= 0) {
+				if (!events_deliver(a, exit, (uint8_t)v, false, 0, a->irq_ret, a->irq_ret))
 					break;
 				a->irq_waiting = events_next_irq(a) >= 0 || a->want_window;
 			} else if (a->want_window) {
@@ -492,6 +545,13 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		uint8_t b = 0;
 		if (err == UC_ERR_OK && rip == a->last_rip + 1 &&
 		    uc_mem_read(uc, a->last_rip + a->csb, &b, 1) == UC_ERR_OK && b == 0xF4) {
+			if (!a->guest && root_hlt_wakes(a)) {
+				/* The root's HLT completed: the next run delivers. */
+				exit->type = HV_EXIT_PREEMPT;
+				exit->rip = rip;
+				break;
+			}
+			/* Nothing will ever wake it: the core stops the root. */
 			exit->type = HV_EXIT_HLT;
 			exit->rip = a->last_rip;
 			exit->insn_len = 1;
@@ -512,6 +572,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		break;
 	}
 out:
+	clock_sync(a);
 	a->want_window = false;
 	if (g_cfg.trace)
 		diag_trace(vps, exit_type_name(exit->type), exit->rip);

@@ -10,11 +10,6 @@
 #define CR4_OSXSAVE (1ull << 18)
 #define CR4_PKE (1ull << 22)
 
-static void write_cr4(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
 /* Set, then clear, `cr4_bit` and read `bit` of CPUID(leaf, 0) register
  * `ecx` each time: the bit must follow. */
 static void check_cr4_mirror(const char *id, const char *name, uint64_t cr4_bit, uint32_t leaf,

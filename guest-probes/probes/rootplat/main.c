@@ -8,18 +8,21 @@
  *     image; the map is sorted and disjoint; the firmware's ACPI ranges are
  *     in it with their type and readable; the ACPI tables are readable.
  *  3. HLT (hlt.c): with IF=1 the root's HLT returns only after an interrupt
- *     (PIT channel 0 through the PIC).
+ *     (PIT channel 0 through the PIC), one-shot and periodic.
+ *  4. XSETBV (xsetbv.c): a valid XCR0 is loaded, the invalid ones raise
+ *     #GP(0) and change nothing.
  *
  * The root's platform is not an ABI item of the catalogue, so the checks are
  * items=none and their ids say what they show.
  */
 #include "rootplat.h"
 
-PROBE_TITLE("root VM platform: CPUID policy, memory map, multiboot placement, HLT waits");
+PROBE_TITLE("root VM platform: CPUID policy, memory map, multiboot placement, HLT waits, XSETBV");
 
 void probe_main(void)
 {
 	rootplat_cpuid();
 	rootplat_memmap();
 	rootplat_hlt();
+	rootplat_xsetbv();
 }

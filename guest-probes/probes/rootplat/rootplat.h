@@ -7,5 +7,6 @@
 void rootplat_cpuid(void);  /* cpuid_policy.c */
 void rootplat_memmap(void); /* memmap.c */
 void rootplat_hlt(void);    /* hlt.c */
+void rootplat_xsetbv(void); /* xsetbv.c */
 
 #endif /* ROOTPLAT_H */

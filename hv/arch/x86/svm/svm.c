@@ -86,9 +86,12 @@ int svm_vps_init(struct hv_vps *vps)
 	else if (X86_COV)
 		misc1 |= INTERCEPT_IOIO; /* isa-debug-exit only: x86/cov.h */
 	vmcb_set32(v, VMCB_INTERCEPT_MISC1, misc1);
+	/* A guest's XSETBV would load the XCR0 the root runs with (XCR0 is not
+	 * switched, E-58): intercepted, it stays unhandled as on VMX. */
 	vmcb_set32(v, VMCB_INTERCEPT_MISC2,
 		   INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
-			   INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT);
+			   INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
+			   (a->guest ? INTERCEPT_XSETBV : 0));
 	vmcb_set64(v, VMCB_IOPM_BASE, svm_iopm_pa(a->guest));
 	vmcb_set64(v, VMCB_MSRPM_BASE, svm_msrpm_pa(a->guest));
 	vmcb_set32(v, VMCB_ASID, vm_arch(vm)->asid);

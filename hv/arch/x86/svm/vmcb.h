@@ -52,6 +52,7 @@
 #define INTERCEPT_STGI (1u << 4)
 #define INTERCEPT_CLGI (1u << 5)
 #define INTERCEPT_SKINIT (1u << 6)
+#define INTERCEPT_XSETBV (1u << 13)
 
 #define INT_CTL_V_TPR 0xFu
 #define INT_CTL_V_IRQ (1u << 8)

@@ -9,6 +9,7 @@
  *     where the processor forces those controls (no TRUE controls); a value
  *     the processor would refuse gets #GP(0) instead (probe crexit);
  *   - interrupt window: opened to deliver a queued external interrupt.
+ *   - the root's XSETBV (xsetbv.c): XCR0 loaded, or #GP(0).
  *
  * An event whose delivery the exit interrupted (IDT-vectoring information
  * valid: external interrupt, NMI, hardware exception) is re-injected at the
@@ -281,6 +282,14 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 			exit->u.slpt.gva = vmread(VMCS_GUEST_LINEAR_ADDR);
 		}
 		break;
+	case EXIT_REASON_XSETBV: /* a guest VM's stays unhandled (the core's) */
+		if (vps_vmid(vps) != 0)
+			break;
+		if (vmx_xsetbv(vps))
+			skip_insn();
+		else
+			inject_gp0(a);
+		return true;
 	case EXIT_REASON_EPT_MISCONFIG:
 		hv_log("vmx: vm %u vps %u: EPT misconfiguration at GPA 0x%llx", vps_vmid(vps), vps_id(vps),
 		       (unsigned long long)vmread(VMCS_GUEST_PHYS_ADDR));

@@ -62,6 +62,9 @@ void vmx_exit_stub(void);
 bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit);
 void vmx_report_entry_state(struct arch_vps *a, const char *why);
 
+/* xsetbv.c: the root's XSETBV; false: the processor would raise #GP(0). */
+bool vmx_xsetbv(struct hv_vps *vps);
+
 /* msr_fpu.c */
 void vmx_msr_bitmaps_init(void);
 uint64_t vmx_msr_bitmap_pa(bool guest);
