@@ -2,7 +2,7 @@
  * Unit test of common/sl_table.c's 2 MiB leaves and their split, on the host
  * with the real NPT entry format (svm/npt.c): CTest x86.sl_table.  The pool
  * is a static array (page_alloc can be made to fail), the IOMMU hooks
- * record the root's mirror.  Checks: a split keeps every page's translation
+ * record the root's mirror (a 2 MiB map there, split with this map's).  Checks: a split keeps every page's translation
  * and attributes (PAT moved back to bit 7); a map or unmap of the first,
  * last or a middle page of a 2 MiB leaf changes that page only; a split
  * without table memory fails with the map unchanged; an unmap that frees a
@@ -35,7 +35,7 @@ static int failures;
 static uint8_t pool[POOL][4096] __attribute__((aligned(4096)));
 static bool used[POOL];
 static int fail_alloc; /* page_alloc fails while > 0 */
-static unsigned iommu_maps, iommu_unmaps;
+static unsigned iommu_maps, iommu_maps_2m, iommu_splits, iommu_unmaps;
 
 uint64_t page_alloc(void)
 {
@@ -81,6 +81,13 @@ int iommu_root_map(uint64_t gpa, uint64_t spa, uint64_t flags)
 	iommu_maps++;
 	return 0;
 }
+int iommu_root_map_2m(uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	(void)gpa, (void)spa, (void)flags;
+	iommu_maps_2m++;
+	return 0;
+}
+int iommu_root_split(uint64_t gpa) { (void)gpa; iommu_splits++; return 0; }
 void iommu_root_unmap(uint64_t gpa) { (void)gpa; iommu_unmaps++; }
 void iommu_root_flush(void) {}
 
@@ -165,14 +172,15 @@ int main(void)
 {
 	static const unsigned pages[] = { 0, 511, 200 }; /* first, last, middle */
 
-	/* The root's RAM in 2 MiB is mirrored to the IOMMU page by page;
-	 * device memory (uncacheable) is not. */
-	iommu_maps = 0;
+	/* The root's RAM in 2 MiB is mirrored to the IOMMU as one 2 MiB map,
+	 * and split there too; device memory (uncacheable) is not mirrored. */
+	iommu_maps = iommu_maps_2m = iommu_splits = 0;
 	setup(RWX | MV_GPA_FLAG_WRITE_BACK);
-	EXPECT(iommu_maps == 512);
-	iommu_maps = 0;
+	EXPECT(iommu_maps == 0 && iommu_maps_2m == 1);
+	EXPECT(arch_slpt_split(NULL, GPA + 4096) == 0 && iommu_splits == 1);
+	iommu_maps_2m = 0;
 	setup(RWX | MV_GPA_FLAG_UNCACHEABLE);
-	EXPECT(iommu_maps == 0);
+	EXPECT(iommu_maps == 0 && iommu_maps_2m == 0);
 
 	for (int f = 0; f < 2; f++) {
 		uint64_t flags = f ? WC : RWX | MV_GPA_FLAG_WRITE_BACK;
