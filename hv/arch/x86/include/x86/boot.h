@@ -56,6 +56,11 @@ int pool_place(struct hv_boot_info *bi, uint64_t len);
 void tsc_calibrate(void);
 void tsc_delay_us(uint64_t us);
 
+/* boot/boottime.c: the TSC at a step of the BSP's boot; all of them in one
+ * console line (after tsc_calibrate). */
+void boottime_mark(const char *what);
+void boottime_log(void);
+
 /* boot/madt.c: the enabled processors the ACPI MADT lists; 0: no MADT. */
 uint32_t madt_cpu_count(void);
 
