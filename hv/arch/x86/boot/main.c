@@ -86,10 +86,11 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 	if (x86_be->pp_enable(0))
 		boot_failed(x86_be == NULL ? "no backend" : "the virtualization backend cannot be enabled");
 	boottime_mark("enable");
-	boot_info.num_pps = smp_start_aps();
-	boottime_mark("aps");
-	preempt_calibrate();
+	smp_start_aps();
+	preempt_calibrate(); /* while the APs come up: the BSP would only wait */
 	boottime_mark("timer");
+	boot_info.num_pps = smp_wait_aps();
+	boottime_mark("aps");
 
 	if (core_init(&boot_info))
 		boot_failed("core_init");

@@ -66,8 +66,11 @@ uint32_t madt_cpu_count(void);
 
 /* boot/smp.c */
 void smp_register_bsp(void);
-/* Starts the APs; returns the number of PPs (BSP included). */
-uint16_t smp_start_aps(void);
+/* Sends the APs INIT-SIPI-SIPI (and sets up the BSP's local APIC: lapic);
+ * smp_wait_aps then waits until they reported in and returns the number of
+ * PPs (BSP included).  The BSP may calibrate in between. */
+void smp_start_aps(void);
+uint16_t smp_wait_aps(void);
 void smp_release_aps(void);
 /* The local APIC (xAPIC MMIO, identity-mapped); NULL before smp_start_aps. */
 extern volatile uint32_t *lapic;
