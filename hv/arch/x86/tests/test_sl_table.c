@@ -21,52 +21,17 @@
 #include <x86/pages.h>
 #include <x86/sl_table.h>
 
-static int failures;
-#define EXPECT(c)                                                                       \
-	do {                                                                            \
-		if (!(c)) {                                                             \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c);              \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
+#include "x86_pool.h"
 
-/* ---- stubs: the pool, the VM, the IOMMU, the log ---- */
-#define POOL 64
-static uint8_t pool[POOL][4096] __attribute__((aligned(4096)));
-static bool used[POOL];
-static int fail_alloc; /* page_alloc fails while > 0 */
+/* ---- stubs: the VM, the IOMMU, the log (the pool: x86_pool.h) ---- */
 static unsigned iommu_maps, iommu_maps_2m, iommu_splits, iommu_unmaps;
 
-uint64_t page_alloc(void)
-{
-	if (fail_alloc > 0)
-		return 0;
-	for (unsigned i = 0; i < POOL; i++)
-		if (!used[i]) {
-			used[i] = true;
-			memset(pool[i], 0, 4096);
-			return (uint64_t)(uintptr_t)pool[i];
-		}
-	return 0;
-}
-void page_free(uint64_t pa)
-{
-	used[((uint8_t(*)[4096])(uintptr_t)pa) - pool] = false;
-}
-void *page_hva(uint64_t pa) { return (void *)(uintptr_t)pa; }
 int x86_pages_alloc(uint64_t *pa, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (!(pa[i] = page_alloc()))
 			return -1;
 	return 0;
-}
-static unsigned pool_used(void)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < POOL; i++)
-		n += used[i];
-	return n;
 }
 
 static struct arch_vm *the_arch;
