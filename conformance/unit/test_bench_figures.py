@@ -1,7 +1,7 @@
 """make bench's figures (scripts/benchfig): the launch floor's QEMU command
-line keeps every flag of the backend's, and the external figure hooks (a
-missing program is "not built", a present one is run with the build
-directory); nothing is timed."""
+line keeps every flag of the backend's, the launch line names the probe run
+alone (QEMU only), and the external figure hooks (a missing program is "not
+built", a present one is run with the build directory); nothing is timed."""
 import sys
 from pathlib import Path
 
@@ -38,3 +38,20 @@ def test_external_hooks(tmp_path, monkeypatch):
     monkeypatch.delenv("BENCH_QUICK", raising=False)
     assert external.run_hook("bench-insns", quick=False)[1][1].endswith("quick=")
     assert [h[1] for h in external.HOOKS] == ["bench-insns"]
+
+
+def test_the_launch_line_names_the_probe_alone_when_measured():
+    fig = {"probe": "cpuid", "probe_wall_s": 0.30, "probe_cpu_s": 0.15,
+           "floor_wall_s": 0.20, "floor_cpu_s": 0.10, "bare_wall_s": None, "bare_cpu_s": None}
+    assert "alone" not in launch.describe(fig)
+    fig.update(bare_wall_s=0.24, bare_cpu_s=0.11)
+    text = launch.describe(fig)
+    assert "= 1.50x its floor" in text and "CPU 1.50x" in text
+    assert text.endswith("cpuid alone, no hypervisor: 1.20x (CPU 1.10x)")
+
+
+def test_only_qemu_runs_the_probe_alone(tmp_path):
+    from mvconf.backends import MvsimBackend
+    probe = Probe(name="cpuid", elf=tmp_path / "cpuid.elf")
+    assert launch.bare_run(QemuTcgAmdBackend(), probe) is not None
+    assert launch.bare_run(MvsimBackend("sim-intel", "intel"), probe) is None

@@ -5,7 +5,9 @@ flags booting a trivial multiboot kernel (the selftest probe, no hypervisor,
 no modules) to its exit, Bochs booting that kernel from its GRUB ISO with
 the backend's bochsrc until its first byte on COM1 (Bochs has no exit device,
 and without the hypervisor nobody programs the UART for the END line), mvsim
-an empty run (the bench probe, exits=0)."""
+an empty run (the bench probe, exits=0).  On QEMU also the probe itself as the
+multiboot kernel, no hypervisor (its checks fail, it runs to its exit): the
+probe's own work, the lowest ratio the hypervisor could reach."""
 from dataclasses import replace
 from typing import Callable, List, Optional
 
@@ -54,26 +56,37 @@ def floor_run(backend, probes, bench) -> Optional[Callable[[], bool]]:
     return None
 
 
+def bare_run(backend, probe) -> Optional[Callable[[], bool]]:
+    """QEMU: a function that runs `probe` as the multiboot kernel with the
+    backend's flags and no hypervisor, and says whether it reached its exit
+    (isa-debug-exit, whatever its verdict); None elsewhere."""
+    if isinstance(backend, mb.QemuBackend):
+        argv = trivial_argv(backend.command(probe), probe.elf)
+        return lambda: backend.guest_code(mb.run_command(argv, 30).exit_code) is not None
+    return None
+
+
 def launch(backend, all_probes: List[mp.Probe], bench: mp.Probe, repeat: int) -> dict:
-    """Medians of `repeat` alternating probe and floor runs (wall and CPU);
-    a run that did not pass counts as no sample."""
+    """Medians of `repeat` alternating probe, floor and bare-probe runs (wall
+    and CPU); a run that did not pass counts as no sample."""
     probes = {p.name: p for p in all_probes}
     probe, floor = probes.get(PROBE), floor_run(backend, probes, bench)
     fig = {"probe": PROBE, "probe_wall_s": None, "probe_cpu_s": None,
-           "floor_wall_s": None, "floor_cpu_s": None}
+           "floor_wall_s": None, "floor_cpu_s": None,
+           "bare_wall_s": None, "bare_cpu_s": None}
     if probe is None or not probe.elf.is_file():
         return fig
+    bare = bare_run(backend, probe)
     samples = {k: [] for k in fig if k != "probe"}
     for _ in range(repeat):
-        ok, wall, cpu = measured(lambda: passed(backend, probe, backend.run(probe)))
-        if ok:
-            samples["probe_wall_s"].append(wall)
-            samples["probe_cpu_s"].append(cpu)
-        if floor is not None:
-            ok, wall, cpu = measured(floor)
+        for key, run in (("probe", lambda: passed(backend, probe, backend.run(probe))),
+                         ("floor", floor), ("bare", bare)):
+            if run is None:
+                continue
+            ok, wall, cpu = measured(run)
             if ok:
-                samples["floor_wall_s"].append(wall)
-                samples["floor_cpu_s"].append(cpu)
+                samples[f"{key}_wall_s"].append(wall)
+                samples[f"{key}_cpu_s"].append(cpu)
     fig.update({k: median(v) for k, v in samples.items()})
     return fig
 
@@ -88,4 +101,7 @@ def describe(fig: dict) -> str:
             f" = {pw / fw:.2f}x its floor ({fw:.2f} s)"
     else:
         text += ", floor n/a"
+    bw, bc = fig.get("bare_wall_s"), fig.get("bare_cpu_s")
+    if bw and fw and bc and fc:
+        text += f"; {fig['probe']} alone, no hypervisor: {bw / fw:.2f}x (CPU {bc / fc:.2f}x)"
     return text

@@ -18,6 +18,10 @@
  *                       none of its (known) contents arrive (the device
  *                       read the page before the donation, so a missing
  *                       IOTLB invalidation would show here)
+ *  neighbours-dma-works root page -> buffer -> root page while the page
+ *                       next to them is donated: the copy arrives (the
+ *                       donation unmapped exactly its 4 KiB, splitting the
+ *                       IOMMU's 2 MiB leaf around it)
  *  hv-write-blocked     buffer -> the hypervisor's first page: the
  *                       hypervisor still answers (a hypercall succeeds)
  *  donated-write-blocked buffer -> the donated page; the page, given back
@@ -179,6 +183,17 @@ void probe_main(void)
 	check_eq("donated-read-blocked", "mv_vm_op_map_mdl", 0, n,
 		 "edu copying the donated page 0x%llx into the root brings none of it (%u of its "
 		 "qwords arrived); console: %s", (unsigned long long)G, n, FAULT_LINE);
+
+	/* S, D and G are neighbours (vmm_alloc: at 2 MiB or above), in one 2 MiB
+	 * leaf of the root's map where the root's RAM there is whole: the
+	 * donation split it in the IOMMU's table too, and unmapped G alone. */
+	fill(S, PATTERN_A);
+	copy_through_edu(S, D);
+	n = differ(D, PATTERN_A);
+	check_eq("neighbours-dma-works", "mv_vm_op_map_mdl", 0, n,
+		 "with page 0x%llx donated, edu still copies its neighbour 0x%llx into 0x%llx "
+		 "(%u qwords differ): the donation unmapped that page only",
+		 (unsigned long long)G, (unsigned long long)S, (unsigned long long)D, n);
 
 	/* (c) the reverse: the root's data (A) into them */
 	dma_or_error(S, EDU_BUF, false);

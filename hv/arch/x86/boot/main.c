@@ -40,6 +40,7 @@ HV_NORETURN static void boot_failed(const char *what)
 
 void bsp_main(uint32_t magic, uint32_t mbi)
 {
+	boottime_mark("entry");
 	serial_init();
 	idt_init();
 	idt_load();
@@ -54,18 +55,27 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 	boot_info.dma = iommu_discover(&boot_info);
 	boot_info_ready = true;
 	tsc_calibrate();
+	boottime_mark("tsc");
 	if (x86_be->pp_enable(0))
 		boot_failed(x86_be == NULL ? "no backend" : "the virtualization backend cannot be enabled");
-	boot_info.num_pps = smp_start_aps();
-	preempt_calibrate();
+	boottime_mark("enable");
+	smp_start_aps();
+	preempt_calibrate(); /* while the APs come up: the BSP would only wait */
+	boottime_mark("timer");
+	boot_info.num_pps = smp_wait_aps();
+	boottime_mark("aps");
 
 	if (core_init(&boot_info))
 		boot_failed("core_init");
+	boottime_mark("core_init");
 	if (iommu_enable())
 		boot_failed("the IOMMU cannot be enabled");
+	boottime_mark("iommu");
 	if (core_pp_init(0))
 		boot_failed("core_pp_init(0)");
 	smp_release_aps();
+	boottime_mark("aps_released");
+	boottime_log();
 
 	enum hv_stop_reason why;
 	while ((why = core_pp_run()) == HV_STOP_PARKED) /* an INIT from an AP (smp.c) */

@@ -88,7 +88,10 @@ void preempt_calibrate(void)
 	}
 	uint32_t per_ms = r[1]; /* a round the host disturbed is dropped */
 	uint64_t t = (uint64_t)per_ms * HV_SLICE_US / 1000;
-	slice_ticks = t ? (t > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)t) : 0;
+	/* An AP that came up meanwhile naps on it (preempt_nap; 0 until here:
+	 * it spins on the TSC instead). */
+	__atomic_store_n(&slice_ticks, t ? (t > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)t) : 0,
+			 __ATOMIC_RELAXED);
 	hv_log("%s: guest time slice %u us = %u APIC timer ticks (%u per ms)", x86_be->name, HV_SLICE_US,
 	       slice_ticks, per_ms);
 }
@@ -187,7 +190,7 @@ bool preempt_disarm(struct preempt_state *s)
  * PP's own, vector PREEMPT_VECTOR, EOIed by idt.c) wakes it. */
 void preempt_nap(uint32_t us)
 {
-	uint64_t t = (uint64_t)slice_ticks * us / HV_SLICE_US;
+	uint64_t t = (uint64_t)__atomic_load_n(&slice_ticks, __ATOMIC_RELAXED) * us / HV_SLICE_US;
 
 	if (!lapic || !t) {
 		tsc_delay_us(us);

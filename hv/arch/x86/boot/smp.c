@@ -3,9 +3,10 @@
  *
  * The BSP broadcasts INIT-SIPI-SIPI (local APIC, xAPIC MMIO) to all other
  * processors (none when the ACPI MADT lists one; the 10 ms INIT delay only
- * on the CPUs Linux keeps it for) and waits until as many APs as the MADT
- * lists reported in (at most AP_WAIT_MS; the whole AP_WAIT_MS without a
- * MADT); they start in the real-mode trampoline at TRAMP_ADDR
+ * on the CPUs Linux keeps it for; smp_start_aps), calibrates the APIC
+ * timer while they come up (boot/main.c), and waits until as many APs as
+ * the MADT lists reported in (smp_wait_aps: at most AP_WAIT_MS from the
+ * SIPIs; the whole AP_WAIT_MS without a MADT); they start in the real-mode trampoline at TRAMP_ADDR
  * (trampoline.S), join the BSP's path to long mode in entry.S, take the next
  * PP number atomically and land in ap_main().  Each AP enables SVM, reports
  * in, and waits until the core is initialised; then it calls core_pp_init()
@@ -75,21 +76,27 @@ static bool init_needs_delay(void)
 	return !((v == X86_VENDOR_INTEL && family == 6) || (v == X86_VENDOR_AMD && family >= 0xF));
 }
 
-uint16_t smp_start_aps(void)
+/* What smp_start_aps did for smp_wait_aps: whether INIT-SIPI-SIPI went
+ * out, the MADT's processor count (0: no MADT), when the wait ends. */
+static bool sipi_sent;
+static uint32_t madt_cpus;
+static uint64_t wait_end;
+
+void smp_start_aps(void)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
 	if (!(base & (1ull << 11))) {
 		hv_log("smp: local APIC disabled; running on the BSP only");
-		return 1;
+		return;
 	}
 	lapic = (volatile uint32_t *)(uintptr_t)(base & 0xFFFFF000ull);
 	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* enable, spurious 0xFF */
 
-	uint32_t cpus = madt_cpu_count();
-	if (cpus == 1) {
+	madt_cpus = madt_cpu_count();
+	if (madt_cpus == 1) {
 		hv_log("smp: the MADT lists one processor; running on the BSP only");
-		return 1;
+		return;
 	}
 	hv_memcpy((void *)(uintptr_t)TRAMP_ADDR, tramp_start, (size_t)(tramp_end - tramp_start));
 	lapic_ipi(ICR_INIT_ALL_BUT_SELF);
@@ -98,9 +105,16 @@ uint16_t smp_start_aps(void)
 	lapic_ipi(ICR_SIPI_ALL_BUT_SELF | (TRAMP_ADDR >> 12));
 	tsc_delay_us(SIPI_DELAY_US);
 	lapic_ipi(ICR_SIPI_ALL_BUT_SELF | (TRAMP_ADDR >> 12));
-	uint64_t end = arch_tsc_now() + AP_WAIT_MS * arch_tsc_khz();
-	while (arch_tsc_now() < end &&
-	       (!cpus || __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE) + 1 < cpus))
+	wait_end = arch_tsc_now() + AP_WAIT_MS * arch_tsc_khz();
+	sipi_sent = true;
+}
+
+uint16_t smp_wait_aps(void)
+{
+	if (!sipi_sent)
+		return 1;
+	while (arch_tsc_now() < wait_end &&
+	       (!madt_cpus || __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE) + 1 < madt_cpus))
 		cpu_relax();
 
 	uint32_t n = 1 + __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE);

@@ -131,6 +131,10 @@ int arch_slpt_split(struct hv_vm *vm, uint64_t gpa)
 	const struct sl_table_fmt *fmt = st->fmt;
 	uint64_t *t = table(st->root);
 
+	/* The root's DMA domain has its 2 MiB leaves where this map has them. */
+	if (vm_id(vm) == 0 && iommu_root_split(gpa))
+		return -1;
+
 	for (int level = 3; level > 1; level--) {
 		uint64_t e = t[idx(gpa, level)];
 		if (!(e & fmt->present) || (level < 3 && (e & fmt->large)))
@@ -173,15 +177,11 @@ int arch_slpt_map_2m(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flag
 	uint64_t *t = walk_alloc(st, gpa, 1);
 	if (!t || (t[idx(gpa, 1)] & fmt->present))
 		return -1; /* no memory, or some of it is mapped already */
-	/* The root's devices see its RAM as the root does (x86/iommu.h), in 4
-	 * KiB pages there; device memory (uncacheable) is not a DMA target. */
-	if (vm_id(vm) == 0 && !(flags & (MV_GPA_FLAG_UNCACHEABLE | MV_GPA_FLAG_UNCACHEABLE_MINUS)))
-		for (uint64_t off = 0; off < HV_SLPT_2M; off += HV_PAGE_SIZE)
-			if (iommu_root_map(gpa + off, spa + off, flags)) {
-				while (off)
-					iommu_root_unmap(gpa + (off -= HV_PAGE_SIZE));
-				return -1;
-			}
+	/* The root's devices see its RAM as the root does (x86/iommu.h), in a
+	 * 2 MiB leaf there too; device memory (uncacheable) is not a DMA target. */
+	if (vm_id(vm) == 0 && !(flags & (MV_GPA_FLAG_UNCACHEABLE | MV_GPA_FLAG_UNCACHEABLE_MINUS)) &&
+	    iommu_root_map_2m(gpa, spa, flags))
+		return -1;
 	t[idx(gpa, 1)] = fmt->leaf_2m(spa, flags);
 	return 0;
 }

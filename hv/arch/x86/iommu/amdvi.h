@@ -60,10 +60,10 @@ struct amdvi_unit {
 /* ivrs.c: the first IVHD of IVRS `table`; 0, or -1 (logged). */
 int ivrs_parse(const void *table, struct amdvi_unit *u);
 
-/* amdvi_pt.c: the root domain's I/O page table (4 levels). */
+/* amdvi_pt.c: the root domain's I/O page table (4 levels, io_pt.h). */
+struct io_pt;
+struct io_pt *amdvi_pt(void);
 uint64_t amdvi_pt_root(void); /* the level-4 table (0: none yet) */
-int amdvi_pt_map(uint64_t iova, uint64_t spa, bool read, bool write);
-void amdvi_pt_unmap(uint64_t iova);
 
 /* amdvi.c: the hardware. */
 int amdvi_enable(const struct amdvi_unit *u);

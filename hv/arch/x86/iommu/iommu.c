@@ -12,6 +12,7 @@
 #include <microv/mv_abi.h>
 
 #include "amdvi.h"
+#include "io_pt.h"
 #include "vtd.h"
 
 static struct amdvi_unit unit;
@@ -44,6 +45,7 @@ static const char *discover_vtd(struct hv_boot_info *bi, const void *dmar)
 	}
 	for (unsigned i = 0; i < vtd.n; i++)
 		reserve(bi, vtd.reg[i], VTD_REG_SIZE);
+	vtd_pt_set_2m(vtd_units_2m(&vtd));
 	kind = VTD;
 	return "protected(vt-d)";
 }
@@ -60,25 +62,51 @@ const char *iommu_discover(struct hv_boot_info *bi)
 	return "protected(amd-iommu)";
 }
 
+/* The root's DMA domain; NULL without an IOMMU. */
+static struct io_pt *domain(void)
+{
+	return kind == AMDVI ? amdvi_pt() : kind == VTD ? vtd_pt() : NULL;
+}
+
 int iommu_enable(void)
 {
+	struct io_pt *pt = domain();
+
+	if (pt)
+		hv_log("iommu: the root's DMA domain: %u 2 MiB leaves, %u 4 KiB leaves%s",
+		       pt->leaves_2m, pt->leaves_4k, pt->use_2m ? "" : " (no 2 MiB pages)");
 	return kind == AMDVI ? amdvi_enable(&unit) : kind == VTD ? vtd_enable(&vtd) : 0;
 }
 
 int iommu_root_map(uint64_t gpa, uint64_t spa, uint64_t flags)
 {
-	bool r = flags & MV_GPA_FLAG_READ_ACCESS, w = flags & MV_GPA_FLAG_WRITE_ACCESS;
+	struct io_pt *pt = domain();
 
-	return kind == AMDVI ? amdvi_pt_map(gpa, spa, r, w) :
-	       kind == VTD   ? vtd_pt_map(gpa, spa, r, w) : 0;
+	return pt ? io_pt_map(pt, gpa, spa, flags & MV_GPA_FLAG_READ_ACCESS,
+			      flags & MV_GPA_FLAG_WRITE_ACCESS) : 0;
+}
+
+int iommu_root_map_2m(uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	struct io_pt *pt = domain();
+
+	return pt ? io_pt_map_2m(pt, gpa, spa, flags & MV_GPA_FLAG_READ_ACCESS,
+				 flags & MV_GPA_FLAG_WRITE_ACCESS) : 0;
+}
+
+int iommu_root_split(uint64_t gpa)
+{
+	struct io_pt *pt = domain();
+
+	return pt ? io_pt_split(pt, gpa) : 0;
 }
 
 void iommu_root_unmap(uint64_t gpa)
 {
-	if (kind == AMDVI)
-		amdvi_pt_unmap(gpa);
-	else if (kind == VTD)
-		vtd_pt_unmap(gpa);
+	struct io_pt *pt = domain();
+
+	if (pt)
+		io_pt_unmap(pt, gpa);
 }
 
 void iommu_root_flush(void)

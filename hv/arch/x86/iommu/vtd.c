@@ -152,6 +152,14 @@ static int enable_unit(unsigned u, uint64_t reg)
 	return 0;
 }
 
+bool vtd_units_2m(const struct vtd_units *v)
+{
+	for (unsigned i = 0; i < v->n; i++)
+		if (!(*(volatile uint64_t *)(uintptr_t)(v->reg[i] + VTD_CAP) & VTD_CAP_SLLPS_2M))
+			return false;
+	return v->n > 0;
+}
+
 int vtd_enable(const struct vtd_units *v)
 {
 	if (!vtd_pt_top(4)) {

@@ -35,6 +35,7 @@ struct vtd_units {
 #define VTD_CAP_SAGAW(c) (((c) >> 8) & 0x1F)
 #define VTD_CAP_FRO(c) ((((c) >> 24) & 0x3FF) * 16)  /* fault recording registers */
 #define VTD_CAP_NFR(c) ((((c) >> 40) & 0xFF) + 1)
+#define VTD_CAP_SLLPS_2M (1ull << 34) /* second-level 2 MiB pages */
 #define VTD_ECAP_IRO(e) ((((e) >> 8) & 0x3FF) * 16)  /* IOTLB registers */
 
 #define VTD_GCMD_TE (1u << 31)
@@ -67,6 +68,7 @@ struct vtd_units {
 /* Second-level entries */
 #define VTD_SL_R (1ull << 0)
 #define VTD_SL_W (1ull << 1)
+#define VTD_SL_PS (1ull << 7) /* a level-2 entry maps 2 MiB */
 #define VTD_SL_ADDR 0x000FFFFFFFFFF000ull
 
 #define VTD_ROOT_DOMAIN 1
@@ -74,16 +76,19 @@ struct vtd_units {
 /* dmar.c: the DRHDs of DMAR `table` (logged); 0, or -1 (logged: unusable). */
 int dmar_parse(const void *table, struct vtd_units *u);
 
-/* vtd_pt.c: the root domain's second-level table, IOVA = the root's GPA. */
+/* vtd_pt.c: the root domain's second-level table (io_pt.h), IOVA = the
+ * root's GPA; 2 MiB leaves once vtd_pt_set_2m(true) (before the first map). */
+struct io_pt;
+struct io_pt *vtd_pt(void);
+void vtd_pt_set_2m(bool on);
 /* Always 4 levels (48-bit IOVAs); a unit that walks 3 levels (39-bit,
  * QEMU's default) starts at the level-3 table under entry 0, so IOVAs of
  * 512 GiB and above are unreachable (not mapped) there.  The top table for
  * `levels` (3 or 4); 0 when the map is empty or the pool is exhausted. */
 uint64_t vtd_pt_top(int levels);
-int vtd_pt_map(uint64_t iova, uint64_t spa, bool read, bool write);
-void vtd_pt_unmap(uint64_t iova);
 
-/* vtd.c: the hardware. */
+/* vtd.c: the hardware.  vtd_units_2m: every unit's CAP.SLLPS has 2 MiB pages. */
+bool vtd_units_2m(const struct vtd_units *u);
 int vtd_enable(const struct vtd_units *u);
 void vtd_flush_domain(void);
 void vtd_poll_faults(void);

@@ -2,7 +2,7 @@
  * Unit test of common/sl_table.c's 2 MiB leaves and their split, on the host
  * with the real NPT entry format (svm/npt.c): CTest x86.sl_table.  The pool
  * is a static array (page_alloc can be made to fail), the IOMMU hooks
- * record the root's mirror.  Checks: a split keeps every page's translation
+ * record the root's mirror (a 2 MiB map there, split with this map's).  Checks: a split keeps every page's translation
  * and attributes (PAT moved back to bit 7); a map or unmap of the first,
  * last or a middle page of a 2 MiB leaf changes that page only; a split
  * without table memory fails with the map unchanged; an unmap that frees a
@@ -21,52 +21,17 @@
 #include <x86/pages.h>
 #include <x86/sl_table.h>
 
-static int failures;
-#define EXPECT(c)                                                                       \
-	do {                                                                            \
-		if (!(c)) {                                                             \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #c);              \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
+#include "x86_pool.h"
 
-/* ---- stubs: the pool, the VM, the IOMMU, the log ---- */
-#define POOL 64
-static uint8_t pool[POOL][4096] __attribute__((aligned(4096)));
-static bool used[POOL];
-static int fail_alloc; /* page_alloc fails while > 0 */
-static unsigned iommu_maps, iommu_unmaps;
+/* ---- stubs: the VM, the IOMMU, the log (the pool: x86_pool.h) ---- */
+static unsigned iommu_maps, iommu_maps_2m, iommu_splits, iommu_unmaps;
 
-uint64_t page_alloc(void)
-{
-	if (fail_alloc > 0)
-		return 0;
-	for (unsigned i = 0; i < POOL; i++)
-		if (!used[i]) {
-			used[i] = true;
-			memset(pool[i], 0, 4096);
-			return (uint64_t)(uintptr_t)pool[i];
-		}
-	return 0;
-}
-void page_free(uint64_t pa)
-{
-	used[((uint8_t(*)[4096])(uintptr_t)pa) - pool] = false;
-}
-void *page_hva(uint64_t pa) { return (void *)(uintptr_t)pa; }
 int x86_pages_alloc(uint64_t *pa, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (!(pa[i] = page_alloc()))
 			return -1;
 	return 0;
-}
-static unsigned pool_used(void)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < POOL; i++)
-		n += used[i];
-	return n;
 }
 
 static struct arch_vm *the_arch;
@@ -81,6 +46,13 @@ int iommu_root_map(uint64_t gpa, uint64_t spa, uint64_t flags)
 	iommu_maps++;
 	return 0;
 }
+int iommu_root_map_2m(uint64_t gpa, uint64_t spa, uint64_t flags)
+{
+	(void)gpa, (void)spa, (void)flags;
+	iommu_maps_2m++;
+	return 0;
+}
+int iommu_root_split(uint64_t gpa) { (void)gpa; iommu_splits++; return 0; }
 void iommu_root_unmap(uint64_t gpa) { (void)gpa; iommu_unmaps++; }
 void iommu_root_flush(void) {}
 
@@ -165,14 +137,15 @@ int main(void)
 {
 	static const unsigned pages[] = { 0, 511, 200 }; /* first, last, middle */
 
-	/* The root's RAM in 2 MiB is mirrored to the IOMMU page by page;
-	 * device memory (uncacheable) is not. */
-	iommu_maps = 0;
+	/* The root's RAM in 2 MiB is mirrored to the IOMMU as one 2 MiB map,
+	 * and split there too; device memory (uncacheable) is not mirrored. */
+	iommu_maps = iommu_maps_2m = iommu_splits = 0;
 	setup(RWX | MV_GPA_FLAG_WRITE_BACK);
-	EXPECT(iommu_maps == 512);
-	iommu_maps = 0;
+	EXPECT(iommu_maps == 0 && iommu_maps_2m == 1);
+	EXPECT(arch_slpt_split(NULL, GPA + 4096) == 0 && iommu_splits == 1);
+	iommu_maps_2m = 0;
 	setup(RWX | MV_GPA_FLAG_UNCACHEABLE);
-	EXPECT(iommu_maps == 0);
+	EXPECT(iommu_maps == 0 && iommu_maps_2m == 0);
 
 	for (int f = 0; f < 2; f++) {
 		uint64_t flags = f ? WC : RWX | MV_GPA_FLAG_WRITE_BACK;

@@ -64,13 +64,21 @@ int pool_place(struct hv_boot_info *bi, uint64_t len);
 void tsc_calibrate(void);
 void tsc_delay_us(uint64_t us);
 
+/* boot/boottime.c: the TSC at a step of the BSP's boot; all of them in one
+ * console line (after tsc_calibrate). */
+void boottime_mark(const char *what);
+void boottime_log(void);
+
 /* boot/madt.c: the enabled processors the ACPI MADT lists; 0: no MADT. */
 uint32_t madt_cpu_count(void);
 
 /* boot/smp.c */
 void smp_register_bsp(void);
-/* Starts the APs; returns the number of PPs (BSP included). */
-uint16_t smp_start_aps(void);
+/* Sends the APs INIT-SIPI-SIPI (and sets up the BSP's local APIC: lapic);
+ * smp_wait_aps then waits until they reported in and returns the number of
+ * PPs (BSP included).  The BSP may calibrate in between. */
+void smp_start_aps(void);
+uint16_t smp_wait_aps(void);
 void smp_release_aps(void);
 /* boot/lapic.c: the local APIC (xAPIC MMIO, identity-mapped); NULL before
  * smp_start_aps maps it.  lapic_bind_pp: this CPU is PP `pp`. */

@@ -25,8 +25,13 @@ int iommu_enable(void);
 
 /* The root VM's second-level changes (VM 0 only; no-ops without an IOMMU).
  * flags: MV_GPA_FLAG_*; no access flag unmaps.  0, or -1 when the pool is
- * exhausted. */
+ * exhausted.  map_2m: 2 MiB (gpa, spa aligned), one 2 MiB leaf where the
+ * IOMMU has them; split: the 2 MiB leaf holding gpa becomes 512 pages with
+ * the same translation (before a change of one page: the only step that
+ * may fail); unmap: one page (its 2 MiB leaf split first). */
 int iommu_root_map(uint64_t gpa, uint64_t spa, uint64_t flags);
+int iommu_root_map_2m(uint64_t gpa, uint64_t spa, uint64_t flags);
+int iommu_root_split(uint64_t gpa);
 void iommu_root_unmap(uint64_t gpa);
 /* Invalidate the IOTLB for the root's domain and wait for completion. */
 void iommu_root_flush(void);
