@@ -73,19 +73,23 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	if (a->exit_set || a->irq_now)
 		return;
-	if (a->icount >= a->slice_limit || kick_take()) {
+	if (a->icount >= a->slice_limit || kick_take(a->kick)) {
 		/* slice_limit instructions ran, or another PP kicked this one
 		 * (kick.c): stop before this one. */
 		a->preempted = true;
 		uc_emu_stop(uc);
 		return;
 	}
+	/* Most instructions are none the core intercepts, known so by the
+	 * per-RIP cache (icache_plain, inline); the others are decoded. */
 	if (a->guest) {
-		if ((a->irq_waiting && intercept_irq_window(a, addr, size)) || intercept_guest(a, addr, size)) {
+		if ((a->irq_waiting && intercept_irq_window(a, addr, size)) ||
+		    (size <= X86_DECODE_MAX_LEN && !icache_plain(a, addr, size) &&
+		     intercept_guest(a, addr, size))) {
 			uc_emu_stop(uc);
 			return;
 		}
-	} else if (size - 2u <= 2u && intercept_root_msr(a, addr, size)) {
+	} else if (size - 2u <= 2u && !icache_plain(a, addr, size) && intercept_root_msr(a, addr, size)) {
 		uc_emu_stop(uc);
 		return;
 	}
@@ -316,6 +320,7 @@ int arch_vps_init(struct hv_vps *vps)
 	for (int s = SEG_DS; s < SEG_COUNT; s++)
 		a->seg[s].attrib = MV_SEG_ATTRIB_UNUSABLE;
 	a->slice_limit = SIM_ROOT_SLICE_INSNS; /* set per run in arch_vps_run */
+	a->kick = kick_flag();                 /* likewise */
 	reset_state(vps);
 	return 0;
 }
@@ -414,6 +419,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		}
 	}
 	a->guest = vps_vmid(vps) != 0;
+	a->kick = kick_flag();
 	a->slice_limit = a->guest ? g_cfg.slice_insns : SIM_ROOT_SLICE_INSNS;
 	a->icount = 0;
 	a->sti_shadow = false;
