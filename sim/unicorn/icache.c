@@ -24,15 +24,15 @@ enum x86_insn_class icache_class(struct arch_vps *a, uint64_t addr, uint32_t siz
 	struct icache_entry *e = a->icache ? icache_slot(a, addr) : NULL;
 	if (e && e->host && e->rip == addr && e->size == size && e->epoch == a->map_epoch) {
 		uint64_t now = 0;
-		memcpy(&now, e->host, X86_DECODE_MAX_LEN);
+		memcpy(&now, e->host, sizeof(now));
 		if ((now & e->mask) == e->word) {
 			if (e->cls != X86_INSN_OTHER)
 				memcpy(bytes, &e->word, size);
 			return (enum x86_insn_class)e->cls;
 		}
 	}
-	/* Cached only where X86_DECODE_MAX_LEN bytes can be read at once. */
-	const uint8_t *host = slpt_host(a, addr, X86_DECODE_MAX_LEN);
+	/* Cached only where the 8 bytes of `word` can be read at once. */
+	const uint8_t *host = slpt_host(a, addr, sizeof(uint64_t));
 	if (host)
 		memcpy(bytes, host, size);
 	else if (uc_mem_read(a->uc, addr, bytes, size) != UC_ERR_OK)

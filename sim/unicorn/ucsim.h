@@ -118,9 +118,24 @@ struct arch_vps {
 
 	/* Run state, valid during arch_vps_run. */
 	struct hv_exit *exit;
-	bool exit_set;
-	bool in_loader;
+	/* The code hook's reasons to leave its fast path (vcpu.c), tested as
+	 * one word. */
+	union {
+		struct {
+			bool exit_set;
+			bool in_loader;
+			bool irq_now;     /* deliver one now, returning to irq_ret */
+			/* External interrupts queued and not yet delivered
+			 * (guest IF = 0). */
+			bool irq_waiting;
+		};
+		uint32_t hook_slow;
+	};
 	bool guest;              /* vmid != 0: guest-VM intercepts apply */
+	/* Bit n: an n-byte instruction may be one the code hook intercepts
+	 * (guests: 1 to X86_DECODE_MAX_LEN bytes; the root: RDMSR/WRMSR, 2
+	 * to 4).  Set with `guest`. */
+	uint32_t check_sizes;
 	uint64_t last_rip;       /* RIP of the last instruction started */
 	uint64_t csb;            /* CS base in real mode, else 0 (vcpu_real_cs) */
 	bool pf_write;           /* the pending #PF was a write (error code bit 1) */
@@ -129,11 +144,8 @@ struct arch_vps {
 	uint64_t icount;         /* instructions executed in this slice */
 	uint64_t slice_limit;
 	bool preempted;
-	/* External interrupts queued and not yet delivered (guest IF = 0). */
-	bool irq_waiting;
 	bool want_window; /* arch_vps_request_window (events.c) for this run */
 	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
-	bool irq_now;            /* deliver one now, returning to irq_ret */
 	uint64_t irq_ret;
 	size_t code_region;      /* regions[] index of the last slpt_host hit */
 	atomic_bool *kick;       /* kick_flag() of the PP running this engine */
@@ -257,7 +269,7 @@ static inline bool icache_plain(const struct arch_vps *a, uint64_t addr, uint32_
 	    e->epoch != a->map_epoch)
 		return false;
 	uint64_t now = 0;
-	memcpy(&now, e->host, X86_DECODE_MAX_LEN);
+	memcpy(&now, e->host, sizeof(now)); /* 8 bytes readable: icache_class */
 	return (now & e->mask) == e->word;
 }
 

@@ -55,9 +55,9 @@ bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs)
 	return ctxseg_read(a->uc, SEG_CS, cs) == 0;
 }
 
-static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+static __attribute__((noinline)) void hook_code_slow(uc_engine *uc, uint64_t addr, uint32_t size,
+						   struct arch_vps *a)
 {
-	struct arch_vps *a = user;
 	if (a->in_loader)
 		return;
 	a->last_rip = addr - a->csb; /* the IP: linear minus the real-mode CS base */
@@ -94,6 +94,25 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		return;
 	}
 	a->icount++;
+}
+
+/* Before every instruction.  The fast path is hook_code_slow's outcome
+ * when nothing is pending (no loader run, exit, interrupt to deliver or
+ * window to watch), the slice has room, no kick came, and the instruction
+ * is none the core intercepts (by its size, or known so by the per-RIP
+ * cache): count it. */
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct arch_vps *a = user;
+
+	if (a->hook_slow == 0 && size < 32 && a->icount < a->slice_limit &&
+	    !atomic_load_explicit(a->kick, memory_order_relaxed) &&
+	    (!((a->check_sizes >> size) & 1) || icache_plain(a, addr, size))) {
+		a->last_rip = addr - a->csb;
+		a->icount++;
+		return;
+	}
+	hook_code_slow(uc, addr, size, a);
 }
 
 static int hook_cpuid(uc_engine *uc, void *user)
@@ -419,6 +438,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		}
 	}
 	a->guest = vps_vmid(vps) != 0;
+	a->check_sizes = a->guest ? ((1u << (X86_DECODE_MAX_LEN + 1)) - 2u) : 0x1Cu;
 	a->kick = kick_flag();
 	a->slice_limit = a->guest ? g_cfg.slice_insns : SIM_ROOT_SLICE_INSNS;
 	a->icount = 0;
