@@ -150,6 +150,16 @@ void *memset(void *d, int c, size_t n)
 {
 	unsigned char *p = d;
 
+	/* Eight bytes a store (REP STOSQ) from an aligned start: every guest
+	 * store is dear on an emulator (~700 host instructions on mvsim, where
+	 * zeroing pages byte by byte was 44% of the difffuzz probe's time;
+	 * docs/performance.md "mvsim"). */
+	if (n >= 8 && !((uintptr_t)p & 7)) {
+		uint64_t v = 0x0101010101010101ull * (unsigned char)c;
+		size_t q = n / 8;
+		__asm__ volatile("rep stosq" : "+D"(p), "+c"(q) : "a"(v) : "memory");
+		n &= 7;
+	}
 	while (n--)
 		*p++ = (unsigned char)c;
 	return d;

@@ -36,6 +36,7 @@
 #define ROOT_MDL_DST 0x1101000ull
 #define ROOT_CODE 0x1200000ull
 #define ROOT_KICK_CODE 0x1201000ull
+#define ROOT_MSR_CODE 0x1202000ull
 #define VM1_SPA 0x2000000ull    /* pages donated to VM 1 */
 #define VM2_SPA 0x2100000ull    /* pages donated to VM 2 */
 #define VM_SIZE 0x40000ull      /* guest GPA 0 .. 0x40000 */
@@ -546,6 +547,32 @@ static void test_root_kick(void)
 	      (int)e.type, (unsigned long long)e.rip);
 }
 
+/* The root's RDMSR that its MSR policy does not pass (EFER: emulated) exits
+ * before it runs, also at an address where the code hook's per-RIP cache
+ * (unicorn/icache.c) knew another instruction of the same size: the bytes
+ * in memory are compared at every use.  The engine still holds its
+ * translation of the old bytes (written here behind its back), as a guest's
+ * engine does of code the root writes. */
+static void test_root_msr_rewritten(void)
+{
+	static const uint8_t plain[] = { 0x31, 0xC0, 0xF4 }; /* xor eax, eax; hlt */
+	static const uint8_t rdmsr[] = { 0x0F, 0x32, 0xF4 }; /* rdmsr; hlt */
+	struct hv_exit e;
+
+	memcpy(g_mem + ROOT_MSR_CODE, plain, sizeof(plain));
+	arch_vps_set_reg(root, bf_reg_t_rip, ROOT_MSR_CODE);
+	arch_vps_run(root, &e);
+	CHECK_EQ(e.type, HV_EXIT_HLT, "root runs xor; hlt");
+	memcpy(g_mem + ROOT_MSR_CODE, rdmsr, sizeof(rdmsr));
+	arch_vps_set_reg(root, bf_reg_t_rcx, 0xC0000080);
+	arch_vps_set_reg(root, bf_reg_t_rip, ROOT_MSR_CODE);
+	arch_vps_run(root, &e);
+	CHECK_EQ(e.type, HV_EXIT_MSR, "the RDMSR written over it exits");
+	CHECK_EQ(e.rip, ROOT_MSR_CODE, "RDMSR exit: RIP at it");
+	CHECK_EQ(e.u.msr.index, 0xC0000080, "RDMSR exit: EFER");
+	CHECK_EQ(e.u.msr.write, 0, "RDMSR exit: a read");
+}
+
 /* ---- boot -------------------------------------------------------------------- */
 
 static void *slurp(const char *path, size_t *len)
@@ -647,6 +674,7 @@ int main(int argc, char **argv)
 
 	test_root_before_donation();
 	test_root_kick();
+	test_root_msr_rewritten();
 	struct guest g = new_vm(VM1_SPA, img, img_len);
 	struct guest g2 = new_vp(g.vmid);
 	struct guest other = new_vm(VM2_SPA, img, img_len);

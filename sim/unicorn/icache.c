@@ -14,18 +14,6 @@
 
 #include "ucsim.h"
 
-#define ICACHE_ENTRIES 1024 /* direct-mapped, per VPS */
-
-struct icache_entry {
-	uint64_t rip;
-	uint64_t epoch;
-	const uint8_t *host; /* NULL: empty */
-	uint64_t word;       /* the bytes, zero-padded to 8 */
-	uint64_t mask;       /* covers the instruction's bytes in `word` */
-	uint8_t size;
-	uint8_t cls;
-};
-
 enum x86_insn_class icache_class(struct arch_vps *a, uint64_t addr, uint32_t size,
 				 uint8_t bytes[X86_DECODE_MAX_LEN])
 {
@@ -33,19 +21,18 @@ enum x86_insn_class icache_class(struct arch_vps *a, uint64_t addr, uint32_t siz
 		return X86_INSN_OTHER;
 	if (!a->icache)
 		a->icache = calloc(ICACHE_ENTRIES, sizeof(*a->icache));
-	struct icache_entry *e = a->icache ? &a->icache[(addr ^ (addr >> 10)) & (ICACHE_ENTRIES - 1)]
-					   : NULL;
+	struct icache_entry *e = a->icache ? icache_slot(a, addr) : NULL;
 	if (e && e->host && e->rip == addr && e->size == size && e->epoch == a->map_epoch) {
 		uint64_t now = 0;
-		memcpy(&now, e->host, X86_DECODE_MAX_LEN);
+		memcpy(&now, e->host, sizeof(now));
 		if ((now & e->mask) == e->word) {
 			if (e->cls != X86_INSN_OTHER)
 				memcpy(bytes, &e->word, size);
 			return (enum x86_insn_class)e->cls;
 		}
 	}
-	/* Cached only where X86_DECODE_MAX_LEN bytes can be read at once. */
-	const uint8_t *host = slpt_host(a, addr, X86_DECODE_MAX_LEN);
+	/* Cached only where the 8 bytes of `word` can be read at once. */
+	const uint8_t *host = slpt_host(a, addr, sizeof(uint64_t));
 	if (host)
 		memcpy(bytes, host, size);
 	else if (uc_mem_read(a->uc, addr, bytes, size) != UC_ERR_OK)

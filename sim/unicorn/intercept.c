@@ -104,9 +104,6 @@ bool intercept_root_msr(struct arch_vps *a, uint64_t addr, uint32_t size)
 	/* RDMSR/WRMSR are 0F 32 / 0F 30, with at most a prefix or two. */
 	if (size < 2 || size > 4)
 		return false;
-	const uint8_t *p = slpt_host(a, addr, size);
-	if (p && p[size - 2] != 0x0F)
-		return false; /* the common case, without a copy */
 	enum x86_insn_class c = icache_class(a, addr, size, b);
 	if (c != X86_INSN_RDMSR && c != X86_INSN_WRMSR)
 		return false;

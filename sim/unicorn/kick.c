@@ -6,7 +6,8 @@
  * (the core handles both as an interrupt exit; the root never sees it, as
  * the hypervisor takes its own kick NMI on hardware).  A flag set while the
  * PP runs no VPS ends its next run at once, as a pending kick does on
- * hardware.
+ * hardware.  The hook reads the flag through the pointer kick_flag() gave
+ * arch_vps_run (a load per instruction; kick_take in ucsim.h).
  */
 #include <stdatomic.h>
 
@@ -20,11 +21,10 @@ void arch_pp_kick(uint16_t pp)
 		atomic_store(&kick_pending[pp], true);
 }
 
-bool kick_take(void)
+atomic_bool *kick_flag(void)
 {
+	static atomic_bool never; /* a PP number out of range: never kicked */
 	uint16_t pp = arch_pp_id();
 
-	if (pp >= HV_MAX_PPS || !atomic_load_explicit(&kick_pending[pp], memory_order_relaxed))
-		return false;
-	return atomic_exchange(&kick_pending[pp], false);
+	return pp < HV_MAX_PPS ? &kick_pending[pp] : &never;
 }

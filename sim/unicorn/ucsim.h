@@ -21,6 +21,9 @@
 #ifndef MVSIM_UCSIM_H
 #define MVSIM_UCSIM_H
 
+#include <stdatomic.h>
+#include <string.h>
+
 #include <unicorn/unicorn.h>
 
 #include "../emu.h"
@@ -115,9 +118,24 @@ struct arch_vps {
 
 	/* Run state, valid during arch_vps_run. */
 	struct hv_exit *exit;
-	bool exit_set;
-	bool in_loader;
+	/* The code hook's reasons to leave its fast path (vcpu.c), tested as
+	 * one word. */
+	union {
+		struct {
+			bool exit_set;
+			bool in_loader;
+			bool irq_now;     /* deliver one now, returning to irq_ret */
+			/* External interrupts queued and not yet delivered
+			 * (guest IF = 0). */
+			bool irq_waiting;
+		};
+		uint32_t hook_slow;
+	};
 	bool guest;              /* vmid != 0: guest-VM intercepts apply */
+	/* Bit n: an n-byte instruction may be one the code hook intercepts
+	 * (guests: 1 to X86_DECODE_MAX_LEN bytes; the root: RDMSR/WRMSR, 2
+	 * to 4).  Set with `guest`. */
+	uint32_t check_sizes;
 	uint64_t last_rip;       /* RIP of the last instruction started */
 	uint64_t csb;            /* CS base in real mode, else 0 (vcpu_real_cs) */
 	bool pf_write;           /* the pending #PF was a write (error code bit 1) */
@@ -128,13 +146,11 @@ struct arch_vps {
 	bool root_irq;           /* the root's INTR (../rootirq.c) is up for this run */
 	uint64_t slice_limit;
 	bool preempted;
-	/* External interrupts queued and not yet delivered (guest IF = 0). */
-	bool irq_waiting;
 	bool want_window; /* arch_vps_request_window (events.c) for this run */
 	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
-	bool irq_now;            /* deliver one now, returning to irq_ret */
 	uint64_t irq_ret;
 	size_t code_region;      /* regions[] index of the last slpt_host hit */
+	atomic_bool *kick;       /* kick_flag() of the PP running this engine */
 	/* Guest port I/O intercept: registers to restore. */
 	bool io_restore;
 	uint64_t io_saved[4]; /* rax rcx rsi rdi */
@@ -211,12 +227,54 @@ int ctxseg_read(uc_engine *uc, enum seg_idx s, struct seg_state *st);
 bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs);
 /* Set the run's exit (the first one set wins). */
 void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
-/* kick.c: true once per arch_pp_kick of this PP (the code hook ends the run). */
-bool kick_take(void);
+/* kick.c: this PP's pending-kick flag (arch_pp_kick sets it); read by the
+ * code hook of the engine running on this PP. */
+atomic_bool *kick_flag(void);
+/* True once per arch_pp_kick of the PP whose flag this is (the code hook
+ * ends the run); a plain load while no kick is pending. */
+static inline bool kick_take(atomic_bool *flag)
+{
+	return atomic_load_explicit(flag, memory_order_relaxed) && atomic_exchange(flag, false);
+}
 
 /* ---- icache.c ------------------------------------------------------------- */
 
-struct icache_entry;
+#define ICACHE_ENTRIES 2048 /* direct-mapped, per VPS */
+
+struct icache_entry {
+	uint64_t rip;
+	uint64_t epoch;
+	const uint8_t *host; /* NULL: empty */
+	uint64_t word;       /* the bytes, zero-padded to 8 */
+	uint64_t mask;       /* covers the instruction's bytes in `word` */
+	uint8_t size;
+	uint8_t cls;
+};
+
+static inline struct icache_entry *icache_slot(const struct arch_vps *a, uint64_t addr)
+{
+	return &a->icache[(addr ^ (addr >> 11)) & (ICACHE_ENTRIES - 1)];
+}
+
+/*
+ * The code hook's fast path, run before most instructions: true when the
+ * cache holds the `size`-byte instruction at `addr` as X86_INSN_OTHER (no
+ * intercept), made under the engine's current map, and the bytes in memory
+ * are still the bytes decoded.  False says nothing: ask icache_class.
+ */
+static inline bool icache_plain(const struct arch_vps *a, uint64_t addr, uint32_t size)
+{
+	if (!a->icache)
+		return false;
+	const struct icache_entry *e = icache_slot(a, addr);
+	if (e->rip != addr || e->size != size || e->cls != X86_INSN_OTHER || !e->host ||
+	    e->epoch != a->map_epoch)
+		return false;
+	uint64_t now = 0;
+	memcpy(&now, e->host, sizeof(now)); /* 8 bytes readable: icache_class */
+	return (now & e->mask) == e->word;
+}
+
 /*
  * The x86_decode class of the `size`-byte instruction at `addr`, from the
  * per-RIP cache when the bytes there are the ones it was decoded from (and

@@ -66,9 +66,9 @@ bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs)
 	return ctxseg_read(a->uc, SEG_CS, cs) == 0;
 }
 
-static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+static __attribute__((noinline)) void hook_code_slow(uc_engine *uc, uint64_t addr, uint32_t size,
+						   struct arch_vps *a)
 {
-	struct arch_vps *a = user;
 	if (a->in_loader)
 		return;
 	a->last_rip = addr - a->csb; /* the IP: linear minus the real-mode CS base */
@@ -84,24 +84,47 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	if (a->exit_set || a->irq_now)
 		return;
-	if (a->icount >= a->slice_limit || kick_take()) {
+	if (a->icount >= a->slice_limit || kick_take(a->kick)) {
 		/* slice_limit instructions ran, or another PP kicked this one
 		 * (kick.c): stop before this one. */
 		a->preempted = true;
 		uc_emu_stop(uc);
 		return;
 	}
+	/* Most instructions are none the core intercepts, known so by the
+	 * per-RIP cache (icache_plain, inline); the others are decoded. */
 	if (a->guest) {
-		if ((a->irq_waiting && intercept_irq_window(a, addr, size)) || intercept_guest(a, addr, size)) {
+		if ((a->irq_waiting && intercept_irq_window(a, addr, size)) ||
+		    (size <= X86_DECODE_MAX_LEN && !icache_plain(a, addr, size) &&
+		     intercept_guest(a, addr, size))) {
 			uc_emu_stop(uc);
 			return;
 		}
 	} else if ((a->irq_waiting && intercept_irq_window(a, addr, size)) ||
-		   (size - 2u <= 2u && intercept_root_msr(a, addr, size))) {
+		   (size - 2u <= 2u && !icache_plain(a, addr, size) && intercept_root_msr(a, addr, size))) {
 		uc_emu_stop(uc);
 		return;
 	}
 	a->icount++;
+}
+
+/* Before every instruction.  The fast path is hook_code_slow's outcome
+ * when nothing is pending (no loader run, exit, interrupt to deliver or
+ * window to watch), the slice has room, no kick came, and the instruction
+ * is none the core intercepts (by its size, or known so by the per-RIP
+ * cache): count it. */
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct arch_vps *a = user;
+
+	if (a->hook_slow == 0 && size < 32 && a->icount < a->slice_limit &&
+	    !atomic_load_explicit(a->kick, memory_order_relaxed) &&
+	    (!((a->check_sizes >> size) & 1) || icache_plain(a, addr, size))) {
+		a->last_rip = addr - a->csb;
+		a->icount++;
+		return;
+	}
+	hook_code_slow(uc, addr, size, a);
 }
 
 static int hook_cpuid(uc_engine *uc, void *user)
@@ -338,6 +361,7 @@ int arch_vps_init(struct hv_vps *vps)
 	for (int s = SEG_DS; s < SEG_COUNT; s++)
 		a->seg[s].attrib = MV_SEG_ATTRIB_UNUSABLE;
 	a->slice_limit = SIM_ROOT_SLICE_INSNS; /* set per run in arch_vps_run */
+	a->kick = kick_flag();                 /* likewise */
 	reset_state(vps);
 	return 0;
 }
@@ -458,6 +482,8 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	/* The root's timer interrupt ends a guest's run on its PP at once, or
 	 * when its next edge comes (an external-interrupt exit on hardware). */
 	uint64_t edge = a->guest && a->root_irq ? 0 : rootirq_insns_to_edge(arch_pp_id());
+	a->check_sizes = a->guest ? ((1u << (X86_DECODE_MAX_LEN + 1)) - 2u) : 0x1Cu;
+	a->kick = kick_flag();
 	a->slice_limit = a->guest ? g_cfg.slice_insns : SIM_ROOT_SLICE_INSNS;
 	if (edge < a->slice_limit)
 		a->slice_limit = edge;
