@@ -1,11 +1,10 @@
 /*
  * The simulated machine's global state and the host services of hv/arch/arch.h
  * that do not depend on a VPS: configuration, system memory, the PP id of
- * the calling thread, arch_spa_to_hva, arch_halt.  Kept apart from main.c
+ * the calling thread, arch_spa_to_hva (arch_halt, which ends the machine,
+ * is platform.c's: it flushes the console first).  Kept apart from main.c
  * (the CLI) so that tests can link the whole arch layer with their own main.
  */
-#include <stdlib.h>
-
 #include "sim.h"
 
 struct sim_config g_cfg = {
@@ -33,11 +32,4 @@ void *arch_spa_to_hva(uint64_t spa, size_t len)
 	if (spa >= g_mem_size || len > g_mem_size - spa)
 		return NULL;
 	return g_mem + spa;
-}
-
-HV_NORETURN void arch_halt(void)
-{
-	platform_flush();
-	fprintf(stderr, "mvsim: hypervisor panic on pp %u (arch_halt)\n", tls_ppid);
-	exit(SIM_EXIT_HV_FAILED);
 }

@@ -1,6 +1,7 @@
 /*
  * The platform the root VM sees through port I/O, the hypervisor console,
- * and the machine-wide stop state (isa-debug-exit, run budget).
+ * and the machine-wide stop state (isa-debug-exit, run budget, and
+ * arch_halt: the hypervisor's panic ends the process).
  *
  *   COM1 0x3F8-0x3FF  THR write -> stdout (flushed per line); LSR (0x3FD)
  *                     reads 0x60 (transmitter empty); other registers read 0
@@ -11,6 +12,7 @@
  *   anything else     reads all ones, writes are ignored
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -134,4 +136,11 @@ bool platform_budget_ok(void)
 const char *platform_budget_why(void)
 {
 	return budget_why;
+}
+
+HV_NORETURN void arch_halt(void)
+{
+	platform_flush();
+	fprintf(stderr, "mvsim: hypervisor panic on pp %u (arch_halt)\n", arch_pp_id());
+	exit(SIM_EXIT_HV_FAILED);
 }

@@ -71,6 +71,7 @@ class LayeringTest(unittest.TestCase):
         self.t.source("sim/tests/test_x.c", "#include <hv/vm.h>\n")  # tests may look inside
         self.t.compile("hv/core/a.c")
         self.t.compile("hv/core/b.c")
+        self.t.compile("sim/vcpu.c", target="mvsim_host", target_dir="sim")
 
     def test_clean_tree_passes(self):
         self.clean_core()

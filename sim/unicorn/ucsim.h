@@ -225,8 +225,16 @@ int ctxseg_read(uc_engine *uc, enum seg_idx s, struct seg_state *st);
 /* ---- vcpu.c ---------------------------------------------------------------- */
 
 bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs);
-/* Set the run's exit (the first one set wins). */
-void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip);
+/* Set the run's exit (the first one set wins).  Inline: the code hook
+ * (vcpu.c) and the intercepts it asks (intercept.c) both set it. */
+static inline void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
+{
+	if (a->exit_set)
+		return;
+	a->exit->type = t;
+	a->exit->rip = rip;
+	a->exit_set = true;
+}
 /* kick.c: this PP's pending-kick flag (arch_pp_kick sets it); read by the
  * code hook of the engine running on this PP. */
 atomic_bool *kick_flag(void);

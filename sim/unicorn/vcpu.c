@@ -36,15 +36,6 @@
 
 #define NEVER_ADDR 0xDEAD0000DEAD0000ull
 
-void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)
-{
-	if (a->exit_set)
-		return;
-	a->exit->type = t;
-	a->exit->rip = rip;
-	a->exit_set = true;
-}
-
 static void invalid_insn(struct arch_vps *a, uint64_t rip);
 
 /* The instructions of this run so far, into the virtual clock. */
