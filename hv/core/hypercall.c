@@ -59,33 +59,43 @@ static uint64_t hc_lock_take(void)
 	return arch_tsc_now();
 }
 
+/* The log line of a new longest hold (the slow part of hc_lock_drop). */
+static __attribute__((noinline, cold)) void hc_lock_log(uint64_t held, uint64_t key)
+{
+	uint64_t khz = arch_tsc_khz() ? arch_tsc_khz() : 1;
+
+	hv_log("hc-lock: longest hold %llu ns (hypercall 0x%llx)",
+	       (unsigned long long)(held * 1000000ull / khz), (unsigned long long)key);
+}
+
 /* Release hc_lock taken at t0 by hypercall `key` (HC_DONE_KEY: the end of a
  * run_vp); log a new longest hold once the lock is free. */
 #define HC_DONE_KEY (~0ull)
-static void hc_lock_drop(uint64_t t0, uint64_t key)
+static inline void hc_lock_drop(uint64_t t0, uint64_t key)
 {
 	uint64_t held = arch_tsc_now() - t0;
-	bool longest = held > hc_hold_max;
 
-	if (longest)
-		hc_hold_max = held;
-	hv_spin_unlock(&hc_lock);
-	if (longest) {
-		uint64_t khz = arch_tsc_khz() ? arch_tsc_khz() : 1;
-		hv_log("hc-lock: longest hold %llu ns (hypercall 0x%llx)",
-		       (unsigned long long)(held * 1000000ull / khz), (unsigned long long)key);
+	if (__builtin_expect(held <= hc_hold_max, 1)) {
+		hv_spin_unlock(&hc_lock);
+		return;
 	}
+	hc_hold_max = held;
+	hv_spin_unlock(&hc_lock);
+	hc_lock_log(held, key);
 }
 
 /* The register convention of a result: RAX the status, REG0..REG5
  * (R10..R15) the outputs the mask names; nothing else is written (one call
- * per register that exists, not a pass over all six). */
-static void hc_write_result(struct hv_vps *vps, const struct hv_ret *ret)
+ * per register that exists, not a pass over all six).  Inline, and the
+ * result by value: the handler's result is written where it lies, never
+ * copied (a result whose address is taken is returned through a copy). */
+static inline __attribute__((always_inline)) void hc_write_result(struct hv_vps *vps,
+								    struct hv_ret ret)
 {
-	arch_vps_set_reg(vps, bf_reg_t_rax, ret->status);
-	for (unsigned m = ret->out_mask & 0x3Fu; m; m &= m - 1) {
+	arch_vps_set_reg(vps, bf_reg_t_rax, ret.status);
+	for (unsigned m = ret.out_mask & 0x3Fu; m; m &= m - 1) {
 		unsigned i = (unsigned)__builtin_ctz(m);
-		arch_vps_set_reg(vps, hc_regs[i], ret->out[i]);
+		arch_vps_set_reg(vps, hc_regs[i], ret.out[i]);
 	}
 }
 
@@ -164,7 +174,7 @@ enum hv_hc_result hypercall_handle(struct hv_pp *pp, struct hv_vps *vps)
 	if (pp->current != vps)
 		return HV_HC_SWITCHED; /* run_vp: hypercall_complete writes the result */
 
-	hc_write_result(vps, &ret);
+	hc_write_result(vps, ret);
 	return HV_HC_DONE;
 }
 
@@ -178,5 +188,5 @@ void hypercall_complete(struct hv_vps *vps, struct hv_ret ret)
 	uint64_t t0 = hc_lock_take();
 	api_vp_run_end(vps_vp(vps));
 	hc_lock_drop(t0, HC_DONE_KEY);
-	hc_write_result(pp_this()->root_vps, &ret);
+	hc_write_result(pp_this()->root_vps, ret);
 }
