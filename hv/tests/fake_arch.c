@@ -151,8 +151,10 @@ void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 	fake_held_valid[vps->id] = true;
 }
 
+unsigned fake_takes;
 bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event)
 {
+	fake_takes++;
 	if (!fake_held_valid[vps->id])
 		return false;
 	*event = fake_held[vps->id];
