@@ -302,7 +302,7 @@ enum hv_exit_action core_handle_exit(struct hv_vps *vps, const struct hv_exit *e
 	enum hv_exit_action act = exit_handle(pp, vps, exit);
 
 	/* The next entry on this PP: hand its VPS its highest pending event. */
-	if (act != HV_ACTION_STOP && pp->current)
+	if (act != HV_ACTION_STOP && pp->current && evq_maybe(&pp->current->evq))
 		evq_deliver(pp->current);
 	return act;
 }

@@ -112,6 +112,12 @@ void evq_deliver(struct hv_vps *vps)
 {
 	struct hv_event held;
 
+	/* The fast path: nothing queued.  What the backend holds, if anything,
+	 * stays there: taking it back would only hand it over again, as the
+	 * one pending event (the backend delivers it at the entry, or waits
+	 * for the guest's window, as after arch_vps_inject). */
+	if (__builtin_expect(!evq_maybe(&vps->evq), 1))
+		return;
 	/* The backend holds at most one event; the bound guards a broken one. */
 	for (int i = 0; i < 4 && arch_vps_take_event(vps, &held); i++) {
 		/* An interrupted exception delivery meets a new core exception only
@@ -120,8 +126,5 @@ void evq_deliver(struct hv_vps *vps)
 			continue;
 		evq_post(&vps->evq, &held);
 	}
-	/* The fast path: nothing held back, nothing queued. */
-	if (__builtin_expect(!__atomic_load_n(&vps->evq.maybe, __ATOMIC_ACQUIRE), 1))
-		return;
 	evq_deliver_slow(vps);
 }

@@ -11,10 +11,10 @@
  *
  * Dispatch is one switch, generated from abi/mv-abi.toml's `handler` and
  * `handler_args` (MV_CATALOG_HYPERCALL_DISPATCH): each case checks the
- * handle, reads the registers its hypercall takes (no others: registers are
- * read lazily, through the backend) and calls one api_* function, which
- * returns a struct hv_ret; only RAX and the outputs it names are written
- * back (docs/performance.md "hv/core").
+ * handle, reads the registers its hypercall takes from the VPS's
+ * general-purpose registers in place (arch_vps_gprs) and calls one api_*
+ * function, which returns a struct hv_ret; only RAX and the outputs it
+ * names are written back (docs/performance.md "hv/core").
  *
  * Continuations (spec 6.1, E-31): an api_* function that did part of its
  * work answers MV_STATUS_RETRY_CONTINUATION (today only destroy_vm).
@@ -43,10 +43,15 @@
 
 #define HC_KEY(op, idx) (((op) & MV_HYPERCALL_OPCODE_NOSIG_MASK) | (idx))
 
-static const enum bf_reg_t hc_regs[6] = {
-	bf_reg_t_r10, bf_reg_t_r11, bf_reg_t_r12,
-	bf_reg_t_r13, bf_reg_t_r14, bf_reg_t_r15,
-};
+/* RAX and REGn (R10 + n) in the VPS's general-purpose registers
+ * (arch_vps_gprs: read and written in place, no call per register).  The
+ * decode asks for RAX and REG0 (the handle, and the only output of most
+ * hypercalls); a hypercall that takes or returns REG1..REG5 asks for those
+ * too (the same array: mvsim reads each register it is asked for once). */
+#define HC_RAX HV_GPR(bf_reg_t_rax)
+#define HC_REGN(n) (HV_GPR(bf_reg_t_r10) + (n))
+#define HC_GPRS_HOT (HV_GPR_BIT(bf_reg_t_rax) | HV_GPR_BIT(bf_reg_t_r10))
+#define HC_GPRS_ALL (HC_GPRS_HOT | (0x3Eu << HC_REGN(0)))
 
 /* Serialises every hypercall that reads or changes shared core state. */
 static struct hv_spinlock hc_lock = HV_SPINLOCK_INIT;
@@ -59,33 +64,56 @@ static uint64_t hc_lock_take(void)
 	return arch_tsc_now();
 }
 
+/* The log line of a new longest hold (the slow part of hc_lock_drop). */
+static __attribute__((noinline, cold)) void hc_lock_log(uint64_t held, uint64_t key)
+{
+	uint64_t khz = arch_tsc_khz() ? arch_tsc_khz() : 1;
+
+	hv_log("hc-lock: longest hold %llu ns (hypercall 0x%llx)",
+	       (unsigned long long)(held * 1000000ull / khz), (unsigned long long)key);
+}
+
 /* Release hc_lock taken at t0 by hypercall `key` (HC_DONE_KEY: the end of a
  * run_vp); log a new longest hold once the lock is free. */
 #define HC_DONE_KEY (~0ull)
-static void hc_lock_drop(uint64_t t0, uint64_t key)
+static inline void hc_lock_drop(uint64_t t0, uint64_t key)
 {
 	uint64_t held = arch_tsc_now() - t0;
-	bool longest = held > hc_hold_max;
 
-	if (longest)
-		hc_hold_max = held;
-	hv_spin_unlock(&hc_lock);
-	if (longest) {
-		uint64_t khz = arch_tsc_khz() ? arch_tsc_khz() : 1;
-		hv_log("hc-lock: longest hold %llu ns (hypercall 0x%llx)",
-		       (unsigned long long)(held * 1000000ull / khz), (unsigned long long)key);
+	if (__builtin_expect(held <= hc_hold_max, 1)) {
+		hv_spin_unlock(&hc_lock);
+		return;
 	}
+	hc_hold_max = held;
+	hv_spin_unlock(&hc_lock);
+	hc_lock_log(held, key);
 }
 
 /* The register convention of a result: RAX the status, REG0..REG5
- * (R10..R15) the outputs the mask names; nothing else is written (one call
- * per register that exists, not a pass over all six). */
-static void hc_write_result(struct hv_vps *vps, const struct hv_ret *ret)
+ * (R10..R15) the outputs the mask names; nothing else is written.  Inline,
+ * the result by value and each output by a constant index: the handler's
+ * result stays in registers where it was returned, never copied (a result
+ * whose address is taken, or indexed by a variable, goes through memory).
+ * REG0 alone is the common case; REG1..REG5 are tested only past it. */
+static inline __attribute__((always_inline)) void hc_write_result(struct hv_vps *vps,
+								    uint64_t *gpr,
+								    struct hv_ret ret)
 {
-	arch_vps_set_reg(vps, bf_reg_t_rax, ret->status);
-	for (unsigned m = ret->out_mask & 0x3Fu; m; m &= m - 1) {
-		unsigned i = (unsigned)__builtin_ctz(m);
-		arch_vps_set_reg(vps, hc_regs[i], ret->out[i]);
+	gpr[HC_RAX] = ret.status;
+	if (ret.out_mask & 0x01u)
+		gpr[HC_REGN(0)] = ret.out[0];
+	if (__builtin_expect(ret.out_mask & 0x3Eu, 0)) {
+		gpr = arch_vps_gprs(vps, HC_GPRS_ALL);
+		if (ret.out_mask & 0x02u)
+			gpr[HC_REGN(1)] = ret.out[1];
+		if (ret.out_mask & 0x04u)
+			gpr[HC_REGN(2)] = ret.out[2];
+		if (ret.out_mask & 0x08u)
+			gpr[HC_REGN(3)] = ret.out[3];
+		if (ret.out_mask & 0x10u)
+			gpr[HC_REGN(4)] = ret.out[4];
+		if (ret.out_mask & 0x20u)
+			gpr[HC_REGN(5)] = ret.out[5];
 	}
 }
 
@@ -110,7 +138,7 @@ bool hypercall_known(uint64_t opcode_nosig, uint64_t index)
 
 /* REGn of the calling VPS, read only by the case of a hypercall that takes
  * it (the table's argument lists name each register once). */
-#define HC_REG(n) arch_vps_get_reg(vps, hc_regs[n])
+#define HC_REG(n) ((n) == 0 ? gpr[HC_REGN(0)] : arch_vps_gprs(c->vps, HC_GPRS_ALL)[HC_REGN(n)])
 /* Every hypercall but debug_out runs under hc_lock (a constant per case). */
 #define HC_LOCKED(key) ((key) != HC_KEY(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL))
 
@@ -121,7 +149,7 @@ bool hypercall_known(uint64_t opcode_nosig, uint64_t index)
  * api_* function with the registers it takes.  The caller drops the lock:
  * the handler's result is returned as it is, never copied under the lock.
  */
-static struct hv_ret hc_call(const struct hv_caller *c, struct hv_vps *vps, uint64_t key,
+static struct hv_ret hc_call(const struct hv_caller *c, const uint64_t *gpr, uint64_t key,
 			     bool *locked, uint64_t *t0)
 {
 	switch (key) {
@@ -144,7 +172,8 @@ static struct hv_ret hc_call(const struct hv_caller *c, struct hv_vps *vps, uint
 enum hv_hc_result hypercall_handle(struct hv_pp *pp, struct hv_vps *vps)
 {
 	struct hv_caller c = { .vm = vps->vm, .vp = vps->vp, .vps = vps };
-	uint64_t rax = arch_vps_get_reg(vps, bf_reg_t_rax);
+	uint64_t *gpr = arch_vps_gprs(vps, HC_GPRS_HOT);
+	uint64_t rax = gpr[HC_RAX];
 	uint64_t key = HC_KEY(rax & MV_HYPERCALL_OPCODE_NOSIG_MASK, rax & MV_HYPERCALL_INDEX_MASK);
 	uint64_t t0 = 0;
 	bool locked = false;
@@ -155,7 +184,7 @@ enum hv_hc_result hypercall_handle(struct hv_pp *pp, struct hv_vps *vps)
 	    MV_HYPERCALL_SIG_VAL)
 		ret = hv_ret_status(MV_STATUS_FAILURE_UNSUPPORTED);
 	else
-		ret = hc_call(&c, vps, key, &locked, &t0);
+		ret = hc_call(&c, gpr, key, &locked, &t0);
 	if (locked)
 		hc_lock_drop(t0, key);
 
@@ -164,7 +193,7 @@ enum hv_hc_result hypercall_handle(struct hv_pp *pp, struct hv_vps *vps)
 	if (pp->current != vps)
 		return HV_HC_SWITCHED; /* run_vp: hypercall_complete writes the result */
 
-	hc_write_result(vps, &ret);
+	hc_write_result(vps, gpr, ret);
 	return HV_HC_DONE;
 }
 
@@ -178,5 +207,7 @@ void hypercall_complete(struct hv_vps *vps, struct hv_ret ret)
 	uint64_t t0 = hc_lock_take();
 	api_vp_run_end(vps_vp(vps));
 	hc_lock_drop(t0, HC_DONE_KEY);
-	hc_write_result(pp_this()->root_vps, &ret);
+	struct hv_vps *root = pp_this()->root_vps;
+
+	hc_write_result(root, arch_vps_gprs(root, HC_GPRS_HOT), ret);
 }

@@ -6,33 +6,29 @@
 #include <hv/log.h>
 #include <hv/pp.h>
 
-static struct hv_pp pps[HV_MAX_PPS];
-static uint16_t num_pps;
+struct hv_pp pp_table[HV_MAX_PPS];
+uint16_t pp_num;
 
 void pp_table_init(uint16_t count)
 {
-	num_pps = count;
+	pp_num = count;
 	for (uint16_t i = 0; i < count; i++)
-		pps[i].id = i;
+		pp_table[i].id = i;
 }
 
 struct hv_pp *pp_get(uint16_t ppid)
 {
-	return ppid < num_pps ? &pps[ppid] : NULL;
+	return ppid < pp_num ? &pp_table[ppid] : NULL;
 }
 
-struct hv_pp *pp_this(void)
+void pp_bad_id(uint16_t ppid)
 {
-	struct hv_pp *pp = pp_get(arch_pp_id());
-
-	if (!pp)
-		hv_panic("arch_pp_id() %u outside the %u PPs", arch_pp_id(), num_pps);
-	return pp;
+	hv_panic("arch_pp_id() %u outside the %u PPs", ppid, pp_num);
 }
 
 uint16_t pp_count(void)
 {
-	return num_pps;
+	return pp_num;
 }
 
 struct hv_vps *pp_root_vps(uint16_t ppid)

@@ -124,6 +124,12 @@ void arch_vps_fini(struct hv_vps *vps)
 struct fake_vps_regs *fake_regs(struct hv_vps *vps) { return (struct fake_vps_regs *)vps->arch; }
 
 uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg) { return fake_regs(vps)->reg[reg]; }
+/* The same words arch_vps_get_reg reads: RAX..R15 are consecutive there. */
+uint64_t *arch_vps_gprs(struct hv_vps *vps, uint32_t use)
+{
+	(void)use;
+	return &fake_regs(vps)->reg[bf_reg_t_rax];
+}
 int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
 	if (reg <= bf_reg_t_unsupported || reg >= bf_reg_t_invalid || (int)reg == fake_refuse_reg)
@@ -145,8 +151,10 @@ void arch_vps_inject(struct hv_vps *vps, const struct hv_event *event)
 	fake_held_valid[vps->id] = true;
 }
 
+unsigned fake_takes;
 bool arch_vps_take_event(struct hv_vps *vps, struct hv_event *event)
 {
+	fake_takes++;
 	if (!fake_held_valid[vps->id])
 		return false;
 	*event = fake_held[vps->id];

@@ -43,6 +43,8 @@ extern void (*fake_kick_hook)(uint16_t pp);
 /* The event each VPS's "backend" holds (arch_vps_inject / take_event). */
 extern struct hv_event fake_held[HV_MAX_VPSS];
 extern bool fake_held_valid[HV_MAX_VPSS];
+/* arch_vps_take_event calls so far. */
+extern unsigned fake_takes;
 /* Failure injection: arch_vm_init / arch_vps_init fail while set;
  * arch_vps_set_reg refuses register fake_refuse_reg (-1: none). */
 extern int fake_fail_vm_init, fake_fail_vps_init, fake_refuse_reg;

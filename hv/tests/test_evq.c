@@ -123,8 +123,33 @@ static void test_fast_path(void)
 	EXPECT_EQ(fake_windows, 0);
 }
 
+/* Nothing queued: the event the backend holds (an interrupt waiting for the
+ * guest's window, an interrupted delivery) stays there as it is, without a
+ * call to the backend; something queued: it is taken back and the higher
+ * of the two handed over. */
+static void test_held_kept(void)
+{
+	struct hv_vps *vps = fake_boot_default();
+	struct hv_event a = ext(0x30), b = ext(0x50);
+
+	fake_held[vps->id] = a;
+	fake_held_valid[vps->id] = true;
+	fake_takes = 0;
+	evq_deliver(vps);
+	EXPECT_EQ(fake_takes, 0);
+	EXPECT_TRUE(fake_held_valid[vps->id]);
+	EXPECT_EQ(fake_held[vps->id].vector, 0x30);
+	EXPECT_TRUE(evq_empty(&vps->evq));
+	evq_post(&vps->evq, &b);
+	evq_deliver(vps);
+	EXPECT_TRUE(fake_takes > 0);
+	EXPECT_EQ(fake_held[vps->id].vector, 0x50);
+	EXPECT_EQ(entry(vps).vector, 0x30);
+}
+
 static const struct test_case tests[] = {
 	{ "fast_path", test_fast_path },
+	{ "held_kept", test_held_kept },
 	{ "coalesce", test_coalesce },
 	{ "interrupted_survives", test_interrupted_survives },
 	{ "held_requeued", test_held_requeued },

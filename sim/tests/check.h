@@ -1,6 +1,6 @@
 /*
  * The CHECK macro of mvsim's C unit tests (sim.x86_decode, sim.guest_vm_exits,
- * sim.loader_modes): counts the checks, prints each failure with its
+ * sim.loader_modes, sim.gprs): counts the checks, prints each failure with its
  * function and line, and counts the failures; main returns failures != 0.
  */
 #ifndef MVSIM_TESTS_CHECK_H

@@ -1,5 +1,5 @@
 /*
- * arch_vps_get_reg / arch_vps_set_reg.
+ * arch_vps_get_reg / arch_vps_set_reg / arch_vps_gprs.
  *
  * Unicorn 2.0.1 in UC_MODE_64 stores CR0/CR4 without updating its mode flags
  * and writes only the selector of CS/DS/ES/SS (hidden base, limit and
@@ -38,24 +38,11 @@ uint64_t regs_efer(uc_engine *uc)
 	return m.value;
 }
 
+/* The engine's id of a register that goes straight to it (RAX..R15:
+ * gprs_uc below). */
 static int gpr_of(enum bf_reg_t r)
 {
 	switch (r) {
-	case bf_reg_t_rax: return UC_X86_REG_RAX;
-	case bf_reg_t_rbx: return UC_X86_REG_RBX;
-	case bf_reg_t_rcx: return UC_X86_REG_RCX;
-	case bf_reg_t_rdx: return UC_X86_REG_RDX;
-	case bf_reg_t_rbp: return UC_X86_REG_RBP;
-	case bf_reg_t_rsi: return UC_X86_REG_RSI;
-	case bf_reg_t_rdi: return UC_X86_REG_RDI;
-	case bf_reg_t_r8: return UC_X86_REG_R8;
-	case bf_reg_t_r9: return UC_X86_REG_R9;
-	case bf_reg_t_r10: return UC_X86_REG_R10;
-	case bf_reg_t_r11: return UC_X86_REG_R11;
-	case bf_reg_t_r12: return UC_X86_REG_R12;
-	case bf_reg_t_r13: return UC_X86_REG_R13;
-	case bf_reg_t_r14: return UC_X86_REG_R14;
-	case bf_reg_t_r15: return UC_X86_REG_R15;
 	case bf_reg_t_rsp: return UC_X86_REG_RSP;
 	case bf_reg_t_rip: return UC_X86_REG_RIP;
 	case bf_reg_t_rflags: return UC_X86_REG_RFLAGS;
@@ -66,6 +53,67 @@ static int gpr_of(enum bf_reg_t r)
 	case bf_reg_t_dr7: return UC_X86_REG_DR7;
 	default: return -1;
 	}
+}
+
+/* arch_vps_gprs's array, HV_GPR order, and the engine's registers. */
+static const int gprs_uc[HV_GPR_COUNT] = {
+	UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBP,
+	UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_R8,	UC_X86_REG_R9,	UC_X86_REG_R10,
+	UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+/* The `use` entries not loaded since the exit, in one batch read; until the
+ * next run arch_vps_get_reg / set_reg use the array for the loaded ones. */
+uint64_t *arch_vps_gprs(struct hv_vps *vps, uint32_t use)
+{
+	return regs_gprs(vps_arch(vps), use);
+}
+
+uint64_t *regs_gprs(struct arch_vps *a, uint32_t use)
+{
+	uint32_t need = use & ~a->gprs_loaded & ((1u << HV_GPR_COUNT) - 1);
+
+	if (need) {
+		int ids[HV_GPR_COUNT], n = 0;
+		void *vals[HV_GPR_COUNT];
+		for (uint32_t m = need; m; m &= m - 1) {
+			int i = __builtin_ctz(m);
+			ids[n] = gprs_uc[i];
+			vals[n++] = &a->gprs[i];
+		}
+		uc_reg_read_batch(a->uc, ids, vals, n);
+		for (uint32_t m = need; m; m &= m - 1)
+			a->gprs_read[__builtin_ctz(m)] = a->gprs[__builtin_ctz(m)];
+		a->gprs_loaded |= need;
+	}
+	return a->gprs;
+}
+
+void regs_gprs_flush(struct arch_vps *a)
+{
+	for (uint32_t m = a->gprs_loaded; m; m &= m - 1) {
+		int i = __builtin_ctz(m);
+		if (a->gprs[i] != a->gprs_read[i])
+			uc_reg_write(a->uc, gprs_uc[i], &a->gprs[i]);
+	}
+	a->gprs_loaded = 0;
+}
+
+uint64_t regs_gpr_get(struct arch_vps *a, enum bf_reg_t reg)
+{
+	unsigned i = HV_GPR(reg);
+
+	return (a->gprs_loaded & (1u << i)) ? a->gprs[i] : regs_read(a->uc, gprs_uc[i]);
+}
+
+void regs_gpr_set(struct arch_vps *a, enum bf_reg_t reg, uint64_t val)
+{
+	unsigned i = HV_GPR(reg);
+
+	if (a->gprs_loaded & (1u << i))
+		a->gprs[i] = val;
+	else
+		regs_write(a->uc, gprs_uc[i], val);
 }
 
 static const int seg_uc[SEG_COUNT] = {
@@ -159,6 +207,8 @@ uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	enum seg_idx s;
 	unsigned f;
 
+	if (reg >= bf_reg_t_rax && reg <= bf_reg_t_r15)
+		return regs_gpr_get(a, reg);
 	if (r >= 0)
 		return regs_read(uc, r);
 	if (seg_reg(reg, &s, &f)) {
@@ -211,6 +261,10 @@ int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 	enum seg_idx s;
 	unsigned f;
 
+	if (reg >= bf_reg_t_rax && reg <= bf_reg_t_r15) {
+		regs_gpr_set(a, reg, val);
+		return 0;
+	}
 	if (r >= 0) {
 		if (reg == bf_reg_t_rflags)
 			val |= 2; /* bit 1 always reads 1 */

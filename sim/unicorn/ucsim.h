@@ -112,6 +112,13 @@ struct arch_vps {
 	/* Selector each shadow segment was loaded with (to tell whether the
 	 * guest reloaded it since). */
 
+	/* arch_vps_gprs (regs.c): the engine's RAX..R15 the core asked for
+	 * since the exit (gprs_loaded, HV_GPR_BIT each), as read (to write back
+	 * only what changed) and as the core leaves them; regs_gprs_flush hands
+	 * them back before the run. */
+	uint32_t gprs_loaded;
+	uint64_t gprs[HV_GPR_COUNT], gprs_read[HV_GPR_COUNT];
+
 	/* Events queued by arch_vps_inject. */
 	struct hv_event events[SIM_MAX_EVENTS];
 	unsigned nevents;
@@ -180,6 +187,15 @@ static inline const uint8_t *slpt_host(struct arch_vps *a, uint64_t gpa, uint64_
 /* ---- regs.c ---------------------------------------------------------------- */
 
 uint64_t regs_read(uc_engine *uc, int reg);
+/* arch_vps_gprs of the VPS `a` is; regs_gpr_get / regs_gpr_set: one of RAX..R15
+ * as arch_vps_get_reg / set_reg see it (the array's entry while it is handed
+ * out, else the engine's). */
+uint64_t *regs_gprs(struct arch_vps *a, uint32_t use);
+uint64_t regs_gpr_get(struct arch_vps *a, enum bf_reg_t reg);
+void regs_gpr_set(struct arch_vps *a, enum bf_reg_t reg, uint64_t val);
+/* The registers arch_vps_gprs handed out back into the engine (the ones that
+ * changed); at the start of every run, before anything reads the engine's. */
+void regs_gprs_flush(struct arch_vps *a);
 void regs_write(uc_engine *uc, int reg, uint64_t v);
 uint64_t regs_efer(uc_engine *uc);
 /* Hidden state of a segment as the engine has it now. */

@@ -431,6 +431,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	uc_engine *uc = a->uc;
 
 	memset(exit, 0, sizeof(*exit));
+	regs_gprs_flush(a); /* what the core wrote through arch_vps_gprs */
 	if (platform_stop_reason() != SIM_STOP_NONE || !platform_budget_ok()) {
 		exit->type = HV_EXIT_HOST_STOP;
 		exit->rip = regs_read(uc, UC_X86_REG_RIP);

@@ -42,10 +42,19 @@ bool evq_empty(const struct hv_evq *q);
 void evq_raise(struct hv_vps *vps, const struct hv_event *ev);
 /* evq_nmi (declared in hv/arch/core.h): evq_raise of an NMI. */
 /*
- * At an entry of vps on its own PP: take back the event the backend still
- * holds undelivered (an interrupted delivery, an interrupt waiting for the
- * guest's interrupt window) and hand the backend the highest-priority one.
+ * At an entry of vps on its own PP, when an event may be queued (evq_maybe):
+ * take back the event the backend still holds undelivered (an interrupted
+ * delivery, an interrupt waiting for the guest's interrupt window) and hand
+ * the backend the highest-priority one.  With nothing queued it returns at
+ * once and the backend keeps what it holds (the same event would be handed
+ * back).
  */
 void evq_deliver(struct hv_vps *vps);
+/* An event may be queued (the flag above; read with acquire): the check a
+ * caller makes inline before evq_deliver, at every VM exit. */
+static inline bool evq_maybe(const struct hv_evq *q)
+{
+	return __atomic_load_n(&q->maybe, __ATOMIC_ACQUIRE) != 0;
+}
 
 #endif /* HV_EVQ_H */

@@ -2,6 +2,7 @@
 #ifndef HV_PP_H
 #define HV_PP_H
 
+#include <hv/arch/arch.h>
 #include <hv/arch/core.h>
 #include <hv/types.h>
 
@@ -31,7 +32,22 @@ struct hv_pp {
 /* core_init: the machine has `count` PPs (ids 0..count-1). */
 void pp_table_init(uint16_t count);
 struct hv_pp *pp_get(uint16_t ppid);
-struct hv_pp *pp_this(void);
+
+/* The table itself: pp_this is inline, it runs at every VM exit. */
+extern struct hv_pp pp_table[HV_MAX_PPS];
+extern uint16_t pp_num;
+HV_NORETURN void pp_bad_id(uint16_t ppid);
+
+/* The PP this code runs on (arch_pp_id); a backend that names a PP outside
+ * the table is a core panic. */
+static inline struct hv_pp *pp_this(void)
+{
+	uint16_t id = arch_pp_id();
+
+	if (__builtin_expect(id >= pp_num, 0))
+		pp_bad_id(id);
+	return &pp_table[id];
+}
 uint16_t pp_count(void);
 /* pp_root_vps: hv/arch/core.h. */
 

@@ -18,6 +18,7 @@ static const struct x86_backend backend_svm = {
 	.vps_fini = svm_vps_fini,
 	.vps_get_reg = svm_vps_get_reg,
 	.vps_set_reg = svm_vps_set_reg,
+	.vps_gprs = svm_vps_gprs,
 	.vps_run = svm_vps_run,
 	.vps_inject = svm_vps_inject,
 	.vps_take_event = svm_vps_take_event,
@@ -36,6 +37,7 @@ static const struct x86_backend backend_vmx = {
 	.vps_fini = vmx_vps_fini,
 	.vps_get_reg = vmx_vps_get_reg,
 	.vps_set_reg = vmx_vps_set_reg,
+	.vps_gprs = vmx_vps_gprs,
 	.vps_run = vmx_vps_run,
 	.vps_inject = vmx_vps_inject,
 	.vps_take_event = vmx_vps_take_event,
@@ -86,6 +88,11 @@ uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
 	return x86_be->vps_set_reg(vps, reg, val);
+}
+uint64_t *arch_vps_gprs(struct hv_vps *vps, uint32_t use)
+{
+	(void)use; /* the save area holds all fifteen */
+	return x86_be->vps_gprs(vps);
 }
 void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {

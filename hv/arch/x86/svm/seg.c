@@ -1,6 +1,6 @@
 /*
- * svm_vps_get_reg / svm_vps_set_reg for the SVM backend, and the segment
- * attribute conversion.
+ * svm_vps_get_reg / svm_vps_set_reg / svm_vps_gprs for the SVM backend, and
+ * the segment attribute conversion.
  *
  * mv_reg.h uses the VMX access-rights layout: type 3:0, S 4, DPL 6:5, P 7,
  * AVL 12, L 13, D/B 14, G 15, "unusable" 16.  The VMCB packs the same bits
@@ -67,7 +67,6 @@ static bool seg_field(enum bf_reg_t r, unsigned *seg, unsigned *field)
 static int vmcb_reg(enum bf_reg_t r)
 {
 	switch (r) {
-	case bf_reg_t_rax: return VMCB_RAX;
 	case bf_reg_t_rsp: return VMCB_RSP;
 	case bf_reg_t_rip: return VMCB_RIP;
 	case bf_reg_t_rflags: return VMCB_RFLAGS;
@@ -89,8 +88,8 @@ uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	unsigned seg, field;
 	int off;
 
-	if (reg >= bf_reg_t_rbx && reg <= bf_reg_t_r15)
-		return a->gprs.r[reg - bf_reg_t_rax];
+	if (reg >= bf_reg_t_rax && reg <= bf_reg_t_r15)
+		return a->gprs.r[HV_GPR(reg)];
 	if ((off = vmcb_reg(reg)) >= 0)
 		return vmcb_get64(a->vmcb, (unsigned)off);
 	if (seg_field(reg, &seg, &field)) {
@@ -110,6 +109,13 @@ uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	}
 }
 
+/* arch_vps_gprs: RAX's slot is the guest's RAX between an exit and the next
+ * VMRUN (svm_vps_run copies it from and to the VMCB). */
+uint64_t *svm_vps_gprs(struct hv_vps *vps)
+{
+	return vps_arch(vps)->gprs.r;
+}
+
 int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 {
 	struct arch_vps *a = vps_arch(vps);
@@ -121,8 +127,8 @@ int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 	if (!x86_reg_value_ok(reg, val))
 		return -1;
 
-	if (reg >= bf_reg_t_rbx && reg <= bf_reg_t_r15) {
-		a->gprs.r[reg - bf_reg_t_rax] = val;
+	if (reg >= bf_reg_t_rax && reg <= bf_reg_t_r15) {
+		a->gprs.r[HV_GPR(reg)] = val;
 		return 0;
 	}
 	if ((off = vmcb_reg(reg)) >= 0) {

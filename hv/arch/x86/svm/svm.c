@@ -208,7 +208,9 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	 * not, and the guest would see the CR2 of this PP's last #PF (difffuzz
 	 * case svm-cr2-vmrun).  Loading it here as well costs one MOV. */
 	write_cr2(vmcb_get64(v, VMCB_CR2));
+	vmcb_set64(v, VMCB_RAX, a->gprs.r[HV_GPR(bf_reg_t_rax)]); /* svm.h: struct svm_gprs */
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
+	a->gprs.r[HV_GPR(bf_reg_t_rax)] = vmcb_get64(v, VMCB_RAX);
 	fxsave(a->fxsave);
 	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;

@@ -9,9 +9,11 @@
 #include <x86/sl_table.h>
 
 /* Guest GPRs that VMRUN does not switch (RAX and RSP live in the VMCB).
- * Indexed by bf_reg_t - 1 for RAX..R15; vmrun.S uses the same offsets. */
+ * Indexed by bf_reg_t - 1 for RAX..R15 (HV_GPR); vmrun.S uses the same
+ * offsets.  RAX's slot is the guest's RAX between an exit and the next
+ * VMRUN: svm_vps_run copies it from and to the VMCB (arch_vps_gprs). */
 struct svm_gprs {
-	uint64_t r[15]; /* rax(unused) rbx rcx rdx rbp rsi rdi r8 .. r15 */
+	uint64_t r[HV_GPR_COUNT]; /* rax rbx rcx rdx rbp rsi rdi r8 .. r15 */
 };
 
 struct arch_vm {

@@ -1,5 +1,5 @@
 /*
- * vmx_vps_get_reg / vmx_vps_set_reg.
+ * vmx_vps_get_reg / vmx_vps_set_reg / vmx_vps_gprs.
  *
  * mv_reg.h's segment attributes are the VMX access-rights layout, stored
  * as they are; a segment whose P bit is clear is stored unusable (bit 16),
@@ -46,7 +46,7 @@ uint64_t vmx_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	int f;
 
 	if (reg >= bf_reg_t_rax && reg <= bf_reg_t_r15)
-		return a->gprs.r[reg - bf_reg_t_rax];
+		return a->gprs.r[HV_GPR(reg)];
 	switch (reg) {
 	case bf_reg_t_cr2: return a->cr2;
 	case bf_reg_t_dr6: return a->dr6;
@@ -68,6 +68,12 @@ uint64_t vmx_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	default:
 		return 0;
 	}
+}
+
+/* arch_vps_gprs: the save area vmentry.S loads at entry and stores at exit. */
+uint64_t *vmx_vps_gprs(struct hv_vps *vps)
+{
+	return vps_arch(vps)->gprs.r;
 }
 
 /* Values no VM entry accepts or the register cannot hold (the core checks
@@ -93,7 +99,7 @@ int vmx_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 	if (!reg_value_ok(reg, val))
 		return -1;
 	if (reg >= bf_reg_t_rax && reg <= bf_reg_t_r15) {
-		a->gprs.r[reg - bf_reg_t_rax] = val;
+		a->gprs.r[HV_GPR(reg)] = val;
 		return 0;
 	}
 	switch (reg) {

@@ -17,7 +17,7 @@
 /* Guest GPRs VM entry does not switch (RSP and RIP are in the VMCS).
  * Indexed by bf_reg_t - 1 for RAX..R15; vmentry.S uses the same offsets. */
 struct vmx_gprs {
-	uint64_t r[15]; /* rax rbx rcx rdx rbp rsi rdi r8 .. r15 */
+	uint64_t r[HV_GPR_COUNT]; /* rax rbx rcx rdx rbp rsi rdi r8 .. r15 (HV_GPR) */
 };
 
 struct arch_vm {

@@ -113,6 +113,27 @@ uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
 int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
 
 /*
+ * The general-purpose registers of a VPS in place, for the hypercall path
+ * (RAX and REG0..REG5 = R10..R15 at every hypercall): an array of
+ * HV_GPR_COUNT words indexed by HV_GPR(reg) for bf_reg_t_rax .. bf_reg_t_r15
+ * (RAX RBX RCX RDX RBP RSI RDI R8..R15; RSP is not in it), the same
+ * registers arch_vps_get_reg / arch_vps_set_reg read and write (every value
+ * is valid for them).  `use` names the entries the caller reads or writes
+ * (HV_GPR_BIT(reg) each); only those are valid, on the VPS's PP, from its
+ * exit until its next arch_vps_run, which runs it with what they then hold;
+ * every call returns the same array for a VPS (a later call may name more).
+ * The backends' own save area (KVM's vcpu->arch.regs[] in the same way):
+ * VMX's world switch saves all fifteen there, SVM's all but RAX, which it
+ * copies from and to the VMCB around VMRUN (both ignore `use`); mvsim's is
+ * a copy of the engine's registers, the `use` ones read at the call and the
+ * changed ones written back at the next run.
+ */
+#define HV_GPR_COUNT 15
+#define HV_GPR(reg) ((reg) - bf_reg_t_rax)
+#define HV_GPR_BIT(reg) (1u << HV_GPR(reg))
+uint64_t *arch_vps_gprs(struct hv_vps *vps, uint32_t use);
+
+/*
  * Run the VPS on this PP until the next VM exit and describe the exit.
  * On return the VPS's registers reflect the guest at the exit; RIP points at
  * the exiting instruction (the core advances it when it emulates one).

@@ -27,6 +27,7 @@ int svm_vm_init(struct hv_vm *vm);
 /* svm/seg.c */
 uint64_t svm_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
 int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
+uint64_t *svm_vps_gprs(struct hv_vps *vps);
 /* svm/msr_fpu.c */
 int svm_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val);
 int svm_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val);
@@ -46,6 +47,7 @@ int vmx_vm_init(struct hv_vm *vm);
 /* vmx/regs.c */
 uint64_t vmx_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg);
 int vmx_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
+uint64_t *vmx_vps_gprs(struct hv_vps *vps);
 /* vmx/msr_fpu.c */
 int vmx_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val);
 int vmx_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val);
@@ -60,6 +62,7 @@ struct x86_backend {
 	void (*vps_fini)(struct hv_vps *vps);
 	uint64_t (*vps_get_reg)(struct hv_vps *vps, enum bf_reg_t reg);
 	int (*vps_set_reg)(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val);
+	uint64_t *(*vps_gprs)(struct hv_vps *vps);
 	void (*vps_run)(struct hv_vps *vps, struct hv_exit *exit);
 	void (*vps_inject)(struct hv_vps *vps, const struct hv_event *event);
 	bool (*vps_take_event)(struct hv_vps *vps, struct hv_event *event);
