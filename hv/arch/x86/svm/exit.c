@@ -109,6 +109,15 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		x86_exit_msr(exit, info1 & 1, a->gprs.r[bf_reg_t_rcx - bf_reg_t_rax],
 			     a->gprs.r[bf_reg_t_rdx - bf_reg_t_rax], vmcb_get64(v, VMCB_RAX));
 		break;
+	case VMEXIT_VMRUN: /* the SVM instructions: #UD (E-57) */
+	case VMEXIT_VMLOAD:
+	case VMEXIT_VMSAVE:
+	case VMEXIT_STGI:
+	case VMEXIT_CLGI:
+	case VMEXIT_SKINIT:
+	case VMEXIT_INVLPGA:
+		exit->type = HV_EXIT_UD;
+		break;
 	case VMEXIT_NPF:
 		exit->type = HV_EXIT_SLPT_VIOLATION;
 		exit->u.slpt.gpa = info2;

@@ -80,7 +80,7 @@ int svm_vps_init(struct hv_vps *vps)
 	 * next interrupt, as without a hypervisor (docs/root-vm.md "HLT").
 	 * NMIs of every VPS exit: the hypervisor's kick is one (boot/kick.c). */
 	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_SHUTDOWN | INTERCEPT_INIT | INTERCEPT_MSR |
-			 INTERCEPT_NMI;
+			 INTERCEPT_NMI | INTERCEPT_INVLPGA; /* INVLPGA: #UD, E-57 */
 	if (a->guest)
 		misc1 |= INTERCEPT_HLT | INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
 	else if (X86_COV)
