@@ -165,12 +165,40 @@ bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 	return x86_event_decode((uint32_t)e, (uint32_t)(e >> 32), ev);
 }
 
+/*
+ * VMRUN's consistency checks across registers (APM vol. 2 15.5.1), which
+ * the root can break one set_reg at a time: long mode (EFER.LME, CR0.PG)
+ * without CR4.PAE or CR0.PE, or with CS.L and CS.D.  Made here and such a
+ * VMRUN never executed: Bochs 2.7 writes the host's state into the VMCB's
+ * save area on VMEXIT_INVALID (probe entryfail, docs/spec-errata.md E-58).
+ */
+#define ENTRY_CR4_PAE (1ull << 5)
+#define SVM_ATTR_L (1u << 9)  /* the VMCB's segment attributes: 11:8 are AVL L D G */
+#define SVM_ATTR_D (1u << 10)
+
+static bool entry_state_invalid(const uint8_t *v)
+{
+	uint64_t efer = vmcb_get64(v, VMCB_EFER), cr0 = vmcb_get64(v, VMCB_CR0);
+	uint16_t cs = vmcb_get16(v, VMCB_CS + SEG_ATTRIB);
+
+	return (efer & EFER_LME) && (cr0 & CR0_PG) &&
+	       (!(vmcb_get64(v, VMCB_CR4) & ENTRY_CR4_PAE) || !(cr0 & CR0_PE) ||
+		((cs & SVM_ATTR_L) && (cs & SVM_ATTR_D)));
+}
+
 void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
 	struct arch_vps *a = vps_arch(vps);
 	struct arch_vm *vm = vm_arch(vps_vm(vps));
 	uint16_t pp = arch_pp_id();
 	uint8_t *v = a->vmcb;
+
+	if (entry_state_invalid(v)) {
+		vmcb_set64(v, VMCB_EXITCODE, VMEXIT_INVALID);
+		vmcb_set64(v, VMCB_EXITINTINFO, 0);
+		svm_exit_decode(vps, exit);
+		return;
+	}
 
 	/* A guest WRMSR to EFER may have cleared SVME; VMRUN needs it. */
 	vmcb_set64(v, VMCB_EFER, vmcb_get64(v, VMCB_EFER) | EFER_SVME);

@@ -388,7 +388,12 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			exit->u.entry.qual = (uint64_t)st;
 			break;
 		}
-		a->launched = true;
+		/* A VM entry that fails its checks on the guest state exits
+		 * but leaves the launch state as it was: after a failed first
+		 * VMLAUNCH the next entry is VMLAUNCH again (VMRESUME would
+		 * fail, error 5, for good; probe entryfail). */
+		if (!(vmread(VMCS_EXIT_REASON) & EXIT_REASON_ENTRY_FAILED))
+			a->launched = true;
 		if (!vmx_exit_decode(vps, exit))
 			break;
 	}
