@@ -51,6 +51,7 @@
 #define IX_OP_SKINIT     23
 #define IX_OP_INVLPGA    24
 #define IX_OP_INVPCID    25
-#define IX_OP_COUNT      26
+#define IX_OP_STI_INVD   26    /* STI; INVD; CLI: INVD in the STI shadow */
+#define IX_OP_COUNT      27
 
 #endif /* INSNEXIT_H */

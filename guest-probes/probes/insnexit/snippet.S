@@ -126,6 +126,11 @@ ix_op_invlpga:
 ix_op_invpcid:
 	invpcid	IX_MEM(%rbx), %rax
 	jmp	ix_out
+ix_op_sti_invd:
+	sti
+	invd
+	cli
+	jmp	ix_out
 
 ix_out:
 	mov	%rax, IX_OUT_RAX(%rbx)
@@ -191,4 +196,5 @@ ix_ops:
 	.quad	ix_op_skinit - ix_ops
 	.quad	ix_op_invlpga - ix_ops
 	.quad	ix_op_invpcid - ix_ops
+	.quad	ix_op_sti_invd - ix_ops
 ix_snippet_end:

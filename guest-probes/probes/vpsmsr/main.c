@@ -2,9 +2,11 @@
  * vpsmsr: where a backend keeps a guest VPS's state, the root and the guest
  * see the same value.
  *   - MSRs a VPS keeps in the processor's guest state (VMX: VMCS guest-state
- *     fields; SVM: the VMCB): SYSENTER_CS/ESP/EIP, FS_BASE, GS_BASE.  The
- *     root's set_msr is what the guest's RDMSR reads (reads of these pass
- *     through), and the guest's WRMSR is what the root's get_msr reads.
+ *     fields; SVM: the VMCB): SYSENTER_CS/ESP/EIP, FS_BASE, GS_BASE; and
+ *     those VMX switches lazily (in the processor while the VPS owns the
+ *     PP: STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE).  The root's set_msr
+ *     is what the guest's RDMSR reads (reads of these pass through), and
+ *     the guest's WRMSR is what the root's get_msr reads.
  *   - DR6 (kept outside the VMCS on VMX): set_reg, get_reg.  (CR8 is not
  *     checked: mvsim reads back 0 after set_reg CR8 5, Unicorn has no local
  *     APIC for its TPR; the SVM and VMX backends read back 5.)
@@ -21,6 +23,11 @@ PROBE_TITLE("a guest VPS's SYSENTER/FS/GS MSRs, DR6 and cache types: root and gu
 #define MSR_SYSENTER_EIP 0x176u
 #define MSR_FS_BASE 0xC0000100u
 #define MSR_GS_BASE 0xC0000101u
+#define MSR_STAR 0xC0000081u
+#define MSR_LSTAR 0xC0000082u
+#define MSR_CSTAR 0xC0000083u
+#define MSR_SFMASK 0xC0000084u
+#define MSR_KERNEL_GS_BASE 0xC0000102u
 #define MSRS "mv_vps_op_set_msr,mv_vps_op_get_msr,mv_vp_run_vp"
 
 static struct guest g;
@@ -117,6 +124,12 @@ void probe_main(void)
 	msr_round_trip("sysenter-eip", MSR_SYSENTER_EIP, 0xFFFFFFFF81000000ull, 0x0000000000401000ull);
 	msr_round_trip("fs-base", MSR_FS_BASE, 0x00007F0000001000ull, 0xFFFF888000003000ull);
 	msr_round_trip("gs-base", MSR_GS_BASE, 0xFFFF888000004000ull, 0x00007F0000005000ull);
+	msr_round_trip("star", MSR_STAR, 0x0023001000000000ull, 0x001B000800000000ull);
+	msr_round_trip("lstar", MSR_LSTAR, 0xFFFFFFFF81600000ull, 0xFFFFFFFF81700000ull);
+	msr_round_trip("cstar", MSR_CSTAR, 0xFFFFFFFF81800000ull, 0xFFFFFFFF81900000ull);
+	msr_round_trip("sfmask", MSR_SFMASK, 0x47700, 0x00300);
+	msr_round_trip("kernel-gs-base", MSR_KERNEL_GS_BASE, 0xFFFF888000006000ull,
+		       0xFFFF888000007000ull);
 
 	reg_round_trip("dr6", EXP_REG_DR6, 0xFFFF4FF1ull);
 
