@@ -49,15 +49,7 @@ static bool exec(const char *id, bool guest, uint64_t op, uint64_t rax, uint64_t
 		((void (*)(void))(uintptr_t)page)();
 		return true;
 	}
-	uint64_t r = ~0ull, a = ~0ull;
-	uint64_t st = vmm_guest_run(&g, G_EXEC, (uint64_t[]){ page_gpa_guest }, 1, &r, &a);
-	if (st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT && g.mb->res[0] == 1)
-		return true;
-	check_tok(id, RUN, "hlt", st != EXP_STATUS_SUCCESS ? vmm_status_name(st) :
-		  rt_fmt("%s-0x%llx", vmm_exit_name(r), (unsigned long long)a), false,
-		  "the guest's run ends with the agent's HLT");
-	vmm_guest_reset(&g);
-	return false;
+	return vmm_snippet_exec(&g, id, page_gpa_guest);
 }
 
 static const char *outcome(void)
@@ -146,19 +138,7 @@ void probe_main(void)
 	vmm_init(true);
 	vmm_guest_new(&g, "insn guest");
 
-	uint64_t size = (uint64_t)(ix_snippet_end - ix_snippet);
-	uint64_t p = vmm_alloc(1);
-	page = vmm_gpa_ptr(p);
-	for (unsigned i = 0; i < 0x1000; i++)
-		page[i] = 0;
-	for (uint64_t i = 0; i < size && i < IX_DATA; i++)
-		page[i] = (uint8_t)ix_snippet[i];
-	check_eq("snippet-fits", "none", 1, size <= IX_DATA, "the snippet (%llu bytes) fits below its data",
-		 (unsigned long long)size);
-	vmm_check_st("share-snippet", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS,
-		     vmm_map_range(g.vmid, p, page_gpa_guest, 0x1000,
-				   EXP_GPA_RW | EXP_GPA_FLAG_EXECUTE_ACCESS),
-		     "share the snippet's page with the guest (RWX)");
+	page = vmm_snippet_page(&g, ix_snippet, ix_snippet_end, IX_DATA, page_gpa_guest);
 
 	run_all(true);
 	run_all(false);
