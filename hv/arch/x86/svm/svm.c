@@ -15,6 +15,7 @@
 #include <x86/boot.h>
 #include <x86/cov.h>
 #include <x86/cpu.h>
+#include <x86/dr.h>
 #include <x86/event.h>
 #include <x86/pages.h>
 #include <x86/pkrs.h>
@@ -57,6 +58,7 @@ static void vps_reset_state(struct arch_vps *a)
 	vmcb_set64(v, VMCB_DR7, 0x400);
 	vmcb_set64(v, VMCB_G_PAT, DEFAULT_PAT);
 	a->cpl_dirty = true;
+	hv_memset(a->dr, 0, sizeof(a->dr));
 	x86_fpu_reset(a->fxsave);
 }
 
@@ -228,6 +230,9 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	svm_nmi_window_prepare(a);
 	svm_intr_window_prepare(a);
 	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
+	uint64_t root_dr[4];
+	if (a->guest)
+		x86_dr_guest_enter(a->dr, root_dr); /* common/dr.c, E-59 */
 	fxrstor(a->fxsave);
 	/* VMRUN loads CR2 from the VMCB (APM vol. 2 15.5.1); Bochs 2.7's does
 	 * not, and the guest would see the CR2 of this PP's last #PF (difffuzz
@@ -235,6 +240,8 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	write_cr2(vmcb_get64(v, VMCB_CR2));
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
 	fxsave(a->fxsave);
+	if (a->guest)
+		x86_dr_guest_leave(a->dr, root_dr);
 	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;
 	kick_run_leave(pp);

@@ -13,6 +13,7 @@
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
+#include <x86/dr.h>
 #include <x86/event.h>
 #include <x86/pages.h>
 #include <x86/pkrs.h>
@@ -113,6 +114,7 @@ static void vps_reset_state(struct arch_vps *a)
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
 	a->dr6 = 0xFFFF0FF0ull;
 	a->cr2 = 0;
+	hv_memset(a->dr, 0, sizeof(a->dr));
 	hv_memset(a->lazy, 0, sizeof(a->lazy));
 	x86_fpu_reset(a->fxsave);
 }
@@ -362,6 +364,9 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 
 	kick_run_enter(pp, a->guest); /* boot/kick.c: the kick ends the run */
 	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
+	uint64_t root_dr[4];
+	if (a->guest)
+		x86_dr_guest_enter(a->dr, root_dr); /* common/dr.c, E-59 */
 	for (;;) {
 		vmx_update_lma(a);
 		event_prepare(a);
@@ -398,6 +403,8 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			break;
 	}
 
+	if (a->guest)
+		x86_dr_guest_leave(a->dr, root_dr);
 	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;
 	kick_run_leave(pp);
