@@ -240,7 +240,7 @@ static enum hv_exit_action exit_irq_window(struct hv_pp *pp, struct hv_vps *vps,
 /* An instruction of the virtualization extensions, which CPUID hides from
  * every VM (VMX instructions exit in VMX non-root, the SVM ones are
  * intercepted): #UD, as on a processor without them, RIP at the
- * instruction (docs/spec-errata.md E-57, probe insnexit). */
+ * instruction (docs/spec-errata.md E-59, probe insnexit). */
 static enum hv_exit_action exit_ud(struct hv_pp *pp, struct hv_vps *vps, const struct hv_exit *exit)
 {
 	(void)pp, (void)exit;

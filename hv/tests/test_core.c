@@ -793,7 +793,7 @@ static void test_guest_exits(void)
 	EXPECT_EQ(fake_hypercall(root, MV_VP_MANAGEMENT_OP_VAL | 2, rootvp), MV_STATUS_INVALID_PARAMS1);
 }
 
-/* A virtualization instruction the VM's CPUID hides (HV_EXIT_UD, E-57):
+/* A virtualization instruction the VM's CPUID hides (HV_EXIT_UD, E-59):
  * #UD queued for the VPS that ran it, RIP left at the instruction, the VPS
  * runs on (the root too: its run does not stop). */
 static void test_exit_ud(void)

@@ -82,7 +82,7 @@ int svm_vps_init(struct hv_vps *vps)
 	 * next interrupt, as without a hypervisor (docs/root-vm.md "HLT").
 	 * NMIs of every VPS exit: the hypervisor's kick is one (boot/kick.c). */
 	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_SHUTDOWN | INTERCEPT_INIT | INTERCEPT_MSR |
-			 INTERCEPT_NMI | INTERCEPT_INVLPGA; /* INVLPGA: #UD, E-57 */
+			 INTERCEPT_NMI | INTERCEPT_INVLPGA; /* INVLPGA: #UD, E-59 */
 	if (a->guest)
 		misc1 |= INTERCEPT_HLT | INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
 	else if (X86_COV)
@@ -172,7 +172,7 @@ bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
  * the root can break one set_reg at a time: long mode (EFER.LME, CR0.PG)
  * without CR4.PAE or CR0.PE, or with CS.L and CS.D.  Made here and such a
  * VMRUN never executed: Bochs 2.7 writes the host's state into the VMCB's
- * save area on VMEXIT_INVALID (probe entryfail, docs/spec-errata.md E-58).
+ * save area on VMEXIT_INVALID (probe entryfail, docs/spec-errata.md E-60).
  */
 #define ENTRY_CR4_PAE (1ull << 5)
 #define SVM_ATTR_L (1u << 9)  /* the VMCB's segment attributes: 11:8 are AVL L D G */
@@ -232,7 +232,7 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
 	uint64_t root_dr[4];
 	if (a->guest)
-		x86_dr_guest_enter(a->dr, root_dr); /* common/dr.c, E-59 */
+		x86_dr_guest_enter(a->dr, root_dr); /* common/dr.c, E-61 */
 	fxrstor(a->fxsave);
 	/* VMRUN loads CR2 from the VMCB (APM vol. 2 15.5.1); Bochs 2.7's does
 	 * not, and the guest would see the CR2 of this PP's last #PF (difffuzz

@@ -12,7 +12,7 @@
  *   - INVD, which exits unconditionally: completed as a no-op (the caches
  *     are not invalidated: a VM must not discard the hypervisor's writes).
  * The VMX instructions, which exit unconditionally too, go to the core as
- * HV_EXIT_UD (#UD: CPUID hides VMX, docs/spec-errata.md E-57).
+ * HV_EXIT_UD (#UD: CPUID hides VMX, docs/spec-errata.md E-59).
  *
  * An event whose delivery the exit interrupted (IDT-vectoring information
  * valid: external interrupt, NMI, hardware exception) is re-injected at the
@@ -249,12 +249,12 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 			return true; /* event_prepare() delivers the queued interrupt now */
 		exit->type = HV_EXIT_IRQ_WINDOW; /* the core's: it injects the next */
 		break;
-	case EXIT_REASON_INVD: /* unconditional in VMX non-root: a no-op, caches kept (E-57) */
+	case EXIT_REASON_INVD: /* unconditional in VMX non-root: a no-op, caches kept (E-59) */
 		skip_insn();
 		return true;
 	case EXIT_REASON_INVEPT:
 	case EXIT_REASON_INVVPID:
-		exit->type = HV_EXIT_UD; /* the VMX instructions: #UD (E-57) */
+		exit->type = HV_EXIT_UD; /* the VMX instructions: #UD (E-59) */
 		break;
 	case EXIT_REASON_CR_ACCESS:
 		if (cr_access(vps, a, qual))

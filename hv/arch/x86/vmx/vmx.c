@@ -366,7 +366,7 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
 	uint64_t root_dr[4];
 	if (a->guest)
-		x86_dr_guest_enter(a->dr, root_dr); /* common/dr.c, E-59 */
+		x86_dr_guest_enter(a->dr, root_dr); /* common/dr.c, E-61 */
 	for (;;) {
 		vmx_update_lma(a);
 		event_prepare(a);

@@ -2,7 +2,7 @@
  * DR0-DR3 (debug address registers) around guest VM runs (common/dr.c).
  * Neither VM entry nor VMRUN switches them and no backend intercepts MOV
  * DR, so a guest would read the root's breakpoint addresses and leave its
- * own in the processor for the root's DR7 (probe drisol, E-59).  A guest
+ * own in the processor for the root's DR7 (probe drisol, E-61).  A guest
  * VPS keeps its own four (0 after reset); the root's stay in the processor
  * while it runs.
  */
