@@ -8,7 +8,8 @@
 #    host with --coverage, and microv-hv.elf with gcov counters and the
 #    freestanding runtime of hv/arch/x86/cov/ that dumps them on port 0xE9.
 # 2. Runs the CTest unit tests (-> OUT/unit.info; their hv.svm.* runs of the
-#    image under QEMU with 2 CPUs -> OUT/ctest-qemu.info), then the conformance suite
+#    image under QEMU with 2 CPUs -> OUT/ctest-qemu.info, their hv.vmx.* runs
+#    under Bochs -> OUT/ctest-bochs.info), then the conformance suite
 #    on $MV_BACKENDS (default the five: sim-intel, sim-amd, qemu-tcg-amd,
 #    bochs-intel, bochs-amd) with MV_COV_DIR=OUT: every probe run leaves its
 #    own counters (conformance/mvconf/coverage.py); the probes' timeouts x3.
@@ -54,10 +55,11 @@ filter() { # filter IN OUT
 
 echo "coverage: unit tests (CTest)"
 # MV_COV_DIR: the hv.svm.* tests (scripts/run-hv-qemu: QEMU TCG, 2 CPUs, and
-# tests/svmguest, tests/hvwrite) leave their dumps in raw/ctest-qemu/.
+# tests/svmguest, tests/hvwrite) leave their dumps in raw/ctest-qemu/, the
+# hv.vmx.* ones (scripts/run-hv-bochs) in raw/ctest-bochs/.
 (cd "$COV_BUILD" && rc=0 \
-	&& { ctest -j "$JOBS" -E '^hv[.]svm[.]' >ctest.log 2>&1 || rc=1; } \
-	&& { MV_COV_DIR=$OUT ctest -j "$JOBS" -R '^hv[.]svm[.]' >>ctest.log 2>&1 || rc=1; } \
+	&& { ctest -j "$JOBS" -E '^hv[.](svm|vmx)[.]' >ctest.log 2>&1 || rc=1; } \
+	&& { MV_COV_DIR=$OUT ctest -j "$JOBS" -R '^hv[.](svm|vmx)[.]' >>ctest.log 2>&1 || rc=1; } \
 	&& exit $rc) \
 	|| echo "coverage: some unit tests failed (see $COV_BUILD/ctest.log)"
 quiet "${LCOV[@]}" --capture --directory "$COV_BUILD" --test-name unit \
@@ -111,7 +113,7 @@ merge() { # merge OUT IN...
 	[ ${#args[@]} -gt 0 ] && quiet "${LCOV[@]}" "${args[@]}" --output-file "$out"
 }
 all=("$OUT/unit.info")
-for b in ${BACKENDS//,/ } ctest-qemu; do
+for b in ${BACKENDS//,/ } ctest-qemu ctest-bochs; do
 	shopt -s nullglob
 	infos=("$OUT/probes/$b"/*.info)
 	shopt -u nullglob

@@ -370,7 +370,10 @@ def main(argv: Sequence[str]) -> int:
     if why:
         print(f"run-hv-bochs: {why}", file=sys.stderr)
         return 2
-    r = run(a.kind, a.hv, a.probe, a.probe.stem, a.cmdline, a.modules, a.timeout, keep_dir=a.keep)
+    # make coverage: the CTest hv.vmx.* runs' dumps (as run-hv-qemu's for hv.svm.*).
+    cov_out = coverage.raw_path("ctest-bochs", a.probe.stem)
+    r = run(a.kind, a.hv, a.probe, a.probe.stem, a.cmdline, a.modules, a.timeout, keep_dir=a.keep,
+            cov_out=cov_out)
     sys.stdout.write(r.output)
     if r.stderr:
         sys.stderr.write(r.stderr)

@@ -107,6 +107,16 @@ uint64_t vmm_guest_hc(struct guest *g, uint64_t rax, uint64_t r0, uint64_t r1, u
 /* Destroys VPS, VP, VM; returns the first failing status or 0. */
 uint64_t vmm_guest_free(struct guest *g);
 
+/* Guest snippets (snippet.c): a new root page, zeroed, with the code
+ * [start, end) at its start (check "snippet-fits": below data_off, where
+ * the snippet's data block begins), shared RWX with the guest at `gpa`
+ * (check "share-snippet"); returns the page in the root. */
+volatile uint8_t *vmm_snippet_page(const struct guest *g, const char *start, const char *end,
+				   uint64_t data_off, uint64_t gpa);
+/* One run of the agent's G_EXEC of the snippet at guest `gpa`: false, after
+ * a failed check `id` and vmm_guest_reset, unless it ends with the agent's HLT. */
+bool vmm_snippet_exec(struct guest *g, const char *id, uint64_t gpa);
+
 const char *vmm_exit_name(uint64_t reason);
 const char *vmm_status_name(uint64_t st);
 

@@ -235,6 +235,18 @@ static enum hv_exit_action exit_irq_window(struct hv_pp *pp, struct hv_vps *vps,
 	return HV_ACTION_RESUME;
 }
 
+/* An instruction of the virtualization extensions, which CPUID hides from
+ * every VM (VMX instructions exit in VMX non-root, the SVM ones are
+ * intercepted): #UD, as on a processor without them, RIP at the
+ * instruction (docs/spec-errata.md E-59, probe insnexit). */
+static enum hv_exit_action exit_ud(struct hv_pp *pp, struct hv_vps *vps, const struct hv_exit *exit)
+{
+	(void)pp, (void)exit;
+	struct hv_event ud = { .type = HV_EVENT_EXCEPTION, .vector = 6 };
+	evq_post(&vps->evq, &ud);
+	return HV_ACTION_RESUME;
+}
+
 static enum hv_exit_action exit_host_stop(struct hv_pp *pp, struct hv_vps *vps,
 					  const struct hv_exit *exit)
 {
@@ -273,6 +285,7 @@ static const exit_handler_t exit_handlers[HV_EXIT_TYPE_COUNT] = {
 	[HV_EXIT_HOST_STOP] = exit_host_stop,
 	[HV_EXIT_UNKNOWN] = exit_unexpected,
 	[HV_EXIT_IRQ_WINDOW] = exit_irq_window,
+	[HV_EXIT_UD] = exit_ud,
 };
 
 enum hv_exit_action exit_handle(struct hv_pp *pp, struct hv_vps *vps, const struct hv_exit *exit)

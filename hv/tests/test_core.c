@@ -793,6 +793,24 @@ static void test_guest_exits(void)
 	EXPECT_EQ(fake_hypercall(root, MV_VP_MANAGEMENT_OP_VAL | 2, rootvp), MV_STATUS_INVALID_PARAMS1);
 }
 
+/* A virtualization instruction the VM's CPUID hides (HV_EXIT_UD, E-59):
+ * #UD queued for the VPS that ran it, RIP left at the instruction, the VPS
+ * runs on (the root too: its run does not stop). */
+static void test_exit_ud(void)
+{
+	struct hv_vps *root = fake_boot_default();
+	fake_regs(root)->reg[bf_reg_t_rip] = 0x200000;
+
+	struct hv_exit ud = { .type = HV_EXIT_UD, .rip = 0x200000, .insn_len = 3 };
+	EXPECT_EQ(core_handle_exit(root, &ud), HV_ACTION_RESUME);
+	EXPECT_EQ(fake_regs(root)->reg[bf_reg_t_rip], 0x200000);
+	EXPECT_TRUE(fake_held_valid[root->id]);
+	EXPECT_EQ(fake_held[root->id].type, HV_EVENT_EXCEPTION);
+	EXPECT_EQ(fake_held[root->id].vector, 6);
+	EXPECT_EQ(fake_held[root->id].has_error, 0);
+	EXPECT_EQ(strcmp(exit_type_name(HV_EXIT_UD), "invalid-opcode"), 0);
+}
+
 /* Every catalogue hypercall reaches an api_* function: none answers
  * "unsupported" to a well-formed call from the root. */
 static void test_dispatch_complete(void)
@@ -888,6 +906,7 @@ static const struct test_case tests[] = {
 	{ "vps_ops", test_vps_ops },
 	{ "dispatch_complete", test_dispatch_complete },
 	{ "guest_exits", test_guest_exits },
+	{ "exit_ud", test_exit_ud },
 	{ "vps_destroy_active", test_vps_destroy_active },
 	{ "handle_vmid_reuse", test_handle_vmid_reuse },
 	{ "boot_mmio", test_boot_mmio },

@@ -196,6 +196,11 @@ int loader_apply(struct arch_vps *a, const char **why)
 		*why = "long mode requested without CR4.PAE";
 		return -1;
 	}
+	/* SDM 27.3.1.2 / APM 15.5.1: no VM entry accepts a 64-bit CS with D set. */
+	if (target_long && (a->seg[SEG_CS].attrib & (1u << 13)) && (a->seg[SEG_CS].attrib & (1u << 14))) {
+		*why = "CS.L and CS.D both set in long mode";
+		return -1;
+	}
 	if (a->seg[SEG_CS].attrib & MV_SEG_ATTRIB_UNUSABLE || !(a->seg[SEG_CS].sel & ~7u)) {
 		*why = "unusable CS in the entry state";
 		return -1;

@@ -46,20 +46,11 @@ static volatile uint64_t *data(unsigned off)
  * when the run did not end with the agent's HLT. */
 static bool exec(const char *id, uint64_t op, uint64_t val)
 {
-	uint64_t r = ~0ull, a = ~0ull;
-
 	*data(CRX_OP) = op;
 	*data(CRX_VAL) = val;
 	*data(CRX_OUT) = ~0ull;
 	*data(CRX_VEC) = ~0ull;
-	uint64_t st = vmm_guest_run(&g, G_EXEC, (uint64_t[]){ page_gpa_guest }, 1, &r, &a);
-	if (st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT && g.mb->res[0] == 1)
-		return true;
-	check_tok(id, RUN, "hlt", st != EXP_STATUS_SUCCESS ? vmm_status_name(st) :
-		  rt_fmt("%s-0x%llx", vmm_exit_name(r), (unsigned long long)a), false,
-		  "the guest's run ends with the agent's HLT");
-	vmm_guest_reset(&g);
-	return false;
+	return vmm_snippet_exec(&g, id, page_gpa_guest);
 }
 
 static uint64_t root_reg(uint64_t reg)
@@ -143,19 +134,7 @@ void probe_main(void)
 	vmm_init(true);
 	vmm_guest_new(&g, "cr guest");
 
-	uint64_t size = (uint64_t)(crx_snippet_end - crx_snippet);
-	uint64_t p = vmm_alloc(1);
-	page = vmm_gpa_ptr(p);
-	for (unsigned i = 0; i < 0x1000; i++)
-		page[i] = 0;
-	for (uint64_t i = 0; i < size && i < CRX_DATA; i++)
-		page[i] = (uint8_t)crx_snippet[i];
-	check_eq("snippet-fits", "none", 1, size <= CRX_DATA, "the snippet (%llu bytes) fits below its data",
-		 (unsigned long long)size);
-	vmm_check_st("share-snippet", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS,
-		     vmm_map_range(g.vmid, p, page_gpa_guest, 0x1000,
-				   EXP_GPA_RW | EXP_GPA_FLAG_EXECUTE_ACCESS),
-		     "share the snippet's page with the guest (RWX)");
+	page = vmm_snippet_page(&g, crx_snippet, crx_snippet_end, CRX_DATA, page_gpa_guest);
 
 	/* reads: the guest's and the root's view agree */
 	uint64_t cr0 = guest_read("cr0-read", CRX_OP_RD_CR0);

@@ -60,6 +60,7 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 	 * entry. */
 	uint32_t itype = (uint32_t)intinfo & (7u << 8);
 	if ((intinfo & EVENT_VALID) && code != VMEXIT_SHUTDOWN && code != VMEXIT_INVALID &&
+	    code != VMEXIT_INVALID_32 &&
 	    (itype == EVENT_TYPE_INTR || itype == EVENT_TYPE_NMI || itype == EVENT_TYPE_EXC))
 		vmcb_set64(v, VMCB_EVENTINJ, intinfo);
 	else
@@ -109,6 +110,15 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		x86_exit_msr(exit, info1 & 1, a->gprs.r[bf_reg_t_rcx - bf_reg_t_rax],
 			     a->gprs.r[bf_reg_t_rdx - bf_reg_t_rax], vmcb_get64(v, VMCB_RAX));
 		break;
+	case VMEXIT_VMRUN: /* the SVM instructions: #UD (E-59) */
+	case VMEXIT_VMLOAD:
+	case VMEXIT_VMSAVE:
+	case VMEXIT_STGI:
+	case VMEXIT_CLGI:
+	case VMEXIT_SKINIT:
+	case VMEXIT_INVLPGA:
+		exit->type = HV_EXIT_UD;
+		break;
 	case VMEXIT_NPF:
 		exit->type = HV_EXIT_SLPT_VIOLATION;
 		exit->u.slpt.gpa = info2;
@@ -118,6 +128,7 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		exit->u.slpt.present = (info1 & NPF_P) ? 1 : 0;
 		break;
 	case VMEXIT_INVALID:
+	case VMEXIT_INVALID_32: /* QEMU 7.2 TCG writes -1 as 32 bits (probe entryfail) */
 		exit->type = HV_EXIT_ENTRY_FAILURE;
 		exit->u.entry.code = code;
 		exit->u.entry.qual = 0;

@@ -15,6 +15,7 @@
 #include <x86/boot.h>
 #include <x86/cov.h>
 #include <x86/cpu.h>
+#include <x86/dr.h>
 #include <x86/event.h>
 #include <x86/pages.h>
 #include <x86/pkrs.h>
@@ -57,6 +58,7 @@ static void vps_reset_state(struct arch_vps *a)
 	vmcb_set64(v, VMCB_DR7, 0x400);
 	vmcb_set64(v, VMCB_G_PAT, DEFAULT_PAT);
 	a->cpl_dirty = true;
+	hv_memset(a->dr, 0, sizeof(a->dr));
 	x86_fpu_reset(a->fxsave);
 }
 
@@ -80,7 +82,7 @@ int svm_vps_init(struct hv_vps *vps)
 	 * next interrupt, as without a hypervisor (docs/root-vm.md "HLT").
 	 * NMIs of every VPS exit: the hypervisor's kick is one (boot/kick.c). */
 	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_SHUTDOWN | INTERCEPT_INIT | INTERCEPT_MSR |
-			 INTERCEPT_NMI;
+			 INTERCEPT_NMI | INTERCEPT_INVLPGA; /* INVLPGA: #UD, E-59 */
 	if (a->guest)
 		misc1 |= INTERCEPT_HLT | INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
 	else if (X86_COV)
@@ -168,12 +170,40 @@ bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 	return x86_event_decode((uint32_t)e, (uint32_t)(e >> 32), ev);
 }
 
+/*
+ * VMRUN's consistency checks across registers (APM vol. 2 15.5.1), which
+ * the root can break one set_reg at a time: long mode (EFER.LME, CR0.PG)
+ * without CR4.PAE or CR0.PE, or with CS.L and CS.D.  Made here and such a
+ * VMRUN never executed: Bochs 2.7 writes the host's state into the VMCB's
+ * save area on VMEXIT_INVALID (probe entryfail, docs/spec-errata.md E-60).
+ */
+#define ENTRY_CR4_PAE (1ull << 5)
+#define SVM_ATTR_L (1u << 9)  /* the VMCB's segment attributes: 11:8 are AVL L D G */
+#define SVM_ATTR_D (1u << 10)
+
+static bool entry_state_invalid(const uint8_t *v)
+{
+	uint64_t efer = vmcb_get64(v, VMCB_EFER), cr0 = vmcb_get64(v, VMCB_CR0);
+	uint16_t cs = vmcb_get16(v, VMCB_CS + SEG_ATTRIB);
+
+	return (efer & EFER_LME) && (cr0 & CR0_PG) &&
+	       (!(vmcb_get64(v, VMCB_CR4) & ENTRY_CR4_PAE) || !(cr0 & CR0_PE) ||
+		((cs & SVM_ATTR_L) && (cs & SVM_ATTR_D)));
+}
+
 void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
 	struct arch_vps *a = vps_arch(vps);
 	struct arch_vm *vm = vm_arch(vps_vm(vps));
 	uint16_t pp = arch_pp_id();
 	uint8_t *v = a->vmcb;
+
+	if (entry_state_invalid(v)) {
+		vmcb_set64(v, VMCB_EXITCODE, VMEXIT_INVALID);
+		vmcb_set64(v, VMCB_EXITINTINFO, 0);
+		svm_exit_decode(vps, exit);
+		return;
+	}
 
 	/* A guest WRMSR to EFER may have cleared SVME; VMRUN needs it. */
 	vmcb_set64(v, VMCB_EFER, vmcb_get64(v, VMCB_EFER) | EFER_SVME);
@@ -203,6 +233,9 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	svm_nmi_window_prepare(a);
 	svm_intr_window_prepare(a);
 	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
+	uint64_t root_dr[4];
+	if (a->guest)
+		x86_dr_guest_enter(a->dr, root_dr); /* common/dr.c, E-61 */
 	fxrstor(a->fxsave);
 	/* VMRUN loads CR2 from the VMCB (APM vol. 2 15.5.1); Bochs 2.7's does
 	 * not, and the guest would see the CR2 of this PP's last #PF (difffuzz
@@ -212,6 +245,8 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	svm_vmrun(a->vmcb_pa, &a->gprs, (uint64_t)(uintptr_t)host_vmsave[pp], a->guest);
 	a->gprs.r[HV_GPR(bf_reg_t_rax)] = vmcb_get64(v, VMCB_RAX);
 	fxsave(a->fxsave);
+	if (a->guest)
+		x86_dr_guest_leave(a->dr, root_dr);
 	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;
 	kick_run_leave(pp);

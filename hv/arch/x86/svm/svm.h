@@ -39,6 +39,7 @@ struct arch_vps {
 	 * single-stepped, and the DR6 to restore after the step. */
 	bool nmi_held, nmi_masked, nmi_step;
 	uint64_t nmi_step_dr6;
+	uint64_t dr[4];             /* a guest's DR0-DR3 (common/dr.c) */
 };
 
 /* vmrun.S */

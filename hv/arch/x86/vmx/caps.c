@@ -7,6 +7,8 @@
  * is set as well.  A control the backend needs and the processor lacks
  * stops the boot with its name.
  *
+ * Both: RDTSCP and INVPCID enabled where the processor has them (else
+ * they raise #UD in VMX non-root whatever CPUID says: E-59).
  * Root VM: EPT, unrestricted guest (the root starts in 32-bit protected
  * mode with paging off), VPID, MSR bitmaps, no HLT exiting (its HLT waits
  * for its next interrupt), no I/O exiting, no external-interrupt exiting (its
@@ -144,8 +146,10 @@ int vmx_caps_init(void)
 	c->exit_ctls &= ~EXIT_ACK_INTR;
 
 	uint64_t proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+	/* RDTSCP and INVPCID raise #UD in VMX non-root without their controls,
+	 * whatever CPUID says: set where the processor has them (E-59). */
 	if (ctl_compute("secondary processor-based", proc2, proc2_need, HV_ARRAY_SIZE(proc2_need),
-			0, &c->proc2_root))
+			PROC2_RDTSCP | PROC2_INVPCID, &c->proc2_root))
 		return -1;
 	c->ept_vpid_cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
 	uint64_t cap = c->ept_vpid_cap;

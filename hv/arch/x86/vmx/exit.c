@@ -8,8 +8,12 @@
  *     IA32_VMX_CR0/CR4_FIXED bits, see caps.c), and CR3 load/store exits
  *     where the processor forces those controls (no TRUE controls); a value
  *     the processor would refuse gets #GP(0) instead (probe crexit);
- *   - interrupt window: opened to deliver a queued external interrupt.
- *   - the root's XSETBV (xsetbv.c): XCR0 loaded, or #GP(0).
+ *   - interrupt window: opened to deliver a queued external interrupt;
+ *   - the root's XSETBV (xsetbv.c): XCR0 loaded, or #GP(0);
+ *   - INVD, which exits unconditionally: completed as a no-op (the caches
+ *     are not invalidated: a VM must not discard the hypervisor's writes).
+ * The VMX instructions, which exit unconditionally too, go to the core as
+ * HV_EXIT_UD (#UD: CPUID hides VMX, docs/spec-errata.md E-59).
  *
  * An event whose delivery the exit interrupted (IDT-vectoring information
  * valid: external interrupt, NMI, hardware exception) is re-injected at the
@@ -246,6 +250,13 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 			return true; /* event_prepare() delivers the queued interrupt now */
 		exit->type = HV_EXIT_IRQ_WINDOW; /* the core's: it injects the next */
 		break;
+	case EXIT_REASON_INVD: /* unconditional in VMX non-root: a no-op, caches kept (E-59) */
+		skip_insn();
+		return true;
+	case EXIT_REASON_INVEPT:
+	case EXIT_REASON_INVVPID:
+		exit->type = HV_EXIT_UD; /* the VMX instructions: #UD (E-59) */
+		break;
 	case EXIT_REASON_CR_ACCESS:
 		if (cr_access(vps, a, qual))
 			return true;
@@ -316,6 +327,8 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		break;
 	}
 	default:
+		if (basic >= EXIT_REASON_VMCLEAR && basic <= EXIT_REASON_VMXON)
+			exit->type = HV_EXIT_UD;
 		break;
 	}
 	return false;

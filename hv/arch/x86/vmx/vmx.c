@@ -13,6 +13,7 @@
  */
 #include <x86/boot.h>
 #include <x86/cpu.h>
+#include <x86/dr.h>
 #include <x86/event.h>
 #include <x86/pages.h>
 #include <x86/pkrs.h>
@@ -113,6 +114,7 @@ static void vps_reset_state(struct arch_vps *a)
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
 	a->dr6 = 0xFFFF0FF0ull;
 	a->cr2 = 0;
+	hv_memset(a->dr, 0, sizeof(a->dr));
 	hv_memset(a->lazy, 0, sizeof(a->lazy));
 	x86_fpu_reset(a->fxsave);
 }
@@ -362,6 +364,9 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 
 	kick_run_enter(pp, a->guest); /* boot/kick.c: the kick ends the run */
 	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
+	uint64_t root_dr[4];
+	if (a->guest)
+		x86_dr_guest_enter(a->dr, root_dr); /* common/dr.c, E-61 */
 	for (;;) {
 		vmx_update_lma(a);
 		event_prepare(a);
@@ -388,11 +393,18 @@ void vmx_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			exit->u.entry.qual = (uint64_t)st;
 			break;
 		}
-		a->launched = true;
+		/* A VM entry that fails its checks on the guest state exits
+		 * but leaves the launch state as it was: after a failed first
+		 * VMLAUNCH the next entry is VMLAUNCH again (VMRESUME would
+		 * fail, error 5, for good; probe entryfail). */
+		if (!(vmread(VMCS_EXIT_REASON) & EXIT_REASON_ENTRY_FAILED))
+			a->launched = true;
 		if (!vmx_exit_decode(vps, exit))
 			break;
 	}
 
+	if (a->guest)
+		x86_dr_guest_leave(a->dr, root_dr);
 	x86_pkrs_guest_leave(root_pkrs);
 	a->want_window = false;
 	kick_run_leave(pp);

@@ -46,6 +46,7 @@ struct arch_vps {
 	int16_t msr_pp;             /* PP whose MSRs hold lazy[] (-1: none) */
 	uint64_t lazy[VMX_NUM_LAZY_MSRS];
 	uint64_t cr2, dr6;          /* not in the VMCS: switched around the run */
+	uint64_t dr[4];             /* a guest's DR0-DR3 (common/dr.c) */
 	uint64_t root_cr8;          /* the root VM's CR8 when not running */
 	/* The event for the next entry (core injection or re-injection). */
 	bool ev_valid;

@@ -28,6 +28,7 @@ enum hv_exit_type {
 	HV_EXIT_HOST_STOP,      /* the platform asks the PP loop to stop (sim)   */
 	HV_EXIT_UNKNOWN,        /* anything else: raw holds the native code      */
 	HV_EXIT_IRQ_WINDOW,     /* the window arch_vps_request_window asked for   */
+	HV_EXIT_UD,             /* a VMX/SVM instruction the VM's CPUID hides    */
 	HV_EXIT_TYPE_COUNT
 };
 
