@@ -169,7 +169,11 @@ uint16_t smp_start_aps(void)
 	if (n > HV_MAX_PPS)
 		n = HV_MAX_PPS;
 	smp_num_pps = (uint16_t)n;
-	hv_log("smp: %u PPs online (BSP apic %u)", n, apic_id());
+	if (cpus)
+		hv_log("smp: %u PPs online (BSP apic %u; the MADT lists %u)", n, apic_id(), cpus);
+	else
+		hv_log("smp: %u PPs online (BSP apic %u; no usable MADT: waited %u ms)", n,
+		       apic_id(), AP_WAIT_MS);
 	return (uint16_t)n;
 }
 

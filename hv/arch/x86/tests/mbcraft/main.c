@@ -18,11 +18,12 @@
  *   overlap   manymods, and module 1 claims the hypervisor's load region
  *   ranges    the top of RAM split into 1 MiB entries: more RAM ranges than
  *             the hypervisor takes; and more firmware ranges than it takes
+ *   noacpi, acpibad, madt   QEMU's multiboot information, the firmware's
+ *             ACPI tables changed (acpi.c)
  */
-#include <stddef.h>
-#include <stdint.h>
-
 #include <multiboot/multiboot.h>
+
+#include "mbcraft.h"
 
 #define MAX_MODULES 16 /* HV_MAX_MODULES (hv/include/hv/arch/core.h) */
 #define MAX_RANGES 16  /* HV_MAX_MEM_RANGES */
@@ -46,8 +47,6 @@ static uint32_t num_mmap;
 static char hv_cmdline[] = "microv-hv.elf";
 
 /* gcc may call these for structure copies even when freestanding. */
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;
@@ -85,7 +84,7 @@ static void put_hex(uint32_t v)
 		outb(0x3F8, (uint8_t)"0123456789abcdef"[(v >> i) & 0xF]);
 }
 
-__attribute__((noreturn)) static void fail(const char *why)
+void fail(const char *why)
 {
 	put_str("mbcraft: error: ");
 	put_str(why);
@@ -114,8 +113,7 @@ static const char *scenario(const struct mb_info *qemu)
 	return "";
 }
 
-/* The scenario is `name` (the value ends at a blank or the end). */
-static int is(const char *value, const char *name)
+int is(const char *value, const char *name)
 {
 	while (*name)
 		if (*value++ != *name++)
@@ -259,6 +257,10 @@ void mbcraft_main(uint32_t magic, const struct mb_info *qemu)
 	} else if (is(sc, "ranges")) {
 		info.flags |= MB_INFO_MEM;
 		mmap_copy(qemu, 1);
+		mods_copy(qemu, 0);
+	} else if (acpi_scenario(sc)) {
+		info.flags |= MB_INFO_MEM;
+		mmap_copy(qemu, 0);
 		mods_copy(qemu, 0);
 	} else {
 		fail("no known scenario= on the command line");

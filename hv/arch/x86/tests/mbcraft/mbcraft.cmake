@@ -4,7 +4,7 @@
 # hypervisor's own words for the scenario: a boot that works ends with the
 # probe's SUCCESS, a refused one with the reason and "boot failed".
 set(MBCRAFT_DIR ${CMAKE_CURRENT_LIST_DIR})
-add_executable(hv-test-mbcraft ${MBCRAFT_DIR}/entry.S ${MBCRAFT_DIR}/main.c)
+add_executable(hv-test-mbcraft ${MBCRAFT_DIR}/entry.S ${MBCRAFT_DIR}/main.c ${MBCRAFT_DIR}/acpi.c)
 target_include_directories(hv-test-mbcraft PRIVATE ${CMAKE_SOURCE_DIR}/include)
 target_compile_options(hv-test-mbcraft PRIVATE -m32 -O2 -ffreestanding -fno-pic -fno-pie
     -fno-stack-protector -fno-tree-loop-distribute-patterns -mno-sse -mno-mmx)
@@ -30,10 +30,22 @@ if(QEMU_SYSTEM_X86_64)
   set(mbcraft_manymods "boot: more than 16 modules; the rest are ignored.*boot: the image stays at its load address \\(no room at the top of RAM, or more than 16 modules\\).*boot: image 0x4000000-0x4[0-9a-f]+ \\(pool 0x[0-9a-f]+-0x[0-9a-f]+\\), [0-9]+ RAM ranges, 16 modules.*${mbcraft_ok}")
   set(mbcraft_overlap "boot: module 1 at 0x4000000-0x4001000 overlaps the hypervisor image 0x4000000-.*boot failed: bad multiboot information${mbcraft_failed}")
   set(mbcraft_ranges "boot: more than 16 RAM ranges; .* ignored.*boot: more than 16 firmware ranges; 0xff00[0-9a-f]+000-0xff0[0-9a-f]+000 \\(type 2\\) ignored.*${mbcraft_ok}")
-  foreach(s low mem nomap badmagic nomods manymods overlap ranges)
+  set(mbcraft_noacpi "iommu: no IVRS or DMAR in ACPI.*tsc: [0-9]+ kHz \\(PIT, median of 3\\).*smp: 2 PPs online \\(BSP apic 0; no usable MADT: waited 100 ms\\).*${mbcraft_ok}")
+  set(mbcraft_acpibad "acpi: RSDP at 0x[0-9a-f]+: bad extended checksum or length 36, ignored.*acpi: XSDT at 0x100000000 is out of reach, ignored.*acpi: table FACP at 0x[0-9a-f]+: bad length 2097152, ignored.*tsc: [0-9]+ kHz \\(PIT, median of 3\\).*acpi: table APIC at 0x[0-9a-f]+: bad checksum, ignored.*smp: 2 PPs online \\(BSP apic 0; no usable MADT.*dma=protected\\(amd-iommu\\).*${mbcraft_ok}")
+  set(mbcraft_madt "smp: 2 PPs online \\(BSP apic 0; the MADT lists 2\\).*${mbcraft_ok}")
+  # No ACPI and no PIT (-machine pit=off): no reference clock at all.
+  set(mbcraft_noclock "tsc: 2000000 kHz \\(assumed \\(no reference clock\\)\\).*${mbcraft_ok}")
+  set(mbcraft_noclock_scenario noacpi)
+  set(mbcraft_noclock_qemu " -machine pit=off")
+  foreach(s low mem nomap badmagic nomods manymods overlap ranges noacpi acpibad madt noclock)
+    set(sc ${s})
+    if(DEFINED mbcraft_${s}_scenario)
+      set(sc ${mbcraft_${s}_scenario})
+    endif()
     add_test(NAME hv.svm.boot-mb-${s}
              COMMAND ${CMAKE_SOURCE_DIR}/scripts/run-hv-qemu --timeout 60
-                     --hv ${CMAKE_BINARY_DIR}/hv/tests-x86/mbcraft.elf --qemu-args "-append scenario=${s}"
+                     --hv ${CMAKE_BINARY_DIR}/hv/tests-x86/mbcraft.elf
+                     --qemu-args "-append scenario=${sc}${mbcraft_${s}_qemu}"
                      ${CMAKE_BINARY_DIR}/hv/microv-hv.elf ${CMAKE_BINARY_DIR}/guest-probes/selftest.elf)
     set_tests_properties(hv.svm.boot-mb-${s} PROPERTIES
         ENVIRONMENT "MV_COV_NAME=boot-mb-${s}"
