@@ -21,6 +21,7 @@
 #include <x86/asm_consts.h>
 #include <x86/backend.h>
 #include <x86/boot.h>
+#include <x86/cov.h>
 #include <x86/cpu.h>
 
 #include <hv/arch/arch.h>
@@ -223,6 +224,7 @@ HV_NORETURN void ap_main(uint32_t ppid)
 		if (why == HV_STOP_ROOT_DEAD) {
 			hv_log("pp %u stopped (the root VM is dead): exiting through isa-debug-exit 0x%x",
 			       ppid, EXIT_ROOT_STOPPED);
+			x86_cov_dump("root-stopped");
 			outb(DEBUG_EXIT_PORT, EXIT_ROOT_STOPPED);
 		}
 	}

@@ -17,7 +17,10 @@ if(MV_COVERAGE)
       ${CMAKE_CURRENT_LIST_DIR}/loaded.c)
   target_compile_definitions(microv-hv PRIVATE MV_COVERAGE=1)
   target_compile_options(microv-hv PRIVATE
-      -O0 -fprofile-arcs -ftest-coverage -fprofile-info-section=gcov_info)
+      -O0 -fprofile-arcs -ftest-coverage -fprofile-info-section=gcov_info
+      # Several PPs bump the same counters: a plain add loses some, and gcov
+      # then derives negative counts for the arcs it does not count itself.
+      -fprofile-update=atomic)
   # The runtime itself is not instrumented (it reads the counters it would bump).
   set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/gcov.c ${CMAKE_CURRENT_LIST_DIR}/gcda.c
       ${CMAKE_CURRENT_LIST_DIR}/loaded.c TARGET_DIRECTORY microv-hv PROPERTIES COMPILE_OPTIONS "-fno-profile-arcs;-fno-test-coverage")

@@ -13,7 +13,8 @@
  *   MVCOV END
  *
  * scripts/cov-collect turns that back into .gcda files.  The dump runs once,
- * from whichever path ends the run first: the root's write to isa-debug-exit
+ * from whichever path ends the run first (a PP that ends it while another
+ * dumps waits for the dump to end): the root's write to isa-debug-exit
  * (intercepted for the root in coverage builds: x86_cov_root_io), the root VM
  * stopped (main.c), or arch_halt (boot failure, panic, exception).
  */
@@ -98,12 +99,17 @@ static void emit_none(void *ctx, const void *data, size_t len)
 	(void)len;
 }
 
+static uint32_t dump_started, dump_done;
+
 void x86_cov_dump(const char *why)
 {
-	static volatile uint32_t dumped;
-
-	if (__atomic_exchange_n(&dumped, 1, __ATOMIC_SEQ_CST))
+	/* Another PP dumps: wait until it has written everything, so that this
+	 * one's exit (isa-debug-exit) does not end QEMU in the middle of it. */
+	if (__atomic_exchange_n(&dump_started, 1, __ATOMIC_SEQ_CST)) {
+		while (!__atomic_load_n(&dump_done, __ATOMIC_ACQUIRE))
+			cpu_relax();
 		return;
+	}
 	put_str("\nMVCOV BEGIN backend=");
 	put_str(x86_be ? x86_be->name : "none");
 	put_str(" why=");
@@ -130,6 +136,7 @@ void x86_cov_dump(const char *why)
 		put_str("\n");
 	}
 	put_str("MVCOV END\n");
+	__atomic_store_n(&dump_done, 1, __ATOMIC_RELEASE);
 }
 
 void x86_cov_root_io(struct hv_vps *vps, struct hv_exit *exit)
