@@ -18,6 +18,8 @@
  *   overlap   manymods, and module 1 claims the hypervisor's load region
  *   ranges    the top of RAM split into 1 MiB entries: more RAM ranges than
  *             the hypervisor takes; and more firmware ranges than it takes
+ *   nopool    a memory map with no room for the page pool: RAM 0-640 KiB,
+ *             1-32 MiB, and the hypervisor's load region and 1 MiB after it
  *   noacpi, acpibad, madt   QEMU's multiboot information, the firmware's
  *             ACPI tables changed (acpi.c)
  */
@@ -191,6 +193,24 @@ static void mmap_copy(const struct mb_info *qemu, int split)
 	info.mmap_length = num_mmap * sizeof(mmap[0]);
 }
 
+/* RAM where no 32 MiB fit: QEMU's entries but RAM, then 1-32 MiB and the
+ * load region lo-hi with 1 MiB more. */
+static void mmap_small(const struct mb_info *qemu, uint32_t lo, uint32_t hi)
+{
+	const struct mb_mmap_entry *e;
+
+	for (uint32_t off = 0; off + sizeof(*e) <= qemu->mmap_length; off += e->size + 4) {
+		e = (const struct mb_mmap_entry *)(qemu->mmap_addr + off);
+		if (e->type != 1 || e->addr < MIB)
+			mmap_add(e->addr, e->len, e->type);
+	}
+	mmap_add(MIB, 31 * MIB, 1);
+	mmap_add(lo, hi - lo + MIB, 1);
+	info.flags |= MB_INFO_MMAP;
+	info.mmap_addr = (uint32_t)mmap;
+	info.mmap_length = num_mmap * sizeof(mmap[0]);
+}
+
 /* QEMU's modules 1.. as the hypervisor's 0..; `low`: copied to 1 MiB. */
 static void mods_copy(const struct mb_info *qemu, int low)
 {
@@ -258,6 +278,9 @@ void mbcraft_main(uint32_t magic, const struct mb_info *qemu)
 		info.flags |= MB_INFO_MEM;
 		mmap_copy(qemu, 1);
 		mods_copy(qemu, 0);
+	} else if (is(sc, "nopool")) {
+		mmap_small(qemu, lo, hi);
+		mods_copy(qemu, 1);
 	} else if (acpi_scenario(sc)) {
 		info.flags |= MB_INFO_MEM;
 		mmap_copy(qemu, 0);
