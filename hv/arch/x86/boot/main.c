@@ -41,7 +41,12 @@ HV_NORETURN static void boot_failed(const char *what)
 void bsp_main(uint32_t magic, uint32_t mbi)
 {
 	boottime_mark("entry");
+	/* First: mb.c may move modules into the load region. */
+	unsigned int adopted = x86_cov_adopt_loaded();
+
 	serial_init();
+	if (adopted)
+		hv_log("coverage: %u units' counters of the code run at the load address added", adopted);
 	idt_init();
 	idt_load();
 	host_cpu_setup();

@@ -203,7 +203,8 @@ int mb_fill_boot_info(uint32_t magic, uint32_t mbi_pa, struct hv_boot_info *bi)
 		       (unsigned long long)boot_load_spa, (unsigned long long)img,
 		       (unsigned long long)(img - boot_load_spa));
 	else
-		hv_log("boot: the image stays at its load address (no room at the top of RAM)");
+		hv_log("boot: the image stays at its load address (no room at the top of RAM, "
+		       "or more than %u modules)", HV_MAX_MODULES);
 	hv_log("boot: image 0x%llx-0x%llx (pool 0x%llx-0x%llx), %u RAM ranges, %u modules",
 	       (unsigned long long)img, (unsigned long long)(img + img_len),
 	       (unsigned long long)bi->pool.spa,

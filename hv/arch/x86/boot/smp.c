@@ -22,6 +22,7 @@
 #include <x86/asm_consts.h>
 #include <x86/backend.h>
 #include <x86/boot.h>
+#include <x86/cov.h>
 #include <x86/cpu.h>
 
 #include <hv/arch/arch.h>
@@ -121,7 +122,11 @@ uint16_t smp_wait_aps(void)
 	if (n > HV_MAX_PPS)
 		n = HV_MAX_PPS;
 	smp_num_pps = (uint16_t)n;
-	hv_log("smp: %u PPs online (BSP apic %u)", n, lapic_apic_id());
+	if (madt_cpus)
+		hv_log("smp: %u PPs online (BSP apic %u; the MADT lists %u)", n, lapic_apic_id(), madt_cpus);
+	else
+		hv_log("smp: %u PPs online (BSP apic %u; no usable MADT: waited %u ms)", n,
+		       lapic_apic_id(), AP_WAIT_MS);
 	return (uint16_t)n;
 }
 
@@ -171,6 +176,7 @@ HV_NORETURN void ap_main(uint32_t ppid)
 		if (why == HV_STOP_ROOT_DEAD) {
 			hv_log("pp %u stopped (the root VM is dead): exiting through isa-debug-exit 0x%x",
 			       ppid, EXIT_ROOT_STOPPED);
+			x86_cov_dump("root-stopped");
 			outb(DEBUG_EXIT_PORT, EXIT_ROOT_STOPPED);
 		}
 	}

@@ -13,7 +13,8 @@
  *   MVCOV END
  *
  * scripts/cov-collect turns that back into .gcda files.  The dump runs once,
- * from whichever path ends the run first: the root's write to isa-debug-exit
+ * from whichever path ends the run first (a PP that ends it while another
+ * dumps waits for the dump to end): the root's write to isa-debug-exit
  * (intercepted for the root in coverage builds: x86_cov_root_io), the root VM
  * stopped (main.c), or arch_halt (boot failure, panic, exception).
  */
@@ -90,20 +91,35 @@ static void emit_hex(void *ctx, const void *data, size_t len)
 	}
 }
 
-/* Counts the image's size without writing it. */
-static void emit_none(void *ctx, const void *data, size_t len)
+/* One unit's .gcda image, serialised once: the other PPs go on bumping
+ * counters during the dump, so a second pass (to learn the size first) could
+ * differ from the first by any counter set that stopped being all zero.
+ * The whole image has about 45 KB of counters; a unit larger than the
+ * buffer goes out cut short, and scripts/cov-collect reports it. */
+#define UNIT_MAX 0x10000
+static uint8_t unit_buf[UNIT_MAX];
+
+static void emit_copy(void *ctx, const void *data, size_t len)
 {
-	(void)ctx;
-	(void)data;
-	(void)len;
+	size_t *at = ctx;
+	const uint8_t *b = data;
+
+	for (size_t i = 0; i < len; i++, (*at)++)
+		if (*at < UNIT_MAX)
+			unit_buf[*at] = b[i];
 }
+
+static uint32_t dump_started, dump_done;
 
 void x86_cov_dump(const char *why)
 {
-	static volatile uint32_t dumped;
-
-	if (__atomic_exchange_n(&dumped, 1, __ATOMIC_SEQ_CST))
+	/* Another PP dumps: wait until it has written everything, so that this
+	 * one's exit (isa-debug-exit) does not end QEMU in the middle of it. */
+	if (__atomic_exchange_n(&dump_started, 1, __ATOMIC_SEQ_CST)) {
+		while (!__atomic_load_n(&dump_done, __ATOMIC_ACQUIRE))
+			cpu_relax();
 		return;
+	}
 	put_str("\nMVCOV BEGIN backend=");
 	put_str(x86_be ? x86_be->name : "none");
 	put_str(" why=");
@@ -113,14 +129,15 @@ void x86_cov_dump(const char *why)
 	put_str("\n");
 	for (const struct gcov_info *const *p = __start_gcov_info; p < __stop_gcov_info; p++) {
 		struct hex_lines h = { 0, 0 };
-		size_t size = gcda_write(*p, emit_none, NULL);
+		size_t at = 0;
+		size_t size = gcda_write(*p, emit_copy, &at);
 
 		put_str("MVCOV FILE ");
 		put_str((*p)->filename);
 		put_str(" ");
 		put_dec(size);
 		put_str("\n");
-		gcda_write(*p, emit_hex, &h);
+		emit_hex(&h, unit_buf, size < UNIT_MAX ? size : UNIT_MAX);
 		if (h.col)
 			put_str("\n");
 		put_str("MVCOV SUM ");
@@ -130,6 +147,7 @@ void x86_cov_dump(const char *why)
 		put_str("\n");
 	}
 	put_str("MVCOV END\n");
+	__atomic_store_n(&dump_done, 1, __ATOMIC_RELEASE);
 }
 
 void x86_cov_root_io(struct hv_vps *vps, struct hv_exit *exit)

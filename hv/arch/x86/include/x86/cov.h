@@ -26,6 +26,10 @@ void x86_cov_dump(const char *why);
  * the write itself (QEMU exits; elsewhere the root resumes after its OUT);
  * any other exit returns at once. */
 void x86_cov_root_io(struct hv_vps *vps, struct hv_exit *exit);
+/* In the relocated copy, before the load region is reused (cov/loaded.c):
+ * adds the counters the loaded image bumped before the jump (boot_relocate)
+ * to the copy's; returns the number of units, 0 when the image did not move. */
+unsigned int x86_cov_adopt_loaded(void);
 #else
 #define X86_COV 0
 static inline void x86_cov_dump(const char *why) { (void)why; }
@@ -34,6 +38,7 @@ static inline void x86_cov_root_io(struct hv_vps *vps, struct hv_exit *exit)
 	(void)vps;
 	(void)exit;
 }
+static inline unsigned int x86_cov_adopt_loaded(void) { return 0; }
 #endif
 
 /* Marks X86_COV_EXIT_PORT in a root I/O permission bitmap (one bit a port,
