@@ -9,16 +9,36 @@
  *     [spa, spa + len): its first and last page are device memory, the page
  *     before and the page at its end are not; a full table (HV_MAX_MEM_RANGES
  *     device and as many firmware ranges) is read to its last entry and no
- *     further (ASan).
+ *     further (ASan);
+ *   - root_map_devices (core.c): a firmware range that ends exactly at
+ *     4 GiB is mapped for the root, one that crosses 4 GiB is not;
+ *   - mm_copy (mm.c): a guest page the backend cannot reach (arch_spa_to_hva
+ *     NULL, wrapped here) fails mm_read/mm_write, it is never dereferenced.
  * `test_mm_edges NAME`.
  */
 #include <stdlib.h>
 
+#include <hv/arch/arch.h>
 #include <hv/arch/core.h>
 #include <hv/mm.h>
+#include <hv/vm.h>
+#include <hv/vps.h>
 
+#include "fake_arch.h"
 #include "mdl.h"
 #include "test_main.h"
+
+/* arch_spa_to_hva answers NULL for this page (0: never). */
+static uint64_t unreachable_spa;
+
+void *__real_arch_spa_to_hva(uint64_t spa, size_t len);
+void *__wrap_arch_spa_to_hva(uint64_t spa, size_t len);
+void *__wrap_arch_spa_to_hva(uint64_t spa, size_t len)
+{
+	if (unreachable_spa && spa >> 12 == unreachable_spa >> 12)
+		return NULL;
+	return __real_arch_spa_to_hva(spa, len);
+}
 
 #define PAGE 0x1000ull
 
@@ -152,12 +172,71 @@ static void test_device_table_full(void)
 	EXPECT_TRUE(!dev(0));
 }
 
+/* Firmware ranges below 4 GiB are mapped for the root, the one that ends
+ * exactly at 4 GiB too (uncacheable where type 2); one that crosses 4 GiB,
+ * [4G - 4 KiB, 4G + 4 KiB), is not (test_firmware_across_4g). */
+static void test_firmware_at_4g(void)
+{
+	const uint64_t g4 = 0x100000000ull;
+	uint64_t spa = 0, flags = 0;
+
+	fake_fw[0] = (struct hv_fw_range){ g4 - 0x40000, 0x40000, 2 };
+	fake_fw[1] = (struct hv_fw_range){ 0xC0000000ull - PAGE, 2 * PAGE, 3 };
+	fake_fw[2] = (struct hv_fw_range){ 0xDFFFF000ull, PAGE, 4 };
+	fake_num_fw = 3;
+	fake_boot_default();
+	EXPECT_TRUE(fake_slpt_get(0, g4 - 0x40000, &spa, &flags));
+	EXPECT_TRUE(fake_slpt_get(0, g4 - PAGE, &spa, &flags));
+	EXPECT_EQ(spa, g4 - PAGE);
+	EXPECT_TRUE(flags & MV_GPA_FLAG_UNCACHEABLE);
+	EXPECT_TRUE(mm_root_device((g4 - PAGE) >> 12));
+	EXPECT_TRUE(fake_slpt_get(0, 0xC0000000ull, &spa, &flags)); /* type 3: cacheable */
+	EXPECT_TRUE(!(flags & MV_GPA_FLAG_UNCACHEABLE));
+	EXPECT_TRUE(fake_slpt_get(0, 0xDFFFF000ull, &spa, &flags));
+}
+
+static void test_firmware_across_4g(void)
+{
+	const uint64_t g4 = 0x100000000ull;
+	uint64_t spa = 0, flags = 0;
+
+	fake_fw[0] = (struct hv_fw_range){ g4 - PAGE, 2 * PAGE, 2 };
+	fake_num_fw = 1;
+	fake_boot_default();
+	EXPECT_TRUE(!fake_slpt_get(0, g4 - PAGE, &spa, &flags));
+	EXPECT_TRUE(!fake_slpt_get(0, g4, &spa, &flags));
+}
+
+/* mm_read/mm_write of a root page the backend cannot reach: -1, and the
+ * pages around it still copy. */
+static void test_copy_unreachable(void)
+{
+	const uint64_t gpa = 0x300000;
+	uint8_t buf[16] = { 1, 2, 3 };
+	struct hv_vm *root;
+
+	fake_boot_default();
+	root = vm_get(0);
+	EXPECT_EQ(mm_write(root, gpa - 8, buf, 8), 0);
+	unreachable_spa = gpa;
+	EXPECT_EQ(mm_read(root, gpa, buf, 8), -1);
+	EXPECT_EQ(mm_write(root, gpa, buf, 8), -1);
+	EXPECT_EQ(mm_read(root, gpa - 8, buf, 16), -1); /* the second page fails */
+	EXPECT_EQ(mm_read(root, gpa - 8, buf, 8), 0);
+	EXPECT_EQ(buf[0], 1);
+	unreachable_spa = 0;
+	EXPECT_EQ(mm_read(root, gpa, buf, 8), 0);
+}
+
 static const struct test_case tests[] = {
 	{ "mdl_touching", test_mdl_touching },
 	{ "mdl_sorted_anywhere", test_mdl_sorted_anywhere },
 	{ "mdl_largest", test_mdl_largest },
 	{ "device_edges", test_device_edges },
 	{ "device_table_full", test_device_table_full },
+	{ "firmware_at_4g", test_firmware_at_4g },
+	{ "firmware_across_4g", test_firmware_across_4g },
+	{ "copy_unreachable", test_copy_unreachable },
 };
 
 TEST_MAIN("test_mm_edges", tests)
