@@ -625,6 +625,9 @@ static void test_ring_root_to_guest(void)
 	EXPECT_FAIL(api_xvio_attach_ring(&sys_g.c, 9, 1, GATT).status, MV_STATUS_INVALID_PARAMS1);
 	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 9, 0, 0).status, MV_STATUS_SUCCESS);
 	EXPECT_FAIL(api_xvio_attach_ring(&sys_g.c, 9, 1, GATT).status, MV_STATUS_XVIO_NOT_INITIALIZED);
+	/* the ring's 2 pages from the GPA space's last page: the second is past it */
+	EXPECT_FAIL(api_xvio_attach_ring(gm, 9, 1, MM_GPA_LIMIT - 0x1000).status,
+		    MV_STATUS_INVALID_PARAMS3);
 	struct hv_ret r = api_xvio_attach_ring(gm, 9, 1, GATT);
 	EXPECT_EQ(r.status, MV_STATUS_SUCCESS);
 	EXPECT_EQ(r.out[0], 2);
