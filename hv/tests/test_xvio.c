@@ -625,6 +625,11 @@ static void test_ring_root_to_guest(void)
 	EXPECT_FAIL(api_xvio_attach_ring(&sys_g.c, 9, 1, GATT).status, MV_STATUS_INVALID_PARAMS1);
 	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 9, 0, 0).status, MV_STATUS_SUCCESS);
 	EXPECT_FAIL(api_xvio_attach_ring(&sys_g.c, 9, 1, GATT).status, MV_STATUS_XVIO_NOT_INITIALIZED);
+	/* a target partition up to GameOS, the highest */
+	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 10, MV_XVIO_PARTITION_GAMEOS, 0).status,
+		  MV_STATUS_SUCCESS);
+	EXPECT_FAIL(api_xvio_initialize(&sys_g.c, 11, MV_XVIO_PARTITION_GAMEOS + 1, 0).status,
+		    MV_STATUS_INVALID_PARAMS2);
 	/* the ring's 2 pages from the GPA space's last page: the second is past it */
 	EXPECT_FAIL(api_xvio_attach_ring(gm, 9, 1, MM_GPA_LIMIT - 0x1000).status,
 		    MV_STATUS_INVALID_PARAMS3);
