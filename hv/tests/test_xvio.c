@@ -227,6 +227,22 @@ static void test_partitions(void)
 	EXPECT_EQ(api_xvio_get_partition(&game_g.c).out[0], 3);
 }
 
+/* The page pool run out: initialize is FAILURE_UNKNOWN (E-30) and sets up
+ * nothing; with one page back it succeeds. */
+static void test_initialize_pool_empty(void)
+{
+	uint64_t last = 0, pg;
+
+	boot3();
+	while ((pg = page_alloc()) != 0)
+		last = pg;
+	EXPECT_FAIL(api_xvio_initialize(&sys_g.c, 1, 0, 0).status, MV_STATUS_FAILURE_UNKNOWN);
+	EXPECT_EQ(xvio_queue_pages(), 0);
+	page_free(last);
+	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 1, 0, 0).status, MV_STATUS_SUCCESS);
+	EXPECT_EQ(xvio_queue_pages(), 1);
+}
+
 static void test_initialize_cleanup(void)
 {
 	boot3();
@@ -793,6 +809,7 @@ static void test_leak(void)
 static const struct test_case tests[] = {
 	{ "partitions", test_partitions },
 	{ "initialize_cleanup", test_initialize_cleanup },
+	{ "initialize_pool_empty", test_initialize_pool_empty },
 	{ "post_receive", test_post_receive },
 	{ "queue_full_order", test_queue_full_order },
 	{ "forged_sender", test_forged_sender },
