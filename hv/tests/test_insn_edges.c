@@ -54,9 +54,51 @@ static void test_rex_last(void)
 		expect_longer(decode(0x3E, n, 0x41, INSN_MODE_64), n);
 }
 
+/* Each form whole (decoded, its length), and cut after every byte
+ * (refused): ModRM, SIB, displacements, an immediate, moffs. */
+static void test_truncated(void)
+{
+	static const struct {
+		const char *b;
+		size_t n;
+		enum insn_mode mode;
+	} forms[] = {
+		{ "\x89\x07", 2, INSN_MODE_64 },                         /* mov [rdi], eax */
+		{ "\x44\x89\x47\x10", 4, INSN_MODE_64 },                 /* disp8, REX.R */
+		{ "\x89\x87\x00\x01\x00\x00", 6, INSN_MODE_32 },         /* disp32 */
+		{ "\x89\x04\x25\x00\x03\xe0\xfe", 7, INSN_MODE_64 },    /* SIB, disp32 */
+		{ "\xc7\x07\x11\x22\x33\x44", 6, INSN_MODE_32 },         /* imm32 */
+		{ "\xa3\x80\x00\xe0\xfe", 5, INSN_MODE_32 },             /* moffs32 */
+		{ "\xa3\x80\x00\xe0\xfe\x00\x00\x00\x00", 9, INSN_MODE_64 }, /* moffs64 */
+		{ "\x3e\x89\x07", 3, INSN_MODE_32 },                     /* a prefix */
+	};
+
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		for (size_t n = 1; n <= forms[f].n; n++) {
+			uint8_t *b = malloc(n);
+			struct insn_store st = { 0 };
+			const char *why;
+
+			memcpy(b, forms[f].b, n);
+			why = insn_decode_store32(b, n, forms[f].mode, &st);
+			free(b);
+			if (n < forms[f].n && !why) {
+				fprintf(stderr, "form %zu cut to %zu bytes: decoded\n", f, n);
+				failures++;
+			}
+			if (n == forms[f].n && (why || st.len != n)) {
+				fprintf(stderr, "form %zu whole: %s, length %u\n", f,
+					why ? why : "decoded", st.len);
+				failures++;
+			}
+		}
+	}
+}
+
 static const struct test_case tests[] = {
 	{ "prefixes_only", test_prefixes_only },
 	{ "rex_last", test_rex_last },
+	{ "truncated", test_truncated },
 };
 
 TEST_MAIN("test_insn_edges", tests)
