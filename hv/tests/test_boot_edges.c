@@ -1,9 +1,10 @@
 /*
  * The core's boot checks at their limits: a boot information with one range
  * more than the core holds (device memory, firmware) is refused before
- * anything is set up, and core_pp_init of a PP the machine does not have
- * answers -1.  `test_boot_edges NAME`.
+ * anything is set up, core_pp_init of a PP the machine does not have
+ * answers -1, and the boot log states the root's RAM.  `test_boot_edges NAME`.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,9 +63,24 @@ static void test_pp_init_absent(void)
 	EXPECT_EQ(core_pp_init(0), 0);
 }
 
+/* The log's RAM figure: the fake machine's RAM less the 8 MiB reserved. */
+static void test_ram_logged(void)
+{
+	char want[64];
+
+	fake_boot_default();
+	snprintf(want, sizeof(want), "boot: root VM owns %llu MiB of RAM",
+		 (unsigned long long)((FAKE_MEM_SIZE - (8 << 20)) >> 20));
+	if (!strstr(fake_console, want)) {
+		fprintf(stderr, "the console lacks \"%s\":\n%s\n", want, fake_console);
+		failures++;
+	}
+}
+
 static const struct test_case tests[] = {
 	{ "range_counts", test_range_counts },
 	{ "pp_init_absent", test_pp_init_absent },
+	{ "ram_logged", test_ram_logged },
 };
 
 TEST_MAIN("test_boot_edges", tests)
