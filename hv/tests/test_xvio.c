@@ -641,6 +641,11 @@ static void test_ring_root_to_guest(void)
 	EXPECT_FAIL(api_xvio_attach_ring(&sys_g.c, 9, 1, GATT).status, MV_STATUS_INVALID_PARAMS1);
 	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 9, 0, 0).status, MV_STATUS_SUCCESS);
 	EXPECT_FAIL(api_xvio_attach_ring(&sys_g.c, 9, 1, GATT).status, MV_STATUS_XVIO_NOT_INITIALIZED);
+	/* GameOS's service 9 with a ring of its own cannot attach HostOS's there */
+	EXPECT_EQ(api_xvio_create_ring(gm, 9, 1, 1, 1, GMEM + 0x4000).status, MV_STATUS_SUCCESS);
+	EXPECT_FAIL(api_xvio_attach_ring(gm, 9, 1, GATT).status, MV_STATUS_XVIO_SERVICE_IN_USE);
+	EXPECT_EQ(api_xvio_cleanup(gm, 9).status, MV_STATUS_SUCCESS);
+	EXPECT_EQ(api_xvio_initialize(gm, 9, 0, 0).status, MV_STATUS_SUCCESS);
 	/* a target partition up to GameOS, the highest */
 	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 10, MV_XVIO_PARTITION_GAMEOS, 0).status,
 		  MV_STATUS_SUCCESS);
