@@ -190,6 +190,8 @@ void arch_halt(void)
 
 struct hv_mem_range fake_mmio[2], fake_boot_mmio[2];
 uint32_t fake_num_mmio, fake_boot_num_mmio;
+struct hv_fw_range fake_fw[4];
+uint32_t fake_num_fw;
 uint16_t fake_num_pps = 1;
 uint64_t fake_lapic_page;
 
@@ -224,6 +226,8 @@ int fake_boot(const void *image, size_t len)
 	for (uint32_t i = 0; i < fake_num_mmio; i++)
 		bi.mmio[i] = fake_mmio[i];
 	bi.num_mmio = fake_num_mmio;
+	memcpy(bi.firmware, fake_fw, fake_num_fw * sizeof(*fake_fw));
+	bi.num_firmware = fake_num_fw;
 	memcpy(fake_boot_mmio, fake_mmio, sizeof(fake_mmio));
 	fake_boot_num_mmio = fake_num_mmio;
 	if (core_init(&bi))

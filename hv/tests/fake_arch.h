@@ -62,6 +62,9 @@ int fake_boot(const void *image, size_t len);
 /* Device memory ranges fake_boot hands the core (set before booting). */
 extern struct hv_mem_range fake_mmio[2];
 extern uint32_t fake_num_mmio;
+/* Firmware ranges (reserved, ACPI, ...) fake_boot hands the core (none). */
+extern struct hv_fw_range fake_fw[4];
+extern uint32_t fake_num_fw;
 /* The PP count and the local APIC page fake_boot hands the core (1, 0). */
 extern uint16_t fake_num_pps;
 extern uint64_t fake_lapic_page;

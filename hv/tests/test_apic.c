@@ -324,6 +324,24 @@ static void test_store_refused(void)
 	EXPECT_TRUE(strstr(fake_console, "cannot be fetched") != NULL);
 }
 
+/* A store in 64-bit mode (EFER.LMA, CS.L): `44 89 07` is MOV [RDI], R8D
+ * there (REX.R), stored from R8; in 32-bit mode 44 is no prefix at all. */
+static void test_store_64bit(void)
+{
+	struct hv_vps *vps = boot("\x44\x89\x07", 3);
+	struct fake_vps_regs *r = fake_regs(vps);
+
+	r->reg[bf_reg_t_efer] = 0x500;
+	r->reg[bf_reg_t_cr0] = 0x11;
+	r->reg[bf_reg_t_cs_attrib] = 0xA09B;
+	r->reg[bf_reg_t_r8] = 0x30;
+	EXPECT_EQ(store(vps, 0x80, 0x99), HV_ACTION_RESUME); /* EAX 0x99 is not the value */
+	EXPECT_EQ(fake_lapic[0x80 / 16], 0x30);
+	EXPECT_EQ(r->reg[bf_reg_t_rip], CODE + 3);
+	r->reg[bf_reg_t_cs_attrib] = 0xC09B; /* the same bytes in 32-bit mode: refused */
+	EXPECT_EQ(store(vps, 0x80, 0x99), HV_ACTION_STOP);
+}
+
 static void test_ioapic_rte(void)
 {
 	fake_ioapic_page = 0xFEC00000ull;
@@ -377,6 +395,7 @@ int main(int argc, char **argv)
 		{ "lvt_refused", test_lvt_refused },
 		{ "apic_msrs", test_apic_msrs },
 		{ "store_refused", test_store_refused },
+	{ "store_64bit", test_store_64bit },
 		{ "ioapic_rte", test_ioapic_rte },
 	};
 	return test_main(argv[0], tests, sizeof(tests) / sizeof(tests[0]), argc, argv);

@@ -1289,6 +1289,15 @@ static void test_virt_to_phys_modes(void)
 	EXPECT_EQ(gpa, 0x140001234ull);
 	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x0100000000001234ull, 0, 0, 0, NULL),
 		  MV_STATUS_INVALID_PARAMS2); /* bit 56 set, 63:57 clear */
+
+	/* 4-level down to a 4 KiB page: PDPT[2] -> PD at G, PD[0] -> the PML4's
+	 * own page as the page table, its entry 1 the 4 KiB page 0x7777000 */
+	r[bf_reg_t_cr4] = 0x20, r[bf_reg_t_cr3] = G + 0x1000;
+	t2[2] = G | 3;
+	t0[0] = (G + 0x1000) | 3;
+	t1[1] = 0x7777000ull | 3;
+	EXPECT_EQ(hc6(root_vps, op, handle, vpsid, 0x80001234ull, 0, 0, 0, &gpa), MV_STATUS_SUCCESS);
+	EXPECT_EQ(gpa, 0x7777234ull);
 }
 
 static const struct test_case tests[] = {

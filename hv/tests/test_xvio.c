@@ -227,6 +227,22 @@ static void test_partitions(void)
 	EXPECT_EQ(api_xvio_get_partition(&game_g.c).out[0], 3);
 }
 
+/* The page pool run out: initialize is FAILURE_UNKNOWN (E-30) and sets up
+ * nothing; with one page back it succeeds. */
+static void test_initialize_pool_empty(void)
+{
+	uint64_t last = 0, pg;
+
+	boot3();
+	while ((pg = page_alloc()) != 0)
+		last = pg;
+	EXPECT_FAIL(api_xvio_initialize(&sys_g.c, 1, 0, 0).status, MV_STATUS_FAILURE_UNKNOWN);
+	EXPECT_EQ(xvio_queue_pages(), 0);
+	page_free(last);
+	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 1, 0, 0).status, MV_STATUS_SUCCESS);
+	EXPECT_EQ(xvio_queue_pages(), 1);
+}
+
 static void test_initialize_cleanup(void)
 {
 	boot3();
@@ -625,6 +641,19 @@ static void test_ring_root_to_guest(void)
 	EXPECT_FAIL(api_xvio_attach_ring(&sys_g.c, 9, 1, GATT).status, MV_STATUS_INVALID_PARAMS1);
 	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 9, 0, 0).status, MV_STATUS_SUCCESS);
 	EXPECT_FAIL(api_xvio_attach_ring(&sys_g.c, 9, 1, GATT).status, MV_STATUS_XVIO_NOT_INITIALIZED);
+	/* GameOS's service 9 with a ring of its own cannot attach HostOS's there */
+	EXPECT_EQ(api_xvio_create_ring(gm, 9, 1, 1, 1, GMEM + 0x4000).status, MV_STATUS_SUCCESS);
+	EXPECT_FAIL(api_xvio_attach_ring(gm, 9, 1, GATT).status, MV_STATUS_XVIO_SERVICE_IN_USE);
+	EXPECT_EQ(api_xvio_cleanup(gm, 9).status, MV_STATUS_SUCCESS);
+	EXPECT_EQ(api_xvio_initialize(gm, 9, 0, 0).status, MV_STATUS_SUCCESS);
+	/* a target partition up to GameOS, the highest */
+	EXPECT_EQ(api_xvio_initialize(&sys_g.c, 10, MV_XVIO_PARTITION_GAMEOS, 0).status,
+		  MV_STATUS_SUCCESS);
+	EXPECT_FAIL(api_xvio_initialize(&sys_g.c, 11, MV_XVIO_PARTITION_GAMEOS + 1, 0).status,
+		    MV_STATUS_INVALID_PARAMS2);
+	/* the ring's 2 pages from the GPA space's last page: the second is past it */
+	EXPECT_FAIL(api_xvio_attach_ring(gm, 9, 1, MM_GPA_LIMIT - 0x1000).status,
+		    MV_STATUS_INVALID_PARAMS3);
 	struct hv_ret r = api_xvio_attach_ring(gm, 9, 1, GATT);
 	EXPECT_EQ(r.status, MV_STATUS_SUCCESS);
 	EXPECT_EQ(r.out[0], 2);
@@ -785,6 +814,7 @@ static void test_leak(void)
 static const struct test_case tests[] = {
 	{ "partitions", test_partitions },
 	{ "initialize_cleanup", test_initialize_cleanup },
+	{ "initialize_pool_empty", test_initialize_pool_empty },
 	{ "post_receive", test_post_receive },
 	{ "queue_full_order", test_queue_full_order },
 	{ "forged_sender", test_forged_sender },

@@ -33,10 +33,12 @@ MAP_VERSION = 1
 
 def tree_hash(src, files):
     """sha256 over the paths and contents of the copy's files (not the
-    documentation: docs/ and *.md change no test)."""
+    documentation: docs/ and *.md change no test; nor the mutation runner's
+    own scripts, scripts/mutation/, which no test runs but its own
+    mutation.selftest, never selected)."""
     h = hashlib.sha256()
     for f in sorted(files):
-        if f.startswith("docs/") or f.endswith(".md"):
+        if f.startswith(("docs/", "scripts/mutation/")) or f.endswith(".md"):
             continue
         p = Path(src) / f
         if p.is_file():
