@@ -3,12 +3,20 @@
 
 Each child runs in its own session (process group), so the terminal's SIGINT
 does not reach it; kill_all() sends SIGKILL to every group still registered.
+A child also dies with the harness process that started it (the parent-death
+signal, set by util-linux's setpriv before it execs the child): a harness
+killed with SIGKILL (a CTest timeout, the OOM killer) runs no clean-up, and
+an emulator in a session of its own would otherwise run on for ever.
 """
+import errno
 import os
+import shutil
 import signal
 import subprocess
 import threading
 from typing import List, Set
+
+_SETPRIV = shutil.which("setpriv")
 
 _lock = threading.Lock()
 _live: Set[subprocess.Popen] = set()
@@ -20,7 +28,14 @@ class Interrupted(Exception):
 
 
 def spawn(argv: List[str], **kw) -> subprocess.Popen:
-    """subprocess.Popen in a new process group, registered until reap()."""
+    """subprocess.Popen in a new process group, registered until reap();
+    SIGKILL to it when this process dies.  A program that is not there
+    raises FileNotFoundError, as Popen does."""
+    if _SETPRIV:
+        prog = argv[0] if os.sep in argv[0] else shutil.which(argv[0])
+        if not prog or not os.access(prog, os.X_OK):
+            raise FileNotFoundError(errno.ENOENT, "no such program", argv[0])
+        argv = [_SETPRIV, "--pdeathsig", "KILL", "--", *argv]
     with _lock:
         if _stopping.is_set():
             raise Interrupted("the session is stopping")
