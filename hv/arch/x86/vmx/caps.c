@@ -139,7 +139,8 @@ int vmx_caps_init(void)
 	/* make coverage only: Bochs has no isa-debug-exit, so a root ends with
 	 * CLI;HLT after its port 0xF4 write; that HLT must reach the hypervisor,
 	 * which stops the root and dumps the counters (x86/cov.h).  A root HLT
-	 * with IF=1 then resumes at once in that build (coverage/README.md). */
+	 * with IF=1 waits in the HLT activity state as it would unintercepted
+	 * (exit.c). */
 	if (X86_COV)
 		c->proc_root |= PROC_HLT_EXITING;
 	c->entry_ctls &= ~ENTRY_IA32E; /* set per entry from the guest's EFER.LMA */

@@ -22,6 +22,7 @@
  * this and win.
  */
 #include <x86/boot.h>
+#include <x86/cov.h>
 #include <x86/cpu.h>
 #include <x86/exit_info.h>
 
@@ -223,6 +224,17 @@ bool vmx_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
 		break;
 	case EXIT_REASON_HLT:
+		/* The root's HLT exits only in a make-coverage build (caps.c).
+		 * With IF=1 it then does what it does unintercepted: the root
+		 * waits in the HLT activity state for its next interrupt (the
+		 * processor's, IA32_VMX_MISC bit 6); only its final CLI;HLT
+		 * goes to the core, which stops it and dumps the counters. */
+		if (X86_COV && vps_vmid(vps) == 0 && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+		    (rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_ACTIVITY_HLT)) {
+			skip_insn();
+			vmwrite(VMCS_GUEST_ACTIVITY, VMX_ACTIVITY_HLT);
+			return true;
+		}
 		exit->type = HV_EXIT_HLT;
 		exit->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
 		break;

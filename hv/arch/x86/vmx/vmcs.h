@@ -107,6 +107,8 @@
 #define VMCS_GUEST_ES_AR 0x4814u /* ES CS SS DS FS GS LDTR TR: +2 each */
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824u
 #define VMCS_GUEST_ACTIVITY 0x4826u
+#define VMX_ACTIVITY_HLT 1u              /* guest activity state: halted */
+#define VMX_MISC_ACTIVITY_HLT (1ull << 6) /* IA32_VMX_MISC: HLT activity state supported */
 #define VMCS_GUEST_SYSENTER_CS 0x482Au
 #define VMCS_PREEMPTION_TIMER 0x482Eu
 #define VMCS_HOST_SYSENTER_CS 0x4C00u
