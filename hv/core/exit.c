@@ -247,6 +247,17 @@ static enum hv_exit_action exit_ud(struct hv_pp *pp, struct hv_vps *vps, const s
 	return HV_ACTION_RESUME;
 }
 
+/* INVD (the SVM backend intercepts it; VMX completes its unconditional exit
+ * itself): completed without invalidating the caches, in any VM.  The
+ * hypervisor's and other VMs' dirty lines must not be discarded (E-59). */
+static enum hv_exit_action exit_invd(struct hv_pp *pp, struct hv_vps *vps,
+				     const struct hv_exit *exit)
+{
+	(void)pp;
+	exit_advance(vps, exit, 2);
+	return HV_ACTION_RESUME;
+}
+
 static enum hv_exit_action exit_host_stop(struct hv_pp *pp, struct hv_vps *vps,
 					  const struct hv_exit *exit)
 {
@@ -286,6 +297,7 @@ static const exit_handler_t exit_handlers[HV_EXIT_TYPE_COUNT] = {
 	[HV_EXIT_UNKNOWN] = exit_unexpected,
 	[HV_EXIT_IRQ_WINDOW] = exit_irq_window,
 	[HV_EXIT_UD] = exit_ud,
+	[HV_EXIT_INVD] = exit_invd,
 };
 
 enum hv_exit_action exit_handle(struct hv_pp *pp, struct hv_vps *vps, const struct hv_exit *exit)

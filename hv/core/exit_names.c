@@ -21,6 +21,7 @@ const char *exit_type_name(enum hv_exit_type type)
 		[HV_EXIT_UNKNOWN] = "unknown",
 		[HV_EXIT_IRQ_WINDOW] = "irq-window",
 		[HV_EXIT_UD] = "invalid-opcode",
+		[HV_EXIT_INVD] = "invd",
 	};
 
 	if ((unsigned)type >= HV_EXIT_TYPE_COUNT || !names[type])

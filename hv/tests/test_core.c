@@ -793,6 +793,23 @@ static void test_guest_exits(void)
 	EXPECT_EQ(fake_hypercall(root, MV_VP_MANAGEMENT_OP_VAL | 2, rootvp), MV_STATUS_INVALID_PARAMS1);
 }
 
+/* INVD (SVM's intercept, E-59): completed, RIP past it (the backend's
+ * length, else the architectural 2 bytes), nothing injected. */
+static void test_exit_invd(void)
+{
+	struct hv_vps *root = fake_boot_default();
+	fake_regs(root)->reg[bf_reg_t_rip] = 0x200000;
+
+	struct hv_exit invd = { .type = HV_EXIT_INVD, .rip = 0x200000, .insn_len = 3 };
+	EXPECT_EQ(core_handle_exit(root, &invd), HV_ACTION_RESUME);
+	EXPECT_EQ(fake_regs(root)->reg[bf_reg_t_rip], 0x200003);
+	EXPECT_EQ(fake_held_valid[root->id], 0);
+	invd.insn_len = 0;
+	EXPECT_EQ(core_handle_exit(root, &invd), HV_ACTION_RESUME);
+	EXPECT_EQ(fake_regs(root)->reg[bf_reg_t_rip], 0x200002);
+	EXPECT_EQ(strcmp(exit_type_name(HV_EXIT_INVD), "invd"), 0);
+}
+
 /* A virtualization instruction the VM's CPUID hides (HV_EXIT_UD, E-59):
  * #UD queued for the VPS that ran it, RIP left at the instruction, the VPS
  * runs on (the root too: its run does not stop). */
@@ -907,6 +924,7 @@ static const struct test_case tests[] = {
 	{ "dispatch_complete", test_dispatch_complete },
 	{ "guest_exits", test_guest_exits },
 	{ "exit_ud", test_exit_ud },
+	{ "exit_invd", test_exit_invd },
 	{ "vps_destroy_active", test_vps_destroy_active },
 	{ "handle_vmid_reuse", test_handle_vmid_reuse },
 	{ "boot_mmio", test_boot_mmio },

@@ -110,6 +110,9 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		x86_exit_msr(exit, info1 & 1, a->gprs.r[bf_reg_t_rcx - bf_reg_t_rax],
 			     a->gprs.r[bf_reg_t_rdx - bf_reg_t_rax], vmcb_get64(v, VMCB_RAX));
 		break;
+	case VMEXIT_INVD: /* the core completes it, caches kept (E-59) */
+		exit->type = HV_EXIT_INVD;
+		break;
 	case VMEXIT_VMRUN: /* the SVM instructions: #UD (E-59) */
 	case VMEXIT_VMLOAD:
 	case VMEXIT_VMSAVE:

@@ -82,7 +82,8 @@ int svm_vps_init(struct hv_vps *vps)
 	 * next interrupt, as without a hypervisor (docs/root-vm.md "HLT").
 	 * NMIs of every VPS exit: the hypervisor's kick is one (boot/kick.c). */
 	uint32_t misc1 = INTERCEPT_CPUID | INTERCEPT_SHUTDOWN | INTERCEPT_INIT | INTERCEPT_MSR |
-			 INTERCEPT_NMI | INTERCEPT_INVLPGA; /* INVLPGA: #UD, E-59 */
+			 INTERCEPT_NMI | INTERCEPT_INVLPGA | /* INVLPGA: #UD, E-59 */
+			 INTERCEPT_INVD; /* a VM's INVD would discard the hypervisor's dirty lines */
 	if (a->guest)
 		misc1 |= INTERCEPT_HLT | INTERCEPT_INTR | INTERCEPT_PAUSE | INTERCEPT_IOIO;
 	else if (X86_COV)

@@ -38,6 +38,7 @@
 #define INTERCEPT_INIT (1u << 3)
 #define INTERCEPT_VINTR (1u << 4)
 #define INTERCEPT_CPUID (1u << 18)
+#define INTERCEPT_INVD (1u << 22)
 #define INTERCEPT_PAUSE (1u << 23)
 #define INTERCEPT_HLT (1u << 24)
 #define INTERCEPT_INVLPGA (1u << 26)
@@ -113,6 +114,7 @@
 #define VMEXIT_NMI 0x061
 #define VMEXIT_VINTR 0x064
 #define VMEXIT_CPUID 0x072
+#define VMEXIT_INVD 0x076
 #define VMEXIT_PAUSE 0x077
 #define VMEXIT_HLT 0x078
 #define VMEXIT_IOIO 0x07B

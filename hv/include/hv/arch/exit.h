@@ -29,6 +29,7 @@ enum hv_exit_type {
 	HV_EXIT_UNKNOWN,        /* anything else: raw holds the native code      */
 	HV_EXIT_IRQ_WINDOW,     /* the window arch_vps_request_window asked for   */
 	HV_EXIT_UD,             /* a VMX/SVM instruction the VM's CPUID hides    */
+	HV_EXIT_INVD,           /* INVD (SVM intercepts it): a no-op, E-59       */
 	HV_EXIT_TYPE_COUNT
 };
 
