@@ -1,8 +1,8 @@
 /*
  * The x86 instruction decoder of mvsim's guest-VM intercepts: classifies one
  * instruction whose bytes and length the emulator reports (before it
- * executes) as HLT, PAUSE, RDMSR, WRMSR, port I/O (IN/OUT/INS/OUTS) or
- * anything else, with its legacy prefixes and REX; and tells a software
+ * executes) as HLT, PAUSE, RDMSR, WRMSR, port I/O (IN/OUT/INS/OUTS), MOV
+ * to/from a control register or anything else, with its legacy prefixes and REX; and tells a software
  * interrupt's length (its return address).  Emulator-neutral: it reads only
  * the bytes it is given, never guest state.
  */
@@ -23,6 +23,7 @@ enum x86_insn_class {
 	X86_INSN_RDMSR,     /* 0F 32 */
 	X86_INSN_WRMSR,     /* 0F 30 */
 	X86_INSN_IO,        /* E4-E7 ib, EC-EF, 6C-6F */
+	X86_INSN_MOV_CR,    /* 0F 20 /r (from CRn), 0F 22 /r (to CRn) */
 };
 
 struct x86_insn {
@@ -40,6 +41,10 @@ struct x86_insn {
 	bool io_wide;    /* the 16/32-bit form (odd opcode), else byte */
 	bool io_imm;     /* the port is the immediate io_port (E4-E7), else DX */
 	uint8_t io_port; /* the immediate port */
+	/* X86_INSN_MOV_CR only. */
+	bool cr_write;   /* MOV to CRn (0F 22), else from it */
+	uint8_t cr;      /* n: ModRM.reg with REX.R */
+	uint8_t cr_gpr;  /* the GPR: ModRM.rm with REX.B (RAX = 0 .. R15 = 15) */
 };
 
 /*

@@ -5,7 +5,8 @@
  * keep, all port I/O (IN/OUT/INS/OUTS: the guest never reaches the platform
  * devices), and the interrupt window (RFLAGS.IF and the STI shadow) of
  * queued external interrupts; and the root VM's RDMSR/WRMSR that its MSR
- * policy does not pass (intercept_root_msr).  The instruction is decoded by
+ * policy does not pass (intercept_root).  Both hand MOV to/from CRn to
+ * cr.c (CR8 kept per VPS, the root's CR4 bits its CPU lacks).  The instruction is decoded by
  * ../x86_decode.c; this file reads the guest state the exit needs.
  */
 #include <string.h>
@@ -95,16 +96,21 @@ static void msr_exit(struct arch_vps *a, uint64_t addr, uint32_t size, uint32_t 
  * The root VM's MSR policy (hv/core/msr_root.c), as the SVM MSRPM and the
  * VMX MSR bitmap apply it: a RDMSR/WRMSR at `addr` that the policy does not
  * pass exits before it executes (the core emulates it or injects #GP);
- * the others run on the engine.  Returns true when it set the exit.
+ * the others run on the engine.  And its MOV to/from CR4 and CR8 (cr.c).
+ * Returns true when it set the exit, an exception or an emulated CR8 access.
  */
-bool intercept_root_msr(struct arch_vps *a, uint64_t addr, uint32_t size)
+bool intercept_root(struct arch_vps *a, uint64_t addr, uint32_t size)
 {
 	uint8_t b[X86_DECODE_MAX_LEN];
+	struct x86_insn d;
 
-	/* RDMSR/WRMSR are 0F 32 / 0F 30, with at most a prefix or two. */
+	/* RDMSR/WRMSR are 0F 32 / 0F 30, MOV CRn 0F 20/22 /r, with at most a
+	 * prefix or two. */
 	if (size < 2 || size > 4)
 		return false;
 	enum x86_insn_class c = icache_class(a, addr, size, b);
+	if (c == X86_INSN_MOV_CR && x86_decode(b, size, &d) == X86_INSN_MOV_CR)
+		return cr_intercept(a, addr, &d);
 	if (c != X86_INSN_RDMSR && c != X86_INSN_WRMSR)
 		return false;
 	bool write = c == X86_INSN_WRMSR;
@@ -163,6 +169,8 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 	case X86_INSN_IO:
 		guest_io(a, addr, &d);
 		return true;
+	case X86_INSN_MOV_CR:
+		return cr_intercept(a, addr, &d);
 	case X86_INSN_OTHER:
 		break;
 	}

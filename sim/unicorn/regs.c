@@ -48,7 +48,6 @@ static int gpr_of(enum bf_reg_t r)
 	case bf_reg_t_rflags: return UC_X86_REG_RFLAGS;
 	case bf_reg_t_cr2: return UC_X86_REG_CR2;
 	case bf_reg_t_cr3: return UC_X86_REG_CR3;
-	case bf_reg_t_cr8: return UC_X86_REG_CR8;
 	case bf_reg_t_dr6: return UC_X86_REG_DR6;
 	case bf_reg_t_dr7: return UC_X86_REG_DR7;
 	default: return -1;
@@ -219,6 +218,7 @@ uint64_t arch_vps_get_reg(struct hv_vps *vps, enum bf_reg_t reg)
 	switch (reg) {
 	case bf_reg_t_cr0: return a->entry_dirty ? a->cr0 : regs_read(uc, UC_X86_REG_CR0);
 	case bf_reg_t_cr4: return a->entry_dirty ? a->cr4 : regs_read(uc, UC_X86_REG_CR4);
+	case bf_reg_t_cr8: return a->cr8; /* Unicorn has none: cr.c */
 	case bf_reg_t_efer: return a->entry_dirty ? a->efer : regs_efer(uc);
 	case bf_reg_t_gdtr_base: return mmr_get(uc, UC_X86_REG_GDTR, 1);
 	case bf_reg_t_gdtr_limit: return mmr_get(uc, UC_X86_REG_GDTR, 2);
@@ -296,6 +296,7 @@ int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 	switch (reg) {
 	case bf_reg_t_cr0: shadow_capture(a); a->cr0 = val; return 0;
 	case bf_reg_t_cr4: shadow_capture(a); a->cr4 = val; return 0;
+	case bf_reg_t_cr8: a->cr8 = val; return 0;
 	case bf_reg_t_efer: shadow_capture(a); a->efer = val; return 0;
 	case bf_reg_t_gdtr_base: mmr_set(uc, UC_X86_REG_GDTR, 1, val); return 0;
 	case bf_reg_t_gdtr_limit: mmr_set(uc, UC_X86_REG_GDTR, 2, val); return 0;

@@ -140,8 +140,8 @@ struct arch_vps {
 	};
 	bool guest;              /* vmid != 0: guest-VM intercepts apply */
 	/* Bit n: an n-byte instruction may be one the code hook intercepts
-	 * (guests: 1 to X86_DECODE_MAX_LEN bytes; the root: RDMSR/WRMSR, 2
-	 * to 4).  Set with `guest`. */
+	 * (guests: 1 to X86_DECODE_MAX_LEN bytes; the root: RDMSR/WRMSR
+	 * and MOV to/from CRn, 2 to 4).  Set with `guest`. */
 	uint32_t check_sizes;
 	uint64_t last_rip;       /* RIP of the last instruction started */
 	uint64_t csb;            /* CS base in real mode, else 0 (vcpu_real_cs) */
@@ -168,6 +168,10 @@ struct arch_vps {
 	uint64_t exc_rip;
 	bool exc_soft;      /* INT n / INT3: return address after the insn */
 	uint64_t exc_next;
+	/* A MOV to/from CR8 cr.c emulated: resume at cr_next. */
+	bool cr_done;
+	uint64_t cr_next;
+	uint64_t cr8; /* the VPS's CR8 (TPR): Unicorn has no local APIC (cr.c) */
 };
 
 /*
@@ -317,11 +321,21 @@ void icache_fini(struct arch_vps *a);
  * stop there.
  */
 bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size);
-/* The root VM's RDMSR/WRMSR that its MSR policy does not pass: an exit. */
-bool intercept_root_msr(struct arch_vps *a, uint64_t addr, uint32_t size);
+/* The root VM's RDMSR/WRMSR that its MSR policy does not pass (an exit),
+ * and its MOV to/from CR4 and CR8 that cr.c decides. */
+bool intercept_root(struct arch_vps *a, uint64_t addr, uint32_t size);
 /* External interrupts wait for RFLAGS.IF = 1 and the STI shadow.  Returns
  * true to stop before `addr` and deliver one (irq_now). */
 bool intercept_irq_window(struct arch_vps *a, uint64_t addr, uint32_t size);
+
+/* ---- cr.c ------------------------------------------------------------------ */
+
+/*
+ * The decoded MOV to/from CRn `d` at `addr`, before it executes: true when
+ * mvsim takes it (a #GP(0) pending in exc_*, or a CR8 access done: cr_done),
+ * so stop there; false: Unicorn executes it.
+ */
+bool cr_intercept(struct arch_vps *a, uint64_t addr, const struct x86_insn *d);
 
 /* ---- events.c -------------------------------------------------------------- */
 

@@ -15,6 +15,8 @@
  *     taken before the instruction executes (intercept.c);
  *   - for the root VM, its RDMSR/WRMSR that its MSR policy does not pass
  *     (intercept.c, hv/core/msr_root.c);
+ *   - for both, MOV to/from CR8 (kept per VPS) and the root's MOV to CR4 of
+ *     a bit its CPU model lacks (#GP(0)) (cr.c);
  *   - delivery of queued external interrupts, and of the root's own
  *     (../rootirq.c: PIT IRQ0 through the 8259), when the VPS has IF = 1
  *     (intercept.c decides, events.c delivers).
@@ -92,7 +94,7 @@ static __attribute__((noinline)) void hook_code_slow(uc_engine *uc, uint64_t add
 			return;
 		}
 	} else if ((a->irq_waiting && intercept_irq_window(a, addr, size)) ||
-		   (size - 2u <= 2u && !icache_plain(a, addr, size) && intercept_root_msr(a, addr, size))) {
+		   (size - 2u <= 2u && !icache_plain(a, addr, size) && intercept_root(a, addr, size))) {
 		uc_emu_stop(uc);
 		return;
 	}
@@ -516,6 +518,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		a->exit_set = false;
 		a->preempted = false;
 		a->exc_pending = false;
+		a->cr_done = false;
 		a->io_restore = false;
 		a->invalid_handled = false;
 		a->last_rip = regs_read(uc, UC_X86_REG_RIP);
@@ -542,6 +545,12 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		}
 		if (a->irq_now) {
 			regs_write(uc, UC_X86_REG_RIP, a->irq_ret);
+			continue;
+		}
+		if (a->cr_done) {
+			/* cr.c emulated the MOV to/from CR8: it ran */
+			regs_write(uc, UC_X86_REG_RIP, a->cr_next);
+			a->icount++;
 			continue;
 		}
 		if (a->exc_pending) {

@@ -11,13 +11,15 @@
  *     (PIT channel 0 through the PIC), one-shot and periodic.
  *  4. XSETBV (xsetbv.c): a valid XCR0 is loaded, the invalid ones raise
  *     #GP(0) and change nothing.
+ *  5. CR4 (cr4.c): MOV to CR4 of a bit CPUID does not offer raises #GP(0)
+ *     and changes nothing.
  *
  * The root's platform is not an ABI item of the catalogue, so the checks are
  * items=none and their ids say what they show.
  */
 #include "rootplat.h"
 
-PROBE_TITLE("root VM platform: CPUID policy, memory map, multiboot placement, HLT waits, XSETBV");
+PROBE_TITLE("root VM platform: CPUID policy, memory map, multiboot placement, HLT waits, XSETBV, CR4");
 
 void probe_main(void)
 {
@@ -25,4 +27,5 @@ void probe_main(void)
 	rootplat_memmap();
 	rootplat_hlt();
 	rootplat_xsetbv();
+	rootplat_cr4();
 }

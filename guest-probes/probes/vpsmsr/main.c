@@ -7,15 +7,17 @@
  *     PP: STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE).  The root's set_msr
  *     is what the guest's RDMSR reads (reads of these pass through), and
  *     the guest's WRMSR is what the root's get_msr reads.
- *   - DR6 (kept outside the VMCS on VMX): set_reg, get_reg.  (CR8 is not
- *     checked: mvsim reads back 0 after set_reg CR8 5, Unicorn has no local
- *     APIC for its TPR; the SVM and VMX backends read back 5.)
+ *   - DR6 (kept outside the VMCS on VMX): set_reg, get_reg.
+ *   - CR8, the TPR (SVM: V_TPR, VMX: the virtual TPR; mvsim keeps it
+ *     itself, Unicorn has no local APIC): set_reg, get_reg, the guest's
+ *     MOV from CR8 reads the root's value and its MOV to CR8 is what
+ *     get_reg reads (a snippet the agent calls, G_EXEC).
  *   - a page shared with each cache type (WB, UC, UC-, WC, WC+, WT, WP:
  *     the EPT/NPT memory type): the guest reads what the root wrote.
  */
 #include "vmm.h"
 
-PROBE_TITLE("a guest VPS's SYSENTER/FS/GS MSRs, DR6 and cache types: root and guest agree");
+PROBE_TITLE("a guest VPS's SYSENTER/FS/GS MSRs, DR6, CR8 and cache types: root and guest agree");
 
 #define OP(idx) EXP_HC_VPS(idx)
 #define MSR_SYSENTER_CS 0x174u
@@ -87,6 +89,45 @@ static void reg_round_trip(const char *name, uint64_t reg, uint64_t val)
 		 st == EXP_STATUS_SUCCESS ? v : ~st, "get_reg %s reads the value set", name);
 }
 
+/* mov %cr8,%rax; movabs %rax,SLOT; mov $9,%eax; mov %rax,%cr8; ret */
+#define CR8_GPA (GUEST_SCRATCH_GPA + 0x10000)
+#define CR8_SLOT 0x800 /* the snippet's page offset where it stores CR8 */
+#define CR8_FROM_GUEST 9
+static const uint8_t cr8_snippet[] = {
+	0x44, 0x0F, 0x20, 0xC0,
+	0x48, 0xA3, 0x00, 0x08, 0x81, 0x00, 0x00, 0x00, 0x00, 0x00, /* CR8_GPA + CR8_SLOT */
+	0xB8, CR8_FROM_GUEST, 0x00, 0x00, 0x00,
+	0x44, 0x0F, 0x22, 0xC0,
+	0xC3,
+};
+
+/* CR8 (the TPR): the root's set_reg is what get_reg and the guest's MOV
+ * from CR8 read; the guest's MOV to CR8 is what get_reg reads after. */
+static void cr8_round_trip(void)
+{
+	uint64_t p = vmm_alloc(1), v = ~0ull;
+	volatile uint8_t *page = vmm_gpa_ptr(p);
+
+	reg_round_trip("cr8", EXP_REG_CR8, 5);
+	for (unsigned i = 0; i < 0x1000; i++)
+		page[i] = i < sizeof(cr8_snippet) ? cr8_snippet[i] : 0;
+	*(volatile uint64_t *)(page + CR8_SLOT) = ~0ull;
+	if (!vmm_check_st("cr8-snippet-map", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS,
+			  vmm_map_range(g.vmid, p, CR8_GPA, 0x1000,
+					EXP_GPA_RW | EXP_GPA_FLAG_EXECUTE_ACCESS),
+			  "share the CR8 snippet's page with the guest (RWX)"))
+		return;
+	agent("cr8-guest-mov", G_EXEC, (uint64_t[]){ CR8_GPA }, 1);
+	check_eq("cr8-guest-mov-from", "mv_vps_op_set_reg,mv_vp_run_vp", 5,
+		 *(volatile uint64_t *)(page + CR8_SLOT),
+		 "the guest's MOV from CR8 reads the 5 the root set");
+	uint64_t st = vmm_vps_get_reg(g.vpsid, EXP_REG_CR8, &v);
+	check_eq("cr8-guest-mov-to", "mv_vps_op_get_reg,mv_vp_run_vp", CR8_FROM_GUEST,
+		 st == EXP_STATUS_SUCCESS ? v : ~st,
+		 "after the guest's MOV to CR8 of %u, get_reg reads it", CR8_FROM_GUEST);
+	vmm_vps_set_reg(g.vpsid, EXP_REG_CR8, 0);
+}
+
 static void cache_types(void)
 {
 	static const struct { const char *name; uint64_t flag; } types[] = {
@@ -132,6 +173,7 @@ void probe_main(void)
 		       0xFFFF888000007000ull);
 
 	reg_round_trip("dr6", EXP_REG_DR6, 0xFFFF4FF1ull);
+	cr8_round_trip();
 
 	cache_types();
 
