@@ -53,9 +53,10 @@ enum guest_cmd {
 	G_XVIO_RING_WRITE, /* write the pattern stream into the ring direction
 			      whose header is at GPA arg[0]: bytes arg[2].. of
 			      arg[1] in all, seed arg[3], checksum so far arg[4];
-			      as much as fits (wrap-around); res[0] = bytes
-			      written, res[1] = the checksum after them,
-			      res[2] = 1 if the header was unusable */
+			      as many whole words as fit (wrap-around);
+			      res[0] = bytes written, res[1] = the checksum
+			      after them, res[2] = 1 if the header or an
+			      offset was unusable (not a multiple of 8) */
 	G_XVIO_POST,    /* post_message RAX arg[0], REG0..REG5 = arg[1..6] (REG3,
 			   the code, counts up from arg[3]) until arg[7] were
 			   posted or one fails; res[0] = posted, res[1] = the
@@ -91,17 +92,27 @@ enum guest_cmd {
 #define XVIO_MSG_OFF_DATA       0x18
 #define XVIO_MSG_SIZE           256
 
-/* The probes' byte stream: byte i of stream `seed`, and the checksum
- * (FNV-1a 64) both sides keep over it. */
+/* The probes' byte stream, made of 8-byte words (little-endian): word j of
+ * stream `seed`, byte i of it, and the checksum both sides keep over it
+ * (FNV-1a 64 taken a word at a time, not a byte: each step (h ^ w) * prime
+ * is a bijection of h and of w, so one wrong byte anywhere changes the
+ * result).  Every count and offset in the stream is a multiple of 8: the
+ * writer and the readers move whole words (an emulated guest pays per
+ * instruction and per store, not per byte). */
+static inline uint64_t xvio_pattern_word(uint64_t j, uint64_t seed)
+{
+	return (j + 1) * 0x9E3779B97F4A7C15ull ^ seed * 0x0101010101010101ull;
+}
+
 static inline uint8_t xvio_pattern(uint64_t i, uint64_t seed)
 {
-	return (uint8_t)(i ^ (i >> 8) ^ (i >> 17) ^ seed);
+	return (uint8_t)(xvio_pattern_word(i >> 3, seed) >> (8 * (i & 7)));
 }
 
 #define XVIO_FNV_INIT 0xCBF29CE484222325ull
-static inline uint64_t xvio_fnv(uint64_t h, uint8_t b)
+static inline uint64_t xvio_fnv(uint64_t h, uint64_t w)
 {
-	return (h ^ b) * 0x100000001B3ull;
+	return (h ^ w) * 0x100000001B3ull;
 }
 
 struct guest_mbox {

@@ -155,21 +155,22 @@ static void do_cmd(uint64_t cmd)
 		break;
 	case G_XVIO_RING_WRITE: {
 		/* The writer's side of a ring direction, by the layout of
-		 * guest_abi.h: copy, then publish the tail. */
+		 * guest_abi.h: copy whole words, then publish the tail. */
 		volatile uint8_t *r = (volatile uint8_t *)(uintptr_t)MB->arg[0];
 		volatile uint64_t *head = (volatile uint64_t *)(r + XVIO_RING_OFF_HEAD);
 		volatile uint64_t *tail = (volatile uint64_t *)(r + XVIO_RING_OFF_TAIL);
+		volatile uint64_t *data = (volatile uint64_t *)(r + XVIO_RING_HDR);
 		uint64_t size = *(volatile uint64_t *)(r + XVIO_RING_OFF_SIZE);
 		uint64_t t = *tail, used = t - *head, at = MB->arg[2], sum = MB->arg[4], n = 0;
-		if (size == 0 || used > size) {
+		if (size == 0 || used > size || ((size | t | at | MB->arg[1]) & 7)) {
 			res[2] = 1;
 			break;
 		}
 		while (used + n < size && at + n < MB->arg[1]) {
-			uint8_t b = xvio_pattern(at + n, MB->arg[3]);
-			r[XVIO_RING_HDR + (t + n) % size] = b;
-			sum = xvio_fnv(sum, b);
-			n++;
+			uint64_t w = xvio_pattern_word((at + n) >> 3, MB->arg[3]);
+			data[((t + n) % size) >> 3] = w;
+			sum = xvio_fnv(sum, w);
+			n += 8;
 		}
 		__asm__ volatile("" ::: "memory");
 		*tail = t + n;

@@ -3,6 +3,14 @@
  * page tables for the first 4 GiB (2 MiB pages, no NX), PAE, EFER.LME,
  * paging, far jump to 64-bit code, then rt_main(magic, mbi).
  *
+ * The entry stores nothing but the two words of rt_mb_magic/rt_mb_info:
+ * the page tables are built by the assembler in .data, and .bss is zeroed
+ * by the boot loader (Multiboot 1, section 3.1.3: bss_end_addr, "the boot
+ * loader initializes this area to zero"; the hypervisor's hv/core/
+ * mb_loader.c, QEMU's and GRUB's loaders do).  Every guest store is dear
+ * on an emulator (docs/performance.md, "mvsim", stop 12): zeroing 53 KiB
+ * and filling 2048 PD entries here were most of an empty run on mvsim.
+ *
  * The header uses the address fields (flag 16, "a.out kludge"): QEMU's
  * -kernel refuses a 64-bit ELF without them.  Flag 1 asks for memory info.
  */
@@ -43,46 +51,9 @@ mb_header:
 _start32:
 	cli
 	cld
-	movl %eax, %esi                 /* magic (stosl below uses eax) */
-
-	/* Zero .bss ourselves: stack, page tables and C globals live there. */
-	movl $_bss_start, %edi
-	movl $_bss_end, %ecx
-	subl %edi, %ecx
-	shrl $2, %ecx
-	xorl %eax, %eax
-	rep stosl
-
-	movl %esi, rt_mb_magic
+	movl %eax, rt_mb_magic
 	movl %ebx, rt_mb_info
 	movl $(boot_stack + STACK_SIZE), %esp
-
-	/* PML4[0] -> PDPT; PDPT[0..3] -> PD0..PD3; PDn[i] -> 2 MiB pages. */
-	movl $pdpt, %eax
-	orl $(PTE_P | PTE_RW), %eax
-	movl %eax, pml4
-
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $12, %eax
-	addl $pd, %eax
-	orl $(PTE_P | PTE_RW), %eax
-	movl %eax, pdpt(, %ecx, 8)
-	incl %ecx
-	cmpl $4, %ecx
-	jb 1b
-
-	xorl %ecx, %ecx                 /* 2048 entries cover 4 GiB */
-2:	movl %ecx, %eax
-	shll $21, %eax
-	orl $(PTE_P | PTE_RW | PTE_PS), %eax
-	movl %eax, pd(, %ecx, 8)
-	movl %ecx, %eax
-	shrl $11, %eax                  /* bits 63:32 of the address: 0 */
-	movl %eax, pd + 4(, %ecx, 8)
-	incl %ecx
-	cmpl $2048, %ecx
-	jb 2b
 
 	lgdt gdt_desc
 
@@ -142,11 +113,24 @@ rt_mb_magic:
 rt_mb_info:
 	.long 0
 
-	.section .bss
+	/* PML4[0] -> PDPT; PDPT[0..3] -> PD0..PD3; PDn[i] -> 2 MiB pages,
+	 * identity: 2048 entries cover 4 GiB. */
+	.section .data
 	.balign 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4 * 4096
+pml4:	.quad pdpt + (PTE_P | PTE_RW)
+	.skip 4096 - 8
+pdpt:	.quad pd + (PTE_P | PTE_RW)
+	.quad pd + 0x1000 + (PTE_P | PTE_RW)
+	.quad pd + 0x2000 + (PTE_P | PTE_RW)
+	.quad pd + 0x3000 + (PTE_P | PTE_RW)
+	.skip 4096 - 4 * 8
+pd:	.set pd_i, 0
+	.rept 2048
+	.quad (pd_i << 21) | (PTE_P | PTE_RW | PTE_PS)
+	.set pd_i, pd_i + 1
+	.endr
+
+	.section .bss
 	.balign 16
 boot_stack:
 	.skip STACK_SIZE

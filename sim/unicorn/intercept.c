@@ -178,17 +178,59 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 }
 
 /*
+ * True when the instruction at `addr` is one that cannot set RFLAGS.IF and
+ * goes on at addr + size: the per-RIP cache holds its bytes (icache_plain:
+ * still the ones in memory), and after the legacy and REX prefixes its
+ * opcode is none of STI, POPF, IRET, a two-byte one (SYSRET, RSM, ...), a
+ * far CALL/JMP (a task switch loads EFLAGS), INT n/INT3/INTO/INT1 or FF
+ * (far CALL/JMP through memory).  False says nothing.  Within one
+ * uc_emu_start nothing else changes IF: an exception or interrupt stops
+ * the engine (hook_intr), and mvsim writes RFLAGS only between runs.
+ */
+static bool if_kept(const struct arch_vps *a, uint64_t addr, uint32_t size)
+{
+	if (!icache_plain(a, addr, size))
+		return false;
+	uint64_t w = icache_slot(a, addr)->word;
+	for (uint32_t i = 0; i < size; i++, w >>= 8) {
+		uint8_t b = (uint8_t)w;
+		switch (b) {
+		case 0x26: case 0x2E: case 0x36: case 0x3E: case 0x64: case 0x65:
+		case 0x66: case 0x67: case 0xF0: case 0xF2: case 0xF3:
+			continue;
+		case 0xFB: case 0x9D: case 0xCF: case 0x0F: case 0x9A: case 0xEA:
+		case 0xCC: case 0xCD: case 0xCE: case 0xF1: case 0xFF:
+			return false;
+		default:
+			if ((b & 0xF0) == 0x40)
+				continue; /* REX (or INC/DEC outside 64-bit mode) */
+			return true;
+		}
+	}
+	return false; /* prefixes only */
+}
+
+/*
  * External interrupts wait for RFLAGS.IF = 1, as for an interrupt window on
  * hardware, including the one-instruction shadow of an STI that set IF.
- * Returns true to stop before `addr` and deliver one (irq_now).
+ * Returns true to stop before `addr` and deliver one (irq_now).  RFLAGS is
+ * read through uc_reg_read (dear: once per instruction while an interrupt
+ * waits) only when the instruction before may have set IF: not after one
+ * that if_kept() says fell through to here with IF = 0.
  */
 bool intercept_irq_window(struct arch_vps *a, uint64_t addr, uint32_t size)
 {
 	bool shadow = a->sti_shadow;
+	bool if0 = a->if0_valid && a->if0_rip == addr;
 	a->sti_shadow = false;
-	if (!(regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
+	a->if0_valid = false;
+	if (if0 || !(regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
 		uint8_t b = 0;
 		a->sti_shadow = size == 1 && code_bytes(a, addr, 1, &b) && b == 0xFB;
+		if (if_kept(a, addr, size)) {
+			a->if0_valid = true;
+			a->if0_rip = addr + size;
+		}
 		return false;
 	}
 	if (shadow)

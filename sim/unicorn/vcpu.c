@@ -516,6 +516,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		}
 		a->exit = exit;
 		a->exit_set = false;
+		a->if0_valid = false;
 		a->preempted = false;
 		a->exc_pending = false;
 		a->cr_done = false;

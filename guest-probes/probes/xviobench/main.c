@@ -3,7 +3,8 @@
  * HostOS (this root probe) and SystemOS (a guest agent): `msgs=N` messages
  * of 64 bytes from SystemOS's service 1 to HostOS's service 1 (the guest
  * posts until the queue is full, HostOS drains it, again), then `bytes=B`
- * bytes through a ring of 16 + 1 pages from SystemOS to HostOS.
+ * bytes through a ring of 16 + 1 pages from SystemOS to HostOS (B a
+ * multiple of 8: the stream moves in whole words, guest_abi.h).
  * scripts/bench times runs with 0 and with large N and B and divides:
  * messages per second and ring bytes per second, whatever the backend.
  *
@@ -36,6 +37,8 @@ void probe_main(void)
 	uint64_t n = arg_u64("msgs"), bytes = arg_u64("bytes"), root_buf, gh;
 	uint64_t sent = 0, recvd = 0, bad = 0;
 
+	if (bytes % 8)
+		probe_error("bytes=%llu is not a multiple of 8", (unsigned long long)bytes);
 	vmm_init(true);
 	vmm_guest_new(&g, "systemos");
 	gh = xg_open(&g, "systemos");
