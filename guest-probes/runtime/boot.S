@@ -8,7 +8,7 @@
  * by the boot loader (Multiboot 1, section 3.1.3: bss_end_addr, "the boot
  * loader initializes this area to zero"; the hypervisor's hv/core/
  * mb_loader.c, QEMU's and GRUB's loaders do).  Every guest store is dear
- * on an emulator (docs/performance.md, "mvsim", stop 12): zeroing 53 KiB
+ * on an emulator (docs/performance.md, "mvsim", "Stop 11, later"): zeroing 53 KiB
  * and filling 2048 PD entries here were most of an empty run on mvsim.
  *
  * The header uses the address fields (flag 16, "a.out kludge"): QEMU's
