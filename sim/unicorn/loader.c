@@ -186,6 +186,17 @@ int loader_apply(struct arch_vps *a, const char **why)
 	uint64_t *gdt;
 	uint8_t *buf;
 
+	/* SDM 26.3.1.2, and the SVM backend's own check (E-60): a usable
+	 * segment whose limit and granularity disagree is refused. */
+	for (int s = 0; s < SEG_COUNT; s++) {
+		const struct seg_state *g = &a->seg[s];
+		if (g->attrib & MV_SEG_ATTRIB_UNUSABLE)
+			continue;
+		if ((g->attrib & (1u << 15)) ? (g->limit & 0xFFFu) != 0xFFFu : g->limit > 0xFFFFFu) {
+			*why = "a segment's limit and granularity (G) disagree";
+			return -1;
+		}
+	}
 	if (!(a->cr0 & CR0_PE))
 		return load_real(a, why);
 	if (!target_long && (a->cr0 & CR0_PG)) {

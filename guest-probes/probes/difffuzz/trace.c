@@ -23,6 +23,9 @@
  *   R9 (exec.c) the hash of the page get_fpu / get_xsave wrote counts the
  *      FXSAVE image's MXCSR_MASK (bytes 28-31) as 0: it is the CPU model's
  *      (0xFFFF on QEMU and mvsim, 0x2FFFF on Bochs' ryzen)
+ *   R10 mv_vp_run_vp's fault of kind ENTRY prints its detail as "entry": it
+ *      is the backend's own entry error (a VMX exit reason, SVM's
+ *      VMEXIT_INVALID, mvsim's 0; E-60)
  * The hash (FNV-1a 64) covers each line from <op> on, so a program's hash
  * does not depend on its position in the batch.
  */
@@ -104,6 +107,9 @@ void df_trace_call(struct df_prog *g, uint32_t op, uint64_t rax, const struct df
 	struct line l = { .n = 0 };
 	bool cpuid = is(name, "mv_vps_op_get_cpuid");
 	bool newid = is(name, "mv_vp_op_create_vp") || is(name, "mv_vps_op_create_vps");
+	bool entry = is(name, "mv_vp_run_vp") && st == EXP_STATUS_SUCCESS &&
+		     out[0] == EXP_EXIT_FAULT &&
+		     (out[1] >> EXP_VP_FAULT_KIND_SHIFT) == EXP_VP_FAULT_ENTRY;
 	bool tsc0 = is(name, "mv_vps_op_get_tsc_khz") ||
 		    (is(name, "mv_vps_op_get_msr") && (a[2].value & 0xFFFFFFFFull) == 0x10);
 
@@ -130,6 +136,8 @@ void df_trace_call(struct df_prog *g, uint32_t op, uint64_t rax, const struct df
 			put(&l, "cpuid");
 		else if (tsc0 && i == 0)
 			put(&l, "tsc");
+		else if (entry && i == 1)
+			put(&l, "entry");
 		else if (newid && i == 0 && st == EXP_STATUS_SUCCESS)
 			put(&l, "r+%llx", (unsigned long long)(out[0] - df_root_vps));
 		else if (out[i] == a[i].value)

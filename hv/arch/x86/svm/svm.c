@@ -174,19 +174,42 @@ bool svm_vps_take_event(struct hv_vps *vps, struct hv_event *ev)
 /*
  * VMRUN's consistency checks across registers (APM vol. 2 15.5.1), which
  * the root can break one set_reg at a time: long mode (EFER.LME, CR0.PG)
- * without CR4.PAE or CR0.PE, or with CS.L and CS.D.  Made here and such a
- * VMRUN never executed: Bochs 2.7 writes the host's state into the VMCB's
+ * without CR4.PAE or CR0.PE, or with CS.L and CS.D; and, as VMX entry
+ * requires (SDM 26.3.1.2) and so for every backend alike, a present
+ * segment whose limit and granularity disagree (limit bits 11:0 not all
+ * ones with G set, or a limit above 0xFFFFF with G clear; not in
+ * virtual-8086 mode).  Made here and such a VMRUN never executed: Bochs 2.7 writes the host's state into the VMCB's
  * save area on VMEXIT_INVALID (probe entryfail, docs/spec-errata.md E-60).
  */
 #define ENTRY_CR4_PAE (1ull << 5)
 #define SVM_ATTR_L (1u << 9)  /* the VMCB's segment attributes: 11:8 are AVL L D G */
 #define SVM_ATTR_D (1u << 10)
 
+#define SVM_ATTR_P (1u << 7)
+#define SVM_ATTR_G (1u << 11)
+#define ENTRY_RFLAGS_VM (1ull << 17)
+
+static bool seg_limit_invalid(const uint8_t *v, uint32_t seg)
+{
+	uint16_t attr = vmcb_get16(v, seg + SEG_ATTRIB);
+	uint32_t limit = vmcb_get32(v, seg + SEG_LIMIT);
+
+	if (!(attr & SVM_ATTR_P))
+		return false;
+	return (attr & SVM_ATTR_G) ? (limit & 0xFFFu) != 0xFFFu : limit > 0xFFFFFu;
+}
+
 static bool entry_state_invalid(const uint8_t *v)
 {
+	static const uint32_t segs[] = { VMCB_ES, VMCB_CS, VMCB_SS, VMCB_DS,
+					 VMCB_FS, VMCB_GS, VMCB_LDTR, VMCB_TR };
 	uint64_t efer = vmcb_get64(v, VMCB_EFER), cr0 = vmcb_get64(v, VMCB_CR0);
 	uint16_t cs = vmcb_get16(v, VMCB_CS + SEG_ATTRIB);
 
+	if (!(vmcb_get64(v, VMCB_RFLAGS) & ENTRY_RFLAGS_VM))
+		for (unsigned i = 0; i < HV_ARRAY_SIZE(segs); i++)
+			if (seg_limit_invalid(v, segs[i]))
+				return true;
 	return (efer & EFER_LME) && (cr0 & CR0_PG) &&
 	       (!(vmcb_get64(v, VMCB_CR4) & ENTRY_CR4_PAE) || !(cr0 & CR0_PE) ||
 		((cs & SVM_ATTR_L) && (cs & SVM_ATTR_D)));
