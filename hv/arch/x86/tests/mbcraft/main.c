@@ -36,8 +36,6 @@
 #define FW_EXTRA (MAX_RANGES + 1)
 #define FW_BASE 0xFF000000u /* firmware flash: device memory the root sees anyway */
 #define MMAP_MAX 64
-#define EXIT_PORT 0xF4
-#define EXIT_ERROR 4 /* run-hv-qemu: 4 */
 
 void mbcraft_main(uint32_t magic, const struct mb_info *qemu);
 __attribute__((noreturn)) void enter_os(uint32_t magic, uint32_t mbi, uint32_t entry);
@@ -47,54 +45,6 @@ static struct mb_module mods[MAX_MODULES + 2];
 static struct mb_mmap_entry mmap[MMAP_MAX];
 static uint32_t num_mmap;
 static char hv_cmdline[] = "microv-hv.elf";
-
-/* gcc may call these for structure copies even when freestanding. */
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	uint8_t *d = dst;
-
-	while (n--)
-		*d++ = (uint8_t)c;
-	return dst;
-}
-
-static void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static void put_str(const char *s)
-{
-	while (*s)
-		outb(0x3F8, (uint8_t)*s++);
-}
-
-static void put_hex(uint32_t v)
-{
-	put_str("0x");
-	for (int i = 28; i >= 0; i -= 4)
-		outb(0x3F8, (uint8_t)"0123456789abcdef"[(v >> i) & 0xF]);
-}
-
-void fail(const char *why)
-{
-	put_str("mbcraft: error: ");
-	put_str(why);
-	put_str("\n");
-	outb(EXIT_PORT, EXIT_ERROR);
-	for (;;)
-		__asm__ volatile("cli; hlt");
-}
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -113,14 +63,6 @@ static const char *scenario(const struct mb_info *qemu)
 		if (starts_with(s, "scenario="))
 			return s + 9;
 	return "";
-}
-
-int is(const char *value, const char *name)
-{
-	while (*name)
-		if (*value++ != *name++)
-			return 0;
-	return *value == '\0' || *value == ' ';
 }
 
 static int overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)

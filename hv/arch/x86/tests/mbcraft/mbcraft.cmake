@@ -4,7 +4,8 @@
 # hypervisor's own words for the scenario: a boot that works ends with the
 # probe's SUCCESS, a refused one with the reason and "boot failed".
 set(MBCRAFT_DIR ${CMAKE_CURRENT_LIST_DIR})
-add_executable(hv-test-mbcraft ${MBCRAFT_DIR}/entry.S ${MBCRAFT_DIR}/main.c ${MBCRAFT_DIR}/acpi.c)
+add_executable(hv-test-mbcraft ${MBCRAFT_DIR}/entry.S ${MBCRAFT_DIR}/main.c ${MBCRAFT_DIR}/acpi.c
+  ${MBCRAFT_DIR}/lib.c)
 target_include_directories(hv-test-mbcraft PRIVATE ${CMAKE_SOURCE_DIR}/include)
 target_compile_options(hv-test-mbcraft PRIVATE -m32 -O2 -ffreestanding -fno-pic -fno-pie
     -fno-stack-protector -fno-tree-loop-distribute-patterns -mno-sse -mno-mmx)
