@@ -131,6 +131,7 @@ int svm_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 		a->gprs.r[HV_GPR(reg)] = val;
 		return 0;
 	}
+	a->entry_dirty = true; /* svm.c checks the combination at the next entry */
 	if ((off = vmcb_reg(reg)) >= 0) {
 		vmcb_set64(a->vmcb, (unsigned)off, val);
 		if (reg == bf_reg_t_cr0 || reg == bf_reg_t_rflags)

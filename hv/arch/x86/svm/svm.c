@@ -58,6 +58,7 @@ static void vps_reset_state(struct arch_vps *a)
 	vmcb_set64(v, VMCB_DR7, 0x400);
 	vmcb_set64(v, VMCB_G_PAT, DEFAULT_PAT);
 	a->cpl_dirty = true;
+	a->entry_dirty = true;
 	hv_memset(a->dr, 0, sizeof(a->dr));
 	x86_fpu_reset(a->fxsave);
 }
@@ -222,11 +223,16 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	uint16_t pp = arch_pp_id();
 	uint8_t *v = a->vmcb;
 
-	if (entry_state_invalid(v)) {
-		vmcb_set64(v, VMCB_EXITCODE, VMEXIT_INVALID);
-		vmcb_set64(v, VMCB_EXITINTINFO, 0);
-		svm_exit_decode(vps, exit);
-		return;
+	/* Only a root's set_reg can make such a state: the processor refuses
+	 * the VM's own loads and writes that would. */
+	if (a->entry_dirty) {
+		if (entry_state_invalid(v)) {
+			vmcb_set64(v, VMCB_EXITCODE, VMEXIT_INVALID);
+			vmcb_set64(v, VMCB_EXITINTINFO, 0);
+			svm_exit_decode(vps, exit);
+			return;
+		}
+		a->entry_dirty = false;
 	}
 
 	/* A guest WRMSR to EFER may have cleared SVME; VMRUN needs it. */

@@ -30,6 +30,7 @@ struct arch_vps {
 	uint64_t self;              /* pool page holding this struct */
 	bool guest;                 /* vmid != 0: guest VM intercepts */
 	bool cpl_dirty;             /* recompute the VMCB CPL before the next entry */
+	bool entry_dirty;           /* set_reg changed the state: entry_state_invalid again */
 	/* An external interrupt (EVENTINJ word) waiting for the guest's
 	 * interrupt window (intr_window.c), 0 when none. */
 	uint64_t intr_wait;
