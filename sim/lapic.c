@@ -1,38 +1,39 @@
 /*
- * mvsim's local APIC half of hv/arch.h: mvsim models no local APIC device
- * (boot information `lapic` = 0: no APIC page in the root's map, so no
- * store traps and no root INIT/SIPI), only its identity: IA32_APIC_BASE at
- * the architectural default (enabled, BSP on PP 0) and APIC ID = PP number
- * (as CPUID 1 EBX[31:24] in cpuid_models.c).  The probes of the root's APIC
- * skip on mvsim (backend feature `lapic`, conformance/mvconf/backends.py).
+ * mvsim's local APIC half of hv/arch.h: each PP has an xAPIC device
+ * (lapic_dev.c) at IA32_APIC_BASE's page, 0xFEE00000 (boot information
+ * `lapic`, main.c).  As on the hardware backends the core maps that page
+ * into the root read-only: the root's reads reach the device of the PP
+ * that reads (the emulator's MMIO region, unicorn/lapic_mmio.c), its stores
+ * trap, the core validates them (hv/core/apic.c) and writes the device
+ * through arch_lapic_write.  IA32_APIC_BASE is at the architectural default
+ * (enabled, BSP on PP 0); APIC ID = PP number (as CPUID 1 EBX[31:24] in
+ * cpuid_models.c).  There is no I/O APIC (boot information `ioapic` = 0).
  */
 #include "sim.h"
 
 #include <hv/arch/arch.h>
 
-#define APIC_BASE_DEFAULT 0xFEE00800ull /* base 0xFEE00000, enabled */
+#define APIC_BASE_ENABLED (SIM_LAPIC_BASE | 0x800ull)
 #define APIC_BASE_BSP (1ull << 8)
 
 uint64_t arch_apic_base(void)
 {
-	return APIC_BASE_DEFAULT | (arch_pp_id() == 0 ? APIC_BASE_BSP : 0);
+	return APIC_BASE_ENABLED | (arch_pp_id() == 0 ? APIC_BASE_BSP : 0);
 }
 
 uint32_t arch_lapic_read(uint32_t offset)
 {
-	(void)offset;
-	return 0;
+	return rootirq_lapic_read(arch_pp_id(), offset & 0xFF0u);
 }
 
 void arch_lapic_write(uint32_t offset, uint32_t value)
 {
-	(void)offset;
-	(void)value;
+	rootirq_lapic_write(arch_pp_id(), offset & 0xFF0u, value);
 }
 
 uint32_t arch_mmio_read32(uint64_t spa)
 {
-	(void)spa; /* no I/O APIC either (boot information `ioapic` = 0) */
+	(void)spa; /* no I/O APIC (boot information `ioapic` = 0) */
 	return 0;
 }
 

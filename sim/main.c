@@ -121,8 +121,9 @@ static void *pp_thread(void *arg)
 {
 	uint16_t ppid = (uint16_t)(uintptr_t)arg;
 	machine_set_pp_id(ppid);
-	/* A parked PP (its root VP waits for a SIPI, which mvsim cannot send:
-	 * sim/lapic.c) waits until the machine stops. */
+	/* A parked PP (its root VP waits for a SIPI the root sends through
+	 * its local APIC, hv/core/apic.c) asks again every ms until the
+	 * machine stops. */
 	while ((pp_result[ppid] = core_pp_run()) == HV_STOP_PARKED &&
 	       platform_stop_reason() == SIM_STOP_NONE)
 		usleep(1000);
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
 	bi.pool = bi.reserved[0];
 	bi.root_cmdline = g_cfg.cmdline;
 	bi.backend = g_cfg.vendor == SIM_AMD ? "sim-amd" : "sim-intel";
+	bi.lapic = SIM_LAPIC_BASE; /* each PP's xAPIC (lapic_dev.c) */
 	uint64_t spa = MODULES_BASE;
 	for (int i = optind; i < argc; i++) {
 		uint64_t len;

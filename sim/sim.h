@@ -9,8 +9,11 @@
  *                   arch_halt
  *   platform.c      root-VM platform devices (COM1, isa-debug-exit), console,
  *                   run budget, stop flags
- *   rootirq.c       the root's interrupt line: PIT IRQ0 -> 8259 -> PP 0
+ *   rootirq.c       the root's interrupt lines: each PP's local APIC, and
+ *                   PIT IRQ0 -> 8259 -> LINT0 (ExtINT) of PP 0
  *   pit.c, pic.c    the 8254 timer (and port 0x61), the 8259 pair
+ *   lapic.c         the local APIC half of hv/arch.h (to lapic_dev.c)
+ *   lapic_dev.c     the xAPIC device of each PP
  *   vclock.c        virtual time, from executed instructions
  *   cpuid_models.c  arch_cpuid_native and arch_tsc_khz: the Intel and AMD
  *                   models, the vendor's hypercall instruction
@@ -123,6 +126,16 @@ bool pic_masked(unsigned irq);
 int pic_pending(void); /* the vector INTA would give now, or -1: INTR low */
 int pic_ack(void);     /* INTA */
 
+/* lapic_dev.c: PP `pp`'s xAPIC (rootirq.c's lock held; `now`: vclock ns). */
+#define SIM_LAPIC_BASE 0xFEE00000ull /* IA32_APIC_BASE's page on every PP */
+uint32_t lapic_dev_read(uint16_t pp, uint32_t off, uint64_t now);
+void lapic_dev_write(uint16_t pp, uint32_t off, uint32_t v, uint64_t now);
+void lapic_dev_catch_up(uint16_t pp, uint64_t now); /* timer expiries up to now */
+uint64_t lapic_dev_next_event(uint16_t pp);         /* the timer's next expiry, or ~0 */
+int lapic_dev_pending(uint16_t pp);  /* the vector it would deliver now, or -1 */
+int lapic_dev_ack(uint16_t pp);      /* that vector: IRR -> ISR */
+bool lapic_dev_extint(uint16_t pp);  /* LINT0 takes the 8259's INTR (ExtINT) */
+
 /* rootirq.c: what the emulator backend asks about the root VP on PP `pp`. */
 bool rootirq_port(uint16_t port);
 uint8_t rootirq_io_in(uint16_t port);
@@ -134,6 +147,10 @@ uint64_t rootirq_insns_to_edge(uint16_t pp); /* until the next IRQ0 edge; UINT64
 /* HLT with IF=1: skip the clock to the edge that raises INTR; false when
  * nothing the platform has armed ever will. */
 bool rootirq_halt(uint16_t pp);
+/* The root's access to a register of PP `pp`'s local APIC (lapic.c, and the
+ * emulator's read of the APIC page). */
+uint32_t rootirq_lapic_read(uint16_t pp, uint32_t off);
+void rootirq_lapic_write(uint16_t pp, uint32_t off, uint32_t v);
 
 /* ---- diag.c ---------------------------------------------------------------- */
 

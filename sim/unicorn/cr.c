@@ -89,6 +89,15 @@ bool cr_intercept(struct arch_vps *a, uint64_t addr, const struct x86_insn *d)
 		a->cr_done = true;
 		return true;
 	}
+	if (d->cr == 0 && d->cr_write && !a->guest) {
+		/* CR0.PE may change (an AP's real-mode start-up code): the run
+		 * stops after this instruction and goes on with CS's base read
+		 * again (vcpu.c `cs_reload`), so later exits have the right RIP. */
+		a->cs_reload = true;
+		a->cs_reload_limit = a->slice_limit;
+		a->slice_limit = a->icount + 1;
+		return false;
+	}
 	if (d->cr != 4 || !d->cr_write || a->guest)
 		return false; /* Unicorn executes it as the processor does */
 	struct seg_state cs;

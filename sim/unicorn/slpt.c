@@ -114,7 +114,10 @@ int arch_slpt_map(struct hv_vm *vm, uint64_t gpa, uint64_t spa, uint64_t flags)
 	struct arch_vm *v = vm_arch(vm);
 	uint64_t gfn = gpa >> 12;
 
-	if ((gpa | spa) & 0xFFF || spa >= g_mem_size || gpa >= (1ull << 48))
+	/* Beyond system memory only the local APIC page, never writable: the
+	 * root's reads reach the device, its stores trap (lapic_mmio.c). */
+	bool dev = spa == SIM_LAPIC_BASE && !(flags & MV_GPA_FLAG_WRITE_ACCESS);
+	if ((gpa | spa) & 0xFFF || (spa >= g_mem_size && !dev) || gpa >= (1ull << 48))
 		return -1;
 	pthread_mutex_lock(&v->lock);
 	struct slpt_leaf *leaf = leaf_of(v, gfn >> SLPT_LEAF_BITS, true);

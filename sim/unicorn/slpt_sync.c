@@ -76,7 +76,10 @@ static int add_region(struct arch_vps *a, struct slpt_region r, bool fresh)
 		a->regions = n;
 		a->capregions = cap;
 	}
-	uc_err err = uc_mem_map_ptr(a->uc, r.gpa, r.len, r.prot, g_mem + r.spa);
+	/* A page beyond system memory is the local APIC's (slpt.c). */
+	uc_err err = r.spa < g_mem_size ? uc_mem_map_ptr(a->uc, r.gpa, r.len, r.prot, g_mem + r.spa)
+		     : r.spa == SIM_LAPIC_BASE && r.len == 0x1000 ? lapic_mmio_map(a, r.gpa)
+								     : UC_ERR_ARG;
 	if (err) {
 		fprintf(stderr, "mvsim: cannot map gpa 0x%llx+0x%llx: %s\n", (unsigned long long)r.gpa,
 			(unsigned long long)r.len, uc_strerror(err));
@@ -145,7 +148,7 @@ static int resync_span(struct arch_vps *a, struct arch_vm *v, uint64_t lo, uint6
 		}
 		uint64_t start = gfn, spa = leaf->spa[k] & ~SLPT_PRESENT;
 		uint64_t perm = leaf->flags[k] & PERM_FLAGS;
-		for (gfn++; gfn < hi && gfn % REGION_MAX_PAGES; gfn++) {
+		for (gfn++; spa < g_mem_size && gfn < hi && gfn % REGION_MAX_PAGES; gfn++) {
 			leaf = entry(v, leaf, gfn, &k);
 			uint64_t s = leaf ? leaf->spa[k] & ~SLPT_PRESENT : 0;
 			if (!leaf || !leaf->spa[k] || s != spa + ((gfn - start) << 12) ||
@@ -226,6 +229,8 @@ const uint8_t *slpt_host_slow(struct arch_vps *a, uint64_t gpa, uint64_t len)
 		a->code_region = i;
 	}
 	const struct slpt_region *r = &a->regions[i];
+	if (r->spa >= g_mem_size)
+		return NULL; /* the local APIC's page: a device, no bytes */
 	/* Regions are whole pages: remember this one. */
 	uint64_t page = gpa & ~0xFFFull;
 	a->host_page = page;

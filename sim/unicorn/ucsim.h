@@ -14,6 +14,7 @@
  *   loader.c     the entry-state loader (mode switch trampoline)
  *   excfix.c     resets QEMU's exception-in-flight state
  *   ctxseg.c     writes a segment's hidden part (real mode)
+ *   lapic_mmio.c the local APIC's page in an engine: reads reach the device
  *
  * The host part's services (system memory, platform devices, budget,
  * diagnostics, the CPU model) are in ../sim.h.
@@ -68,6 +69,9 @@ struct arch_vps;
 struct slpt_leaf *slpt_leaf_of(struct arch_vm *v, uint64_t chunk);
 /* Bring the engine's memory map up to date with the VM's map. */
 int slpt_sync(struct arch_vps *a, struct hv_vm *vm);
+/* lapic_mmio.c: the local APIC page at `gpa` of the engine, read-only (a
+ * store is a second-level write fault, as the root's map says). */
+uc_err lapic_mmio_map(struct arch_vps *a, uint64_t gpa);
 /* Does the VM map `gpa`, and with which flags (0 if not mapped)? */
 bool slpt_lookup(struct hv_vm *vm, uint64_t gpa, uint64_t *flags);
 /* slpt_host() for `gpa` outside the page it remembers. */
@@ -152,6 +156,8 @@ struct arch_vps {
 	uint64_t clock_icount;   /* ... of which the virtual clock has counted */
 	bool root_irq;           /* the root's INTR (../rootirq.c) is up for this run */
 	uint64_t slice_limit;
+	bool cs_reload;            /* the root wrote CR0: stop, re-read CS (cr.c) */
+	uint64_t cs_reload_limit;  /* ... and then the slice_limit it had */
 	bool preempted;
 	bool want_window; /* arch_vps_request_window (events.c) for this run */
 	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
@@ -249,6 +255,13 @@ int ctxseg_read(uc_engine *uc, enum seg_idx s, struct seg_state *st);
 /* ---- vcpu.c ---------------------------------------------------------------- */
 
 bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs);
+/* The instructions of this run so far, into the virtual clock (inline:
+ * lapic_mmio.c's read needs it too). */
+static inline void vcpu_clock_sync(struct arch_vps *a)
+{
+	vclock_add_insns(a->icount - a->clock_icount);
+	a->clock_icount = a->icount;
+}
 /* Set the run's exit (the first one set wins).  Inline: the code hook
  * (vcpu.c) and the intercepts it asks (intercept.c) both set it. */
 static inline void vcpu_set_exit(struct arch_vps *a, enum hv_exit_type t, uint64_t rip)

@@ -31,6 +31,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <microv/mv_abi.h>
 
@@ -39,13 +40,6 @@
 #define NEVER_ADDR 0xDEAD0000DEAD0000ull
 
 static void invalid_insn(struct arch_vps *a, uint64_t rip);
-
-/* The instructions of this run so far, into the virtual clock. */
-static void clock_sync(struct arch_vps *a)
-{
-	vclock_add_insns(a->icount - a->clock_icount);
-	a->clock_icount = a->icount;
-}
 
 /* Unicorn's hooks give linear addresses; RIP is the offset in CS.  Outside
  * real mode mvsim's guests have CS base 0 (64-bit mode, flat 32-bit code);
@@ -157,7 +151,7 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 		a->exit->u.io.value = value;
 		return;
 	}
-	clock_sync(a);
+	vcpu_clock_sync(a);
 	switch (platform_io_out((uint16_t)port, size, value)) {
 	case PLATFORM_OUT_STOP:
 		vcpu_set_exit(a, HV_EXIT_HOST_STOP, a->last_rip);
@@ -182,7 +176,7 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
 		io_intercept(a, port, size, true);
 		return 0xFFFFFFFFu;
 	}
-	clock_sync(a);
+	vcpu_clock_sync(a);
 	return platform_io_in((uint16_t)port, size);
 }
 
@@ -410,21 +404,46 @@ static void finish_exit(struct arch_vps *a, struct hv_exit *exit)
 }
 
 /*
+ * With more than one PP, another PP can still wake a halted one: an IPI
+ * (with IF = 1), or the hypervisor's kick (an NMI the core queued, a TLB
+ * flush).  The PP's thread waits for one, or for the machine to stop; the
+ * run budget's timeout ends a machine whose PPs all halt for good (the
+ * hardware backends' harness timeout).
+ */
+#define HLT_POLL_US 100
+#define HLT_POLLS_PER_BUDGET 100
+
+static bool root_hlt_wait(struct arch_vps *a, bool if1)
+{
+	for (unsigned n = 1; platform_stop_reason() == SIM_STOP_NONE; n++) {
+		if (atomic_load(a->kick) || (if1 && rootirq_halt(arch_pp_id())))
+			return true;
+		if (n % HLT_POLLS_PER_BUDGET == 0 && !platform_budget_ok())
+			break;
+		usleep(HLT_POLL_US);
+	}
+	return true; /* the next run ends with HV_EXIT_HOST_STOP */
+}
+
+/*
  * A root HLT (executed: the root's HLT is not intercepted, docs/root-vm.md
  * "HLT") waits for its next event: an NMI the core queued (whatever IF
- * says), or with IF = 1 an interrupt already queued or the root's timer
- * edge, to which the clock skips (../rootirq.c).  False when there is none:
- * nothing could ever wake it, the PP would stay halted for good.
+ * says), or with IF = 1 an interrupt already queued or the root's next
+ * timer event (the BSP's PIT edge, its APIC timer), to which the clock
+ * skips (../rootirq.c); with more than one PP, what another PP sends
+ * (root_hlt_wait).  False when there is none: nothing could ever wake it,
+ * the PP would stay halted for good (E-57).
  */
 static bool root_hlt_wakes(struct arch_vps *a)
 {
-	clock_sync(a);
+	vcpu_clock_sync(a);
 	for (unsigned i = 0; i < a->nevents; i++)
 		if (a->events[i].type != HV_EVENT_EXTINT)
 			return true; /* delivered at the next run's start */
-	if (!(regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF))
-		return false;
-	return events_next_irq(a) >= 0 || rootirq_halt(arch_pp_id());
+	bool if1 = regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF;
+	if (if1 && (events_next_irq(a) >= 0 || rootirq_halt(arch_pp_id())))
+		return true;
+	return g_cfg.cpus > 1 && root_hlt_wait(a, if1);
 }
 
 void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
@@ -484,6 +503,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	a->root_irq = a->root_irq && !a->guest;
 	a->icount = 0;
 	a->clock_icount = 0;
+	a->cs_reload = false;
 	a->sti_shadow = false;
 	a->irq_now = false;
 	if ((events_next_irq(a) >= 0 || a->root_irq) && (regs_read(uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
@@ -586,6 +606,14 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			regs_write(uc, UC_X86_REG_RIP, a->last_rip);
 			break;
 		}
+		if (a->preempted && a->cs_reload) {
+			a->cs_reload = false;
+			a->slice_limit = a->cs_reload_limit;
+			/* Measured: a stop in real mode leaves the linear
+			 * address in RIP; the IP is the code hook's. */
+			regs_write(uc, UC_X86_REG_RIP, a->last_rip);
+			continue; /* the same run, with CS's base read again */
+		}
 		if (a->preempted) {
 			exit->type = HV_EXIT_PREEMPT;
 			exit->rip = rip;
@@ -600,7 +628,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		break;
 	}
 out:
-	clock_sync(a);
+	vcpu_clock_sync(a);
 	a->want_window = false;
 	if (g_cfg.trace)
 		diag_trace(vps, exit_type_name(exit->type), exit->rip);
