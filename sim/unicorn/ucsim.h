@@ -139,9 +139,16 @@ struct arch_vps {
 			/* External interrupts queued and not yet delivered
 			 * (guest IF = 0). */
 			bool irq_waiting;
+			/* NMIs blocked (from an NMI's delivery to the IRET
+			 * that ends its handler): look for that IRET (nmi.c). */
+			bool nmi_watch;
+			uint8_t hook_slow_pad[3]; /* 0: no padding in hook_slow */
 		};
-		uint32_t hook_slow;
+		uint64_t hook_slow;
 	};
+	bool nmi_blocked;        /* NMIs blocked now (SDM 6.7.1) */
+	bool nmi_iret;           /* the instruction before this one was that IRET */
+	bool nmi_now;            /* deliver the held NMI before this instruction */
 	bool guest;              /* vmid != 0: guest-VM intercepts apply */
 	/* Bit n: an n-byte instruction may be one the code hook intercepts
 	 * (guests: 1 to X86_DECODE_MAX_LEN bytes; the root: RDMSR/WRMSR
@@ -251,6 +258,14 @@ bool ctxseg_available(void);
 /* The whole segment register (selector and hidden part) of the engine. */
 int ctxseg_write(uc_engine *uc, enum seg_idx s, const struct seg_state *st);
 int ctxseg_read(uc_engine *uc, enum seg_idx s, struct seg_state *st);
+
+/* ---- nmi.c ------------------------------------------------------------------ */
+
+/* The code hook's step while NMIs are blocked, before the instruction at
+ * `addr` (linear): true when it must stop there to deliver the held NMI. */
+bool nmi_watch_step(struct arch_vps *a, uint64_t addr);
+/* The index of a queued NMI that may be delivered now, or -1. */
+int nmi_deliverable(const struct arch_vps *a);
 
 /* ---- vcpu.c ---------------------------------------------------------------- */
 

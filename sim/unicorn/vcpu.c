@@ -69,8 +69,12 @@ static __attribute__((noinline)) void hook_code_slow(uc_engine *uc, uint64_t add
 		invalid_insn(a, a->last_rip);
 		return;
 	}
-	if (a->exit_set || a->irq_now)
+	if (a->exit_set || a->irq_now || a->nmi_now)
 		return;
+	if (a->nmi_watch && nmi_watch_step(a, addr)) {
+		uc_emu_stop(uc); /* the held NMI, before this instruction */
+		return;
+	}
 	if (a->icount >= a->slice_limit || kick_take(a->kick)) {
 		/* slice_limit instructions ran, or another PP kicked this one
 		 * (kick.c): stop before this one. */
@@ -438,7 +442,8 @@ static bool root_hlt_wakes(struct arch_vps *a)
 {
 	vcpu_clock_sync(a);
 	for (unsigned i = 0; i < a->nevents; i++)
-		if (a->events[i].type != HV_EVENT_EXTINT)
+		if (a->events[i].type != HV_EVENT_EXTINT &&
+		    !(a->events[i].type == HV_EVENT_NMI && a->nmi_blocked))
 			return true; /* delivered at the next run's start */
 	bool if1 = regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF;
 	if (if1 && (events_next_irq(a) >= 0 || rootirq_halt(arch_pp_id())))
@@ -478,10 +483,11 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	 * the next interrupt window (intercept_irq_window). */
 	for (unsigned i = 0; i < a->nevents;) {
 		const struct hv_event ev = a->events[i];
-		if (ev.type == HV_EVENT_EXTINT) {
-			i++;
+		if (ev.type == HV_EVENT_EXTINT || (ev.type == HV_EVENT_NMI && a->nmi_blocked)) {
+			i++; /* an NMI while NMIs are blocked waits for the IRET (nmi.c) */
 			continue;
 		}
+		a->nmi_blocked = a->nmi_blocked || ev.type == HV_EVENT_NMI;
 		events_drop(a, i);
 		uint64_t rip = regs_read(uc, UC_X86_REG_RIP);
 		if (!events_deliver(a, exit, ev.vector, ev.type == HV_EVENT_EXCEPTION && ev.has_error,
@@ -504,6 +510,9 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	a->icount = 0;
 	a->clock_icount = 0;
 	a->cs_reload = false;
+	a->nmi_watch = a->nmi_blocked;
+	a->nmi_iret = false;
+	a->nmi_now = false;
 	a->sti_shadow = false;
 	a->irq_now = false;
 	if ((events_next_irq(a) >= 0 || a->root_irq) && (regs_read(uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
@@ -563,6 +572,16 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		if (a->exit_set) {
 			finish_exit(a, exit);
 			break;
+		}
+		if (a->nmi_now) {
+			int k = nmi_deliverable(a);
+			a->nmi_now = false;
+			events_drop(a, (unsigned)k);
+			a->nmi_blocked = true;
+			a->nmi_watch = true;
+			if (!events_deliver(a, exit, 2, false, 0, a->last_rip, a->last_rip))
+				break;
+			continue;
 		}
 		if (a->irq_now) {
 			regs_write(uc, UC_X86_REG_RIP, a->irq_ret);
