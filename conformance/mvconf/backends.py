@@ -91,8 +91,11 @@ class MvsimBackend(Backend):
         self.name = name
         self.vendor = vendor
         self.exe = exe
-        # mvsim models no MMIO devices; a guest's triple fault is an exit.
-        self.features = frozenset({"triple-fault-exit"} | ({"svm"} if vendor == "amd" else set()))
+        # mvsim models a local APIC per PP (sim/lapic_dev.c) and no other
+        # MMIO device; a guest's triple fault is an exit.  Two PPs for the
+        # probes that need `smp` (command()).
+        self.features = frozenset({"lapic", "smp", "triple-fault-exit"} |
+                                  ({"svm"} if vendor == "amd" else set()))
 
     def executable(self) -> Path:
         return self.exe or paths.build_dir() / "sim" / "mvsim"
@@ -107,6 +110,8 @@ class MvsimBackend(Backend):
         argv = coverage.sim_prefix(self.name, probe.name) + [
                 str(self.executable()), "--vendor", self.vendor,
                 "--timeout-ms", str(int(probe.timeout * 1000))]
+        if "smp" in probe.needs:
+            argv += ["--cpus", "2"]  # as QEMU's -smp 2
         if probe.cmdline:
             argv += ["--cmdline", probe.cmdline]
         return argv + [str(probe.elf)] + [str(m) for m in probe.modules]
@@ -171,7 +176,8 @@ class QemuBackend(Backend):
 
     @property
     def features(self) -> FrozenSet[str]:
-        return frozenset({"mmio", "triple-fault-exit", "smp"} | ({"svm"} if self.kind == "svm" else set()))
+        return frozenset({"mmio", "lapic", "triple-fault-exit", "smp"} |
+                         ({"svm"} if self.kind == "svm" else set()))
 
     def image(self) -> Path:
         return hv_image(self.kind)
@@ -278,7 +284,7 @@ class BochsBackend(Backend):
         self.kind = kind  # vmx (corei7_skylake_x) | svm (ryzen)
         # Bochs' SVM ends the whole emulator when a guest triple-faults, where
         # hardware takes a SHUTDOWN exit (hv/arch/x86/README.md).
-        self.features = frozenset({"mmio"} | ({"svm"} if kind == "svm" else {"triple-fault-exit"}))
+        self.features = frozenset({"mmio", "lapic"} | ({"svm"} if kind == "svm" else {"triple-fault-exit"}))
 
     def unavailable(self) -> Optional[str]:
         if not hv_image(self.kind).is_file():

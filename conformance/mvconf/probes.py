@@ -25,7 +25,8 @@ PROBES_DIR = paths.REPO / "guest-probes" / "probes"
 
 # What a backend may offer and a probe may need (Backend.features).
 FEATURES = {
-    "mmio": "models MMIO devices (the I/O APIC, the local APIC)",
+    "mmio": "models MMIO devices beyond the local APIC (the I/O APIC)",
+    "lapic": "a local APIC per PP that the root programs through its xAPIC page (IDs, TPR, EOI, timer, IPIs)",
     "triple-fault-exit": "a guest's triple fault is a VM exit, not the end of the emulator",
     "svm": "the hypervisor runs its AMD SVM backend (VMMCALL is the hypercall)",
     "iommu": "the machine has an IOMMU the hypervisor drives (DMA protection: QEMU amd-iommu, or intel-iommu on a VMX qemu-kvm)",
