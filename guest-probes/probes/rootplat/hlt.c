@@ -26,13 +26,6 @@
 extern char rootplat_irq0[];
 volatile uint32_t rootplat_irq_count;
 
-struct __attribute__((packed)) idtr {
-	uint16_t limit;
-	uint64_t base;
-};
-
-static uint8_t idt_copy[256 * 16] __attribute__((aligned(16)));
-
 static void pit0_arm(uint16_t count)
 {
 	outb(0x43, 0x30); /* channel 0, lo/hi, mode 0, binary */
@@ -84,31 +77,6 @@ static void pic_route_irq0(void)
 	outb(0x21, 0xFE);
 }
 
-static void idt_install(struct idtr *saved)
-{
-	struct idtr mine;
-	uint16_t cs;
-	uint64_t h = (uint64_t)(uintptr_t)rootplat_irq0;
-
-	__asm__ volatile("sidt %0" : "=m"(*saved));
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	memset(idt_copy, 0, sizeof(idt_copy));
-	memcpy(idt_copy, (const void *)(uintptr_t)saved->base,
-	       (size_t)saved->limit + 1 < sizeof(idt_copy) ? (size_t)saved->limit + 1
-							 : sizeof(idt_copy));
-	uint8_t *g = idt_copy + IRQ0_VECTOR * 16;
-	uint16_t lo = (uint16_t)h, mid = (uint16_t)(h >> 16);
-	uint32_t hi = (uint32_t)(h >> 32);
-	memcpy(g + 0, &lo, 2);
-	memcpy(g + 2, &cs, 2);
-	g[5] = 0x8E; /* present, DPL 0, 64-bit interrupt gate */
-	memcpy(g + 6, &mid, 2);
-	memcpy(g + 8, &hi, 4);
-	mine.limit = sizeof(idt_copy) - 1;
-	mine.base = (uint64_t)(uintptr_t)idt_copy;
-	__asm__ volatile("lidt %0" : : "m"(mine));
-}
-
 void rootplat_hlt(void)
 {
 	__asm__ volatile("cli");
@@ -119,8 +87,9 @@ void rootplat_hlt(void)
 			   "no PIT: channel 0 does not count on this machine");
 		return;
 	}
-	struct idtr saved;
-	idt_install(&saved);
+	struct rootplat_idtr saved;
+	rootplat_idt_copy(&saved);
+	rootplat_idt_gate(IRQ0_VECTOR, rootplat_irq0);
 	pit0_arm((uint16_t)(PIT_HZ / 1000 * WAIT_MS));
 	rootplat_irq_count = 0;
 	pic_route_irq0();
@@ -146,7 +115,7 @@ void rootplat_hlt(void)
 	uint32_t running = rootplat_irq_count;
 	outb(0x21, 0xFF);
 	pit0_arm(0xFFFF); /* channel 0 back to a one-shot, IRQ0 masked */
-	__asm__ volatile("lidt %0" : : "m"(saved));
+	rootplat_idt_restore(&saved);
 	check_eq("hlt-waits-for-interrupt", "none", 1, taken,
 		 "STI;HLT with only PIT IRQ0 (%u ms one-shot) unmasked returns after its "
 		 "interrupt was taken (got: interrupts taken when HLT returned)", WAIT_MS);

@@ -13,13 +13,15 @@
  *     #GP(0) and change nothing.
  *  5. CR4 (cr4.c): MOV to CR4 of a bit CPUID does not offer raises #GP(0)
  *     and changes nothing.
+ *  6. The local APIC (apic.c): its timer, IPIs, TPR, logical destination
+ *     and software disable, as the machine's.
  *
  * The root's platform is not an ABI item of the catalogue, so the checks are
  * items=none and their ids say what they show.
  */
 #include "rootplat.h"
 
-PROBE_TITLE("root VM platform: CPUID policy, memory map, multiboot placement, HLT waits, XSETBV, CR4");
+PROBE_TITLE("root VM platform: CPUID policy, memory map, multiboot placement, HLT waits, XSETBV, CR4, local APIC");
 
 void probe_main(void)
 {
@@ -28,4 +30,5 @@ void probe_main(void)
 	rootplat_hlt();
 	rootplat_xsetbv();
 	rootplat_cr4();
+	rootplat_apic();
 }
