@@ -11,7 +11,10 @@
  *     0 and drops writes.  mvsim keeps each VPS's CR8 (arch_vps.cr8, which
  *     arch_vps_get_reg/set_reg read and write, as SVM's V_TPR and VMX's
  *     virtual TPR keep it) and emulates MOV to/from CR8 on it: CPL > 0 or a
- *     write of bits 63:4 raise #GP(0).
+ *     write of bits 63:4 raise #GP(0).  The root's CR8 is its local APIC's
+ *     TPR[7:4] (../lapic_dev.c), as on the machine: a write sets TPR to
+ *     CR8 << 4 (and may let a held interrupt in: vcpu.c), a read gives
+ *     TPR >> 4.
  */
 #include "ucsim.h"
 
@@ -82,7 +85,11 @@ bool cr_intercept(struct arch_vps *a, uint64_t addr, const struct x86_insn *d)
 			if (v >> 4)
 				return raise_gp(a, addr);
 			a->cr8 = v;
+			if (!a->guest)
+				rootirq_lapic_write(arch_pp_id(), 0x80, (uint32_t)v << 4);
 		} else {
+			if (!a->guest)
+				a->cr8 = rootirq_lapic_read(arch_pp_id(), 0x80) >> 4;
 			regs_write(a->uc, gpr, a->cr8);
 		}
 		a->cr_next = addr - a->csb + d->len;

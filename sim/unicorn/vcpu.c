@@ -591,6 +591,14 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			/* cr.c emulated the MOV to/from CR8: it ran */
 			regs_write(uc, UC_X86_REG_RIP, a->cr_next);
 			a->icount++;
+			if (!a->guest && !a->root_irq && rootirq_pending(arch_pp_id())) {
+				/* A CR8 write let a held interrupt in (cr.c). */
+				a->root_irq = true;
+				if (regs_read(uc, UC_X86_REG_RFLAGS) & RFLAGS_IF) {
+					a->irq_now = true;
+					a->irq_ret = a->cr_next;
+				}
+			}
 			continue;
 		}
 		if (a->exc_pending) {

@@ -11,6 +11,8 @@
  *  - a fixed self-IPI (shorthand self) is taken while the root runs with
  *    IF=1; with TPR 0x50 a vector of class 4 is held (IRR set, PPR 0x50)
  *    until the TPR goes back to 0;
+ *  - CR8 is TPR[7:4]: MOV to CR8 sets the TPR and holds that class the
+ *    same way, MOV from CR8 reads a TPR stored through the page;
  *  - logical destination, flat model: an IPI to a logical ID the LDR has is
  *    taken, one to another is not (and stays out of the IRR).
  * Not checked here: the LVT masking of a software-disabled APIC (SDM
@@ -152,6 +154,42 @@ static void apic_timer(void)
 		  c1, c2);
 }
 
+static void set_cr8(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr8" : : "r"(v) : "memory");
+}
+
+static uint64_t get_cr8(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr8, %0" : "=r"(v));
+	return v;
+}
+
+static void apic_cr8(void)
+{
+	set_cr8(5);
+	uint32_t tpr = rd(REG_TPR);
+	rootplat_apic_count = 0;
+	wr(REG_ICR_LO, ICR_SELF | VEC_HELD);
+	uint32_t held = run_with_if(SPIN_HELD);
+	__asm__ volatile("sti" ::: "memory");
+	set_cr8(0);
+	uint32_t after = run_with_if(SPIN_TAKEN);
+	wr(REG_TPR, 0x30);
+	uint64_t cr8 = get_cr8();
+	wr(REG_TPR, 0);
+
+	check_eq("apic-cr8-sets-tpr", "none", 0x50, tpr, "MOV to CR8 of 5 sets the TPR to 0x50");
+	check_eq("apic-cr8-holds", "none", 0, held,
+		 "with CR8 = 5 a self-IPI of vector 0x%x (class 4) is not taken", VEC_HELD);
+	check_eq("apic-cr8-lowered", "none", 1, after,
+		 "MOV to CR8 of 0 with IF=1 lets it in");
+	check_eq("apic-cr8-reads-tpr", "none", 3, cr8,
+		 "MOV from CR8 after a TPR store of 0x30 reads 3");
+}
+
 static void apic_ipis(void)
 {
 	rootplat_apic_count = 0;
@@ -210,6 +248,7 @@ void rootplat_apic(void)
 	wr(REG_TPR, 0);
 	apic_timer();
 	apic_ipis();
+	apic_cr8();
 	apic_restore(&saved);
 	rootplat_idt_restore(&idt);
 }
