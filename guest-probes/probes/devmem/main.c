@@ -18,8 +18,8 @@
  *     local APIC (0x1x): the page is the real one, mapped read-only (the
  *     stores and what they may not do: the lapic probe).
  *
- * Only for backends with a real platform (QEMU, Bochs): mvsim models no
- * MMIO devices (probe.toml: needs = ["mmio"]).  No ABI item names the root's
+ * Only for backends with an I/O APIC (QEMU, Bochs): mvsim models only the
+ * local APIC (probe.toml: needs = ["mmio"]).  No ABI item names the root's
  * devices, so the checks are items=none.
  */
 #include "probe.h"
