@@ -27,7 +27,9 @@ mbl_bios_read:
 	testl %eax, %eax
 	jnz 1f
 	movl $0xFF, %eax                /* carry set, no status: an error all the same */
-1:	cld
+1:	/* Both BIOS calls end here: EAX holds the result. */
+bios_done:
+	cld
 	calll mbl_unreal
 	popl %ebp
 	popl %edi
@@ -56,15 +58,9 @@ mbl_bios_e820:
 	movl 20(%esp), %esi
 	movl %ebx, (%esi)
 	movl %ecx, %eax
-	jmp 3f
+	jmp bios_done
 2:	xorl %eax, %eax
-3:	cld
-	calll mbl_unreal
-	popl %ebp
-	popl %edi
-	popl %esi
-	popl %ebx
-	retl
+	jmp bios_done
 
 /* void mbl_unreal(void): protected mode for a moment, the 4 GiB data
  * descriptor into DS, ES, FS, GS, back to real mode with base 0: the
