@@ -92,12 +92,12 @@ mbl_unreal:
 	popfl
 	retl
 
-/* void mbl_enter(uint32_t entry, uint32_t mbi) */
+/* void mbl_enter(uint32_t tramp, uint32_t handoff) */
 	.globl mbl_enter
 mbl_enter:
 	cli
 	movl 4(%esp), %ecx
-	movl 8(%esp), %ebx
+	movl 8(%esp), %ebp
 	lgdtl gdt_desc
 	movl %cr0, %eax
 	andl $0x7FFFFFFF, %eax          /* PG off (it is), PE on */
@@ -111,8 +111,31 @@ mbl_enter:
 	movw %ax, %fs
 	movw %ax, %gs
 	movw %ax, %ss
+	jmp *%ecx
+
+/* The moves, then the kernel (mbload.h); copied, so only relative jumps. */
+	.globl mbl_tramp, mbl_tramp_end
+mbl_tramp:
+	cld
+	movl 8(%ebp), %edx              /* handoff.count */
+	leal 12(%ebp), %ebx             /* handoff.move[0] */
+2:	testl %edx, %edx
+	jz 3f
+	movl 0(%ebx), %edi
+	movl 4(%ebx), %esi
+	movl 8(%ebx), %ecx
+	rep movsb
+	movl 12(%ebx), %ecx
+	xorl %eax, %eax
+	rep stosb
+	addl $16, %ebx
+	decl %edx
+	jmp 2b
+3:	movl 4(%ebp), %ebx              /* handoff.mbi */
+	movl 0(%ebp), %ecx              /* handoff.entry */
 	movl $MB_BOOT_MAGIC, %eax
 	jmp *%ecx
+mbl_tramp_end:
 
 	.section .rodata
 	.balign 8

@@ -17,12 +17,15 @@
  *    next page;
  *  - boot_device (the BIOS drive, whole disk), the kernel's command line,
  *    boot_loader_name "mbload";
+ *  - a segment below 1 MiB (where this loader, its stack, the bounce buffer
+ *    and the BIOS's data are needed until the last read) staged above it
+ *    and moved into place at the jump;
  *  - A20 on, protected mode with flat segments, EAX = 0x2BADB002, EBX =
- *    the structure (bios.S mbl_enter).
+ *    the structure (bios.S mbl_enter, mbl_tramp).
  *
  * Everything the image gives is checked before it is used: a manifest or a
- * header that does not hold, or a destination outside RAM below 4 GiB or
- * below 1 MiB, stops with "mbload: <why>; halted" on COM1 and port 0xE9.
+ * header that does not hold, or a destination outside RAM below 4 GiB,
+ * stops with "mbload: <why>; halted" on COM1 and port 0xE9.
  * Built with gcc -m16 and run in unreal mode (mbl_unreal): 32-bit flat
  * pointers in real mode, between BIOS calls.
  */
@@ -40,6 +43,7 @@
 #define E820_MAX 32u
 #define MBI_AREA 8192u                 /* the structure, lists and strings */
 #define COM1 0x3F8
+#define LOW_END 0x100000u
 
 static uint32_t drive;
 static struct mbl_dap dap;
@@ -194,12 +198,11 @@ static uint64_t ram_end_from(uint64_t from)
 	return end;
 }
 
-/* A destination must lie in RAM at or above 1 MiB (this loader and the BIOS
- * live below) and end below 4 GiB. */
+/* A destination must lie in RAM (E820 type 1) and end below 4 GiB. */
 static void check_dest(const char *what, uint32_t start, uint64_t len)
 {
 	uint64_t end = (uint64_t)start + len;
-	if (start < 0x100000u || end > 0x100000000ull || ram_end_from(start) < end)
+	if (end > 0x100000000ull || ram_end_from(start) < end)
 		die(what, start);
 }
 
@@ -258,20 +261,45 @@ static struct mb_header find_header(const struct mbl_file *k, uint32_t *hdr_off)
 
 /* The kernel's image [kernel_start, kernel_end): modules are placed around it. */
 static uint32_t kernel_start, kernel_end;
+/* Where place() looks next: from 1 MiB up. */
+static uint32_t next_free = LOW_END;
+/* Segments below 1 MiB, staged above it until the jump (mbl_tramp). */
+static struct mbl_handoff handoff;
 
-/* The next free page-aligned place of `len` bytes at or above *next that
- * does not overlap the kernel's image; *next moves past it. */
-static uint32_t place(uint32_t *next, uint32_t len, const char *what)
+/* The next free page-aligned place of `len` bytes at or above next_free
+ * that does not overlap the kernel's image; next_free moves past it. */
+static uint32_t place(uint32_t len, const char *what)
 {
-	uint32_t at = *next;
+	uint32_t at = next_free;
 	if ((uint64_t)at + len > kernel_start && at < kernel_end)
 		at = page_up(kernel_end, what);
 	check_dest(what, at, len);
-	*next = page_up((uint64_t)at + len, what);
+	next_free = page_up((uint64_t)at + len, what);
 	return at;
 }
 
-/* Loads the kernel (3.1.3's address fields); returns the end of its image. */
+/* filesz bytes of the file at off to paddr, zeroed on to memsz.  Below
+ * 1 MiB live this loader, its stack, the bounce buffer and what the BIOS
+ * needs for the reads still to come: such a segment is read into a staging
+ * place above 1 MiB and moved (and its tail zeroed) by mbl_tramp, after
+ * every BIOS call, as GRUB's relocator does. */
+static void load_segment(const struct mbl_file *f, uint32_t off, uint32_t filesz,
+			 uint32_t memsz, uint32_t paddr, const char *what)
+{
+	check_dest(what, paddr, memsz);
+	if (paddr >= LOW_END) {
+		read_file(f, off, filesz, paddr);
+		fill0(paddr + filesz, memsz - filesz);
+		return;
+	}
+	if (handoff.count == MBL_MAX_MOVES)
+		die("too many segments below 1 MiB, at", paddr);
+	uint32_t stage = place(filesz, "no RAM to stage a segment below 1 MiB, at");
+	read_file(f, off, filesz, stage);
+	handoff.move[handoff.count++] = (struct mbl_move){ paddr, stage, filesz, memsz - filesz };
+}
+
+/* Loads the kernel (3.1.3's address fields); returns its entry. */
 static uint32_t load_kernel(const struct mbl_file *k, const struct mb_header *h, uint32_t hdr_off)
 {
 	if (h->header_addr < h->load_addr || h->header_addr - h->load_addr > hdr_off)
@@ -286,13 +314,13 @@ static uint32_t load_kernel(const struct mbl_file *k, const struct mb_header *h,
 	if (h->bss_end_addr && h->bss_end_addr < end)
 		die("bss_end_addr below the loaded image", h->bss_end_addr);
 	uint32_t image_end = h->bss_end_addr ? h->bss_end_addr : end;
-	check_dest("the kernel's image is not in RAM above 1 MiB, at", h->load_addr,
-		   (uint64_t)image_end - h->load_addr);
 	if (h->entry_addr < h->load_addr || h->entry_addr >= end)
 		die("entry_addr outside the loaded image", h->entry_addr);
-	read_file(k, file_off, len, h->load_addr);
-	fill0(end, image_end - end);
-	return image_end;
+	kernel_start = h->load_addr;
+	kernel_end = image_end;
+	load_segment(k, file_off, len, image_end - h->load_addr, h->load_addr,
+		     "the kernel's image is not in RAM, at");
+	return h->entry_addr;
 }
 
 static uint32_t str_len(const char *s)
@@ -304,7 +332,7 @@ static uint32_t str_len(const char *s)
 }
 
 /* An ELF32 kernel without address fields (kvm-unit-tests' .flat files):
- * its PT_LOAD segments; returns the end of the highest, *entry its e_entry. */
+ * its PT_LOAD segments; returns its e_entry. */
 struct elf32_ehdr {
 	uint8_t ident[16];
 	uint16_t type, machine;
@@ -317,7 +345,7 @@ struct elf32_phdr {
 #define PT_LOAD 1u
 #define ELF_MAX_PHDRS 16u
 
-static uint32_t load_elf32(const struct mbl_file *k, uint32_t *entry)
+static uint32_t load_elf32(const struct mbl_file *k)
 {
 	struct elf32_ehdr eh;
 	struct elf32_phdr ph[ELF_MAX_PHDRS];
@@ -333,15 +361,13 @@ static uint32_t load_elf32(const struct mbl_file *k, uint32_t *entry)
 	read_file(k, eh.phoff, eh.phnum * sizeof(struct elf32_phdr), (uint32_t)ph);
 	uint32_t end = 0, start = 0xFFFFFFFFu;
 	int entry_ok = 0;
-	for (uint32_t i = 0; i < eh.phnum; i++) {
+	for (uint32_t i = 0; i < eh.phnum; i++) {   /* checked, and the image's extent */
 		const struct elf32_phdr *p = &ph[i];
 		if (p->type != PT_LOAD || p->memsz == 0)
 			continue;
 		if (p->filesz > p->memsz || p->offset > k->bytes || k->bytes - p->offset < p->filesz)
 			die("an ELF segment does not fit its file, segment", i);
-		check_dest("an ELF segment is not in RAM above 1 MiB, at", p->paddr, p->memsz);
-		read_file(k, p->offset, p->filesz, p->paddr);
-		fill0(p->paddr + p->filesz, p->memsz - p->filesz);
+		check_dest("an ELF segment is not in RAM, at", p->paddr, p->memsz);
 		if (eh.entry >= p->paddr && eh.entry - p->paddr < p->memsz)
 			entry_ok = 1;
 		if (p->paddr + p->memsz > end)
@@ -351,9 +377,15 @@ static uint32_t load_elf32(const struct mbl_file *k, uint32_t *entry)
 	}
 	if (!entry_ok)
 		die("e_entry outside every loaded segment", eh.entry);
-	*entry = eh.entry;
 	kernel_start = start;
-	return end;
+	kernel_end = end;
+	for (uint32_t i = 0; i < eh.phnum; i++) {
+		const struct elf32_phdr *p = &ph[i];
+		if (p->type == PT_LOAD && p->memsz)
+			load_segment(k, p->offset, p->filesz, p->memsz, p->paddr,
+				     "an ELF segment is not in RAM, at");
+	}
+	return eh.entry;
 }
 
 __attribute__((noreturn)) void mbload_main(uint32_t boot_drive)
@@ -363,28 +395,21 @@ __attribute__((noreturn)) void mbload_main(uint32_t boot_drive)
 	outb(0x92, (uint8_t)((inb(0x92) | 2) & ~1));   /* A20 on (fast gate), no reset */
 	read_e820();
 	const struct mbl_manifest *m = read_manifest();
-	uint32_t hdr_off, entry, end;
+	uint32_t hdr_off;
 	struct mb_header h = find_header(&m->file[0], &hdr_off);
-	if (h.flags & MB_FLAG_AOUT_KLUDGE) {
-		end = load_kernel(&m->file[0], &h, hdr_off);
-		entry = h.entry_addr;
-		kernel_start = h.load_addr;
-	} else {
-		end = load_elf32(&m->file[0], &entry);
-	}
-	kernel_end = end;
-	uint32_t next = 0x100000;
+	handoff.entry = (h.flags & MB_FLAG_AOUT_KLUDGE) ? load_kernel(&m->file[0], &h, hdr_off)
+							 : load_elf32(&m->file[0]);
 
 	/* The information area: its place is known once the modules are placed. */
 	struct mb_module mods[MBL_MAX_FILES];
 	uint32_t nmods = m->count - 1;
 	for (uint32_t i = 0; i < nmods; i++) {
 		const struct mbl_file *f = &m->file[1 + i];
-		uint32_t at = place(&next, f->bytes, "no RAM for a module, at");
+		uint32_t at = place(f->bytes, "no RAM for a module, at");
 		read_file(f, 0, f->bytes, at);
 		mods[i] = (struct mb_module){ at, at + f->bytes, 0, 0 };
 	}
-	uint32_t area = place(&next, MBI_AREA, "no RAM for the information structure, at");
+	uint32_t area = place(MBI_AREA, "no RAM for the information structure, at");
 	fill0(area, MBI_AREA);
 
 	struct mb_info *mbi = (struct mb_info *)area;
@@ -430,5 +455,13 @@ __attribute__((noreturn)) void mbload_main(uint32_t boot_drive)
 	mbi->boot_device = (drive << 24) | 0x00FFFFFFu;    /* the whole disk */
 	mbi->flags = MB_INFO_MEM | MB_INFO_BOOTDEV | MB_INFO_CMDLINE | MB_INFO_MODS |
 		     MB_INFO_MMAP | MB_INFO_LOADER_NAME;
-	mbl_enter(entry, area);
+	/* The way in: mbl_tramp and the handoff on a page of their own above 1 MiB. */
+	uint32_t tramp_len = (uint32_t)(mbl_tramp_end - mbl_tramp);
+	if (tramp_len + sizeof(handoff) > PAGE)
+		die("mbl_tramp and its handoff exceed a page, bytes", tramp_len);
+	uint32_t way_in = place(PAGE, "no RAM for the way into the kernel, at");
+	handoff.mbi = area;
+	copy(way_in, (uint32_t)mbl_tramp, tramp_len);
+	copy(way_in + PAGE - sizeof(handoff), (uint32_t)&handoff, sizeof(handoff));
+	mbl_enter(way_in, way_in + PAGE - sizeof(handoff));
 }

@@ -61,9 +61,32 @@ uint32_t mbl_bios_e820(uint32_t *cont, void *buf);
  * keep a 4 GiB limit with base 0, so the second stage reaches all memory. */
 void mbl_unreal(void);
 
-/* Protected mode, flat 32-bit segments, EAX = MB_BOOT_MAGIC, EBX = mbi,
- * interrupts off, paging off: the Multiboot machine state (3.2). */
-__attribute__((noreturn)) void mbl_enter(uint32_t entry, uint32_t mbi);
+/* The way into the kernel.  A segment below 1 MiB is staged above it and
+ * moved by mbl_tramp, after the last BIOS call (the loader, its stack, the
+ * bounce buffer and the BIOS's data live there until then). */
+#define MBL_MAX_MOVES 16u
+struct mbl_move {
+	uint32_t dst, src, len;        /* copy len bytes from src to dst */
+	uint32_t zero;                 /* then zero this many bytes after them */
+};
+struct mbl_handoff {                   /* bios.S reads it by these offsets */
+	uint32_t entry;                /* 0: the kernel's entry */
+	uint32_t mbi;                  /* 4: the information structure */
+	uint32_t count;                /* 8: moves */
+	struct mbl_move move[MBL_MAX_MOVES];   /* 12: 16 bytes each */
+};
+_Static_assert(__builtin_offsetof(struct mbl_handoff, move) == 12, "bios.S mbl_tramp");
+
+/* mbl_tramp..mbl_tramp_end: 32-bit code that uses no stack and no address
+ * of its own (main.c copies it above 1 MiB): with EBP = the handoff it
+ * makes the moves, then enters the kernel with EAX = MB_BOOT_MAGIC, EBX =
+ * mbi. */
+extern const char mbl_tramp[], mbl_tramp_end[];
+
+/* Protected mode with flat 32-bit segments, interrupts off, paging off (the
+ * Multiboot machine state, 3.2), then a jump to the copy of mbl_tramp at
+ * `tramp` with EBP = `handoff`. */
+__attribute__((noreturn)) void mbl_enter(uint32_t tramp, uint32_t handoff);
 
 __attribute__((noreturn)) void mbload_main(uint32_t drive);
 
