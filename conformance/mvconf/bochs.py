@@ -290,7 +290,9 @@ def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int,
         f"log: {log}",
         "panic: action=fatal",
         "error: action=ignore",
-        "info: action=ignore",
+        # $MV_BOCHS_INFO=1: Bochs' info lines in bochs.log (run-hv-bochs --keep):
+        # the BIOS's steps stamped in emulated ticks ("Booting from ...").
+        f"info: action={'report' if os.environ.get('MV_BOCHS_INFO') else 'ignore'}",
         "debug: action=ignore",
     ] + coverage.bochsrc_lines(cov_out) + [""])
 
