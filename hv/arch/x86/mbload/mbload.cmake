@@ -32,8 +32,13 @@ add_custom_target(mbload ALL DEPENDS ${CMAKE_BINARY_DIR}/hv/mbload.bin)
 # moved above the image), GRUB stays a working option, and mbload refuses a
 # file without a Multiboot header with its reason (exit 126).
 find_program(MBLOAD_BOCHS bochs)
+find_program(MBLOAD_GRUB grub-mkrescue)
+set(mbload_loaders mbload)
+if(MBLOAD_GRUB)
+  list(APPEND mbload_loaders grub)
+endif()
 if(MBLOAD_BOCHS)
-  foreach(loader mbload grub)
+  foreach(loader ${mbload_loaders})
     add_test(NAME hv.vmx.boot-${loader}
              COMMAND ${CMAKE_SOURCE_DIR}/scripts/run-hv-bochs --timeout 120 --loader ${loader}
                      --hv ${CMAKE_BINARY_DIR}/hv/microv-hv.elf
