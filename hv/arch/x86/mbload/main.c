@@ -3,7 +3,9 @@
  * the disk image (layout: mbload.h) through the BIOS and starts the kernel
  * as the Multiboot specification (0.6.96) says, the way GRUB does:
  *
- *  - the memory map from int 15h E820h (every entry as the BIOS gives it),
+ *  - the memory map from int 15h E820h (the BIOS's entries as it gives
+ *    them, less empty ones and those ACPI 3.0's attribute bit 0 drops; at
+ *    most E820_MAX),
  *    mem_lower/mem_upper from it (the RAM at 0, at most 640 KiB; the RAM
  *    contiguous from 1 MiB);
  *  - the kernel by its header's address fields (flag 16: load_addr ..
@@ -38,7 +40,6 @@
 
 #define SECTOR 512u
 #define PAGE 4096u
-#define MB_HEADER_PAGE_ALIGN (1u << 0)
 #define MB_INFO_BOOTDEV (1u << 1)
 #define E820_MAX 32u
 #define MBI_AREA 8192u                 /* the structure, lists and strings */
@@ -49,7 +50,6 @@ static uint32_t drive;
 static struct mbl_dap dap;
 static uint8_t manifest_buf[MBL_MANIFEST_BYTES] __attribute__((aligned(16)));
 static uint8_t e820_raw[E820_MAX][24] __attribute__((aligned(8)));
-static uint32_t e820_sizes[E820_MAX];
 static uint32_t e820_count;
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -175,7 +175,7 @@ static void read_e820(void)
 			continue;
 		if (e820_len(e820_count) == 0)
 			continue;
-		e820_sizes[e820_count++] = got;
+		e820_count++;
 	} while (cont && e820_count < E820_MAX);
 	if (!e820_count)
 		die("the BIOS gave no E820 memory map, entries", 0);
