@@ -13,8 +13,10 @@ target_compile_options(mbload-elf PRIVATE -m16 -Os -ffreestanding -fno-pic -fno-
     # no inline rep movs/stos: in real mode they would address through SI/DI
     # (16 bits); copies go through loops or copy() (addr32 rep movsl).
     -mstringop-strategy=loop)
-# -Os: the -O2 build hung in the second stage under Bochs before its first
-# output (not understood; the -Os build is the one tested).
+# -Os: the build the suite runs (the loader's own time is a few instructions
+# beside the BIOS's disk reads).  An -O2 build of an early version hung before
+# its first output under Bochs, with a stale disk lock in play (not settled);
+# an -O2 build of this version boots the hypervisor the same way.
 target_link_options(mbload-elf PRIVATE -m16 -nostdlib -static -no-pie
     -Wl,-T,${MBLOAD_DIR}/link.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
 set_target_properties(mbload-elf PROPERTIES
