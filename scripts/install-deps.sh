@@ -22,7 +22,7 @@ PKGS=(
   dpkg-dev
   qemu-system-x86
   bochs bochsbios vgabios
-  grub-pc-bin grub-common xorriso mtools
+  grub-pc-bin grub-common xorriso mtools  # Bochs with MV_BOCHS_LOADER=grub (CTest hv.vmx.boot-grub)
 )
 
 missing=()

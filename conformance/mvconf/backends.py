@@ -292,8 +292,11 @@ class BochsBackend(Backend):
         return bochs.unavailable()
 
     def inputs(self) -> Tuple[List[Path], List[str]]:
-        return [hv_image(self.kind)], [f"kind={self.kind}", f"ips={bochs.IPS}", f"megs={bochs.MEGS}",
-                                       tool_version("dpkg-query", "-W", "bochs", "grub-pc-bin")]
+        # The boot loader is part of the run: mbload's binary, or GRUB's version.
+        loader = [bochs.mbdisk.loader_path()] if bochs.LOADER == "mbload" else []
+        return [hv_image(self.kind)] + loader, [
+            f"kind={self.kind}", f"ips={bochs.IPS}", f"megs={bochs.MEGS}", f"loader={bochs.LOADER}",
+            tool_version("dpkg-query", "-W", "bochs", "grub-pc-bin")]
 
     def command(self, probe: Probe) -> List[str]:
         return ["bochs", "-q", "-f", "<generated bochsrc>", "-rc", "<c>",

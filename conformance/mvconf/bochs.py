@@ -7,13 +7,19 @@ and the SVM backend's nRIP path are exercised here.  See
 docs/emulators.md.
 
 Per image set (the hypervisor, the probe and its modules, the command line),
-a GRUB rescue ISO (grub-mkrescue): /boot/microv-hv.elf as the multiboot
-kernel, the probe as module 0 with the string "<probe> <cmdline>" (the first
-word stands for the file name, as QEMU's -initrd passes it), the further
-modules after it, timeout=0.  It is built once and kept in the ISO cache
-(<out>/iso-cache/<sha256>.iso, iso_key(): the images' content, grub.cfg and
-grub-mkrescue's version; the newest ISO_CACHE_KEEP are kept), so a rerun or
-the other Bochs backend boots the same ISO without building it again.
+a boot medium: microv-hv.elf as the multiboot kernel (command line
+"/boot/microv-hv.elf", as GRUB gives it), the probe as module 0 with the
+string "<probe> <cmdline>" (the first word stands for the file name, as
+QEMU's -initrd passes it), the further modules after it.  LOADER
+($MV_BOCHS_LOADER) picks the loader:
+  - mbload (default): a disk image with the project's own BIOS boot loader
+    (hv/arch/x86/mbload/, mvconf/mbdisk.py): the same Multiboot boot path
+    without GRUB's start-up (docs/performance.md "Suite and Bochs");
+  - grub: a GRUB rescue ISO (grub-mkrescue, timeout=0).
+Either is built once and kept in the cache (<out>/iso-cache/<sha256>.iso or
+.img, the key: the images' content, the loader's configuration and its
+version; the newest ISO_CACHE_KEEP of each kind are kept), so a rerun or
+the other Bochs backend boots the same medium without building it again.
 
 Per run, in a fresh temporary directory:
   - a bochsrc: the CPU model, MEGS (128) MiB, IPS (12500000) with clock sync=none
@@ -44,7 +50,7 @@ import time
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from . import coverage, paths, procs
+from . import coverage, mbdisk, paths, procs
 from .hashes import file_hash
 
 # Emulated instructions per emulated second.  With clock sync=none the
@@ -55,6 +61,9 @@ from .hashes import file_hash
 # took 0.71x the CPU of 50M on both backends, 6.25M only 0.93x of 12.5M.
 # $MV_BOCHS_IPS overrides it.
 IPS = int(os.environ.get("MV_BOCHS_IPS", "12500000"))
+# The boot loader: "mbload" (the project's, a disk image) or "grub" (an ISO).
+LOADER = os.environ.get("MV_BOCHS_LOADER", "mbload")
+LOADERS = ("mbload", "grub")
 # Emulated RAM in MiB: the hypervisor maps all of the root's RAM at boot, so
 # 128 took 0.9x the CPU of 256 on the probe set.  $MV_BOCHS_MEGS overrides it.
 MEGS = int(os.environ.get("MV_BOCHS_MEGS", "128"))
@@ -63,7 +72,7 @@ END_CODES = {"SUCCESS": 0, "SKIP": 3, "ERROR": 4, "FAILURE": 5}
 EXIT_ROOT_STOPPED = 125
 EXIT_HV_FAILED = 126
 
-# Bochs runs guests ~20-50x slower than QEMU TCG, and BIOS + GRUB take ~2 s.
+# Bochs runs guests ~20-50x slower than QEMU TCG, and its BIOS (+ GRUB) ~1-2 s.
 TIMEOUT_SCALE = 3.0
 TIMEOUT_EXTRA_S = 15.0
 
@@ -71,6 +80,8 @@ _END_RE = re.compile(r"^MVP END .*result=(\w+)", re.M)
 # The hypervisor's last words: the root VM stopped (core_pp_run returned),
 # or boot failure / PANIC / HYPERVISOR EXCEPTION (which end with "halted").
 _STOP_RE = re.compile(r"^\[hv\] (pp 0 stopped|boot failed|halted$)", re.M)
+# mbload refused the image set (hv/arch/x86/mbload/main.c die()).
+_LOADER_RE = re.compile(r"^mbload: .*; halted$", re.M)
 
 BOCHS_SHARE = Path("/usr/share/bochs")
 # How many ISOs the cache keeps (about 1.6 MiB each: two image sets of the
@@ -79,8 +90,11 @@ ISO_CACHE_KEEP = 128
 ISO_CACHE_MIN_AGE_S = 3600.0
 
 
-def unavailable() -> Optional[str]:
-    for tool in ("bochs", "grub-mkrescue", "xorriso"):
+def unavailable(loader: Optional[str] = None) -> Optional[str]:
+    loader = loader or LOADER
+    if loader not in LOADERS:
+        return f"MV_BOCHS_LOADER={loader}: not one of {', '.join(LOADERS)}"
+    for tool in ("bochs",) + (("grub-mkrescue", "xorriso") if loader == "grub" else ()):
         if not shutil.which(tool):
             return f"{tool} not installed (scripts/install-deps.sh)"
     if not (BOCHS_SHARE / "BIOS-bochs-latest").is_file():
@@ -88,9 +102,9 @@ def unavailable() -> Optional[str]:
     if not (BOCHS_SHARE / "VGABIOS-lgpl-latest").exists() or \
             not (BOCHS_SHARE / "VGABIOS-lgpl-latest").resolve().is_file():
         return "vgabios not installed (VGABIOS-lgpl-latest is a dangling link)"
-    if not Path("/usr/lib/grub/i386-pc").is_dir():
+    if loader == "grub" and not Path("/usr/lib/grub/i386-pc").is_dir():
         return "grub-pc-bin not installed"
-    return None
+    return mbdisk.unavailable() if loader == "mbload" else None
 
 
 def bochs_timeout(probe_timeout: float) -> float:
@@ -110,6 +124,18 @@ def _grub_cfg(probe_name: str, cmdline: str, modules: Sequence[Tuple[str, str]],
         lines.append(f"  module /boot/{dest} {name}")
     lines += ["  boot", "}", ""]
     return "\n".join(lines)
+
+
+def _mb_strings(hv_elf: Optional[Path], probe_name: str, cmdline: str,
+                modules: Sequence[Path]) -> List[str]:
+    """The strings a loader hands over, as GRUB's lines in _grub_cfg give
+    them: the kernel's command line (its path, then its arguments: GRUB's
+    `multiboot`), each module's (the words after the path: GRUB's `module`)."""
+    if hv_elf is None:
+        first = [f"/boot/{probe_name}.elf {cmdline}".rstrip()]
+    else:
+        first = ["/boot/microv-hv.elf", f"{probe_name} {cmdline}".rstrip()]
+    return first + [m.stem for m in modules]
 
 
 def iso_dir() -> Path:
@@ -146,12 +172,14 @@ def iso_key(files: Sequence[Tuple[Path, str]], grub_cfg: str, grub_version: str)
 
 
 def prune_iso_cache(where: Path, keep: int = ISO_CACHE_KEEP,
-                    min_age_s: float = ISO_CACHE_MIN_AGE_S, now: Optional[float] = None) -> List[Path]:
-    """Removes the ISOs beyond the newest `keep` (by mtime, which a use
-    renews) that were not used for min_age_s; returns those removed."""
+                    min_age_s: float = ISO_CACHE_MIN_AGE_S, now: Optional[float] = None,
+                    pattern: str = "*.iso") -> List[Path]:
+    """Removes the media (pattern: ISOs, or *.img disks) beyond the newest
+    `keep` (by mtime, which a use renews) that were not used for min_age_s;
+    returns those removed."""
     now = time.time() if now is None else now
     isos = []
-    for p in where.glob("*.iso"):
+    for p in where.glob(pattern):
         try:
             isos.append((p.stat().st_mtime, p.name, p))
         except OSError:
@@ -168,6 +196,37 @@ def prune_iso_cache(where: Path, keep: int = ISO_CACHE_KEEP,
     return gone
 
 
+def _cached(medium: Path) -> bool:
+    """Whether the cache holds the medium (a use renews its mtime)."""
+    if not medium.is_file():
+        return False
+    try:
+        os.utime(medium)
+    except OSError:
+        pass
+    return True
+
+
+def build_disk(hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline: str,
+               modules: Sequence[Path], where: Optional[Path] = None) -> Tuple[Path, bool, str]:
+    """The image set's mbload disk (mvconf/mbdisk.py): as build_iso."""
+    where = where or iso_dir()
+    files, _ = _iso_layout(hv_elf, probe_elf, probe_name, cmdline, modules)
+    strings = _mb_strings(hv_elf, probe_name, cmdline, modules)
+    loader = mbdisk.loader_path()
+    key = iso_key(files, "\n".join(strings), f"mbload={file_hash(loader)}")
+    disk = where / f"{key}.img"
+    if _cached(disk):
+        return disk, False, ""
+    where.mkdir(parents=True, exist_ok=True)
+    try:
+        mbdisk.build(disk, [(src, st) for (src, _), st in zip(files, strings)])
+    except (OSError, ValueError) as e:
+        return disk, True, f"mbload disk: {e}"
+    prune_iso_cache(where, pattern="*.img")
+    return disk, True, ""
+
+
 def build_iso(hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline: str,
               modules: Sequence[Path], where: Optional[Path] = None) -> Tuple[Path, bool, str]:
     """The image set's ISO: (path, whether it was built now, the error text of
@@ -177,11 +236,7 @@ def build_iso(hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline:
     where = where or iso_dir()
     files, cfg = _iso_layout(hv_elf, probe_elf, probe_name, cmdline, modules)
     iso = where / f"{iso_key(files, cfg, _grub_version())}.iso"
-    if iso.is_file():
-        try:
-            os.utime(iso)
-        except OSError:
-            pass
+    if _cached(iso):
         return iso, False, ""
     where.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".build-{probe_name}-", dir=where))
@@ -206,6 +261,17 @@ def build_iso(hv_elf: Optional[Path], probe_elf: Path, probe_name: str, cmdline:
     return iso, True, ""
 
 
+def _boot_lines(medium: Path) -> List[str]:
+    if medium.suffix == ".img":
+        # mbload's disk (no geometry given: Bochs takes 16 heads x 63
+        # sectors).  The empty CD-ROM drive as slave: without a slave device
+        # the BIOS waits for one until its IDE time-out (3.3 M instructions,
+        # 0.27 s of emulated time; docs/performance.md "Suite and Bochs").
+        return [f"ata0-master: type=disk, path={medium}, mode=flat",
+                "ata0-slave: type=cdrom, status=ejected", "boot: disk"]
+    return [f"ata0-master: type=cdrom, path={medium}, status=inserted", "boot: cdrom"]
+
+
 def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int,
              cov_out: Optional[Path] = None) -> str:
     return "\n".join([
@@ -216,8 +282,7 @@ def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int,
         # about 0.6 s of wall per run in which Bochs idles; docs/performance.md).
         f"romimage: file={BOCHS_SHARE / 'BIOS-bochs-latest'}, options=fastboot",
         f"vgaromimage: file={BOCHS_SHARE / 'VGABIOS-lgpl-latest'}",
-        f"ata0-master: type=cdrom, path={iso}, status=inserted",
-        "boot: cdrom",
+    ] + _boot_lines(iso) + [
         f"com1: enabled=1, mode=file, dev={serial}",
         'display_library: rfb, options="timeout=0"',
         "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy",
@@ -225,7 +290,9 @@ def _bochsrc(kind: str, iso: Path, serial: Path, log: Path, megs: int,
         f"log: {log}",
         "panic: action=fatal",
         "error: action=ignore",
-        "info: action=ignore",
+        # $MV_BOCHS_INFO=1: Bochs' info lines in bochs.log (run-hv-bochs --keep):
+        # the BIOS's steps stamped in emulated ticks ("Booting from ...").
+        f"info: action={'report' if os.environ.get('MV_BOCHS_INFO') else 'ignore'}",
         "debug: action=ignore",
     ] + coverage.bochsrc_lines(cov_out) + [""])
 
@@ -249,6 +316,8 @@ def _outcome(serial: str) -> Optional[int]:
     m = _END_RE.search(serial)
     if m and serial.endswith("\n"):
         return END_CODES.get(m.group(1), EXIT_HV_FAILED)
+    if _LOADER_RE.search(serial):
+        return EXIT_HV_FAILED
     m = _STOP_RE.search(serial)
     if m and serial.endswith("\n"):
         if m.group(1).startswith("pp "):
@@ -279,25 +348,32 @@ def run_once(kind: str, hv_elf: Optional[Path], probe_elf: Path, probe_name: str
              modules: Sequence[Path], timeout_s: float, megs: int = MEGS,
              keep_dir: Optional[Path] = None, cov_out: Optional[Path] = None,
              iso_cache: Optional[Path] = None, first_byte: bool = False,
-             end_re: Optional["re.Pattern[str]"] = None) -> BochsRun:
+             end_re: Optional["re.Pattern[str]"] = None, loader: Optional[str] = None) -> BochsRun:
     """Boots hv_elf with the probe under Bochs; timeout_s of wall time in all.
     hv_elf None: the probe alone, bare (its cmdline on its multiboot line).
     end_re: the run also ends, with status 0, once the serial log matches it
     (a kernel that writes no MVP END line: scripts/kut/bochs.py).
-    iso_cache: where the image set's ISO is kept (default iso_dir()).
+    iso_cache: where the image set's boot medium is kept (default iso_dir()).
+    loader: "mbload" or "grub" (default LOADER).
     first_byte: the run ends, with status 0, at the first byte on COM1 (make
-    bench's floor: the BIOS and GRUB write nothing there, so that is the
+    bench's floor: the BIOS and the loader write nothing there, so that is the
     kernel running; a kernel that does not program the UART writes 5-bit
     characters, Bochs' reset line format).
     cov_out (make coverage): the run also waits for the image's coverage dump
     on port 0xE9 and copies it there (mvconf/coverage.py)."""
     start = time.monotonic()
-    iso, _, failed = build_iso(hv_elf, probe_elf, probe_name, cmdline, modules, iso_cache)
+    build = build_iso if (loader or LOADER) == "grub" else build_disk
+    iso, _, failed = build(hv_elf, probe_elf, probe_name, cmdline, modules, iso_cache)
     if failed:
-        return BochsRun("", failed, None, False, time.monotonic() - start, ["grub-mkrescue"])
+        return BochsRun("", failed, None, False, time.monotonic() - start, [build.__name__])
     work = Path(tempfile.mkdtemp(prefix=f"mv-bochs-{kind}-{probe_name}-"))
     try:
         serial, log = work / "serial.txt", work / "bochs.log"
+        if iso.suffix == ".img":
+            # Bochs opens a disk read-write and locks it (<path>.lock, left
+            # behind when the run is killed): each run boots its own copy.
+            shutil.copyfile(iso, work / "boot.img")
+            iso = work / "boot.img"
         rc = work / "bochsrc"
         rc.write_text(_bochsrc(kind, iso, serial, log, megs, cov_out))
         dbgrc = work / "dbgrc"
@@ -343,7 +419,8 @@ def run_once(kind: str, hv_elf: Optional[Path], probe_elf: Path, probe_name: str
             shutil.copyfile(work / "bochs.out", cov_out)
         if keep_dir:
             shutil.copytree(work, keep_dir, dirs_exist_ok=True)
-            shutil.copyfile(iso, keep_dir / "boot.iso")
+            if iso.parent != work:
+                shutil.copyfile(iso, keep_dir / "boot.iso")
         return BochsRun(output, stderr, code, timed_out, time.monotonic() - start, argv)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -361,19 +438,21 @@ def main(argv: Sequence[str]) -> int:
     ap.add_argument("--hv", type=Path,
                     default=Path(os.environ.get("MV_HV_ELF", Path(__file__).resolve().parents[2]
                                                 / "build" / "hv" / "microv-hv.elf")))
-    ap.add_argument("--keep", type=Path, help="copy the run directory (ISO, bochsrc, logs) here")
+    ap.add_argument("--keep", type=Path, help="copy the run directory (boot medium, bochsrc, logs) here")
+    ap.add_argument("--loader", choices=LOADERS, default=LOADER,
+                    help="mbload (the project's boot loader, a disk) or grub (an ISO); $MV_BOCHS_LOADER")
     ap.add_argument("--cmdline", default="")
     ap.add_argument("probe", type=Path)
     ap.add_argument("modules", type=Path, nargs="*")
     a = ap.parse_args(argv)
-    why = unavailable()
+    why = unavailable(a.loader)
     if why:
         print(f"run-hv-bochs: {why}", file=sys.stderr)
         return 2
     # make coverage: the CTest hv.vmx.* runs' dumps (as run-hv-qemu's for hv.svm.*).
     cov_out = coverage.raw_path("ctest-bochs", a.probe.stem)
     r = run(a.kind, a.hv, a.probe, a.probe.stem, a.cmdline, a.modules, a.timeout, keep_dir=a.keep,
-            cov_out=cov_out)
+            cov_out=cov_out, loader=a.loader)
     sys.stdout.write(r.output)
     if r.stderr:
         sys.stderr.write(r.stderr)

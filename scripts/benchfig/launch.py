@@ -2,8 +2,9 @@
 from launch to verdict (the emulator process ends), against the backend's
 floor measured in the same run, alternating: QEMU with exactly the backend's
 flags booting a trivial multiboot kernel (the selftest probe, no hypervisor,
-no modules) to its exit, Bochs booting that kernel from its GRUB ISO with
-the backend's bochsrc until its first byte on COM1 (Bochs has no exit device,
+no modules) to its exit, Bochs booting that kernel with the backend's boot
+loader (mbload's disk, or GRUB's ISO with MV_BOCHS_LOADER=grub) and bochsrc
+until its first byte on COM1 (Bochs has no exit device,
 and without the hypervisor nobody programs the UART for the END line), mvsim
 an empty run (the bench probe, exits=0).  On QEMU also the probe itself as the
 multiboot kernel, no hypervisor (its checks fail, it runs to its exit): the
