@@ -294,7 +294,8 @@ const char *rt_hex(uint64_t v)
 
 void rt_set_context_items(const char *items)
 {
-	context_items = items;
+	if (context_items != items) /* every hypercall names its items: a store only when they change */
+		context_items = items;
 }
 
 const char *rt_context_items(void)
