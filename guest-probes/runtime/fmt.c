@@ -68,7 +68,7 @@ int rt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 			if (!s)
 				s = "(null)";
-			n = (int)rt_strlen(s);
+			n = width ? (int)rt_strlen(s) : 0;
 			for (; width > n; width--)
 				put(&o, ' ');
 			while (*s)

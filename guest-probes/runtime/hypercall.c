@@ -112,13 +112,23 @@ static const struct hc_entry table[] = {
 
 const char *hc_name(uint64_t rax)
 {
+	/* The entry found last, tried first: a probe calls the same hypercall
+	 * many times in a row, and every hc_call names its hypercall (the
+	 * scan was most of the guest's work in the mdl probe on mvsim).  It
+	 * holds only an entry the scan found first for its key, so the answer
+	 * is the scan's. */
+	static unsigned last;
 	unsigned i;
 
 	if ((rax >> 48) != EXP_HC_SIG || ((rax >> 32) & 0xFFFF & ~EXP_HC_FLAG_SCC))
 		return 0;
+	if ((table[last].rax & HC_SELECT) == (rax & HC_SELECT))
+		return table[last].name;
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if ((table[i].rax & HC_SELECT) == (rax & HC_SELECT))
+		if ((table[i].rax & HC_SELECT) == (rax & HC_SELECT)) {
+			last = i;
 			return table[i].name;
+		}
 	return 0;
 }
 

@@ -6,11 +6,23 @@
  *
  * uint64_t rt_vmcall(uint64_t rax, struct hc_regs *regs);
  * uint64_t rt_vmmcall(uint64_t rax, struct hc_regs *regs);
- *   RAX in; R10-R15 loaded from *regs and stored back (all six); returns RAX.
+ *   RAX in; R10-R15 loaded from *regs and stored back (all six: those that
+ *   changed are written); returns RAX.
  * void rt_ud2(void);
  */
 	.text
 	.code64
+
+/* Store a register into the hc_regs slot unless it already holds that value:
+ * the memory ends the same, and a guest store is dear on an emulator (on
+ * mvsim about 1,000 host instructions, a load a few dozen; most hypercalls
+ * change one or two of the six). */
+.macro STORE_CHANGED reg, off
+	cmpq \reg, \off(%rbx)
+	je 1f
+	movq \reg, \off(%rbx)
+1:
+.endm
 
 .macro HYPERCALL name, insn
 	.globl rt_\name, rt_\name\()_insn, rt_\name\()_resume
@@ -32,12 +44,12 @@ rt_\name:
 rt_\name\()_insn:
 	\insn
 rt_\name\()_resume:
-	movq %r10, 0(%rbx)
-	movq %r11, 8(%rbx)
-	movq %r12, 16(%rbx)
-	movq %r13, 24(%rbx)
-	movq %r14, 32(%rbx)
-	movq %r15, 40(%rbx)
+	STORE_CHANGED %r10, 0
+	STORE_CHANGED %r11, 8
+	STORE_CHANGED %r12, 16
+	STORE_CHANGED %r13, 24
+	STORE_CHANGED %r14, 32
+	STORE_CHANGED %r15, 40
 	popq %r15
 	popq %r14
 	popq %r13

@@ -63,18 +63,36 @@ static void sanitize(char *s)
 	}
 }
 
-static bool valid_token(const char *s, const char *extra)
+/* The characters a token may hold, as a bit mask over ASCII: word 0 holds
+ * characters 0-63, word 1 64-127.  Constant masks rather than a string
+ * scanned per character: every check line is validated, and on an
+ * emulator each guest instruction is dear. */
+#define TOK_LO(c) ((c) < 64 ? 1ull << ((c) & 63) : 0ull)
+#define TOK_HI(c) ((c) >= 64 ? 1ull << ((c) & 63) : 0ull)
+#define TOK_DIGITS 0x03FF000000000000ull /* '0'-'9', word 0 */
+#define TOK_LOWER  0x07FFFFFE00000000ull /* 'a'-'z', word 1 */
+#define TOK_UPPER  0x0000000007FFFFFEull /* 'A'-'Z', word 1 */
+
+/* ids: [a-z0-9_.-] */
+static const uint64_t tok_id[2] = { TOK_DIGITS | TOK_LO('.') | TOK_LO('-'),
+				    TOK_LOWER | TOK_HI('_') };
+/* items: [a-z0-9A-Z_,] */
+static const uint64_t tok_items[2] = { TOK_DIGITS | TOK_LO(','),
+				       TOK_LOWER | TOK_UPPER | TOK_HI('_') };
+/* expected and got: [a-z0-9A-Z_.-#:<>=!+] */
+static const uint64_t tok_value[2] = {
+	TOK_DIGITS | TOK_LO('.') | TOK_LO('-') | TOK_LO('#') | TOK_LO(':') | TOK_LO('<') |
+		TOK_LO('>') | TOK_LO('=') | TOK_LO('!') | TOK_LO('+'),
+	TOK_LOWER | TOK_UPPER | TOK_HI('_') };
+
+static bool valid_token(const char *s, const uint64_t set[2])
 {
 	if (!*s)
 		return false;
 	for (; *s; s++) {
-		char c = *s;
-		const char *e;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		unsigned char c = (unsigned char)*s;
 
-		for (e = extra; !ok && *e; e++)
-			ok = c == *e;
-		if (!ok)
+		if (c >= 0x80 || !(set[c >> 6] >> (c & 63) & 1))
 			return false;
 	}
 	return true;
@@ -94,13 +112,13 @@ static void validate(const char *id, const char *items, const char *expected,
 {
 	uint64_t h, i;
 
-	if (!valid_token(id, "_.-"))
+	if (!valid_token(id, tok_id))
 		probe_error("bad check id '%s'", id);
-	if (!valid_token(items, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_,"))
+	if (!valid_token(items, tok_items))
 		probe_error("bad items '%s' in check %s", items, id);
-	if (!valid_token(expected, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.-#:<>=!+"))
+	if (!valid_token(expected, tok_value))
 		probe_error("bad expected token '%s' in check %s", expected, id);
-	if (!valid_token(got, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.-#:<>=!+"))
+	if (!valid_token(got, tok_value))
 		probe_error("bad got token '%s' in check %s", got, id);
 	h = hash(id);
 	for (i = 0; i < n_ids; i++)
@@ -123,12 +141,24 @@ void report_begin(void)
 static bool vcheck(const char *id, const char *items, const char *expected, const char *got,
 		   const char *verdict, const char *desc, va_list ap)
 {
+	int n;
+
 	validate(id, items, expected, got);
-	rt_vsnprintf(desc_buf, sizeof(desc_buf), desc, ap);
-	sanitize(desc_buf);
-	rt_snprintf(line, sizeof(line),
-		    "MVP CHECK probe=%s id=%s items=%s expected=%s got=%s verdict=%s desc=\"%s\"",
-		    probe_name, id, items, expected, got, verdict, desc_buf);
+	/* The line as one snprintf of the whole would make it, desc sanitized:
+	 * desc is formatted in place (not into desc_buf and copied: a guest
+	 * store per character less), and cut where the whole would be. */
+	n = rt_snprintf(line, sizeof(line),
+			"MVP CHECK probe=%s id=%s items=%s expected=%s got=%s verdict=%s desc=\"",
+			probe_name, id, items, expected, got, verdict);
+	if (n < LINE_MAX_LEN - 1) {
+		rt_vsnprintf(line + n, sizeof(line) - n, desc, ap);
+		sanitize(line + n);
+		n += (int)rt_strlen(line + n);
+		if (n < LINE_MAX_LEN - 1) {
+			line[n] = '"';
+			line[n + 1] = '\0';
+		}
+	}
 	emit(line);
 	context_items = items;
 	n_checks++;
@@ -264,7 +294,8 @@ const char *rt_hex(uint64_t v)
 
 void rt_set_context_items(const char *items)
 {
-	context_items = items;
+	if (context_items != items) /* every hypercall names its items: a store only when they change */
+		context_items = items;
 }
 
 const char *rt_context_items(void)

@@ -1,13 +1,23 @@
 /*
- * sim/emu.h for Unicorn: the process-wide set-up (excfix.c's calibration),
+ * sim/emu.h for Unicorn: the process-wide set-up (excfix.c's calibration, no
+ * transparent huge pages),
  * and the guest code bytes and CPU mode the host part's diagnostics read.
  */
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "ucsim.h"
 
 int emu_init(void)
 {
+	/* No transparent huge pages for this process.  Every engine (one per
+	 * VPS) allocates its translation buffer with MADV_HUGEPAGE, so the
+	 * first block it translates makes the kernel zero a whole 2 MiB page:
+	 * the vps probe opens dozens of engines, and its CPU time was mostly
+	 * that zeroing (docs/performance.md, "mvsim").  With 4 KiB pages an
+	 * engine touches only what it fills.  Best effort: a kernel without
+	 * the call just keeps the huge pages. */
+	(void)prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	excfix_calibrate();
 	ctxseg_calibrate();
 	if (g_cfg.trace && !excfix_available())

@@ -57,13 +57,16 @@ struct df_prog {
 	uint64_t expected;
 	char name[DF_NAME_LEN + 1];
 	struct df_arena arena;
-	uint64_t st[DF_MAX_OPS];
-	uint64_t out[DF_MAX_OPS][6];
 	const char *error; /* first decoding error, NULL while fine */
 	uint64_t hash;     /* FNV-1a over the trace lines */
 	uint32_t index;    /* position in the batch */
 	char items[200];   /* the first distinct hypercalls called (the case's check
 			    * items; a CHECK line must stay within the runtime's line) */
+	/* Last: a program's start clears the fields above only; df_exec sets
+	 * each operation's status and outputs before the operation runs, and
+	 * an argument can name only an earlier operation's. */
+	uint64_t st[DF_MAX_OPS];
+	uint64_t out[DF_MAX_OPS][6];
 };
 
 /* exec.c: decodes and runs prog (already headed); false with prog->error set

@@ -14,7 +14,9 @@
  *
  * `hook` adds a UC_HOOK_CODE hook on all code that does nothing, as mvsim's
  * code hook is on all code: (hook - no hook) / 3N is the hook's cost per
- * guest instruction.  The data RBX points at lies on the page after the
+ * guest instruction.  `block` adds an empty UC_HOOK_BLOCK hook on all code
+ * instead (the loop's body is one translated block of 3 instructions):
+ * (block - no hook) / N is what a hook per executed block would cost.  The data RBX points at lies on the page after the
  * code (`far`: 8 MiB away, in another 1024-page group of Unicorn's page
  * descriptors).  Prints what ran; exit status 0 when the guest did exactly
  * that (N exits; ECX counted down to 0), else 1.
@@ -46,9 +48,14 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	(void)user;
 }
 
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	on_code(uc, addr, size, user);
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: ucfloor exits|stores|loads N [hook] [far]\n");
+	fprintf(stderr, "usage: ucfloor exits|stores|loads N [hook|block] [far]\n");
 	return 2;
 }
 
@@ -58,10 +65,12 @@ int main(int argc, char **argv)
 		return usage();
 	const char *mode = argv[1];
 	unsigned long n = strtoul(argv[2], NULL, 0);
-	bool hook = false, far = false;
+	bool hook = false, block = false, far = false;
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "hook"))
 			hook = true;
+		else if (!strcmp(argv[i], "block"))
+			block = true;
 		else if (!strcmp(argv[i], "far"))
 			far = true;
 		else
@@ -76,6 +85,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (hook)
 		uc_hook_add(uc, &h, UC_HOOK_CODE, on_code, NULL, 1, 0);
+	if (block)
+		uc_hook_add(uc, &h, UC_HOOK_BLOCK, on_block, NULL, 1, 0);
 	uint64_t data = far ? CODE + (8ull << 20) : CODE + 0x1000;
 	uint64_t rsp = CODE + 0x3000, rbx = data, rcx = 0;
 	uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
@@ -91,7 +102,8 @@ int main(int argc, char **argv)
 				return 1;
 			uc_reg_read(uc, UC_X86_REG_RIP, &rip);
 		}
-		printf("ucfloor: %lu CPUID exits%s\n", exits, hook ? ", code hook" : "");
+		printf("ucfloor: %lu CPUID exits%s%s\n", exits, hook ? ", code hook" : "",
+		       block ? ", block hook" : "");
 		return exits == n ? 0 : 1;
 	}
 	bool store = !strcmp(mode, "stores");
@@ -112,8 +124,8 @@ int main(int argc, char **argv)
 	if (uc_emu_start(uc, CODE, CODE + sizeof(code) - 1, 0, 0) != UC_ERR_OK)
 		return 1;
 	uc_reg_read(uc, UC_X86_REG_RCX, &rcx);
-	printf("ucfloor: %lu %s%s%s\n", n, store ? "stores" : "loads", hook ? ", code hook" : "",
-	       far ? ", data far from code" : "");
+	printf("ucfloor: %lu %s%s%s%s\n", n, store ? "stores" : "loads", hook ? ", code hook" : "",
+	       block ? ", block hook" : "", far ? ", data far from code" : "");
 	uc_close(uc);
 	return rcx == 0 ? 0 : 1;
 }
