@@ -43,7 +43,7 @@ NO_ITEM = "none"  # items=none: the check exercises no ABI item (probe runtime s
 # the root VM was stopped as announced), and the hypervisor's line that says so.
 ROOT_STOPPED = "root-stopped"
 STOP_LINE = re.compile(r"\[hv\] root VM stopped on pp \d+: ")
-# The stop line's count of the PPs the root stopped on (E-64): all of them.
+# The stop line's count of the PPs the root stopped on (E-66): all of them.
 STOP_PPS = re.compile(r"; stopped on (\d+) of (\d+) PPs")
 
 _TOKEN = re.compile(r' ([a-z_]+)=("[^"]*"|[^\s"]+)')
@@ -277,7 +277,7 @@ def judge_stop(log: ProbeLog, exit_code: Optional[int], timed_out: bool,
       - the run did not time out,
       - the hypervisor printed "[hv] root VM stopped on pp N: ..." after it,
         and where that line counts the PPs ("; stopped on K of M PPs"),
-        K == M: the root stopped on every PP (E-64),
+        K == M: the root stopped on every PP (E-66),
       - root_died: the backend reported the root VM's death (mvsim exit
         125, QEMU guest code 125, Bochs: its synthesized 125).
     Otherwise got names the first thing that went wrong (continued, timeout,

@@ -112,7 +112,7 @@ def test_qemu_guest_code_125():
 
 
 def test_stop_line_counts_every_pp():
-    """E-64: a stop line that counts the PPs passes only when all stopped."""
+    """E-66: a stop line that counts the PPs passes only when all stopped."""
     every = HV_STOP + "; stopped on 2 of 2 PPs"
     assert stop_check(judged(stop_log([every]))).verdict == "pass"
     c = stop_check(judged(stop_log([HV_STOP + "; stopped on 1 of 2 PPs"])))

@@ -1,6 +1,6 @@
 /*
  * The root VM's death stops the whole machine, as a triple fault or a
- * shutdown stops a real one (docs/spec-errata.md E-64).  Under QEMU the
+ * shutdown stops a real one (docs/spec-errata.md E-66).  Under QEMU the
  * platform's isa-debug-exit ended the run and mvsim ended its process, but
  * on hardware without such a device the other PPs ran the dead root on.
  *

@@ -235,7 +235,7 @@ static void test_icr_nmi(void)
 	EXPECT_TRUE(vps->evq.nmi && pp1->root_vps->evq.nmi && !pp2->root_vps->evq.nmi);
 	EXPECT_EQ(fake_lapic[0x300 / 16], 0);
 	/* A logical destination is refused (the root stops; the stop waits at
-	 * most 1 s for PP 1, which runs no core here: E-64). */
+	 * most 1 s for PP 1, which runs no core here: E-66). */
 	fake_lapic[0x310 / 16] = 1u << 24;
 	fake_tsc_auto = 100000000;
 	EXPECT_EQ(store(vps, 0x300, 0x4C00), HV_ACTION_STOP);

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the machine-wide stop of the root VM (hv/root_stop.h,
- * hv/core/root_stop.c, E-64) on the fake arch, whose arch_pp_kick counts
+ * hv/core/root_stop.c, E-66) on the fake arch, whose arch_pp_kick counts
  * kicks and lets a hook play the kicked PP.  The dying PP is PP 0.
  */
 #include <hv/arch/core.h>

@@ -1,6 +1,6 @@
 /*
  * rootstopall: the root VM dies on one PP and must stop on every PP, as a
- * triple fault stops a whole machine (docs/spec-errata.md E-64).  The BSP
+ * triple fault stops a whole machine (docs/spec-errata.md E-66).  The BSP
  * starts its APs (smproot's trampoline); the first AP waits for the go,
  * loads an IDT of limit 0 and executes UD2: #UD, #GP and #DF find no gate,
  * and the AP triple-faults.  The hypervisor must then stop the root on the

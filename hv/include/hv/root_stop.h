@@ -1,6 +1,6 @@
 /*
  * The root VM's death stops the whole machine (hv/core/root_stop.c,
- * docs/spec-errata.md E-64): the PP where it died stops the root on every
+ * docs/spec-errata.md E-66): the PP where it died stops the root on every
  * other PP before it reports; every other PP stops at its next entry.
  */
 #ifndef HV_ROOT_STOP_H

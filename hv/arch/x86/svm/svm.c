@@ -220,7 +220,7 @@ static bool entry_state_invalid(const uint8_t *v)
  * An exception delivered in real mode pushes FLAGS, CS and IP only: real
  * mode has no error codes.  EVENTINJ.EV asks the processor to push one; the
  * APM gives VMRUN no check for EV in real mode, so the backend clears it
- * when the VPS enters with CR0.PE = 0 (E-62; VMX: vmx.c, an entry check
+ * when the VPS enters with CR0.PE = 0 (E-64; VMX: vmx.c, an entry check
  * there).  Checked at each entry: the root may set CR0 after the event was
  * queued.
  */
