@@ -127,8 +127,8 @@ static void *pp_thread(void *arg)
 	while ((pp_result[ppid] = core_pp_run()) == HV_STOP_PARKED &&
 	       platform_stop_reason() == SIM_STOP_NONE)
 		usleep(1000);
-	if (pp_result[ppid] == HV_STOP_PARKED)
-		return NULL;
+	if (pp_result[ppid] == HV_STOP_PARKED || pp_result[ppid] == HV_STOP_ROOT_ELSEWHERE)
+		return NULL; /* the PP where the root died ends the run */
 	/* Whatever stopped this PP stops the machine. */
 	platform_request_stop(pp_result[ppid] == HV_STOP_ROOT_DEAD ? SIM_STOP_DEBUG_EXIT : SIM_STOP_NONE);
 	return NULL;

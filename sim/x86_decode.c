@@ -1,7 +1,7 @@
 /*
  * The x86 instruction decoder of mvsim's guest-VM intercepts (x86_decode.h):
  * legacy prefixes, REX, then the opcodes of HLT, PAUSE, RDMSR, WRMSR, port
- * I/O and MOV to/from CRn, each only at its exact length; software
+ * I/O, MOV to/from CRn, STGI and SKINIT, each only at its exact length; software
  * interrupts.
  */
 #include <string.h>
@@ -65,6 +65,8 @@ enum x86_insn_class x86_decode(const uint8_t *b, unsigned len, struct x86_insn *
 		d.cr = (uint8_t)(((b[i + 2] >> 3) & 7) | ((d.rex & 4) << 1));
 		d.cr_gpr = (uint8_t)((b[i + 2] & 7) | ((d.rex & 1) << 3));
 	}
+	else if (op == 0x0F && rest == 3 && b[i + 1] == 0x01 && (b[i + 2] == 0xDC || b[i + 2] == 0xDE))
+		d.cls = X86_INSN_STGI_SKINIT;
 	else if (((op >= 0xE4 && op <= 0xE7) && rest == 2) || ((op >= 0xEC && op <= 0xEF) && rest == 1) ||
 		 ((op >= 0x6C && op <= 0x6F) && rest == 1)) {
 		d.cls = X86_INSN_IO;

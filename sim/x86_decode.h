@@ -2,7 +2,7 @@
  * The x86 instruction decoder of mvsim's guest-VM intercepts: classifies one
  * instruction whose bytes and length the emulator reports (before it
  * executes) as HLT, PAUSE, RDMSR, WRMSR, port I/O (IN/OUT/INS/OUTS), MOV
- * to/from a control register or anything else, with its legacy prefixes and REX; and tells a software
+ * to/from a control register, STGI/SKINIT or anything else, with its legacy prefixes and REX; and tells a software
  * interrupt's length (its return address).  Emulator-neutral: it reads only
  * the bytes it is given, never guest state.
  */
@@ -24,6 +24,7 @@ enum x86_insn_class {
 	X86_INSN_WRMSR,     /* 0F 30 */
 	X86_INSN_IO,        /* E4-E7 ib, EC-EF, 6C-6F */
 	X86_INSN_MOV_CR,    /* 0F 20 /r (from CRn), 0F 22 /r (to CRn) */
+	X86_INSN_STGI_SKINIT, /* 0F 01 DC (STGI), 0F 01 DE (SKINIT): #UD in every VM (E-59) */
 };
 
 struct x86_insn {

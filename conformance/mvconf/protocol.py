@@ -43,6 +43,8 @@ NO_ITEM = "none"  # items=none: the check exercises no ABI item (probe runtime s
 # the root VM was stopped as announced), and the hypervisor's line that says so.
 ROOT_STOPPED = "root-stopped"
 STOP_LINE = re.compile(r"\[hv\] root VM stopped on pp \d+: ")
+# The stop line's count of the PPs the root stopped on (E-66): all of them.
+STOP_PPS = re.compile(r"; stopped on (\d+) of (\d+) PPs")
 
 _TOKEN = re.compile(r' ([a-z_]+)=("[^"]*"|[^\s"]+)')
 _ID = re.compile(r"[a-z0-9_.-]+\Z")
@@ -274,6 +276,8 @@ def judge_stop(log: ProbeLog, exit_code: Optional[int], timed_out: bool,
         the announced access did not stop the root),
       - the run did not time out,
       - the hypervisor printed "[hv] root VM stopped on pp N: ..." after it,
+        and where that line counts the PPs ("; stopped on K of M PPs"),
+        K == M: the root stopped on every PP (E-66),
       - root_died: the backend reported the root VM's death (mvsim exit
         125, QEMU guest code 125, Bochs: its synthesized 125).
     Otherwise got names the first thing that went wrong (continued, timeout,
@@ -292,6 +296,10 @@ def judge_stop(log: ProbeLog, exit_code: Optional[int], timed_out: bool,
         code = "none" if exit_code is None else str(exit_code)
         wrong.append((f"exit-{code}", f"exit status {code} without END is not the "
                                       "backend's report of the root VM's death"))
+    pps = STOP_PPS.search(s.stop_line[1]) if s.stop_line is not None else None
+    if pps and pps.group(1) != pps.group(2):
+        wrong.append(("not-all-pps", f"the root stopped on {pps.group(1)} of {pps.group(2)} "
+                                     "PPs only: the others ran it on"))
     if s.stop_line is None:
         wrong.append(("no-stop-line", "no '[hv] root VM stopped on pp N: ...' line after "
                                       f"the EXPECT-STOP (line {s.line})"))

@@ -111,6 +111,15 @@ def test_qemu_guest_code_125():
     assert c.verdict == "fail" and "exit status 0 without END" in c.desc
 
 
+def test_stop_line_counts_every_pp():
+    """E-66: a stop line that counts the PPs passes only when all stopped."""
+    every = HV_STOP + "; stopped on 2 of 2 PPs"
+    assert stop_check(judged(stop_log([every]))).verdict == "pass"
+    c = stop_check(judged(stop_log([HV_STOP + "; stopped on 1 of 2 PPs"])))
+    assert (c.got, c.verdict) == ("not-all-pps", "fail")
+    assert "stopped on 1 of 2 PPs only" in c.desc
+
+
 def test_backend_hook_root_stopped():
     class Bochs(MvsimBackend):
         def root_stopped(self, code):

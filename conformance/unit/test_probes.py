@@ -89,7 +89,7 @@ def test_which_backend_runs_which_probe(monkeypatch):
     suite = probes.load()
     triple = {"triple", "msrguest"}  # need triple-fault-exit
     everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
-                                                       "smproot", "tlbshoot", "rootshoot"}
+                                                       "smproot", "tlbshoot", "rootshoot", "rootstopall"}
     by_name = {b.name: b for b in backends.all_backends()}
     apic = {"lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot"}  # mvsim's sim/lapic_dev.c, --cpus 2
     want = {
@@ -97,7 +97,7 @@ def test_which_backend_runs_which_probe(monkeypatch):
         "sim-amd": everywhere | triple | {"svmguest"} | apic,
         # q35 + amd-iommu + edu, -smp 2: the only machine with an IOMMU and a DMA engine
         "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi", "smproot",
-                                               "tlbshoot", "rootshoot"},
+                                               "tlbshoot", "rootshoot", "rootstopall"},
         # Bochs runs one CPU here (no smproot, tlbshoot, rootshoot).
         "bochs-intel": everywhere | triple | {"devmem", "lapic", "rootnmi"},
         # Bochs' SVM ends the emulator on a guest triple fault.
@@ -107,7 +107,7 @@ def test_which_backend_runs_which_probe(monkeypatch):
         assert runs(by_name[name], suite) == expected, name
     kvm = by_name["qemu-kvm"]
     assert runs(kvm, suite) == everywhere | triple | {"devmem", "dma", "pciwin", "lapic", "rootnmi", "smproot",
-                                                     "tlbshoot", "rootshoot"} | (
+                                                     "tlbshoot", "rootshoot", "rootstopall"} | (
         {"svmguest"} if kvm.kind == "svm" else set())
 
 

@@ -18,6 +18,7 @@
 #include <hv/occupancy.h>
 #include <hv/page.h>
 #include <hv/pp.h>
+#include <hv/root_stop.h>
 #include <hv/vm.h>
 #include <hv/vp.h>
 #include <hv/vps.h>
@@ -207,6 +208,7 @@ int core_init(const struct hv_boot_info *bi)
 		return -1;
 	}
 	pp_table_init(bi->num_pps);
+	root_stop_configure(bi->root_cmdline);
 
 	struct hv_vm *root = vm_alloc(NULL);
 	if (!root || root->id != MV_ROOT_VMID) {
@@ -278,9 +280,18 @@ enum hv_stop_reason core_pp_run(void)
 	struct hv_pp *pp = pp_this();
 	struct hv_exit exit;
 
-	if (!__atomic_load_n(&pp->online, __ATOMIC_ACQUIRE) && !apic_pp_take_sipi(pp))
-		return HV_STOP_PARKED;
+	if (root_stop_pending()) /* the root died on another PP (root_stop.c) */
+		return root_stop_join(pp);
+	if (!__atomic_load_n(&pp->online, __ATOMIC_ACQUIRE)) {
+		if (!apic_pp_take_sipi(pp))
+			return HV_STOP_PARKED;
+		/* online is set: the root_stop check below must not pass before
+		 * it (the dying PP reads online after it raised the flag). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
 	for (;;) {
+		if (root_stop_pending())
+			return root_stop_join(pp);
 		/* Occupancy first: an event queued for the VPS by another PP
 		 * before it was visible here is handed over now, one queued later
 		 * kicks this PP (occupancy.c). */

@@ -77,6 +77,8 @@ static const struct cpuid_policy_entry cpuid_policy[] = {
 	{ 0x80000001u, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 23, 0 },
 	/* SVM: no nested virtualization, and its feature leaf reads as zeros. */
 	{ 0x80000001u, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 2, 0 },
+	/* SKINIT: STGI and SKINIT raise #UD in every VM (E-59), as where it is 0. */
+	{ 0x80000001u, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 1u << 12, 0 },
 	{ 0x8000000Au, CPUID_ANY_SUBLEAF, 0, CPUID_HIDE, 0xFFFFFFFFu, 0 },
 	{ 0x8000000Au, CPUID_ANY_SUBLEAF, 1, CPUID_HIDE, 0xFFFFFFFFu, 0 },
 	{ 0x8000000Au, CPUID_ANY_SUBLEAF, 2, CPUID_HIDE, 0xFFFFFFFFu, 0 },

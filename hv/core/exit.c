@@ -18,6 +18,7 @@
 #include <hv/log.h>
 #include <hv/msr_root.h>
 #include <hv/pp.h>
+#include <hv/root_stop.h>
 #include <hv/run.h>
 #include <hv/vm.h>
 #include <hv/vps.h>
@@ -40,14 +41,23 @@ static void exit_advance(struct hv_vps *vps, const struct hv_exit *exit, uint32_
 	arch_vps_set_reg(vps, bf_reg_t_rip, exit->rip + (exit->insn_len ? exit->insn_len : arch_len));
 }
 
-/* The root VM cannot continue: log why and stop this PP. */
+/* The root VM cannot continue: stop it on every PP (root_stop.c), then
+ * report why, and how many PPs stopped. */
 static enum hv_exit_action exit_root_dead(struct hv_pp *pp, const struct hv_exit *exit,
 					  const char *why)
 {
-	hv_log("root VM stopped on pp %u: %s (exit %s, rip 0x%llx, raw 0x%llx)", pp->id, why,
-	       exit_type_name(exit->type), (unsigned long long)exit->rip,
-	       (unsigned long long)exit->raw);
-	pp->stop = HV_STOP_ROOT_DEAD;
+	uint16_t stopped = 0, pps = 0;
+	bool reports = root_stop_machine(pp, &stopped, &pps);
+
+	if (!reports) {
+		hv_log("root VM also died on pp %u: %s (exit %s, rip 0x%llx)", pp->id, why,
+		       exit_type_name(exit->type), (unsigned long long)exit->rip);
+		return HV_ACTION_STOP;
+	}
+	hv_log("root VM stopped on pp %u: %s (exit %s, rip 0x%llx, raw 0x%llx); stopped on %u of %u PPs",
+	       pp->id, why, exit_type_name(exit->type), (unsigned long long)exit->rip,
+	       (unsigned long long)exit->raw, stopped, pps);
+	root_stop_linger();
 	return HV_ACTION_STOP;
 }
 
@@ -116,10 +126,13 @@ static enum hv_exit_action exit_hlt(struct hv_pp *pp, struct hv_vps *vps,
 	 * processor until its next interrupt); mvsim waits for the root's next
 	 * interrupt itself and sends the HLT here only when nothing could ever
 	 * wake it: IF=0, or no interrupt source armed (docs/root-vm.md "HLT"). */
-	hv_log("root VM halted with %s on pp %u at rip 0x%llx",
-	       waits ? "no interrupt source armed" : "interrupts disabled", pp->id,
-	       (unsigned long long)exit->rip);
-	pp->stop = HV_STOP_ROOT_DEAD;
+	uint16_t stopped = 0, pps = 0;
+	if (root_stop_machine(pp, &stopped, &pps)) {
+		hv_log("root VM halted with %s on pp %u at rip 0x%llx; stopped on %u of %u PPs",
+		       waits ? "no interrupt source armed" : "interrupts disabled", pp->id,
+		       (unsigned long long)exit->rip, stopped, pps);
+		root_stop_linger();
+	}
 	return HV_ACTION_STOP;
 }
 

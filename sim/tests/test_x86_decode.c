@@ -55,6 +55,12 @@ static void test_simple_classes(void)
 	EXPECT_CLASS("\x0F\x31", X86_INSN_OTHER);     /* RDTSC */
 	EXPECT_CLASS("\x0F\xA2", X86_INSN_OTHER);     /* CPUID */
 	EXPECT_CLASS("\xFB", X86_INSN_OTHER);         /* STI */
+	EXPECT_CLASS("\x0F\x01\xDC", X86_INSN_STGI_SKINIT); /* STGI */
+	EXPECT_CLASS("\x0F\x01\xDE", X86_INSN_STGI_SKINIT); /* SKINIT */
+	EXPECT_CLASS("\x66\x0F\x01\xDC", X86_INSN_STGI_SKINIT); /* a prefix: still STGI */
+	EXPECT_CLASS("\x0F\x01\xDD", X86_INSN_OTHER); /* CLGI: #UD on the engine itself */
+	EXPECT_CLASS("\x0F\x01\xD9", X86_INSN_OTHER); /* VMMCALL: the AMD hypercall */
+	EXPECT_CLASS("\x0F\x01\xDC\x90", X86_INSN_OTHER); /* not at its exact length */
 }
 
 static void test_io(void)

@@ -4,8 +4,9 @@
  * PAUSE, RDMSR/WRMSR of IA32_TSC (write) and of every MSR the VPS does not
  * keep, all port I/O (IN/OUT/INS/OUTS: the guest never reaches the platform
  * devices), and the interrupt window (RFLAGS.IF and the STI shadow) of
- * queued external interrupts; and the root VM's RDMSR/WRMSR that its MSR
- * policy does not pass (intercept_root).  Both hand MOV to/from CRn to
+ * queued external interrupts, STGI and SKINIT (#UD); and the root VM's
+ * RDMSR/WRMSR that its MSR policy does not pass and its STGI and SKINIT
+ * (intercept_root).  Both hand MOV to/from CRn to
  * cr.c (CR8 kept per VPS, the root's CR4 bits its CPU lacks).  The instruction is decoded by
  * ../x86_decode.c; this file reads the guest state the exit needs.
  */
@@ -93,6 +94,17 @@ static void msr_exit(struct arch_vps *a, uint64_t addr, uint32_t size, uint32_t 
 }
 
 /*
+ * STGI and SKINIT exit as the SVM backend's intercepts of them do (the core
+ * raises #UD, E-59): Unicorn would run STGI where its CPU model has SKINIT
+ * (CPUID 0x80000001 ECX[12]) and shut the CPU down on SKINIT.
+ */
+static bool svm_gif_ud(struct arch_vps *a, uint64_t addr)
+{
+	vcpu_set_exit(a, HV_EXIT_UD, addr - a->csb);
+	return true;
+}
+
+/*
  * The root VM's MSR policy (hv/core/msr_root.c), as the SVM MSRPM and the
  * VMX MSR bitmap apply it: a RDMSR/WRMSR at `addr` that the policy does not
  * pass exits before it executes (the core emulates it or injects #GP);
@@ -109,6 +121,8 @@ bool intercept_root(struct arch_vps *a, uint64_t addr, uint32_t size)
 	if (size < 2 || size > 4)
 		return false;
 	enum x86_insn_class c = icache_class(a, addr, size, b);
+	if (c == X86_INSN_STGI_SKINIT)
+		return svm_gif_ud(a, addr);
 	if (c == X86_INSN_MOV_CR && x86_decode(b, size, &d) == X86_INSN_MOV_CR)
 		return cr_intercept(a, addr, &d);
 	if (c != X86_INSN_RDMSR && c != X86_INSN_WRMSR)
@@ -171,6 +185,8 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 		return true;
 	case X86_INSN_MOV_CR:
 		return cr_intercept(a, addr, &d);
+	case X86_INSN_STGI_SKINIT:
+		return svm_gif_ud(a, addr);
 	case X86_INSN_OTHER:
 		break;
 	}

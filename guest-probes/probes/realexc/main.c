@@ -7,7 +7,8 @@
  * (docs/security.md), which in real mode is delivered through IVT entry 13
  * and pushes FLAGS, CS and IP only: real mode has no error codes (SDM vol.
  * 3 6.13; VMX refuses an entry that delivers one, vmx.c event_prepare
- * drops it).  The run ends at the handler's HLT with IF = 0.
+ * drops it; the SVM backend clears EVENTINJ.EV itself, E-64).  The run
+ * ends at the handler's HLT with IF = 0.
  */
 #include "vmm.h"
 

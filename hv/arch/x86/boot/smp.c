@@ -14,7 +14,9 @@
  * hv/core/apic.c).  A parked AP naps in HLT on its own APIC timer and asks
  * core_pp_run() again every PARK_NAP_US; once a SIPI started its root VP,
  * core_pp_run() runs it.  An AP whose root VP dies ends the machine as the
- * BSP does (isa-debug-exit 0x7D).
+ * BSP does (isa-debug-exit 0x7D), once the core stopped the root on every PP
+ * (hv/core/root_stop.c); a PP that stopped because the root died elsewhere
+ * halts.
  *
  * PP numbers: the BSP is 0, APs get 1, 2, ... in arrival order; each binds
  * its APIC ID to its number (lapic.c, which arch_pp_id() reads).

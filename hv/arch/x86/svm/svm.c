@@ -216,6 +216,22 @@ static bool entry_state_invalid(const uint8_t *v)
 		((cs & SVM_ATTR_L) && (cs & SVM_ATTR_D)));
 }
 
+/*
+ * An exception delivered in real mode pushes FLAGS, CS and IP only: real
+ * mode has no error codes.  EVENTINJ.EV asks the processor to push one; the
+ * APM gives VMRUN no check for EV in real mode, so the backend clears it
+ * when the VPS enters with CR0.PE = 0 (E-64; VMX: vmx.c, an entry check
+ * there).  Checked at each entry: the root may set CR0 after the event was
+ * queued.
+ */
+static void real_mode_drop_error_code(uint8_t *v)
+{
+	uint64_t e = vmcb_get64(v, VMCB_EVENTINJ);
+
+	if ((e & EVENT_VALID) && (e & EVENT_ERR_VALID) && !(vmcb_get64(v, VMCB_CR0) & CR0_PE))
+		vmcb_set64(v, VMCB_EVENTINJ, e & 0xFFFFFFFFull & ~(uint64_t)EVENT_ERR_VALID);
+}
+
 void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 {
 	struct arch_vps *a = vps_arch(vps);
@@ -262,6 +278,7 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	kick_run_enter(pp, a->guest);
 	svm_nmi_window_prepare(a);
 	svm_intr_window_prepare(a);
+	real_mode_drop_error_code(v);
 	uint64_t root_pkrs = a->guest ? x86_pkrs_guest_enter() : 0; /* common/pkrs.c */
 	uint64_t root_dr[4];
 	if (a->guest)

@@ -110,6 +110,8 @@ enum hv_stop_reason {
 	HV_STOP_ROOT_DEAD,    /* the root VM crashed, faulted or was killed */
 	HV_STOP_PARKED,       /* this PP's root VP waits for a SIPI (INIT, or never
 				 started): call core_pp_run again later */
+	HV_STOP_ROOT_ELSEWHERE, /* the root VM died on another PP, which reports and
+				   ends the run: this PP stays stopped (halt) */
 };
 
 int core_init(const struct hv_boot_info *info);
