@@ -91,7 +91,7 @@ def test_which_backend_runs_which_probe(monkeypatch):
     everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
                                                        "smproot", "tlbshoot", "rootshoot", "rootstopall"}
     by_name = {b.name: b for b in backends.all_backends()}
-    apic = {"lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot"}  # mvsim's sim/lapic_dev.c, --cpus 2
+    apic = {"lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot", "rootstopall"}  # mvsim's sim/lapic_dev.c, --cpus 2
     want = {
         "sim-intel": everywhere | triple | apic,
         "sim-amd": everywhere | triple | {"svmguest"} | apic,
