@@ -533,6 +533,15 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 	v2p_absent("v2p-pae-pde-absent", id, GIB + 0x1000, "PAE: PDE 0 of PDPTE 1 not present");
 	wr(pt, 0x00200000 | 0x83);
 	v2p_is("v2p-pae-2m", id, GIB + 0x12345, 0x212345, "PAE, 2 MiB page: GVA 1 GiB + 0x12345 -> 0x212345");
+	/* PDE 1 of PDPTE 1 names a page table (the edge VM's page at + 0x1000):
+	 * the walk goes down to a 4 KiB leaf. */
+	zero_page(t + 0x1000);
+	wr(pt + 8 * 1, (at + 0x1000) | 1);
+	wr(t + 0x1000 + 8 * 3, 0x07654000 | 1);
+	v2p_absent("v2p-pae-pte-absent", id, GIB + 0x200000 + 0x2000,
+		   "PAE: PTE 2 of the page table not present");
+	v2p_is("v2p-pae-4k", id, GIB + 0x203ABC, 0x7654ABC,
+	       "PAE, 4 KiB page: GVA 1 GiB + 0x203ABC -> 0x7654ABC");
 }
 
 /*

@@ -483,6 +483,12 @@ static void ring(void)
 	      vmm_handle, SVC_BULK, SYS, XR_RING + 8, 0, 0, "the GPA is a page");
 	rfail("attach-ram", I_ATTACH, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, SYS, root_buf, 0, 0, "GPAs the root already uses (its RAM)");
+	rfail("attach-past-gpa-limit", I_ATTACH, EXP_STATUS_INVALID_PARAMS3,
+	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT - XPAGE, 0, 0,
+	      "the last page below 2^47: the ring's 17 pages would run past the GPA space");
+	rfail("attach-at-gpa-limit", I_ATTACH, EXP_STATUS_INVALID_PARAMS3,
+	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT, 0, 0,
+	      "GPA 2^47 is past the GPA space");
 	rfail("attach-wrong-creator", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED,
 	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, GAME, XR_RING, 0, 0,
 	      "GameOS created no ring on 0x10");
