@@ -229,6 +229,16 @@ static void services(void)
 	      sys_h, 1, 0, 256, 0, 0, "vectors are 8 bits");
 	gfail("init-wrong-handle", &sys, I_INIT, EXP_STATUS_FAILURE_INVALID_HANDLE,
 	      EXP_HC_XVIO_INITIALIZE, game_h, 1, 0, 0, 0, 0, "another VM's handle");
+	/* The edges that are accepted: target GameOS (3), vectors 32 and 0xFF. */
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, 2, GAME, 0xFF, 0, 0, NULL);
+	xst("init-target-3-vector-255", I_INIT, EXP_STATUS_SUCCESS, st,
+	    "service 2 towards GameOS (the last partition), wake-up vector 0xFF");
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, 3, 0, EXP_XVIO_FIRST_VECTOR, 0, 0, NULL);
+	xst("init-vector-32", I_INIT, EXP_STATUS_SUCCESS, st,
+	    "service 3, wake-up vector 32 (the first that is no exception)");
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, 2, 0, 0, 0, 0, NULL) |
+	     xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, 3, 0, 0, 0, 0, NULL);
+	xst("init-edges-cleanup", I_CLEAN, EXP_STATUS_SUCCESS, st, "services 2 and 3 again");
 	st = xg_hc(&game, EXP_HC_XVIO_INITIALIZE, game_h, SVM_, 0, VEC_GAME, 0, 0, NULL);
 	xst("game-init", I_INIT, EXP_STATUS_SUCCESS, st, "GameOS's service 0xF (same ID, its own)");
 }
