@@ -487,6 +487,8 @@ static void ring(void)
 	gfail("create-twice", &sys, I_CREATE, EXP_STATUS_XVIO_SERVICE_IN_USE,
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV, XG_RING,
 	      "the service has a ring already");
+	rfail("attach-id-32", I_ATTACH, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, EXP_XVIO_MAX_SERVICES, SYS, XR_RING, 0, 0, "service IDs are 0-31");
 	rfail("attach-creator-self", I_ATTACH, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, HOST, XR_RING, 0, 0, "the creator is another partition");
 	rfail("attach-unaligned", I_ATTACH, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_ATTACH_RING,
