@@ -17,6 +17,10 @@
  *  3. The local APIC's version register (0xFEE00030) reads an integrated
  *     local APIC (0x1x): the page is the real one, mapped read-only (the
  *     stores and what they may not do: the lapic probe).
+ *  4. Last, an 8-bit store to IOREGSEL (C6 /0, a form the hypervisor does
+ *     not emulate) must stop the root (MVP EXPECT-STOP): a store it cannot
+ *     decode is never guessed nor performed, on the I/O APIC as on the
+ *     local APIC.
  *
  * Only for backends with a real platform (QEMU, Bochs): mvsim models no
  * MMIO devices (probe.toml: needs = ["mmio"]).  No ABI item names the root's
@@ -82,4 +86,11 @@ void probe_main(void)
 	check_tok("root-lapic-read", "none", "0x10-0x1f", rt_hex(lver), lver >= 0x10 && lver <= 0x1F,
 		  "the root reads its local APIC's version register (0x%llx): 0x%x",
 		  (unsigned long long)LAPIC_VERSION, lver);
+
+	probe_expect_stop("ioapic-byte-store-stops", "none",
+			  "an 8-bit store to the I/O APIC's IOREGSEL (a form the hypervisor does "
+			  "not emulate) stops the root");
+	__asm__ volatile("movb $1, (%0)" : : "r"(IOAPIC_BASE) : "memory"); /* C6 /0 */
+	check_tok("ioapic-byte-store-stopped", "none", "root-stopped", "continued", false,
+		  "the 8-bit store to the I/O APIC did not stop the root");
 }
