@@ -168,6 +168,12 @@ static void partitions(void)
 		 "a guest VM holds no partition until the root assigns one");
 	gfail("unassigned-init", &sys, I_INIT, EXP_STATUS_INVALID_PERM_DENIED, EXP_HC_XVIO_INITIALIZE,
 	      sys_h, 1, 0, 0, 0, 0, "a guest without a partition cannot initialize a service");
+	gfail("unassigned-create-ring", &sys, I_CREATE, EXP_STATUS_INVALID_PERM_DENIED,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, 1, HOST, 1, 1, XG_RING,
+	      "a guest without a partition cannot create a ring");
+	gfail("unassigned-attach", &sys, I_ATTACH, EXP_STATUS_INVALID_PERM_DENIED,
+	      EXP_HC_XVIO_ATTACH_RING, sys_h, 1, HOST, XG_RING, 0, 0,
+	      "a guest without a partition cannot attach a ring");
 	gfail("setp-guest", &sys, I_SETP, EXP_STATUS_INVALID_PERM_EXT, EXP_HC_XVIO_SET_PARTITION,
 	      sys_h, sys.vmid, SYS, 0, 0, 0, "a guest cannot claim a partition (root only)");
 	rfail("setp-handle", I_SETP, EXP_STATUS_FAILURE_INVALID_HANDLE, EXP_HC_XVIO_SET_PARTITION,
@@ -608,6 +614,9 @@ static void destroy(void)
 	st = xg_hc(&game, EXP_HC_XVIO_CREATE_RING, game_h, SVC_BULK, HOST, 1, 1, XG_RING, NULL);
 	xst("destroy-recreate", I_CREATE, EXP_STATUS_SUCCESS, st,
 	    "GameOS's service lost its ring with HostOS's cleanup: it can create one again");
+	gfail("destroy-ring-to-nobody", &game, I_CREATE, EXP_STATUS_XVIO_NO_PARTITION,
+	      EXP_HC_XVIO_CREATE_RING, game_h, SVC_BULK, SYS, 1, 1, XG_RING,
+	      "a ring with SystemOS, which nobody holds any more");
 	(void)vmid;
 	(void)o;
 }
