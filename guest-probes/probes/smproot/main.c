@@ -9,7 +9,8 @@
  *
  * Checks: at least one AP started and reached long mode; each AP's two APIC
  * IDs agree and differ from the BSP's; a further SIPI to the running APs
- * starts nothing (a SIPI reaches only a CPU waiting for one).  Last, the AP
+ * starts nothing (a SIPI reaches only a CPU waiting for one), but after an
+ * INIT to the running APs one SIPI starts each again.  Last, the AP
  * reads the hypervisor's memory (the type-2 range of the memory map): its
  * root VP runs under nested paging, so that read must stop the root (MVP
  * EXPECT-STOP; the stop line names the AP's pp).
@@ -62,6 +63,18 @@ void probe_main(void)
 	check_eq("sipi-running-ignored", "none", n, rd32(tr_entered),
 		 "a SIPI to APs that already run starts nothing (only a CPU waiting for a SIPI "
 		 "takes one)");
+
+	/* INIT puts a running AP back into waiting for a SIPI: the next SIPI
+	 * starts each AP again in the trampoline. */
+	ipi(ICR_INIT_ALL_BUT_SELF);
+	delay(SETTLE_TICKS / 10);
+	ipi(ICR_SIPI_ALL_BUT_SELF | SIPI_VECTOR);
+	for (uint64_t t0 = tsc(); rd32(tr_in_long) < 2 * n && tsc() - t0 < WAIT_TICKS;)
+		__asm__ volatile("pause");
+	delay(SETTLE_TICKS / 10);
+	check_eq("init-running-restarts", "none", 2 * n, rd32(tr_in_long),
+		 "INIT to the running APs, then one SIPI: each of the %u AP(s) starts again and "
+		 "reaches long mode (an INIT resets a running CPU to wait for a SIPI)", n);
 
 	uint64_t hv = hv_memory();
 	if (!hv)
