@@ -590,7 +590,25 @@ static void destroy(void)
 	struct hc_regs o;
 	uint64_t st, vmid = sys.vmid;
 
-	st = vmm_guest_free(&sys);
+	/* A refused destroy_vm changes nothing: SystemOS, without VPs now,
+	 * shares one of its own pages to GameOS without ZOMBIE, so destroying it
+	 * is refused, and it still holds its partition (another VM cannot get
+	 * SystemOS).  Then the share goes and the destroy succeeds. */
+	uint64_t own = vmm_mdl_one(XG_OWN, XPAGE), there = vmm_mdl_one(XG_STRICT, XPAGE), v;
+	st = vmm_vps_destroy(sys.vpsid) | vmm_vp_destroy(sys.vpid) |
+	     vmm_map_mdl(sys.vmid, own, game.vmid, there, EXP_GPA_FLAG_READ_ACCESS);
+	xst("destroy-refused-setup", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st,
+	    "SystemOS's VPS and VP are destroyed; it shares a page of its own to GameOS");
+	st = vmm_vm_destroy(sys.vmid);
+	xst("destroy-refused", "mv_vm_op_destroy_vm", EXP_STATUS_INVALID_PERM_DENIED, st,
+	    "GameOS borrows a page of SystemOS without ZOMBIE: destroying SystemOS is refused");
+	if (vmm_vm_create(&v) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create a VM");
+	rfail("destroy-refused-keeps-partition", I_SETP, EXP_STATUS_INVALID_PERM_DENIED,
+	      EXP_HC_XVIO_SET_PARTITION, vmm_handle, v, SYS, 0, 0, 0,
+	      "after the refused destroy SystemOS is still held: another VM cannot get it");
+	vmm_vm_destroy(v);
+	st = vmm_unmap_mdl(sys.vmid, own, game.vmid, there) | vmm_vm_destroy(sys.vmid);
 	xst("destroy-sys", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, st,
 	    "SystemOS's VM is destroyed with services, a queued message and an attached ring");
 	rfail("destroy-no-partition", I_POST, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_POST_MESSAGE,
