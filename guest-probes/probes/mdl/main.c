@@ -228,6 +228,11 @@ static void hostile_mdls(void)
 	bad = vmm_mdl_one(P, 0);
 	hostile("src-entry-size-0", I_MAP, M, 0, bad, vm_b, vmm_mdl_one(X, 0), RW,
 		EXP_STATUS_INVALID_PARAMS2, "source entry with size 0");
+	/* A page, then an entry of size 0: the sizes would still add up. */
+	two[0] = (struct mdl_ent){ P, PAGE, 0 };
+	two[1] = (struct mdl_ent){ P + PAGE, 0, 0 };
+	hostile("src-entry-size-0-second", I_MAP, M, 0, vmm_mdl_make(two, 2), vm_b, dm, RW,
+		EXP_STATUS_INVALID_PARAMS2, "source entries: one page, then one of size 0");
 	bad = vmm_mdl_one(P, 0x800);
 	hostile("src-entry-size-unaligned", I_MAP, M, 0, bad, vm_b, dm, RW,
 		EXP_STATUS_INVALID_PARAMS2, "source entry with size 0x800");
