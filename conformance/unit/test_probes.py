@@ -89,24 +89,24 @@ def test_which_backend_runs_which_probe(monkeypatch):
     suite = probes.load()
     triple = {"triple", "msrguest"}  # need triple-fault-exit
     everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
-                                                       "smproot", "tlbshoot", "rootshoot"}
+                                                       "smproot", "tlbshoot", "rootshoot", "initself"}
     by_name = {b.name: b for b in backends.all_backends()}
     want = {
         "sim-intel": everywhere | triple,
         "sim-amd": everywhere | triple | {"svmguest"},
         # q35 + amd-iommu + edu, -smp 2: the only machine with an IOMMU and a DMA engine
         "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi", "smproot",
-                                               "tlbshoot", "rootshoot"},
+                                               "tlbshoot", "rootshoot", "initself"},
         # Bochs runs one CPU here (no smproot, tlbshoot, rootshoot).
-        "bochs-intel": everywhere | triple | {"devmem", "lapic", "rootnmi"},
+        "bochs-intel": everywhere | triple | {"devmem", "lapic", "rootnmi", "initself"},
         # Bochs' SVM ends the emulator on a guest triple fault.
-        "bochs-amd": everywhere | {"devmem", "lapic", "rootnmi"},
+        "bochs-amd": everywhere | {"devmem", "lapic", "rootnmi", "initself"},
     }
     for name, expected in want.items():
         assert runs(by_name[name], suite) == expected, name
     kvm = by_name["qemu-kvm"]
     assert runs(kvm, suite) == everywhere | triple | {"devmem", "dma", "pciwin", "lapic", "rootnmi", "smproot",
-                                                     "tlbshoot", "rootshoot"} | (
+                                                     "tlbshoot", "rootshoot", "initself"} | (
         {"svmguest"} if kvm.kind == "svm" else set())
 
 
