@@ -520,6 +520,8 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 	v2p_absent("v2p-32bit-pte-absent", id, 0x400000, "32-bit: PTE 0 of PDE 1 not present");
 	v2p_is("v2p-32bit-4k", id, 0x405678, 0x12345678, "32-bit: GVA 0x405678 -> GPA 0x12345678");
 	v2p_is("v2p-32bit-4m", id, 0x812345, 0xC12345, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
+	v2p_absent("v2p-32bit-over-4g", id, 4 * GIB + 0x405678,
+		   "32-bit: GVA 4 GiB + 0x405678 is past the 32-bit linear address space");
 
 	zero_page(pd);
 	zero_page(pt);
@@ -533,6 +535,8 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 	v2p_absent("v2p-pae-pde-absent", id, GIB + 0x1000, "PAE: PDE 0 of PDPTE 1 not present");
 	wr(pt, 0x00200000 | 0x83);
 	v2p_is("v2p-pae-2m", id, GIB + 0x12345, 0x212345, "PAE, 2 MiB page: GVA 1 GiB + 0x12345 -> 0x212345");
+	v2p_absent("v2p-pae-over-4g", id, 5 * GIB + 0x12345,
+		   "PAE without long mode: GVA 5 GiB + 0x12345 is past the 32-bit linear address space");
 	/* PDE 1 of PDPTE 1 names a page table (the edge VM's page at + 0x1000):
 	 * the walk goes down to a 4 KiB leaf. */
 	zero_page(t + 0x1000);
