@@ -626,6 +626,18 @@ static void test_mem_ops(void)
 	vmm_check_st("idmap-not-guest-memory", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, 0x5000000, 0, 0, &o),
 		 "set_identity_map at GPA 0x5000000 (nothing mapped there in the guest)");
+	/* The tables must be writable in the VM: three root pages shared read-only. */
+	a = vmm_alloc(EXP_IDENTITY_MAP_PAGES);
+	if (vmm_map_range(g.vmid, a, 0x5000000, EXP_IDENTITY_MAP_PAGES * 0x1000,
+			  EXP_GPA_FLAG_READ_ACCESS) != EXP_STATUS_SUCCESS)
+		probe_error("cannot share pages read-only to the guest");
+	vmm_check_st("idmap-read-only", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, 0x5000000, 0, 0, &o),
+		 "set_identity_map at GPA 0x5000000, mapped read-only in the guest");
+	check_eq("idmap-read-only-cr3", "mv_vps_op_set_identity_map,mv_vps_op_get_reg",
+		 GUEST_PT_GPA, vmm_vps_get_reg(g.vpsid, EXP_REG_CR3, &r) == EXP_STATUS_SUCCESS ?
+		 r & ~0xFFFull : ~0ull, "the refused call left the guest's CR3 as it was");
+	vmm_unmap_range(g.vmid, a, 0x5000000, EXP_IDENTITY_MAP_PAGES * 0x1000);
 	bad_vpsid("set_identity_map", EXP_IDX_SET_IDENTITY_MAP, GUEST_PT_GPA, 0);
 
 	/* queue_irq */
