@@ -254,6 +254,26 @@ static void test_regs(void)
 		 vmm_vps_set_reg(sv, EXP_REG_CR8, EXP_CR8_MAX + 1), "set_reg CR8 = 16 (TPR is 4 bits)");
 	vmm_check_st("set-reg-selector-17bit", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vmm_vps_set_reg(sv, EXP_REG_SS, EXP_SELECTOR_MAX + 1), "set_reg SS selector = 0x10000");
+	/* The widest values a data segment takes, and one bit more (each put
+	 * back: the VPS runs on). */
+	static const struct { uint64_t reg, max; const char *id; } segmax[] = {
+		{ EXP_REG_DS, EXP_SELECTOR_MAX, "set-reg-ds-selector" },
+		{ EXP_REG_DS_BASE, 0xFFFFFFFFull, "set-reg-ds-base" },
+		{ EXP_REG_DS_LIMIT, 0xFFFFFFFFull, "set-reg-ds-limit" },
+	};
+	for (unsigned i = 0; i < sizeof(segmax) / sizeof(segmax[0]); i++) {
+		uint64_t old = 0;
+		vmm_vps_get_reg(sv, segmax[i].reg, &old);
+		vmm_check_st(rt_fmt("%s-max", segmax[i].id), "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
+			 vmm_vps_set_reg(sv, segmax[i].reg, segmax[i].max),
+			 "set_reg register %llu = 0x%llx (the widest value) is accepted",
+			 (unsigned long long)segmax[i].reg, (unsigned long long)segmax[i].max);
+		vmm_check_st(rt_fmt("%s-over", segmax[i].id), "mv_vps_op_set_reg",
+			 EXP_STATUS_INVALID_PARAMS3, vmm_vps_set_reg(sv, segmax[i].reg, segmax[i].max + 1),
+			 "set_reg register %llu = 0x%llx (one bit wider) is refused",
+			 (unsigned long long)segmax[i].reg, (unsigned long long)(segmax[i].max + 1));
+		vmm_vps_set_reg(sv, segmax[i].reg, old);
+	}
 	vmm_check_st("set-reg-cr0-pg-no-pe", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vmm_vps_set_reg(sv, EXP_REG_CR0, EXP_CR0_PG), "set_reg CR0 = PG without PE");
 	vmm_check_st("set-reg-gdtr-noncanonical", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
@@ -617,6 +637,9 @@ static void test_mem_ops(void)
 	vmm_check_st("v2p-unmapped", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_VIRT_TO_PHYS, g.vpsid, 0x40000000, 0, 0, &o),
 		 "GVA 1 GiB is not mapped by the identity map");
+	vmm_check_st("v2p-noncanonical", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_VIRT_TO_PHYS, g.vpsid, EXP_NONCANONICAL | 0x100123, 0, 0, &o),
+		 "GVA 0x8000000000100123 is not canonical (its bits 47:0 would walk to 0x100123)");
 	bad_vpsid("virt_to_phys", EXP_IDX_VIRT_TO_PHYS, 0x1000, 0);
 
 	/* set_identity_map negatives (success: vmm_guest_new). */
