@@ -481,11 +481,23 @@ static void ring(void)
 	gfail("create-borrowed", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 1, 0 + 1, XG_SHARED - XPAGE,
 	      "pages the caller does not own (unmapped, and a page borrowed from the root)");
+	/* Two pages the root shares RW (mapped, writable, but not SystemOS's own). */
+	uint64_t lent = vmm_alloc(1);
+	if (vmm_map_range(sys.vmid, lent, XG_SHARED + XPAGE, XPAGE, EXP_GPA_RW) != EXP_STATUS_SUCCESS)
+		probe_error("cannot share a second page to SystemOS");
+	gfail("create-shared-pages", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 1, 1, XG_SHARED,
+	      "two pages the root shares RW with the caller: mapped and writable, not its own");
+	vmm_unmap_range(sys.vmid, lent, XG_SHARED + XPAGE, XPAGE);
 	gfail("create-too-long", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV + 1, XG_RING,
 	      "one page more than the caller owns");
 	rfail("attach-before", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, SYS, XR_RING, 0, 0, "no ring was created yet");
+	/* REG3 is checked before the ring: PARAMS3 although there is none yet. */
+	rfail("attach-at-gpa-limit", I_ATTACH, EXP_STATUS_INVALID_PARAMS3,
+	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT, 0, 0,
+	      "GPA 2^47 is past the GPA space (no ring was created yet)");
 	st = xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV,
 		   XG_RING, NULL);
 	xst("create", I_CREATE, EXP_STATUS_SUCCESS, st,
@@ -504,9 +516,6 @@ static void ring(void)
 	rfail("attach-past-gpa-limit", I_ATTACH, EXP_STATUS_INVALID_PARAMS3,
 	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT - XPAGE, 0, 0,
 	      "the last page below 2^47: the ring's 17 pages would run past the GPA space");
-	rfail("attach-at-gpa-limit", I_ATTACH, EXP_STATUS_INVALID_PARAMS3,
-	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT, 0, 0,
-	      "GPA 2^47 is past the GPA space");
 	rfail("attach-wrong-creator", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED,
 	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, GAME, XR_RING, 0, 0,
 	      "GameOS created no ring on 0x10");
