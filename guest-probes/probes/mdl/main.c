@@ -531,6 +531,17 @@ static void zombie_destroy(void)
 	vmm_check_st("zombie-returns-page", "mv_vm_op_destroy_vm,mv_vm_op_map_mdl", EXP_STATUS_SUCCESS,
 		 st, "the donated page went back to the root (the root can share it again)");
 	vmm_unmap_range(vm_b, D, y, PAGE);
+	/* Its VMID is free again: filling the VM table must hand it out. */
+	uint64_t made[EXP_MAX_VMS], got = 0;
+	bool found = false;
+	while (got < EXP_MAX_VMS && vmm_vm_create(&made[got]) == EXP_STATUS_SUCCESS)
+		found |= made[got++] == z;
+	while (got)
+		vmm_vm_destroy(made[--got]);
+	check_tok("zombie-vmid-free", "mv_vm_op_create_vm,mv_vm_op_destroy_vm", "reused",
+		  found ? "reused" : "never", found,
+		  "once the zombie is gone its VMID 0x%llx is free: filling the VM table hands it out",
+		  (unsigned long long)z);
 }
 
 /* 4095 shares of one page (MM_MAX_SHARES in docs/memory.md), then PERM_DENIED. */
