@@ -468,6 +468,15 @@ static void ring(void)
 	xst("ring-sys-init", I_INIT, EXP_STATUS_SUCCESS, st, "SystemOS's bulk service 0x10");
 	st = hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS));
 	xst("ring-root-init", I_INIT, EXP_STATUS_SUCCESS, st, "HostOS's bulk service 0x10");
+	/* A service without a wake-up vector: the message waits, no interrupt. */
+	st = hc_call(EXP_HC_XVIO_POST_MESSAGE, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS, 7, 0, 0));
+	xst("novector-post", I_POST, EXP_STATUS_SUCCESS, st,
+	    "HostOS posts on SystemOS's service 0x10, which has no wake-up vector");
+	uint64_t why = xg_run(&sys, G_IRQ_WINDOW, (uint64_t[]){ 0, 200000, 1 }, 3);
+	check_eq("novector-no-irq", I_POST, 0, why == EXP_EXIT_HLT ? sys.mb->res[1] : ~0ull,
+		 "SystemOS then runs with interrupts open and takes none (its run ends in HLT)");
+	st = xg_hc(&sys, EXP_HC_XVIO_RECEIVE_MESSAGE, sys_h, SVC_BULK, XG_SHARED, 0, 0, 0, NULL);
+	xst("novector-receive", I_RECV, EXP_STATUS_SUCCESS, st, "the message waited for it");
 
 	gfail("create-uninit", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_CREATE_RING,
 	      sys_h, 0x11, HOST, RING_SEND, RING_RECV, XG_RING, "service 0x11 is not initialized");
