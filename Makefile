@@ -125,7 +125,7 @@ kvm-unit-tests: build
 clean:
 	rm -rf $(BUILD)
 
-# make mutation [FILES=hv/core/api_vps.c] [BASE=<rev>] [SAMPLE=N] [ARCH=1] [SELECT=0]
+# make mutation [FILES=hv/core/api_vps.c] [BASE=<rev>] [SAMPLE=N] [ARCH=1] [SELECT=0] [HW=none]
 #   mutation testing of hv/core (ARCH=1: hv/arch/x86/svm and vmx): killed,
 #   survived, timeout and the score per test layer (scripts/mutation/run,
 #   docs/testing.md).  Not part of `make check`: it takes hours in full.
@@ -134,4 +134,4 @@ mutation: build
 	/usr/bin/python3 scripts/mutation/run --jobs $(JOBS) --build $(BUILD) \
 	    $(if $(FILES),--files "$(FILES)") $(if $(BASE),--base "$(BASE)") \
 	    $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(filter 1,$(ARCH)),--arch) \
-	    $(if $(filter 0,$(SELECT)),--no-select)
+	    $(if $(filter 0,$(SELECT)),--no-select) $(if $(HW),--hw "$(HW)")

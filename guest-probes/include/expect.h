@@ -109,6 +109,8 @@
 #define EXP_MAX_GUEST_VMS       15u
 #define EXP_MAX_VPS             64u
 #define EXP_MAX_VPSS            64u
+/* Guest-physical addresses a VM can use: below 2^47 (docs/limits.md). */
+#define EXP_GPA_LIMIT           (1ull << 47)
 /* set_cpuid: 16 entries per VPS (docs/vps-abi.md). */
 #define EXP_VPS_MAX_CPUID       16u
 

@@ -68,12 +68,19 @@ static bool apic_pp_online(struct hv_pp *pp)
 static void apic_deliver(struct hv_pp *target, uint32_t mode, uint8_t vector)
 {
 	if (mode == MODE_INIT) {
-		if (apic_pp_online(target))
+		if (apic_pp_online(target)) {
+			/* Taken at the target's next exit (core_pp_run): kick it, so
+			 * a VP that makes no exit of its own (a PAUSE loop) is reset
+			 * now, as the processor would be. */
 			__atomic_store_n(&target->init_pending, 1, __ATOMIC_RELEASE);
+			arch_pp_kick(target->id);
+		}
 		return;
 	}
-	/* SIPI: only a processor waiting for one takes it (SDM 10.4.7.3). */
-	if (apic_pp_online(target))
+	/* SIPI: only a processor waiting for one takes it (SDM 10.4.7.3).  One
+	 * with an INIT pending is waiting for one as the sender sees it: it
+	 * takes the SIPI once it has parked. */
+	if (apic_pp_online(target) && !__atomic_load_n(&target->init_pending, __ATOMIC_ACQUIRE))
 		return;
 	__atomic_store_n(&target->sipi_vector, vector, __ATOMIC_RELAXED);
 	__atomic_store_n(&target->sipi_pending, 1, __ATOMIC_RELEASE);
@@ -177,10 +184,11 @@ bool apic_pp_take_sipi(struct hv_pp *pp)
 
 bool apic_pp_take_init(struct hv_pp *pp)
 {
-	if (pp->current != pp->root_vps ||
-	    !__atomic_exchange_n(&pp->init_pending, 0, __ATOMIC_ACQ_REL))
+	if (pp->current != pp->root_vps || !__atomic_load_n(&pp->init_pending, __ATOMIC_ACQUIRE))
 		return false;
-	__atomic_store_n(&pp->online, false, __ATOMIC_RELEASE);
+	/* Offline before the INIT is taken: a SIPI sent meanwhile is kept. */
+	__atomic_store_n(&pp->online, false, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pp->init_pending, 0, __ATOMIC_SEQ_CST);
 	hv_log("pp %u: root VP parked by INIT (waits for a SIPI)", pp->id);
 	return true;
 }

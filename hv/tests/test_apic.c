@@ -155,9 +155,20 @@ static void test_icr_start_up(void)
 	EXPECT_EQ(pp1->sipi_pending, 0);
 	EXPECT_EQ(pp2->sipi_pending, 1);
 	EXPECT_EQ(pp2->sipi_vector, 7);
-	/* INIT to the running PP 1 parks it at its next exit. */
+	/* INIT to the running PP 1 kicks it and parks it at that exit; a SIPI
+	 * sent before it parked is kept and taken once it has. */
+	unsigned kicks = fake_kicks[1];
 	EXPECT_EQ(store(vps, 0x300, 0x4500), HV_ACTION_RESUME);
 	EXPECT_EQ(pp1->init_pending, 1);
+	EXPECT_EQ(fake_kicks[1], kicks + 1);
+	EXPECT_EQ(store(vps, 0x300, 0x4611), HV_ACTION_RESUME);
+	EXPECT_EQ(pp1->sipi_pending, 1);
+	EXPECT_TRUE(apic_pp_take_init(pp1));
+	EXPECT_TRUE(!pp1->online);
+	EXPECT_TRUE(apic_pp_take_sipi(pp1));
+	EXPECT_EQ(fake_regs(pp1->root_vps)->reg[bf_reg_t_cs], 0x1100);
+	/* Parked again for what follows. */
+	EXPECT_EQ(store(vps, 0x300, 0x4500), HV_ACTION_RESUME);
 	EXPECT_TRUE(apic_pp_take_init(pp1));
 	EXPECT_TRUE(!pp1->online);
 	/* An APIC ID no PP has: nothing. */

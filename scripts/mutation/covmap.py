@@ -28,7 +28,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-MAP_VERSION = 1
+MAP_VERSION = 2  # 2: the QEMU runs' image dumps are read too
 
 
 def tree_hash(src, files):
@@ -184,10 +184,26 @@ def build(root, src, files, wanted, backends, python, skip=(), log=print):
     _sh([python, "-m", "pytest", "conformance/test_conformance.py", "-q", "--no-header",
          "-p", "no:cacheprovider"], cwd=src, env=env)
     gdir = cdir / "gcda"
+    # The bare-metal image's runs (QEMU): its port 0xE9 dumps -> .gcda files
+    # in the GCOV_PREFIX layout.  A dump that is incomplete or missing counts
+    # as running every instrumented line: selection must never drop a test
+    # that may reach the mutant.
+    incomplete = set()
+    rdir = cdir / "raw"
+    for bd in sorted(rdir.iterdir()) if rdir.is_dir() else []:
+        for dump in sorted(bd.glob("*.mvcov")):
+            rc, out = _sh([python, str(Path(src) / "scripts" / "cov-collect"), str(dump),
+                           str(gdir / bd.name / dump.stem)])
+            if rc != 0:
+                log(f"mutation: coverage map: {bd.name}-{dump.stem}: dump incomplete, "
+                    "counted as running every line")
+                incomplete.add(f"{bd.name}-{dump.stem}")
     for bd in sorted(gdir.iterdir()) if gdir.is_dir() else []:
         for pd in sorted(bd.iterdir()):
             conf[f"{bd.name}-{pd.name}"] = {
                 f: sorted(v) for f, v in _gcov_lines(pd, bdir, wanted).items()}
+    for pair in incomplete:
+        conf[pair] = inst
     shutil.rmtree(runs, ignore_errors=True)
     m = {"stamp": stamp, "unit": unit, "conformance": conf, "instrumented": inst}
     mpath.write_bytes(gzip.compress(json.dumps(m).encode()))

@@ -9,14 +9,18 @@
  *     real I/O APIC reports a version of 0x1x/0x2x and at least one
  *     redirection entry.  Without the pass-through the read would stop the
  *     root VM instead.
- *  2. The root programs the I/O APIC's last redirection entry (masked):
+ *  2. The root programs the I/O APIC's last and first redirection entries (masked):
  *     fixed delivery with vector 0x40 reads back; INIT and SMI delivery are
  *     not performed (the entry keeps the fixed one): a pin could otherwise
  *     reset a processor while it runs the hypervisor (docs/root-vm.md).
- *     The entry is restored afterwards.
+ *     Each entry is restored afterwards.
  *  3. The local APIC's version register (0xFEE00030) reads an integrated
  *     local APIC (0x1x): the page is the real one, mapped read-only (the
  *     stores and what they may not do: the lapic probe).
+ *  4. Last, an 8-bit store to IOREGSEL (C6 /0, a form the hypervisor does
+ *     not emulate) must stop the root (MVP EXPECT-STOP): a store it cannot
+ *     decode is never guessed nor performed, on the I/O APIC as on the
+ *     local APIC.
  *
  * Only for backends with an I/O APIC (QEMU, Bochs): mvsim models only the
  * local APIC (probe.toml: needs = ["mmio"]).  No ABI item names the root's
@@ -44,19 +48,21 @@ static uint32_t rte_write(volatile uint32_t *regsel, volatile uint32_t *iowin, u
 	return *iowin;
 }
 
-static void check_rte(volatile uint32_t *regsel, volatile uint32_t *iowin, uint32_t reg)
+/* `tag`: "" for the last entry, "0" for the first (check ids ioapic-rte<tag>-...). */
+static void check_rte(volatile uint32_t *regsel, volatile uint32_t *iowin, uint32_t reg,
+		      const char *tag)
 {
 	*regsel = reg;
 	uint32_t saved = *iowin;
 	uint32_t fixed = rte_write(regsel, iowin, reg, RTE_MASKED | 0x40);
 
-	check_eq("ioapic-rte-fixed", "none", RTE_MASKED | 0x40, fixed & 0x1FFFF,
+	check_eq(rt_fmt("ioapic-rte%s-fixed", tag), "none", RTE_MASKED | 0x40, fixed & 0x1FFFF,
 		 "a masked redirection entry (register 0x%x) with fixed delivery, vector 0x40, "
 		 "reads back", reg);
-	check_eq("ioapic-rte-init-refused", "none", RTE_MASKED | 0x40,
+	check_eq(rt_fmt("ioapic-rte%s-init-refused", tag), "none", RTE_MASKED | 0x40,
 		 rte_write(regsel, iowin, reg, RTE_MASKED | RTE_MODE_INIT) & 0x1FFFF,
 		 "programming the entry to deliver INIT is not performed: it keeps the fixed one");
-	check_eq("ioapic-rte-smi-refused", "none", RTE_MASKED | 0x40,
+	check_eq(rt_fmt("ioapic-rte%s-smi-refused", tag), "none", RTE_MASKED | 0x40,
 		 rte_write(regsel, iowin, reg, RTE_MASKED | RTE_MODE_SMI) & 0x1FFFF,
 		 "programming the entry to deliver SMI is not performed: it keeps the fixed one");
 	rte_write(regsel, iowin, reg, saved);
@@ -76,10 +82,18 @@ void probe_main(void)
 		  "reads through: device memory passes through to the root VM",
 		  version, max_redir + 1);
 
-	check_rte(regsel, iowin, IOAPIC_RTE0 + 2 * max_redir);
+	check_rte(regsel, iowin, IOAPIC_RTE0 + 2 * max_redir, "");
+	check_rte(regsel, iowin, IOAPIC_RTE0, "0");
 
 	uint32_t lver = *(volatile uint32_t *)(uintptr_t)LAPIC_VERSION & 0xFF;
 	check_tok("root-lapic-read", "none", "0x10-0x1f", rt_hex(lver), lver >= 0x10 && lver <= 0x1F,
 		  "the root reads its local APIC's version register (0x%llx): 0x%x",
 		  (unsigned long long)LAPIC_VERSION, lver);
+
+	probe_expect_stop("ioapic-byte-store-stops", "none",
+			  "an 8-bit store to the I/O APIC's IOREGSEL (a form the hypervisor does "
+			  "not emulate) stops the root");
+	__asm__ volatile("movb $1, (%0)" : : "r"(IOAPIC_BASE) : "memory"); /* C6 /0 */
+	check_tok("ioapic-byte-store-stopped", "none", "root-stopped", "continued", false,
+		  "the 8-bit store to the I/O APIC did not stop the root");
 }

@@ -4,7 +4,9 @@
  * The root reads its real local APIC (ID, version) through the xAPIC page;
  * its stores to the page trap and are emulated: the three store forms
  * compilers emit (C7 /0 with disp32 and a legacy prefix, 89 /r with disp8,
- * REX 89 /r with SIB) each write the TPR and read back.  IA32_APIC_BASE reads
+ * REX 89 /r with SIB) each write the TPR and read back.  The LVT entries
+ * thermal and LINT1 take a masked fixed entry but not INIT or SMI delivery
+ * (those stores are not performed).  IA32_APIC_BASE reads
  * the hardware's value; writing it unchanged is allowed, and moving the
  * base, enabling x2APIC or disabling the APIC raise #GP and change nothing.
  * CPUID hides x2APIC, and the x2APIC MSRs (ID read, ICR write of INIT)
@@ -35,6 +37,9 @@ PROBE_TITLE("root VM local APIC: real reads, emulated stores, IA32_APIC_BASE and
 #define ICR_INIT 0x00004500u
 #define ICR_INIT_ALL_BUT_SELF 0x000C4500u
 #define ABSENT_APIC_ID 0x3Eu
+#define LVT_MASKED (1u << 16)
+#define LVT_MODE_SMI (2u << 8)
+#define LVT_MODE_INIT (5u << 8)
 
 uint64_t lapic_rdmsr(uint32_t msr);
 void lapic_wrmsr(uint32_t msr, uint64_t v);
@@ -104,6 +109,28 @@ static void check_stores(void)
 	lapic_store_reg(LAPIC, 0);
 }
 
+/* An LVT entry with a delivery mode (thermal 0x330 and LINT1 0x360, the two
+ * ends of the range 0x330-0x360): a masked fixed entry is performed, INIT
+ * and SMI are not (a local source would reset or SMI this CPU while it may
+ * run the hypervisor).  Each entry is put back. */
+static void check_lvt(uint32_t off, const char *name)
+{
+	volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)(LAPIC + off);
+	uint32_t saved = *p;
+
+	*p = LVT_MASKED | 0x40;
+	check_eq(rt_fmt("lvt-%s-fixed", name), "none", LVT_MASKED | 0x40, *p & 0x1FFFF,
+		 "LVT %s (0x%x) masked, fixed delivery, vector 0x40: performed, reads back", name,
+		 off);
+	*p = LVT_MASKED | LVT_MODE_INIT;
+	check_eq(rt_fmt("lvt-%s-init-refused", name), "none", LVT_MASKED | 0x40, *p & 0x1FFFF,
+		 "LVT %s with delivery mode INIT is not performed: it keeps the fixed entry", name);
+	*p = LVT_MASKED | LVT_MODE_SMI;
+	check_eq(rt_fmt("lvt-%s-smi-refused", name), "none", LVT_MASKED | 0x40, *p & 0x1FFFF,
+		 "LVT %s with delivery mode SMI is not performed: it keeps the fixed entry", name);
+	*p = saved;
+}
+
 static void check_apic_base(void)
 {
 	uint64_t base = 0, after = 0;
@@ -171,6 +198,8 @@ void probe_main(void)
 
 	check_reads(cpuid_id);
 	check_stores();
+	check_lvt(0x330, "thermal");
+	check_lvt(0x360, "lint1");
 	check_apic_base();
 	check_x2apic(cpuid_id);
 	check_init_absent();

@@ -228,6 +228,11 @@ static void hostile_mdls(void)
 	bad = vmm_mdl_one(P, 0);
 	hostile("src-entry-size-0", I_MAP, M, 0, bad, vm_b, vmm_mdl_one(X, 0), RW,
 		EXP_STATUS_INVALID_PARAMS2, "source entry with size 0");
+	/* A page, then an entry of size 0: the sizes would still add up. */
+	two[0] = (struct mdl_ent){ P, PAGE, 0 };
+	two[1] = (struct mdl_ent){ P + PAGE, 0, 0 };
+	hostile("src-entry-size-0-second", I_MAP, M, 0, vmm_mdl_make(two, 2), vm_b, dm, RW,
+		EXP_STATUS_INVALID_PARAMS2, "source entries: one page, then one of size 0");
 	bad = vmm_mdl_one(P, 0x800);
 	hostile("src-entry-size-unaligned", I_MAP, M, 0, bad, vm_b, dm, RW,
 		EXP_STATUS_INVALID_PARAMS2, "source entry with size 0x800");
@@ -526,6 +531,17 @@ static void zombie_destroy(void)
 	vmm_check_st("zombie-returns-page", "mv_vm_op_destroy_vm,mv_vm_op_map_mdl", EXP_STATUS_SUCCESS,
 		 st, "the donated page went back to the root (the root can share it again)");
 	vmm_unmap_range(vm_b, D, y, PAGE);
+	/* Its VMID is free again: filling the VM table must hand it out. */
+	uint64_t made[EXP_MAX_VMS], got = 0;
+	bool found = false;
+	while (got < EXP_MAX_VMS && vmm_vm_create(&made[got]) == EXP_STATUS_SUCCESS)
+		found |= made[got++] == z;
+	while (got)
+		vmm_vm_destroy(made[--got]);
+	check_tok("zombie-vmid-free", "mv_vm_op_create_vm,mv_vm_op_destroy_vm", "reused",
+		  found ? "reused" : "never", found,
+		  "once the zombie is gone its VMID 0x%llx is free: filling the VM table hands it out",
+		  (unsigned long long)z);
 }
 
 /* 4095 shares of one page (MM_MAX_SHARES in docs/memory.md), then PERM_DENIED. */

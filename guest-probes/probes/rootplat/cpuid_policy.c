@@ -1,9 +1,10 @@
 /*
  * rootplat part 1: the CPUID policy as the root sees it (hv/core/cpuid.c's
  * table, docs/root-vm.md "CPUID policy").  OSXSAVE (CPUID.1:ECX[27]) and
- * OSPKE (CPUID.7.0:ECX[4]) must read as the root's own CR4.OSXSAVE/PKE,
- * both after setting and after clearing the bit; skipped where the
- * processor lacks XSAVE/PKU (the bit cannot be set).
+ * OSPKE (CPUID.7.0:ECX[4]) must read as the root's own CR4.OSXSAVE/PKE:
+ * as CR4 is, on every processor; and both after setting and after clearing
+ * the bit where the processor has XSAVE/PKU (skipped elsewhere: the bit
+ * cannot be set).
  */
 #include "rootplat.h"
 
@@ -51,6 +52,18 @@ void rootplat_cpuid(void)
 		check_skip("cpuid-svm-leaf-zero", "none", "the highest extended leaf is 0x%x",
 			   max_ext);
 	}
+	/* On every processor, XSAVE/PKU or not: the bit reads as CR4 is now. */
+	uint64_t cr4 = read_cr4();
+	check_eq("cpuid-osxsave-as-cr4", "none", (cr4 & CR4_OSXSAVE) != 0, (l1.ecx >> 27) & 1,
+		 "CPUID.1:ECX[27] (OSXSAVE) reads as the root's CR4.OSXSAVE now (CR4 = 0x%llx)",
+		 (unsigned long long)cr4);
+	if (max_basic >= 7)
+		check_eq("cpuid-ospke-as-cr4", "none", (cr4 & CR4_PKE) != 0,
+			 (cpuid2(7, 0).ecx >> 4) & 1,
+			 "CPUID.7.0:ECX[4] (OSPKE) reads as the root's CR4.PKE now (CR4 = 0x%llx)",
+			 (unsigned long long)cr4);
+	else
+		check_skip("cpuid-ospke-as-cr4", "none", "the highest basic leaf is 0x%x", max_basic);
 	if ((l1.ecx >> 26) & 1)
 		check_cr4_mirror("cpuid-osxsave-follows-cr4", "OSXSAVE", CR4_OSXSAVE, 1, 27);
 	else

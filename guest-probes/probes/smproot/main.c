@@ -9,9 +9,9 @@
  *
  * Checks: at least one AP started and reached long mode; each AP's two APIC
  * IDs agree and differ from the BSP's; a further SIPI to the running APs
- * starts nothing (a SIPI reaches only a CPU waiting for one); an INIT to the
- * first AP (its APIC ID) parks its running root VP at its next exit (a CPUID
- * the BSP asks for), so the next SIPI starts it again in real mode.  Last, the AP
+ * starts nothing (a SIPI reaches only a CPU waiting for one), but after an
+ * INIT to the running APs (spinning, with no exit of their own: the INIT
+ * kicks them) one SIPI starts each again.  Last, the AP
  * reads the hypervisor's memory (the type-2 range of the memory map): its
  * root VP runs under nested paging, so that read must stop the root (MVP
  * EXPECT-STOP; the stop line names the AP's pp).
@@ -65,27 +65,17 @@ void probe_main(void)
 		 "a SIPI to APs that already run starts nothing (only a CPU waiting for a SIPI "
 		 "takes one)");
 
-	/* INIT parks a running AP at its next exit (a CPUID after the INIT's
-	 * store: tr_rounds counts it before it executes); then a SIPI starts
-	 * it.  SIPIs are repeated until it runs: one that comes before the AP
-	 * is parked is ignored, as on hardware. */
-	uint32_t ap0 = ((volatile uint32_t *)tramp(tr_page_id))[0];
-	ipi_to(ap0, ICR_INIT_PHYSICAL);
-	*(volatile uint64_t *)tramp(tr_cmd) = TR_CMD_CPUID;
-	for (uint64_t t0 = tsc(); rd32(tr_rounds) == 0 && tsc() - t0 < WAIT_TICKS;)
+	/* INIT puts a running AP back into waiting for a SIPI: the next SIPI
+	 * starts each AP again in the trampoline. */
+	ipi(ICR_INIT_ALL_BUT_SELF);
+	delay(SETTLE_TICKS / 10);
+	ipi(ICR_SIPI_ALL_BUT_SELF | SIPI_VECTOR);
+	for (uint64_t t0 = tsc(); rd32(tr_in_long) < 2 * n && tsc() - t0 < WAIT_TICKS;)
 		__asm__ volatile("pause");
-	*(volatile uint64_t *)tramp(tr_cmd) = 0;
-	for (uint64_t t0 = tsc(); rd32(tr_entered) == n && tsc() - t0 < WAIT_TICKS;) {
-		ipi_to(ap0, ICR_SIPI_PHYSICAL | SIPI_VECTOR);
-		delay(SETTLE_TICKS / 10);
-	}
-	for (uint64_t t0 = tsc(); rd32(tr_in_long) == n && tsc() - t0 < WAIT_TICKS;)
-		__asm__ volatile("pause");
-	check_tok("init-parks-running-ap", "none", rt_fmt("%u", n + 1), rt_fmt("%u", rd32(tr_in_long)),
-		  rd32(tr_in_long) == n + 1 && rd32(tr_entered) == n + 1,
-		  "an INIT to AP 0's APIC ID parked its running root VP at its next exit (a "
-		  "CPUID): the next SIPI started it again and it reached long mode (%u entries)",
-		  rd32(tr_entered));
+	delay(SETTLE_TICKS / 10);
+	check_eq("init-running-restarts", "none", 2 * n, rd32(tr_in_long),
+		 "INIT to the running APs, then one SIPI: each of the %u AP(s) starts again and "
+		 "reaches long mode (an INIT resets a running CPU to wait for a SIPI)", n);
 
 	uint64_t hv = hv_memory();
 	if (!hv)

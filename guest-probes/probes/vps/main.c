@@ -254,6 +254,26 @@ static void test_regs(void)
 		 vmm_vps_set_reg(sv, EXP_REG_CR8, EXP_CR8_MAX + 1), "set_reg CR8 = 16 (TPR is 4 bits)");
 	vmm_check_st("set-reg-selector-17bit", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vmm_vps_set_reg(sv, EXP_REG_SS, EXP_SELECTOR_MAX + 1), "set_reg SS selector = 0x10000");
+	/* The widest values a data segment takes, and one bit more (each put
+	 * back: the VPS runs on). */
+	static const struct { uint64_t reg, max; const char *id; } segmax[] = {
+		{ EXP_REG_DS, EXP_SELECTOR_MAX, "set-reg-ds-selector" },
+		{ EXP_REG_DS_BASE, 0xFFFFFFFFull, "set-reg-ds-base" },
+		{ EXP_REG_DS_LIMIT, 0xFFFFFFFFull, "set-reg-ds-limit" },
+	};
+	for (unsigned i = 0; i < sizeof(segmax) / sizeof(segmax[0]); i++) {
+		uint64_t old = 0;
+		vmm_vps_get_reg(sv, segmax[i].reg, &old);
+		vmm_check_st(rt_fmt("%s-max", segmax[i].id), "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
+			 vmm_vps_set_reg(sv, segmax[i].reg, segmax[i].max),
+			 "set_reg register %llu = 0x%llx (the widest value) is accepted",
+			 (unsigned long long)segmax[i].reg, (unsigned long long)segmax[i].max);
+		vmm_check_st(rt_fmt("%s-over", segmax[i].id), "mv_vps_op_set_reg",
+			 EXP_STATUS_INVALID_PARAMS3, vmm_vps_set_reg(sv, segmax[i].reg, segmax[i].max + 1),
+			 "set_reg register %llu = 0x%llx (one bit wider) is refused",
+			 (unsigned long long)segmax[i].reg, (unsigned long long)(segmax[i].max + 1));
+		vmm_vps_set_reg(sv, segmax[i].reg, old);
+	}
 	vmm_check_st("set-reg-cr0-pg-no-pe", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vmm_vps_set_reg(sv, EXP_REG_CR0, EXP_CR0_PG), "set_reg CR0 = PG without PE");
 	vmm_check_st("set-reg-gdtr-noncanonical", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
@@ -520,6 +540,8 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 	v2p_absent("v2p-32bit-pte-absent", id, 0x400000, "32-bit: PTE 0 of PDE 1 not present");
 	v2p_is("v2p-32bit-4k", id, 0x405678, 0x12345678, "32-bit: GVA 0x405678 -> GPA 0x12345678");
 	v2p_is("v2p-32bit-4m", id, 0x812345, 0xC12345, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
+	v2p_absent("v2p-32bit-over-4g", id, 4 * GIB + 0x405678,
+		   "32-bit: GVA 4 GiB + 0x405678 is past the 32-bit linear address space");
 
 	zero_page(pd);
 	zero_page(pt);
@@ -533,6 +555,17 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 	v2p_absent("v2p-pae-pde-absent", id, GIB + 0x1000, "PAE: PDE 0 of PDPTE 1 not present");
 	wr(pt, 0x00200000 | 0x83);
 	v2p_is("v2p-pae-2m", id, GIB + 0x12345, 0x212345, "PAE, 2 MiB page: GVA 1 GiB + 0x12345 -> 0x212345");
+	v2p_absent("v2p-pae-over-4g", id, 5 * GIB + 0x12345,
+		   "PAE without long mode: GVA 5 GiB + 0x12345 is past the 32-bit linear address space");
+	/* PDE 1 of PDPTE 1 names a page table (the edge VM's page at + 0x1000):
+	 * the walk goes down to a 4 KiB leaf. */
+	zero_page(t + 0x1000);
+	wr(pt + 8 * 1, (at + 0x1000) | 1);
+	wr(t + 0x1000 + 8 * 3, 0x07654000 | 1);
+	v2p_absent("v2p-pae-pte-absent", id, GIB + 0x200000 + 0x2000,
+		   "PAE: PTE 2 of the page table not present");
+	v2p_is("v2p-pae-4k", id, GIB + 0x203ABC, 0x7654ABC,
+	       "PAE, 4 KiB page: GVA 1 GiB + 0x203ABC -> 0x7654ABC");
 }
 
 /*
@@ -604,6 +637,9 @@ static void test_mem_ops(void)
 	vmm_check_st("v2p-unmapped", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_VIRT_TO_PHYS, g.vpsid, 0x40000000, 0, 0, &o),
 		 "GVA 1 GiB is not mapped by the identity map");
+	vmm_check_st("v2p-noncanonical", "mv_vps_op_virt_to_phys", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_VIRT_TO_PHYS, g.vpsid, EXP_NONCANONICAL | 0x100123, 0, 0, &o),
+		 "GVA 0x8000000000100123 is not canonical (its bits 47:0 would walk to 0x100123)");
 	bad_vpsid("virt_to_phys", EXP_IDX_VIRT_TO_PHYS, 0x1000, 0);
 
 	/* set_identity_map negatives (success: vmm_guest_new). */
@@ -613,6 +649,18 @@ static void test_mem_ops(void)
 	vmm_check_st("idmap-not-guest-memory", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, 0x5000000, 0, 0, &o),
 		 "set_identity_map at GPA 0x5000000 (nothing mapped there in the guest)");
+	/* The tables must be writable in the VM: three root pages shared read-only. */
+	a = vmm_alloc(EXP_IDENTITY_MAP_PAGES);
+	if (vmm_map_range(g.vmid, a, 0x5000000, EXP_IDENTITY_MAP_PAGES * 0x1000,
+			  EXP_GPA_FLAG_READ_ACCESS) != EXP_STATUS_SUCCESS)
+		probe_error("cannot share pages read-only to the guest");
+	vmm_check_st("idmap-read-only", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, 0x5000000, 0, 0, &o),
+		 "set_identity_map at GPA 0x5000000, mapped read-only in the guest");
+	check_eq("idmap-read-only-cr3", "mv_vps_op_set_identity_map,mv_vps_op_get_reg",
+		 GUEST_PT_GPA, vmm_vps_get_reg(g.vpsid, EXP_REG_CR3, &r) == EXP_STATUS_SUCCESS ?
+		 r & ~0xFFFull : ~0ull, "the refused call left the guest's CR3 as it was");
+	vmm_unmap_range(g.vmid, a, 0x5000000, EXP_IDENTITY_MAP_PAGES * 0x1000);
 	bad_vpsid("set_identity_map", EXP_IDX_SET_IDENTITY_MAP, GUEST_PT_GPA, 0);
 
 	/* queue_irq */

@@ -168,6 +168,12 @@ static void partitions(void)
 		 "a guest VM holds no partition until the root assigns one");
 	gfail("unassigned-init", &sys, I_INIT, EXP_STATUS_INVALID_PERM_DENIED, EXP_HC_XVIO_INITIALIZE,
 	      sys_h, 1, 0, 0, 0, 0, "a guest without a partition cannot initialize a service");
+	gfail("unassigned-create-ring", &sys, I_CREATE, EXP_STATUS_INVALID_PERM_DENIED,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, 1, HOST, 1, 1, XG_RING,
+	      "a guest without a partition cannot create a ring");
+	gfail("unassigned-attach", &sys, I_ATTACH, EXP_STATUS_INVALID_PERM_DENIED,
+	      EXP_HC_XVIO_ATTACH_RING, sys_h, 1, HOST, XG_RING, 0, 0,
+	      "a guest without a partition cannot attach a ring");
 	gfail("setp-guest", &sys, I_SETP, EXP_STATUS_INVALID_PERM_EXT, EXP_HC_XVIO_SET_PARTITION,
 	      sys_h, sys.vmid, SYS, 0, 0, 0, "a guest cannot claim a partition (root only)");
 	rfail("setp-handle", I_SETP, EXP_STATUS_FAILURE_INVALID_HANDLE, EXP_HC_XVIO_SET_PARTITION,
@@ -229,6 +235,16 @@ static void services(void)
 	      sys_h, 1, 0, 256, 0, 0, "vectors are 8 bits");
 	gfail("init-wrong-handle", &sys, I_INIT, EXP_STATUS_FAILURE_INVALID_HANDLE,
 	      EXP_HC_XVIO_INITIALIZE, game_h, 1, 0, 0, 0, 0, "another VM's handle");
+	/* The edges that are accepted: target GameOS (3), vectors 32 and 0xFF. */
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, 2, GAME, 0xFF, 0, 0, NULL);
+	xst("init-target-3-vector-255", I_INIT, EXP_STATUS_SUCCESS, st,
+	    "service 2 towards GameOS (the last partition), wake-up vector 0xFF");
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, 3, 0, EXP_XVIO_FIRST_VECTOR, 0, 0, NULL);
+	xst("init-vector-32", I_INIT, EXP_STATUS_SUCCESS, st,
+	    "service 3, wake-up vector 32 (the first that is no exception)");
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, 2, 0, 0, 0, 0, NULL) |
+	     xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, 3, 0, 0, 0, 0, NULL);
+	xst("init-edges-cleanup", I_CLEAN, EXP_STATUS_SUCCESS, st, "services 2 and 3 again");
 	st = xg_hc(&game, EXP_HC_XVIO_INITIALIZE, game_h, SVM_, 0, VEC_GAME, 0, 0, NULL);
 	xst("game-init", I_INIT, EXP_STATUS_SUCCESS, st, "GameOS's service 0xF (same ID, its own)");
 }
@@ -452,6 +468,15 @@ static void ring(void)
 	xst("ring-sys-init", I_INIT, EXP_STATUS_SUCCESS, st, "SystemOS's bulk service 0x10");
 	st = hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS));
 	xst("ring-root-init", I_INIT, EXP_STATUS_SUCCESS, st, "HostOS's bulk service 0x10");
+	/* A service without a wake-up vector: the message waits, no interrupt. */
+	st = hc_call(EXP_HC_XVIO_POST_MESSAGE, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS, 7, 0, 0));
+	xst("novector-post", I_POST, EXP_STATUS_SUCCESS, st,
+	    "HostOS posts on SystemOS's service 0x10, which has no wake-up vector");
+	uint64_t why = xg_run(&sys, G_IRQ_WINDOW, (uint64_t[]){ 0, 200000, 1 }, 3);
+	check_eq("novector-no-irq", I_POST, 0, why == EXP_EXIT_HLT ? sys.mb->res[1] : ~0ull,
+		 "SystemOS then runs with interrupts open and takes none (its run ends in HLT)");
+	st = xg_hc(&sys, EXP_HC_XVIO_RECEIVE_MESSAGE, sys_h, SVC_BULK, XG_SHARED, 0, 0, 0, NULL);
+	xst("novector-receive", I_RECV, EXP_STATUS_SUCCESS, st, "the message waited for it");
 
 	gfail("create-uninit", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_CREATE_RING,
 	      sys_h, 0x11, HOST, RING_SEND, RING_RECV, XG_RING, "service 0x11 is not initialized");
@@ -465,11 +490,23 @@ static void ring(void)
 	gfail("create-borrowed", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 1, 0 + 1, XG_SHARED - XPAGE,
 	      "pages the caller does not own (unmapped, and a page borrowed from the root)");
+	/* Two pages the root shares RW (mapped, writable, but not SystemOS's own). */
+	uint64_t lent = vmm_alloc(1);
+	if (vmm_map_range(sys.vmid, lent, XG_SHARED + XPAGE, XPAGE, EXP_GPA_RW) != EXP_STATUS_SUCCESS)
+		probe_error("cannot share a second page to SystemOS");
+	gfail("create-shared-pages", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 1, 1, XG_SHARED,
+	      "two pages the root shares RW with the caller: mapped and writable, not its own");
+	vmm_unmap_range(sys.vmid, lent, XG_SHARED + XPAGE, XPAGE);
 	gfail("create-too-long", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV + 1, XG_RING,
 	      "one page more than the caller owns");
 	rfail("attach-before", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, SYS, XR_RING, 0, 0, "no ring was created yet");
+	/* REG3 is checked before the ring: PARAMS3 although there is none yet. */
+	rfail("attach-at-gpa-limit", I_ATTACH, EXP_STATUS_INVALID_PARAMS3,
+	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT, 0, 0,
+	      "GPA 2^47 is past the GPA space (no ring was created yet)");
 	st = xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV,
 		   XG_RING, NULL);
 	xst("create", I_CREATE, EXP_STATUS_SUCCESS, st,
@@ -477,12 +514,17 @@ static void ring(void)
 	gfail("create-twice", &sys, I_CREATE, EXP_STATUS_XVIO_SERVICE_IN_USE,
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV, XG_RING,
 	      "the service has a ring already");
+	rfail("attach-id-32", I_ATTACH, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, EXP_XVIO_MAX_SERVICES, SYS, XR_RING, 0, 0, "service IDs are 0-31");
 	rfail("attach-creator-self", I_ATTACH, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, HOST, XR_RING, 0, 0, "the creator is another partition");
 	rfail("attach-unaligned", I_ATTACH, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, SYS, XR_RING + 8, 0, 0, "the GPA is a page");
 	rfail("attach-ram", I_ATTACH, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, SYS, root_buf, 0, 0, "GPAs the root already uses (its RAM)");
+	rfail("attach-past-gpa-limit", I_ATTACH, EXP_STATUS_INVALID_PARAMS3,
+	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT - XPAGE, 0, 0,
+	      "the last page below 2^47: the ring's 17 pages would run past the GPA space");
 	rfail("attach-wrong-creator", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED,
 	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_BULK, GAME, XR_RING, 0, 0,
 	      "GameOS created no ring on 0x10");
@@ -566,7 +608,25 @@ static void destroy(void)
 	struct hc_regs o;
 	uint64_t st, vmid = sys.vmid;
 
-	st = vmm_guest_free(&sys);
+	/* A refused destroy_vm changes nothing: SystemOS, without VPs now,
+	 * shares one of its own pages to GameOS without ZOMBIE, so destroying it
+	 * is refused, and it still holds its partition (another VM cannot get
+	 * SystemOS).  Then the share goes and the destroy succeeds. */
+	uint64_t own = vmm_mdl_one(XG_OWN, XPAGE), there = vmm_mdl_one(XG_STRICT, XPAGE), v;
+	st = vmm_vps_destroy(sys.vpsid) | vmm_vp_destroy(sys.vpid) |
+	     vmm_map_mdl(sys.vmid, own, game.vmid, there, EXP_GPA_FLAG_READ_ACCESS);
+	xst("destroy-refused-setup", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st,
+	    "SystemOS's VPS and VP are destroyed; it shares a page of its own to GameOS");
+	st = vmm_vm_destroy(sys.vmid);
+	xst("destroy-refused", "mv_vm_op_destroy_vm", EXP_STATUS_INVALID_PERM_DENIED, st,
+	    "GameOS borrows a page of SystemOS without ZOMBIE: destroying SystemOS is refused");
+	if (vmm_vm_create(&v) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create a VM");
+	rfail("destroy-refused-keeps-partition", I_SETP, EXP_STATUS_INVALID_PERM_DENIED,
+	      EXP_HC_XVIO_SET_PARTITION, vmm_handle, v, SYS, 0, 0, 0,
+	      "after the refused destroy SystemOS is still held: another VM cannot get it");
+	vmm_vm_destroy(v);
+	st = vmm_unmap_mdl(sys.vmid, own, game.vmid, there) | vmm_vm_destroy(sys.vmid);
 	xst("destroy-sys", "mv_vm_op_destroy_vm", EXP_STATUS_SUCCESS, st,
 	    "SystemOS's VM is destroyed with services, a queued message and an attached ring");
 	rfail("destroy-no-partition", I_POST, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_POST_MESSAGE,
@@ -590,6 +650,9 @@ static void destroy(void)
 	st = xg_hc(&game, EXP_HC_XVIO_CREATE_RING, game_h, SVC_BULK, HOST, 1, 1, XG_RING, NULL);
 	xst("destroy-recreate", I_CREATE, EXP_STATUS_SUCCESS, st,
 	    "GameOS's service lost its ring with HostOS's cleanup: it can create one again");
+	gfail("destroy-ring-to-nobody", &game, I_CREATE, EXP_STATUS_XVIO_NO_PARTITION,
+	      EXP_HC_XVIO_CREATE_RING, game_h, SVC_BULK, SYS, 1, 1, XG_RING,
+	      "a ring with SystemOS, which nobody holds any more");
 	(void)vmid;
 	(void)o;
 }

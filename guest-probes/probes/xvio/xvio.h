@@ -16,6 +16,7 @@
 #define XG_SHARED   0x900000ull  /* a root page shared RW: receive buffer the root can read */
 #define XG_OWN      0xA00000ull  /* donated pages: message data */
 #define XG_RING     0xC00000ull  /* donated pages: ring buffers */
+#define XG_STRICT   0xF00000ull  /* GameOS: a page SystemOS shares to it (no ZOMBIE) */
 /* A root GPA that is not RAM on any backend (mvsim <= 3 GiB, QEMU 512 MiB):
  * where HostOS attaches rings (inside the probes' 4 GiB identity map). */
 #define XR_RING     0xC0000000ull
