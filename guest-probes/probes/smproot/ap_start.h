@@ -16,9 +16,6 @@
 #define REG_ICR_HI 0x310u
 #define ICR_PENDING (1u << 12)
 #define ICR_INIT_ALL_BUT_SELF 0x000C4500u
-#define ICR_INIT_PHYSICAL 0x00004500u
-#define ICR_SIPI_PHYSICAL 0x00004600u
-#define TR_CMD_CPUID 1u
 #define ICR_SIPI_ALL_BUT_SELF 0x000C4600u
 /* TSC ticks to wait for the APs (the TSC runs at >= 0.5 GHz here). */
 #define WAIT_TICKS 2000000000ull
@@ -26,7 +23,7 @@
 
 extern const char smp_tramp_start[], smp_tramp_end[];
 extern const char tr_cr3[], tr_entered[], tr_in_long[], tr_cpuid_id[], tr_page_id[], tr_cmd[];
-extern const char tr_call[], tr_stack[], tr_rounds[];
+extern const char tr_call[], tr_stack[];
 
 static inline void *tramp(const char *sym)
 {
@@ -52,20 +49,14 @@ static inline void delay(uint64_t ticks)
 		__asm__ volatile("pause");
 }
 
-/* An IPI to APIC ID `dest` (ignored with a shorthand). */
-static inline void ipi_to(uint32_t dest, uint32_t icr_lo)
+static inline void ipi(uint32_t icr_lo)
 {
 	volatile uint32_t *apic = (volatile uint32_t *)(uintptr_t)LAPIC;
 
 	for (int i = 0; i < 1000000 && (apic[REG_ICR_LO / 4] & ICR_PENDING); i++)
 		__asm__ volatile("pause");
-	apic[REG_ICR_HI / 4] = dest << 24;
+	apic[REG_ICR_HI / 4] = 0;
 	apic[REG_ICR_LO / 4] = icr_lo;
-}
-
-static inline void ipi(uint32_t icr_lo)
-{
-	ipi_to(0, icr_lo);
 }
 
 /*

@@ -3,11 +3,8 @@
  * vector 6) by the BSP: real mode (CPUID's initial APIC ID, slot taken with
  * LOCK XADD) -> 32-bit protected mode -> long mode on the BSP's page tables
  * (tr_cr3, patched in by the BSP) -> the APIC ID read from the xAPIC page ->
- * a wait for a command (tr_cmd): 1, a CPUID in every round of the wait (an
- * exit, at which the hypervisor parks an AP the root sent INIT; tr_rounds
- * counts them first) until the BSP clears it; else an address to read (the
- * hypervisor's memory).  Or,
- * for the first AP, a C function to call on a stack (tr_call, tr_stack).
+ * a wait for a command: an address to read (the hypervisor's memory), or
+ * for the first AP a C function to call on a stack (tr_call, tr_stack).
  * Everything it writes lies in its own data area (offsets below).
  */
 	.set TRAMP_BASE, 0x6000
@@ -19,7 +16,7 @@
 	.balign 16
 	.globl smp_tramp_start, smp_tramp_end
 	.globl tr_cr3, tr_entered, tr_in_long, tr_cpuid_id, tr_page_id, tr_cmd, tr_leak
-	.globl tr_call, tr_stack, tr_rounds
+	.globl tr_call, tr_stack
 	.code16
 smp_tramp_start:
 	cli
@@ -84,13 +81,7 @@ lm64:
 4:	movq ABS(tr_cmd), %rbx
 	testq %rbx, %rbx
 	jz 3b
-	cmpq $1, %rbx
-	jne 6f
-	lock incl ABS(tr_rounds)
-	xorl %eax, %eax                       /* 1: CPUID, an exit on every backend */
-	cpuid
-	jmp 3b
-6:	movq (%rbx), %rax                     /* must stop the root */
+	movq (%rbx), %rax                     /* must stop the root */
 	movq %rax, ABS(tr_leak)
 	movq $0, ABS(tr_cmd)
 	jmp 3b
@@ -112,7 +103,6 @@ tr_stack:    .quad 0
 tr_leak:     .quad 0
 tr_entered:  .long 0
 tr_in_long:  .long 0
-tr_rounds:   .long 0
 tr_cpuid_id: .fill MAX_APS, 4, 0xFFFFFFFF
 tr_page_id:  .fill MAX_APS, 4, 0xFFFFFFFF
 smp_tramp_end:
