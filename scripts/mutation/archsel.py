@@ -1,0 +1,69 @@
+"""Test selection for backend mutants (scripts/mutation/run --arch,
+docs/testing.md "The backends (ARCH=1)").
+
+A mutant of hv/arch/x86/svm runs only on the AMD backend and a mutant of
+hv/arch/x86/vmx only on the Intel one: the image picks its backend from the
+CPU's vendor at boot (hv/arch/x86/boot), so the other backend never executes
+the mutated line and cannot see it.  Within that backend, with the coverage
+map of the bare-metal image (archmap.py), only the probes whose run executed
+one of the mutant's lines; a mutant with no instrumented line (a #define, a
+line gcc folded away) runs every probe of its backend.
+"""
+from pathlib import Path
+
+import archmap
+import covmap
+
+# Which backend runs the code of each directory (scripts/mutation/run --arch).
+VENDOR_BACKEND = {
+    "hv/arch/x86/svm/": "qemu-tcg-amd",
+    "hv/arch/x86/vmx/": "bochs-intel",
+}
+
+
+def backend_for(path):
+    """The backend that executes the file `path` (repository-relative)."""
+    for d, b in VENDOR_BACKEND.items():
+        if path.startswith(d):
+            return b
+    raise ValueError(f"mutation: no backend executes {path} (archsel.VENDOR_BACKEND)")
+
+
+def probe_names(src):
+    """Every probe of the tree `src`: a folder of guest-probes/probes with a
+    main.c (conformance/mvconf/probes.py's rule)."""
+    root = Path(src) / "guest-probes" / "probes"
+    return sorted(d.name for d in root.iterdir() if (d / "main.c").is_file())
+
+
+def setup(cfg, w0, files, tracked):
+    """cfg.select and cfg.targets_for of an --arch run (selector()).
+    w0: the first worker (its copy and full build); files: the mutated
+    files; tracked: the copy's tracked files.  Without cfg.select_tests
+    (--no-select) no map is built: every probe of the mutant's backend."""
+    m = None
+    if cfg.select_tests:
+        m = archmap.build(Path(w0.dir).parent, w0.src, tracked, files, cfg.backends,
+                          cfg.python, w0.build, log=lambda s: print(s, flush=True))
+    cfg.select, cfg.targets_for = selector(probe_names(w0.src), m, cfg.targets)
+
+
+def selector(probes, m, targets):
+    """(select, targets_for): select(layer, mutant) -> the
+    '<backend>-<probe>' runs of the mutant's backend that the map `m`
+    (archmap.py; None: no map) saw execute one of its lines, plus the runs
+    it could not measure (m["always"]); every probe of that backend when no
+    line of the mutant is instrumented.  targets_for(selection) -> the
+    image's targets, None when nothing runs (the mutant survives unrun)."""
+    selection = covmap.Selection(m) if m else None
+    always = set(m["always"]) if m else set()
+
+    def select(layer, mu):
+        backend = backend_for(mu.file)
+        every = {f"{backend}-{p}" for p in probes}
+        runs = selection.tests(layer, mu) if selection else None
+        return every if runs is None else (runs | always) & every
+
+    def targets_for(sel):
+        return None if all(v == set() for v in sel.values()) else targets
+    return select, targets_for

@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""Self-test of the backend mutants' test selection (scripts/mutation/archsel.py,
+CTest mutation.archsel): each directory's backend, and which probe runs a
+mutant of hv/arch/x86/svm or vmx gets."""
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import archsel  # noqa: E402
+
+fails = 0
+
+
+def expect(what, got, want):
+    global fails
+    if got != want:
+        print(f"FAIL {what}: got {got!r}, expected {want!r}")
+        fails += 1
+
+
+expect("svm", archsel.backend_for("hv/arch/x86/svm/exit.c"), "qemu-tcg-amd")
+expect("vmx", archsel.backend_for("hv/arch/x86/vmx/exit.c"), "bochs-intel")
+try:
+    archsel.backend_for("hv/core/exit.c")
+    expect("hv/core refused", "accepted", "ValueError")
+except ValueError:
+    pass
+expect("probes of the tree", {"cpuid", "vps"} <= set(archsel.probe_names(archsel.Path(__file__).resolve().parents[2])), True)
+
+# svm/a.c line 10 runs in p1 on both backends' names (a map never has that,
+# the filter must still hold); line 11 in no probe; line 30 not instrumented.
+m = {"instrumented": {"hv/arch/x86/svm/a.c": [10, 11, 12], "hv/arch/x86/vmx/b.c": [5]},
+     "unit": {},
+     "conformance": {"qemu-tcg-amd-p1": {"hv/arch/x86/svm/a.c": [10, 12]},
+                     "bochs-intel-p1": {"hv/arch/x86/svm/a.c": [10], "hv/arch/x86/vmx/b.c": [5]},
+                     "qemu-tcg-amd-p2": {"hv/arch/x86/svm/a.c": [12]}},
+     "always": ["qemu-tcg-amd-p3", "bochs-intel-p3"]}
+select, targets_for = archsel.selector(["p1", "p2", "p3"], m, ["microv-hv"])
+
+
+def mu(f, line, orig="x"):
+    return SimpleNamespace(file=f, line=line, orig=orig)
+
+
+svm, vmx = "hv/arch/x86/svm/a.c", "hv/arch/x86/vmx/b.c"
+expect("covered: its probes on its backend, and the unmeasured runs",
+       select("conformance", mu(svm, 10)), {"qemu-tcg-amd-p1", "qemu-tcg-amd-p3"})
+expect("two lines", select("conformance", mu(svm, 10, "a\nb\nc")),
+       {"qemu-tcg-amd-p1", "qemu-tcg-amd-p2", "qemu-tcg-amd-p3"})
+expect("vmx", select("conformance", mu(vmx, 5)), {"bochs-intel-p1", "bochs-intel-p3"})
+expect("run by no measured probe: the unmeasured runs only",
+       select("conformance", mu(svm, 11)), {"qemu-tcg-amd-p3"})
+expect("not instrumented: every probe of its backend", select("conformance", mu(svm, 30)),
+       {"qemu-tcg-amd-p1", "qemu-tcg-amd-p2", "qemu-tcg-amd-p3"})
+expect("targets", targets_for({"conformance": {"qemu-tcg-amd-p3"}}), ["microv-hv"])
+expect("nothing to run: nothing to build", targets_for({"conformance": set()}), None)
+
+select, _ = archsel.selector(["p1", "p2"], None, ["microv-hv"])
+expect("no map: every probe of its backend", select("conformance", mu(vmx, 5)),
+       {"bochs-intel-p1", "bochs-intel-p2"})
+m["always"] = []
+select, _ = archsel.selector(["p1", "p2"], m, ["microv-hv"])
+expect("run by no probe: nothing", select("conformance", mu(svm, 11)), set())
+print("mutation.archsel:", "FAIL" if fails else "PASS")
+sys.exit(1 if fails else 0)
