@@ -12,10 +12,12 @@ Built once per tree content under <mutation-arch dir>/cov/:
     MV_COV_DIR, FORCE=1 and every probe's timeout x3 (the -O0 image);
   - scripts/cov-collect turns each run's dump into .gcda files, and gcov
     (covmap.parse_gcov) reads the lines of the mutated files with a count.
-A run whose counters cannot be trusted to be complete -- no dump, a dump
-cov-collect rejects, a run that did not end in SUCCESS (under coverage an
-expected stop seen on an AP can end a run before the BSP is done) -- is
-listed in `always`: it is selected for every mutant of its backend.
+A run whose counters cannot be trusted to be complete (trusted(): no dump,
+a dump cov-collect rejects, a run that ended in FAILURE or ERROR -- under
+coverage an expected stop seen on an AP can end a run before the BSP is
+done) is listed in `always`: it is selected for every mutant of its
+backend.  A probe's result SKIP is a run like SUCCESS (some of its checks
+skipped, with their reason), not a run that did not happen.
 """
 import gzip
 import json
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import covmap
 
-MAP_VERSION = 1
+MAP_VERSION = 2  # 2: runs ending in SKIP are measured (1 left them out)
 IMAGE_DIR = "microv-hv.dir"  # the image's objects in the build (CMake's target dir)
 
 
@@ -40,6 +42,16 @@ def _instrumented(bdir, wanted):
     for d, names in dirs.items():
         covmap._gcov_json(d, names, wanted, res, False)
     return res
+
+
+def trusted(status, dumped):
+    """Are a run's counters the whole of what it executed?  Only with a dump
+    (cov-collect then checks it is complete) of a run that ended as it does
+    unmutated: SUCCESS, or SKIP (the probe ran and skipped some checks with
+    their reason: protocol.py).  A run with no dump -- the harness skipped
+    the pair for a missing backend feature, or the run died -- and a FAILURE
+    or ERROR are not trusted: the pair is then run for every mutant."""
+    return dumped and status in ("SUCCESS", "SKIP")
 
 
 def build(root, src, files, wanted, backends, python, probe_build, log=print):
@@ -85,12 +97,10 @@ def build(root, src, files, wanted, backends, python, probe_build, log=print):
     for pair, st in sorted(status.items()):
         backend, probe = pair.split("/", 1)
         key = f"{backend}-{probe}"
-        if st == "SKIP":
-            continue
         dump = runs / "raw" / backend / f"{probe}.mvcov"
         gdir = runs / "gcda" / backend / probe
         rc = 1
-        if st == "SUCCESS" and dump.is_file():
+        if trusted(st, dump.is_file()):
             rc, _ = covmap._sh([python, str(Path(src) / "scripts" / "cov-collect"),
                                 str(dump), str(gdir)])
         if rc != 0:

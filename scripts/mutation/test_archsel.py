@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Self-test of the backend mutants' test selection (scripts/mutation/archsel.py,
-CTest mutation.archsel): each directory's backend, and which probe runs a
-mutant of hv/arch/x86/svm or vmx gets."""
+CTest mutation.archsel): each directory's backend, which probe runs a
+mutant of hv/arch/x86/svm or vmx gets, and which coverage runs archmap.py
+trusts."""
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -62,5 +63,11 @@ expect("no map: every probe of its backend", select("conformance", mu(vmx, 5)),
 m["always"] = []
 select, _ = archsel.selector(["p1", "p2"], m, ["microv-hv"])
 expect("run by no probe: nothing", select("conformance", mu(svm, 11)), set())
+# archmap.trusted: which coverage runs count as measured.
+expect("SUCCESS with its dump", archsel.archmap.trusted("SUCCESS", True), True)
+expect("SKIP (some checks skipped) with its dump", archsel.archmap.trusted("SKIP", True), True)
+expect("no dump", archsel.archmap.trusted("SKIP", False), False)
+expect("FAILURE", archsel.archmap.trusted("FAILURE", True), False)
+expect("ERROR", archsel.archmap.trusted("ERROR", True), False)
 print("mutation.archsel:", "FAIL" if fails else "PASS")
 sys.exit(1 if fails else 0)
