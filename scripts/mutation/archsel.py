@@ -67,3 +67,25 @@ def selector(probes, m, targets):
     def targets_for(sel):
         return None if all(v == set() for v in sel.values()) else targets
     return select, targets_for
+
+
+def score_lines(results, wilson):
+    """The backend mutants' score per backend (docs/testing.md "The
+    backends"): killed, timeout, survived and (killed + timeout) / scored
+    with its 95% Wilson interval, and the mean time per scored mutant
+    (build + probes; a mutant no probe executes costs nothing).  [] when no
+    result is a backend mutant."""
+    lines = []
+    for backend in sorted(set(VENDOR_BACKEND.values())):
+        rs = [r for r in results if any(r["file"].startswith(d) for d, b in VENDOR_BACKEND.items()
+                                        if b == backend)
+              and r["result"] not in ("stillborn", "equivalent")]
+        if not rs:
+            continue
+        k, t = (sum(1 for r in rs if r["result"] == v) for v in ("killed", "timeout"))
+        lo, hi = wilson(k + t, len(rs))
+        secs = sum(r.get("conformance_s", 0) + r.get("build_s", 0) for r in rs) / len(rs)
+        lines.append(f"  {backend:<12} {k + t}/{len(rs)} = {100.0 * (k + t) / len(rs):.1f}% "
+                     f"(95% interval {lo:.1f}-{hi:.1f}%)  [{k} killed, {t} timeout, "
+                     f"{len(rs) - k - t} survived; {secs:.0f} s per mutant]")
+    return lines

@@ -2,7 +2,7 @@
 """Self-test of the backend mutants' test selection (scripts/mutation/archsel.py,
 CTest mutation.archsel): each directory's backend, which probe runs a
 mutant of hv/arch/x86/svm or vmx gets, and which coverage runs archmap.py
-trusts."""
+trusts, and the score per backend."""
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -69,5 +69,16 @@ expect("SKIP (some checks skipped) with its dump", archsel.archmap.trusted("SKIP
 expect("no dump", archsel.archmap.trusted("SKIP", False), False)
 expect("FAILURE", archsel.archmap.trusted("FAILURE", True), False)
 expect("ERROR", archsel.archmap.trusted("ERROR", True), False)
+# score_lines: per backend, stillborn and equivalent left out.
+res = [{"file": svm, "result": "killed", "conformance_s": 10, "build_s": 2},
+       {"file": svm, "result": "survived", "conformance_s": 20, "build_s": 2},
+       {"file": svm, "result": "stillborn"},
+       {"file": vmx, "result": "timeout", "conformance_s": 100, "build_s": 2},
+       {"file": "hv/core/a.c", "result": "killed"}]
+lines = archsel.score_lines(res, lambda k, n: (float(k), float(n)))
+expect("per backend", [ln.split()[:3] for ln in lines],
+       [["bochs-intel", "1/1", "="], ["qemu-tcg-amd", "1/2", "="]])
+expect("counts and time", lines[1].split("[")[1], "1 killed, 0 timeout, 1 survived; 17 s per mutant]")
+expect("no backend mutant", archsel.score_lines(res[-1:], None), [])
 print("mutation.archsel:", "FAIL" if fails else "PASS")
 sys.exit(1 if fails else 0)
