@@ -9,15 +9,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import archsel  # noqa: E402
-
-fails = 0
-
-
-def expect(what, got, want):
-    global fails
-    if got != want:
-        print(f"FAIL {what}: got {got!r}, expected {want!r}")
-        fails += 1
+from selftest import expect, finish  # noqa: E402
 
 
 expect("svm", archsel.backend_for("hv/arch/x86/svm/exit.c"), "qemu-tcg-amd")
@@ -80,5 +72,4 @@ expect("per backend", [ln.split()[:3] for ln in lines],
        [["bochs-intel", "1/1", "="], ["qemu-tcg-amd", "1/2", "="]])
 expect("counts and time", lines[1].split("[")[1], "1 killed, 0 timeout, 1 survived; 17 s per mutant]")
 expect("no backend mutant", archsel.score_lines(res[-1:], None), [])
-print("mutation.archsel:", "FAIL" if fails else "PASS")
-sys.exit(1 if fails else 0)
+finish("mutation.archsel")
