@@ -7,15 +7,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import covmap  # noqa: E402
-
-fails = 0
-
-
-def expect(what, got, want):
-    global fails
-    if got != want:
-        print(f"FAIL {what}: got {got!r}, expected {want!r}")
-        fails += 1
+from selftest import expect, finish  # noqa: E402
 
 
 def lines(*pairs):
@@ -53,5 +45,4 @@ expect("conformance", sel.tests("conformance", mu(11)), {"sim-intel-p"})
 expect("instrumented, run by none", sel.tests("unit", mu(20)), set())
 expect("not instrumented: everything", sel.tests("unit", mu(15)), None)
 expect("another file: everything", sel.tests("unit", SimpleNamespace(file="hv/core/z.c", line=1, orig="x")), None)
-print("mutation.selftest:", "FAIL" if fails else "PASS")
-sys.exit(1 if fails else 0)
+finish("mutation.selftest")

@@ -289,8 +289,9 @@ int arch_vps_set_reg(struct hv_vps *vps, enum bf_reg_t reg, uint64_t val)
 			st->base = val;
 		else if (f == 2)
 			st->limit = (uint32_t)val;
-		else
-			st->attrib = (uint32_t)val & (0xF0FF | MV_SEG_ATTRIB_UNUSABLE);
+		else /* not present is unusable, as the VMX backend stores it */
+			st->attrib = ((uint32_t)val & (0xF0FF | MV_SEG_ATTRIB_UNUSABLE)) |
+				     ((val & 0x80) ? 0 : MV_SEG_ATTRIB_UNUSABLE);
 		return 0;
 	}
 	switch (reg) {

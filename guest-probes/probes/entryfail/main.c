@@ -11,6 +11,10 @@
  *   - IA-32e mode (EFER.LME, CR0.PG) with CR4.PAE cleared (SDM 27.3.1.1,
  *     APM 15.5.1);
  *   - a 64-bit code segment (CS.L) with CS.D set (SDM 27.3.1.2, APM 15.5.1).
+ * And one state every entry accepts: a data segment that is not present
+ * (VMX: unusable) with a limit its G bit could not hold.  The limit checks
+ * are for present segments only (SDM 27.3.1.2; the SVM backend's own check,
+ * svm.c seg_limit_invalid: docs/testing.md "The backends").
  */
 #include "vmm.h"
 
@@ -88,6 +92,32 @@ static void bad_state(const char *id, uint64_t reg, uint64_t bad, const char *wh
 		  !rt_strcmp(got, "hlt"), "restored, the same VPS runs to the agent's HLT");
 }
 
+/* ES not present (attributes 0) with limit 0xFFFFFFFF and G = 0: the run
+ * goes on to the agent's HLT; then ES is set back. */
+static void not_present_any_limit(void)
+{
+	uint64_t lim = ~0ull, attr = ~0ull;
+
+	vmm_guest_reset(&g);
+	if (vmm_vps_get_reg(g.vpsid, EXP_REG_ES_LIMIT, &lim) != EXP_STATUS_SUCCESS ||
+	    vmm_vps_get_reg(g.vpsid, EXP_REG_ES_ATTRIB, &attr) != EXP_STATUS_SUCCESS)
+		probe_error("get_reg of ES's limit and attributes failed");
+	if (!vmm_check_st("es-not-present-set", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
+			  vmm_vps_set_reg(g.vpsid, EXP_REG_ES_ATTRIB, 0) |
+				  vmm_vps_set_reg(g.vpsid, EXP_REG_ES_LIMIT, 0xFFFFFFFFull),
+			  "set_reg ES attributes 0 (not present) and limit 0xFFFFFFFF accepted"))
+		return;
+	const char *got = run();
+	check_tok("es-not-present-any-limit", "mv_vp_run_vp,mv_vp_exit_t_hlt", "hlt", got,
+		  !rt_strcmp(got, "hlt"),
+		  "ES not present with a limit G = 0 cannot hold: no entry check applies, the run "
+		  "ends at the agent's HLT");
+	vmm_check_st("es-not-present-restore", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
+		     vmm_vps_set_reg(g.vpsid, EXP_REG_ES_LIMIT, lim) |
+			     vmm_vps_set_reg(g.vpsid, EXP_REG_ES_ATTRIB, attr),
+		     "set_reg of ES's limit and attributes before");
+}
+
 void probe_main(void)
 {
 	vmm_init(true);
@@ -103,6 +133,7 @@ void probe_main(void)
 		  "CR4.PAE cleared with EFER.LME and CR0.PG set");
 	bad_state("cs-l-and-d", EXP_REG_CS_ATTRIB, cs | SEG_L | SEG_D,
 		  "CS.L and CS.D both set in IA-32e mode");
+	not_present_any_limit();
 
 	check_eq("guest-destroy", "mv_vm_op_destroy_vm,MV_STATUS_SUCCESS", EXP_STATUS_SUCCESS,
 		 vmm_guest_free(&g), "the guest is destroyed after its runs");

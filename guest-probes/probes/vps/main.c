@@ -206,6 +206,15 @@ static void test_regs(void)
 		{ EXP_REG_CR2, 0x0000000012345000ull, "cr2" },
 		{ EXP_REG_DR7, 0x0000000000000400ull, "dr7" },
 		{ EXP_REG_GDTR_BASE, 0x0000000000105000ull, "gdtr-base" },
+		/* Segment registers at full width: 64-bit FS/GS/LDTR/TR bases, the
+		 * ES base and limits 32 bits (a backend storing a base through the
+		 * limit's mask: docs/testing.md "The backends", vmx/regs.c). */
+		{ EXP_REG_FS_BASE, 0xFFFF800012345000ull, "fs-base" },
+		{ EXP_REG_GS_BASE, 0x00007FFF87654000ull, "gs-base" },
+		{ EXP_REG_LDTR_BASE, 0xFFFFFFFF80001000ull, "ldtr-base" },
+		{ EXP_REG_TR_BASE, 0x0000123400005000ull, "tr-base" },
+		{ EXP_REG_ES_BASE, 0x00000000FFFFF000ull, "es-base" },
+		{ EXP_REG_FS_LIMIT, 0x00000000FFFFFFFFull, "fs-limit" },
 	};
 	uint64_t v, st;
 
