@@ -112,9 +112,12 @@ def variant(name, img):
         return f"segment {hex(la)}-{hex(la + len(img.b) - file_off)} is not free RAM of the root VM"
     if name == "not-ram":
         return move_aout(img, 0xF0000000)
-    if name == "not-elf":
+    if name in ("not-elf", "elf-msb"):
         img.elf()
-        img.b[1] = ord("X")
+        if name == "not-elf":
+            img.b[1] = ord("X")
+        else:
+            img.b[5] = 2  # EI_DATA: big-endian
         return "module 0 has no multiboot address fields and is not a little-endian ELF image"
     img.elf()
     p, base = img.phdr0()
@@ -124,17 +127,30 @@ def variant(name, img):
     if name == "elf-phnum0":
         img.e64("<H", 56, 0)
         return "ELF program headers malformed (size 56, count 0)"
-    if name == "elf-phoff-out":
-        img.e64("<Q", 32, len(img.b) - 56 + 1)
+    if name in ("elf-phoff-out", "elf-phoff-past"):
+        img.e64("<Q", 32, len(img.b) - 56 + 1 if name == "elf-phoff-out" else len(img.b) + 1)
         return "ELF program header 0 outside the image"
+    if name == "elf-phdr-at-end":
+        # the program header moved to the file's last 56 bytes: still inside
+        img.e64("<Q", 32, len(img.b))
+        img.b += img.b[base:base + 56]
+        return None
+    if name in ("elf-memsz-below", "elf-offset-out"):
+        fo, fs = (p["offset"], p["filesz"]) if name == "elf-memsz-below" else (len(img.b) + 1, 0)
+        img.e64("<Q", base + 8, fo)
+        img.e64("<Q", base + 32, fs)
+        if name == "elf-memsz-below":
+            img.e64("<Q", base + 40, fs - 1)
+        return (f"segment at {hex(p['paddr'])}: file range {hex(fo)}+{hex(fs)} "
+                f"outside the image ({hex(len(img.b))} bytes)")
     if name == "elf-filesz":
         fs = len(img.b) - p["offset"] + 1
         img.e64("<Q", base + 32, fs)
         img.e64("<Q", base + 40, max(fs, p["memsz"]))
         return (f"segment at {hex(p['paddr'])}: file range {hex(p['offset'])}+{hex(fs)} "
                 f"outside the image ({hex(len(img.b))} bytes)")
-    if name == "elf-entry-out":
-        e = p["paddr"] + p["memsz"]
+    if name in ("elf-entry-out", "elf-entry-below"):
+        e = p["paddr"] + p["memsz"] if name == "elf-entry-out" else p["paddr"] - 1
         img.e64("<Q", 24, e)
         return f"ELF entry {hex(e)} outside its loadable segments"
     raise SystemExit(f"mkimages.py: unknown variant {name!r}")
