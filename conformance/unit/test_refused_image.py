@@ -5,7 +5,7 @@ from pathlib import Path
 
 from synth import mvp_log
 
-from mvconf import runner
+from mvconf import matrix, runner
 from mvconf.backends import MvsimBackend, QemuTcgAmdBackend, RunResult
 from mvconf.probes import Probe
 
@@ -64,3 +64,23 @@ def test_timeout_and_other_exits_fail(tmp_path):
     assert refused(judged(tmp_path, CONSOLE, exit_code=None, timed_out=True)).got == "timeout"
     assert refused(judged(tmp_path, CONSOLE, exit_code=125)).got == "exit-125"
     assert refused(judged(tmp_path, CONSOLE, exit_code=0)).got == "exit-0"
+
+
+def test_matrix_root_image_row(tmp_path, catalog):
+    good = judged(tmp_path, CONSOLE)
+    good.probe = "mbimg.v"
+    boots = runner.judge(SIM, Probe("mbimg", elf=None), RunResult(
+        mvp_log("mbimg", [("a", "none", "0x0", "0x0", "pass")]), "", 0, False, 0.1, ["x"]), None)
+    backends = [("sim-intel", None), ("sim-amd", "not built")]
+
+    def row(outs, not_run=None):
+        m = matrix.build(catalog, backends, {("sim-intel", o.probe): o for o in outs}, not_run)
+        return m["isolation"]["root_image"]
+    r = row([good, boots])
+    assert r["sim-intel"] == {"result": "pass", "runs": 2} and r["sim-amd"]["result"] == "skip"
+    ran = judged(tmp_path, CONSOLE + mvp_log("p", [], end=False), exit_code=0)
+    ran.probe = "mbimg.w"
+    r = row([good, ran])["sim-intel"]
+    assert r["result"] == "fail" and "mbimg.w" in r["reason"]
+    assert row([good], {("sim-intel", "mbimg.x"): None})["sim-intel"]["result"] == "not-run"
+    assert row([])["sim-intel"]["result"] == "not-run"
