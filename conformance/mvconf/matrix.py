@@ -15,7 +15,10 @@ Per item and backend:
 The `isolation` section has one row per protection the hypervisor reports
 per machine rather than per ABI item: `dma`, from the banner's
 `dma=protected(<iommu>)` / `dma=unprotected` (docs/security.md), with the
-dma probe's result on that backend.
+dma probe's result on that backend; `root_image`, the root image loader
+(hv/core/mb_loader.c): the runs of the mbimg probe and its variants, pass
+only if every one of them that ran succeeded (a refused image's run succeeds
+when its `refused` check passes: protocol.judge_refused).
 """
 import json
 import re
@@ -81,6 +84,29 @@ def _dma_cell(backend: str, unavailable: Optional[str], outcomes: Outcomes) -> d
     return cell
 
 
+ROOT_IMAGE_PROBE = "mbimg"
+
+
+def _root_image_cell(backend: str, unavailable: Optional[str], outcomes: Outcomes,
+                     not_run: NotRun) -> dict:
+    if unavailable:
+        return {"result": "skip", "reason": f"backend unavailable: {unavailable}"}
+    mine = {p: o for (b, p), o in outcomes.items() if b == backend and
+            (p == ROOT_IMAGE_PROBE or p.startswith(ROOT_IMAGE_PROBE + "."))}
+    ran = {p: o for p, o in mine.items() if not o.skipped}
+    bad = sorted(f"{p}: {o.log.result if o.log else 'did not run'}" for p, o in ran.items()
+                 if o.log is None or o.log.result != "SUCCESS" or o.problems)
+    if bad:
+        return {"result": "fail", "reason": "; ".join(bad), "runs": len(ran)}
+    left_out = sorted(p for (b, p) in not_run if b == backend and
+                      (p == ROOT_IMAGE_PROBE or p.startswith(ROOT_IMAGE_PROBE + ".")))
+    if left_out or not ran:
+        return {"result": "skip" if mine and not ran else "not-run",
+                "reason": f"not selected: {', '.join(left_out)}" if left_out else
+                "no mbimg run" if not mine else "every mbimg run skipped", "runs": len(ran)}
+    return {"result": "pass", "runs": len(ran)}
+
+
 def harness_errors(outcomes: Outcomes) -> List[str]:
     errors = []
     for (b, p), out in sorted(outcomes.items()):
@@ -111,6 +137,8 @@ def build(catalog: Catalog, backends: List[Tuple[str, Optional[str]]],
         ],
         "isolation": {
             "dma": {name: _dma_cell(name, why, outcomes) for name, why in backends},
+            "root_image": {name: _root_image_cell(name, why, outcomes, not_run)
+                           for name, why in backends},
         },
     }
 

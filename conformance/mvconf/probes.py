@@ -15,7 +15,8 @@ The keys only the build reads (guest-probes/CMakeLists.txt): uses, bare_qemu, mo
 """
 import os
 import tomllib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Collection, FrozenSet, List, Optional, Tuple
 
@@ -34,8 +35,9 @@ FEATURES = {
     "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
 }
 
-_SUITE_KEYS = {"timeout", "modules", "cmdline", "needs", "suite"}
+_SUITE_KEYS = {"timeout", "modules", "cmdline", "needs", "suite", "variant"}
 _BUILD_KEYS = {"uses", "bare_qemu", "mock"}
+_VARIANT = re.compile(r"[a-z0-9-]+\Z")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,12 @@ class Probe:
     modules: Tuple[Path, ...] = ()
     cmdline: str = ""
     needs: FrozenSet[str] = frozenset()
+    begin: str = ""                  # the name its BEGIN carries, when not `name` (a variant)
+    refused: Optional[Path] = None   # a refused variant: the file with its expected line
+
+    @property
+    def begin_name(self) -> str:
+        return self.begin or self.name
 
     def missing(self, features: Collection[str]) -> List[str]:
         """The features this probe needs that `features` lacks, sorted (empty: it runs)."""
@@ -106,11 +114,29 @@ def read(folder: Path) -> Tuple[Probe, bool]:
     return probe, bool(t.get("suite", True))
 
 
+def variants(probe: Probe, folder: Path) -> List[Probe]:
+    """The probe's [[variant]] runs (see the module's doc), in probe.toml's order."""
+    t = {}
+    if (folder / "probe.toml").is_file():
+        with open(folder / "probe.toml", "rb") as f:
+            t = tomllib.load(f)
+    out = []
+    for v in t.get("variant", []):
+        if set(v) - {"name", "refused"} or not _VARIANT.match(str(v.get("name", ""))):
+            raise ValueError(f"{folder / 'probe.toml'}: bad [[variant]] {v}")
+        d = probe.elf.parent / probe.name
+        out.append(replace(probe, name=f"{probe.name}.{v['name']}", elf=d / f"{v['name']}.elf",
+                           begin=probe.name,
+                           refused=d / f"{v['name']}.expect" if v.get("refused") else None))
+    return out
+
+
 def load(root: Optional[Path] = None, everything: bool = False) -> List[Probe]:
-    """The probes the suite runs (everything: also those with suite = false)."""
+    """The probes the suite runs (everything: also those with suite = false),
+    each followed by its variants."""
     out = []
     for folder in folders(root):
         probe, in_suite = read(folder)
         if in_suite or everything:
-            out.append(probe)
+            out += [probe, *variants(probe, folder)]
     return out

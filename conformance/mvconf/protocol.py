@@ -13,6 +13,12 @@ follows the line: judge_stop() then turns it into the synthetic check <id>
 "[hv] root VM stopped on pp N: ..." after it and the backend reported the
 root VM's death (see judge_stop).
 
+A refused root image (a probe variant with refused = true, mvconf/probes.py)
+never runs: judge_refused() gives its run the synthetic check "refused"
+(items=none), which passes only if the hypervisor printed the exact
+expected "[hv] boot: ..." line, nothing of the protocol appeared (the root
+never ran) and the backend reported the hypervisor's failure.
+
 items=none marks a check that exercises no ABI item (the selftest probe's
 checks of the probe runtime); it may not be combined with real items.
 
@@ -94,6 +100,7 @@ class ProbeLog:
     console: List[str] = field(default_factory=list)  # non-protocol lines
     expect_stop: Optional[ExpectStop] = None
     stop_check: Optional[Check] = None  # judge_stop()'s synthetic check, also in checks
+    refused_check: Optional[Check] = None  # judge_refused()'s synthetic check, also in checks
 
     @property
     def ended_by_stop(self) -> bool:
@@ -103,9 +110,16 @@ class ProbeLog:
         return self.end is None and self.expect_stop is not None and not self.expect_stop.after
 
     @property
+    def ended_by_refusal(self) -> bool:
+        """A refused root image's run (judge_refused): it ends without END;
+        whether it ended as it must is the refused check's verdict."""
+        return self.end is None and self.refused_check is not None
+
+    @property
     def completed(self) -> bool:
-        """END present, or the run ended at its EXPECT-STOP; otherwise a crash."""
-        return self.end is not None or self.ended_by_stop
+        """END present, or the run ended at its EXPECT-STOP or at the refusal
+        of its root image; otherwise a crash."""
+        return self.end is not None or self.ended_by_stop or self.ended_by_refusal
 
     @property
     def result(self) -> str:
@@ -114,10 +128,11 @@ class ProbeLog:
         CRASH otherwise."""
         if self.end is not None:
             r = self.end["result"]
-            if self.stop_check is not None and self.stop_check.verdict == "fail":
-                r = _worst(r, "FAILURE")
+            for synthetic in (self.stop_check, self.refused_check):
+                if synthetic is not None and synthetic.verdict == "fail":
+                    r = _worst(r, "FAILURE")
             return r
-        if not self.ended_by_stop:
+        if not (self.ended_by_stop or self.ended_by_refusal):
             return "CRASH"
         if any(c.verdict == "fail" for c in self.checks):
             return "FAILURE"
@@ -312,6 +327,47 @@ def judge_stop(log: ProbeLog, exit_code: Optional[int], timed_out: bool,
     c = Check(s.probe, s.id, s.items, ROOT_STOPPED, got, verdict, desc, s.line)
     log.checks.append(c)
     log.stop_check = c
+    return c
+
+
+REFUSED = "refused"  # the refused check's id and its expected (and passing) value
+
+
+def judge_refused(log: ProbeLog, probe: str, expected_line: str, exit_code: Optional[int],
+                  timed_out: bool, hv_failed: bool) -> Check:
+    """The synthetic check "refused" of a refused root image's run, added to
+    log.checks and log.refused_check.  It passes only if
+      - the console has the exact line `expected_line` ("[hv] boot: ..."),
+      - nothing of the protocol was printed (the root OS never ran),
+      - the run did not time out and hv_failed: the backend reported the
+        hypervisor's failure (mvsim exit 126, QEMU guest code 126, Bochs:
+        its synthesized 126).
+    Otherwise got names the first thing that went wrong (root-ran, timeout,
+    exit-<status>, no-refusal-line) and desc lists them all."""
+    wrong: List[Tuple[str, str]] = []
+    if log.probe is not None or log.checks or log.end is not None or log.errors:
+        wrong.append(("root-ran", "the root OS ran: it printed protocol lines"))
+    if timed_out:
+        wrong.append(("timeout", "timeout: the hypervisor did not stop"))
+    elif not hv_failed:
+        code = "none" if exit_code is None else str(exit_code)
+        wrong.append((f"exit-{code}", f"exit status {code} is not the backend's report "
+                                      "of the hypervisor's failure"))
+    lineno = next((n for n, l in enumerate(log.console, 1) if l.strip() == expected_line), None)
+    if lineno is None:
+        said = [l.strip() for l in log.console if l.startswith("[hv] boot: ")]
+        wrong.append(("no-refusal-line", f"no line {expected_line!r}; the last [hv] boot: "
+                                         f"line was {said[-1] if said else 'none'!r}"))
+    desc = f"root image {probe} refused"
+    if wrong:
+        got, verdict = wrong[0][0], "fail"
+        desc += " -- NOT REFUSED AS EXPECTED: " + "; ".join(msg for _, msg in wrong)
+    else:
+        got, verdict = REFUSED, "pass"
+        desc += f" -- {expected_line}"
+    c = Check(probe, REFUSED, (NO_ITEM,), REFUSED, got, verdict, desc, 0)
+    log.checks.append(c)
+    log.refused_check = c
     return c
 
 

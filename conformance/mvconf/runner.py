@@ -17,6 +17,9 @@ EXIT_CODES = _EXIT["probe"]
 # The backends' report that the hypervisor stopped the root VM (mvsim's exit
 # status, the hypervisor's isa-debug-exit value 0x7d under QEMU).
 ROOT_STOPPED_CODE = _EXIT["backend"]["ROOT_STOPPED"]
+# ... that the hypervisor failed (a panic, a boot failure such as a refused
+# root image): mvsim's exit status, the guest code of QEMU's exit, Bochs'.
+HV_FAILED_CODE = _EXIT["backend"]["HV_FAILED"]
 
 
 @dataclass
@@ -63,6 +66,21 @@ class Outcome:
         return self.log.checks if self.log else []
 
 
+def _backend_reported(backend: Backend, run: RunResult, value: int) -> bool:
+    """Whether the backend's exit status is its report `value` (ROOT_STOPPED,
+    HV_FAILED): guest code `value`, or exit status `value` that guest_code()
+    does not take for a probe's value."""
+    if run.timed_out or run.exit_code is None:
+        return False
+    code = backend.guest_code(run.exit_code)
+    return code == value or (code is None and run.exit_code == value)
+
+
+def hv_failed(backend: Backend, run: RunResult) -> bool:
+    """Whether the backend reported that the hypervisor failed (HV_FAILED)."""
+    return _backend_reported(backend, run, HV_FAILED_CODE)
+
+
 def root_died(backend: Backend, run: RunResult) -> bool:
     """Whether the backend reported that the hypervisor stopped the root VM:
     backend.root_stopped(exit_code) when the backend defines it, else exit
@@ -74,15 +92,17 @@ def root_died(backend: Backend, run: RunResult) -> bool:
     own = getattr(backend, "root_stopped", None)
     if own is not None:
         return bool(own(run.exit_code))
-    code = backend.guest_code(run.exit_code)
-    return code == ROOT_STOPPED_CODE or (code is None and run.exit_code == ROOT_STOPPED_CODE)
+    return _backend_reported(backend, run, ROOT_STOPPED_CODE)
 
 
 def judge(backend: Backend, probe: Probe, run: RunResult,
           known_items: Optional[Collection[str]]) -> Outcome:
-    log = protocol.parse(run.output, probe.name, known_items)
+    log = protocol.parse(run.output, probe.begin_name, known_items)
     out = Outcome(backend.name, probe.name, run=run, log=log, problems=list(log.errors))
     protocol.judge_stop(log, run.exit_code, run.timed_out, root_died(backend, run))
+    if probe.refused is not None:
+        protocol.judge_refused(log, probe.name, probe.refused.read_text().strip(),
+                               run.exit_code, run.timed_out, hv_failed(backend, run))
     if log.end is not None and log.end["result"] in EXIT_CODES:
         want = EXIT_CODES[log.end["result"]]
         got = backend.guest_code(run.exit_code)
@@ -122,7 +142,8 @@ def run_one(backend: Backend, probe: Probe, known_items, reason: Optional[str],
                        skipped=f"{probe.name} needs {', '.join(missing)}, which {backend.name} lacks")
     if reason:
         return Outcome(backend.name, probe.name, skipped=f"{backend.name} unavailable: {reason}")
-    missing = [p for p in (probe.elf, *probe.modules) if not p.is_file()]
+    missing = [p for p in (probe.elf, *probe.modules, *filter(None, [probe.refused]))
+               if not p.is_file()]
     if missing:
         return Outcome(backend.name, probe.name,
                        problems=[f"not built: {', '.join(map(str, missing))}"])

@@ -25,10 +25,15 @@ def test_every_probe_folder_is_built_and_known():
     assert dirs, root
     no_main = [d.name for d in dirs if not (d / "main.c").is_file()]
     assert no_main == [], f"folders under {root} without main.c: {no_main}"
-    known = {p.name: p for p in probes.load(root, everything=True)}
+    loaded = probes.load(root, everything=True)
+    known = {p.name: p for p in loaded if not p.begin}
     assert sorted(known) == [d.name for d in dirs]
     for name in known:
         assert re.fullmatch(r"[a-z0-9_-]+", name), name
+    for v in loaded:  # [[variant]]s: <probe>.<variant>, run after their probe
+        if v.begin:
+            assert v.begin in known and re.fullmatch(rf"{v.begin}\.[a-z0-9-]+", v.name), v.name
+            known[v.name] = v
     built_dir = paths.build_dir() / "guest-probes"
     if not built_dir.is_dir():
         pytest.skip(f"{built_dir} not built")
