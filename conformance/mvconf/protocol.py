@@ -3,15 +3,20 @@
     MVP BEGIN probe=<name> title="<text>"
     MVP CHECK probe=<name> id=<id> items=<a>[,<b>...] expected=<v> got=<v> verdict=<pass|fail|skip> desc="<text>"
     MVP END probe=<name> result=<SUCCESS|SKIP|ERROR|FAILURE> checks=<n> failed=<n>
-    MVP EXPECT-STOP probe=<name> id=<id> items=<a>[,<b>...] desc="<text>"
+    MVP EXPECT-STOP probe=<name> id=<id> items=<a>[,<b>...] pp=<n> exit=<exit-type>
+        rip=<0x...|-> why="<text>" desc="<text>"                      (one line)
 
 EXPECT-STOP announces that the probe's next action must make the hypervisor
-stop the root VM (an access to memory the root does not own).  Such a run
+stop the root VM (an access to memory the root does not own), and how the
+hypervisor must report it: on PP <n>, for the reason <why>, at an exit of
+type <exit> (the core's backend-independent name), at the faulting
+instruction's address <rip> (- where the probe cannot know it).  Such a run
 ends without END, and that is not a crash when nothing of the protocol
 follows the line: judge_stop() then turns it into the synthetic check <id>
 (expected=root-stopped), which passes only if the hypervisor printed
-"[hv] root VM stopped on pp N: ..." after it and the backend reported the
-root VM's death (see judge_stop).
+"[hv] root VM stopped on pp N: <why> (exit <exit>, rip 0x.., raw 0x..);
+stopped on K of M PPs" after it, saying what the probe expected, and the
+backend reported the root VM's death (see judge_stop).
 
 A refused root image (a probe variant with refused = true, mvconf/probes.py)
 never runs: judge_refused() gives its run the synthetic check "refused"
@@ -39,18 +44,28 @@ KEYS = {
     "BEGIN": ("probe", "title"),
     "CHECK": ("probe", "id", "items", "expected", "got", "verdict", "desc"),
     "END": ("probe", "result", "checks", "failed"),
-    "EXPECT-STOP": ("probe", "id", "items", "desc"),
+    "EXPECT-STOP": ("probe", "id", "items", "pp", "exit", "rip", "why", "desc"),
 }
-QUOTED = {"title", "desc"}
-# the only values that may contain spaces, always last
+QUOTED = {"title", "why", "desc"}
+# the only values that may contain spaces (never a '"'); desc is always last
 NO_ITEM = "none"  # items=none: the check exercises no ABI item (probe runtime self-checks)
 
 # EXPECT-STOP: the synthetic check's expected value (and its got value when
 # the root VM was stopped as announced), and the hypervisor's line that says so.
 ROOT_STOPPED = "root-stopped"
 STOP_LINE = re.compile(r"\[hv\] root VM stopped on pp \d+: ")
-# The stop line's count of the PPs the root stopped on (E-66): all of them.
-STOP_PPS = re.compile(r"; stopped on (\d+) of (\d+) PPs")
+# The whole stop line (hv/core/exit.c exit_root_dead): the PP, the reason,
+# the exit type's name, the RIP, the backend's own exit code (raw: its form
+# only, the value is the backend's) and the count of the PPs the root
+# stopped on (E-66: all of them).
+STOP_REPORT = re.compile(r"\[hv\] root VM stopped on pp (?P<pp>\d+): (?P<why>.+) \(exit "
+                         r"(?P<exit>[a-z0-9-]+), rip (?P<rip>0x[0-9a-f]+), raw 0x[0-9a-f]+\); "
+                         r"stopped on (?P<k>\d+) of (?P<m>\d+) PPs\Z")
+# EXPECT-STOP's values: what the stop line must say.
+_STOP_PP = re.compile(r"[0-9]+\Z")
+_STOP_EXIT = re.compile(r"[a-z0-9-]+\Z")
+_STOP_RIP = re.compile(r"(0x[0-9a-f]+|-)\Z")
+UNKNOWN_RIP = "-"
 
 _TOKEN = re.compile(r' ([a-z_]+)=("[^"]*"|[^\s"]+)')
 _ID = re.compile(r"[a-z0-9_.-]+\Z")
@@ -78,6 +93,10 @@ class ExpectStop:
     items: Tuple[str, ...]
     desc: str
     line: int
+    pp: str = "0"      # what the stop line must say: the PP,
+    exit: str = ""     # the exit type's name,
+    rip: str = UNKNOWN_RIP  # the RIP (0x..., lower case) or - (not known),
+    why: str = ""      # and the reason
     after: List[Tuple[int, str]] = field(default_factory=list)  # MVP lines after it
     stop_line: Optional[Tuple[int, str]] = None  # the first "[hv] root VM stopped" after it
 
@@ -154,7 +173,7 @@ def _tokens(rest: str) -> Optional[Dict[str, str]]:
         if key in values:
             return None
         if value.startswith('"'):
-            if key not in QUOTED or m.end() != len(rest):
+            if key not in QUOTED or (key == "desc" and m.end() != len(rest)):
                 return None
             value = value[1:-1]
         values[key] = value
@@ -252,8 +271,18 @@ class _Parser:
                                f"line {self.log.expect_stop.line})")
             return
         ok, items = self.id_and_items(lineno, v)
+        for key, form, what in (("pp", _STOP_PP, "a decimal PP number"),
+                                ("exit", _STOP_EXIT, "an exit type name [a-z0-9-]+"),
+                                ("rip", _STOP_RIP, "0x<lower-case hex> or -")):
+            if not form.match(v[key]):
+                self.error(lineno, f"EXPECT-STOP {v['id']}: {key}={v[key]!r} is not {what}")
+                ok = False
+        if not v["why"].strip():
+            self.error(lineno, f"EXPECT-STOP {v['id']}: empty why")
+            ok = False
         if ok:
-            self.log.expect_stop = ExpectStop(v["probe"], v["id"], items, v["desc"], lineno)
+            self.log.expect_stop = ExpectStop(v["probe"], v["id"], items, v["desc"], lineno,
+                                              str(int(v["pp"])), v["exit"], v["rip"], v["why"])
 
     def check(self, lineno: int, v: Dict[str, str]) -> None:
         ok, items = self.id_and_items(lineno, v)
@@ -283,6 +312,28 @@ class _Parser:
             self.error(lineno, "END result=FAILURE although no check failed")
 
 
+def _stop_report_wrong(s: ExpectStop) -> List[Tuple[str, str]]:
+    """What the stop line after `s` says differently from what `s` expects:
+    (got, message) pairs, none when it says exactly that."""
+    n, line = s.stop_line
+    r = STOP_REPORT.match(line.strip())
+    if r is None:
+        return [("malformed-stop-line", f"the stop line (line {n}) is not '[hv] root VM stopped "
+                                        "on pp N: <why> (exit <type>, rip 0x.., raw 0x..); "
+                                        f"stopped on K of M PPs': {line.strip()[:160]!r}")]
+    wrong: List[Tuple[str, str]] = []
+    rip = UNKNOWN_RIP if s.rip == UNKNOWN_RIP else r["rip"]
+    for key, got, expected in (("pp", str(int(r["pp"])), s.pp), ("why", r["why"], s.why),
+                               ("exit", r["exit"], s.exit), ("rip", rip, s.rip)):
+        if got != expected:
+            wrong.append((f"wrong-{key}", f"the stop line (line {n}) says {key} {got!r}, "
+                                          f"expected {expected!r}"))
+    if r["k"] != r["m"]:
+        wrong.append(("not-all-pps", f"the root stopped on {r['k']} of {r['m']} "
+                                     "PPs only: the others ran it on"))
+    return wrong
+
+
 def judge_stop(log: ProbeLog, exit_code: Optional[int], timed_out: bool,
                root_died: bool) -> Optional[Check]:
     """The synthetic check of a log's EXPECT-STOP (None without one), added
@@ -290,13 +341,17 @@ def judge_stop(log: ProbeLog, exit_code: Optional[int], timed_out: bool,
       - no MVP line followed the EXPECT-STOP (a CHECK or END after it means
         the announced access did not stop the root),
       - the run did not time out,
-      - the hypervisor printed "[hv] root VM stopped on pp N: ..." after it,
-        and where that line counts the PPs ("; stopped on K of M PPs"),
-        K == M: the root stopped on every PP (E-66),
+      - the hypervisor printed "[hv] root VM stopped on pp N: <why> (exit
+        <type>, rip 0x.., raw 0x..); stopped on K of M PPs" after it, in
+        exactly that form, with the PP, reason, exit type and (unless the
+        EXPECT-STOP says rip=-) RIP the EXPECT-STOP expects, and K == M: the
+        root stopped on every PP (E-66),
       - root_died: the backend reported the root VM's death (mvsim exit
         125, QEMU guest code 125, Bochs: its synthesized 125).
     Otherwise got names the first thing that went wrong (continued, timeout,
-    exit-<status>, no-stop-line) and desc lists them all."""
+    exit-<status>, no-stop-line, malformed-stop-line, wrong-pp, wrong-why,
+    wrong-exit, wrong-rip, not-all-pps) and desc lists them all, each
+    mismatch with what the line said and what was expected."""
     s = log.expect_stop
     if s is None:
         return None
@@ -311,13 +366,11 @@ def judge_stop(log: ProbeLog, exit_code: Optional[int], timed_out: bool,
         code = "none" if exit_code is None else str(exit_code)
         wrong.append((f"exit-{code}", f"exit status {code} without END is not the "
                                       "backend's report of the root VM's death"))
-    pps = STOP_PPS.search(s.stop_line[1]) if s.stop_line is not None else None
-    if pps and pps.group(1) != pps.group(2):
-        wrong.append(("not-all-pps", f"the root stopped on {pps.group(1)} of {pps.group(2)} "
-                                     "PPs only: the others ran it on"))
     if s.stop_line is None:
         wrong.append(("no-stop-line", "no '[hv] root VM stopped on pp N: ...' line after "
                                       f"the EXPECT-STOP (line {s.line})"))
+    else:
+        wrong += _stop_report_wrong(s)
     if wrong:
         got, verdict = wrong[0][0], "fail"
         desc = f"{s.desc} -- NOT STOPPED: " + "; ".join(msg for _, msg in wrong)

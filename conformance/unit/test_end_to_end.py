@@ -21,11 +21,15 @@ PROBES = {
     "typo": mvp_log("typo", [("t", "mv_debug_op_outt", "0x0", "0x0", "pass")]),
     # MVP EXPECT-STOP: stopped as announced (not a crash), and went on instead
     "stopper": mvp_log("stopper", [], end=False)
-               + 'MVP EXPECT-STOP probe=stopper id=gone items=mv_debug_op_out desc="touch"\n'
-               + "[hv] root VM stopped on pp 0: access to memory the root VM does not own\n"
+               + 'MVP EXPECT-STOP probe=stopper id=gone items=mv_debug_op_out pp=0 '
+               + 'exit=slpt-violation rip=- why="access to memory the root VM does not own" '
+               + 'desc="touch"\n'
+               + "[hv] root VM stopped on pp 0: access to memory the root VM does not own "
+               + "(exit slpt-violation, rip 0x1000, raw 0x0); stopped on 1 of 1 PPs\n"
                + "#exit 125\n",
     "goeson": mvp_log("goeson", [], end=False)
-              + 'MVP EXPECT-STOP probe=goeson id=kept items=CPUID_4000_XX02_EBX desc="touch"\n'
+              + 'MVP EXPECT-STOP probe=goeson id=kept items=CPUID_4000_XX02_EBX pp=0 '
+              + 'exit=triple-fault rip=- why="triple fault" desc="touch"\n'
               + "MVP END probe=goeson result=SUCCESS checks=0 failed=0\n",
 }
 

@@ -9,10 +9,11 @@ from mvconf.probes import Probe
 SIM = MvsimBackend("sim-intel", "intel")
 QEMU = QemuTcgAmdBackend()
 DONATE = ("donate", "mv_handle_op_open_handle,MV_STATUS_SUCCESS", "0x0", "0x0", "pass")
-STOP = ('MVP EXPECT-STOP probe=rf id=touch-stops items=mv_handle_op_open_handle '
-        'desc="the root touches a page it donated"')
-HV_STOP = ("[hv] root VM stopped on pp 0: access to memory the root VM does not own "
-           "(exit slpt-violation, rip 0x10024e, raw 0x0)")
+WHY = "access to memory the root VM does not own"
+STOP = ('MVP EXPECT-STOP probe=rf id=touch-stops items=mv_handle_op_open_handle pp=0 '
+        f'exit=slpt-violation rip=0x10024e why="{WHY}" desc="the root touches a page it donated"')
+HV_STOP = (f"[hv] root VM stopped on pp 0: {WHY} "
+           "(exit slpt-violation, rip 0x10024e, raw 0x0); stopped on 1 of 1 PPs")
 
 
 def stop_log(after=(), checks=(DONATE,)):
@@ -40,6 +41,7 @@ def test_parse_expect_stop(catalog):
     s = log.expect_stop
     assert (s.id, s.items, s.desc, s.line) == ("touch-stops", ("mv_handle_op_open_handle",),
                                                 "the root touches a page it donated", 4)
+    assert (s.pp, s.exit, s.rip, s.why) == ("0", "slpt-violation", "0x10024e", WHY)
     assert s.after == [] and s.stop_line == (5, HV_STOP)
     assert log.completed and log.ended_by_stop
     assert [c.id for c in log.checks] == ["donate"]  # the stop check comes from judge_stop
@@ -55,6 +57,28 @@ def test_parse_expect_stop_errors(catalog):
     assert any("malformed EXPECT-STOP line (missing items)" in e for e in missing.errors)
     second = protocol.parse(stop_log([STOP.replace("touch-stops", "again")]), "rf")
     assert any("second EXPECT-STOP" in e for e in second.errors)
+
+
+def test_parse_expect_stop_expectations():
+    """pp, exit, rip and why are required and of their form; a bad one is an
+    error and no EXPECT-STOP (the run without END is then a crash)."""
+    for old, new, msg in (("pp=0", "pp=x", "pp='x' is not a decimal PP number"),
+                          ("exit=slpt-violation", "exit=SLPT", "exit='SLPT' is not an exit type"),
+                          ("rip=0x10024e", "rip=10024e", "rip='10024e' is not 0x"),
+                          ("rip=0x10024e", "rip=0x10024E", "rip='0x10024E' is not 0x"),
+                          (f'why="{WHY}"', 'why=" "', "empty why")):
+        log = protocol.parse(stop_log().replace(old, new), "rf")
+        assert any(msg in e for e in log.errors), (new, log.errors)
+        assert log.expect_stop is None and not log.completed
+    missing = protocol.parse(stop_log().replace(f' why="{WHY}"', ""), "rf")
+    assert any("(missing why)" in e for e in missing.errors)
+    unknown_rip = protocol.parse(stop_log().replace("rip=0x10024e", "rip=-"), "rf")
+    assert unknown_rip.errors == [] and unknown_rip.expect_stop.rip == "-"
+    # desc stays last; why may come anywhere before it
+    last = protocol.parse(stop_log().replace(f'why="{WHY}" desc=', f'desc=').replace(
+        '"the root touches a page it donated"', f'"the root touches a page it donated" why="{WHY}"'),
+        "rf")
+    assert any("malformed EXPECT-STOP line" in e for e in last.errors)
 
 
 def test_stop_line_before_expect_stop_does_not_count():
@@ -113,11 +137,61 @@ def test_qemu_guest_code_125():
 
 def test_stop_line_counts_every_pp():
     """E-66: a stop line that counts the PPs passes only when all stopped."""
-    every = HV_STOP + "; stopped on 2 of 2 PPs"
+    every = HV_STOP.replace("1 of 1 PPs", "2 of 2 PPs")
     assert stop_check(judged(stop_log([every]))).verdict == "pass"
-    c = stop_check(judged(stop_log([HV_STOP + "; stopped on 1 of 2 PPs"])))
+    c = stop_check(judged(stop_log([HV_STOP.replace("1 of 1 PPs", "1 of 2 PPs")])))
     assert (c.got, c.verdict) == ("not-all-pps", "fail")
     assert "stopped on 1 of 2 PPs only" in c.desc
+
+
+def test_stop_line_must_say_what_was_expected():
+    """The PP, the reason, the exit type and the RIP: each mismatch fails the
+    stop check with what the line said and what was expected."""
+    cases = (("on pp 0:", "on pp 1:", "wrong-pp", "says pp '1', expected '0'"),
+             (WHY, "triple fault", "wrong-why", f"says why 'triple fault', expected '{WHY}'"),
+             ("exit slpt-violation", "exit triple-fault", "wrong-exit",
+              "says exit 'triple-fault', expected 'slpt-violation'"),
+             ("rip 0x10024e", "rip 0x10024f", "wrong-rip",
+              "says rip '0x10024f', expected '0x10024e'"))
+    for old, new, got, msg in cases:
+        c = stop_check(judged(stop_log([HV_STOP.replace(old, new)])))
+        assert (c.expected, c.got, c.verdict) == ("root-stopped", got, "fail"), new
+        assert "NOT STOPPED" in c.desc and msg in c.desc, c.desc
+    both = stop_check(judged(stop_log([HV_STOP.replace("on pp 0:", "on pp 1:")
+                                       .replace("rip 0x10024e", "rip 0x1")])))
+    assert both.got == "wrong-pp" and "says rip '0x1'" in both.desc
+    # a swapped exit type name reads as a wrong exit, not as a malformed line
+    swapped = stop_check(judged(stop_log([HV_STOP.replace("slpt-violation", "invd")])))
+    assert swapped.got == "wrong-exit"
+
+
+def test_unknown_rip_checks_the_form_only():
+    text = stop_log([HV_STOP.replace("rip 0x10024e", "rip 0x42")]).replace("rip=0x10024e",
+                                                                          "rip=-")
+    assert stop_check(judged(text)).verdict == "pass"
+
+
+def test_raw_is_checked_for_its_form_only():
+    for raw in ("0x0", "0x400", "0x30", "0x7f"):
+        assert stop_check(judged(stop_log([HV_STOP.replace("raw 0x0", f"raw {raw}")]))).verdict \
+            == "pass"
+    for bad in ("raw 0x", "raw 400", "raw -0x1", "raw 0xZZ"):
+        c = stop_check(judged(stop_log([HV_STOP.replace("raw 0x0", bad)])))
+        assert c.got == "malformed-stop-line", bad
+
+
+def test_malformed_stop_line():
+    """A stop line that is not the hypervisor's whole report: its reason
+    alone, a number printed wrong (hv_vsnprintf), no PP count."""
+    for line in ("[hv] root VM stopped on pp 0: " + WHY,
+                 HV_STOP.replace("rip 0x10024e", "rip 10024e"),
+                 HV_STOP.replace("rip 0x10024e", "rip 0x"),
+                 HV_STOP.replace("; stopped on 1 of 1 PPs", ""),
+                 HV_STOP.replace("1 of 1", "1 of"),
+                 HV_STOP + " trailing"):
+        c = stop_check(judged(stop_log([line])))
+        assert (c.got, c.verdict) == ("malformed-stop-line", "fail"), line
+        assert "is not '[hv] root VM stopped on pp N: <why>" in c.desc
 
 
 def test_backend_hook_root_stopped():

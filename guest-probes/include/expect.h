@@ -96,8 +96,19 @@
  * second; over it RETRY_CONTINUATION (with SCC), or the call waits (without). */
 #define EXP_DEBUG_OUT_BURST     32u
 #define EXP_DEBUG_OUT_PER_S     100u
-/* The root VM stops (docs/exit-reasons.md). */
+/* The root VM stops (docs/exit-reasons.md): the line's prefix, and what it
+ * says (probe_expect_stop's struct probe_stop): the exit types' names
+ * (hv/core/exit_names.c) and the reasons (hv/core/exit.c, apic.c,
+ * mmio_store.c). */
 #define EXP_CONSOLE_ROOT_STOPPED        "[hv] root VM stopped on pp "
+#define EXP_STOP_EXIT_SLPT              "slpt-violation"
+#define EXP_STOP_EXIT_TRIPLE            "triple-fault"
+#define EXP_STOP_WHY_NOT_OWNED          "access to memory the root VM does not own"
+#define EXP_STOP_WHY_DEVICE_FORM \
+	"store to a device register in a form the hypervisor does not emulate"
+#define EXP_STOP_WHY_INIT_SELF \
+	"INIT to its own processor (a reset of the running root VP is not emulated)"
+#define EXP_STOP_WHY_TRIPLE             "triple fault"
 
 /* ---- Decisions (docs/spec-errata.md) -------- */
 /* The probes run on the bootstrap PP's root VP. */

@@ -20,6 +20,7 @@
 #include "multiboot.h"
 #include "report.h"
 #include "serial.h"
+#include "stop_access.h"
 
 extern const char probe_name[];
 extern const char probe_title[];

@@ -3,7 +3,8 @@
  *   MVP BEGIN probe=<name> title="<text>"
  *   MVP CHECK probe=<name> id=<id> items=<a,b> expected=<v> got=<v> verdict=<pass|fail|skip> desc="<text>"
  *   MVP END probe=<name> result=<SUCCESS|SKIP|ERROR|FAILURE> checks=<n> failed=<n>
- *   MVP EXPECT-STOP probe=<name> id=<id> items=<a,b> desc="<text>"
+ *   MVP EXPECT-STOP probe=<name> id=<id> items=<a,b> pp=<n> exit=<type> rip=<0x..|->
+ *       why="<text>" desc="<text>"
  * then OUT of the result code to port 0xF4, then cli;hlt forever.
  * The result only gets worse: SUCCESS < SKIP < ERROR < FAILURE.
  */
@@ -35,20 +36,32 @@ bool check_tok(const char *id, const char *items, const char *expected, const ch
 	       bool pass, const char *desc, ...) RT_PRINTF(6, 7);
 void check_skip(const char *id, const char *items, const char *desc, ...) RT_PRINTF(3, 4);
 
+/* What the hypervisor's stop line must say ("[hv] root VM stopped on pp
+ * <pp>: <why> (exit <exit>, rip <rip>, raw 0x..); stopped on K of M PPs"). */
+struct probe_stop {
+	unsigned pp;      /* the PP the root dies on (0: the BSP's) */
+	const char *exit; /* the exit type's name, EXP_STOP_EXIT_* */
+	const char *why;  /* the reason, EXP_STOP_WHY_* */
+	uint64_t rip;     /* the faulting instruction's address; 0: not known */
+};
+
 /*
  * Announces that the probe's very next action must make the hypervisor stop
- * the root VM (an access to memory the root does not own): prints
- * "MVP EXPECT-STOP probe=<name> id=<id> items=<items> desc=..." and waits
- * until the UART has sent it.  The harness turns it into the check <id>
+ * the root VM (an access to memory the root does not own), and how:
+ * prints "MVP EXPECT-STOP probe=<name> id=<id> items=<items> pp=<n>
+ * exit=<type> rip=<0x..|-> why=\"<text>\" desc=..." and waits until the UART
+ * has sent it.  The harness turns it into the check <id>
  * (expected=root-stopped), which passes only if nothing of the protocol
- * follows, the hypervisor prints "[hv] root VM stopped on pp N: ..." and the
- * backend reports the root VM's death.  id is validated and counted for
- * uniqueness like a check id, but it is not a CHECK (END's checks= does not
- * count it).  At most one per probe; if the action does not stop the root,
- * report that with an ordinary (failed) check and END: the harness fails
- * <id> because the probe continued.
+ * follows, the hypervisor prints its stop line with exactly that PP, reason,
+ * exit type and RIP (when given), and the backend reports the root VM's
+ * death.  id is validated and counted for uniqueness like a check id, but
+ * it is not a CHECK (END's checks= does not count it).  At most one per
+ * probe; if the action does not stop the root, report that with an ordinary
+ * (failed) check and END: the harness fails <id> because the probe
+ * continued.
  */
-void probe_expect_stop(const char *id, const char *items, const char *desc, ...) RT_PRINTF(3, 4);
+void probe_expect_stop(const struct probe_stop *stop, const char *id, const char *items,
+		       const char *desc, ...) RT_PRINTF(4, 5);
 /* Whether probe_expect_stop was called (the root should be dead by now). */
 bool report_stop_expected(void);
 

@@ -208,19 +208,29 @@ void check_skip(const char *id, const char *items, const char *desc, ...)
 	va_end(ap);
 }
 
-void probe_expect_stop(const char *id, const char *items, const char *desc, ...)
+void probe_expect_stop(const struct probe_stop *stop, const char *id, const char *items,
+		       const char *desc, ...)
 {
+	static char why[LINE_MAX_LEN / 4];
+	char rip[24] = "-";
 	va_list ap;
 
 	if (stop_expected)
 		probe_error("second probe_expect_stop ('%s'): a probe expects at most one stop", id);
 	validate(id, items, "-", "-");
+	if (!stop->exit || !valid_token(stop->exit, tok_id) || !stop->why || !*stop->why)
+		probe_error("probe_expect_stop ('%s'): no exit type or reason", id);
+	rt_snprintf(why, sizeof(why), "%s", stop->why);
+	sanitize(why);
+	if (stop->rip)
+		rt_snprintf(rip, sizeof(rip), "0x%llx", (unsigned long long)stop->rip);
 	va_start(ap, desc);
 	rt_vsnprintf(desc_buf, sizeof(desc_buf), desc, ap);
 	va_end(ap);
 	sanitize(desc_buf);
-	rt_snprintf(line, sizeof(line), "MVP EXPECT-STOP probe=%s id=%s items=%s desc=\"%s\"",
-		    probe_name, id, items, desc_buf);
+	rt_snprintf(line, sizeof(line),
+		    "MVP EXPECT-STOP probe=%s id=%s items=%s pp=%u exit=%s rip=%s why=\"%s\" "
+		    "desc=\"%s\"", probe_name, id, items, stop->pp, stop->exit, rip, why, desc_buf);
 	emit(line);
 	serial_flush();
 	context_items = items;

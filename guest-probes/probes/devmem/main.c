@@ -90,10 +90,12 @@ void probe_main(void)
 		  "the root reads its local APIC's version register (0x%llx): 0x%x",
 		  (unsigned long long)LAPIC_VERSION, lver);
 
-	probe_expect_stop("ioapic-byte-store-stops", "none",
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
+						RT_STOP_RIP(rt_stop_store8_1) },
+			  "ioapic-byte-store-stops", "none",
 			  "an 8-bit store to the I/O APIC's IOREGSEL (a form the hypervisor does "
 			  "not emulate) stops the root");
-	__asm__ volatile("movb $1, (%0)" : : "r"(IOAPIC_BASE) : "memory"); /* C6 /0 */
+	rt_stop_store8_1((volatile uint8_t *)(uintptr_t)IOAPIC_BASE); /* C6 /0 */
 	check_tok("ioapic-byte-store-stopped", "none", "root-stopped", "continued", false,
 		  "the 8-bit store to the I/O APIC did not stop the root");
 }

@@ -85,14 +85,15 @@ void probe_main(void)
 		report_end();
 
 	p = (volatile uint64_t *)(uintptr_t)hv;
-	probe_expect_stop(STOP_ID, "none",
-			  "the root writes into the hypervisor's memory at 0x%llx (type-2 range "
-			  "0x%llx-0x%llx): the hypervisor must stop the root VM ('%s0: access to "
-			  "memory the root VM does not own')", (unsigned long long)hv,
-			  (unsigned long long)hv, (unsigned long long)(hv + hv_len),
-			  EXP_CONSOLE_ROOT_STOPPED);
-	*p = MARK;
-	back = *p;
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_NOT_OWNED,
+						RT_STOP_RIP(rt_stop_store64) },
+			  STOP_ID, "none",
+			  "the root writes (rt_stop_store64) into the hypervisor's memory at 0x%llx "
+			  "(type-2 range 0x%llx-0x%llx): the hypervisor must stop the root VM",
+			  (unsigned long long)hv, (unsigned long long)hv,
+			  (unsigned long long)(hv + hv_len));
+	rt_stop_store64(p, MARK);
+	back = rt_stop_load64(p);
 	check_tok("root-write-hv-memory-not-stopped", "none", "root-stopped", "not-stopped", false,
 		  "the root wrote 0x%llx to the hypervisor's memory at 0x%llx (reads back 0x%llx): it "
 		  "was not stopped", (unsigned long long)MARK, (unsigned long long)hv,

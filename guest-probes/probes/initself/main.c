@@ -21,12 +21,15 @@ PROBE_TITLE("root INIT to its own processor: stopped, never a reset of the CPU")
 #define ICR_SIPI 0x00000600u
 #define ICR_LEVEL_TRIGGER (1u << 15) /* with ASSERT (bit 14) clear: de-assert */
 
+static volatile uint32_t *apic_reg(uint32_t off)
+{
+	return (volatile uint32_t *)(uintptr_t)(LAPIC + off);
+}
+
 static void icr(uint32_t lo)
 {
-	volatile uint32_t *apic = (volatile uint32_t *)(uintptr_t)LAPIC;
-
-	apic[REG_ICR_HI / 4] = 0;
-	apic[REG_ICR_LO / 4] = lo;
+	apic_reg(REG_ICR_HI)[0] = 0;
+	apic_reg(REG_ICR_LO)[0] = lo;
 }
 
 void probe_main(void)
@@ -37,10 +40,14 @@ void probe_main(void)
 	icr(ICR_SIPI | ICR_SELF | 0x10);
 	check_tok("sipi-self-ignored", "none", "continued", "continued", true,
 		  "a SIPI to itself (a running CPU) is ignored: the root continues");
-	probe_expect_stop("init-self-stops", "none",
-			  "an INIT to its own processor (ICR shorthand self) stops the root: the "
-			  "hypervisor does not reset the CPU it runs on");
-	icr(ICR_INIT | ICR_SELF | (1u << 14));
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_INIT_SELF,
+						RT_STOP_RIP(rt_stop_store32) },
+			  "init-self-stops", "none",
+			  "an INIT to its own processor (ICR shorthand self, the ICR low store by "
+			  "rt_stop_store32) stops the root: the hypervisor does not reset the CPU it "
+			  "runs on");
+	apic_reg(REG_ICR_HI)[0] = 0;
+	rt_stop_store32(apic_reg(REG_ICR_LO), ICR_INIT | ICR_SELF | (1u << 14));
 	check_tok("init-self-stopped", "none", "root-stopped", "continued", false,
 		  "the INIT to its own processor did not stop the root");
 }

@@ -204,7 +204,9 @@ void probe_main(void)
 	check_x2apic(cpuid_id);
 	check_init_absent();
 
-	probe_expect_stop("lapic-byte-store-stops", "none",
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
+						RT_STOP_RIP(lapic_store_byte) },
+			  "lapic-byte-store-stops", "none",
 			  "an 8-bit store to the local APIC's TPR (a form the hypervisor does not "
 			  "emulate) stops the root");
 	lapic_store_byte(LAPIC + REG_TPR);

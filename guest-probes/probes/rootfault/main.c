@@ -2,7 +2,8 @@
  * rootfault: the root VM touching a page it donated to a guest VM.  That is
  * a root access to memory it no longer owns, which must stop the whole
  * machine (docs/memory.md "What the root may not touch", docs/exit-reasons.md):
- *     [hv] root VM stopped on pp 0: access to memory the root VM does not own ...
+ *     [hv] root VM stopped on pp 0: access to memory the root VM does not own
+ *         (exit slpt-violation, rip <rt_stop_load64>, raw ...); stopped on 1 of 1 PPs
  *
  * The probe donates a page to a guest (the agent, module guest-agent.elf),
  * checks that the donation worked (SUCCESS, and the guest reads the root's
@@ -47,12 +48,13 @@ void probe_main(void)
 		 "the guest reads the root's data in the donated page (run status 0x%llx, exit %s)",
 		 (unsigned long long)st, vmm_exit_name(r));
 
-	probe_expect_stop(STOP_ID, ITEMS,
-			  "the root reads, then writes, page 0x%llx it donated: the hypervisor must stop "
-			  "the root VM ('%s0: access to memory the root VM does not own')",
-			  (unsigned long long)page, EXP_CONSOLE_ROOT_STOPPED);
-	v = *p;
-	*p = ~PATTERN;
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_NOT_OWNED,
+						RT_STOP_RIP(rt_stop_load64) },
+			  STOP_ID, ITEMS,
+			  "the root reads (rt_stop_load64), then writes, page 0x%llx it donated: the "
+			  "hypervisor must stop the root VM at the read", (unsigned long long)page);
+	v = rt_stop_load64(p);
+	rt_stop_store64(p, ~PATTERN);
 	check_tok("root-touch-donated-not-stopped", ITEMS, "root-stopped", "not-stopped", false,
 		  "the root read 0x%llx from its donated page 0x%llx and wrote it: it was not stopped",
 		  (unsigned long long)v, (unsigned long long)page);

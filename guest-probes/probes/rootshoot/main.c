@@ -34,7 +34,7 @@ static void ap_main(uint32_t slot)
 {
 	(void)slot;
 	for (;;) {
-		ap_seen = *ap_page;
+		ap_seen = rt_stop_load64(ap_page);
 		__atomic_add_fetch(&ap_reads, 1, __ATOMIC_RELEASE);
 	}
 }
@@ -61,7 +61,9 @@ void probe_main(void)
 		 "the root's AP reads the root page 0x%llx in a loop (%llu reads)",
 		 (unsigned long long)page, (unsigned long long)ap_reads);
 
-	probe_expect_stop("ap-donated-read-stops", items,
+	probe_expect_stop(&(struct probe_stop){ 1, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_NOT_OWNED,
+						RT_STOP_RIP(rt_stop_load64) },
+			  "ap-donated-read-stops", items,
 			  "the BSP donates page 0x%llx to VM %llu while the AP reads it: the AP's "
 			  "next read stops the root", (unsigned long long)page,
 			  (unsigned long long)vmid);

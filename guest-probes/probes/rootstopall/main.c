@@ -28,6 +28,8 @@ PROBE_TITLE("the root VM's triple fault on an AP stops the root on every PP");
 
 static uint8_t ap_stack[16384] __attribute__((aligned(16)));
 static volatile uint32_t go;
+/* The AP's UD2 (ap_die): the triple fault's RIP. */
+extern const char rootstopall_ud2[];
 
 /* The first AP (smproot's trampoline calls it on ap_stack). */
 static void ap_die(uint32_t slot)
@@ -40,7 +42,10 @@ static void ap_die(uint32_t slot)
 	(void)slot;
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
 		__asm__ volatile("pause");
-	__asm__ volatile("lidt %0\n\tud2" : : "m"(no_idt) : "memory");
+	__asm__ volatile("lidt %0\n\t"
+			 ".globl rootstopall_ud2\n"
+			 "rootstopall_ud2:\n\t"
+			 "ud2" : : "m"(no_idt) : "memory");
 	for (;;)
 		__asm__ volatile("hlt");
 }
@@ -52,11 +57,12 @@ void probe_main(void)
 	if (!check_tok("aps-started", "none", "1+", rt_fmt("%u", n), n >= 1,
 		       "INIT-SIPI-SIPI started %u AP(s) into long mode", n))
 		report_end();
-	probe_expect_stop("ap-triple-fault-stops-all", "none",
+	probe_expect_stop(&(struct probe_stop){ 1, EXP_STOP_EXIT_TRIPLE, EXP_STOP_WHY_TRIPLE,
+						RT_STOP_RIP(rootstopall_ud2) },
+			  "ap-triple-fault-stops-all", "none",
 			  "the first AP triple-faults (IDT limit 0, UD2) while the BSP runs: the "
-			  "hypervisor stops the root on every PP before its report ('%s1: triple "
-			  "fault ...; stopped on N of N PPs')",
-			  EXP_CONSOLE_ROOT_STOPPED);
+			  "hypervisor stops the root on every PP before its report (stopped on N "
+			  "of N PPs)");
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	delay(QUIET_TICKS);
 	for (uint32_t i = 0; i < TICKS; i++) {

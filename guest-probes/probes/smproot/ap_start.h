@@ -23,7 +23,7 @@
 
 extern const char smp_tramp_start[], smp_tramp_end[];
 extern const char tr_cr3[], tr_entered[], tr_in_long[], tr_cpuid_id[], tr_page_id[], tr_cmd[];
-extern const char tr_call[], tr_stack[];
+extern const char tr_call[], tr_stack[], tr_hv_read[];
 
 static inline void *tramp(const char *sym)
 {

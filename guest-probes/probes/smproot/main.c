@@ -80,7 +80,9 @@ void probe_main(void)
 	uint64_t hv = hv_memory();
 	if (!hv)
 		probe_error("no type-2 (hypervisor) range in the memory map");
-	probe_expect_stop("ap-hv-memory-stops", "none",
+	probe_expect_stop(&(struct probe_stop){ 1, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_NOT_OWNED,
+						RT_STOP_RIP(tramp(tr_hv_read)) },
+			  "ap-hv-memory-stops", "none",
 			  "an AP's root VP reads the hypervisor's memory at 0x%llx: nested paging "
 			  "stops the root", (unsigned long long)hv);
 	*(volatile uint64_t *)tramp(tr_cmd) = hv;

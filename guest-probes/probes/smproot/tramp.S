@@ -16,7 +16,7 @@
 	.balign 16
 	.globl smp_tramp_start, smp_tramp_end
 	.globl tr_cr3, tr_entered, tr_in_long, tr_cpuid_id, tr_page_id, tr_cmd, tr_leak
-	.globl tr_call, tr_stack
+	.globl tr_call, tr_stack, tr_hv_read
 	.code16
 smp_tramp_start:
 	cli
@@ -81,6 +81,7 @@ lm64:
 4:	movq ABS(tr_cmd), %rbx
 	testq %rbx, %rbx
 	jz 3b
+tr_hv_read:
 	movq (%rbx), %rax                     /* must stop the root */
 	movq %rax, ABS(tr_leak)
 	movq $0, ABS(tr_cmd)
