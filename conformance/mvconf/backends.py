@@ -94,7 +94,7 @@ class MvsimBackend(Backend):
         # mvsim models a local APIC per PP (sim/lapic_dev.c) and no other
         # MMIO device; a guest's triple fault is an exit.  Two PPs for the
         # probes that need `smp` (command()).
-        self.features = frozenset({"lapic", "smp", "triple-fault-exit"} |
+        self.features = frozenset({"boot-info", "lapic", "smp", "triple-fault-exit"} |
                                   ({"svm"} if vendor == "amd" else set()))
 
     def executable(self) -> Path:
@@ -114,6 +114,7 @@ class MvsimBackend(Backend):
             argv += ["--cpus", "2"]  # as QEMU's -smp 2
         if probe.cmdline:
             argv += ["--cmdline", probe.cmdline]
+        argv += probe.sim_args  # a platform variant's (mvconf/probes.py)
         return argv + [str(probe.elf)] + [str(m) for m in probe.modules]
 
     def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
