@@ -17,7 +17,8 @@ probe.toml.  The keys the suite reads:
            <name>.expect; a string: that exact "[hv] boot: ..." line);
            sim_args (mvsim's platform options, sim/README.md: the run boots
            the probe's own ELF on a crafted platform, needs "boot-info");
-           cmdline (replaces the probe's).
+           cpus (the machine's CPU count: mvsim --cpus, QEMU -smp; needs
+           "cpus"); cmdline (replaces the probe's).
 The keys only the build reads (guest-probes/CMakeLists.txt): uses, bare_qemu, mock.
 """
 import os
@@ -40,6 +41,7 @@ FEATURES = {
     "iommu": "the machine has an IOMMU the hypervisor drives (DMA protection: QEMU amd-iommu, or intel-iommu on a VMX qemu-kvm)",
     "edu": "the machine has QEMU's edu PCI device (a DMA engine the root can program)",
     "boot-info": "the backend builds the hypervisor's boot information itself and crafts it as a variant's sim_args say (mvsim's platform options)",
+    "cpus": "the machine's CPU count is a run's choice (a variant's cpus: mvsim --cpus, QEMU -smp)",
     "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
 }
 
@@ -60,6 +62,7 @@ class Probe:
     refused: Optional[Path] = None   # a refused image variant: the file with its expected line
     refused_line: str = ""           # a refused platform variant: its expected line
     sim_args: Tuple[str, ...] = ()   # mvsim's platform options (a platform variant)
+    cpus: int = 0                    # the machine's CPU count (a platform variant); 0: the backend's
 
     def expected_refusal(self) -> Optional[str]:
         """The exact "[hv] boot: ..." line a refused variant must print, or None."""
@@ -138,18 +141,20 @@ def variants(probe: Probe, folder: Path) -> List[Probe]:
             t = tomllib.load(f)
     out = []
     for v in t.get("variant", []):
-        refused, args = v.get("refused", False), v.get("sim_args", [])
-        if (set(v) - {"name", "refused", "sim_args", "cmdline"}
+        refused, args, cpus = v.get("refused", False), v.get("sim_args", []), v.get("cpus", 0)
+        if (set(v) - {"name", "refused", "sim_args", "cmdline", "cpus"}
+                or not isinstance(cpus, int) or isinstance(cpus, bool) or not 0 <= cpus <= 64
                 or not _VARIANT.match(str(v.get("name", "")))
                 or not isinstance(refused, (bool, str)) or not isinstance(v.get("cmdline", ""), str)
                 or not isinstance(args, list) or not all(isinstance(a, str) for a in args)
-                or (isinstance(refused, str) and not (args and refused.startswith("[hv] boot: ")))):
+                or (isinstance(refused, str) and not ((args or cpus) and refused.startswith("[hv] boot: ")))):
             raise ValueError(f"{folder / 'probe.toml'}: bad [[variant]] {v}")
         d = probe.elf.parent / probe.name
         name, cmdline = f"{probe.name}.{v['name']}", v.get("cmdline", probe.cmdline)
-        if args:  # a platform variant: the probe's own ELF on a crafted machine
-            out.append(replace(probe, name=name, begin=probe.name, cmdline=cmdline,
-                               needs=probe.needs | {"boot-info"}, sim_args=tuple(args),
+        if args or cpus:  # a platform variant: the probe's own ELF on a crafted machine
+            need = ({"boot-info"} if args else set()) | ({"cpus"} if cpus else set())
+            out.append(replace(probe, name=name, begin=probe.name, cmdline=cmdline, cpus=cpus,
+                               needs=probe.needs | need, sim_args=tuple(args),
                                refused_line=refused if isinstance(refused, str) else ""))
             continue
         out.append(replace(probe, name=name, elf=d / f"{v['name']}.elf", begin=probe.name,
