@@ -3,7 +3,7 @@
  *
  *   mvsim [--vendor intel|amd] [--cpus N] [--mem-mib N] [--timeout-ms N]
  *         [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]
- *         PROBE.elf [MODULE ...]
+ *         [PLATFORM OPTIONS] PROBE.elf [MODULE ...]
  *
  * System memory is one host buffer (SPA 0 .. --mem-mib MiB).  The top 16 MiB
  * are the hypervisor's (reserved, and its page pool); the 64 KiB below them
@@ -11,6 +11,20 @@
  * ACPI tables of a PC sit at the top of low RAM).  PROBE.elf and the
  * MODULEs are placed as multiboot modules from 64 MiB up; core_init() loads
  * module 0 into the root VM.
+ *
+ * PLATFORM OPTIONS craft the boot information handed to core_init (the
+ * hypervisor's boot checks, guest-probes/probes/bootplat; sim/README.md):
+ *   --boot-pps N         the PP count it reports (default --cpus; 0..HV_MAX_PPS+1)
+ *   --ram-ranges N       N RAM ranges (default 2): the last is the hypervisor's
+ *                        16 MiB, the others split the low RAM into equal parts
+ *   --reserved-ranges N  the hypervisor's 16 MiB as N reserved ranges (default 1)
+ *   --mmio-ranges N      N one-page device ranges (default 0)
+ *   --firmware-ranges N  the ACPI range and N-1 one-page type-2 ranges (default 1)
+ *                        (both in PLAT_HOLE, below the ACPI range)
+ *   --unaligned ram|firmware  the first such range 2 KiB longer
+ *   --pool SPA+LEN       the page pool (default: the hypervisor's 16 MiB)
+ * A count of HV_MAX_MEM_RANGES + 1 is handed as the count alone (the arrays
+ * hold HV_MAX_MEM_RANGES), as a broken boot loader would.
  *
  * --slice-insns N: a guest VP is preempted (mv_vp_exit_t_external_interrupt)
  * after N guest instructions of one run (default SIM_GUEST_SLICE_INSNS,
@@ -42,6 +56,18 @@
 #define EXIT_TIMEOUT 124
 #define EXIT_CRASH SIM_EXIT_ROOT_STOPPED
 #define EXIT_HV_FAILED SIM_EXIT_HV_FAILED
+/* --mmio-ranges / --firmware-ranges > 1 take PLAT_HOLE off the top of the
+ * low RAM (mvsim's second-level tables map system memory only): the device
+ * pages from its start, the firmware's from its middle, one page apart. */
+#define PLAT_HOLE (64 * 0x1000ull)
+#define PLAT_MAX_RANGES (HV_MAX_MEM_RANGES + 1)
+
+/* The platform options (see above); -1: the default. */
+static struct {
+	int64_t pps, ram, reserved, mmio, firmware;
+	bool unaligned_ram, unaligned_fw, pool_set;
+	struct hv_mem_range pool;
+} g_plat = { -1, 2, 1, 0, 1, false, false, false, { 0, 0 } };
 
 static enum hv_stop_reason pp_result[HV_MAX_PPS];
 
@@ -49,7 +75,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mvsim [--vendor intel|amd] [--cpus N] [--mem-mib N] [--timeout-ms N]\n"
 		   "             [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]\n"
-		   "             PROBE.elf [MODULE ...]\n");
+		   "             [--boot-pps N] [--ram-ranges N] [--reserved-ranges N]\n"
+		   "             [--mmio-ranges N] [--firmware-ranges N] [--unaligned ram|firmware]\n"
+		   "             [--pool SPA+LEN] PROBE.elf [MODULE ...]\n");
 }
 
 static HV_NORETURN void bad_usage(const char *fmt, const char *arg)
@@ -117,6 +145,61 @@ static int load_file(const char *path, uint64_t spa, uint64_t limit, uint64_t *l
 	return 0;
 }
 
+/* --pool's SPA+LEN: two numbers (any base strtoull takes), nothing else. */
+static struct hv_mem_range parse_pool(const char *s)
+{
+	char *plus = strchr(s, '+'), *end;
+	unsigned long long spa, len;
+
+	errno = 0;
+	if (!plus || *s == '-' || plus[1] == '-' || plus[1] == '\0')
+		bad_usage("--pool wants SPA+LEN, not '%s'", s);
+	spa = strtoull(s, &end, 0);
+	if (errno || end != plus || end == s)
+		bad_usage("--pool wants SPA+LEN, not '%s'", s);
+	len = strtoull(plus + 1, &end, 0);
+	if (errno || *end)
+		bad_usage("--pool wants SPA+LEN, not '%s'", s);
+	return (struct hv_mem_range){ spa, len };
+}
+
+/* The boot information's memory ranges: the machine (see the file's
+ * comment) as the platform options shape it. */
+static void build_ranges(struct hv_boot_info *bi, uint64_t hv_base)
+{
+	uint64_t low = hv_base - FW_ACPI_LEN, n = g_plat.ram > 1 ? (uint64_t)g_plat.ram - 1 : 0;
+	uint64_t hole = g_plat.mmio > 0 || g_plat.firmware > 1 ? low - PLAT_HOLE : low;
+	uint64_t part = n ? (hole / n) & ~0xFFFull : 0;
+
+	bi->num_ram = (uint32_t)g_plat.ram;
+	for (uint64_t i = 0; i < n && i < HV_MAX_MEM_RANGES; i++)
+		bi->ram[i] = (struct hv_mem_range){ i * part, i + 1 == n ? hole - i * part : part };
+	if (g_plat.ram >= 1 && n < HV_MAX_MEM_RANGES)
+		bi->ram[n] = (struct hv_mem_range){ hv_base, HV_RESERVED }; /* all reserved */
+	if (g_plat.unaligned_ram)
+		bi->ram[0].len += 0x800;
+
+	uint64_t rpart = (HV_RESERVED / (uint64_t)g_plat.reserved) & ~0xFFFull;
+	bi->num_reserved = (uint32_t)g_plat.reserved;
+	for (int64_t i = 0; i < g_plat.reserved && i < HV_MAX_MEM_RANGES; i++)
+		bi->reserved[i] = (struct hv_mem_range){
+			hv_base + (uint64_t)i * rpart,
+			i + 1 == g_plat.reserved ? HV_RESERVED - (uint64_t)i * rpart : rpart };
+	bi->pool = g_plat.pool_set ? g_plat.pool : (struct hv_mem_range){ hv_base, HV_RESERVED };
+
+	bi->num_mmio = (uint32_t)g_plat.mmio;
+	for (int64_t i = 0; i < g_plat.mmio && i < HV_MAX_MEM_RANGES; i++)
+		bi->mmio[i] = (struct hv_mem_range){ hole + (uint64_t)i * 0x2000, 0x1000 };
+
+	bi->num_firmware = (uint32_t)g_plat.firmware;
+	for (int64_t i = 0; i < g_plat.firmware && i < HV_MAX_MEM_RANGES; i++)
+		bi->firmware[i] = i == 0 ? (struct hv_fw_range){ low, FW_ACPI_LEN, 3 }
+					 : (struct hv_fw_range){ hole + PLAT_HOLE / 2 + (uint64_t)i * 0x2000,
+								 0x1000, 2 };
+	if (g_plat.unaligned_fw && g_plat.firmware)
+		bi->firmware[0].len += 0x800;
+}
+
 static void *pp_thread(void *arg)
 {
 	uint16_t ppid = (uint16_t)(uintptr_t)arg;
@@ -145,6 +228,13 @@ int main(int argc, char **argv)
 		{ "slice-insns", required_argument, NULL, 's' },
 		{ "trace", no_argument, NULL, 'T' },
 		{ "cmdline", required_argument, NULL, 'C' },
+		{ "boot-pps", required_argument, NULL, 'P' },
+		{ "ram-ranges", required_argument, NULL, 'R' },
+		{ "reserved-ranges", required_argument, NULL, 'V' },
+		{ "mmio-ranges", required_argument, NULL, 'M' },
+		{ "firmware-ranges", required_argument, NULL, 'F' },
+		{ "unaligned", required_argument, NULL, 'U' },
+		{ "pool", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -168,6 +258,27 @@ int main(int argc, char **argv)
 		case 's': g_cfg.slice_insns = parse_num("--slice-insns", optarg, 1, 1ull << 40); break;
 		case 'T': g_cfg.trace = true; break;
 		case 'C': g_cfg.cmdline = optarg; break;
+		case 'P': g_plat.pps = (int64_t)parse_num("--boot-pps", optarg, 0, HV_MAX_PPS + 1); break;
+		case 'R': g_plat.ram = (int64_t)parse_num("--ram-ranges", optarg, 0, PLAT_MAX_RANGES); break;
+		case 'V':
+			g_plat.reserved = (int64_t)parse_num("--reserved-ranges", optarg, 1, PLAT_MAX_RANGES);
+			break;
+		case 'M': g_plat.mmio = (int64_t)parse_num("--mmio-ranges", optarg, 0, PLAT_MAX_RANGES); break;
+		case 'F':
+			g_plat.firmware = (int64_t)parse_num("--firmware-ranges", optarg, 0, PLAT_MAX_RANGES);
+			break;
+		case 'U':
+			if (!strcmp(optarg, "ram"))
+				g_plat.unaligned_ram = true;
+			else if (!strcmp(optarg, "firmware"))
+				g_plat.unaligned_fw = true;
+			else
+				bad_usage("--unaligned must be ram or firmware, not '%s'", optarg);
+			break;
+		case 'O':
+			g_plat.pool = parse_pool(optarg);
+			g_plat.pool_set = true;
+			break;
 		case 'h': usage(stdout); return 0;
 		case ':': bad_usage("%s needs an argument", argv[optind - 1]); break;
 		default: bad_usage("unknown option '%s'", argv[optind - 1]); break;
@@ -196,15 +307,8 @@ int main(int argc, char **argv)
 
 	static struct hv_boot_info bi;
 	uint64_t hv_base = g_mem_size - HV_RESERVED;
-	bi.num_pps = (uint16_t)g_cfg.cpus;
-	bi.ram[0] = (struct hv_mem_range){ 0, hv_base - FW_ACPI_LEN };
-	bi.ram[1] = (struct hv_mem_range){ hv_base, HV_RESERVED }; /* all reserved */
-	bi.num_ram = 2;
-	bi.firmware[0] = (struct hv_fw_range){ hv_base - FW_ACPI_LEN, FW_ACPI_LEN, 3 };
-	bi.num_firmware = 1;
-	bi.reserved[0] = (struct hv_mem_range){ hv_base, HV_RESERVED };
-	bi.num_reserved = 1;
-	bi.pool = bi.reserved[0];
+	bi.num_pps = (uint16_t)(g_plat.pps >= 0 ? (uint64_t)g_plat.pps : g_cfg.cpus);
+	build_ranges(&bi, hv_base);
 	bi.root_cmdline = g_cfg.cmdline;
 	bi.backend = g_cfg.vendor == SIM_AMD ? "sim-amd" : "sim-intel";
 	bi.lapic = SIM_LAPIC_BASE; /* each PP's xAPIC (lapic_dev.c) */

@@ -94,7 +94,7 @@ class MvsimBackend(Backend):
         # mvsim models a local APIC per PP (sim/lapic_dev.c) and no other
         # MMIO device; a guest's triple fault is an exit.  Two PPs for the
         # probes that need `smp` (command()).
-        self.features = frozenset({"lapic", "smp", "triple-fault-exit"} |
+        self.features = frozenset({"boot-info", "cpus", "lapic", "smp", "triple-fault-exit"} |
                                   ({"svm"} if vendor == "amd" else set()))
 
     def executable(self) -> Path:
@@ -110,10 +110,11 @@ class MvsimBackend(Backend):
         argv = coverage.sim_prefix(self.name, probe.name) + [
                 str(self.executable()), "--vendor", self.vendor,
                 "--timeout-ms", str(int(probe.timeout * 1000))]
-        if "smp" in probe.needs:
-            argv += ["--cpus", "2"]  # as QEMU's -smp 2
+        if probe.cpus or "smp" in probe.needs:
+            argv += ["--cpus", str(probe.cpus or 2)]  # as QEMU's -smp
         if probe.cmdline:
             argv += ["--cmdline", probe.cmdline]
+        argv += probe.sim_args  # a platform variant's (mvconf/probes.py)
         return argv + [str(probe.elf)] + [str(m) for m in probe.modules]
 
     def guest_code(self, exit_code: Optional[int]) -> Optional[int]:
@@ -176,7 +177,7 @@ class QemuBackend(Backend):
 
     @property
     def features(self) -> FrozenSet[str]:
-        return frozenset({"mmio", "lapic", "triple-fault-exit", "smp"} |
+        return frozenset({"cpus", "mmio", "lapic", "triple-fault-exit", "smp"} |
                          ({"svm"} if self.kind == "svm" else set()))
 
     def image(self) -> Path:
@@ -196,7 +197,7 @@ class QemuBackend(Backend):
     def command(self, probe: Probe) -> List[str]:
         mod0 = f"{probe.elf} {probe.cmdline}".strip()
         initrd = ",".join([mod0.replace(",", ",,")] + [str(m) for m in probe.modules])
-        return ["qemu-system-x86_64", "-accel", self.accel, "-cpu", self.cpu, "-m", "512", "-smp", "2",
+        return ["qemu-system-x86_64", "-accel", self.accel, "-cpu", self.cpu, "-m", "512", "-smp", str(probe.cpus or 2),
                 "-nodefaults", "-nic", "none", "-display", "none", "-serial", "stdio",
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", *self.machine,
                 "-kernel", str(self.image()), "-initrd", initrd] + \

@@ -26,7 +26,8 @@ from .probes import Probe
 
 def key(backend: Backend, probe: Probe) -> str:
     files, facts = backend.inputs()
-    parts = [f"backend={backend.name}", f"timeout={probe.timeout}", f"cmdline={probe.cmdline}"]
+    parts = [f"backend={backend.name}", f"timeout={probe.timeout}", f"cmdline={probe.cmdline}",
+             f"sim_args={' '.join(probe.sim_args)}", f"cpus={probe.cpus}"]
     parts += [f"fact={f}" for f in facts]
     parts += [f"file={file_hash(p)}" for p in files]
     parts += [f"probe={file_hash(p)}" for p in (probe.elf, *probe.modules)]

@@ -11,6 +11,14 @@ probe.toml.  The keys the suite reads:
   needs    backend features the probe requires (FEATURES); on a backend that
            lacks one the run is skipped, naming the missing features
   suite    false: built, but not run by the conformance suite (make bench's probes)
+  variant  [[variant]] tables: further runs of the probe, each its own pair,
+           named <probe>.<name>.  Keys: name; refused (true: the root image
+           <name>.elf that the probe's build writes, refused with the line in
+           <name>.expect; a string: that exact "[hv] boot: ..." line);
+           sim_args (mvsim's platform options, sim/README.md: the run boots
+           the probe's own ELF on a crafted platform, needs "boot-info");
+           cpus (the machine's CPU count: mvsim --cpus, QEMU -smp; needs
+           "cpus"); cmdline (replaces the probe's).
 The keys only the build reads (guest-probes/CMakeLists.txt): uses, bare_qemu, mock.
 """
 import os
@@ -32,6 +40,8 @@ FEATURES = {
     "svm": "the hypervisor runs its AMD SVM backend (VMMCALL is the hypercall)",
     "iommu": "the machine has an IOMMU the hypervisor drives (DMA protection: QEMU amd-iommu, or intel-iommu on a VMX qemu-kvm)",
     "edu": "the machine has QEMU's edu PCI device (a DMA engine the root can program)",
+    "boot-info": "the backend builds the hypervisor's boot information itself and crafts it as a variant's sim_args say (mvsim's platform options)",
+    "cpus": "the machine's CPU count is a run's choice (a variant's cpus: mvsim --cpus, QEMU -smp)",
     "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
 }
 
@@ -49,7 +59,16 @@ class Probe:
     cmdline: str = ""
     needs: FrozenSet[str] = frozenset()
     begin: str = ""                  # the name its BEGIN carries, when not `name` (a variant)
-    refused: Optional[Path] = None   # a refused variant: the file with its expected line
+    refused: Optional[Path] = None   # a refused image variant: the file with its expected line
+    refused_line: str = ""           # a refused platform variant: its expected line
+    sim_args: Tuple[str, ...] = ()   # mvsim's platform options (a platform variant)
+    cpus: int = 0                    # the machine's CPU count (a platform variant); 0: the backend's
+
+    def expected_refusal(self) -> Optional[str]:
+        """The exact "[hv] boot: ..." line a refused variant must print, or None."""
+        if self.refused_line:
+            return self.refused_line
+        return self.refused.read_text().strip() if self.refused is not None else None
 
     @property
     def begin_name(self) -> str:
@@ -122,12 +141,25 @@ def variants(probe: Probe, folder: Path) -> List[Probe]:
             t = tomllib.load(f)
     out = []
     for v in t.get("variant", []):
-        if set(v) - {"name", "refused"} or not _VARIANT.match(str(v.get("name", ""))):
+        refused, args, cpus = v.get("refused", False), v.get("sim_args", []), v.get("cpus", 0)
+        if (set(v) - {"name", "refused", "sim_args", "cmdline", "cpus"}
+                or not isinstance(cpus, int) or isinstance(cpus, bool) or not 0 <= cpus <= 64
+                or not _VARIANT.match(str(v.get("name", "")))
+                or not isinstance(refused, (bool, str)) or not isinstance(v.get("cmdline", ""), str)
+                or not isinstance(args, list) or not all(isinstance(a, str) for a in args)
+                or (isinstance(refused, str) and not ((args or cpus) and refused.startswith("[hv] boot: ")))):
             raise ValueError(f"{folder / 'probe.toml'}: bad [[variant]] {v}")
         d = probe.elf.parent / probe.name
-        out.append(replace(probe, name=f"{probe.name}.{v['name']}", elf=d / f"{v['name']}.elf",
-                           begin=probe.name,
-                           refused=d / f"{v['name']}.expect" if v.get("refused") else None))
+        name, cmdline = f"{probe.name}.{v['name']}", v.get("cmdline", probe.cmdline)
+        if args or cpus:  # a platform variant: the probe's own ELF on a crafted machine
+            need = ({"boot-info"} if args else set()) | ({"cpus"} if cpus else set())
+            out.append(replace(probe, name=name, begin=probe.name, cmdline=cmdline, cpus=cpus,
+                               needs=probe.needs | need, sim_args=tuple(args),
+                               refused_line=refused if isinstance(refused, str) else ""))
+            continue
+        out.append(replace(probe, name=name, elf=d / f"{v['name']}.elf", begin=probe.name,
+                           cmdline=cmdline,
+                           refused=d / f"{v['name']}.expect" if refused is True else None))
     return out
 
 

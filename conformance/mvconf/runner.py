@@ -100,8 +100,9 @@ def judge(backend: Backend, probe: Probe, run: RunResult,
     log = protocol.parse(run.output, probe.begin_name, known_items)
     out = Outcome(backend.name, probe.name, run=run, log=log, problems=list(log.errors))
     protocol.judge_stop(log, run.exit_code, run.timed_out, root_died(backend, run))
-    if probe.refused is not None:
-        protocol.judge_refused(log, probe.name, probe.refused.read_text().strip(),
+    want = probe.expected_refusal()
+    if want is not None:
+        protocol.judge_refused(log, probe.name, want,
                                run.exit_code, run.timed_out, hv_failed(backend, run))
     if log.end is not None and log.end["result"] in EXIT_CODES:
         want = EXIT_CODES[log.end["result"]]

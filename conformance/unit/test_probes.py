@@ -56,6 +56,35 @@ def test_probe_toml_keys_and_needs_are_checked(tmp_path):
     assert p.elf == paths.build_dir() / "guest-probes" / "p.elf"
 
 
+
+def test_platform_variant(tmp_path):
+    """A [[variant]] with sim_args runs the probe's own ELF with those mvsim
+    options (feature boot-info), its own cmdline, and a refused string is its
+    exact expected line; a malformed one is refused."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "main.c").write_text("")
+    toml = tmp_path / "p" / "probe.toml"
+    toml.write_text('cmdline = "a"\n[[variant]]\nname = "edge"\nsim_args = ["--ram-ranges", "16"]\n'
+                    'cmdline = "t1=15"\n[[variant]]\nname = "bad"\nsim_args = ["--boot-pps", "0"]\n'
+                    'refused = "[hv] boot: 0 PPs (1..8 supported)"\n')
+    p, edge, bad = probes.load(tmp_path)
+    assert edge.elf == p.elf and edge.sim_args == ("--ram-ranges", "16") and edge.cmdline == "t1=15"
+    assert edge.needs == {"boot-info"} and edge.expected_refusal() is None and p.expected_refusal() is None
+    assert bad.expected_refusal() == "[hv] boot: 0 PPs (1..8 supported)" and bad.cmdline == "a"
+    argv = SIM.command(edge)
+    assert argv[-3:] == ["--ram-ranges", "16", str(p.elf)] and "t1=15" in argv
+    toml.write_text('[[variant]]\nname = "smp"\ncpus = 8\n')
+    _, smp = probes.load(tmp_path)
+    assert smp.needs == {"cpus"} and smp.elf == p.elf and SIM.command(smp)[-3:-1] == ["--cpus", "8"]
+    qemu = backends.QemuTcgAmdBackend().command(smp)
+    assert qemu[qemu.index("-smp") + 1] == "8"
+    for v in ('sim_args = "--cpus 8"', 'sim_args = [8]', 'refused = "boot: x"\nsim_args = ["--cpus", "8"]',
+              'refused = "[hv] boot: x"', 'cmdline = 3\nsim_args = ["--cpus", "8"]', 'cpus = "8"',
+              'cpus = true', 'cpus = 65'):
+        toml.write_text(f'[[variant]]\nname = "v"\n{v}\n')
+        with pytest.raises(ValueError, match="bad"):
+            probes.load(tmp_path)
+
 def test_timeout_scale(tmp_path, monkeypatch):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "main.c").write_text("")
@@ -95,14 +124,18 @@ def test_which_backend_runs_which_probe(monkeypatch):
     triple = {"triple", "msrguest"}  # need triple-fault-exit
     everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
                                                        "smproot", "tlbshoot", "rootshoot", "rootstopall"}
+    platform = {p.name for p in suite if "boot-info" in p.needs}  # mvsim's platform options (bootplat)
+    cpus = {p.name for p in suite if "cpus" in p.needs} - platform  # mvsim --cpus, QEMU -smp
+    assert platform and cpus and all(n.startswith("bootplat.") for n in platform | cpus)
+    everywhere -= platform | cpus
     by_name = {b.name: b for b in backends.all_backends()}
     apic = {"lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot", "rootstopall"}  # mvsim's sim/lapic_dev.c, --cpus 2
     want = {
-        "sim-intel": everywhere | triple | apic,
-        "sim-amd": everywhere | triple | {"svmguest"} | apic,
+        "sim-intel": everywhere | triple | apic | platform | cpus,
+        "sim-amd": everywhere | triple | {"svmguest"} | apic | platform | cpus,
         # q35 + amd-iommu + edu, -smp 2: the only machine with an IOMMU and a DMA engine
-        "qemu-tcg-amd": everywhere | triple | {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi", "smproot",
-                                               "tlbshoot", "rootshoot", "rootstopall"},
+        "qemu-tcg-amd": everywhere | triple | cpus | {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
+                                                      "smproot", "tlbshoot", "rootshoot", "rootstopall"},
         # Bochs runs one CPU here (no smproot, tlbshoot, rootshoot).
         "bochs-intel": everywhere | triple | {"devmem", "lapic", "rootnmi"},
         # Bochs' SVM ends the emulator on a guest triple fault.
@@ -111,7 +144,7 @@ def test_which_backend_runs_which_probe(monkeypatch):
     for name, expected in want.items():
         assert runs(by_name[name], suite) == expected, name
     kvm = by_name["qemu-kvm"]
-    assert runs(kvm, suite) == everywhere | triple | {"devmem", "dma", "pciwin", "lapic", "rootnmi", "smproot",
+    assert runs(kvm, suite) == everywhere | triple | cpus | {"devmem", "dma", "pciwin", "lapic", "rootnmi", "smproot",
                                                      "tlbshoot", "rootshoot", "rootstopall"} | (
         {"svmguest"} if kvm.kind == "svm" else set())
 
