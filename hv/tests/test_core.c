@@ -353,6 +353,26 @@ static void test_vm_vp_lifecycle(void)
 		  MV_STATUS_INVALID_PERM_DENIED);
 }
 
+/* The tables' lookups at their first invalid index (mutation survivors of
+ * the 400-sample: vm_get's and pp_get's bounds).  Past the end is NULL, not
+ * the element after the array (with `>= -> >` or `< -> <=` the first
+ * invalid index gave a pointer: checked by hand), and a hypercall naming the
+ * first VMID past the table is refused like any unknown one. */
+static void test_table_bounds(void)
+{
+	struct hv_vps *vps = fake_boot_default();
+	uint64_t h = open_handle(vps);
+
+	EXPECT_TRUE(vm_get(0) != NULL);
+	EXPECT_TRUE(vm_get(HV_MAX_VMS - 1) == NULL); /* free */
+	EXPECT_TRUE(vm_get(HV_MAX_VMS) == NULL);
+	EXPECT_TRUE(vm_get(0xFFFF) == NULL);
+	EXPECT_TRUE(pp_get((uint16_t)(pp_count() - 1)) != NULL);
+	EXPECT_TRUE(pp_get(pp_count()) == NULL);
+	EXPECT_EQ(hc(vps, MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL, h, HV_MAX_VMS, NULL),
+		  MV_STATUS_INVALID_PARAMS1);
+}
+
 /* A backend that cannot set up a VM or VPS: FAILURE_UNKNOWN (E-30), not the
  * table-full PERM_DENIED, and nothing is used up. */
 static void test_alloc_failures(void)
@@ -914,6 +934,7 @@ static const struct test_case tests[] = {
 	{ "handle_generation_end", test_handle_generation_end },
 	{ "cpuid", test_cpuid },
 	{ "vm_vp_lifecycle", test_vm_vp_lifecycle },
+	{ "table_bounds", test_table_bounds },
 	{ "alloc_failures", test_alloc_failures },
 	{ "boot_root_vm_fails", test_boot_root_vm_fails },
 	{ "exit_names", test_exit_names },
