@@ -32,7 +32,7 @@ static struct {
 	uint8_t vector;
 	uintptr_t rip, resume;
 	struct rt_exc rec;
-} expect;
+} expected_exc;
 
 void rt_idt_init(const uint64_t stubs[32])
 {
@@ -68,23 +68,23 @@ __attribute__((weak)) bool rt_unexpected_hook(struct rt_frame *f)
 
 void rt_exception(struct rt_frame *f)
 {
-	if (expect.armed && f->vector == expect.vector && f->rip == expect.rip) {
-		expect.armed = false;
-		expect.rec.fired = true;
-		expect.rec.vector = (uint8_t)f->vector;
-		expect.rec.error = f->error;
-		expect.rec.rip = f->rip;
-		f->rip = expect.resume;
+	if (expected_exc.armed && f->vector == expected_exc.vector && f->rip == expected_exc.rip) {
+		expected_exc.armed = false;
+		expected_exc.rec.fired = true;
+		expected_exc.rec.vector = (uint8_t)f->vector;
+		expected_exc.rec.error = f->error;
+		expected_exc.rec.rip = f->rip;
+		f->rip = expected_exc.resume;
 		return;
 	}
 	if (rt_unexpected_hook(f))
 		return;
-	if (expect.armed) {
+	if (expected_exc.armed) {
 		char what[96];
 
-		expect.armed = false;
+		expected_exc.armed = false;
 		rt_snprintf(what, sizeof(what), "(expected %s at rip=0x%llx)",
-			    rt_vector_name(expect.vector), (unsigned long long)expect.rip);
+			    rt_vector_name(expected_exc.vector), (unsigned long long)expected_exc.rip);
 		report_exception(f->vector, f->error, f->rip, what);
 	}
 	if (f->rip == (uintptr_t)rt_vmcall_insn || f->rip == (uintptr_t)rt_vmmcall_insn) {
@@ -100,15 +100,15 @@ void rt_exception(struct rt_frame *f)
 
 void rt_expect(uint8_t vector, uintptr_t rip, uintptr_t resume)
 {
-	expect.rec.fired = false;
-	expect.rec.vector = 0;
-	expect.rec.error = 0;
-	expect.rec.rip = 0;
-	expect.vector = vector;
-	expect.rip = rip;
-	expect.resume = resume;
+	expected_exc.rec.fired = false;
+	expected_exc.rec.vector = 0;
+	expected_exc.rec.error = 0;
+	expected_exc.rec.rip = 0;
+	expected_exc.vector = vector;
+	expected_exc.rip = rip;
+	expected_exc.resume = resume;
 	__asm__ volatile("" ::: "memory");
-	expect.armed = true;
+	expected_exc.armed = true;
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -117,9 +117,9 @@ bool rt_expect_take(struct rt_exc *out)
 	struct rt_exc rec;
 
 	__asm__ volatile("" ::: "memory");
-	expect.armed = false;
-	rec = expect.rec;
-	expect.rec.fired = false;
+	expected_exc.armed = false;
+	rec = expected_exc.rec;
+	expected_exc.rec.fired = false;
 	if (out)
 		*out = rec;
 	return rec.fired;
