@@ -498,6 +498,9 @@ static void test_fpu(void)
 	vmm_check_st("set-xsave-not-root", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_XSAVE, g.vpsid, g.image_gpa, 0, 0, &o),
 		 "set_xsave from a page the root donated away");
+	vmm_check_st("get-xsave-not-root", "mv_vps_op_get_xsave", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_GET_XSAVE, g.vpsid, g.image_gpa, 0, 0, &o),
+		 "get_xsave into a page the root donated away (not the root's any more)");
 	bad_vpsid("get_xsave", EXP_IDX_GET_XSAVE, x, 0);
 	bad_vpsid("set_xsave", EXP_IDX_SET_XSAVE, x, 0);
 }
@@ -692,6 +695,16 @@ static void test_mem_ops(void)
 	st = vmm_guest_run(&g, G_IRQ, (uint64_t[]){ 0x40, 1000 }, 2, &r, &a);
 	check_eq("queue-irq-refused-none", "mv_vps_op_queue_irq,MV_STATUS_INVALID_PARAMS2", 0,
 		 g.mb->res[0], "the refused queue_irq calls injected nothing");
+	/* The largest vector: REG2 = 0xFF has no REVZ bit set. */
+	st = vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 0xFF, 0, 0, &o);
+	vmm_check_st("queue-irq-255", "mv_vps_op_queue_irq", EXP_STATUS_SUCCESS, st,
+		 "queue_irq vector 0xFF (the last vector)");
+	g.mb->irq_count = 0;
+	st = vmm_guest_run(&g, G_IRQ, (uint64_t[]){ 0xFF, 100000 }, 2, &r, &a);
+	check_eq("queue-irq-255-guest", "mv_vps_op_queue_irq", 0xFF,
+		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT && g.mb->res[0] == 1 ? g.mb->res[1] : ~0ull,
+		 "the guest takes exactly one interrupt, vector 0xFF (count %llu, exit %s)",
+		 (unsigned long long)g.mb->res[0], vmm_exit_name(r));
 
 	/* get_tsc_khz */
 	st = vps(EXP_IDX_GET_TSC_KHZ, g.vpsid, 0, 0, 0, &o);
