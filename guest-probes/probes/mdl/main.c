@@ -197,6 +197,36 @@ static void chained(void)
 	vmm_check_st("chain-unmap", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap_mdl with the same chain");
 }
 
+/* num_entries at its limit: 169 entries fill an MDL page and are accepted;
+ * a count of 170 is refused even where the 24 bytes after the page hold a
+ * well-formed 170th entry (the hypervisor reads no entry past the page). */
+static void max_entries(void)
+{
+	static struct mdl_ent e[EXP_MDL_MAP_MAX_NUM_ENTRIES + 1];
+	const uint64_t n = EXP_MDL_MAP_MAX_NUM_ENTRIES, src = vmm_alloc(n);
+	uint64_t sm, st, next;
+
+	for (uint64_t i = 0; i <= n; i++)
+		e[i] = (struct mdl_ent){ src + i * PAGE, PAGE, 0 };
+	sm = vmm_mdl_make(e, n);
+	st = vmm_map_mdl(EXP_ROOT_VMID, sm, vm_b, vmm_mdl_one(X, n * PAGE), RW);
+	vmm_check_st("src-num-169", I_MAP, EXP_STATUS_SUCCESS, st,
+		 "source MDL with num_entries 169 (a full MDL page, the largest count)");
+	if (st == EXP_STATUS_SUCCESS)
+		vmm_check_st("src-num-169-unmap", I_UNMAP, EXP_STATUS_SUCCESS,
+			 vmm_unmap_mdl(EXP_ROOT_VMID, sm, vm_b, vmm_mdl_one(X, n * PAGE)),
+			 "unmap_mdl of the same 169 pages");
+	sm = vmm_mdl_make(e, n + 1);
+	next = vmm_alloc(1);
+	if (next != sm + PAGE)
+		probe_error("the page after the MDL page is not the next one allocated");
+	*(volatile struct mdl_ent *)vmm_gpa_ptr(next) = e[n]; /* where entry 169 would be */
+	hostile("src-num-170-next-page-entry", I_MAP, EXP_HC_MAP_MDL, 0, sm, vm_b,
+		vmm_mdl_one(X, PAGE), RW, EXP_STATUS_INVALID_PARAMS2,
+		"source MDL with num_entries 170, its 169 entries and the 24 bytes after its "
+		"page all well-formed");
+}
+
 static void hostile_mdls(void)
 {
 	const uint64_t M = EXP_HC_MAP_MDL;
@@ -576,6 +606,7 @@ void probe_main(void)
 	round_trips();
 	chained();
 	hostile_mdls();
+	max_entries();
 	exhaust();
 	donate_shared_out();
 	guest_shares();
