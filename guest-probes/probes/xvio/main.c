@@ -416,6 +416,13 @@ static void message_errors(void)
 	check_eq("queue-sender", I_RECV, EXP_XVIO_QUEUE_DEPTH, from_sys, "all from SystemOS");
 	rfail("queue-drained", I_RECV, EXP_STATUS_XVIO_NO_MESSAGE, EXP_HC_XVIO_RECEIVE_MESSAGE,
 	      vmm_handle, SVM_, root_buf, 0, 0, 0, "exactly 16: the refused ones never arrived");
+	/* The largest code: REG3 = 0xFFFF has no bit above the 16. */
+	st = xg_hc(&sys, EXP_HC_XVIO_POST_MESSAGE, sys_h, SVM_, HOST, 0xFFFF, 0, 0, NULL);
+	xst("post-code-ffff", I_POST, EXP_STATUS_SUCCESS, st, "message code 0xFFFF (the largest)");
+	st = r_recv(SVM_, &left);
+	check_eq("post-code-ffff-received", I_RECV, 0xFFFF,
+		 st == EXP_STATUS_SUCCESS ? xrd16(root_buf + XVIO_MSG_OFF_CODE) : st,
+		 "HostOS receives it with code 0xFFFF");
 
 	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, 5, 0, 0, 0, 0, NULL);
 	xst("cleanup-5", I_CLEAN, EXP_STATUS_SUCCESS, st, "SystemOS frees service 5");
@@ -498,6 +505,16 @@ static void ring(void)
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 1, 1, XG_SHARED,
 	      "two pages the root shares RW with the caller: mapped and writable, not its own");
 	vmm_unmap_range(sys.vmid, lent, XG_SHARED + XPAGE, XPAGE);
+	/* 256 pages a direction are allowed: REG3/REG4 pass, the pages (REG5) do not. */
+	gfail("create-send-256", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, EXP_XVIO_RING_MAX_PAGES, RING_RECV,
+	      XG_RING, "256 send pages (the most) are valid; the caller owns fewer pages");
+	gfail("create-recv-256", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, EXP_XVIO_RING_MAX_PAGES,
+	      XG_RING, "256 receive pages (the most) are valid; the caller owns fewer pages");
+	gfail("create-unaligned", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV, XG_RING + 8,
+	      "REG5[11:0] != 0: the ring's GPA is a page (its pages are the caller's own)");
 	gfail("create-too-long", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND, RING_RECV + 1, XG_RING,
 	      "one page more than the caller owns");
@@ -593,6 +610,20 @@ static void ring(void)
 	rfail("ring-gone", I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, SYS, XR_RING + 0x100000, 0, 0,
 	      "HostOS's service lost the ring: nothing to attach");
+	/* The GPA space's edge: a ring of 3 pages ending exactly at 2^47 attaches;
+	 * one page higher it would run past the GPA space. */
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_BULK, HOST, 0, 0, 0, NULL);
+	st |= xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 2, 1, XG_RING, NULL);
+	xst("ring-top", I_CREATE, EXP_STATUS_SUCCESS, st, "a ring of 3 pages on the same pages");
+	rfail("attach-top-past", I_ATTACH, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_ATTACH_RING,
+	      vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT - 2 * XPAGE, 0, 0,
+	      "2^47 - 2 pages: the ring's third page would be at 2^47, past the GPA space");
+	st = hc_call(EXP_HC_XVIO_ATTACH_RING,
+		     HC_LOAD(&o, vmm_handle, SVC_BULK, SYS, EXP_GPA_LIMIT - 3 * XPAGE));
+	xst("attach-top", I_ATTACH, EXP_STATUS_SUCCESS, st,
+	    "HostOS attaches the 3 pages at 2^47 - 3 pages: they end exactly at the GPA limit");
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_BULK, 0, 0, 0, 0, NULL);
+	xst("ring-top-cleanup", I_CLEAN, EXP_STATUS_SUCCESS, st, "SystemOS cleans up that ring");
 	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_BULK, HOST, 0, 0, 0, NULL);
 	st |= xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, 2, 1, XG_RING, NULL);
 	xst("ring-again", I_CREATE, EXP_STATUS_SUCCESS, st, "a new ring on the same pages");
