@@ -77,6 +77,23 @@ static void msr_round_trip(const char *name, uint32_t msr, uint64_t from_root, u
 		 (unsigned long long)from_guest);
 }
 
+/* A 32-bit MSR at its edge: 0xFFFFFFFF is accepted, bit 32 is refused with
+ * PARAMS3 and leaves the value as it was. */
+static void msr_32bit_edge(const char *name, uint32_t msr)
+{
+	uint64_t v = ~0ull, st;
+
+	vmm_check_st(rt_fmt("%s-set-u32-max", name), "mv_vps_op_set_msr", EXP_STATUS_SUCCESS,
+		     msr_op(EXP_IDX_SET_MSR, msr, 0xFFFFFFFFull, NULL),
+		     "set_msr %s = 0xFFFFFFFF (the largest value of a 32-bit MSR)", name);
+	vmm_check_st(rt_fmt("%s-set-bit32", name), "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
+		     msr_op(EXP_IDX_SET_MSR, msr, 1ull << 32, NULL),
+		     "set_msr %s = 0x100000000 (bit 32: past a 32-bit MSR)", name);
+	st = msr_op(EXP_IDX_GET_MSR, msr, 0, &v);
+	check_eq(rt_fmt("%s-get-u32-max", name), MSRS, 0xFFFFFFFFull, st == EXP_STATUS_SUCCESS ? v : ~st,
+		 "get_msr %s reads 0xFFFFFFFF: the refused call changed nothing", name);
+}
+
 static void reg_round_trip(const char *name, uint64_t reg, uint64_t val)
 {
 	uint64_t v = ~0ull;
@@ -171,6 +188,8 @@ void probe_main(void)
 	msr_round_trip("sfmask", MSR_SFMASK, 0x47700, 0x00300);
 	msr_round_trip("kernel-gs-base", MSR_KERNEL_GS_BASE, 0xFFFF888000006000ull,
 		       0xFFFF888000007000ull);
+
+	msr_32bit_edge("sfmask", MSR_SFMASK);
 
 	reg_round_trip("dr6", EXP_REG_DR6, 0xFFFF4FF1ull);
 	cr8_round_trip();
