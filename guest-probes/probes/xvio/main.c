@@ -416,13 +416,19 @@ static void message_errors(void)
 	check_eq("queue-sender", I_RECV, EXP_XVIO_QUEUE_DEPTH, from_sys, "all from SystemOS");
 	rfail("queue-drained", I_RECV, EXP_STATUS_XVIO_NO_MESSAGE, EXP_HC_XVIO_RECEIVE_MESSAGE,
 	      vmm_handle, SVM_, root_buf, 0, 0, 0, "exactly 16: the refused ones never arrived");
-	/* The largest code: REG3 = 0xFFFF has no bit above the 16. */
-	st = xg_hc(&sys, EXP_HC_XVIO_POST_MESSAGE, sys_h, SVM_, HOST, 0xFFFF, 0, 0, NULL);
-	xst("post-code-ffff", I_POST, EXP_STATUS_SUCCESS, st, "message code 0xFFFF (the largest)");
+	/* The largest code and size: REG3 = 0xFFFF has no bit above the 16,
+	 * REG4 = 232 data bytes fill the message. */
+	st = xg_hc(&sys, EXP_HC_XVIO_POST_MESSAGE, sys_h, SVM_, HOST, 0xFFFF, EXP_XVIO_MAX_DATA,
+		   XG_OWN, NULL);
+	xst("post-largest", I_POST, EXP_STATUS_SUCCESS, st,
+	    "message code 0xFFFF and 232 data bytes (both the largest)");
 	st = r_recv(SVM_, &left);
-	check_eq("post-code-ffff-received", I_RECV, 0xFFFF,
+	check_eq("post-largest-code", I_RECV, 0xFFFF,
 		 st == EXP_STATUS_SUCCESS ? xrd16(root_buf + XVIO_MSG_OFF_CODE) : st,
 		 "HostOS receives it with code 0xFFFF");
+	check_eq("post-largest-size", I_RECV, EXP_XVIO_MAX_DATA,
+		 st == EXP_STATUS_SUCCESS ? xrd16(root_buf + XVIO_MSG_OFF_SIZE) : st,
+		 "and with its 232 data bytes");
 
 	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, 5, 0, 0, 0, 0, NULL);
 	xst("cleanup-5", I_CLEAN, EXP_STATUS_SUCCESS, st, "SystemOS frees service 5");
