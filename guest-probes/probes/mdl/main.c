@@ -309,6 +309,14 @@ static void hostile_mdls(void)
 		EXP_STATUS_INVALID_PARAMS4, "destination entries overlapping (the same GPA twice)");
 	hostile("dst-gpa-too-high", I_MAP, M, 0, sm, vm_b, vmm_mdl_one(1ull << 47, PAGE), RW,
 		EXP_STATUS_INVALID_PARAMS4, "destination GPA 2^47 (beyond the GPA space)");
+	hostile("dst-crosses-gpa-limit", I_MAP, M, 0, vmm_mdl_one(Q, 2 * PAGE), vm_b,
+		vmm_mdl_one(EXP_GPA_LIMIT - PAGE, 2 * PAGE), RW, EXP_STATUS_INVALID_PARAMS4,
+		"destination entry of 2 pages at 2^47 - 4 KiB: its second page is past the GPA space");
+	t = vmm_mdl_one(EXP_GPA_LIMIT - PAGE, PAGE);
+	vmm_check_st("dst-last-page", I_MAP, EXP_STATUS_SUCCESS, vmm_map_mdl(EXP_ROOT_VMID, sm, vm_b, t, RW),
+		     "destination entry of the last page below 2^47 (the GPA space's end)");
+	vmm_check_st("dst-last-page-unmap", I_UNMAP, EXP_STATUS_SUCCESS,
+		     vmm_unmap_mdl(EXP_ROOT_VMID, sm, vm_b, t), "and unmapped again");
 	hostile("dst-already-mapped", I_MAP, M, 0, sm, vm_b, vmm_mdl_one(0xA00000, PAGE), RW,
 		EXP_STATUS_INVALID_PARAMS4, "destination GPA already mapped (the donated MDL page)");
 	/* REG5 */
