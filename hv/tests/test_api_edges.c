@@ -25,6 +25,7 @@
 #include <hv/vps.h>
 
 #include "fake_arch.h"
+#include "fake_unreachable.h"
 #include "mdl.h"
 #include "test_main.h"
 
@@ -34,18 +35,6 @@
 #define NOT_OWNED 0x100000000000ull /* below MM_GPA_LIMIT, no memory there */
 #define MDL_ENTRY_SIZE 24u
 #define MDL_ENTRIES_OFF 0x28u
-
-/* arch_spa_to_hva answers NULL for this page (0: never). */
-static uint64_t unreachable_spa;
-
-void *__real_arch_spa_to_hva(uint64_t spa, size_t len);
-void *__wrap_arch_spa_to_hva(uint64_t spa, size_t len);
-void *__wrap_arch_spa_to_hva(uint64_t spa, size_t len)
-{
-	if (unreachable_spa && spa >> 12 == unreachable_spa >> 12)
-		return NULL;
-	return __real_arch_spa_to_hva(spa, len);
-}
 
 static struct hv_vps *root_vps;
 static uint64_t handle, guest_vmid;
@@ -158,9 +147,9 @@ static void test_mdl_unreachable(void)
 	put_entry(0);
 	put64(MDL_GPA, 1);
 	EXPECT_TRUE(mdl_read(root, MDL_GPA, &m));
-	unreachable_spa = MDL_GPA; /* the root's RAM is identity mapped */
+	fake_unreachable_spa = MDL_GPA; /* the root's RAM is identity mapped */
 	EXPECT_TRUE(!mdl_read(root, MDL_GPA, &m));
-	unreachable_spa = 0;
+	fake_unreachable_spa = 0;
 }
 
 static uint64_t get64(uint64_t gpa)
@@ -196,10 +185,10 @@ static void test_idmap_tables_unreachable(void)
 		  MV_STATUS_SUCCESS);
 	EXPECT_EQ(call(op | MV_VPS_OP_GET_REG_IDX_VAL, vpsid, bf_reg_t_cr3, &cr3), MV_STATUS_SUCCESS);
 	EXPECT_EQ(call(op | MV_VPS_OP_GET_REG_IDX_VAL, vpsid, bf_reg_t_cr0, &cr0), MV_STATUS_SUCCESS);
-	unreachable_spa = ENTRY_GPA + 2 * PAGE; /* the PD: donated, so the same SPA */
+	fake_unreachable_spa = ENTRY_GPA + 2 * PAGE; /* the PD: donated, so the same SPA */
 	EXPECT_EQ(call(op | MV_VPS_OP_SET_IDENTITY_MAP_IDX_VAL, vpsid, gpa, NULL),
 		  MV_STATUS_INVALID_PARAMS2);
-	unreachable_spa = 0;
+	fake_unreachable_spa = 0;
 	EXPECT_EQ(call(op | MV_VPS_OP_GET_REG_IDX_VAL, vpsid, bf_reg_t_cr3, &after), MV_STATUS_SUCCESS);
 	EXPECT_EQ(after, cr3);
 	EXPECT_EQ(call(op | MV_VPS_OP_GET_REG_IDX_VAL, vpsid, bf_reg_t_cr0, &after), MV_STATUS_SUCCESS);
@@ -221,15 +210,15 @@ static void test_ring_headers_unreachable(void)
 	EXPECT_EQ(call(xv | MV_XVIO_OP_SET_PARTITION_IDX_VAL, guest_vmid, sys, NULL), MV_STATUS_SUCCESS);
 	EXPECT_EQ(call(xv | MV_XVIO_OP_INITIALIZE_IDX_VAL, svc, sys, NULL), MV_STATUS_SUCCESS);
 	put64(ENTRY_GPA, marker);
-	unreachable_spa = ENTRY_GPA + PAGE; /* the receive direction's header */
+	fake_unreachable_spa = ENTRY_GPA + PAGE; /* the receive direction's header */
 	EXPECT_EQ(call5(xv | MV_XVIO_OP_CREATE_RING_IDX_VAL, svc, sys, 1, 1, ENTRY_GPA, NULL),
 		  MV_STATUS_FAILURE_UNKNOWN);
-	unreachable_spa = 0;
+	fake_unreachable_spa = 0;
 	EXPECT_EQ(get64(ENTRY_GPA), marker); /* the send header was put back */
-	unreachable_spa = ENTRY_GPA; /* the send direction's header */
+	fake_unreachable_spa = ENTRY_GPA; /* the send direction's header */
 	EXPECT_EQ(call5(xv | MV_XVIO_OP_CREATE_RING_IDX_VAL, svc, sys, 1, 1, ENTRY_GPA, NULL),
 		  MV_STATUS_FAILURE_UNKNOWN);
-	unreachable_spa = 0;
+	fake_unreachable_spa = 0;
 	EXPECT_EQ(get64(ENTRY_GPA), marker);
 	EXPECT_EQ(call5(xv | MV_XVIO_OP_CREATE_RING_IDX_VAL, svc, sys, 1, 1, ENTRY_GPA, NULL),
 		  MV_STATUS_SUCCESS); /* no ring was left behind: IN_USE otherwise */

@@ -25,20 +25,9 @@
 #include <hv/vps.h>
 
 #include "fake_arch.h"
+#include "fake_unreachable.h"
 #include "mdl.h"
 #include "test_main.h"
-
-/* arch_spa_to_hva answers NULL for this page (0: never). */
-static uint64_t unreachable_spa;
-
-void *__real_arch_spa_to_hva(uint64_t spa, size_t len);
-void *__wrap_arch_spa_to_hva(uint64_t spa, size_t len);
-void *__wrap_arch_spa_to_hva(uint64_t spa, size_t len)
-{
-	if (unreachable_spa && spa >> 12 == unreachable_spa >> 12)
-		return NULL;
-	return __real_arch_spa_to_hva(spa, len);
-}
 
 #define PAGE 0x1000ull
 
@@ -218,13 +207,13 @@ static void test_copy_unreachable(void)
 	fake_boot_default();
 	root = vm_get(0);
 	EXPECT_EQ(mm_write(root, gpa - 8, buf, 8), 0);
-	unreachable_spa = gpa;
+	fake_unreachable_spa = gpa;
 	EXPECT_EQ(mm_read(root, gpa, buf, 8), -1);
 	EXPECT_EQ(mm_write(root, gpa, buf, 8), -1);
 	EXPECT_EQ(mm_read(root, gpa - 8, buf, 16), -1); /* the second page fails */
 	EXPECT_EQ(mm_read(root, gpa - 8, buf, 8), 0);
 	EXPECT_EQ(buf[0], 1);
-	unreachable_spa = 0;
+	fake_unreachable_spa = 0;
 	EXPECT_EQ(mm_read(root, gpa, buf, 8), 0);
 }
 
