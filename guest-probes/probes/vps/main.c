@@ -634,6 +634,23 @@ static void test_idmap_edge_1g(void)
 	vmm_vm_destroy(vm);
 }
 
+/* queue_irq of vector v succeeds, and the guest then takes exactly that one
+ * interrupt (checks id and id-guest). */
+static void queue_irq_taken(const char *id, uint64_t v, const char *note)
+{
+	struct hc_regs o;
+	uint64_t r = 0, st = vps(EXP_IDX_QUEUE_IRQ, g.vpsid, v, 0, 0, &o);
+
+	vmm_check_st(id, "mv_vps_op_queue_irq", EXP_STATUS_SUCCESS, st, "queue_irq vector 0x%llx%s",
+		     (unsigned long long)v, note);
+	g.mb->irq_count = 0;
+	st = vmm_guest_run(&g, G_IRQ, (uint64_t[]){ v, 100000 }, 2, &r, 0);
+	check_eq(rt_fmt("%s-guest", id), "mv_vps_op_queue_irq", v,
+		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT && g.mb->res[0] == 1 ? g.mb->res[1] : ~0ull,
+		 "the guest takes exactly one interrupt, vector 0x%llx (count %llu, exit %s)",
+		 (unsigned long long)v, (unsigned long long)g.mb->res[0], vmm_exit_name(r));
+}
+
 static void test_mem_ops(void)
 {
 	struct hc_regs o;
@@ -676,14 +693,7 @@ static void test_mem_ops(void)
 	bad_vpsid("set_identity_map", EXP_IDX_SET_IDENTITY_MAP, GUEST_PT_GPA, 0);
 
 	/* queue_irq */
-	st = vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 0x40, 0, 0, &o);
-	vmm_check_st("queue-irq", "mv_vps_op_queue_irq", EXP_STATUS_SUCCESS, st, "queue_irq vector 0x40");
-	g.mb->irq_count = 0;
-	st = vmm_guest_run(&g, G_IRQ, (uint64_t[]){ 0x40, 100000 }, 2, &r, &a);
-	check_eq("queue-irq-guest", "mv_vps_op_queue_irq", 0x40,
-		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT && g.mb->res[0] == 1 ? g.mb->res[1] : ~0ull,
-		 "the guest takes exactly one interrupt, vector 0x40 (count %llu, exit %s)",
-		 (unsigned long long)g.mb->res[0], vmm_exit_name(r));
+	queue_irq_taken("queue-irq", 0x40, "");
 	vmm_check_st("queue-irq-exception", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 31, 0, 0, &o), "queue_irq vector 31 (an exception)");
 	vmm_check_st("queue-irq-zero", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
@@ -696,15 +706,7 @@ static void test_mem_ops(void)
 	check_eq("queue-irq-refused-none", "mv_vps_op_queue_irq,MV_STATUS_INVALID_PARAMS2", 0,
 		 g.mb->res[0], "the refused queue_irq calls injected nothing");
 	/* The largest vector: REG2 = 0xFF has no REVZ bit set. */
-	st = vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 0xFF, 0, 0, &o);
-	vmm_check_st("queue-irq-255", "mv_vps_op_queue_irq", EXP_STATUS_SUCCESS, st,
-		 "queue_irq vector 0xFF (the last vector)");
-	g.mb->irq_count = 0;
-	st = vmm_guest_run(&g, G_IRQ, (uint64_t[]){ 0xFF, 100000 }, 2, &r, &a);
-	check_eq("queue-irq-255-guest", "mv_vps_op_queue_irq", 0xFF,
-		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT && g.mb->res[0] == 1 ? g.mb->res[1] : ~0ull,
-		 "the guest takes exactly one interrupt, vector 0xFF (count %llu, exit %s)",
-		 (unsigned long long)g.mb->res[0], vmm_exit_name(r));
+	queue_irq_taken("queue-irq-255", 0xFF, " (the last vector)");
 
 	/* get_tsc_khz */
 	st = vps(EXP_IDX_GET_TSC_KHZ, g.vpsid, 0, 0, 0, &o);
