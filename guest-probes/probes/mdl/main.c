@@ -432,11 +432,15 @@ static unsigned exh_fill(uint64_t *st)
 	return n;
 }
 
+#define EXH_SVC 0x10 /* services 0x10-0x1F of the root (HostOS): no other check uses them */
+#define EXH_SVCS 16u
+
 static void exhaust(void)
 {
 	const char *items = I_MAP ",MV_STATUS_FAILURE_UNKNOWN";
+	struct hc_regs o;
 	uint64_t st, st2, st3;
-	unsigned n, n2, m, ok;
+	unsigned n, n2, m, ok, xv;
 
 	if (vmm_vm_create(&exh_vm) != EXP_STATUS_SUCCESS)
 		probe_error("cannot create VM C");
@@ -479,6 +483,17 @@ static void exhaust(void)
 		 (unsigned long long)EXH_GUEST_GPA);
 	expect_fault("exhaust-guest-fault", items, EXH_GUEST_GPA, false,
 		     "after the failed map the GPA is still unmapped");
+	/* XVIO's queue page comes from the same pool (docs/xvio.md): what single
+	 * pages are left (a map needs more) go to services, then initialize fails. */
+	for (xv = 0; xv < EXH_SVCS; xv++)
+		if ((st = hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, EXH_SVC + xv, 0, 0))) !=
+		    EXP_STATUS_SUCCESS)
+			break;
+	vmm_check_st("exhaust-xvio-initialize", "mv_xvio_op_initialize", EXP_STATUS_FAILURE_UNKNOWN, st,
+		     "with the pool empty, initialize cannot get a service's queue page (E-30; %u "
+		     "services got the last pages first)", xv);
+	for (unsigned i = 0; i < xv; i++)
+		hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, EXH_SVC + i));
 
 	/* unmapping frees pool pages: the failed call, repeated, now works */
 	st = exh_call(false, exh_vm, n - 1, exh_gpa(n - 1)) |
@@ -496,6 +511,10 @@ static void exhaust(void)
 		ok += exh_call(false, exh_vm, i, exh_gpa(i)) == EXP_STATUS_SUCCESS;
 	check_eq("exhaust-unmap-all", I_UNMAP ",MV_STATUS_SUCCESS", 1 + m + (n - 2), ok,
 		 "every page mapped is unmapped again");
+	st = hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, EXH_SVC, 0, 0));
+	vmm_check_st("exhaust-xvio-after", "mv_xvio_op_initialize,mv_xvio_op_cleanup", EXP_STATUS_SUCCESS,
+		     st | hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, EXH_SVC)),
+		     "with pages free again the same initialize succeeds (and cleanup frees the page)");
 	n2 = exh_fill(&st3);
 	check_eq("exhaust-recovered", items, n, n2,
 		 "the pool recovered: the same sparse maps succeed again, %u of them", n);
