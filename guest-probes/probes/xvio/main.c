@@ -567,6 +567,9 @@ static void ring(void)
 	check_eq("attach-pages", I_ATTACH, pages, o.r[0], "REG0: the ring's pages");
 	rfail("attach-twice", I_ATTACH, EXP_STATUS_XVIO_SERVICE_IN_USE, EXP_HC_XVIO_ATTACH_RING,
 	      vmm_handle, SVC_BULK, SYS, XR_RING + 0x100000, 0, 0, "attached already");
+	rfail("create-while-attached", I_CREATE, EXP_STATUS_XVIO_SERVICE_IN_USE,
+	      EXP_HC_XVIO_CREATE_RING, vmm_handle, SVC_BULK, SYS, 1, 1, vmm_alloc(2),
+	      "HostOS's 0x10 has SystemOS's ring attached: it cannot create one of its own");
 
 	uint64_t rx = XR_RING + RING_SEND * XPAGE;
 	check_eq("hdr-size", I_CREATE, RING_SEND * XPAGE - XVIO_RING_HDR,
