@@ -288,6 +288,11 @@ static void test_regs(void)
 	vmm_check_st("set-reg-gdtr-noncanonical", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vmm_vps_set_reg(sv, EXP_REG_GDTR_BASE, EXP_NONCANONICAL),
 		 "set_reg GDTR base non-canonical");
+	vmm_check_st("set-reg-gdtr-limit-max", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
+		 vmm_vps_set_reg(sv, EXP_REG_GDTR_LIMIT, 0xFFFF),
+		 "set_reg GDTR limit = 0xFFFF (the largest: a 16-bit limit)");
+	vmm_check_st("set-reg-gdtr-limit-over", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
+		 vmm_vps_set_reg(sv, EXP_REG_GDTR_LIMIT, 0x10000), "set_reg GDTR limit = 0x10000");
 	vmm_check_st("set-reg-dr7-high", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vmm_vps_set_reg(sv, EXP_REG_DR7, 0x400ull | (1ull << 32)),
 		 "set_reg DR7 with bit 32 set (63:32 reserved)");
@@ -394,6 +399,10 @@ static void test_msrs(void)
 	st = vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, EXP_PAT_WITH_TYPE2, 0, &o);
 	vmm_check_st("set-msr-pat-type2", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3, st,
 		 "set_msr PAT with memory type 2 (reserved) in entry 0");
+	vmm_check_st("set-msr-pat-type8", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
+		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, (EXP_PAT_RESET & ~(0xFFull << 56)) | (8ull << 56),
+		     0, &o),
+		 "set_msr PAT with memory type 8 (past the 3-bit types) in entry 7");
 	st = vps(EXP_IDX_GET_MSR, sv, EXP_MSR_PAT, 0, 0, &o);
 	check_eq("set-msr-pat-unchanged", "mv_vps_op_set_msr,MV_STATUS_INVALID_PARAMS3",
 		 EXP_PAT_RESET, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
@@ -694,6 +703,7 @@ static void test_mem_ops(void)
 
 	/* queue_irq */
 	queue_irq_taken("queue-irq", 0x40, "");
+	queue_irq_taken("queue-irq-32", 32, " (the first vector after the exceptions)");
 	vmm_check_st("queue-irq-exception", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_QUEUE_IRQ, g.vpsid, 31, 0, 0, &o), "queue_irq vector 31 (an exception)");
 	vmm_check_st("queue-irq-zero", "mv_vps_op_queue_irq", EXP_STATUS_INVALID_PARAMS2,
