@@ -160,6 +160,9 @@ static void round_trips(void)
 		hostile("unmap-wrong-src", I_UNMAP, EXP_HC_UNMAP_MDL, EXP_ROOT_VMID, vmm_mdl_one(S, PAGE),
 			g.vmid, vmm_mdl_one(gr, PAGE), 0, EXP_STATUS_INVALID_PARAMS2,
 			"unmap_mdl naming another source page than the one mapped there");
+		hostile("unmap-wrong-src-vm", I_UNMAP, EXP_HC_UNMAP_MDL, vm_b, vmm_mdl_one(R, PAGE),
+			g.vmid, vmm_mdl_one(gr, PAGE), 0, EXP_STATUS_INVALID_PARAMS4,
+			"unmap_mdl naming VM B as the source of the root's share (the same source GPA)");
 	}
 	st = vmm_unmap_range(g.vmid, D, gd, PAGE);
 	vmm_check_st("unmap-donated", I_UNMAP, EXP_STATUS_SUCCESS, st, "unmap the donated page");
@@ -554,6 +557,7 @@ static void donate_shared_out(void)
 static void zombie_destroy(void)
 {
 	uint64_t z, n, D = vmm_alloc(1), st;
+	struct hc_regs o;
 	const uint64_t gz = 0x200000, y = 0xD00000;
 	uint64_t zm = vmm_mdl_one(gz, PAGE), bm = vmm_mdl_one(y, PAGE);
 
@@ -572,6 +576,9 @@ static void zombie_destroy(void)
 	st = vmm_map_range(z, P, X, PAGE, RW);
 	vmm_check_st("zombie-map-into", I_MAP, EXP_STATUS_INVALID_PARAMS3, st,
 		 "nothing can be mapped into the zombie");
+	st = hc_call(EXP_HC_XVIO_SET_PARTITION, HC_LOAD(&o, vmm_handle, z, EXP_XVIO_PARTITION_GAMEOS));
+	vmm_check_st("zombie-set-partition", "mv_xvio_op_set_partition", EXP_STATUS_INVALID_PARAMS1, st,
+		     "the zombie cannot be given an XVIO partition (a dying VM, docs/xvio.md)");
 	st = vmm_vm_create(&n);
 	check_tok("zombie-vmid-kept", "mv_vm_op_create_vm,mv_vm_op_destroy_vm", "not-the-zombies",
 		  rt_hex(n), st == EXP_STATUS_SUCCESS && n != z,
