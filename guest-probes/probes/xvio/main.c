@@ -495,8 +495,13 @@ static void ring(void)
 	      sys_h, 0x11, HOST, RING_SEND, RING_RECV, XG_RING, "service 0x11 is not initialized");
 	gfail("create-self", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_CREATE_RING,
 	      sys_h, SVC_BULK, SYS, RING_SEND, RING_RECV, XG_RING, "a ring with oneself");
+	gfail("create-peer-any", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_CREATE_RING,
+	      sys_h, SVC_BULK, 0, RING_SEND, RING_RECV, XG_RING, "a ring's peer is a partition (not Any)");
 	gfail("create-send-0", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS3, EXP_HC_XVIO_CREATE_RING,
 	      sys_h, SVC_BULK, HOST, 0, RING_RECV, XG_RING, "no send pages");
+	gfail("create-send-257", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS3,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, EXP_XVIO_RING_MAX_PAGES + 1, RING_RECV,
+	      XG_RING, "more send pages than a direction may have");
 	gfail("create-recv-257", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS4,
 	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK, HOST, RING_SEND,
 	      EXP_XVIO_RING_MAX_PAGES + 1, XG_RING, "more receive pages than a direction may have");
@@ -639,6 +644,23 @@ static void ring(void)
 	st = hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_BULK, SYS, XR_RING));
 	xst("ring-same-gpa", I_ATTACH, EXP_STATUS_SUCCESS, st,
 	    "attaches at the GPA the old ring had: it was unmapped (no dangling mapping)");
+
+	/* A second ring (service 0x11, 2 pages of SystemOS's after the first
+	 * ring's 3) attached right after the first in HostOS's GPA space: the
+	 * first one's cleanup unmaps its own 3 pages and not one more. */
+	const uint64_t xr_b = XR_RING + 3 * XPAGE;
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_BULK + 1, HOST, 0, 0, 0, NULL);
+	st |= hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVC_BULK + 1, SYS));
+	st |= xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_BULK + 1, HOST, 1, 1, XG_RING + 3 * XPAGE,
+		    NULL);
+	st |= hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_BULK + 1, SYS, xr_b));
+	xst("ring-next", I_ATTACH, EXP_STATUS_SUCCESS, st,
+	    "a second ring of SystemOS, attached by HostOS right after the first");
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_BULK, 0, 0, 0, 0, NULL);
+	xst("ring-first-cleanup", I_CLEAN, EXP_STATUS_SUCCESS, st, "SystemOS cleans up the first ring");
+	check_eq("ring-next-kept", I_CLEAN, (SVC_BULK + 1) | SYS << 16 | (uint64_t)HOST << 32,
+		 xrd64(xr_b + XVIO_RING_OFF_SERVICE) & 0xFFFFFFFFFFFFull,
+		 "HostOS still reads the second ring's header: only the first ring's pages went");
 }
 
 /* Destroying SystemOS: its partition is free, its services and ring gone
@@ -679,7 +701,7 @@ static void destroy(void)
 	st = xg_hc(&game, EXP_HC_XVIO_INITIALIZE, game_h, SVC_BULK, 0, 0, 0, 0, NULL);
 	st |= xg_hc(&game, EXP_HC_XVIO_CREATE_RING, game_h, SVC_BULK, HOST, 1, 1, XG_RING, NULL);
 	xst("destroy-game-ring", I_CREATE, EXP_STATUS_SUCCESS, st, "GameOS creates a ring with HostOS");
-	st = hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_BULK, GAME, XR_RING));
+	st = hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_BULK, GAME, XR_RING + 3 * XPAGE));
 	xst("destroy-gpa-free", I_ATTACH, EXP_STATUS_SUCCESS, st,
 	    "HostOS attaches it where SystemOS's ring was: destroying SystemOS unmapped that");
 	st = hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, SVC_BULK));
