@@ -244,7 +244,9 @@ bool inject_vector_has_error(uint8_t vector);
 
 /* ---- excfix.c ------------------------------------------------------------- */
 
-void excfix_calibrate(void);
+/* Both calibrations run on one scratch engine (emu_init): ctxseg's first,
+ * with no exception taken yet; each maps its own pages. */
+void excfix_calibrate(uc_engine *uc);
 bool excfix_available(void);
 /* Forget the exception in flight (call after delivering one by hand). */
 void excfix_reset(uc_engine *uc);
@@ -253,7 +255,7 @@ int excfix_snapshot(uc_engine *uc, uint8_t *out, size_t len);
 
 /* ---- ctxseg.c ------------------------------------------------------------- */
 
-void ctxseg_calibrate(void);
+void ctxseg_calibrate(uc_engine *uc);
 bool ctxseg_available(void);
 /* The whole segment register (selector and hidden part) of the engine. */
 int ctxseg_write(uc_engine *uc, enum seg_idx s, const struct seg_state *st);
