@@ -46,7 +46,7 @@ struct slpt_leaf {
 	uint64_t gen;     /* the VM generation of its last change */
 	size_t slot;      /* index in arch_vm.leaves (and in arch_vps.leaf_gen) */
 	uint64_t spa[SLPT_LEAF_PAGES];   /* spa | SLPT_PRESENT; 0 = not mapped */
-	uint64_t flags[SLPT_LEAF_PAGES];
+	uint64_t flags[SLPT_LEAF_PAGES]; /* meaningful only where spa[i] is set */
 };
 
 struct arch_vm {
