@@ -41,13 +41,48 @@ uint64_t arch_tsc_khz(void)
 	return SIM_TSC_KHZ;
 }
 
-/* The host's monotonic clock in ticks of SIM_TSC_KHZ. */
-uint64_t arch_tsc_now(void)
+static uint64_t host_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) * (SIM_TSC_KHZ / 1000u) /
-	       1000u;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A PP thread that reads the clock back to back (every read within
+ * SPIN_GAP_NS of the one before) for SPIN_MIN_NS is the core spinning until
+ * a time or another PP's progress (root_stop_linger's microv.stop_delay_ms,
+ * root_stop_machine and occupancy waiting for kicked PPs).  From then on
+ * each read first naps, as PAUSE lends a sibling thread the core: an
+ * eighth of the time spun so far (at least SPIN_NAP_MIN_NS, at most
+ * SPIN_NAP_MAX_NS), so a wait ends at most about an eighth later than it
+ * would have.  The wait lasts as long in host time, the other PP threads
+ * get the host CPU, and the wait costs a few wake-ups instead of a busy
+ * host CPU (rootstopall's 1 s linger was 1 s of CPU).  Reads apart (a
+ * hypercall's lock-hold stamps, time-bounded continuations) never nap.
+ */
+#define SPIN_GAP_NS 2000u
+#define SPIN_MIN_NS 50000u
+#define SPIN_NAP_MIN_NS 10000u
+#define SPIN_NAP_MAX_NS 1000000u
+
+/* The host's monotonic clock in ticks of SIM_TSC_KHZ. */
+uint64_t arch_tsc_now(void)
+{
+	static __thread uint64_t last_ns, spin_since_ns;
+	uint64_t ns = host_ns();
+
+	if (ns - last_ns > SPIN_GAP_NS) {
+		spin_since_ns = ns;
+	} else if (ns - spin_since_ns >= SPIN_MIN_NS) {
+		uint64_t nap = (ns - spin_since_ns) / 8u;
+
+		nap = nap < SPIN_NAP_MIN_NS ? SPIN_NAP_MIN_NS : nap > SPIN_NAP_MAX_NS ? SPIN_NAP_MAX_NS : nap;
+		nanosleep(&(struct timespec){ .tv_nsec = (long)nap }, NULL);
+		ns = host_ns();
+	}
+	last_ns = ns;
+	return ns * (SIM_TSC_KHZ / 1000u) / 1000u;
 }
 
 uint8_t cpuid_models_hypercall_modrm(void)

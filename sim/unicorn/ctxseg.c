@@ -7,7 +7,7 @@
  * needs it (the reset state is CS 0xF000 with base 0xFFFF0000; an event
  * delivered in real mode loads CS with base = selector << 4).  Like excfix.c,
  * this file finds the fields in the uc_context_save() blob by experiment at
- * startup, on a scratch engine: FS is loaded from a descriptor with a
+ * startup, on the scratch engine emu_init opens for both: FS is loaded from a descriptor with a
  * distinctive base, limit and attribute word, and the blob is searched for
  * them (the selector, base, limit and flags must sit together, each where
  * the one before says); writing FS_BASE and then GS_BASE gives the distance
@@ -53,7 +53,7 @@ static int blob(uc_engine *uc, uint8_t *out)
 	return excfix_snapshot(uc, out, blob_len);
 }
 
-void ctxseg_calibrate(void)
+void ctxseg_calibrate(uc_engine *uc)
 {
 	/* mov eax, 0x18 ; mov fs, eax ; hlt (64-bit mode) */
 	static const uint8_t code[] = { 0xB8, 0x18, 0x00, 0x00, 0x00, 0x8E, 0xE0, 0xF4 };
@@ -61,11 +61,8 @@ void ctxseg_calibrate(void)
 	const uint64_t desc = 0xABCDull | (0x7C8Dull << 16) | (0x6Bull << 32) | (0x93ull << 40) |
 			      (0x9ull << 48) | (0x5Aull << 56);
 	uint32_t hi = (uint32_t)(desc >> 32);
-	uc_engine *uc;
 	uint8_t *b = NULL;
 
-	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
-		return;
 	blob_len = uc_context_size(uc);
 	b = malloc(blob_len);
 	if (!b || uc_mem_map(uc, 0x1000, 0x2000, UC_PROT_ALL) ||
@@ -105,7 +102,6 @@ void ctxseg_calibrate(void)
 	fs_base_off = base;
 out:
 	free(b);
-	uc_close(uc);
 }
 
 bool ctxseg_available(void)

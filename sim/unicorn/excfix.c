@@ -6,8 +6,8 @@
  *
  * Unicorn offers no API for that field.  The context blob of
  * uc_context_save() is a copy of the CPU state, so mvsim finds the field's
- * offset in it at startup by experiment (no header layout is assumed): a
- * scratch engine takes #GP (load of a selector beyond the GDT limit) and then
+ * offset in it at startup by experiment (no header layout is assumed): the
+ * scratch engine emu_init shares with ctxseg.c's calibration takes #GP (load of a selector beyond the GDT limit) and then
  * the same #GP again (which QEMU turns into #DF); the one 32-bit slot that
  * reads -1, then 13, then 8 is old_exception.  After each exception mvsim
  * delivers, it saves the context, writes -1 there and restores it.  If the
@@ -45,30 +45,31 @@ static int snap(uc_engine *uc, uint8_t *out)
 	return excfix_snapshot(uc, out, ctx_len);
 }
 
-void excfix_calibrate(void)
+/* Code at EXCFIX_CODE, a page of its own on the scratch engine (ctxseg.c's
+ * calibration uses 0x1000-0x2FFF); the GDT's base is never read. */
+#define EXCFIX_CODE 0x4000u
+
+void excfix_calibrate(uc_engine *uc)
 {
 	/* mov ax, 0xFFF8 ; mov ds, ax  -> #GP (selector beyond the GDT limit) */
 	static const uint8_t code[] = { 0x66, 0xB8, 0xF8, 0xFF, 0x8E, 0xD8, 0xF4 };
-	uc_engine *uc;
 	uc_hook h;
 	uint32_t vec[2] = { 0, 0 };
 	uint8_t *s[3] = { NULL, NULL, NULL };
 
-	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
-		return;
 	ctx_len = uc_context_size(uc);
 	for (int i = 0; i < 3; i++)
 		s[i] = malloc(ctx_len);
-	if (!s[0] || !s[1] || !s[2] || uc_mem_map(uc, 0x1000, 0x1000, UC_PROT_ALL) ||
-	    uc_mem_write(uc, 0x1000, code, sizeof(code)))
+	if (!s[0] || !s[1] || !s[2] || uc_mem_map(uc, EXCFIX_CODE, 0x1000, UC_PROT_ALL) ||
+	    uc_mem_write(uc, EXCFIX_CODE, code, sizeof(code)))
 		goto out;
-	uc_x86_mmr gdtr = { 0, 0x2000, 0x17, 0 };
+	uc_x86_mmr gdtr = { 0, 0x8000, 0x17, 0 };
 	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
 	snap(uc, s[0]);
 	for (int i = 0; i < 2; i++) {
 		uint32_t v = 0;
 		uc_hook_add(uc, &h, UC_HOOK_INTR, stop_hook, &v, 1, 0);
-		uc_emu_start(uc, 0x1000, 0x2000, 0, 0);
+		uc_emu_start(uc, EXCFIX_CODE, EXCFIX_CODE + 0x1000, 0, 0);
 		uc_hook_del(uc, h);
 		vec[i] = v;
 		snap(uc, s[i + 1]);
@@ -92,7 +93,6 @@ void excfix_calibrate(void)
 out:
 	for (int i = 0; i < 3; i++)
 		free(s[i]);
-	uc_close(uc);
 }
 
 bool excfix_available(void)

@@ -46,7 +46,7 @@ struct slpt_leaf {
 	uint64_t gen;     /* the VM generation of its last change */
 	size_t slot;      /* index in arch_vm.leaves (and in arch_vps.leaf_gen) */
 	uint64_t spa[SLPT_LEAF_PAGES];   /* spa | SLPT_PRESENT; 0 = not mapped */
-	uint64_t flags[SLPT_LEAF_PAGES];
+	uint64_t flags[SLPT_LEAF_PAGES]; /* meaningful only where spa[i] is set */
 };
 
 struct arch_vm {
@@ -244,7 +244,9 @@ bool inject_vector_has_error(uint8_t vector);
 
 /* ---- excfix.c ------------------------------------------------------------- */
 
-void excfix_calibrate(void);
+/* Both calibrations run on one scratch engine (emu_init): ctxseg's first,
+ * with no exception taken yet; each maps its own pages. */
+void excfix_calibrate(uc_engine *uc);
 bool excfix_available(void);
 /* Forget the exception in flight (call after delivering one by hand). */
 void excfix_reset(uc_engine *uc);
@@ -253,7 +255,7 @@ int excfix_snapshot(uc_engine *uc, uint8_t *out, size_t len);
 
 /* ---- ctxseg.c ------------------------------------------------------------- */
 
-void ctxseg_calibrate(void);
+void ctxseg_calibrate(uc_engine *uc);
 bool ctxseg_available(void);
 /* The whole segment register (selector and hidden part) of the engine. */
 int ctxseg_write(uc_engine *uc, enum seg_idx s, const struct seg_state *st);

@@ -80,7 +80,11 @@ int main(void)
 	struct arch_vps a;
 
 	memset(&a, 0, sizeof(a));
-	ctxseg_calibrate();
+	uc_engine *scratch;
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &scratch) != UC_ERR_OK)
+		return 1;
+	ctxseg_calibrate(scratch);
+	uc_close(scratch);
 	CHECK(ctxseg_available(), "ctxseg: Unicorn's segment state not located");
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &a.uc) != UC_ERR_OK)
 		return 1;
