@@ -3,10 +3,11 @@
  *
  * The BSP broadcasts INIT-SIPI-SIPI (local APIC, xAPIC MMIO) to all other
  * processors (none when the ACPI MADT lists one; the 10 ms INIT delay only
- * on the CPUs Linux keeps it for; smp_start_aps), calibrates the APIC
- * timer while they come up (boot/main.c), and waits until as many APs as
- * the MADT lists reported in (smp_wait_aps: at most AP_WAIT_MS from the
- * SIPIs; the whole AP_WAIT_MS without a MADT); they start in the real-mode trampoline at TRAMP_ADDR
+ * on the CPUs Linux keeps it for; smp_start_aps), and waits, napping in
+ * HLT, until as many APs as the MADT lists reported in (smp_wait_aps: at
+ * most AP_WAIT_MS from the SIPIs; the whole AP_WAIT_MS without a MADT).
+ * The APIC timer is calibrated before (boot/main.c), so that the APs nap
+ * on it from their start instead of spinning; they start in the real-mode trampoline at TRAMP_ADDR
  * (trampoline.S), join the BSP's path to long mode in entry.S, take the next
  * PP number atomically and land in ap_main().  Each AP enables SVM, reports
  * in, and waits until the core is initialised; then it calls core_pp_init()
@@ -42,6 +43,9 @@ _Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
 #define PARK_NAP_US 1000
+/* The BSP's naps while it waits for the APs (in HLT, as an AP's: a vCPU
+ * spinning in an emulator costs a host CPU). */
+#define BSP_NAP_US 200
 
 extern char tramp_start[], tramp_end[];
 
@@ -50,8 +54,16 @@ static volatile uint32_t aps_go;
 static volatile uint32_t aps_parked;
 static volatile uint16_t smp_num_pps = 1;
 
+/* The BSP's local APIC, mapped and software-enabled before the boot's
+ * calibration window starts its timer (preempt_cal_start). */
 void smp_register_bsp(void)
 {
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (base & (1ull << 11)) {
+		lapic = (volatile uint32_t *)(uintptr_t)(base & 0xFFFFF000ull);
+		lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* enable, spurious 0xFF */
+	}
 	lapic_bind_pp(0);
 }
 
@@ -87,15 +99,10 @@ static uint64_t wait_end;
 
 void smp_start_aps(void)
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
-
-	if (!(base & (1ull << 11))) {
+	if (!lapic) { /* smp_register_bsp found it disabled */
 		hv_log("smp: local APIC disabled; running on the BSP only");
 		return;
 	}
-	lapic = (volatile uint32_t *)(uintptr_t)(base & 0xFFFFF000ull);
-	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* enable, spurious 0xFF */
-
 	madt_cpus = madt_cpu_count();
 	if (madt_cpus == 1) {
 		hv_log("smp: the MADT lists one processor; running on the BSP only");
@@ -118,7 +125,7 @@ uint16_t smp_wait_aps(void)
 		return 1;
 	while (arch_tsc_now() < wait_end &&
 	       (!madt_cpus || __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE) + 1 < madt_cpus))
-		cpu_relax();
+		preempt_nap(BSP_NAP_US);
 
 	uint32_t n = 1 + __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE);
 	if (n > HV_MAX_PPS)
@@ -140,8 +147,9 @@ void smp_release_aps(void)
 	uint32_t want = smp_num_pps - 1u;
 
 	__atomic_store_n(&aps_go, 1, __ATOMIC_RELEASE);
-	for (int i = 0; i < 1000 && __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE) < want; i++)
-		tsc_delay_us(1000);
+	uint64_t end = arch_tsc_now() + 1000 * arch_tsc_khz(); /* at most 1 s */
+	while (arch_tsc_now() < end && __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE) < want)
+		preempt_nap(BSP_NAP_US);
 	uint32_t parked = __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE);
 	if (want)
 		hv_log("smp: %u of %u APs parked (%s on; their root VPs wait for the root OS's "

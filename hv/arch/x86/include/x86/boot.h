@@ -61,6 +61,7 @@ static inline const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi
 int pool_place(struct hv_boot_info *bi, uint64_t len);
 
 /* boot/tsc.c */
+void tsc_cal_start(void); /* the calibration window's start (bsp_main) */
 void tsc_calibrate(void);
 void tsc_delay_us(uint64_t us);
 
@@ -109,6 +110,7 @@ struct preempt_state {
 	uint8_t pic_imr;         /* the master PIC's IMR, masked for the run */
 	uint64_t cr8;
 };
+void preempt_cal_start(void); /* the calibration window's start (bsp_main) */
 void preempt_calibrate(void);
 /* Before a guest VPS's run: arm a one-shot slice.  root_if: the PP's root
  * VP has interrupts enabled (its interrupts may end the run too). */
