@@ -91,8 +91,13 @@ void preempt_cal_start(void)
 	win_started = true;
 }
 
+static uint32_t timer_count(void)
+{
+	return lapic_read(LAPIC_TIMER_CUR);
+}
+
 /* Ticks per ms over the window, against the TSC that passed: its end is the
- * narrowest of 5 bracketed reads of the count, taken again until the two
+ * narrowest of 5 bracketed reads of the count (tsc.c), taken again until the two
  * brackets together are at most 0.5% of the window (the error is at most
  * half of that; a round's own, one timer start in 1 ms, was about 0.7%
  * under QEMU), for at most 10 ms more.  0 (the rounds decide) when there
@@ -105,18 +110,8 @@ static uint32_t apic_window_per_ms(void)
 		return 0;
 	win_started = false;
 	for (;;) {
-		uint64_t best = ~0ull, t = 0;
-		uint32_t cur = 0;
-		for (int i = 0; i < 5; i++) {
-			uint64_t t0 = arch_tsc_now();
-			uint32_t c = lapic_read(LAPIC_TIMER_CUR);
-			uint64_t t1 = arch_tsc_now();
-			if (t1 - t0 < best) {
-				best = t1 - t0;
-				t = t0 + best / 2;
-				cur = c;
-			}
-		}
+		uint64_t best, t = 0;
+		uint32_t cur = tsc_read_bracketed(timer_count, &t, &best);
 		if (!cur || t <= win_tsc)
 			break;
 		if ((win_width + best) * 200 <= t - win_tsc) {

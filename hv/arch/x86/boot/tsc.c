@@ -152,17 +152,18 @@ static uint64_t cal_round(const struct cal_clock *c)
 	return (t1 - t0) * (c->hz / 1000) / clock_elapsed(c, c0, now);
 }
 
-/* The clock's value and the TSC at it: of CAL_TRIES readings each between
+/* A counter's value and the TSC at it: of CAL_TRIES readings each between
  * two TSC reads, the one with the narrowest bracket (*width), its TSC the
- * bracket's middle (off by at most half the bracket). */
-static uint32_t clock_read_at(const struct cal_clock *c, uint64_t *tsc, uint64_t *width)
+ * bracket's middle (off by at most half the bracket).  Also the APIC
+ * timer's window (preempt.c). */
+uint32_t tsc_read_bracketed(uint32_t (*read)(void), uint64_t *tsc, uint64_t *width)
 {
 	uint64_t best = ~0ull;
 	uint32_t v = 0;
 
 	for (int i = 0; i < CAL_TRIES; i++) {
 		uint64_t t0 = rdtsc();
-		uint32_t r = c->read();
+		uint32_t r = read();
 		uint64_t t1 = rdtsc();
 		if (t1 - t0 < best) {
 			best = t1 - t0;
@@ -187,7 +188,7 @@ static uint64_t cal_window(const struct cal_clock *c)
 	for (;;) {
 		if (clock_elapsed(c, win_ref, now) >= span) {
 			uint64_t t1 = 0, width;
-			now = clock_read_at(c, &t1, &width);
+			now = tsc_read_bracketed(c->read, &t1, &width);
 			uint32_t ticks = clock_elapsed(c, win_ref, now);
 			if (t1 > win_tsc && (win_width + width) * 1000 <= t1 - win_tsc)
 				return (t1 - win_tsc) * (c->hz / 1000) / ticks;
@@ -251,7 +252,7 @@ void tsc_cal_start(void)
 		return;
 	struct cal_clock c = pm_clock;
 	c.mask = pm_timer_mask;
-	win_ref = clock_read_at(&c, &win_tsc, &win_width);
+	win_ref = tsc_read_bracketed(c.read, &win_tsc, &win_width);
 	win_started = true;
 }
 

@@ -62,6 +62,7 @@ int pool_place(struct hv_boot_info *bi, uint64_t len);
 
 /* boot/tsc.c */
 void tsc_cal_start(void); /* the calibration window's start (bsp_main) */
+uint32_t tsc_read_bracketed(uint32_t (*read)(void), uint64_t *tsc, uint64_t *width);
 void tsc_calibrate(void);
 void tsc_delay_us(uint64_t us);
 
