@@ -88,7 +88,7 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 
 	enum hv_stop_reason why;
 	while ((why = core_pp_run()) == HV_STOP_PARKED) /* an INIT from an AP (smp.c) */
-		preempt_nap(1000);
+		kick_nap(0, 1000);
 	if (why == HV_STOP_ROOT_ELSEWHERE) /* the PP where it died reports and ends the run */
 		cpu_halt_forever();
 	hv_log("pp 0 stopped (%s): exiting through isa-debug-exit 0x%x",

@@ -13,8 +13,9 @@
  * in, and waits until the core is initialised; then it calls core_pp_init()
  * and parks: its root VP waits for the root OS's INIT-SIPI-SIPI (emulated by
  * hv/core/apic.c).  A parked AP naps in HLT on its own APIC timer and asks
- * core_pp_run() again every PARK_NAP_US; once a SIPI started its root VP,
- * core_pp_run() runs it.  An AP whose root VP dies ends the machine as the
+ * core_pp_run() again when it is kicked (arch_pp_kick: the boot's release,
+ * the root's SIPI or INIT, a root stop; boot/kick.c) or, at the latest,
+ * every PARK_NAP_US; once a SIPI started its root VP, core_pp_run() runs it.  An AP whose root VP dies ends the machine as the
  * BSP does (isa-debug-exit 0x7D), once the core stopped the root on every PP
  * (hv/core/root_stop.c); a PP that stopped because the root died elsewhere
  * halts.
@@ -42,7 +43,7 @@ _Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_
 #define AP_WAIT_MS 100
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
-#define PARK_NAP_US 1000
+#define PARK_NAP_US 20000
 /* The BSP's naps while it waits for the APs (in HLT, as an AP's: a vCPU
  * spinning in an emulator costs a host CPU). */
 #define BSP_NAP_US 200
@@ -147,6 +148,8 @@ void smp_release_aps(void)
 	uint32_t want = smp_num_pps - 1u;
 
 	__atomic_store_n(&aps_go, 1, __ATOMIC_RELEASE);
+	for (uint16_t pp = 1; pp < smp_num_pps; pp++)
+		arch_pp_kick(pp); /* ends its nap */
 	uint64_t end = arch_tsc_now() + 1000 * arch_tsc_khz(); /* at most 1 s */
 	while (arch_tsc_now() < end && __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE) < want)
 		preempt_nap(BSP_NAP_US);
@@ -172,7 +175,7 @@ HV_NORETURN void ap_main(uint32_t ppid)
 	 * spinning AP costs an emulator a host CPU for the whole boot. */
 	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* its nap timer */
 	while (!__atomic_load_n(&aps_go, __ATOMIC_ACQUIRE))
-		preempt_nap(PARK_NAP_US);
+		kick_nap((uint16_t)ppid, PARK_NAP_US);
 	if (ppid < smp_num_pps) {
 		if (core_pp_init((uint16_t)ppid)) {
 			hv_log("smp: core_pp_init(%u) failed", ppid);
@@ -182,7 +185,7 @@ HV_NORETURN void ap_main(uint32_t ppid)
 		__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
 		enum hv_stop_reason why;
 		while ((why = core_pp_run()) == HV_STOP_PARKED)
-			preempt_nap(PARK_NAP_US);
+			kick_nap((uint16_t)ppid, PARK_NAP_US);
 		if (why == HV_STOP_ROOT_DEAD) {
 			hv_log("pp %u stopped (the root VM is dead): exiting through isa-debug-exit 0x%x",
 			       ppid, EXIT_ROOT_STOPPED);

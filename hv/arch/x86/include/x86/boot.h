@@ -100,6 +100,7 @@ void lapic_bind_pp(uint16_t pp);
 void kick_run_enter(uint16_t pp, bool guest); /* around a VPS's run */
 void kick_run_leave(uint16_t pp);
 void kick_drain(uint16_t pp);       /* before a root VPS's run */
+void kick_nap(uint16_t pp, uint32_t us); /* a parked PP's wait, ended by a kick */
 void kick_nmi(uint16_t pp);         /* an NMI this PP took (host or VMX exit) */
 void kick_nmi_unblock(void);        /* after a VMX NMI exit */
 /* A parked AP sleeps about `us` (its own one-shot timer). */
