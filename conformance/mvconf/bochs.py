@@ -75,6 +75,9 @@ EXIT_HV_FAILED = 126
 # Bochs runs guests ~20-50x slower than QEMU TCG, and its BIOS (+ GRUB) ~1-2 s.
 TIMEOUT_SCALE = 3.0
 TIMEOUT_EXTRA_S = 15.0
+# How often a run's serial log is looked at: a run ends within this of its
+# last line (a look that finds the log unchanged is one stat call).
+POLL_S = 0.01
 
 _END_RE = re.compile(r"^MVP END .*result=(\w+)", re.M)
 # The hypervisor's last words: the root VM stopped (core_pp_run returned),
@@ -304,6 +307,13 @@ class BochsRun:
         self.timed_out, self.wall_s, self.command = timed_out, wall_s, command
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8", "replace")
@@ -384,23 +394,31 @@ def run_once(kind: str, hv_elf: Optional[Path], probe_elf: Path, probe_name: str
                                stderr=subprocess.STDOUT)
         code, timed_out = None, False
         deadline = start + timeout_s
+        size = -1
         try:
             while not procs.stopping():
-                text = _read(serial)
-                ended = (first_byte and text) or (end_re and end_re.search(text))
-                code = 0 if ended else _outcome(text)
+                # Bochs writes COM1's file a byte at a time with fflush
+                # (iodev/serial.cc tx_timer), and _outcome takes only a log
+                # whose terminating line is complete: once it says so the
+                # log is final, so the run ends at once.  The log is read
+                # and searched again only when it grew.
+                grown = _size(serial)
+                if grown != size or code is not None:
+                    size = grown
+                    text = _read(serial)
+                    ended = (first_byte and text) or (end_re and end_re.search(text))
+                    code = 0 if ended else _outcome(text)
                 if code is not None and cov_out and not coverage.bochs_dump_done(
                         work / "bochs.out", since=time.monotonic()):
                     pass  # the verdict is in; the coverage dump is still coming
                 elif code is not None:
-                    time.sleep(0.1)  # let the last bytes reach the file
                     break
                 if proc.poll() is not None:
                     break  # bochs ended by itself (panic, config error)
                 if time.monotonic() > deadline:
                     timed_out = True
                     break
-                time.sleep(0.05)
+                time.sleep(POLL_S)
         finally:  # every exit path, Ctrl-C included: no bochs-bin left behind
             procs.reap(proc)
         if procs.stopping():

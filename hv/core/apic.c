@@ -84,6 +84,7 @@ static void apic_deliver(struct hv_pp *target, uint32_t mode, uint8_t vector)
 		return;
 	__atomic_store_n(&target->sipi_vector, vector, __ATOMIC_RELAXED);
 	__atomic_store_n(&target->sipi_pending, 1, __ATOMIC_RELEASE);
+	arch_pp_kick(target->id); /* a parked PP waits for it in a nap */
 }
 
 /* An NMI for the root VP of `target` (an online PP: a processor waiting for

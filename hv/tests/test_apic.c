@@ -163,6 +163,7 @@ static void test_icr_start_up(void)
 	EXPECT_EQ(fake_kicks[1], kicks + 1);
 	EXPECT_EQ(store(vps, 0x300, 0x4611), HV_ACTION_RESUME);
 	EXPECT_EQ(pp1->sipi_pending, 1);
+	EXPECT_EQ(fake_kicks[1], kicks + 2); /* the SIPI kicks it too: a parked PP naps */
 	EXPECT_TRUE(apic_pp_take_init(pp1));
 	EXPECT_TRUE(!pp1->online);
 	EXPECT_TRUE(apic_pp_take_sipi(pp1));

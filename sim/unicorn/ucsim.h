@@ -166,6 +166,7 @@ struct arch_vps {
 	bool cs_reload;            /* the root wrote CR0: stop, re-read CS (cr.c) */
 	uint64_t cs_reload_limit;  /* ... and then the slice_limit it had */
 	bool preempted;
+	bool stopped_before; /* the code hook stopped the run before last_rip's instruction */
 	bool want_window; /* arch_vps_request_window (events.c) for this run */
 	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
 	/* intercept_irq_window: IF is still 0 at if0_rip (the instruction

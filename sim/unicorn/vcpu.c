@@ -79,6 +79,7 @@ static __attribute__((noinline)) void hook_code_slow(uc_engine *uc, uint64_t add
 		/* slice_limit instructions ran, or another PP kicked this one
 		 * (kick.c): stop before this one. */
 		a->preempted = true;
+		a->stopped_before = true;
 		uc_emu_stop(uc);
 		return;
 	}
@@ -547,6 +548,7 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 		a->exit_set = false;
 		a->if0_valid = false;
 		a->preempted = false;
+		a->stopped_before = false;
 		a->exc_pending = false;
 		a->cr_done = false;
 		a->io_restore = false;
@@ -642,6 +644,13 @@ void arch_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 			continue; /* the same run, with CS's base read again */
 		}
 		if (a->preempted) {
+			if (real && a->stopped_before) {
+				/* As above: RIP holds the linear address; the next
+				 * run starts at the IP (a kick before a real-mode
+				 * root AP's first instruction, smproot). */
+				rip = a->last_rip;
+				regs_write(uc, UC_X86_REG_RIP, rip);
+			}
 			exit->type = HV_EXIT_PREEMPT;
 			exit->rip = rip;
 			break;

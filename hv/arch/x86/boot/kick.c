@@ -6,9 +6,17 @@
  * A guest VPS: the hypervisor's IPI, KICK_VECTOR; the guest exits (SVM INTR
  * intercept, VMX external-interrupt exiting; neither acknowledges it).  The
  * vector must never reach a root VM, which owns its PP's interrupts (no INTR
- * intercept): it is only sent while the target runs a guest, and one that
- * stays pending in the target's IRR after the guest exited is taken in the
- * host before the target's next root entry (kick_drain).
+ * intercept): it is only sent while the target runs a guest or naps
+ * (kick_nap), and one that stays pending in the target's IRR after the guest
+ * exited or the nap ended is taken in the host before the target's next root
+ * entry (kick_drain), or ends its next nap at once.
+ *
+ * A napping PP (a parked AP, boot/smp.c): the same IPI ends its HLT, so that
+ * it answers a SIPI, an INIT, the boot's release or a root stop at once and
+ * may nap long.  Every kick also sets the PP's `woken` flag before it reads
+ * what the PP runs, and kick_nap says it naps before it takes the flag (all
+ * sequentially consistent): a kick either finds the nap and sends the IPI,
+ * or the nap finds its flag and does not start.
  *
  * A root VPS: an NMI IPI.  NMIs of every VPS exit (SVM NMI intercept, VMX NMI
  * exiting); the hypervisor takes its own kick (kick_nmi) and hands the root
@@ -35,7 +43,7 @@
 #define ICR_PENDING (1u << 12)
 #define ICR_NMI (4u << 8) /* delivery mode NMI, physical, edge */
 
-enum { RUN_HOST, RUN_GUEST, RUN_ROOT };
+enum { RUN_HOST, RUN_GUEST, RUN_ROOT, RUN_NAP };
 
 static uint32_t running[HV_MAX_PPS];  /* RUN_*: what the PP runs now */
 static uint32_t nmi_kick[HV_MAX_PPS]; /* a kick NMI sent and not taken yet */
@@ -43,6 +51,7 @@ static uint32_t root_nmi[HV_MAX_PPS]; /* a platform NMI the root has not got yet
 static uint32_t inflight[HV_MAX_PPS];
 static uint32_t sent[HV_MAX_PPS];     /* kicks sent to each PP */
 static uint32_t drained[HV_MAX_PPS];  /* sent[] at that PP's last drain */
+static uint32_t woken[HV_MAX_PPS];    /* kicked since that PP's last nap */
 
 static void icr_wait(void)
 {
@@ -71,9 +80,10 @@ void arch_pp_kick(uint16_t pp)
 		id++;
 	if (id == 256)
 		return;
+	__atomic_store_n(&woken[pp], 1, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&inflight[pp], 1, __ATOMIC_SEQ_CST);
 	uint32_t run = __atomic_load_n(&running[pp], __ATOMIC_SEQ_CST);
-	if (run == RUN_GUEST) {
+	if (run == RUN_GUEST || run == RUN_NAP) {
 		send_ipi(id, KICK_VECTOR); /* fixed, physical, edge */
 		__atomic_add_fetch(&sent[pp], 1, __ATOMIC_SEQ_CST);
 	} else if (run == RUN_ROOT && !__atomic_exchange_n(&nmi_kick[pp], 1, __ATOMIC_SEQ_CST)) {
@@ -85,6 +95,20 @@ void arch_pp_kick(uint16_t pp)
 void kick_run_enter(uint16_t pp, bool guest)
 {
 	__atomic_store_n(&running[pp], guest ? RUN_GUEST : RUN_ROOT, __ATOMIC_SEQ_CST);
+}
+
+/* A PP's wait for work (boot/smp.c): at most `us` in HLT (preempt_nap),
+ * none when it was kicked since its last nap; a kick ends it. */
+void kick_nap(uint16_t pp, uint32_t us)
+{
+	if (pp >= HV_MAX_PPS) {
+		preempt_nap(us);
+		return;
+	}
+	__atomic_store_n(&running[pp], RUN_NAP, __ATOMIC_SEQ_CST);
+	if (!__atomic_exchange_n(&woken[pp], 0, __ATOMIC_SEQ_CST))
+		preempt_nap(us);
+	__atomic_store_n(&running[pp], RUN_HOST, __ATOMIC_SEQ_CST);
 }
 
 /* After a run: a platform NMI taken meanwhile goes to the PP's root VPS. */

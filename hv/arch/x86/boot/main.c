@@ -51,6 +51,10 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 	idt_load();
 	host_cpu_setup();
 	smp_register_bsp();
+	/* The TSC and the APIC timer are calibrated over the steps up to
+	 * tsc_calibrate, not in a wait of their own (tsc.c, preempt.c). */
+	tsc_cal_start();
+	preempt_cal_start();
 
 	if (x86_backend_select())
 		boot_failed("no virtualization backend for this CPU");
@@ -59,14 +63,14 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 	boot_info.backend = x86_be->name;
 	boot_info.dma = iommu_discover(&boot_info);
 	boot_info_ready = true;
-	tsc_calibrate();
-	boottime_mark("tsc");
 	if (x86_be->pp_enable(0))
 		boot_failed(x86_be == NULL ? "no backend" : "the virtualization backend cannot be enabled");
 	boottime_mark("enable");
-	smp_start_aps();
-	preempt_calibrate(); /* while the APs come up: the BSP would only wait */
+	tsc_calibrate();
+	boottime_mark("tsc");
+	preempt_calibrate(); /* before the APs start: they nap on the timer */
 	boottime_mark("timer");
+	smp_start_aps();
 	boot_info.num_pps = smp_wait_aps();
 	boottime_mark("aps");
 
@@ -84,7 +88,7 @@ void bsp_main(uint32_t magic, uint32_t mbi)
 
 	enum hv_stop_reason why;
 	while ((why = core_pp_run()) == HV_STOP_PARKED) /* an INIT from an AP (smp.c) */
-		preempt_nap(1000);
+		kick_nap(0, 1000);
 	if (why == HV_STOP_ROOT_ELSEWHERE) /* the PP where it died reports and ends the run */
 		cpu_halt_forever();
 	hv_log("pp 0 stopped (%s): exiting through isa-debug-exit 0x%x",

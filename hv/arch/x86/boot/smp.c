@@ -3,17 +3,19 @@
  *
  * The BSP broadcasts INIT-SIPI-SIPI (local APIC, xAPIC MMIO) to all other
  * processors (none when the ACPI MADT lists one; the 10 ms INIT delay only
- * on the CPUs Linux keeps it for; smp_start_aps), calibrates the APIC
- * timer while they come up (boot/main.c), and waits until as many APs as
- * the MADT lists reported in (smp_wait_aps: at most AP_WAIT_MS from the
- * SIPIs; the whole AP_WAIT_MS without a MADT); they start in the real-mode trampoline at TRAMP_ADDR
+ * on the CPUs Linux keeps it for; smp_start_aps), and waits, napping in
+ * HLT, until as many APs as the MADT lists reported in (smp_wait_aps: at
+ * most AP_WAIT_MS from the SIPIs; the whole AP_WAIT_MS without a MADT).
+ * The APIC timer is calibrated before (boot/main.c), so that the APs nap
+ * on it from their start instead of spinning; they start in the real-mode trampoline at TRAMP_ADDR
  * (trampoline.S), join the BSP's path to long mode in entry.S, take the next
  * PP number atomically and land in ap_main().  Each AP enables SVM, reports
  * in, and waits until the core is initialised; then it calls core_pp_init()
  * and parks: its root VP waits for the root OS's INIT-SIPI-SIPI (emulated by
  * hv/core/apic.c).  A parked AP naps in HLT on its own APIC timer and asks
- * core_pp_run() again every PARK_NAP_US; once a SIPI started its root VP,
- * core_pp_run() runs it.  An AP whose root VP dies ends the machine as the
+ * core_pp_run() again when it is kicked (arch_pp_kick: the boot's release,
+ * the root's SIPI or INIT, a root stop; boot/kick.c) or, at the latest,
+ * every PARK_NAP_US; once a SIPI started its root VP, core_pp_run() runs it.  An AP whose root VP dies ends the machine as the
  * BSP does (isa-debug-exit 0x7D), once the core stopped the root on every PP
  * (hv/core/root_stop.c); a PP that stopped because the root died elsewhere
  * halts.
@@ -41,7 +43,10 @@ _Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_
 #define AP_WAIT_MS 100
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
-#define PARK_NAP_US 1000
+#define PARK_NAP_US 20000
+/* The BSP's naps while it waits for the APs (in HLT, as an AP's: a vCPU
+ * spinning in an emulator costs a host CPU). */
+#define BSP_NAP_US 200
 
 extern char tramp_start[], tramp_end[];
 
@@ -50,8 +55,16 @@ static volatile uint32_t aps_go;
 static volatile uint32_t aps_parked;
 static volatile uint16_t smp_num_pps = 1;
 
+/* The BSP's local APIC, mapped and software-enabled before the boot's
+ * calibration window starts its timer (preempt_cal_start). */
 void smp_register_bsp(void)
 {
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (base & (1ull << 11)) {
+		lapic = (volatile uint32_t *)(uintptr_t)(base & 0xFFFFF000ull);
+		lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* enable, spurious 0xFF */
+	}
 	lapic_bind_pp(0);
 }
 
@@ -87,15 +100,10 @@ static uint64_t wait_end;
 
 void smp_start_aps(void)
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
-
-	if (!(base & (1ull << 11))) {
+	if (!lapic) { /* smp_register_bsp found it disabled */
 		hv_log("smp: local APIC disabled; running on the BSP only");
 		return;
 	}
-	lapic = (volatile uint32_t *)(uintptr_t)(base & 0xFFFFF000ull);
-	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* enable, spurious 0xFF */
-
 	madt_cpus = madt_cpu_count();
 	if (madt_cpus == 1) {
 		hv_log("smp: the MADT lists one processor; running on the BSP only");
@@ -118,7 +126,7 @@ uint16_t smp_wait_aps(void)
 		return 1;
 	while (arch_tsc_now() < wait_end &&
 	       (!madt_cpus || __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE) + 1 < madt_cpus))
-		cpu_relax();
+		preempt_nap(BSP_NAP_US);
 
 	uint32_t n = 1 + __atomic_load_n(&aps_online, __ATOMIC_ACQUIRE);
 	if (n > HV_MAX_PPS)
@@ -140,8 +148,11 @@ void smp_release_aps(void)
 	uint32_t want = smp_num_pps - 1u;
 
 	__atomic_store_n(&aps_go, 1, __ATOMIC_RELEASE);
-	for (int i = 0; i < 1000 && __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE) < want; i++)
-		tsc_delay_us(1000);
+	for (uint16_t pp = 1; pp < smp_num_pps; pp++)
+		arch_pp_kick(pp); /* ends its nap */
+	uint64_t end = arch_tsc_now() + 1000 * arch_tsc_khz(); /* at most 1 s */
+	while (arch_tsc_now() < end && __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE) < want)
+		preempt_nap(BSP_NAP_US);
 	uint32_t parked = __atomic_load_n(&aps_parked, __ATOMIC_ACQUIRE);
 	if (want)
 		hv_log("smp: %u of %u APs parked (%s on; their root VPs wait for the root OS's "
@@ -164,7 +175,7 @@ HV_NORETURN void ap_main(uint32_t ppid)
 	 * spinning AP costs an emulator a host CPU for the whole boot. */
 	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | 0x1FF); /* its nap timer */
 	while (!__atomic_load_n(&aps_go, __ATOMIC_ACQUIRE))
-		preempt_nap(PARK_NAP_US);
+		kick_nap((uint16_t)ppid, PARK_NAP_US);
 	if (ppid < smp_num_pps) {
 		if (core_pp_init((uint16_t)ppid)) {
 			hv_log("smp: core_pp_init(%u) failed", ppid);
@@ -174,7 +185,7 @@ HV_NORETURN void ap_main(uint32_t ppid)
 		__atomic_add_fetch(&aps_parked, 1, __ATOMIC_RELEASE);
 		enum hv_stop_reason why;
 		while ((why = core_pp_run()) == HV_STOP_PARKED)
-			preempt_nap(PARK_NAP_US);
+			kick_nap((uint16_t)ppid, PARK_NAP_US);
 		if (why == HV_STOP_ROOT_DEAD) {
 			hv_log("pp %u stopped (the root VM is dead): exiting through isa-debug-exit 0x%x",
 			       ppid, EXIT_ROOT_STOPPED);

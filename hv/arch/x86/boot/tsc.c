@@ -5,8 +5,19 @@
  *
  * 1. CPUID 0x15 (TSC/crystal ratio with a crystal frequency) when the CPU
  *    reports it completely (Intel, Skylake and later).
- * 2. The ACPI PM timer (3.579545 MHz, its I/O port from the FADT): TSC
- *    ticks over 2 ms of it, the median of 3 rounds.
+ * 2. The ACPI PM timer (3.579545 MHz, its I/O port from the FADT), over
+ *    the BSP's first boot steps: tsc_cal_start() reads it at bsp_main's
+ *    start, tsc_calibrate() again after the multiboot information and the
+ *    IOMMU tables were read, and waits only for what is missing of 2 ms.
+ *    Each end is the narrowest of 5 readings bracketed by two TSC reads
+ *    (the TSC at the bracket's middle): a vCPU descheduled inside a
+ *    bracket widens only that one, and one descheduled between the ends
+ *    changes nothing, since QEMU's TSC and PM timer both follow the host's
+ *    clock and Bochs' both its instruction count.  The window must stay
+ *    under the counter's wrap, 4.69 s with 24 bits: it is a few ms under
+ *    QEMU TCG and about 90 ms of emulated time under Bochs.  Without
+ *    tsc_cal_start, or with a window that gives nothing: 3 rounds of 2 ms,
+ *    the median, as for the PIT.
  * 3. PIT channel 2 (1.193182 MHz, mode 0, gate through port 0x61) over 2 ms,
  *    read through its latch command so that polling delays do not matter;
  *    the median of 3 rounds.  Under QEMU TCG the TSC follows the host's TSC
@@ -33,6 +44,8 @@
 #define CAL_MS 2u
 #define CAL_ROUNDS 3
 #define CAL_STALL_POLLS 20000u
+#define CAL_TRIES 5
+#define CAL_WINDOW_MAX 10u
 
 static uint64_t tsc_khz;
 static const char *tsc_source = "none";
@@ -47,6 +60,12 @@ struct cal_clock {
 
 static uint16_t pm_timer_port;
 static uint32_t pm_timer_mask;
+
+/* The PM timer window's start (tsc_cal_start): a reading, its TSC and the
+ * width of its bracket. */
+static bool win_started;
+static uint32_t win_ref;
+static uint64_t win_tsc, win_width;
 
 static uint64_t tsc_from_cpuid(void)
 {
@@ -133,6 +152,56 @@ static uint64_t cal_round(const struct cal_clock *c)
 	return (t1 - t0) * (c->hz / 1000) / clock_elapsed(c, c0, now);
 }
 
+/* A counter's value and the TSC at it: of CAL_TRIES readings each between
+ * two TSC reads, the one with the narrowest bracket (*width), its TSC the
+ * bracket's middle (off by at most half the bracket).  Also the APIC
+ * timer's window (preempt.c). */
+uint32_t tsc_read_bracketed(uint32_t (*read)(void), uint64_t *tsc, uint64_t *width)
+{
+	uint64_t best = ~0ull;
+	uint32_t v = 0;
+
+	for (int i = 0; i < CAL_TRIES; i++) {
+		uint64_t t0 = rdtsc();
+		uint32_t r = read();
+		uint64_t t1 = rdtsc();
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			*tsc = t0 + best / 2;
+			v = r;
+		}
+	}
+	*width = best;
+	return v;
+}
+
+/* TSC ticks over the window from tsc_cal_start to now, once it is at least
+ * CAL_MS long and its two brackets together are at most 0.1% of it (the
+ * error is at most half of that): a window still too short for its
+ * brackets is waited out, up to CAL_WINDOW_MAX times CAL_MS.  0 when the
+ * clock stalls or the window never got precise enough. */
+static uint64_t cal_window(const struct cal_clock *c)
+{
+	const uint32_t span = c->hz / 1000 * CAL_MS;
+	uint32_t now = c->read();
+
+	for (;;) {
+		if (clock_elapsed(c, win_ref, now) >= span) {
+			uint64_t t1 = 0, width;
+			now = tsc_read_bracketed(c->read, &t1, &width);
+			uint32_t ticks = clock_elapsed(c, win_ref, now);
+			if (t1 > win_tsc && (win_width + width) * 1000 <= t1 - win_tsc)
+				return (t1 - win_tsc) * (c->hz / 1000) / ticks;
+			if (ticks >= CAL_WINDOW_MAX * span)
+				return 0;
+		}
+		uint32_t v = clock_next(c, now);
+		if (v == now)
+			return 0;
+		now = v;
+	}
+}
+
 /* The median of `rounds` measurements (at most 5); 0 if any failed. */
 static uint64_t cal_median(const struct cal_clock *c, int rounds)
 {
@@ -175,12 +244,30 @@ static bool pm_timer_find(void)
 	return true;
 }
 
-static uint64_t tsc_from_pm_timer(void)
+static const struct cal_clock pm_clock = { pm_timer_read, PM_TIMER_HZ, 0, false };
+
+void tsc_cal_start(void)
 {
 	if (!pm_timer_find())
+		return;
+	struct cal_clock c = pm_clock;
+	c.mask = pm_timer_mask;
+	win_ref = tsc_read_bracketed(c.read, &win_tsc, &win_width);
+	win_started = true;
+}
+
+static uint64_t tsc_from_pm_timer(void)
+{
+	if (!win_started && !pm_timer_find())
 		return 0;
-	const struct cal_clock c = { pm_timer_read, PM_TIMER_HZ, pm_timer_mask, false };
-	uint64_t k = cal_median(&c, CAL_ROUNDS);
+	struct cal_clock c = pm_clock;
+	c.mask = pm_timer_mask;
+	uint64_t k = win_started ? cal_window(&c) : 0;
+	if (k) {
+		tsc_source = "ACPI PM timer, boot window";
+		return k;
+	}
+	k = cal_median(&c, CAL_ROUNDS);
 	if (k)
 		tsc_source = "ACPI PM timer, median of 3";
 	return k;

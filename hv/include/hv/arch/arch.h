@@ -92,7 +92,8 @@ void arch_slpt_flush(struct hv_vm *vm);
  * Make PP `pp` leave the VPS it runs now (a VM exit, HV_EXIT_EXTINT) soon:
  * the hypervisor's own IPI to a guest VPS, an NMI to a root VPS (taken by the
  * hypervisor, never seen by the root).  Never blocks; harmless when `pp` runs
- * no VPS (nothing is sent, or its next run ends at once).
+ * no VPS (nothing is sent, or its next run ends at once).  A PP that waits
+ * parked for a SIPI wakes to look again (apic.c kicks it with each SIPI).
  */
 void arch_pp_kick(uint16_t pp);
 

@@ -61,6 +61,8 @@ static inline const struct mb_mmap_entry *mb_mmap_next(const struct mb_info *mbi
 int pool_place(struct hv_boot_info *bi, uint64_t len);
 
 /* boot/tsc.c */
+void tsc_cal_start(void); /* the calibration window's start (bsp_main) */
+uint32_t tsc_read_bracketed(uint32_t (*read)(void), uint64_t *tsc, uint64_t *width);
 void tsc_calibrate(void);
 void tsc_delay_us(uint64_t us);
 
@@ -98,6 +100,7 @@ void lapic_bind_pp(uint16_t pp);
 void kick_run_enter(uint16_t pp, bool guest); /* around a VPS's run */
 void kick_run_leave(uint16_t pp);
 void kick_drain(uint16_t pp);       /* before a root VPS's run */
+void kick_nap(uint16_t pp, uint32_t us); /* a parked PP's wait, ended by a kick */
 void kick_nmi(uint16_t pp);         /* an NMI this PP took (host or VMX exit) */
 void kick_nmi_unblock(void);        /* after a VMX NMI exit */
 /* A parked AP sleeps about `us` (its own one-shot timer). */
@@ -109,6 +112,7 @@ struct preempt_state {
 	uint8_t pic_imr;         /* the master PIC's IMR, masked for the run */
 	uint64_t cr8;
 };
+void preempt_cal_start(void); /* the calibration window's start (bsp_main) */
 void preempt_calibrate(void);
 /* Before a guest VPS's run: arm a one-shot slice.  root_if: the PP's root
  * VP has interrupts enabled (its interrupts may end the run too). */
