@@ -285,7 +285,9 @@ class BochsBackend(Backend):
         self.kind = kind  # vmx (corei7_skylake_x) | svm (ryzen)
         # Bochs' SVM ends the whole emulator when a guest triple-faults, where
         # hardware takes a SHUTDOWN exit (hv/arch/x86/README.md).
-        self.features = frozenset({"mmio", "lapic"} | ({"svm"} if kind == "svm" else {"triple-fault-exit"}))
+        # cr-write-checks: Bochs' VMX refuses what the processor refuses (E-56); its SVM does not.
+        self.features = frozenset({"mmio", "lapic"} |
+                                  ({"svm"} if kind == "svm" else {"triple-fault-exit", "cr-write-checks"}))
 
     def unavailable(self) -> Optional[str]:
         if not hv_image(self.kind).is_file():
