@@ -334,7 +334,12 @@ int arch_vps_init(struct hv_vps *vps)
 
 	if (!a)
 		return -1;
+	if (poolpages_take(a->pool, poolpages_vps_count())) {
+		free(a);
+		return -1;
+	}
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &a->uc) != UC_ERR_OK) {
+		poolpages_give(a->pool, POOLPAGES_VPS_MAX);
 		free(a);
 		return -1;
 	}
@@ -365,6 +370,7 @@ void arch_vps_fini(struct hv_vps *vps)
 	uc_close(a->uc);
 	slpt_fini(a);
 	icache_fini(a);
+	poolpages_give(a->pool, POOLPAGES_VPS_MAX);
 	free(a);
 	vps_set_arch(vps, NULL);
 }
