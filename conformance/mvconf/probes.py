@@ -44,6 +44,7 @@ FEATURES = {
     "boot-info": "the backend builds the hypervisor's boot information itself and crafts it as a variant's sim_args say (mvsim's platform options)",
     "cpus": "the machine's CPU count is a run's choice (a variant's cpus: mvsim --cpus, QEMU -smp)",
     "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
+    "soft-int-exitinfo": "an exit during an INT n's delivery reports a software interrupt (SVM EXITINTINFO type 4, VMX IDT-vectoring type 4), so the VMM lets the INT run again (E-69: not bochs-amd, whose SVM reports a hardware exception)",
     "cr-write-checks": "a guest's MOV to CR0/CR4 of a value the processor refuses raises #GP(0) (E-56: bochs-intel; QEMU TCG and Unicorn complete some, Bochs' SVM ends the emulator)",
 }
 
