@@ -94,8 +94,8 @@ class MvsimBackend(Backend):
         # mvsim models a local APIC per PP (sim/lapic_dev.c) and no other
         # MMIO device; a guest's triple fault is an exit.  Two PPs for the
         # probes that need `smp` (command()).
-        self.features = frozenset({"boot-info", "cpus", "lapic", "smp", "triple-fault-exit"} |
-                                  ({"svm"} if vendor == "amd" else set()))
+        self.features = frozenset({"boot-info", "cpus", "lapic", "smp", "triple-fault-exit",
+                                   "soft-int-exitinfo"} | ({"svm"} if vendor == "amd" else set()))
 
     def executable(self) -> Path:
         return self.exe or paths.build_dir() / "sim" / "mvsim"
@@ -177,7 +177,7 @@ class QemuBackend(Backend):
 
     @property
     def features(self) -> FrozenSet[str]:
-        return frozenset({"cpus", "mmio", "lapic", "triple-fault-exit", "smp"} |
+        return frozenset({"cpus", "mmio", "lapic", "triple-fault-exit", "smp", "soft-int-exitinfo"} |
                          ({"svm"} if self.kind == "svm" else set()))
 
     def image(self) -> Path:
@@ -285,7 +285,11 @@ class BochsBackend(Backend):
         self.kind = kind  # vmx (corei7_skylake_x) | svm (ryzen)
         # Bochs' SVM ends the whole emulator when a guest triple-faults, where
         # hardware takes a SHUTDOWN exit (hv/arch/x86/README.md).
-        self.features = frozenset({"mmio", "lapic"} | ({"svm"} if kind == "svm" else {"triple-fault-exit"}))
+        # cr-write-checks: Bochs' VMX refuses what the processor refuses (E-56); its SVM does not.
+        # soft-int-exitinfo: its SVM types an interrupted INT n as an exception (E-69).
+        self.features = frozenset({"mmio", "lapic"} |
+                                  ({"svm"} if kind == "svm" else
+                                   {"triple-fault-exit", "cr-write-checks", "soft-int-exitinfo"}))
 
     def unavailable(self) -> Optional[str]:
         if not hv_image(self.kind).is_file():

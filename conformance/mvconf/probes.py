@@ -18,7 +18,8 @@ probe.toml.  The keys the suite reads:
            sim_args (mvsim's platform options, sim/README.md: the run boots
            the probe's own ELF on a crafted platform, needs "boot-info");
            cpus (the machine's CPU count: mvsim --cpus, QEMU -smp; needs
-           "cpus"); cmdline (replaces the probe's).
+           "cpus"); cmdline (replaces the probe's); needs (further features:
+           the probe's own ELF, run only where the backend has them too).
 The keys only the build reads (guest-probes/CMakeLists.txt): uses, bare_qemu, mock.
 """
 import os
@@ -43,6 +44,8 @@ FEATURES = {
     "boot-info": "the backend builds the hypervisor's boot information itself and crafts it as a variant's sim_args say (mvsim's platform options)",
     "cpus": "the machine's CPU count is a run's choice (a variant's cpus: mvsim --cpus, QEMU -smp)",
     "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
+    "soft-int-exitinfo": "an exit during an INT n's delivery reports a software interrupt (SVM EXITINTINFO type 4, VMX IDT-vectoring type 4), so the VMM lets the INT run again (E-69: not bochs-amd, whose SVM reports a hardware exception)",
+    "cr-write-checks": "a guest's MOV to CR0/CR4 of a value the processor refuses raises #GP(0) (E-56: bochs-intel; QEMU TCG and Unicorn complete some, Bochs' SVM ends the emulator)",
 }
 
 _SUITE_KEYS = {"timeout", "modules", "cmdline", "needs", "suite", "variant"}
@@ -142,7 +145,11 @@ def variants(probe: Probe, folder: Path) -> List[Probe]:
     out = []
     for v in t.get("variant", []):
         refused, args, cpus = v.get("refused", False), v.get("sim_args", []), v.get("cpus", 0)
-        if (set(v) - {"name", "refused", "sim_args", "cmdline", "cpus"}
+        vneeds = v.get("needs", [])
+        if (set(v) - {"name", "refused", "sim_args", "cmdline", "cpus", "needs"}
+                or not isinstance(vneeds, list) or not all(n in FEATURES for n in vneeds if isinstance(n, str))
+                or not all(isinstance(n, str) for n in vneeds)
+                or (vneeds and refused is not False)
                 or not isinstance(cpus, int) or isinstance(cpus, bool) or not 0 <= cpus <= 64
                 or not _VARIANT.match(str(v.get("name", "")))
                 or not isinstance(refused, (bool, str)) or not isinstance(v.get("cmdline", ""), str)
@@ -151,8 +158,8 @@ def variants(probe: Probe, folder: Path) -> List[Probe]:
             raise ValueError(f"{folder / 'probe.toml'}: bad [[variant]] {v}")
         d = probe.elf.parent / probe.name
         name, cmdline = f"{probe.name}.{v['name']}", v.get("cmdline", probe.cmdline)
-        if args or cpus:  # a platform variant: the probe's own ELF on a crafted machine
-            need = ({"boot-info"} if args else set()) | ({"cpus"} if cpus else set())
+        if args or cpus or vneeds:  # the probe's own ELF (a crafted machine; or where `needs` are)
+            need = ({"boot-info"} if args else set()) | ({"cpus"} if cpus else set()) | set(vneeds)
             out.append(replace(probe, name=name, begin=probe.name, cmdline=cmdline, cpus=cpus,
                                needs=probe.needs | need, sim_args=tuple(args),
                                refused_line=refused if isinstance(refused, str) else ""))

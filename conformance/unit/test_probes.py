@@ -85,6 +85,27 @@ def test_platform_variant(tmp_path):
         with pytest.raises(ValueError, match="bad"):
             probes.load(tmp_path)
 
+def test_variant_needs(tmp_path):
+    """A [[variant]] with needs runs the probe's own ELF with its cmdline only on
+    the backends that have those features too (crexit.refused: cr-write-checks);
+    unknown features, a non-list and needs with refused are refused."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "main.c").write_text("")
+    toml = tmp_path / "p" / "probe.toml"
+    toml.write_text('needs = ["lapic"]\n[[variant]]\nname = "refused"\ncmdline = "refused"\n'
+                    'needs = ["cr-write-checks"]\n')
+    p, v = probes.load(tmp_path)
+    assert v.elf == p.elf and v.cmdline == "refused" and v.begin == "p" and v.refused is None
+    assert v.needs == {"lapic", "cr-write-checks"} and v.expected_refusal() is None
+    assert v.missing(backends.BochsBackend("bochs-intel", "vmx").features) == []
+    for b in (backends.BochsBackend("bochs-amd", "svm"), backends.QemuTcgAmdBackend(), SIM):
+        assert v.missing(b.features) == ["cr-write-checks"]
+    for bad in ('needs = ["nosuch"]', 'needs = "lapic"', 'needs = [1]', 'needs = ["lapic"]\nrefused = true'):
+        toml.write_text(f'[[variant]]\nname = "v"\n{bad}\n')
+        with pytest.raises(ValueError, match="bad"):
+            probes.load(tmp_path)
+
+
 def test_timeout_scale(tmp_path, monkeypatch):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "main.c").write_text("")
@@ -128,25 +149,29 @@ def test_which_backend_runs_which_probe(monkeypatch):
     cpus = {p.name for p in suite if "cpus" in p.needs} - platform  # mvsim --cpus, QEMU -smp
     assert platform and cpus and all(n.startswith("bootplat.") for n in platform | cpus)
     everywhere -= platform | cpus
+    crchecks = {"crexit.refused"}  # cr-write-checks: bochs-intel's VMX makes the processor's CR checks (E-56)
+    softint = {"reinject.softint"}  # soft-int-exitinfo: not bochs-amd (E-69)
+    everywhere -= crchecks | softint
     by_name = {b.name: b for b in backends.all_backends()}
     apic = {"lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot", "rootstopall", "vpbusy"}  # mvsim's sim/lapic_dev.c, --cpus 2
     want = {
-        "sim-intel": everywhere | triple | apic | platform | cpus,
-        "sim-amd": everywhere | triple | {"svmguest"} | apic | platform | cpus,
+        "sim-intel": everywhere | triple | apic | platform | cpus | softint,
+        "sim-amd": everywhere | triple | {"svmguest"} | apic | platform | cpus | softint,
         # q35 + amd-iommu + edu, -smp 2: the only machine with an IOMMU and a DMA engine
-        "qemu-tcg-amd": everywhere | triple | cpus | {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
-                                                      "smproot", "tlbshoot", "rootshoot", "rootstopall",
-                                                      "vpbusy"},
+        "qemu-tcg-amd": everywhere | triple | cpus | softint | {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
+                                                                "smproot", "tlbshoot", "rootshoot", "rootstopall",
+                                                                "vpbusy"},
         # Bochs runs one CPU here (no smproot, tlbshoot, rootshoot).
-        "bochs-intel": everywhere | triple | {"devmem", "lapic", "rootnmi"},
+        "bochs-intel": everywhere | triple | crchecks | softint | {"devmem", "lapic", "rootnmi"},
         # Bochs' SVM ends the emulator on a guest triple fault.
         "bochs-amd": everywhere | {"devmem", "lapic", "rootnmi"},
     }
     for name, expected in want.items():
         assert runs(by_name[name], suite) == expected, name
     kvm = by_name["qemu-kvm"]
-    assert runs(kvm, suite) == everywhere | triple | cpus | {"devmem", "dma", "pciwin", "lapic", "rootnmi", "smproot",
-                                                     "tlbshoot", "rootshoot", "rootstopall", "vpbusy"} | (
+    assert runs(kvm, suite) == everywhere | triple | cpus | softint | {"devmem", "dma", "pciwin", "lapic", "rootnmi",
+                                                                "smproot", "tlbshoot", "rootshoot", "rootstopall",
+                                                                "vpbusy"} | (
         {"svmguest"} if kvm.kind == "svm" else set())
 
 

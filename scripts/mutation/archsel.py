@@ -9,6 +9,7 @@ map of the bare-metal image (archmap.py), only the probes whose run executed
 one of the mutant's lines; a mutant with no instrumented line (a #define, a
 line gcc folded away) runs every probe of its backend.
 """
+import tomllib
 from pathlib import Path
 
 import archmap
@@ -30,10 +31,17 @@ def backend_for(path):
 
 
 def probe_names(src):
-    """Every probe of the tree `src`: a folder of guest-probes/probes with a
-    main.c (conformance/mvconf/probes.py's rule)."""
+    """Every probe run of the tree `src`: a folder of guest-probes/probes with
+    a main.c, and each of its probe.toml's [[variant]]s as <probe>.<name>
+    (conformance/mvconf/probes.py's rules; crexit.refused runs only there)."""
     root = Path(src) / "guest-probes" / "probes"
-    return sorted(d.name for d in root.iterdir() if (d / "main.c").is_file())
+    out = []
+    for d in sorted(d for d in root.iterdir() if (d / "main.c").is_file()):
+        out.append(d.name)
+        if (d / "probe.toml").is_file():
+            with open(d / "probe.toml", "rb") as f:
+                out += [f"{d.name}.{v['name']}" for v in tomllib.load(f).get("variant", [])]
+    return sorted(out)
 
 
 def setup(cfg, w0, files, tracked):

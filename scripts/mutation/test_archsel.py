@@ -19,7 +19,9 @@ try:
     expect("hv/core refused", "accepted", "ValueError")
 except ValueError:
     pass
-expect("probes of the tree", {"cpuid", "vps"} <= set(archsel.probe_names(archsel.Path(__file__).resolve().parents[2])), True)
+expect("probes of the tree, with their variants",
+       {"cpuid", "vps", "crexit", "crexit.refused"} <= set(archsel.probe_names(archsel.Path(__file__).resolve().parents[2])),
+       True)
 
 # svm/a.c line 10 runs in p1 on both backends' names (a map never has that,
 # the filter must still hold); line 11 in no probe; line 30 not instrumented.

@@ -33,6 +33,10 @@ int arch_vm_init(struct hv_vm *vm)
 	struct arch_vm *v = calloc(1, sizeof(*v));
 	if (!v)
 		return -1;
+	if (poolpages_take(v->pool, POOLPAGES_VM)) {
+		free(v);
+		return -1;
+	}
 	pthread_mutex_init(&v->lock, NULL);
 	atomic_init(&v->gen, 1);
 	vm_set_arch(vm, v);
@@ -58,6 +62,7 @@ void arch_vm_fini(struct hv_vm *vm)
 	for (size_t i = 0; i < v->nleaves; i++)
 		free(v->leaves[i]);
 	free(v->leaves);
+	poolpages_give(v->pool, POOLPAGES_VM);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 	vm_set_arch(vm, NULL);

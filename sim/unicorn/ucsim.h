@@ -49,6 +49,14 @@ struct slpt_leaf {
 	uint64_t flags[SLPT_LEAF_PAGES]; /* meaningful only where spa[i] is set */
 };
 
+/* poolpages.c: the hypervisor pool pages a VM / VPS holds on the x86
+ * backends, taken and given back all or nothing (E-68). */
+#define POOLPAGES_VM 2
+#define POOLPAGES_VPS_MAX 3
+unsigned poolpages_vps_count(void);
+int poolpages_take(uint64_t *pa, unsigned n);
+void poolpages_give(uint64_t *pa, unsigned n);
+
 struct arch_vm {
 	pthread_mutex_t lock;
 	void *root;                 /* radix directory over the chunk number */
@@ -56,6 +64,7 @@ struct arch_vm {
 	struct slpt_leaf *last;     /* the leaf found last (NULL: none) */
 	size_t nleaves, capleaves;
 	atomic_uint_fast64_t gen;   /* bumped by every map/unmap/flush */
+	uint64_t pool[POOLPAGES_VM]; /* the pool pages a VM holds on hardware (poolpages.c) */
 };
 
 /* A region mapped into an engine. */
@@ -95,6 +104,7 @@ struct seg_state {
 struct arch_vps {
 	struct hv_vps *vps;
 	uc_engine *uc;
+	uint64_t pool[POOLPAGES_VPS_MAX]; /* the pool pages a VPS holds on hardware */
 	/* Engine memory map (sorted by gpa), the VM generation it reflects,
 	 * and per leaf slot the leaf generation each chunk was synced at. */
 	struct slpt_region *regions;

@@ -234,9 +234,21 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 	a->exc_rip = rip;
 	a->pf_write = false;
 	a->exc_soft = false;
-	/* INT n / INT3 / INT1 / INTO: the return address follows the insn. */
-	unsigned n = uc_mem_read(uc, rip + a->csb, b, 2) == UC_ERR_OK ? 2 : 0;
+	/* INT n / INT3 / INT1 / INTO: the return address follows the insn.
+	 * Measured (2.0.1): at INT n the hook sees RIP already past the
+	 * instruction, which the code hook saw last (last_rip); a delivery
+	 * that takes an SLPT exit must leave RIP at the INT, which then runs
+	 * again (events_deliver; probe reinject). */
+	unsigned n = uc_mem_read(uc, a->last_rip + a->csb, b, 2) == UC_ERR_OK ? 2 : 0;
 	unsigned len = x86_soft_int_len(b, n, (uint8_t)intno);
+	if (len && a->last_rip + len == rip) {
+		a->exc_soft = true;
+		a->exc_rip = a->last_rip;
+		a->exc_next = rip;
+		return;
+	}
+	n = uc_mem_read(uc, rip + a->csb, b, 2) == UC_ERR_OK ? 2 : 0;
+	len = x86_soft_int_len(b, n, (uint8_t)intno);
 	if (len) {
 		a->exc_soft = true;
 		a->exc_next = rip + len;
@@ -335,7 +347,12 @@ int arch_vps_init(struct hv_vps *vps)
 
 	if (!a)
 		return -1;
+	if (poolpages_take(a->pool, poolpages_vps_count())) {
+		free(a);
+		return -1;
+	}
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &a->uc) != UC_ERR_OK) {
+		poolpages_give(a->pool, POOLPAGES_VPS_MAX);
 		free(a);
 		return -1;
 	}
@@ -366,6 +383,7 @@ void arch_vps_fini(struct hv_vps *vps)
 	uc_close(a->uc);
 	slpt_fini(a);
 	icache_fini(a);
+	poolpages_give(a->pool, POOLPAGES_VPS_MAX);
 	free(a);
 	vps_set_arch(vps, NULL);
 }

@@ -99,19 +99,20 @@ static uint64_t guest_read(const char *id, uint64_t op)
 
 /*
  * Writes the SDM and the APM refuse with #GP(0) (E-56).  Run only with
- * "refused" on the command line (scripts/run-hv-bochs --cmdline refused:
- * all pass on bochs-intel, where the VMX backend's CR-access exit makes the
- * checks): QEMU 7.2 TCG (qemu-tcg-amd) completes CR0 writes of bit 32 and
- * of PG without PE, Unicorn (mvsim) completes every one of them (CR4.PAE
- * cleared in long mode shuts its CPU down) and Bochs 2.7's SVM ends the
- * emulator on PG without PE, so the suite, which expects the same outcome
- * on every backend, skips them.  SVM intercepts no CR write.
+ * "refused" on the command line: the suite's variant crexit.refused, which
+ * needs the feature cr-write-checks (bochs-intel, where the VMX backend's
+ * CR-access exit makes the checks).  QEMU 7.2 TCG (qemu-tcg-amd) completes
+ * CR0 writes of bit 32 and of PG without PE, Unicorn (mvsim) completes
+ * every one of them (CR4.PAE cleared in long mode shuts its CPU down) and
+ * Bochs 2.7's SVM ends the emulator on PG without PE, so the plain run,
+ * which expects the same outcome on every backend, skips them.  SVM
+ * intercepts no CR write.
  */
 static void refused_writes(uint64_t cr0, uint64_t cr4)
 {
 	if (!mb_cmdline_has("refused")) {
 		check_skip("refused-writes", RUN, "the #GP(0) of refused CR0/CR4 writes: QEMU TCG "
-			   "and Unicorn complete them (run with refused on the command line)");
+			   "and Unicorn complete them (variant crexit.refused: refused on the command line)");
 		return;
 	}
 	write_gp("cr0-bit32-gp", CRX_OP_WR_CR0, cr0 | (1ull << 32), cr0, "MOV to CR0 setting bit 32");
