@@ -24,6 +24,8 @@
  *   --unaligned ram|firmware  the first such range 2 KiB longer
  *   --pool SPA+LEN       the page pool (default: the hypervisor's 16 MiB)
  *   --stale-ranges       every array slot past its count holds STALE_RANGE
+ *   --mmio-over-hv       the first device range is the ACPI range's last page
+ *                        and the hypervisor's first (the core must skip that one)
  * A count of HV_MAX_MEM_RANGES + 1 is handed as the count alone (the arrays
  * hold HV_MAX_MEM_RANGES), as a broken boot loader would.
  *
@@ -72,9 +74,9 @@
 /* The platform options (see above); -1: the default. */
 static struct {
 	int64_t pps, ram, reserved, mmio, firmware;
-	bool unaligned_ram, unaligned_fw, pool_set, stale;
+	bool unaligned_ram, unaligned_fw, pool_set, stale, mmio_over_hv;
 	struct hv_mem_range pool;
-} g_plat = { -1, 2, 1, 0, 1, false, false, false, false, { 0, 0 } };
+} g_plat = { -1, 2, 1, 0, 1, false, false, false, false, false, { 0, 0 } };
 
 static enum hv_stop_reason pp_result[HV_MAX_PPS];
 
@@ -84,7 +86,7 @@ static void usage(FILE *f)
 		   "             [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]\n"
 		   "             [--boot-pps N] [--ram-ranges N] [--reserved-ranges N]\n"
 		   "             [--mmio-ranges N] [--firmware-ranges N] [--unaligned ram|firmware]\n"
-		   "             [--pool SPA+LEN] [--stale-ranges] PROBE.elf [MODULE ...]\n");
+		   "             [--pool SPA+LEN] [--stale-ranges] [--mmio-over-hv] PROBE.elf [MODULE ...]\n");
 }
 
 static HV_NORETURN void bad_usage(const char *fmt, const char *arg)
@@ -197,6 +199,8 @@ static void build_ranges(struct hv_boot_info *bi, uint64_t hv_base)
 	bi->num_mmio = (uint32_t)g_plat.mmio;
 	for (int64_t i = 0; i < g_plat.mmio && i < HV_MAX_MEM_RANGES; i++)
 		bi->mmio[i] = (struct hv_mem_range){ hole + (uint64_t)i * 0x2000, 0x1000 };
+	if (g_plat.mmio_over_hv && g_plat.mmio > 0)
+		bi->mmio[0] = (struct hv_mem_range){ hv_base - 0x1000, 0x2000 };
 
 	bi->num_firmware = (uint32_t)g_plat.firmware;
 	for (int64_t i = 0; i < g_plat.firmware && i < HV_MAX_MEM_RANGES; i++)
@@ -255,6 +259,7 @@ int main(int argc, char **argv)
 		{ "unaligned", required_argument, NULL, 'U' },
 		{ "pool", required_argument, NULL, 'O' },
 		{ "stale-ranges", no_argument, NULL, 'S' },
+		{ "mmio-over-hv", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -300,6 +305,7 @@ int main(int argc, char **argv)
 			g_plat.pool_set = true;
 			break;
 		case 'S': g_plat.stale = true; break;
+		case 'H': g_plat.mmio_over_hv = true; break;
 		case 'h': usage(stdout); return 0;
 		case ':': bad_usage("%s needs an argument", argv[optind - 1]); break;
 		default: bad_usage("unknown option '%s'", argv[optind - 1]); break;

@@ -14,6 +14,10 @@
  *    hypervisor's own type-2 ranges are larger), and likewise the device
  *    pages dev=SPA, dev-n=N (one page every 8 KiB, not in the map; mvsim's
  *    are memory).  A page the root does not own stops it: the run crashes.  Without them those checks are skipped.
+ *  - last, with deny=SPA: the root reads that page, which the platform gives
+ *    it no right to (a page next to a device page, the hypervisor's memory
+ *    under a device range), and the hypervisor must stop it (EXPECT-STOP
+ *    deny-read-stops: slpt-violation, not owned, at rt_stop_load64).
  *
  * The refused variants never run: the hypervisor must refuse to boot with
  * their exact "[hv] boot: ..." line (conformance/mvconf/protocol.py
@@ -111,4 +115,19 @@ void probe_main(void)
 	for (int64_t i = 0; dev > 0 && i < dev_n; i++)
 		devs += touch((uint64_t)dev + (uint64_t)i * 0x2000);
 	expect_num("dev-n", "device-pages-read", devs, "the number of device pages (dev=) the root wrote and read back");
+
+	int64_t deny = cmdline_num("deny");
+	if (deny <= 0)
+		return;
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)deny;
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_NOT_OWNED,
+						RT_STOP_RIP(rt_stop_load64) },
+			  "deny-read-stops", IT,
+			  "the root reads (rt_stop_load64) 0x%llx (deny= of the command line), which the "
+			  "platform gives it no right to: the hypervisor must stop the root VM",
+			  (unsigned long long)deny);
+	uint64_t v = rt_stop_load64(p);
+	check_eq("deny-read-not-stopped", IT, 0, 1,
+		 "the root read 0x%llx at 0x%llx (deny=): it was not stopped", (unsigned long long)v,
+		 (unsigned long long)deny);
 }
