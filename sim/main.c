@@ -24,8 +24,10 @@
  *   --unaligned ram|firmware  the first such range 2 KiB longer
  *   --pool SPA+LEN       the page pool (default: the hypervisor's 16 MiB)
  *   --stale-ranges       every array slot past its count holds STALE_RANGE
+ *   --extra-modules N    N more modules after the files, each a copy of PROBE.elf
+ *                        (with 16 modules already, the count alone goes up)
  *   --mmio-over-hv       the first device range is the ACPI range's last page
- *                        and the hypervisor's first (the core must skip that one)
+ *                        and the hypervisor's first 2 MiB (the core must skip those)
  * A count of HV_MAX_MEM_RANGES + 1 is handed as the count alone (the arrays
  * hold HV_MAX_MEM_RANGES), as a broken boot loader would.
  *
@@ -73,10 +75,10 @@
 
 /* The platform options (see above); -1: the default. */
 static struct {
-	int64_t pps, ram, reserved, mmio, firmware;
+	int64_t pps, ram, reserved, mmio, firmware, extra_modules;
 	bool unaligned_ram, unaligned_fw, pool_set, stale, mmio_over_hv;
 	struct hv_mem_range pool;
-} g_plat = { -1, 2, 1, 0, 1, false, false, false, false, false, { 0, 0 } };
+} g_plat = { -1, 2, 1, 0, 1, 0, false, false, false, false, false, { 0, 0 } };
 
 static enum hv_stop_reason pp_result[HV_MAX_PPS];
 
@@ -86,7 +88,8 @@ static void usage(FILE *f)
 		   "             [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]\n"
 		   "             [--boot-pps N] [--ram-ranges N] [--reserved-ranges N]\n"
 		   "             [--mmio-ranges N] [--firmware-ranges N] [--unaligned ram|firmware]\n"
-		   "             [--pool SPA+LEN] [--stale-ranges] [--mmio-over-hv] PROBE.elf [MODULE ...]\n");
+		   "             [--pool SPA+LEN] [--stale-ranges] [--mmio-over-hv]\n"
+		   "             [--extra-modules N] PROBE.elf [MODULE ...]\n");
 }
 
 static HV_NORETURN void bad_usage(const char *fmt, const char *arg)
@@ -200,7 +203,7 @@ static void build_ranges(struct hv_boot_info *bi, uint64_t hv_base)
 	for (int64_t i = 0; i < g_plat.mmio && i < HV_MAX_MEM_RANGES; i++)
 		bi->mmio[i] = (struct hv_mem_range){ hole + (uint64_t)i * 0x2000, 0x1000 };
 	if (g_plat.mmio_over_hv && g_plat.mmio > 0)
-		bi->mmio[0] = (struct hv_mem_range){ hv_base - 0x1000, 0x2000 };
+		bi->mmio[0] = (struct hv_mem_range){ hv_base - 0x1000, 0x1000 + 2 * MIB };
 
 	bi->num_firmware = (uint32_t)g_plat.firmware;
 	for (int64_t i = 0; i < g_plat.firmware && i < HV_MAX_MEM_RANGES; i++)
@@ -260,6 +263,7 @@ int main(int argc, char **argv)
 		{ "pool", required_argument, NULL, 'O' },
 		{ "stale-ranges", no_argument, NULL, 'S' },
 		{ "mmio-over-hv", no_argument, NULL, 'H' },
+		{ "extra-modules", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -306,6 +310,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S': g_plat.stale = true; break;
 		case 'H': g_plat.mmio_over_hv = true; break;
+		case 'E':
+			g_plat.extra_modules = (int64_t)parse_num("--extra-modules", optarg, 0, HV_MAX_MODULES);
+			break;
 		case 'h': usage(stdout); return 0;
 		case ':': bad_usage("%s needs an argument", argv[optind - 1]); break;
 		default: bad_usage("unknown option '%s'", argv[optind - 1]); break;
@@ -348,6 +355,17 @@ int main(int argc, char **argv)
 		m->spa = spa;
 		m->len = len;
 		m->cmdline = i == optind ? g_cfg.cmdline : argv[i];
+		spa = (spa + len + 0xFFF) & ~0xFFFull;
+	}
+	for (int64_t i = 0; i < g_plat.extra_modules; i++) {
+		uint64_t len;
+		if (bi.num_modules == HV_MAX_MODULES) { /* as a broken boot loader would */
+			bi.num_modules++;
+			break;
+		}
+		if (load_file(argv[optind], spa, hv_base, &len))
+			return EXIT_USAGE;
+		bi.modules[bi.num_modules++] = (struct hv_module){ spa, len, "extra" };
 		spa = (spa + len + 0xFFF) & ~0xFFFull;
 	}
 

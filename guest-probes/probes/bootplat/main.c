@@ -9,7 +9,8 @@
  *  - with the command line's expectations (the [[variant]]s of probe.toml,
  *    each on a platform crafted by mvsim's platform options): the number of
  *    entries of type 1, 2 and 3 (t1=, t2=, t3=) and the KiB of type-1 RAM
- *    (ram-kib=) and the multiboot information's mem_upper (mem-upper-kib=); the one-page type-2 (firmware) entries whose first byte
+ *    (ram-kib=), the multiboot information's mem_upper (mem-upper-kib=) and
+ *    module count (mods=); the one-page type-2 (firmware) entries whose first byte
  *    reads back what the root wrote (fw-pages=: tried only then; the
  *    hypervisor's own type-2 ranges are larger), and likewise the device
  *    pages dev=SPA, dev-n=N (one page every 8 KiB, not in the map; mvsim's
@@ -108,6 +109,8 @@ void probe_main(void)
 	expect_num("t2", "mmap-type2-entries", count[2], "the number of type-2 (reserved) entries");
 	expect_num("t3", "mmap-type3-entries", count[3], "the number of type-3 (ACPI) entries");
 	expect_num("ram-kib", "ram-kib", ram >> 10, "the KiB of type-1 RAM");
+	expect_num("mods", "mods-count", mbi->flags & MB_INFO_MODS ? mbi->mods_count : 0,
+		   "the number of modules the root was handed (module 0 is the root itself)");
 	expect_num("mem-upper-kib", "mem-upper-kib", mbi->mem_upper,
 		   "mem_upper (the KiB of RAM from 1 MiB up to the first hole)");
 	expect_num("fw-pages", "fw-pages-read", fw, "the number of one-page type-2 entries the root wrote and read back");
