@@ -24,6 +24,7 @@
  *   --unaligned ram|firmware  the first such range 2 KiB longer
  *   --pool SPA+LEN       the page pool (default: the hypervisor's 16 MiB)
  *   --stale-ranges       every array slot past its count holds STALE_RANGE
+ *   --firmware-type T    the type of those one-page ranges (default 2)
  *   --extra-modules N    N more modules after the files, each a copy of PROBE.elf
  *                        (with 16 modules already, the count alone goes up)
  *   --mmio-over-hv       the first device range is the ACPI range's last page
@@ -75,10 +76,10 @@
 
 /* The platform options (see above); -1: the default. */
 static struct {
-	int64_t pps, ram, reserved, mmio, firmware, extra_modules;
+	int64_t pps, ram, reserved, mmio, firmware, extra_modules, fw_type;
 	bool unaligned_ram, unaligned_fw, pool_set, stale, mmio_over_hv;
 	struct hv_mem_range pool;
-} g_plat = { -1, 2, 1, 0, 1, 0, false, false, false, false, false, { 0, 0 } };
+} g_plat = { -1, 2, 1, 0, 1, 0, 2, false, false, false, false, false, { 0, 0 } };
 
 static enum hv_stop_reason pp_result[HV_MAX_PPS];
 
@@ -89,7 +90,7 @@ static void usage(FILE *f)
 		   "             [--boot-pps N] [--ram-ranges N] [--reserved-ranges N]\n"
 		   "             [--mmio-ranges N] [--firmware-ranges N] [--unaligned ram|firmware]\n"
 		   "             [--pool SPA+LEN] [--stale-ranges] [--mmio-over-hv]\n"
-		   "             [--extra-modules N] PROBE.elf [MODULE ...]\n");
+		   "             [--extra-modules N] [--firmware-type T] PROBE.elf [MODULE ...]\n");
 }
 
 static HV_NORETURN void bad_usage(const char *fmt, const char *arg)
@@ -209,7 +210,7 @@ static void build_ranges(struct hv_boot_info *bi, uint64_t hv_base)
 	for (int64_t i = 0; i < g_plat.firmware && i < HV_MAX_MEM_RANGES; i++)
 		bi->firmware[i] = i == 0 ? (struct hv_fw_range){ low, FW_ACPI_LEN, 3 }
 					 : (struct hv_fw_range){ hole + PLAT_HOLE / 2 + (uint64_t)i * 0x2000,
-								 0x1000, 2 };
+								 0x1000, (uint32_t)g_plat.fw_type };
 	if (g_plat.unaligned_fw && g_plat.firmware)
 		bi->firmware[0].len += 0x800;
 	for (uint64_t i = 0; g_plat.stale && i < HV_MAX_MEM_RANGES; i++) {
@@ -264,6 +265,7 @@ int main(int argc, char **argv)
 		{ "stale-ranges", no_argument, NULL, 'S' },
 		{ "mmio-over-hv", no_argument, NULL, 'H' },
 		{ "extra-modules", required_argument, NULL, 'E' },
+		{ "firmware-type", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -313,6 +315,7 @@ int main(int argc, char **argv)
 		case 'E':
 			g_plat.extra_modules = (int64_t)parse_num("--extra-modules", optarg, 0, HV_MAX_MODULES);
 			break;
+		case 'Y': g_plat.fw_type = (int64_t)parse_num("--firmware-type", optarg, 2, 255); break;
 		case 'h': usage(stdout); return 0;
 		case ':': bad_usage("%s needs an argument", argv[optind - 1]); break;
 		default: bad_usage("unknown option '%s'", argv[optind - 1]); break;
