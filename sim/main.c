@@ -24,7 +24,7 @@
  *   --unaligned ram|firmware  the first such range 2 KiB longer
  *   --pool SPA+LEN       the page pool (default: the hypervisor's 16 MiB)
  *   --stale-ranges       every array slot past its count holds STALE_RANGE
- *   --firmware-type T    the type of those one-page ranges (default 2)
+ *   --firmware-type T    the type of --firmware-ranges' one-page ranges (default 2)
  *   --extra-modules N    N more modules after the files, each a copy of PROBE.elf
  *                        (with 16 modules already, the count alone goes up)
  *   --mmio-over-hv       the first device range is the ACPI range's last page
