@@ -23,6 +23,12 @@
  *                        (both in PLAT_HOLE, below the ACPI range)
  *   --unaligned ram|firmware  the first such range 2 KiB longer
  *   --pool SPA+LEN       the page pool (default: the hypervisor's 16 MiB)
+ *   --stale-ranges       every array slot past its count holds STALE_RANGE
+ *   --firmware-type T    the type of --firmware-ranges' one-page ranges (default 2)
+ *   --extra-modules N    N more modules after the files, each a copy of PROBE.elf
+ *                        (with 16 modules already, the count alone goes up)
+ *   --mmio-over-hv       the first device range is the ACPI range's last page
+ *                        and the hypervisor's first 2 MiB (the core must skip those)
  * A count of HV_MAX_MEM_RANGES + 1 is handed as the count alone (the arrays
  * hold HV_MAX_MEM_RANGES), as a broken boot loader would.
  *
@@ -61,13 +67,19 @@
  * pages from its start, the firmware's from its middle, one page apart. */
 #define PLAT_HOLE (64 * 0x1000ull)
 #define PLAT_MAX_RANGES (HV_MAX_MEM_RANGES + 1)
+/* --stale-ranges: what a boot loader left in the slots past each count
+ * (the hypervisor must read none of them): not page aligned, and over the
+ * last RAM page below PLAT_HOLE and the whole hole (its device and firmware
+ * pages), so a loop that reads one slot too many refuses the platform,
+ * maps or skips the wrong pages, or lists it in the root's memory map. */
+#define STALE_RANGE(hole) ((struct hv_mem_range){ (hole) - 0x1800, PLAT_HOLE + 0x1000 })
 
 /* The platform options (see above); -1: the default. */
 static struct {
-	int64_t pps, ram, reserved, mmio, firmware;
-	bool unaligned_ram, unaligned_fw, pool_set;
+	int64_t pps, ram, reserved, mmio, firmware, extra_modules, fw_type;
+	bool unaligned_ram, unaligned_fw, pool_set, stale, mmio_over_hv;
 	struct hv_mem_range pool;
-} g_plat = { -1, 2, 1, 0, 1, false, false, false, { 0, 0 } };
+} g_plat = { -1, 2, 1, 0, 1, 0, 2, false, false, false, false, false, { 0, 0 } };
 
 static enum hv_stop_reason pp_result[HV_MAX_PPS];
 
@@ -77,7 +89,8 @@ static void usage(FILE *f)
 		   "             [--max-exits N] [--slice-insns N] [--trace] [--cmdline STR]\n"
 		   "             [--boot-pps N] [--ram-ranges N] [--reserved-ranges N]\n"
 		   "             [--mmio-ranges N] [--firmware-ranges N] [--unaligned ram|firmware]\n"
-		   "             [--pool SPA+LEN] PROBE.elf [MODULE ...]\n");
+		   "             [--pool SPA+LEN] [--stale-ranges] [--mmio-over-hv]\n"
+		   "             [--extra-modules N] [--firmware-type T] PROBE.elf [MODULE ...]\n");
 }
 
 static HV_NORETURN void bad_usage(const char *fmt, const char *arg)
@@ -190,14 +203,28 @@ static void build_ranges(struct hv_boot_info *bi, uint64_t hv_base)
 	bi->num_mmio = (uint32_t)g_plat.mmio;
 	for (int64_t i = 0; i < g_plat.mmio && i < HV_MAX_MEM_RANGES; i++)
 		bi->mmio[i] = (struct hv_mem_range){ hole + (uint64_t)i * 0x2000, 0x1000 };
+	if (g_plat.mmio_over_hv && g_plat.mmio > 0)
+		bi->mmio[0] = (struct hv_mem_range){ hv_base - 0x1000, 0x1000 + 2 * MIB };
 
 	bi->num_firmware = (uint32_t)g_plat.firmware;
 	for (int64_t i = 0; i < g_plat.firmware && i < HV_MAX_MEM_RANGES; i++)
 		bi->firmware[i] = i == 0 ? (struct hv_fw_range){ low, FW_ACPI_LEN, 3 }
 					 : (struct hv_fw_range){ hole + PLAT_HOLE / 2 + (uint64_t)i * 0x2000,
-								 0x1000, 2 };
+								 0x1000, (uint32_t)g_plat.fw_type };
 	if (g_plat.unaligned_fw && g_plat.firmware)
 		bi->firmware[0].len += 0x800;
+	for (uint64_t i = 0; g_plat.stale && i < HV_MAX_MEM_RANGES; i++) {
+		const struct hv_mem_range j = STALE_RANGE(hole);
+		if (i >= bi->num_ram)
+			bi->ram[i] = j;
+		if (i >= bi->num_reserved)
+			bi->reserved[i] = j;
+		if (i >= bi->num_mmio)
+			bi->mmio[i] = j;
+		if (i >= bi->num_firmware)
+			bi->firmware[i] = (struct hv_fw_range){ j.spa, j.len, 2 };
+		bi->pci_window[i] = j; /* mvsim reports no PCI window */
+	}
 }
 
 static void *pp_thread(void *arg)
@@ -235,6 +262,10 @@ int main(int argc, char **argv)
 		{ "firmware-ranges", required_argument, NULL, 'F' },
 		{ "unaligned", required_argument, NULL, 'U' },
 		{ "pool", required_argument, NULL, 'O' },
+		{ "stale-ranges", no_argument, NULL, 'S' },
+		{ "mmio-over-hv", no_argument, NULL, 'H' },
+		{ "extra-modules", required_argument, NULL, 'E' },
+		{ "firmware-type", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -279,6 +310,12 @@ int main(int argc, char **argv)
 			g_plat.pool = parse_pool(optarg);
 			g_plat.pool_set = true;
 			break;
+		case 'S': g_plat.stale = true; break;
+		case 'H': g_plat.mmio_over_hv = true; break;
+		case 'E':
+			g_plat.extra_modules = (int64_t)parse_num("--extra-modules", optarg, 0, HV_MAX_MODULES);
+			break;
+		case 'Y': g_plat.fw_type = (int64_t)parse_num("--firmware-type", optarg, 2, 255); break;
 		case 'h': usage(stdout); return 0;
 		case ':': bad_usage("%s needs an argument", argv[optind - 1]); break;
 		default: bad_usage("unknown option '%s'", argv[optind - 1]); break;
@@ -321,6 +358,17 @@ int main(int argc, char **argv)
 		m->spa = spa;
 		m->len = len;
 		m->cmdline = i == optind ? g_cfg.cmdline : argv[i];
+		spa = (spa + len + 0xFFF) & ~0xFFFull;
+	}
+	for (int64_t i = 0; i < g_plat.extra_modules; i++) {
+		uint64_t len;
+		if (bi.num_modules == HV_MAX_MODULES) { /* as a broken boot loader would */
+			bi.num_modules++;
+			break;
+		}
+		if (load_file(argv[optind], spa, hv_base, &len))
+			return EXIT_USAGE;
+		bi.modules[bi.num_modules++] = (struct hv_module){ spa, len, "extra" };
 		spa = (spa + len + 0xFFF) & ~0xFFFull;
 	}
 

@@ -8,12 +8,17 @@
  *    one read back what the root wrote there (the same value: nothing moves);
  *  - with the command line's expectations (the [[variant]]s of probe.toml,
  *    each on a platform crafted by mvsim's platform options): the number of
- *    entries of type 1, 2 and 3 (t1=, t2=, t3=) and the KiB of type-1 RAM
- *    (ram-kib=); the one-page type-2 (firmware) entries whose first byte
+ *    entries of type 1, 2, 3 and 4 (t1=, t2=, t3=, t4=) and the KiB of type-1 RAM
+ *    (ram-kib=), the multiboot information's mem_upper (mem-upper-kib=) and
+ *    module count (mods=); the one-page type-2 to 4 (firmware) entries whose first byte
  *    reads back what the root wrote (fw-pages=: tried only then; the
  *    hypervisor's own type-2 ranges are larger), and likewise the device
  *    pages dev=SPA, dev-n=N (one page every 8 KiB, not in the map; mvsim's
  *    are memory).  A page the root does not own stops it: the run crashes.  Without them those checks are skipped.
+ *  - last, with deny=SPA: the root reads that page, which the platform gives
+ *    it no right to (a page next to a device page, the hypervisor's memory
+ *    under a device range), and the hypervisor must stop it (EXPECT-STOP
+ *    deny-read-stops: slpt-violation, not owned, at rt_stop_load64).
  *
  * The refused variants never run: the hypervisor must refuse to boot with
  * their exact "[hv] boot: ..." line (conformance/mvconf/protocol.py
@@ -70,7 +75,7 @@ static void expect_num(const char *key, const char *id, uint64_t got, const char
 void probe_main(void)
 {
 	const struct mb_info *mbi = mb_info();
-	uint64_t count[4] = { 0 }, ram = 0, prev_end = 0, overlap = 0, untouched = 0, fw = 0;
+	uint64_t count[5] = { 0 }, ram = 0, prev_end = 0, overlap = 0, untouched = 0, fw = 0;
 	bool read_fw = cmdline_num("fw-pages") >= 0;
 	int64_t dev = cmdline_num("dev"), dev_n = cmdline_num("dev-n");
 	uint32_t n = 0;
@@ -84,9 +89,9 @@ void probe_main(void)
 		if (n && e->addr < prev_end && !overlap)
 			overlap = e->addr;
 		prev_end = e->addr + e->len;
-		if (e->type < 4)
+		if (e->type < 5)
 			count[e->type]++;
-		if (read_fw && e->type == 2 && e->len == 0x1000)
+		if (read_fw && e->type >= 2 && e->type <= 4 && e->len == 0x1000)
 			fw += touch(e->addr);
 		if (e->type != 1 || !e->len)
 			continue;
@@ -103,10 +108,30 @@ void probe_main(void)
 	expect_num("t1", "mmap-type1-entries", count[1], "the number of type-1 (RAM) entries");
 	expect_num("t2", "mmap-type2-entries", count[2], "the number of type-2 (reserved) entries");
 	expect_num("t3", "mmap-type3-entries", count[3], "the number of type-3 (ACPI) entries");
+	expect_num("t4", "mmap-type4-entries", count[4], "the number of type-4 (ACPI NVS) entries");
 	expect_num("ram-kib", "ram-kib", ram >> 10, "the KiB of type-1 RAM");
-	expect_num("fw-pages", "fw-pages-read", fw, "the number of one-page type-2 entries the root wrote and read back");
+	expect_num("mods", "mods-count", mbi->flags & MB_INFO_MODS ? mbi->mods_count : 0,
+		   "the number of modules the root was handed (module 0 is the root itself)");
+	expect_num("mem-upper-kib", "mem-upper-kib", mbi->mem_upper,
+		   "mem_upper (the KiB of RAM from 1 MiB up to the first hole)");
+	expect_num("fw-pages", "fw-pages-read", fw, "the number of one-page type-2 to 4 entries the root wrote and read back");
 	uint64_t devs = 0;
 	for (int64_t i = 0; dev > 0 && i < dev_n; i++)
 		devs += touch((uint64_t)dev + (uint64_t)i * 0x2000);
 	expect_num("dev-n", "device-pages-read", devs, "the number of device pages (dev=) the root wrote and read back");
+
+	int64_t deny = cmdline_num("deny");
+	if (deny <= 0)
+		return;
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)deny;
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_NOT_OWNED,
+						RT_STOP_RIP(rt_stop_load64) },
+			  "deny-read-stops", IT,
+			  "the root reads (rt_stop_load64) 0x%llx (deny= of the command line), which the "
+			  "platform gives it no right to: the hypervisor must stop the root VM",
+			  (unsigned long long)deny);
+	uint64_t v = rt_stop_load64(p);
+	check_eq("deny-read-not-stopped", IT, 0, 1,
+		 "the root read 0x%llx at 0x%llx (deny=): it was not stopped", (unsigned long long)v,
+		 (unsigned long long)deny);
 }
