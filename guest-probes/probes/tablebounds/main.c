@@ -13,68 +13,51 @@
 
 PROBE_TITLE("tables at their first invalid ID: VMID 16, VPID 64, VPSID 64 refused");
 
-static uint64_t vp_vmid(uint64_t vpid)
+/* Each call that looks an ID up, as a function of that ID alone. */
+static uint64_t destroy_vm(uint64_t id) { return vmm_vm_destroy(id); }
+static uint64_t create_vp(uint64_t id) { uint64_t vp; return vmm_vp_create(id, &vp); }
+static uint64_t vp_vmid(uint64_t id)
 {
 	struct hc_regs o;
 
-	return hc_call(EXP_HC_VP_VMID, HC_LOAD(&o, vmm_handle, vpid));
+	return hc_call(EXP_HC_VP_VMID, HC_LOAD(&o, vmm_handle, id));
 }
+static uint64_t destroy_vp(uint64_t id) { return vmm_vp_destroy(id); }
+static uint64_t create_vps(uint64_t id) { uint64_t vps; return vmm_vps_create(id, &vps); }
+static uint64_t run_vp(uint64_t id) { uint64_t reason, arg; return vmm_run_vp(id, &reason, &arg); }
+static uint64_t get_reg(uint64_t id) { uint64_t v; return vmm_vps_get_reg(id, EXP_REG_RAX, &v); }
+static uint64_t destroy_vps(uint64_t id) { return vmm_vps_destroy(id); }
 
-/* The calls that look up a VMID, at `vmid`. */
-static void vm_ids(const char *at, uint64_t vmid)
-{
-	uint64_t vp = ~0ull;
-
-	vmm_check_st(rt_fmt("destroy-vm-%s", at), "mv_vm_op_destroy_vm", EXP_STATUS_INVALID_PARAMS1,
-		     vmm_vm_destroy(vmid), "destroy_vm of VMID 0x%llx (no such VM)",
-		     (unsigned long long)vmid);
-	vmm_check_st(rt_fmt("create-vp-%s", at), "mv_vp_op_create_vp", EXP_STATUS_INVALID_PARAMS1,
-		     vmm_vp_create(vmid, &vp), "create_vp in VMID 0x%llx (no such VM)",
-		     (unsigned long long)vmid);
-}
-
-/* The calls that look up a VPID, at `vpid`. */
-static void vp_ids(const char *at, uint64_t vpid)
-{
-	uint64_t vps = ~0ull, reason, arg;
-
-	vmm_check_st(rt_fmt("vp-vmid-%s", at), "mv_vp_op_vmid", EXP_STATUS_INVALID_PARAMS1,
-		     vp_vmid(vpid), "vp_op_vmid of VPID 0x%llx (no such VP)", (unsigned long long)vpid);
-	vmm_check_st(rt_fmt("destroy-vp-%s", at), "mv_vp_op_destroy_vp", EXP_STATUS_INVALID_PARAMS1,
-		     vmm_vp_destroy(vpid), "destroy_vp of VPID 0x%llx (no such VP)",
-		     (unsigned long long)vpid);
-	vmm_check_st(rt_fmt("create-vps-%s", at), "mv_vps_op_create_vps", EXP_STATUS_INVALID_PARAMS1,
-		     vmm_vps_create(vpid, &vps), "create_vps in VPID 0x%llx (no such VP)",
-		     (unsigned long long)vpid);
-	vmm_check_st(rt_fmt("run-vp-%s", at), "mv_vp_run_vp", EXP_STATUS_INVALID_PARAMS1,
-		     vmm_run_vp(vpid, &reason, &arg), "run_vp of VPID 0x%llx (no such VP)",
-		     (unsigned long long)vpid);
-}
-
-/* The calls that look up a VPSID, at `vpsid`. */
-static void vps_ids(const char *at, uint64_t vpsid)
-{
-	uint64_t v = 0;
-
-	vmm_check_st(rt_fmt("get-reg-%s", at), "mv_vps_op_get_reg", EXP_STATUS_INVALID_PARAMS1,
-		     vmm_vps_get_reg(vpsid, EXP_REG_RAX, &v), "get_reg of VPSID 0x%llx (no such VPS)",
-		     (unsigned long long)vpsid);
-	vmm_check_st(rt_fmt("destroy-vps-%s", at), "mv_vps_op_destroy_vps", EXP_STATUS_INVALID_PARAMS1,
-		     vmm_vps_destroy(vpsid), "destroy_vps of VPSID 0x%llx (no such VPS)",
-		     (unsigned long long)vpsid);
-}
+static const struct lookup {
+	const char *name;    /* the check id's first part */
+	const char *item;    /* the hypercall's ABI item */
+	const char *table;   /* "VMID", "VPID", "VPSID" */
+	uint64_t size;       /* the table's size: its first invalid ID */
+	uint64_t (*call)(uint64_t id);
+} lookups[] = {
+	{ "destroy-vm", "mv_vm_op_destroy_vm", "VMID", EXP_MAX_VMS, destroy_vm },
+	{ "create-vp", "mv_vp_op_create_vp", "VMID", EXP_MAX_VMS, create_vp },
+	{ "vp-vmid", "mv_vp_op_vmid", "VPID", EXP_MAX_VPS, vp_vmid },
+	{ "destroy-vp", "mv_vp_op_destroy_vp", "VPID", EXP_MAX_VPS, destroy_vp },
+	{ "create-vps", "mv_vps_op_create_vps", "VPID", EXP_MAX_VPS, create_vps },
+	{ "run-vp", "mv_vp_run_vp", "VPID", EXP_MAX_VPS, run_vp },
+	{ "get-reg", "mv_vps_op_get_reg", "VPSID", EXP_MAX_VPSS, get_reg },
+	{ "destroy-vps", "mv_vps_op_destroy_vps", "VPSID", EXP_MAX_VPSS, destroy_vps },
+};
 
 void probe_main(void)
 {
 	vmm_init(false);
 	/* No guest exists: the last ID of each table is free (the root's VPs
 	 * and VPSs take the lowest IDs, one per PP). */
-	vm_ids("last", EXP_MAX_VMS - 1);
-	vm_ids("past", EXP_MAX_VMS);
-	vp_ids("last", EXP_MAX_VPS - 1);
-	vp_ids("past", EXP_MAX_VPS);
-	vps_ids("last", EXP_MAX_VPSS - 1);
-	vps_ids("past", EXP_MAX_VPSS);
+	for (unsigned i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++) {
+		const struct lookup *l = &lookups[i];
+		for (uint64_t id = l->size - 1; id <= l->size; id++)
+			vmm_check_st(rt_fmt("%s-%s", l->name, id < l->size ? "last" : "past"), l->item,
+				     EXP_STATUS_INVALID_PARAMS1, l->call(id),
+				     "%s of %s 0x%llx (%s)", l->item, l->table, (unsigned long long)id,
+				     id < l->size ? "the table's last, free" : "the first past the table");
+	}
 	/* Nothing was created: the first guest VM still gets VMID 1. */
 	uint64_t vm = ~0ull;
 	vmm_check_st("create-vm-after", "mv_vm_op_create_vm", EXP_STATUS_SUCCESS, vmm_vm_create(&vm),
