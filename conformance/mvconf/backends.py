@@ -98,7 +98,9 @@ class MvsimBackend(Backend):
                                    "soft-int-exitinfo"} | ({"svm"} if vendor == "amd" else set()))
 
     def executable(self) -> Path:
-        return self.exe or paths.build_dir() / "sim" / "mvsim"
+        # $MV_MVSIM: another build of mvsim (build/sim/mvsim-asan: CTest
+        # asan.sim.probes, the mutation harness's conformance layer).
+        return self.exe or Path(os.environ.get("MV_MVSIM") or paths.build_dir() / "sim" / "mvsim")
 
     def unavailable(self) -> Optional[str]:
         exe = self.executable()

@@ -112,7 +112,8 @@ static int cut_span(struct arch_vps *a, uint64_t lo, uint64_t hi)
 			keep[nkeep++] = (struct slpt_region){ ghi, r.gpa + r.len - ghi,
 							      r.spa + (ghi - r.gpa), r.prot };
 	}
-	memmove(&a->regions[i], &a->regions[j], (a->nregions - j) * sizeof(*a->regions));
+	if (j > i) /* none cut: regions may still be NULL (memmove's arguments never are) */
+		memmove(&a->regions[i], &a->regions[j], (a->nregions - j) * sizeof(*a->regions));
 	a->nregions -= j - i;
 	for (unsigned k = 0; k < nkeep; k++)
 		if (add_region(a, keep[k], false))
