@@ -18,7 +18,8 @@ probe.toml.  The keys the suite reads:
            sim_args (mvsim's platform options, sim/README.md: the run boots
            the probe's own ELF on a crafted platform, needs "boot-info");
            cpus (the machine's CPU count: mvsim --cpus, QEMU -smp; needs
-           "cpus"); cmdline (replaces the probe's).
+           "cpus"); cmdline (replaces the probe's; a variant with only a
+           cmdline boots the probe's own ELF with it, mmiostore.lock).
 The keys only the build reads (guest-probes/CMakeLists.txt): uses, bare_qemu, mock.
 """
 import os
@@ -151,7 +152,9 @@ def variants(probe: Probe, folder: Path) -> List[Probe]:
             raise ValueError(f"{folder / 'probe.toml'}: bad [[variant]] {v}")
         d = probe.elf.parent / probe.name
         name, cmdline = f"{probe.name}.{v['name']}", v.get("cmdline", probe.cmdline)
-        if args or cpus:  # a platform variant: the probe's own ELF on a crafted machine
+        # A platform variant (the probe's own ELF on a crafted machine) or a
+        # command-line one (its own ELF with that cmdline, on every backend).
+        if args or cpus or ("cmdline" in v and refused is False):
             need = ({"boot-info"} if args else set()) | ({"cpus"} if cpus else set())
             out.append(replace(probe, name=name, begin=probe.name, cmdline=cmdline, cpus=cpus,
                                needs=probe.needs | need, sim_args=tuple(args),
