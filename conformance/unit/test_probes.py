@@ -123,20 +123,21 @@ def test_which_backend_runs_which_probe(monkeypatch):
     suite = probes.load()
     triple = {"triple", "msrguest"}  # need triple-fault-exit
     everywhere = {p.name for p in suite} - triple - {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
-                                                       "smproot", "tlbshoot", "rootshoot", "rootstopall"}
+                                                       "smproot", "tlbshoot", "rootshoot", "rootstopall", "nmikick"}
     platform = {p.name for p in suite if "boot-info" in p.needs}  # mvsim's platform options (bootplat)
     cpus = {p.name for p in suite if "cpus" in p.needs} - platform  # mvsim --cpus, QEMU -smp
     assert platform and cpus and all(n.startswith("bootplat.") for n in platform | cpus)
     everywhere -= platform | cpus
     by_name = {b.name: b for b in backends.all_backends()}
-    apic = {"lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot", "rootstopall"}  # mvsim's sim/lapic_dev.c, --cpus 2
+    apic = {"lapic", "rootnmi", "smproot", "tlbshoot", "rootshoot", "rootstopall", "nmikick"}  # mvsim's sim/lapic_dev.c, --cpus 2
     want = {
         "sim-intel": everywhere | triple | apic | platform | cpus,
         "sim-amd": everywhere | triple | {"svmguest"} | apic | platform | cpus,
         # q35 + amd-iommu + edu, -smp 2: the only machine with an IOMMU and a DMA engine
         "qemu-tcg-amd": everywhere | triple | cpus | {"devmem", "svmguest", "dma", "pciwin", "lapic", "rootnmi",
-                                                      "smproot", "tlbshoot", "rootshoot", "rootstopall"},
-        # Bochs runs one CPU here (no smproot, tlbshoot, rootshoot).
+                                                      "smproot", "tlbshoot", "rootshoot", "rootstopall",
+                                                      "nmikick"},
+        # Bochs runs one CPU here (no smproot, tlbshoot, rootshoot, nmikick).
         "bochs-intel": everywhere | triple | {"devmem", "lapic", "rootnmi"},
         # Bochs' SVM ends the emulator on a guest triple fault.
         "bochs-amd": everywhere | {"devmem", "lapic", "rootnmi"},
@@ -145,7 +146,7 @@ def test_which_backend_runs_which_probe(monkeypatch):
         assert runs(by_name[name], suite) == expected, name
     kvm = by_name["qemu-kvm"]
     assert runs(kvm, suite) == everywhere | triple | cpus | {"devmem", "dma", "pciwin", "lapic", "rootnmi", "smproot",
-                                                     "tlbshoot", "rootshoot", "rootstopall"} | (
+                                                     "tlbshoot", "rootshoot", "rootstopall", "nmikick"} | (
         {"svmguest"} if kvm.kind == "svm" else set())
 
 
