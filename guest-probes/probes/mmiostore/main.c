@@ -39,6 +39,7 @@ store_fn ms_89_mod0, ms_89_disp32, ms_89_sib_nobase, ms_89_sib_disp8, ms_89_rex_
 	ms_89_15bytes, ms_a3_15bytes, ms_c7_15bytes, ms_89_17bytes, ms_lock_89, ms_66_89,
 	ms_compat_89, ms_compat_a3, ms_compat_disp32;
 extern char ms_eiprel_disp[], ms_eiprel_next[];
+extern volatile uint32_t ms_compat_ecx;
 extern char ms_89_17bytes_insn[], ms_89_17bytes_resume[], ms_lock_89_insn[], ms_lock_89_resume[];
 
 static volatile uint32_t *reg(uint32_t off)
@@ -161,6 +162,9 @@ void probe_main(void)
 	__asm__ volatile("mfence" ::: "memory");
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
 		check_form(&forms[i]);
+	check_eq("store-compat-a3-length", "none", 0x5A5A, ms_compat_ecx,
+		 "after A3 moffs32 in compatibility mode RIP lands on the next instruction: ECX "
+		 "keeps 0x5A5A (a RIP 2 bytes short would run the offset's E0 FE, LOOPNE)");
 
 	check_cpu_refuses("store-17-bytes-gp", ms_89_17bytes, ms_89_17bytes_insn,
 			  ms_89_17bytes_resume, VECTOR_GP, "15 DS prefixes + 89 37 (17 bytes)");

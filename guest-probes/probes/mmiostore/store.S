@@ -139,7 +139,8 @@ FORM(ms_66_89)
  * Compatibility mode (CS.L = 0, CS.D = 1: the runtime's GDT selector 0x18):
  * far return into it, the store, far jump back to 64-bit code (0x08).
  * void ms_compat_89(uint64_t addr, uint32_t value): 89 03 (address in EBX)
- * void ms_compat_a3(uint64_t addr, uint32_t value): A3 moffs32 (0xFEE00380)
+ * void ms_compat_a3(uint64_t addr, uint32_t value): A3 moffs32 (0xFEE00380),
+ *   with ECX = 0x5A5A before it and saved after it in ms_compat_ecx
  * void ms_compat_disp32(uint64_t addr, uint32_t value): 89 05 disp32 (ModRM
  *   mod 00 rm 101: an absolute disp32 outside 64-bit mode)
  */
@@ -168,11 +169,20 @@ FORM(ms_compat_a3)
 	pushq %rcx
 	lretq
 	.code32
-1:	.byte 0xA3
-	.long 0xFEE00380
+1:	movl $0x5A5A, %ecx
+	xorl %edx, %edx                 /* ZF = 1 */
+	.byte 0xA3
+	.long 0xFEE00380                /* a RIP 2 bytes short would run E0 FE (LOOPNE: ECX - 1) */
 	ljmp $SEL_CODE64, $2f
 	.code64
-2:	ret
+2:	movl %ecx, ms_compat_ecx(%rip)
+	ret
+
+	.data
+	.globl ms_compat_ecx
+ms_compat_ecx:
+	.long 0
+	.text
 
 FORM(ms_compat_disp32)
 	movl %esi, %eax
