@@ -147,35 +147,42 @@ FORM(ms_66_89)
 #define SEL_CODE32 0x18
 #define SEL_CODE64 0x08
 
+/* Far return into compatibility mode at the next instruction (RCX is used). */
+.macro ENTER_COMPAT
+	pushq $SEL_CODE32
+	leaq 91f(%rip), %rcx
+	pushq %rcx
+	lretq
+	.code32
+91:
+.endm
+
+/* Far jump back to 64-bit code at the next instruction. */
+.macro LEAVE_COMPAT
+	ljmp $SEL_CODE64, $92f
+	.code64
+92:
+.endm
+
 FORM(ms_compat_89)
 	pushq %rbx
 	movl %edi, %ebx
 	movl %esi, %eax
-	pushq $SEL_CODE32
-	leaq 1f(%rip), %rcx
-	pushq %rcx
-	lretq
-	.code32
-1:	.byte 0x89, 0x03
-	ljmp $SEL_CODE64, $2f
-	.code64
-2:	popq %rbx
+	ENTER_COMPAT
+	.byte 0x89, 0x03
+	LEAVE_COMPAT
+	popq %rbx
 	ret
 
 FORM(ms_compat_a3)
 	movl %esi, %eax
-	pushq $SEL_CODE32
-	leaq 1f(%rip), %rcx
-	pushq %rcx
-	lretq
-	.code32
-1:	movl $0x5A5A, %ecx
+	ENTER_COMPAT
+	movl $0x5A5A, %ecx
 	xorl %edx, %edx                 /* ZF = 1 */
 	.byte 0xA3
 	.long 0xFEE00380                /* a RIP 2 bytes short would run E0 FE (LOOPNE: ECX - 1) */
-	ljmp $SEL_CODE64, $2f
-	.code64
-2:	movl %ecx, ms_compat_ecx(%rip)
+	LEAVE_COMPAT
+	movl %ecx, ms_compat_ecx(%rip)
 	ret
 
 	.data
@@ -186,13 +193,8 @@ ms_compat_ecx:
 
 FORM(ms_compat_disp32)
 	movl %esi, %eax
-	pushq $SEL_CODE32
-	leaq 1f(%rip), %rcx
-	pushq %rcx
-	lretq
-	.code32
-1:	.byte 0x89, 0x05
+	ENTER_COMPAT
+	.byte 0x89, 0x05
 	.long 0xFEE00380
-	ljmp $SEL_CODE64, $2f
-	.code64
-2:	ret
+	LEAVE_COMPAT
+	ret
