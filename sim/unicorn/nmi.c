@@ -39,7 +39,7 @@ bool nmi_watch_step(struct arch_vps *a, uint64_t addr)
 		a->nmi_watch = false;
 		if (nmi_deliverable(a) < 0) {
 			/* The core waits for a window (an NMI it holds behind an
-			 * exception it raised): this is one (E-68). */
+			 * exception it raised): this is one (E-70). */
 			if (!a->want_window)
 				return false;
 			vcpu_set_exit(a, HV_EXIT_IRQ_WINDOW, addr);

@@ -68,7 +68,7 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 
 	if (svm_nmi_window_exit(a, code)) {
 		/* Nothing for the core (run on), unless the root's NMI blocking
-		 * just ended and the core waits for a window (E-68). */
+		 * just ended and the core waits for a window (E-70). */
 		exit->type = a->want_window && !a->nmi_masked ? HV_EXIT_IRQ_WINDOW : HV_EXIT_EXTINT;
 		return;
 	}

@@ -295,7 +295,7 @@ static void event_prepare(struct arch_vps *a)
 		nproc |= PROC_INTR_WINDOW;
 		/* ... also when the root's NMI blocking ends: an NMI the core
 		 * holds (behind an exception it raised) waits for that IRET,
-		 * not for RFLAGS.IF (E-68). */
+		 * not for RFLAGS.IF (E-70). */
 		if (!a->guest && vmx_caps.vnmi &&
 		    (vmread(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_NMI))
 			nproc |= PROC_NMI_WINDOW;
