@@ -103,3 +103,14 @@ unsigned x86_soft_int_len(const uint8_t *b, unsigned n, uint8_t vector)
 		return 1;
 	return 0;
 }
+
+bool x86_prefixes_over_limit(const uint8_t *b, unsigned n)
+{
+	unsigned i = 0;
+
+	while (i < n && i < 15 &&
+	       (is_seg_prefix(b[i]) || b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF0 ||
+		b[i] == 0xF2 || b[i] == 0xF3))
+		i++;
+	return i == 15;
+}

@@ -75,4 +75,10 @@ unsigned x86_address_bits(const struct x86_insn *d, bool lm64, bool big);
  */
 unsigned x86_soft_int_len(const uint8_t *b, unsigned n, uint8_t vector);
 
+/* Whether the n bytes at an instruction's start are 15 or more legacy
+ * prefixes: the instruction is longer than the architectural
+ * limit of 15 bytes, which is #GP(0) (SDM 2.3.11); Unicorn 2.0.1 raises #UD
+ * for it (measured, probe mmiostore). */
+bool x86_prefixes_over_limit(const uint8_t *b, unsigned n);
+
 #endif /* MVSIM_X86_DECODE_H */

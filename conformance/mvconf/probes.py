@@ -18,8 +18,10 @@ probe.toml.  The keys the suite reads:
            sim_args (mvsim's platform options, sim/README.md: the run boots
            the probe's own ELF on a crafted platform, needs "boot-info");
            cpus (the machine's CPU count: mvsim --cpus, QEMU -smp; needs
-           "cpus"); cmdline (replaces the probe's); needs (further features:
-           the probe's own ELF, run only where the backend has them too).
+           "cpus"); cmdline (replaces the probe's; a variant with only a
+           cmdline boots the probe's own ELF with it, mmiostore.lock); needs
+           (further features: the probe's own ELF, run only where the backend
+           has them too).
 The keys only the build reads (guest-probes/CMakeLists.txt): uses, bare_qemu, mock.
 """
 import os
@@ -158,7 +160,9 @@ def variants(probe: Probe, folder: Path) -> List[Probe]:
             raise ValueError(f"{folder / 'probe.toml'}: bad [[variant]] {v}")
         d = probe.elf.parent / probe.name
         name, cmdline = f"{probe.name}.{v['name']}", v.get("cmdline", probe.cmdline)
-        if args or cpus or vneeds:  # the probe's own ELF (a crafted machine; or where `needs` are)
+        # The probe's own ELF: on a crafted machine (sim_args, cpus), where
+        # `needs` are, or with its own command line (on every backend).
+        if args or cpus or vneeds or ("cmdline" in v and refused is False):
             need = ({"boot-info"} if args else set()) | ({"cpus"} if cpus else set()) | set(vneeds)
             out.append(replace(probe, name=name, begin=probe.name, cmdline=cmdline, cpus=cpus,
                                needs=probe.needs | need, sim_args=tuple(args),

@@ -37,8 +37,14 @@ bool nmi_watch_step(struct arch_vps *a, uint64_t addr)
 		/* The IRET completed: NMIs are unblocked from here. */
 		a->nmi_iret = false;
 		a->nmi_watch = false;
-		if (nmi_deliverable(a) < 0)
-			return false;
+		if (nmi_deliverable(a) < 0) {
+			/* The core waits for a window (an NMI it holds behind an
+			 * exception it raised): this is one (E-70). */
+			if (!a->want_window)
+				return false;
+			vcpu_set_exit(a, HV_EXIT_IRQ_WINDOW, addr);
+			return true;
+		}
 		a->nmi_now = true;
 		return true;
 	}

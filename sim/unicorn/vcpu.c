@@ -185,6 +185,16 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
 	return platform_io_in((uint16_t)port, size);
 }
 
+/* The vector of Unicorn's #UD at `rip`: #GP(0) where the instruction is
+ * longer than 15 bytes (all prefixes), as the processor raises. */
+static uint8_t ud_vector(struct arch_vps *a, uint64_t rip)
+{
+	uint8_t b[15] = { 0 };
+	unsigned n = uc_mem_read(a->uc, rip + a->csb, b, sizeof(b)) == UC_ERR_OK ? 15 : 0;
+
+	return x86_prefixes_over_limit(b, n) ? 13 : 6;
+}
+
 /* An invalid opcode at `rip`: the vendor's hypercall instruction exits to
  * the core; anything else (the other vendor's one included) is #UD in the
  * guest, as on hardware. */
@@ -201,7 +211,7 @@ static void invalid_insn(struct arch_vps *a, uint64_t rip)
 		a->exit->insn_len = 3;
 	} else {
 		a->exc_pending = true;
-		a->exc_vector = 6;
+		a->exc_vector = ud_vector(a, rip);
 		a->exc_rip = rip;
 		a->exc_soft = false;
 	}
@@ -230,7 +240,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 	if (a->in_loader)
 		return;
 	a->exc_pending = true;
-	a->exc_vector = (uint8_t)intno;
+	a->exc_vector = intno == 6 ? ud_vector(a, rip) : (uint8_t)intno;
 	a->exc_rip = rip;
 	a->pf_write = false;
 	a->exc_soft = false;

@@ -6,7 +6,8 @@
  * compilers emit (C7 /0 with disp32 and a legacy prefix, 89 /r with disp8,
  * REX 89 /r with SIB) each write the TPR and read back.  The LVT entries
  * thermal and LINT1 take a masked fixed entry but not INIT or SMI delivery
- * (those stores are not performed).  IA32_APIC_BASE reads
+ * (those stores are not performed).  A TPR store shows in CR8 (TPR[7:4]),
+ * a store to another register changes neither.  IA32_APIC_BASE reads
  * the hardware's value; writing it unchanged is allowed, and moving the
  * base, enabling x2APIC or disabling the APIC raise #GP and change nothing.
  * CPUID hides x2APIC, and the x2APIC MSRs (ID read, ICR write of INIT)
@@ -131,6 +132,35 @@ static void check_lvt(uint32_t off, const char *name)
 	*p = saved;
 }
 
+static uint64_t read_cr8(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr8, %0" : "=r"(v));
+	return v;
+}
+
+/* CR8 is TPR[7:4] (SDM 10.8.6.1): an emulated TPR store shows in CR8, and a
+ * store to another register (here the LVT entries, values 0x10040 and
+ * 0x100F0, whose bits 7:4 are not 5) changes neither CR8 nor the TPR. */
+static void check_tpr_cr8(void)
+{
+	volatile uint32_t *thermal = (volatile uint32_t *)(uintptr_t)(LAPIC + 0x330);
+	uint32_t saved = *thermal;
+
+	lapic_store_reg(LAPIC, 0x50);
+	check_eq("lapic-tpr-store-cr8", "none", 5, read_cr8(),
+		 "after the emulated store of 0x50 to the TPR, CR8 reads 5 (TPR[7:4])");
+	*thermal = LVT_MASKED | 0x40;
+	*thermal = LVT_MASKED | 0xF0;
+	*thermal = saved;
+	check_eq("lapic-other-store-cr8", "none", 5, read_cr8(),
+		 "stores to another APIC register (LVT thermal) leave CR8 at 5");
+	check_eq("lapic-other-store-tpr", "none", 0x50, reg(REG_TPR) & 0xFF,
+		 "and the TPR at 0x50");
+	lapic_store_reg(LAPIC, 0);
+}
+
 static void check_apic_base(void)
 {
 	uint64_t base = 0, after = 0;
@@ -200,6 +230,7 @@ void probe_main(void)
 	check_stores();
 	check_lvt(0x330, "thermal");
 	check_lvt(0x360, "lint1");
+	check_tpr_cr8();
 	check_apic_base();
 	check_x2apic(cpuid_id);
 	check_init_absent();

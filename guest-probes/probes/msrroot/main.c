@@ -36,6 +36,8 @@ PROBE_TITLE("root MSR policy: refused, emulated and pass-through MSRs, the VM_HS
 #define MSR_VM_CR 0xC0010114u
 #define MSR_VM_HSAVE_PA 0xC0010117u
 #define EFER_SVME (1ull << 12)
+#define EFER_FFXSR (1ull << 14)
+#define CPUID_EXT2_FFXSR (1u << 25) /* CPUID 0x80000001 EDX */
 
 static bool amd;
 
@@ -123,6 +125,28 @@ static void check_hsave_escape(void)
 		  "the hypervisor's host-save address is not shown either (as without SVM)");
 }
 
+/* EFER.FFXSR (bit 14): AMD's fast FXSAVE/FXRSTOR, writable where CPUID
+ * 0x80000001 EDX[25] says so (APM vol. 2 3.1.7); reserved on Intel (SDM
+ * 2.2.1: #GP).  An AMD CPU without the feature is not checked. */
+static void check_efer_ffxsr(uint64_t efer)
+{
+	if (!amd) {
+		expect_gp("efer-ffxsr-intel-gp", MSR_EFER, true, efer | EFER_FFXSR,
+			  "EFER.FFXSR is reserved on Intel");
+		return;
+	}
+	if (!(cpuid1(0x80000001u).edx & CPUID_EXT2_FFXSR))
+		return;
+	uint64_t set = 0;
+	if (expect_done("efer-ffxsr-amd-set", MSR_EFER, true, efer | EFER_FFXSR, NULL,
+			"EFER.FFXSR may be set on AMD with CPUID FFXSR")) {
+		rt_rdmsr_safe(MSR_EFER, &set, NULL);
+		check_eq("efer-ffxsr-amd-reads-back", NONE, efer | EFER_FFXSR, set,
+			 "EFER reads back with FFXSR set");
+		rt_wrmsr_safe(MSR_EFER, efer, NULL);
+	}
+}
+
 static void check_virt_control(void)
 {
 	check_hsave_escape();
@@ -143,6 +167,7 @@ static void check_virt_control(void)
 		check_eq("efer-unchanged", NONE, efer, again,
 			 "EFER reads back as before the writes");
 		expect_still_root("efer-svme-clear-hv", "the root cleared EFER.SVME");
+		check_efer_ffxsr(efer);
 	}
 
 	if (amd) {

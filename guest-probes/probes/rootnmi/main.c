@@ -8,13 +8,15 @@
  * step; VMX: the interruptibility state and MTF).  Checked as a machine
  * would behave: a self-NMI is taken right after the ICR store; a second one
  * sent from inside the NMI handler is not taken there, but right after the
- * handler's IRET, at the instruction it returns to; all-including-self is
+ * handler's IRET, at the instruction it returns to, or after the IRET of a
+ * #GP taken inside the handler (any IRET ends the blocking); all-including-self is
  * taken once; all-excluding-self does not reach the sender (the APs the probe
  * never started wait for a SIPI: NMIs blocked) and an NMI to an APIC ID no
  * CPU has reaches nothing.
  *
  * No ABI item names the root's platform: every check is items=none.
  */
+#include "msr_safe.h"
 #include "probe.h"
 
 PROBE_TITLE("root VM NMI IPIs: delivered through the ICR, blocked until the handler's IRET");
@@ -27,6 +29,7 @@ PROBE_TITLE("root VM NMI IPIs: delivered through the ICR, blocked until the hand
 #define ICR_NMI_ALL_EXCL_SELF 0x000C4400u
 #define ABSENT_APIC_ID 0x3Eu
 #define GATE_INTR_P 0x8E
+#define MSR_X2APIC_ID 0x802u
 #define SPIN 200000
 
 void rootnmi_send(uint64_t lapic_page, uint32_t icr_lo);
@@ -37,7 +40,11 @@ extern char rootnmi_after_send[];
 
 static volatile uint32_t nmi_count, count_inside;
 static volatile uint64_t first_rip, nested_rip;
+enum nest_exc { EXC_NONE, EXC_GP, EXC_UD };
 static volatile bool nest;
+static volatile enum nest_exc nest_exc;
+extern char rt_rdmsr_resume[], rootnmi_stgi_insn[], rootnmi_stgi_resume[];
+void rootnmi_stgi(void);
 
 struct idt_ptr {
 	uint16_t limit;
@@ -52,6 +59,14 @@ void rootnmi_handler(const uint64_t *frame)
 		first_rip = frame[0];
 		if (nest) {
 			rootnmi_send_nested(LAPIC, ICR_NMI); /* to itself: ICR_HI is set */
+			if (nest_exc == EXC_GP) /* x2APIC off: #GP (the core's on VMX) */
+				(void)rt_rdmsr_safe(MSR_X2APIC_ID, &(uint64_t){ 0 }, NULL);
+			if (nest_exc == EXC_UD) { /* #UD (the core's on SVM) */
+				rt_expect(6, (uintptr_t)rootnmi_stgi_insn,
+					  (uintptr_t)rootnmi_stgi_resume);
+				rootnmi_stgi();
+				(void)rt_expect_take(NULL);
+			}
 			for (int i = 0; i < SPIN; i++)
 				__asm__ volatile("pause");
 			count_inside = nmi_count;
@@ -82,18 +97,34 @@ static void install_gate(void)
 	g[3] = 0;
 }
 
-static void reset(bool nested)
+static void reset(bool nested, enum nest_exc exc)
 {
 	nmi_count = 0;
 	count_inside = 0;
 	first_rip = nested_rip = 0;
 	nest = nested;
+	nest_exc = exc;
 }
 
 static void spin(void)
 {
 	for (int i = 0; i < SPIN; i++)
 		__asm__ volatile("pause");
+}
+
+static void check_nested_exception(enum nest_exc exc, const char *tag, const char *what,
+				   uintptr_t resume)
+{
+	reset(true, exc);
+	rootnmi_send(LAPIC, ICR_NMI);
+	spin();
+	check_eq(rt_fmt("nmi-held-across-%s", tag), "none", 2, nmi_count,
+		 "a self-NMI sent inside the NMI handler, then a %s there: the held NMI is "
+		 "taken, once", what);
+	check_tok(rt_fmt("nmi-held-until-%s-iret", tag), "none", rt_hex(resume), rt_hex(nested_rip),
+		  nested_rip == resume && count_inside == 2,
+		  "it is taken right after the %s handler's IRET (which ends the NMI blocking), at "
+		  "the instruction behind the faulting one, inside the first handler", what);
 }
 
 void probe_main(void)
@@ -104,7 +135,7 @@ void probe_main(void)
 	install_gate();
 	set_dest(id);
 
-	reset(true);
+	reset(true, EXC_NONE);
 	rootnmi_send(LAPIC, ICR_NMI);
 	spin();
 	check_tok("nmi-ipi-self-taken", "none", rt_hex(after), rt_hex(first_rip), first_rip == after,
@@ -119,20 +150,27 @@ void probe_main(void)
 		  nested_rip == after,
 		  "it is taken right after the IRET, at the instruction the IRET returned to");
 
-	reset(false);
+	/* The held NMI and an exception at once: the exception handler's IRET
+	 * ends the NMI blocking (any IRET does, SDM 6.7.1), so the held NMI is
+	 * taken right after it, inside the first NMI's handler. */
+	check_nested_exception(EXC_GP, "gp", "#GP (RDMSR of the x2APIC ID)",
+			       (uintptr_t)rt_rdmsr_resume);
+	check_nested_exception(EXC_UD, "ud", "#UD (STGI)", (uintptr_t)rootnmi_stgi_resume);
+
+	reset(false, EXC_NONE);
 	rootnmi_send(LAPIC, ICR_NMI_ALL_INCL_SELF);
 	spin();
 	check_eq("nmi-all-incl-self", "none", 1, nmi_count,
 		 "an NMI to all including self (ICR shorthand 10b) is taken once on its own CPU");
 
-	reset(false);
+	reset(false, EXC_NONE);
 	rootnmi_send(LAPIC, ICR_NMI_ALL_EXCL_SELF);
 	spin();
 	check_eq("nmi-all-excl-self", "none", 0, nmi_count,
 		 "an NMI to all excluding self does not reach its own CPU (the others, not "
 		 "started, wait for a SIPI and block NMIs)");
 
-	reset(false);
+	reset(false, EXC_NONE);
 	set_dest(ABSENT_APIC_ID);
 	rootnmi_send(LAPIC, ICR_NMI);
 	set_dest(0);

@@ -8,9 +8,19 @@
  * void rootnmi_send_nested(...): the same store for the handler's own send, so
  * that an NMI taken inside the handler (at rootnmi_after_nested) is told apart
  * from one taken after its IRET (at rootnmi_after_send).
+ * void rootnmi_stgi(void): STGI, #UD expected at rootnmi_stgi_insn.
  */
 	.text
 	.code64
+	/* STGI at a labelled address: #UD in every VM (hv/core/exit.c exit_ud on
+	 * SVM, the processor's own #UD on VMX) */
+	.globl rootnmi_stgi, rootnmi_stgi_insn, rootnmi_stgi_resume
+rootnmi_stgi:
+rootnmi_stgi_insn:
+	stgi
+rootnmi_stgi_resume:
+	ret
+
 	.globl rootnmi_send, rootnmi_after_send, rootnmi_stub
 	.globl rootnmi_send_nested, rootnmi_after_nested
 rootnmi_send:

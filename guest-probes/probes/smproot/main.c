@@ -9,7 +9,9 @@
  *
  * Checks: at least one AP started and reached long mode; each AP's two APIC
  * IDs agree and differ from the BSP's; a further SIPI to the running APs
- * starts nothing (a SIPI reaches only a CPU waiting for one), but after an
+ * starts nothing (a SIPI reaches only a CPU waiting for one, and is not kept
+ * for later: after an INIT the APs wait), a SIPI with the self shorthand
+ * and destination field 0xFF reaches no AP, and after an
  * INIT to the running APs (spinning, with no exit of their own: the INIT
  * kicks them) one SIPI starts each again.  Last, the AP
  * reads the hypervisor's memory (the type-2 range of the memory map): its
@@ -25,6 +27,18 @@ PROBE_TITLE("root VM SMP start-up: INIT-SIPI-SIPI starts the APs' root VPs under
 
 #define MIB 0x100000ull
 #define GIB4 0x100000000ull
+#define ICR_SIPI_SELF 0x00044600u
+#define DEST_BROADCAST 0xFFu
+
+/* An IPI with the destination field `dest` (ap_start.h's ipi() sends 0). */
+static void ipi_dest(uint32_t icr_lo, uint32_t dest)
+{
+	volatile uint32_t *apic = (volatile uint32_t *)(uintptr_t)LAPIC;
+
+	apic[REG_ICR_HI / 4] = dest << 24;
+	apic[REG_ICR_LO / 4] = icr_lo;
+	apic[REG_ICR_HI / 4] = 0;
+}
 
 /* The first type-2 (hypervisor) range of the memory map at/above 1 MiB. */
 static uint64_t hv_memory(void)
@@ -68,7 +82,15 @@ void probe_main(void)
 	/* INIT puts a running AP back into waiting for a SIPI: the next SIPI
 	 * starts each AP again in the trampoline. */
 	ipi(ICR_INIT_ALL_BUT_SELF);
-	delay(SETTLE_TICKS / 10);
+	delay(SETTLE_TICKS);
+	check_eq("init-parks-until-sipi", "none", n, rd32(tr_entered),
+		 "after an INIT the APs wait for a SIPI: the SIPI they ignored while running was "
+		 "not kept, none starts again before the next SIPI");
+	ipi_dest(ICR_SIPI_SELF | SIPI_VECTOR, DEST_BROADCAST);
+	delay(SETTLE_TICKS);
+	check_eq("sipi-self-shorthand-only-self", "none", n, rd32(tr_entered),
+		 "a SIPI with the self shorthand reaches no AP waiting for one, although the "
+		 "destination field says 0xFF (ignored with a shorthand, SDM 10.6.1)");
 	ipi(ICR_SIPI_ALL_BUT_SELF | SIPI_VECTOR);
 	for (uint64_t t0 = tsc(); rd32(tr_in_long) < 2 * n && tsc() - t0 < WAIT_TICKS;)
 		__asm__ volatile("pause");

@@ -67,7 +67,9 @@ void svm_exit_decode(struct hv_vps *vps, struct hv_exit *exit)
 		vmcb_set64(v, VMCB_EVENTINJ, 0);
 
 	if (svm_nmi_window_exit(a, code)) {
-		exit->type = HV_EXIT_EXTINT; /* nothing for the core: run on */
+		/* Nothing for the core (run on), unless the root's NMI blocking
+		 * just ended and the core waits for a window (E-70). */
+		exit->type = a->want_window && !a->nmi_masked ? HV_EXIT_IRQ_WINDOW : HV_EXIT_EXTINT;
 		return;
 	}
 	switch (code) {

@@ -295,12 +295,12 @@ void svm_vps_run(struct hv_vps *vps, struct hv_exit *exit)
 	if (a->guest)
 		x86_dr_guest_leave(a->dr, root_dr);
 	x86_pkrs_guest_leave(root_pkrs);
-	a->want_window = false;
 	kick_run_leave(pp);
 	bool sliced = a->guest && preempt_disarm(&ps);
 
 	vmcb_set8(v, VMCB_TLB_CONTROL, 0);
-	svm_exit_decode(vps, exit);
+	svm_exit_decode(vps, exit); /* reads want_window (the NMI window's end) */
+	a->want_window = false;
 	if (sliced && exit->type == HV_EXIT_EXTINT)
 		exit->type = HV_EXIT_PREEMPT;
 }

@@ -291,8 +291,15 @@ static void event_prepare(struct arch_vps *a)
 	} else {
 		vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	}
-	if (a->want_window) /* arch_vps_request_window: exit to the core */
+	if (a->want_window) { /* arch_vps_request_window: exit to the core */
 		nproc |= PROC_INTR_WINDOW;
+		/* ... also when the root's NMI blocking ends: an NMI the core
+		 * holds (behind an exception it raised) waits for that IRET,
+		 * not for RFLAGS.IF (E-70). */
+		if (!a->guest && vmx_caps.vnmi &&
+		    (vmread(VMCS_GUEST_INTERRUPTIBILITY) & INTERRUPTIBILITY_NMI))
+			nproc |= PROC_NMI_WINDOW;
+	}
 	if (nproc != proc)
 		vmwrite(VMCS_PROC_CTLS, nproc);
 }
