@@ -22,16 +22,41 @@ PROBE_TITLE("A VP running on another PP: run_vp, destroy and the VPS state ops a
 static struct guest g;
 static uint8_t ap_stack[16384] __attribute__((aligned(16)));
 static volatile uint64_t ap_done, ap_status, ap_reason;
+/* The AP's run number: bumped each time its run_vp returned at a time
+ * slice's end (external_interrupt), before it enters the VP again.  The VP
+ * is not running in that gap, and a call made there may rightly succeed. */
+static volatile uint64_t ap_seq;
 
-/* The first AP (smproot's trampoline calls it on ap_stack). */
+/* The first AP (smproot's trampoline calls it on ap_stack): vmm_guest_run's
+ * loop, with each re-entry counted in ap_seq. */
 static void ap_main(uint32_t slot)
 {
-	uint64_t r = 0, a = 0;
+	uint64_t r = 0, a = 0, st;
 
 	(void)slot;
-	ap_status = vmm_guest_run(&g, G_READ_SPIN, (uint64_t[]){ GUEST_MBOX_GPA, 0 }, 2, &r, &a);
+	st = vmm_guest_run_once(&g, G_READ_SPIN, (uint64_t[]){ GUEST_MBOX_GPA, 0 }, 2, &r, &a);
+	for (unsigned n = 0; st == EXP_STATUS_SUCCESS && r == EXP_EXIT_EXTERNAL_INTERRUPT &&
+			     n < GUEST_MAX_PREEMPTIONS;
+	     n++) {
+		__atomic_add_fetch(&ap_seq, 1, __ATOMIC_SEQ_CST);
+		st = vmm_run_vp(g.vpid, &r, &a);
+	}
+	ap_status = st;
 	ap_reason = r;
 	__atomic_store_n(&ap_done, 1, __ATOMIC_RELEASE);
+}
+
+/* True once the guest has made progress in run number `seq` (its read count
+ * moved while ap_seq still reads seq).  The guest reads only while its VP is
+ * entered, and the AP moves ap_seq before it enters again, so progress seen
+ * with the same seq on both sides of a call means the VP ran throughout. */
+static bool progressed_in(uint64_t seq)
+{
+	uint64_t r0 = g.mb->res[0], t0;
+
+	for (t0 = tsc(); g.mb->res[0] == r0 && !ap_done && tsc() - t0 < WAIT_TICKS;)
+		__asm__ volatile("pause");
+	return g.mb->res[0] != r0 && __atomic_load_n(&ap_seq, __ATOMIC_SEQ_CST) == seq;
 }
 
 /* One call made while the guest runs on the AP: checked after its run. */
@@ -43,6 +68,15 @@ struct busy_call {
 static struct busy_call calls[N_CALLS];
 static unsigned n_calls;
 
+/* A root whose AP has an interrupt pending gets its guest back after a
+ * single instruction, again and again (mvsim): most tries then see a
+ * slice's end, so many are allowed (each lasts one guest loop). */
+#define CALL_TRIES 1000u
+
+/* One call, made while the VP provably runs: the guest progresses in the
+ * same run before and after it.  A call that a time slice's end may have
+ * overlapped is made again (a denied call changes nothing; an allowed one
+ * is idempotent here). */
 static void call(const char *id, const char *items, uint64_t rax, uint64_t r1, uint64_t r2,
 		 uint64_t r3, uint64_t want, const char *desc)
 {
@@ -50,7 +84,17 @@ static void call(const char *id, const char *items, uint64_t rax, uint64_t r1, u
 	struct busy_call *c = &calls[n_calls++];
 
 	*c = (struct busy_call){ id, items, desc, rax, r1, r2, r3, want, 0 };
-	c->got = hc_call(rax, HC_LOAD(&o, vmm_handle, r1, r2, r3));
+	for (unsigned t = 0; t < CALL_TRIES; t++) {
+		uint64_t seq = __atomic_load_n(&ap_seq, __ATOMIC_SEQ_CST);
+
+		if (!progressed_in(seq))
+			continue;
+		c->got = hc_call(rax, HC_LOAD(&o, vmm_handle, r1, r2, r3));
+		if (progressed_in(seq))
+			return;
+	}
+	probe_error("%s: the guest's run on the AP was preempted around each of %u tries", id,
+		    CALL_TRIES);
 }
 
 void probe_main(void)
