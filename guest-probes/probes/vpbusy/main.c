@@ -35,7 +35,10 @@ static void ap_main(uint32_t slot)
 
 	(void)slot;
 	st = vmm_guest_run_once(&g, G_READ_SPIN, (uint64_t[]){ GUEST_MBOX_GPA, 0 }, 2, &r, &a);
-	for (unsigned n = 0; st == EXP_STATUS_SUCCESS && r == EXP_EXIT_EXTERNAL_INTERRUPT &&
+	/* A re-entry refused as "running" means the BSP's run_vp took the VP in
+	 * the gap (which it may): enter again once that run has ended. */
+	for (unsigned n = 0; ((st == EXP_STATUS_SUCCESS && r == EXP_EXIT_EXTERNAL_INTERRUPT) ||
+			      st == EXP_STATUS_INVALID_PERM_DENIED) &&
 			     n < GUEST_MAX_PREEMPTIONS;
 	     n++) {
 		__atomic_add_fetch(&ap_seq, 1, __ATOMIC_SEQ_CST);
@@ -63,38 +66,67 @@ static bool progressed_in(uint64_t seq)
 struct busy_call {
 	const char *id, *items, *desc;
 	uint64_t rax, r1, r2, r3, want, got;
+	/* After a try that succeeded in the gap: put back what it changed
+	 * (and set the next try's arguments), or NULL when it changed nothing
+	 * the next tries depend on. */
+	void (*put_back)(struct busy_call *c);
 };
 
 static struct busy_call calls[N_CALLS];
 static unsigned n_calls;
 
-/* A root whose AP has an interrupt pending gets its guest back after a
- * single instruction, again and again (mvsim): most tries then see a
- * slice's end, so many are allowed (each lasts one guest loop). */
 #define CALL_TRIES 1000u
 
-/* One call, made while the VP provably runs: the guest progresses in the
- * same run before and after it.  A call that a time slice's end may have
- * overlapped is made again (a denied call changes nothing; an allowed one
- * is idempotent here). */
-static void call(const char *id, const char *items, uint64_t rax, uint64_t r1, uint64_t r2,
-		 uint64_t r3, uint64_t want, const char *desc)
+/* One call on the VP that runs on the AP, made right after the guest was
+ * seen making progress in the AP's current run.  The expected status is
+ * taken as it comes; any other result counts only when the guest then
+ * progresses in the same run again, so the VP ran throughout the call.  A
+ * call that the run's end may have overlapped is made again: the VP is not
+ * running in that gap, so a call made there may rightly succeed (making the
+ * call only right after seen progress keeps that rare: a run lasts a time
+ * slice, the gap microseconds).  So that a call made there harms nothing,
+ * destroy_vps names a spare VPS of the VP (made again when one went),
+ * set_identity_map a GPA that a stopped VP's call refuses (PARAMS2), and the
+ * AP enters again after a run_vp of the BSP's. */
+static void call_put_back(const char *id, const char *items, uint64_t rax, uint64_t r1,
+			  uint64_t r2, uint64_t r3, uint64_t want, const char *desc,
+			  void (*put_back)(struct busy_call *c))
 {
 	struct hc_regs o;
 	struct busy_call *c = &calls[n_calls++];
 
-	*c = (struct busy_call){ id, items, desc, rax, r1, r2, r3, want, 0 };
+	*c = (struct busy_call){ id, items, desc, rax, r1, r2, r3, want, 0, put_back };
 	for (unsigned t = 0; t < CALL_TRIES; t++) {
 		uint64_t seq = __atomic_load_n(&ap_seq, __ATOMIC_SEQ_CST);
 
 		if (!progressed_in(seq))
 			continue;
 		c->got = hc_call(rax, HC_LOAD(&o, vmm_handle, r1, r2, r3));
-		if (progressed_in(seq))
+		if (c->got == want || progressed_in(seq))
 			return;
+		if (c->got == EXP_STATUS_SUCCESS && c->put_back)
+			c->put_back(c);
 	}
-	probe_error("%s: the guest's run on the AP was preempted around each of %u tries", id,
-		    CALL_TRIES);
+	probe_error("%s: 0x%llx, and the guest's run on the AP was not shown to span any of %u "
+		    "tries (AP runs %llu, %llu reads, AP run %s: status 0x%llx, %s)", id,
+		    (unsigned long long)c->got, CALL_TRIES, (unsigned long long)ap_seq,
+		    (unsigned long long)g.mb->res[0], ap_done ? "ended" : "going on",
+		    (unsigned long long)ap_status, vmm_exit_name(ap_reason));
+}
+
+static void call(const char *id, const char *items, uint64_t rax, uint64_t r1, uint64_t r2,
+		 uint64_t r3, uint64_t want, const char *desc)
+{
+	call_put_back(id, items, rax, r1, r2, r3, want, desc, NULL);
+}
+
+/* destroy_vps of the spare VPS succeeded in the gap: a new spare. */
+static void spare_again(struct busy_call *c)
+{
+	uint64_t st = vmm_vps_create(g.vpid, &c->r1);
+
+	if (st != EXP_STATUS_SUCCESS)
+		probe_error("create_vps of a new spare VPS fails (0x%llx)", (unsigned long long)st);
 }
 
 void probe_main(void)
@@ -113,6 +145,11 @@ void probe_main(void)
 	uint64_t st0 = hc_call(EXP_HC_VPS(EXP_IDX_GET_XSAVE), HC_LOAD(&o, vmm_handle, g.vpsid, page));
 	if (st0 != ok)
 		probe_error("get_xsave of the stopped VPS fails (0x%llx)", (unsigned long long)st0);
+	/* A second VPS of the VP, not its active one: destroy_vps names it. */
+	uint64_t spare = EXP_INVALID_ID;
+	st0 = vmm_vps_create(g.vpid, &spare);
+	if (st0 != ok)
+		probe_error("create_vps of a spare VPS fails (0x%llx)", (unsigned long long)st0);
 
 	if (start_aps(ap_main, ap_stack + sizeof(ap_stack)) == 0)
 		probe_error("no AP reached long mode (INIT-SIPI-SIPI: see the smproot probe)");
@@ -129,8 +166,9 @@ void probe_main(void)
 	     "run_vp of the VP running on the AP (E-21: already running)");
 	call("destroy-vp", "mv_vp_op_destroy_vp", EXP_HC_DESTROY_VP, g.vpid, 0, 0, deny,
 	     "destroy_vp of the VP running on the AP (E-16)");
-	call("destroy-vps", "mv_vps_op_destroy_vps", EXP_HC_DESTROY_VPS, g.vpsid, 0, 0, deny,
-	     "destroy_vps of the VPS running on the AP (E-16)");
+	call_put_back("destroy-vps", "mv_vps_op_destroy_vps", EXP_HC_DESTROY_VPS, spare, 0, 0, deny,
+		      "destroy_vps of a (spare) VPS of the VP running on the AP (E-16)", spare_again);
+	spare = calls[n_calls - 1].r1;
 	call("get-reg", "mv_vps_op_get_reg", EXP_HC_VPS(EXP_IDX_GET_REG), g.vpsid, EXP_REG_RAX, 0,
 	     deny, "get_reg RAX of the running VPS");
 	call("set-reg", "mv_vps_op_set_reg", EXP_HC_VPS(EXP_IDX_SET_REG), g.vpsid, EXP_REG_RAX, 1,
@@ -152,7 +190,8 @@ void probe_main(void)
 	call("virt-to-phys", "mv_vps_op_virt_to_phys", EXP_HC_VPS(EXP_IDX_VIRT_TO_PHYS), g.vpsid,
 	     GUEST_IMAGE_GPA, 0, deny, "virt_to_phys through the running VPS's page tables");
 	call("set-identity-map", "mv_vps_op_set_identity_map", EXP_HC_VPS(EXP_IDX_SET_IDENTITY_MAP),
-	     g.vpsid, GUEST_PT_GPA, 0, deny, "set_identity_map of the running VPS");
+	     g.vpsid, GUEST_PT_GPA + 8, 0, deny,
+	     "set_identity_map of the running VPS (at an unaligned GPA: the state check comes first)");
 	call("get-tsc-khz", "mv_vps_op_get_tsc_khz", EXP_HC_VPS(EXP_IDX_GET_TSC_KHZ), g.vpsid, 0, 0,
 	     ok, "get_tsc_khz of the running VPS (no VPS state: allowed)");
 	call("get-cpuid", "mv_vps_op_get_cpuid", EXP_HC_VPS(EXP_IDX_GET_CPUID), g.vpsid, 1, 0, ok,
@@ -186,6 +225,8 @@ void probe_main(void)
 	st = vmm_guest_run(&g, G_NOP, 0, 0, &r, 0);
 	check_eq("run-again", "mv_vp_run_vp,mv_vp_exit_t_hlt", EXP_EXIT_HLT,
 		 st == ok ? r : ~0ull, "the BSP runs the VP again: it was left intact");
+	vmm_check_st("spare-destroyed", "mv_vps_op_destroy_vps", ok, vmm_vps_destroy(spare),
+		     "the spare VPS is destroyed once the VP has stopped");
 	vmm_check_st("guest-destroy", "mv_vm_op_destroy_vm", ok, vmm_guest_free(&g),
 		     "the guest is destroyed");
 }
