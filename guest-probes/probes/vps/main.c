@@ -587,6 +587,12 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 		   "PAE: PTE 2 of the page table not present");
 	v2p_is("v2p-pae-4k", id, GIB + 0x203ABC, 0x7654ABC,
 	       "PAE, 4 KiB page: GVA 1 GiB + 0x203ABC -> 0x7654ABC");
+	/* PDPTE 2 names the same page directory with P clear: not present,
+	 * whatever its address bits point at (a walk that followed them would
+	 * find PDE 0's 2 MiB page). */
+	wr(pd + 8 * 2, at + 0x3000);
+	v2p_absent("v2p-pae-pdpte-p-clear", id, 2 * GIB + 0x12345,
+		   "PAE: PDPTE 2 holds a page directory's address with P clear");
 }
 
 /*
