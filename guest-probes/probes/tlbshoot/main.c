@@ -13,8 +13,7 @@
  * Without the shootdown a guest on another PP keeps reading through its
  * stale TLB entry until that PP's next entry (up to a 50 ms slice).
  */
-#include "../smproot/ap_start.h"
-#include "vmm.h"
+#include "../smproot/ap_guest.h"
 
 PROBE_TITLE("TLB shootdown: a guest on an AP loses a page the root unmaps on the BSP");
 
@@ -47,17 +46,8 @@ void probe_main(void)
 	if (vmm_map_range(g.vmid, page, GUEST_SCRATCH_GPA, 4096, EXP_GPA_RW) != EXP_STATUS_SUCCESS)
 		probe_error("cannot share the scratch page with the guest");
 
-	uint32_t n = start_aps(ap_main, ap_stack + sizeof(ap_stack));
-	if (n == 0)
-		probe_error("no AP reached long mode (INIT-SIPI-SIPI: see the smproot probe)");
-	uint64_t t0 = tsc();
-	while (g.mb->res[0] < READS_FIRST && !ap_done && tsc() - t0 < WAIT_TICKS)
-		__asm__ volatile("pause");
-	if (g.mb->res[0] < READS_FIRST || ap_done)
-		probe_error("the guest does not read on the AP (%llu reads, run done %llu, status "
-			    "0x%llx, %s)", (unsigned long long)g.mb->res[0],
-			    (unsigned long long)ap_done, (unsigned long long)ap_status,
-			    vmm_exit_name(ap_reason));
+	ap_guest_start(&g, ap_main, ap_stack + sizeof(ap_stack), READS_FIRST, &ap_done, &ap_status,
+		       &ap_reason);
 	check_eq("guest-reads-page", "none", 0x53484F4F54ull, g.mb->res[1],
 		 "the guest on the AP reads the shared page (%llu reads)",
 		 (unsigned long long)g.mb->res[0]);
@@ -69,8 +59,7 @@ void probe_main(void)
 	/* Nothing is printed until the AP's run has ended: the hypervisor logs the
 	 * guest's fault on the AP, and two CPUs writing the one UART at once mix
 	 * their bytes into one malformed line. */
-	for (t0 = tsc(); !ap_done && tsc() - t0 < WAIT_TICKS;)
-		__asm__ volatile("pause");
+	ap_guest_wait_done(&ap_done);
 	vmm_check_st("unmap", items, EXP_STATUS_SUCCESS, st,
 		     "the BSP unmaps the page while the guest reads it on the AP");
 	check_eq("no-read-after-unmap", items, 0, r1 - r0 > 1 ? r1 - r0 - 1 : 0,

@@ -10,8 +10,7 @@
  * the guest keeps running until the root tells it to stop.  Without the
  * check, destroy_vps would free the VMCB/VMCS of a guest running on the AP.
  */
-#include "../smproot/ap_start.h"
-#include "vmm.h"
+#include "../smproot/ap_guest.h"
 
 PROBE_TITLE("A VP running on another PP: run_vp, destroy and the VPS state ops are refused");
 
@@ -55,11 +54,10 @@ static void ap_main(uint32_t slot)
  * with the same seq on both sides of a call means the VP ran throughout. */
 static bool progressed_in(uint64_t seq)
 {
-	uint64_t r0 = g.mb->res[0], t0;
+	uint64_t r0 = g.mb->res[0];
 
-	for (t0 = tsc(); g.mb->res[0] == r0 && !ap_done && tsc() - t0 < WAIT_TICKS;)
-		__asm__ volatile("pause");
-	return g.mb->res[0] != r0 && __atomic_load_n(&ap_seq, __ATOMIC_SEQ_CST) == seq;
+	return ap_guest_reads_past(&g, r0, &ap_done) != r0 &&
+	       __atomic_load_n(&ap_seq, __ATOMIC_SEQ_CST) == seq;
 }
 
 /* One call made while the guest runs on the AP: checked after its run. */
@@ -132,7 +130,7 @@ static void spare_again(struct busy_call *c)
 void probe_main(void)
 {
 	const uint64_t deny = EXP_STATUS_INVALID_PERM_DENIED, ok = EXP_STATUS_SUCCESS;
-	uint64_t page, cpuid_page, reads_before, t0;
+	uint64_t page, cpuid_page, reads_before;
 
 	vmm_init(true);
 	vmm_guest_new(&g, "vpbusy guest");
@@ -151,15 +149,8 @@ void probe_main(void)
 	if (st0 != ok)
 		probe_error("create_vps of a spare VPS fails (0x%llx)", (unsigned long long)st0);
 
-	if (start_aps(ap_main, ap_stack + sizeof(ap_stack)) == 0)
-		probe_error("no AP reached long mode (INIT-SIPI-SIPI: see the smproot probe)");
-	for (t0 = tsc(); g.mb->res[0] < READS_FIRST && !ap_done && tsc() - t0 < WAIT_TICKS;)
-		__asm__ volatile("pause");
-	if (g.mb->res[0] < READS_FIRST || ap_done)
-		probe_error("the guest does not run on the AP (%llu reads, run done %llu, status "
-			    "0x%llx, %s)", (unsigned long long)g.mb->res[0],
-			    (unsigned long long)ap_done, (unsigned long long)ap_status,
-			    vmm_exit_name(ap_reason));
+	ap_guest_start(&g, ap_main, ap_stack + sizeof(ap_stack), READS_FIRST, &ap_done, &ap_status,
+		       &ap_reason);
 
 	/* Nothing is printed while the AP runs (one UART, two CPUs): collect. */
 	call("run-vp", "mv_vp_run_vp", EXP_HC_RUN_VP, g.vpid, 0, 0, deny,
@@ -199,13 +190,10 @@ void probe_main(void)
 	/* The guest still runs: its count moves on (bounded wait: a loaded host
 	 * may not schedule the AP for a while). */
 	reads_before = g.mb->res[0];
-	for (t0 = tsc(); g.mb->res[0] == reads_before && !ap_done && tsc() - t0 < WAIT_TICKS;)
-		__asm__ volatile("pause");
-	uint64_t reads_after = g.mb->res[0];
+	uint64_t reads_after = ap_guest_reads_past(&g, reads_before, &ap_done);
 
 	g.mb->arg[1] = 1; /* the guest leaves its loop: HLT */
-	for (t0 = tsc(); !ap_done && tsc() - t0 < WAIT_TICKS;)
-		__asm__ volatile("pause");
+	ap_guest_wait_done(&ap_done);
 
 	for (unsigned i = 0; i < n_calls; i++) {
 		const struct busy_call *c = &calls[i];
