@@ -43,6 +43,9 @@ _Static_assert(HV_MAX_PPS_ASM == HV_MAX_PPS, "entry.S sizes its AP stacks by HV_
 #define AP_WAIT_MS 100
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
+/* Linux's pause after a SIPI when it skips the INIT delay (init_udelay 0):
+ * 10 us, the ICR idle, 10 us. */
+#define SIPI_DELAY_FAST_US 20
 #define PARK_NAP_US 20000
 /* The BSP's naps while it waits for the APs (in HLT, as an AP's: a vCPU
  * spinning in an emulator costs a host CPU). */
@@ -76,9 +79,10 @@ static void lapic_ipi(uint32_t icr_lo)
 	lapic_write(LAPIC_ICR_LO, icr_lo);
 }
 
-/* The SDM's 10 ms between INIT and SIPI, except on the processors Linux
- * starts without it (arch/x86/kernel/smpboot.c): Intel family 6 and AMD
- * family 0xF and later (QEMU's qemu64 and Bochs' models among them). */
+/* The SDM's 10 ms between INIT and SIPI (and 200 us between the SIPIs),
+ * except on the processors Linux starts without it (arch/x86/kernel/smpboot.c:
+ * init_udelay 0, then 20 us after a SIPI): Intel family 6 and AMD family 0xF
+ * and later (QEMU's qemu64 and Bochs' models among them). */
 static bool init_needs_delay(void)
 {
 	char name[13];
@@ -110,11 +114,12 @@ void smp_start_aps(void)
 		return;
 	}
 	hv_memcpy((void *)(uintptr_t)TRAMP_ADDR, tramp_start, (size_t)(tramp_end - tramp_start));
+	bool slow = init_needs_delay();
 	lapic_ipi(ICR_INIT_ALL_BUT_SELF);
-	if (init_needs_delay())
+	if (slow)
 		tsc_delay_us(INIT_DELAY_US);
 	lapic_ipi(ICR_SIPI_ALL_BUT_SELF | (TRAMP_ADDR >> 12));
-	tsc_delay_us(SIPI_DELAY_US);
+	tsc_delay_us(slow ? SIPI_DELAY_US : SIPI_DELAY_FAST_US);
 	lapic_ipi(ICR_SIPI_ALL_BUT_SELF | (TRAMP_ADDR >> 12));
 	wait_end = arch_tsc_now() + AP_WAIT_MS * arch_tsc_khz();
 	sipi_sent = true;
