@@ -8,9 +8,14 @@ until its first byte on COM1 (Bochs has no exit device,
 and without the hypervisor nobody programs the UART for the END line), mvsim
 an empty run (the bench probe, exits=0).  On QEMU also the probe itself as the
 multiboot kernel, no hypervisor (its checks fail, it runs to its exit): the
-probe's own work, the lowest ratio the hypervisor could reach."""
+probe's own work, the lowest ratio the hypervisor could reach.  Where the
+hypervisor prints its `[hv] boot: TSC ms at ...` line (QEMU, Bochs), also the
+medians of its first figure (the firmware and the multiboot load) and of the
+span from there to its last step (the hypervisor's own boot), on the guest's
+TSC: the host's clock under QEMU TCG, emulated time under Bochs."""
+import re
 from dataclasses import replace
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from mvconf import backends as mb, bochs, probes as mp, runner
 
@@ -67,6 +72,16 @@ def bare_run(backend, probe) -> Optional[Callable[[], bool]]:
     return None
 
 
+def boot_phases(output: str) -> Optional[Tuple[float, float]]:
+    """(TSC ms at the hypervisor's entry, ms from there to its last boot step)
+    from its `[hv] boot: TSC ms at entry 72.0, ..., aps_released 88.6` line."""
+    m = re.search(r"\[hv\] boot: TSC ms at (.*)", output)
+    steps = re.findall(r"[a-z_]+ ([0-9]+\.[0-9]+)", m.group(1)) if m else []
+    if not steps:
+        return None
+    return float(steps[0]), float(steps[-1]) - float(steps[0])
+
+
 def launch(backend, all_probes: List[mp.Probe], bench: mp.Probe, repeat: int) -> dict:
     """Medians of `repeat` alternating probe, floor and bare-probe runs (wall
     and CPU); a run that did not pass counts as no sample."""
@@ -74,13 +89,23 @@ def launch(backend, all_probes: List[mp.Probe], bench: mp.Probe, repeat: int) ->
     probe, floor = probes.get(PROBE), floor_run(backend, probes, bench)
     fig = {"probe": PROBE, "probe_wall_s": None, "probe_cpu_s": None,
            "floor_wall_s": None, "floor_cpu_s": None,
-           "bare_wall_s": None, "bare_cpu_s": None}
+           "bare_wall_s": None, "bare_cpu_s": None,
+           "hv_entry_ms": None, "hv_boot_ms": None}
     if probe is None or not probe.elf.is_file():
         return fig
     bare = bare_run(backend, probe)
     samples = {k: [] for k in fig if k != "probe"}
+
+    def run_probe() -> bool:
+        res = backend.run(probe)
+        phases = boot_phases(res.output)
+        if phases:
+            samples["hv_entry_ms"].append(phases[0])
+            samples["hv_boot_ms"].append(phases[1])
+        return passed(backend, probe, res)
+
     for _ in range(repeat):
-        for key, run in (("probe", lambda: passed(backend, probe, backend.run(probe))),
+        for key, run in (("probe", run_probe),
                          ("floor", floor), ("bare", bare)):
             if run is None:
                 continue
@@ -105,4 +130,7 @@ def describe(fig: dict) -> str:
     bw, bc = fig.get("bare_wall_s"), fig.get("bare_cpu_s")
     if bw and fw and bc and fc:
         text += f"; {fig['probe']} alone, no hypervisor: {bw / fw:.2f}x (CPU {bc / fc:.2f}x)"
+    entry, boot = fig.get("hv_entry_ms"), fig.get("hv_boot_ms")
+    if entry is not None and boot is not None:
+        text += f"; guest TSC: hypervisor entry at {entry:.1f} ms, its boot {boot:.1f} ms"
     return text
