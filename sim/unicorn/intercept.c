@@ -172,7 +172,10 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 		 * arch_vps_get_msr/set_msr read and write), except a write to
 		 * IA32_TSC: the guest changed its clock.  Reading IA32_TSC
 		 * runs as on hardware (the MSR bitmap intercepts only the
-		 * write); its value is the engine's, like RDTSC's. */
+		 * write); its value is the engine's, like RDTSC's.
+		 * IA32_SYSENTER_CS keeps 32 bits (msr_fpu.c, E-74). */
+		if (index == MSR_IA32_SYSENTER_CS)
+			return msr_sysenter_cs_insn(a, addr, size, write);
 		if (msr_supported(index) && !(write && index == MV_MSR_IA32_TSC))
 			return false;
 		if (!write && index == MV_MSR_IA32_TSC)
