@@ -181,10 +181,9 @@ struct arch_vps {
 	bool stopped_before; /* the code hook stopped the run before last_rip's instruction */
 	bool want_window; /* arch_vps_request_window (events.c) for this run */
 	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
-	/* intercept_irq_window: IF is still 0 at if0_rip (the instruction
-	 * before fell through to it and cannot set IF).  Per uc_emu_start. */
+	/* intercept_irq_window: IF is still 0 (it read IF = 0, and every
+	 * instruction since could not set IF).  Per uc_emu_start. */
 	bool if0_valid;
-	uint64_t if0_rip;
 	uint64_t irq_ret;
 	size_t code_region;      /* regions[] index of the last slpt_host hit */
 	atomic_bool *kick;       /* kick_flag() of the PP running this engine */
