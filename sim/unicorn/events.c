@@ -69,7 +69,18 @@ uint32_t events_error_code(struct arch_vps *a, uint8_t vector)
 	return err;
 }
 
-/* Deliver one event; on failure fill a triple-fault exit and return false. */
+#define VECTOR_DF 8
+#define VECTOR_PF 14
+
+/* #DE, #TS, #NP, #SS, #GP: the contributory exceptions (SDM Vol. 3 6.15). */
+static bool contributory(uint8_t v)
+{
+	return v == 0 || (v >= 10 && v <= 13);
+}
+
+/* Deliver one event; on failure fill a triple-fault exit and return false.
+ * A nested fault of the delivery itself (inject.c INJECT_FAULT) is
+ * delivered in its place, or a double fault. */
 bool events_deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bool has_error,
 		    uint32_t error, uint64_t ret_rip, uint64_t fault_rip)
 {
@@ -86,7 +97,27 @@ bool events_deliver(struct arch_vps *a, struct hv_exit *exit, uint8_t vector, bo
 			snprintf(what, sizeof(what), "deliver-vector-%u", vector);
 		diag_trace(a->vps, what, fault_rip);
 	}
-	if (inject_deliver(a, vector, has_error, error, ret_rip, false, &why) == 0)
+	/* A software interrupt returns past its instruction; every other event
+	 * (external, NMI, hardware exception) sets EXT in a nested fault's code. */
+	int r = inject_deliver(a, vector, has_error, error, ret_rip, ret_rip == fault_rip, &why);
+	while (r == INJECT_FAULT) {
+		/* A fault while delivering (E-73): the double-fault rules of SDM
+		 * Vol. 3 table 6-5; the nested fault returns to the first event's
+		 * instruction. */
+		uint8_t nv = a->deliver_fault_vec;
+		if (vector == VECTOR_DF) {
+			why = "a fault while delivering #DF";
+			r = -1;
+			break;
+		}
+		bool df = (contributory(vector) || vector == VECTOR_PF) && contributory(nv);
+		vector = df ? VECTOR_DF : nv;
+		error = df ? 0 : a->deliver_fault_err;
+		has_error = true;
+		ret_rip = fault_rip;
+		r = inject_deliver(a, vector, true, error, ret_rip, true, &why);
+	}
+	if (r == 0)
 		return true;
 	memset(exit, 0, sizeof(*exit));
 	if (a->deliver_gpa != ~0ull) {

@@ -6,7 +6,13 @@
  * RSP aligned to 16, stack switch to TSS.RSP0 on a privilege change, IST
  * honoured.  Protected mode (paging off or on): 8-byte gates, same-privilege
  * frame (EFLAGS, CS, EIP [, error]).  Interrupt gates clear IF; both clear
- * TF, NT, RF.  Anything the CPU would turn into a nested fault (IDT limit,
+ * TF, NT, RF.  The code segment the gate names is checked as the processor
+ * does (E-73, `gate_cs_fault`): outside its table, not a code segment, DPL
+ * above CPL: #GP(selector); not present: #NP(selector); in long mode not a
+ * 64-bit one (L = 0 or D = 1): #GP(selector); the error code's EXT bit set
+ * unless a software interrupt is delivered.  Those return INJECT_FAULT with
+ * the nested exception in a->deliver_fault_*: the caller delivers it (or a
+ * double fault).  Any other nested fault the CPU would raise (IDT limit,
  * not-present or bad gate, unwritable stack) is reported as impossible: the
  * caller makes it a triple fault.  An IDT entry or stack slot at a GPA with
  * no second-level entry is, as on hardware, a second-level fault at that GPA
@@ -22,6 +28,8 @@
 #define RFLAGS_NT (1ull << 14)
 #define RFLAGS_RF (1ull << 16)
 #define RFLAGS_VM (1ull << 17)
+#define VECTOR_NP 11
+#define VECTOR_GP 13
 
 bool inject_vector_has_error(uint8_t v)
 {
@@ -86,8 +94,35 @@ static int deliver_real(struct arch_vps *a, uint8_t vector, uint64_t rip, const 
 	return 0;
 }
 
+/*
+ * The checks on the code segment `sel` of a gate (SDM Vol. 2, INT n,
+ * PROTECTED-MODE-TRAP-OR-INTERRUPT-GATE; Vol. 3 6.14.1), at CPL `cpl`.
+ * Returns 0 when the gate may be used, else INJECT_FAULT with the fault.
+ */
+static int gate_cs_fault(struct arch_vps *a, uint16_t sel, unsigned cpl, bool lm, bool ext)
+{
+	uc_x86_mmr table = { 0 };
+	uint64_t d = 0;
+	uint8_t vec = VECTOR_GP;
+
+	uc_reg_read(a->uc, (sel & 4) ? UC_X86_REG_LDTR : UC_X86_REG_GDTR, &table);
+	bool in_table = (uint64_t)(sel & ~7u) + 7 <= table.limit &&
+			uc_mem_read(a->uc, table.base + (sel & ~7u), &d, 8) == UC_ERR_OK;
+	bool code = (d >> 43 & 3) == 3; /* S = 1 and type bit 3: a code segment */
+	unsigned dpl = (unsigned)(d >> 45) & 3;
+	if (in_table && code && dpl <= cpl) {
+		if (!(d >> 47 & 1))
+			vec = VECTOR_NP;
+		else if (!lm || ((d >> 53 & 1) && !(d >> 54 & 1)))
+			return 0;
+	}
+	a->deliver_fault_vec = vec;
+	a->deliver_fault_err = (sel & 0xFFFCu) | (ext ? 1u : 0u);
+	return INJECT_FAULT;
+}
+
 int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t error,
-		   uint64_t rip, bool clear_if_always, const char **why)
+		   uint64_t rip, bool ext, const char **why)
 {
 	uc_engine *uc = a->uc;
 	uc_x86_mmr idtr = { 0 };
@@ -95,7 +130,6 @@ int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t 
 	unsigned gsize = lm ? 16 : 8;
 	uint8_t gate[16];
 
-	(void)clear_if_always;
 	a->deliver_gpa = ~0ull;
 	if (!(regs_read(uc, UC_X86_REG_CR0) & 1))
 		return deliver_real(a, vector, rip, why);
@@ -132,6 +166,8 @@ int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t 
 	uint64_t rflags = regs_read(uc, UC_X86_REG_RFLAGS);
 	uint64_t cs = regs_read(uc, UC_X86_REG_CS), ss = regs_read(uc, UC_X86_REG_SS);
 	unsigned cpl = cs & 3, new_cpl = sel & 3;
+	if (gate_cs_fault(a, sel, cpl, lm, ext))
+		return INJECT_FAULT;
 	bool ok = true;
 	uint64_t sp = rsp;
 

@@ -172,7 +172,10 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 		 * arch_vps_get_msr/set_msr read and write), except a write to
 		 * IA32_TSC: the guest changed its clock.  Reading IA32_TSC
 		 * runs as on hardware (the MSR bitmap intercepts only the
-		 * write); its value is the engine's, like RDTSC's. */
+		 * write); its value is the engine's, like RDTSC's.
+		 * IA32_SYSENTER_CS keeps 32 bits (msr_fpu.c, E-74). */
+		if (index == MSR_IA32_SYSENTER_CS)
+			return msr_sysenter_cs_insn(a, addr, size, write);
 		if (msr_supported(index) && !(write && index == MV_MSR_IA32_TSC))
 			return false;
 		if (!write && index == MV_MSR_IA32_TSC)
@@ -194,14 +197,15 @@ bool intercept_guest(struct arch_vps *a, uint64_t addr, uint32_t size)
 }
 
 /*
- * True when the instruction at `addr` is one that cannot set RFLAGS.IF and
- * goes on at addr + size: the per-RIP cache holds its bytes (icache_plain:
- * still the ones in memory), and after the legacy and REX prefixes its
- * opcode is none of STI, POPF, IRET, a two-byte one (SYSRET, RSM, ...), a
- * far CALL/JMP (a task switch loads EFLAGS), INT n/INT3/INTO/INT1 or FF
- * (far CALL/JMP through memory).  False says nothing.  Within one
- * uc_emu_start nothing else changes IF: an exception or interrupt stops
- * the engine (hook_intr), and mvsim writes RFLAGS only between runs.
+ * True when the instruction at `addr` is one that cannot set RFLAGS.IF
+ * (wherever it goes on: a near jump, call or return keeps IF): the per-RIP
+ * cache holds its bytes (icache_plain: still the ones in memory), and after
+ * the legacy and REX prefixes its opcode is none of STI, POPF, IRET, a
+ * two-byte one (SYSRET, RSM, ...), a far CALL/JMP (a task switch loads
+ * EFLAGS), INT n/INT3/INTO/INT1 or FF (far CALL/JMP through memory).  False
+ * says nothing.  Within one uc_emu_start nothing else changes IF: an
+ * exception or interrupt stops the engine (hook_intr), and mvsim writes
+ * RFLAGS only between runs.
  */
 static bool if_kept(const struct arch_vps *a, uint64_t addr, uint32_t size)
 {
@@ -230,23 +234,22 @@ static bool if_kept(const struct arch_vps *a, uint64_t addr, uint32_t size)
  * External interrupts wait for RFLAGS.IF = 1, as for an interrupt window on
  * hardware, including the one-instruction shadow of an STI that set IF.
  * Returns true to stop before `addr` and deliver one (irq_now).  RFLAGS is
- * read through uc_reg_read (dear: once per instruction while an interrupt
- * waits) only when the instruction before may have set IF: not after one
- * that if_kept() says fell through to here with IF = 0.
+ * read through uc_reg_read (dear: Unicorn computes the arithmetic flags
+ * for it; once per instruction while an interrupt waits) only when an
+ * instruction since it was last read with IF = 0 may have set IF: not
+ * while every one was one if_kept() says keeps IF (a wait loop with IF = 0
+ * reads it once per run, not once per iteration).
  */
 bool intercept_irq_window(struct arch_vps *a, uint64_t addr, uint32_t size)
 {
 	bool shadow = a->sti_shadow;
-	bool if0 = a->if0_valid && a->if0_rip == addr;
+	bool if0 = a->if0_valid;
 	a->sti_shadow = false;
 	a->if0_valid = false;
 	if (if0 || !(regs_read(a->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF)) {
 		uint8_t b = 0;
 		a->sti_shadow = size == 1 && code_bytes(a, addr, 1, &b) && b == 0xFB;
-		if (if_kept(a, addr, size)) {
-			a->if0_valid = true;
-			a->if0_rip = addr + size;
-		}
+		a->if0_valid = if_kept(a, addr, size);
 		return false;
 	}
 	if (shadow)

@@ -3,7 +3,10 @@
  * the CPU model's: ../cpuid_models.c.)
  * MSRs go through Unicorn's UC_X86_REG_MSR (its WRMSR/RDMSR helpers); EFER
  * takes the register path (regs.c) so that mode changes go through the
- * entry-state loader.
+ * entry-state loader.  IA32_SYSENTER_CS is 32 bits wide, as the VMCS field
+ * (E-74); Unicorn's WRMSR keeps bits 15:0, so bits 31:16 live in
+ * arch_vps.sysenter_cs_hi, which the guest's own WRMSR/RDMSR of it keep and
+ * read too (msr_sysenter_cs_insn).
  */
 #include <string.h>
 
@@ -24,6 +27,8 @@ int arch_vps_get_msr(struct hv_vps *vps, uint32_t msr, uint64_t *val)
 	if (uc_reg_read(a->uc, UC_X86_REG_MSR, &m) != UC_ERR_OK)
 		return -1;
 	*val = m.value;
+	if (msr == MSR_IA32_SYSENTER_CS)
+		*val = (m.value & 0xFFFF) | (uint64_t)a->sysenter_cs_hi << 16;
 	return 0;
 }
 
@@ -35,7 +40,35 @@ int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 	if (msr == MSR_EFER)
 		return arch_vps_set_reg(vps, bf_reg_t_efer, val);
 	uc_x86_msr m = { msr, val };
-	return uc_reg_write(a->uc, UC_X86_REG_MSR, &m) == UC_ERR_OK ? 0 : -1;
+	if (uc_reg_write(a->uc, UC_X86_REG_MSR, &m) != UC_ERR_OK)
+		return -1;
+	if (msr == MSR_IA32_SYSENTER_CS)
+		a->sysenter_cs_hi = (uint16_t)(val >> 16);
+	return 0;
+}
+
+/*
+ * A VPS's own RDMSR/WRMSR of IA32_SYSENTER_CS at CPL 0, before it executes:
+ * a WRMSR keeps EAX's bits 31:16 (the engine keeps 15:0) and runs; a RDMSR
+ * is emulated (EDX:EAX = the 32 bits, resume at `addr + size`: cr_done).
+ * Returns true when it emulated the instruction.
+ */
+bool msr_sysenter_cs_insn(struct arch_vps *a, uint64_t addr, uint32_t size, bool write)
+{
+	uint64_t v = 0;
+
+	if (regs_read(a->uc, UC_X86_REG_CS) & 3)
+		return false; /* #GP(0), raised by the engine */
+	if (write) {
+		a->sysenter_cs_hi = (uint16_t)(regs_read(a->uc, UC_X86_REG_RAX) >> 16);
+		return false;
+	}
+	arch_vps_get_msr(a->vps, MSR_IA32_SYSENTER_CS, &v);
+	regs_write(a->uc, UC_X86_REG_RAX, v);
+	regs_write(a->uc, UC_X86_REG_RDX, 0);
+	a->cr_next = addr - a->csb + size;
+	a->cr_done = true;
+	return true;
 }
 
 void arch_vps_get_fpu(struct hv_vps *vps, uint8_t fx[512])

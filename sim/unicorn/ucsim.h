@@ -169,6 +169,8 @@ struct arch_vps {
 	bool pf_write;           /* the pending #PF was a write (error code bit 1) */
 	uint64_t deliver_gpa;    /* inject_deliver failed at this GPA (~0: not so) */
 	uint8_t deliver_access;  /* ... with this HV_ACCESS_* */
+	uint8_t deliver_fault_vec;  /* inject_deliver's nested fault (INJECT_FAULT) */
+	uint32_t deliver_fault_err; /* ... and its error code */
 	uint64_t icount;         /* instructions executed in this slice */
 	uint64_t clock_icount;   /* ... of which the virtual clock has counted */
 	bool root_irq;           /* the root's INTR (../rootirq.c) is up for this run */
@@ -179,10 +181,9 @@ struct arch_vps {
 	bool stopped_before; /* the code hook stopped the run before last_rip's instruction */
 	bool want_window; /* arch_vps_request_window (events.c) for this run */
 	bool sti_shadow;         /* the instruction before was STI with IF = 0 */
-	/* intercept_irq_window: IF is still 0 at if0_rip (the instruction
-	 * before fell through to it and cannot set IF).  Per uc_emu_start. */
+	/* intercept_irq_window: IF is still 0 (it read IF = 0, and every
+	 * instruction since could not set IF).  Per uc_emu_start. */
 	bool if0_valid;
-	uint64_t if0_rip;
 	uint64_t irq_ret;
 	size_t code_region;      /* regions[] index of the last slpt_host hit */
 	atomic_bool *kick;       /* kick_flag() of the PP running this engine */
@@ -200,6 +201,8 @@ struct arch_vps {
 	bool cr_done;
 	uint64_t cr_next;
 	uint64_t cr8; /* the VPS's CR8 (TPR): Unicorn has no local APIC (cr.c) */
+	/* IA32_SYSENTER_CS bits 31:16: Unicorn's WRMSR keeps 15:0 (msr_fpu.c). */
+	uint16_t sysenter_cs_hi;
 };
 
 /*
@@ -241,15 +244,26 @@ void regs_decode_desc(uint64_t d, struct seg_state *out);
  * Returns 0, or -1 with a reason in *why. */
 int loader_apply(struct arch_vps *a, const char **why);
 
+/* ---- msr_fpu.c ------------------------------------------------------------ */
+
+/* A VPS's RDMSR/WRMSR (`write`) of IA32_SYSENTER_CS at `addr`, before it
+ * executes: true when it was emulated (resume at cr_next). */
+bool msr_sysenter_cs_insn(struct arch_vps *a, uint64_t addr, uint32_t size, bool write);
+
 /* ---- inject.c -------------------------------------------------------------- */
 
 /*
  * Deliver `vector` through the guest IDT as the CPU would.  `rip` is the
- * return address pushed.  Returns 0, or -1 (with a reason) when delivery is
- * impossible: the caller reports a triple fault.
+ * return address pushed; `ext`: an external event or a hardware exception
+ * (not INT n/INT3/INTO), the EXT bit of a nested fault's error code.
+ * Returns 0; INJECT_FAULT when the gate's code segment makes the processor
+ * raise a nested fault (a->deliver_fault_vec/err; the caller delivers it);
+ * or -1 (with a reason) when delivery is impossible: the caller reports a
+ * triple fault.
  */
+#define INJECT_FAULT 1
 int inject_deliver(struct arch_vps *a, uint8_t vector, bool has_error, uint32_t error,
-		   uint64_t rip, bool clear_if_always, const char **why);
+		   uint64_t rip, bool ext, const char **why);
 /* Does this exception vector push an error code? */
 bool inject_vector_has_error(uint8_t vector);
 
