@@ -563,6 +563,22 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 	v2p_is("v2p-32bit-4m", id, 0x812345, 0xC12345, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
 	v2p_absent("v2p-32bit-over-4g", id, 4 * GIB + 0x405678,
 		   "32-bit: GVA 4 GiB + 0x405678 is past the 32-bit linear address space");
+	/* PSE-36: a 4 MiB PDE's bits 20:13 are physical bits 39:32; bit 21 is
+	 * reserved (SDM vol. 3 table 4-4: the access is a #PF). */
+	wr32(pd + 4 * 3, 0x00C00000u | (0x5u << 13) | 0x83);
+	v2p_is("v2p-32bit-4m-pse36", id, 0xC12345, 0x500C12345ull,
+	       "32-bit, 4 MiB page with PDE bits 20:13 = 0x5: GVA 0xC12345 -> 0x500C12345");
+	wr32(pd + 4 * 4, 0x00C00000u | (1u << 21) | 0x83);
+	v2p_absent("v2p-32bit-4m-bit21", id, 0x1012345,
+		   "32-bit, 4 MiB page with PDE bit 21 (reserved) set: not mapped");
+	/* Without CR4.PSE the PS bit is ignored: PDE 1 with PS set still names
+	 * its page table. */
+	wr32(pd + 4 * 1, (uint32_t)(at + 0x3000) | 0x83);
+	st = vmm_vps_set_reg(id, EXP_REG_CR4, 0);
+	vmm_check_st("v2p-32bit-nopse-setup", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "CR4 = 0: 32-bit paging without PSE");
+	v2p_is("v2p-32bit-ps-without-pse", id, 0x405678, 0x12345678,
+	       "32-bit, CR4.PSE clear, PDE 1 with PS set: its page table maps GVA 0x405678 -> 0x12345678");
 
 	zero_page(pd);
 	zero_page(pt);
