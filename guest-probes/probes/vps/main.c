@@ -563,6 +563,20 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 	v2p_is("v2p-32bit-4m", id, 0x812345, 0xC12345, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
 	v2p_absent("v2p-32bit-over-4g", id, 4 * GIB + 0x405678,
 		   "32-bit: GVA 4 GiB + 0x405678 is past the 32-bit linear address space");
+	/* PDE 5 names the page table with P clear: not present, whatever its
+	 * address bits point at (a walk that followed them would find PTE 5). */
+	wr32(pd + 4 * 5, (uint32_t)(at + 0x3000));
+	v2p_absent("v2p-32bit-pde-p-clear", id, 0x1405678,
+		   "32-bit: PDE 5 holds a page table's address with P clear");
+	/* CR0.PG clear: no walk, the GVA is the GPA. */
+	st = vmm_vps_set_reg(id, EXP_REG_CR0, 0x00010033);
+	vmm_check_st("v2p-paging-off-setup", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "CR0 = 0x10033 (PE, PG clear)");
+	v2p_is("v2p-paging-off", id, 0x405678, 0x405678,
+	       "paging off: GVA 0x405678 -> GPA 0x405678, not the tables' 0x12345678");
+	st = vmm_vps_set_reg(id, EXP_REG_CR0, 0x80010033);
+	vmm_check_st("v2p-paging-on-again", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "CR0 = 0x80010033 (PG set again)");
 	/* PSE-36: a 4 MiB PDE's bits 20:13 are physical bits 39:32; bit 21 is
 	 * reserved (SDM vol. 3 table 4-4: the access is a #PF). */
 	wr32(pd + 4 * 3, 0x00C00000u | (0x5u << 13) | 0x83);
