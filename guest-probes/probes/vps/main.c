@@ -194,6 +194,37 @@ static void test_cpuid(void)
 	}
 }
 
+/* set_reg of register reg = val is status want; an accepted value is put
+ * back (the VPS runs on). */
+static void set_reg_edge(const char *id, uint64_t reg, uint64_t val, uint64_t want,
+			 const char *desc)
+{
+	uint64_t old = 0;
+
+	vmm_vps_get_reg(sv, reg, &old);
+	vmm_check_st(id, "mv_vps_op_set_reg", want, vmm_vps_set_reg(sv, reg, val),
+		 "set_reg register %llu = 0x%llx: %s", (unsigned long long)reg,
+		 (unsigned long long)val, desc);
+	vmm_vps_set_reg(sv, reg, old);
+}
+
+/* The edges of docs/vps-abi.md "Values refused": the first and the last
+ * register of the segment block (ES selector, TR attributes), the largest
+ * CR8 and DR6, a reserved CR0 bit in 15:6. */
+static void test_reg_edges(void)
+{
+	set_reg_edge("set-reg-es-selector-over", EXP_REG_ES, EXP_SELECTOR_MAX + 1,
+		     EXP_STATUS_INVALID_PARAMS3, "ES selector above 0xFFFF is refused");
+	set_reg_edge("set-reg-tr-attrib-reserved", EXP_REG_TR_ATTRIB, 0x2008B,
+		     EXP_STATUS_INVALID_PARAMS3, "TR attributes with bit 17 (63:17 reserved) are refused");
+	set_reg_edge("set-reg-cr8-max", EXP_REG_CR8, EXP_CR8_MAX, EXP_STATUS_SUCCESS,
+		     "CR8 = 15, the largest TPR, is accepted");
+	set_reg_edge("set-reg-dr6-max", EXP_REG_DR6, 0xFFFFFFFFull, EXP_STATUS_SUCCESS,
+		     "DR6 with every bit of 31:0 set is accepted");
+	set_reg_edge("set-reg-cr0-reserved", EXP_REG_CR0, 0x60000010ull | (1ull << 6),
+		     EXP_STATUS_INVALID_PARAMS3, "CR0 with bit 6 (15:6 reserved) is refused");
+}
+
 static void test_regs(void)
 {
 	static const struct { uint64_t reg; uint64_t val; const char *name; } rt[] = {
@@ -296,6 +327,7 @@ static void test_regs(void)
 	vmm_check_st("set-reg-dr7-high", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vmm_vps_set_reg(sv, EXP_REG_DR7, 0x400ull | (1ull << 32)),
 		 "set_reg DR7 with bit 32 set (63:32 reserved)");
+	test_reg_edges();
 	vmm_check_st("set-reg-rsp-anything", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
 		 vmm_vps_set_reg(sv, EXP_REG_RSP, EXP_NONCANONICAL),
 		 "set_reg RSP = 0x8000000000000000 is accepted (RSP may hold any value)");
@@ -403,6 +435,10 @@ static void test_msrs(void)
 		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, (EXP_PAT_RESET & ~(0xFFull << 56)) | (8ull << 56),
 		     0, &o),
 		 "set_msr PAT with memory type 8 (past the 3-bit types) in entry 7");
+	vmm_check_st("set-msr-pat-type3", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
+		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, (EXP_PAT_RESET & ~(0xFFull << 24)) | (3ull << 24),
+		     0, &o),
+		 "set_msr PAT with memory type 3 (reserved) in entry 3");
 	st = vps(EXP_IDX_GET_MSR, sv, EXP_MSR_PAT, 0, 0, &o);
 	check_eq("set-msr-pat-unchanged", "mv_vps_op_set_msr,MV_STATUS_INVALID_PARAMS3",
 		 EXP_PAT_RESET, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
@@ -470,6 +506,12 @@ static void test_fpu(void)
 		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o), "set_fpu of the earlier image");
 	vmm_check_st("set-fpu-unaligned", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, p + 1, 0, 0, &o), "set_fpu with REG2[11:0] != 0");
+	/* The 512 bytes at q + 0x10 read as an image with a valid MXCSR: only
+	 * the REVZ check refuses it. */
+	wr32(q + 0x10 + FX_MXCSR, mxcsr);
+	vmm_check_st("set-fpu-unaligned-valid", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_FPU, g.vpsid, q + 0x10, 0, 0, &o),
+		 "set_fpu with REG2[11:0] = 0x10, where the bytes hold a valid image");
 	vmm_check_st("set-fpu-not-root", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, g.image_gpa, 0, 0, &o),
 		 "set_fpu from a page the root donated away");
@@ -504,6 +546,15 @@ static void test_fpu(void)
 	wr32(x + FX_MXCSR, mxcsr);
 	vmm_check_st("get-xsave-unaligned", "mv_vps_op_get_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_XSAVE, g.vpsid, x + 0x800, 0, 0, &o), "get_xsave with REG2[11:0] != 0");
+	/* The 576 bytes at x + 0x40 read as a valid standard-format area
+	 * (MXCSR, XSTATE_BV = x87|SSE, the rest of the header zero): only the
+	 * REVZ check refuses it. */
+	wr32(x + 0x40 + FX_MXCSR, mxcsr);
+	for (unsigned i = 0; i < 8; i++)
+		wr(x + 0x40 + XS_BV + 8 * i, i == 0 ? 3 : 0);
+	vmm_check_st("set-xsave-unaligned-valid", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x + 0x40, 0, 0, &o),
+		 "set_xsave with REG2[11:0] = 0x40, where the bytes hold a valid area");
 	vmm_check_st("set-xsave-not-root", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_XSAVE, g.vpsid, g.image_gpa, 0, 0, &o),
 		 "set_xsave from a page the root donated away");
@@ -720,6 +771,16 @@ static void test_mem_ops(void)
 	vmm_check_st("idmap-unaligned", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, GUEST_PT_GPA + 8, 0, 0, &o),
 		 "set_identity_map with REG2[11:0] != 0");
+	/* Unaligned where the 3 pages from there are all the guest's RW stack:
+	 * only the REVZ check refuses it. */
+	vmm_check_st("idmap-unaligned-in-memory", "mv_vps_op_set_identity_map",
+		 EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, GUEST_STACK_GPA + 8, 0, 0, &o),
+		 "set_identity_map at GPA 0x%llx (REG2[11:0] = 8; guest RAM, RW, up to 0x%llx)",
+		 (unsigned long long)(GUEST_STACK_GPA + 8), (unsigned long long)GUEST_STACK_TOP);
+	check_eq("idmap-unaligned-cr3", "mv_vps_op_set_identity_map,mv_vps_op_get_reg",
+		 GUEST_PT_GPA, vmm_vps_get_reg(g.vpsid, EXP_REG_CR3, &r) == EXP_STATUS_SUCCESS ?
+		 r & ~0xFFFull : ~0ull, "the refused call left the guest's CR3 as it was");
 	vmm_check_st("idmap-not-guest-memory", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, 0x5000000, 0, 0, &o),
 		 "set_identity_map at GPA 0x5000000 (nothing mapped there in the guest)");
