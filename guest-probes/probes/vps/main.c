@@ -157,6 +157,12 @@ static void test_cpuid(void)
 		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & CPUID1_ECX_VMX : ~0ull,
 		 "the guest's CPUID.1:ECX[5] (VMX) is clear (ECX=0x%llx)",
 		 (unsigned long long)g.mb->res[2]);
+	/* Hiding is for the bits the hypervisor does not give guests, not the
+	 * rest of the policy: the hypervisor-present bit stays set (spec 2). */
+	check_eq("guest-cpuid1-hv-bit", "CPUID_0000_0001_ECX", 1ull << 31,
+		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & (1ull << 31) : ~0ull,
+		 "the guest's CPUID.1:ECX[31] (hypervisor present) is set (ECX=0x%llx)",
+		 (unsigned long long)g.mb->res[2]);
 	st = vmm_guest_run(&g, G_CPUID, (uint64_t[]){ 0x80000001, 0 }, 2, &r, &a);
 	check_eq("guest-cpuid-svm-hidden", "CPUID_0000_0001_ECX", 0,
 		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & CPUID81_ECX_SVM : ~0ull,
