@@ -241,7 +241,7 @@ struct hv_ret api_vps_get_fpu(const struct hv_caller *c, uint64_t reg1, uint64_t
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }
 
-/* An image's MXCSR sets only bits the processor takes (E-73): those of the
+/* An image's MXCSR sets only bits the processor takes (E-75): those of the
  * MXCSR_MASK that arch_vps_get_fpu reports, the processor's own (FXSAVE
  * bytes 28..31; never 0), so every image get_fpu gives is accepted again. */
 static bool fxsave_valid(struct hv_vps *vps, const uint8_t *fx)

@@ -505,7 +505,7 @@ static void test_fpu(void)
 		 "set_fpu of an image with MXCSR = 0x%x (bit 16, the lowest reserved bit)",
 		 MXCSR_BIT16 | mxcsr);
 	/* Every bit the processor takes: its MXCSR_MASK, which get_fpu reports
-	 * (0xFFFF; 0x2FFFF on AMD processors with misaligned SSE, E-73). */
+	 * (0xFFFF; 0x2FFFF on AMD processors with misaligned SSE, E-75). */
 	const uint32_t mask = rd32(q + FX_MXCSR_MASK);
 	wr32(q + FX_MXCSR, mask);
 	vmm_check_st("set-fpu-mxcsr-all-valid", "mv_vps_op_set_fpu", EXP_STATUS_SUCCESS,
