@@ -8,6 +8,10 @@ debug_out: a passed check whose desc promises a console line
 iommu: a passed check whose desc promises "console: [hv] iommu: DMA fault"
   (the dma probe) is confirmed only if the hypervisor printed at least as
   many "[hv] iommu: DMA fault" lines as the run's passed checks promised.
+hc-lock: the "[hv] hc-lock: longest hold N ns" lines (hv/core/hypercall.c)
+  each log a new longest hold of the hypercall lock, so in a run of one PP
+  (the banner's "pps=1") their figures never fall; with more PPs two lines
+  may print out of order, and nothing is compared.
 banner: when a "[hv] " console line states the release ("release 2026-11")
   and/or the build ("build 0"), they must equal what the probe read from
   CPUID_4000_XX02_EBX ((year << 16) | month) and CPUID_4000_XX02_EDX.
@@ -72,6 +76,24 @@ def iommu(out) -> List[CrossCheck]:
     return result
 
 
+_HC_LOCK = re.compile(r"^\[hv\] hc-lock: longest hold (\d+) ns ")
+_PPS = re.compile(r"\bpps=(\d+)\b")
+
+
+def hc_lock(out) -> List[CrossCheck]:
+    """One PP: the longest-hold figures never fall (each line is a new maximum)."""
+    hv = [line for line in out.log.console if line.startswith("[hv] ")]
+    holds = [int(m.group(1)) for line in hv for m in [_HC_LOCK.match(line)] if m]
+    pps = next((int(m.group(1)) for line in hv for m in [_PPS.search(line)] if m), None)
+    if len(holds) < 2 or pps != 1:
+        return []
+    fall = next((k for k in range(1, len(holds)) if holds[k] < holds[k - 1]), None)
+    return [CrossCheck("hc-lock.longest", (), fall is None,
+                       f"{len(holds)} hc-lock lines, longest hold rising" if fall is None else
+                       f"hc-lock line {fall + 1} of {len(holds)}: {holds[fall]} ns after "
+                       f"{holds[fall - 1]} ns is no new longest hold")]
+
+
 def _got_hex(out, item: str) -> Optional[int]:
     for c in out.checks():
         if item in c.items and c.got.lower().startswith("0x"):
@@ -115,4 +137,4 @@ def all_for(out) -> List[CrossCheck]:
     """out: a runner.Outcome with a parsed log."""
     if out.log is None:
         return []
-    return debug_out(out) + iommu(out) + banner(out)
+    return debug_out(out) + iommu(out) + hc_lock(out) + banner(out)

@@ -219,8 +219,8 @@ struct hv_ret api_vps_get_tsc_khz(const struct hv_caller *c, uint64_t reg1)
 #define XSTATE_SSE 0x2ull
 #define FX_FCW 0
 #define FX_MXCSR 24
+#define FX_MXCSR_MASK 28
 #define FX_XMM0 160
-#define MXCSR_VALID 0xFFFFu
 
 #define IDMAP_PAGES 3u
 
@@ -241,19 +241,25 @@ struct hv_ret api_vps_get_fpu(const struct hv_caller *c, uint64_t reg1, uint64_t
 	return hv_ret_status(MV_STATUS_SUCCESS);
 }
 
-static bool fxsave_valid(const uint8_t *fx)
+/* An image's MXCSR sets only bits the processor takes (E-75): those of the
+ * MXCSR_MASK that arch_vps_get_fpu reports, the processor's own (FXSAVE
+ * bytes 28..31; never 0), so every image get_fpu gives is accepted again. */
+static bool fxsave_valid(struct hv_vps *vps, const uint8_t *fx)
 {
-	uint32_t mxcsr;
+	uint8_t cur[FXSAVE_SIZE];
+	uint32_t mxcsr, mask;
 
+	arch_vps_get_fpu(vps, cur);
+	hv_memcpy(&mask, cur + FX_MXCSR_MASK, 4);
 	hv_memcpy(&mxcsr, fx + FX_MXCSR, 4);
-	return (mxcsr & ~MXCSR_VALID) == 0;
+	return (mxcsr & ~mask) == 0;
 }
 
 struct hv_ret api_vps_set_fpu(const struct hv_caller *c, uint64_t reg1, uint64_t gpa)
 {
 	VPS_ARG_OR_RETURN(vps, c, reg1, true);
 	uint8_t fx[FXSAVE_SIZE];
-	if (!page_gpa_ok(gpa) || mm_read(c->vm, gpa, fx, sizeof(fx)) || !fxsave_valid(fx))
+	if (!page_gpa_ok(gpa) || mm_read(c->vm, gpa, fx, sizeof(fx)) || !fxsave_valid(vps, fx))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
 	if (arch_vps_set_fpu(vps, fx))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
@@ -288,7 +294,7 @@ struct hv_ret api_vps_set_xsave(const struct hv_caller *c, uint64_t reg1, uint64
 	/* Only x87/SSE; XCOMP_BV and the rest of the header must be zero
 	 * (standard format), as XRSTOR requires. */
 	if ((bv & ~(XSTATE_X87 | XSTATE_SSE)) ||
-	    hv_memcmp(xs + FXSAVE_SIZE + 8, zero, sizeof(zero)) || !fxsave_valid(xs))
+	    hv_memcmp(xs + FXSAVE_SIZE + 8, zero, sizeof(zero)) || !fxsave_valid(vps, xs))
 		return hv_ret_status(MV_STATUS_INVALID_PARAMS2);
 	/* A component whose XSTATE_BV bit is clear is loaded in its initial
 	 * configuration. */

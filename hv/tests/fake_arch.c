@@ -286,8 +286,11 @@ int arch_vps_set_msr(struct hv_vps *vps, uint32_t msr, uint64_t val)
 
 void arch_vps_get_fpu(struct hv_vps *vps, uint8_t fxsave[512])
 {
+	const uint32_t mxcsr_mask = 0xFFFF; /* as mvsim's and QEMU's processors */
+
 	(void)vps;
 	memset(fxsave, 0, 512);
+	memcpy(fxsave + 28, &mxcsr_mask, 4);
 }
 
 int arch_vps_set_fpu(struct hv_vps *vps, const uint8_t fxsave[512])

@@ -10,6 +10,7 @@ PROBE_TITLE("VPS hypercalls: every op, success and each bad parameter, round tri
 
 #define OP(idx) EXP_HC_VPS(idx)
 #define FX_MXCSR 24
+#define FX_MXCSR_MASK 28
 #define FX_XMM0 160
 #define FX_XMM1 176
 #define XS_BV 512
@@ -157,6 +158,12 @@ static void test_cpuid(void)
 		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & CPUID1_ECX_VMX : ~0ull,
 		 "the guest's CPUID.1:ECX[5] (VMX) is clear (ECX=0x%llx)",
 		 (unsigned long long)g.mb->res[2]);
+	/* Hiding is for the bits the hypervisor does not give guests, not the
+	 * rest of the policy: the hypervisor-present bit stays set (spec 2). */
+	check_eq("guest-cpuid1-hv-bit", "CPUID_0000_0001_ECX", 1ull << 31,
+		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & (1ull << 31) : ~0ull,
+		 "the guest's CPUID.1:ECX[31] (hypervisor present) is set (ECX=0x%llx)",
+		 (unsigned long long)g.mb->res[2]);
 	st = vmm_guest_run(&g, G_CPUID, (uint64_t[]){ 0x80000001, 0 }, 2, &r, &a);
 	check_eq("guest-cpuid-svm-hidden", "CPUID_0000_0001_ECX", 0,
 		 st == EXP_STATUS_SUCCESS && r == EXP_EXIT_HLT ? g.mb->res[2] & CPUID81_ECX_SVM : ~0ull,
@@ -192,6 +199,37 @@ static void test_cpuid(void)
 			 vps(EXP_IDX_SET_CPUID, g.vpsid, leaf, (ebx << 32) | eax, (edx << 32) | ecx, &o),
 			 "changing an existing entry still works when full");
 	}
+}
+
+/* set_reg of register reg = val is status want; an accepted value is put
+ * back (the VPS runs on). */
+static void set_reg_edge(const char *id, uint64_t reg, uint64_t val, uint64_t want,
+			 const char *desc)
+{
+	uint64_t old = 0;
+
+	vmm_vps_get_reg(sv, reg, &old);
+	vmm_check_st(id, "mv_vps_op_set_reg", want, vmm_vps_set_reg(sv, reg, val),
+		 "set_reg register %llu = 0x%llx: %s", (unsigned long long)reg,
+		 (unsigned long long)val, desc);
+	vmm_vps_set_reg(sv, reg, old);
+}
+
+/* The edges of docs/vps-abi.md "Values refused": the first and the last
+ * register of the segment block (ES selector, TR attributes), the largest
+ * CR8 and DR6, a reserved CR0 bit in 15:6. */
+static void test_reg_edges(void)
+{
+	set_reg_edge("set-reg-es-selector-over", EXP_REG_ES, EXP_SELECTOR_MAX + 1,
+		     EXP_STATUS_INVALID_PARAMS3, "ES selector above 0xFFFF is refused");
+	set_reg_edge("set-reg-tr-attrib-reserved", EXP_REG_TR_ATTRIB, 0x2008B,
+		     EXP_STATUS_INVALID_PARAMS3, "TR attributes with bit 17 (63:17 reserved) are refused");
+	set_reg_edge("set-reg-cr8-max", EXP_REG_CR8, EXP_CR8_MAX, EXP_STATUS_SUCCESS,
+		     "CR8 = 15, the largest TPR, is accepted");
+	set_reg_edge("set-reg-dr6-max", EXP_REG_DR6, 0xFFFFFFFFull, EXP_STATUS_SUCCESS,
+		     "DR6 with every bit of 31:0 set is accepted");
+	set_reg_edge("set-reg-cr0-reserved", EXP_REG_CR0, 0x60000010ull | (1ull << 6),
+		     EXP_STATUS_INVALID_PARAMS3, "CR0 with bit 6 (15:6 reserved) is refused");
 }
 
 static void test_regs(void)
@@ -296,6 +334,7 @@ static void test_regs(void)
 	vmm_check_st("set-reg-dr7-high", "mv_vps_op_set_reg", EXP_STATUS_INVALID_PARAMS3,
 		 vmm_vps_set_reg(sv, EXP_REG_DR7, 0x400ull | (1ull << 32)),
 		 "set_reg DR7 with bit 32 set (63:32 reserved)");
+	test_reg_edges();
 	vmm_check_st("set-reg-rsp-anything", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS,
 		 vmm_vps_set_reg(sv, EXP_REG_RSP, EXP_NONCANONICAL),
 		 "set_reg RSP = 0x8000000000000000 is accepted (RSP may hold any value)");
@@ -403,6 +442,10 @@ static void test_msrs(void)
 		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, (EXP_PAT_RESET & ~(0xFFull << 56)) | (8ull << 56),
 		     0, &o),
 		 "set_msr PAT with memory type 8 (past the 3-bit types) in entry 7");
+	vmm_check_st("set-msr-pat-type3", "mv_vps_op_set_msr", EXP_STATUS_INVALID_PARAMS3,
+		 vps(EXP_IDX_SET_MSR, sv, EXP_MSR_PAT, (EXP_PAT_RESET & ~(0xFFull << 24)) | (3ull << 24),
+		     0, &o),
+		 "set_msr PAT with memory type 3 (reserved) in entry 3");
 	st = vps(EXP_IDX_GET_MSR, sv, EXP_MSR_PAT, 0, 0, &o);
 	check_eq("set-msr-pat-unchanged", "mv_vps_op_set_msr,MV_STATUS_INVALID_PARAMS3",
 		 EXP_PAT_RESET, st == EXP_STATUS_SUCCESS ? o.r[0] : st,
@@ -461,15 +504,25 @@ static void test_fpu(void)
 		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o),
 		 "set_fpu of an image with MXCSR = 0x%x (bit 16, the lowest reserved bit)",
 		 MXCSR_BIT16 | mxcsr);
-	wr32(q + FX_MXCSR, 0xFFFFu);
+	/* Every bit the processor takes: its MXCSR_MASK, which get_fpu reports
+	 * (0xFFFF; 0x2FFFF on AMD processors with misaligned SSE, E-75). */
+	const uint32_t mask = rd32(q + FX_MXCSR_MASK);
+	wr32(q + FX_MXCSR, mask);
 	vmm_check_st("set-fpu-mxcsr-all-valid", "mv_vps_op_set_fpu", EXP_STATUS_SUCCESS,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o),
-		 "set_fpu of an image with MXCSR = 0xFFFF (every defined bit) is accepted");
+		 "set_fpu of an image with MXCSR = 0x%x, the MXCSR_MASK get_fpu reported, is accepted",
+		 mask);
 	wr32(q + FX_MXCSR, mxcsr);
 	vmm_check_st("set-fpu-mxcsr-restore", "mv_vps_op_set_fpu", EXP_STATUS_SUCCESS,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, q, 0, 0, &o), "set_fpu of the earlier image");
 	vmm_check_st("set-fpu-unaligned", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, p + 1, 0, 0, &o), "set_fpu with REG2[11:0] != 0");
+	/* The 512 bytes at q + 0x10 read as an image with a valid MXCSR: only
+	 * the REVZ check refuses it. */
+	wr32(q + 0x10 + FX_MXCSR, mxcsr);
+	vmm_check_st("set-fpu-unaligned-valid", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_FPU, g.vpsid, q + 0x10, 0, 0, &o),
+		 "set_fpu with REG2[11:0] = 0x10, where the bytes hold a valid image");
 	vmm_check_st("set-fpu-not-root", "mv_vps_op_set_fpu", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_FPU, g.vpsid, g.image_gpa, 0, 0, &o),
 		 "set_fpu from a page the root donated away");
@@ -501,9 +554,25 @@ static void test_fpu(void)
 	vmm_check_st("set-xsave-mxcsr-bit16", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x, 0, 0, &o),
 		 "set_xsave of an area with MXCSR bit 16 set (reserved; XRSTOR would #GP)");
+	wr32(x + FX_MXCSR, rd32(x + FX_MXCSR_MASK));
+	vmm_check_st("set-xsave-mxcsr-all-valid", "mv_vps_op_set_xsave", EXP_STATUS_SUCCESS,
+		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x, 0, 0, &o),
+		 "set_xsave of an area with MXCSR = 0x%x, the MXCSR_MASK get_xsave reported, is accepted",
+		 rd32(x + FX_MXCSR_MASK));
 	wr32(x + FX_MXCSR, mxcsr);
+	vmm_check_st("set-xsave-mxcsr-restore", "mv_vps_op_set_xsave", EXP_STATUS_SUCCESS,
+		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x, 0, 0, &o), "set_xsave of the earlier area");
 	vmm_check_st("get-xsave-unaligned", "mv_vps_op_get_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_GET_XSAVE, g.vpsid, x + 0x800, 0, 0, &o), "get_xsave with REG2[11:0] != 0");
+	/* The 576 bytes at x + 0x40 read as a valid standard-format area
+	 * (MXCSR, XSTATE_BV = x87|SSE, the rest of the header zero): only the
+	 * REVZ check refuses it. */
+	wr32(x + 0x40 + FX_MXCSR, mxcsr);
+	for (unsigned i = 0; i < 8; i++)
+		wr(x + 0x40 + XS_BV + 8 * i, i == 0 ? 3 : 0);
+	vmm_check_st("set-xsave-unaligned-valid", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_XSAVE, g.vpsid, x + 0x40, 0, 0, &o),
+		 "set_xsave with REG2[11:0] = 0x40, where the bytes hold a valid area");
 	vmm_check_st("set-xsave-not-root", "mv_vps_op_set_xsave", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_XSAVE, g.vpsid, g.image_gpa, 0, 0, &o),
 		 "set_xsave from a page the root donated away");
@@ -563,6 +632,36 @@ static void legacy_walks(uint64_t id, uint64_t at, uint64_t t)
 	v2p_is("v2p-32bit-4m", id, 0x812345, 0xC12345, "32-bit, 4 MiB page: GVA 0x812345 -> 0xC12345");
 	v2p_absent("v2p-32bit-over-4g", id, 4 * GIB + 0x405678,
 		   "32-bit: GVA 4 GiB + 0x405678 is past the 32-bit linear address space");
+	/* PDE 5 names the page table with P clear: not present, whatever its
+	 * address bits point at (a walk that followed them would find PTE 5). */
+	wr32(pd + 4 * 5, (uint32_t)(at + 0x3000));
+	v2p_absent("v2p-32bit-pde-p-clear", id, 0x1405678,
+		   "32-bit: PDE 5 holds a page table's address with P clear");
+	/* CR0.PG clear: no walk, the GVA is the GPA. */
+	st = vmm_vps_set_reg(id, EXP_REG_CR0, 0x00010033);
+	vmm_check_st("v2p-paging-off-setup", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "CR0 = 0x10033 (PE, PG clear)");
+	v2p_is("v2p-paging-off", id, 0x405678, 0x405678,
+	       "paging off: GVA 0x405678 -> GPA 0x405678, not the tables' 0x12345678");
+	st = vmm_vps_set_reg(id, EXP_REG_CR0, 0x80010033);
+	vmm_check_st("v2p-paging-on-again", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "CR0 = 0x80010033 (PG set again)");
+	/* PSE-36: a 4 MiB PDE's bits 20:13 are physical bits 39:32; bit 21 is
+	 * reserved (SDM vol. 3 table 4-4: the access is a #PF). */
+	wr32(pd + 4 * 3, 0x00C00000u | (0x5u << 13) | 0x83);
+	v2p_is("v2p-32bit-4m-pse36", id, 0xC12345, 0x500C12345ull,
+	       "32-bit, 4 MiB page with PDE bits 20:13 = 0x5: GVA 0xC12345 -> 0x500C12345");
+	wr32(pd + 4 * 4, 0x00C00000u | (1u << 21) | 0x83);
+	v2p_absent("v2p-32bit-4m-bit21", id, 0x1012345,
+		   "32-bit, 4 MiB page with PDE bit 21 (reserved) set: not mapped");
+	/* Without CR4.PSE the PS bit is ignored: PDE 1 with PS set still names
+	 * its page table. */
+	wr32(pd + 4 * 1, (uint32_t)(at + 0x3000) | 0x83);
+	st = vmm_vps_set_reg(id, EXP_REG_CR4, 0);
+	vmm_check_st("v2p-32bit-nopse-setup", "mv_vps_op_set_reg", EXP_STATUS_SUCCESS, st,
+		 "CR4 = 0: 32-bit paging without PSE");
+	v2p_is("v2p-32bit-ps-without-pse", id, 0x405678, 0x12345678,
+	       "32-bit, CR4.PSE clear, PDE 1 with PS set: its page table maps GVA 0x405678 -> 0x12345678");
 
 	zero_page(pd);
 	zero_page(pt);
@@ -690,6 +789,16 @@ static void test_mem_ops(void)
 	vmm_check_st("idmap-unaligned", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, GUEST_PT_GPA + 8, 0, 0, &o),
 		 "set_identity_map with REG2[11:0] != 0");
+	/* Unaligned where the 3 pages from there are all the guest's RW stack:
+	 * only the REVZ check refuses it. */
+	vmm_check_st("idmap-unaligned-in-memory", "mv_vps_op_set_identity_map",
+		 EXP_STATUS_INVALID_PARAMS2,
+		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, GUEST_STACK_GPA + 8, 0, 0, &o),
+		 "set_identity_map at GPA 0x%llx (REG2[11:0] = 8; guest RAM, RW, up to 0x%llx)",
+		 (unsigned long long)(GUEST_STACK_GPA + 8), (unsigned long long)GUEST_STACK_TOP);
+	check_eq("idmap-unaligned-cr3", "mv_vps_op_set_identity_map,mv_vps_op_get_reg",
+		 GUEST_PT_GPA, vmm_vps_get_reg(g.vpsid, EXP_REG_CR3, &r) == EXP_STATUS_SUCCESS ?
+		 r & ~0xFFFull : ~0ull, "the refused call left the guest's CR3 as it was");
 	vmm_check_st("idmap-not-guest-memory", "mv_vps_op_set_identity_map", EXP_STATUS_INVALID_PARAMS2,
 		 vps(EXP_IDX_SET_IDENTITY_MAP, g.vpsid, 0x5000000, 0, 0, &o),
 		 "set_identity_map at GPA 0x5000000 (nothing mapped there in the guest)");
