@@ -115,6 +115,49 @@ static void continuation(void)
 		 "and the VM is gone");
 }
 
+/* A dying VM's page shared out with ZOMBIE, whose borrower is destroyed
+ * between two of the lender's destroy calls (E-31): the lender's first call
+ * passed the page (still shared out, so kept); the borrower's destroy drops
+ * the share, which gives the page back to the root at once, since the lender
+ * will not visit it again.  The lender's destroy then ends with SUCCESS (no
+ * zombie: nothing is shared out any more) and every donated page is the
+ * root's again. */
+static void dying_lender(void)
+{
+	struct hc_regs o;
+	uint64_t lender, holder, st, mem = vmm_alloc(CONT_PAGES);
+	const uint64_t y = 0x600000;
+	unsigned retries = 0;
+
+	if (vmm_vm_create(&lender) != EXP_STATUS_SUCCESS || vmm_vm_create(&holder) != EXP_STATUS_SUCCESS ||
+	    vmm_map_range(lender, mem, CONT_GPA, CONT_PAGES * PAGE,
+			  EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create two VMs and donate 1 MiB to the first");
+	st = vmm_map_mdl(lender, vmm_mdl_one(CONT_GPA, PAGE), holder, vmm_mdl_one(y, PAGE),
+			 EXP_GPA_FLAG_READ_ACCESS | EXP_GPA_FLAG_ZOMBIE);
+	vmm_check_st("dying-lender-share", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st,
+		     "the VM shares its first donated page with another VM, ZOMBIE");
+	st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, lender));
+	vmm_check_st("dying-lender-first", I_DESTROY, EXP_STATUS_RETRY_CONTINUATION, st,
+		     "destroy_vm (SCC) of the lender: RETRY_CONTINUATION, it is dying");
+	st = vmm_vm_destroy(holder);
+	vmm_check_st("dying-lender-holder-destroyed", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		     "the borrower is destroyed meanwhile (its share of the dying VM's page dropped)");
+	st = EXP_STATUS_RETRY_CONTINUATION;
+	while (st == EXP_STATUS_RETRY_CONTINUATION && retries < 64) {
+		retries++;
+		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, lender));
+	}
+	vmm_check_st("dying-lender-done", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		     "the lender's destroy_vm (SCC), continued, ends with SUCCESS after %u call(s)",
+		     retries);
+	vmm_check_st("dying-lender-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1,
+		     vmm_vm_destroy(lender), "the lender is gone, not a zombie");
+	bool back = root_writes(mem, CONT_PAGES, 0xD1E);
+	check_tok("dying-lender-pages-back", I_DESTROY, "writable", back ? "writable" : "wrong", back,
+		  "all 256 pages, the one shared out included, are the root's again");
+}
+
 void probe_main(void)
 {
 	struct hc_regs o;
@@ -215,6 +258,7 @@ void probe_main(void)
 		vmm_vm_destroy(a);
 
 	continuation();
+	dying_lender();
 
 	/* a guest's own VMID (E-18: any VM may ask). */
 	{
