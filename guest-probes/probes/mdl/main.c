@@ -626,6 +626,41 @@ static void share_limit(void)
 		 "the 4096th share is refused with PERM_DENIED, nothing changed");
 }
 
+/* The longest chain (E-24: 16 MDL pages, so 16 x 169 = 2704 entries) is read
+ * and checked whole.  Its entries are one page each, every one touching the
+ * next in address order, listed in a scattered order (entry j at slot
+ * 7j mod 2704): touching ranges do not overlap, so REG2 is valid and a
+ * destination one page short is PARAMS4; the same chain with its very last
+ * entry grown to two pages overlaps the range after it in address order
+ * (listed on another MDL page) and is PARAMS2. */
+#define CHAIN_PAGES 16u
+#define CHAIN_N (CHAIN_PAGES * EXP_MDL_MAP_MAX_NUM_ENTRIES)
+#define CHAIN_GPA 0x40000000ull /* 1 GiB: the entries are never used as memory */
+
+static void longest_chain(void)
+{
+	const uint64_t m = vmm_alloc(CHAIN_PAGES), n = EXP_MDL_MAP_MAX_NUM_ENTRIES;
+
+	for (uint64_t j = 0; j < CHAIN_N; j++)
+		vmm_mdl_set_entry(m + (j / n) * PAGE, (unsigned)(j % n),
+				  CHAIN_GPA + ((j * 7) % CHAIN_N) * PAGE, PAGE, 0);
+	for (uint64_t k = 0; k < CHAIN_PAGES; k++) {
+		vmm_mdl_set_num(m + k * PAGE, n);
+		vmm_mdl_set_next(m + k * PAGE, k + 1 < CHAIN_PAGES ? m + (k + 1) * PAGE : 0);
+	}
+	hostile("chain-16-pages-touching", I_MAP, EXP_HC_MAP_MDL, 0, m, vm_b,
+		vmm_mdl_one(X, (CHAIN_N - 1) * PAGE), RW, EXP_STATUS_INVALID_PARAMS4,
+		"a source chain of 16 full MDL pages (2704 one-page entries, each touching the next "
+		"in address order: no overlap) and a destination one page shorter");
+	const uint64_t last = CHAIN_N - 1;
+	vmm_mdl_set_entry(m + (CHAIN_PAGES - 1) * PAGE, (unsigned)(last % n),
+			  CHAIN_GPA + ((last * 7) % CHAIN_N) * PAGE, 2 * PAGE, 0);
+	hostile("chain-16-pages-last-overlaps", I_MAP, EXP_HC_MAP_MDL, 0, m, vm_b,
+		vmm_mdl_one(X, (CHAIN_N + 1) * PAGE), RW, EXP_STATUS_INVALID_PARAMS2,
+		"the same chain with its 2704th entry two pages long: it overlaps the entry after "
+		"it in address order, listed on another MDL page");
+}
+
 void probe_main(void)
 {
 	uint64_t r, a;
@@ -641,6 +676,7 @@ void probe_main(void)
 	chained();
 	hostile_mdls();
 	max_entries();
+	longest_chain();
 	exhaust();
 	donate_shared_out();
 	guest_shares();
