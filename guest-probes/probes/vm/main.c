@@ -35,6 +35,20 @@ static bool root_writes(uint64_t gpa, uint64_t n, uint64_t seed)
 	return ok;
 }
 
+/* destroy_vm (SCC) called again while the last status `st` is
+ * RETRY_CONTINUATION, at most 64 times; the last status (*retries: the
+ * calls made). */
+static uint64_t destroy_continue(uint64_t vm, uint64_t st, unsigned *retries)
+{
+	struct hc_regs o;
+
+	while (st == EXP_STATUS_RETRY_CONTINUATION && *retries < 64) {
+		(*retries)++;
+		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm));
+	}
+	return st;
+}
+
 /* mv_vm_op_destroy_vm as a continuation (spec 6.1, E-31): with SCC the root
  * sees MV_STATUS_RETRY_CONTINUATION and calls again; without, one call. */
 static void continuation(void)
@@ -73,10 +87,7 @@ static void continuation(void)
 		if (cst == EXP_STATUS_SUCCESS)
 			vmm_vm_destroy(other);
 	}
-	while (st == EXP_STATUS_RETRY_CONTINUATION && retries < 64) {
-		retries++;
-		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm));
-	}
+	st = destroy_continue(vm, st, &retries);
 	vmm_check_st("scc-done", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		 "calling destroy_vm (SCC) again until it is done: SUCCESS after %u more call(s)",
 		 retries);
@@ -143,11 +154,7 @@ static void dying_lender(void)
 	st = vmm_vm_destroy(holder);
 	vmm_check_st("dying-lender-holder-destroyed", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		     "the borrower is destroyed meanwhile (its share of the dying VM's page dropped)");
-	st = EXP_STATUS_RETRY_CONTINUATION;
-	while (st == EXP_STATUS_RETRY_CONTINUATION && retries < 64) {
-		retries++;
-		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, lender));
-	}
+	st = destroy_continue(lender, EXP_STATUS_RETRY_CONTINUATION, &retries);
 	vmm_check_st("dying-lender-done", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		     "the lender's destroy_vm (SCC), continued, ends with SUCCESS after %u call(s)",
 		     retries);
