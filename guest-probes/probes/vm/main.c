@@ -151,6 +151,11 @@ static void dying_lender(void)
 	st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, lender));
 	vmm_check_st("dying-lender-first", I_DESTROY, EXP_STATUS_RETRY_CONTINUATION, st,
 		     "destroy_vm (SCC) of the lender: RETRY_CONTINUATION, it is dying");
+	st = vmm_map_mdl(lender, vmm_mdl_one(CONT_GPA + (CONT_PAGES - 1) * PAGE, PAGE), holder,
+			 vmm_mdl_one(y + PAGE, PAGE), EXP_GPA_FLAG_READ_ACCESS);
+	vmm_check_st("dying-lender-as-source", "mv_vm_op_map_mdl", EXP_STATUS_INVALID_PARAMS1, st,
+		     "the dying VM shares a page it still holds (its last): refused, a dying VM is "
+		     "missing as a source (E-31)");
 	st = vmm_vm_destroy(holder);
 	vmm_check_st("dying-lender-holder-destroyed", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		     "the borrower is destroyed meanwhile (its share of the dying VM's page dropped)");
@@ -163,6 +168,35 @@ static void dying_lender(void)
 	bool back = root_writes(mem, CONT_PAGES, 0xD1E);
 	check_tok("dying-lender-pages-back", I_DESTROY, "writable", back ? "writable" : "wrong", back,
 		  "all 256 pages, the one shared out included, are the root's again");
+}
+
+/* E-31's batch at its edge: each destroy_vm call releases at most 64 page
+ * entries (HV_VM_DESTROY_BATCH), so a VM holding 64 donated pages is gone
+ * after one call and one holding 65 needs exactly one more. */
+#define BATCH 64u
+
+static void batch_edge(void)
+{
+	struct hc_regs o;
+	uint64_t mem = vmm_alloc(BATCH + 1);
+
+	for (unsigned k = 0; k < 2; k++) {
+		uint64_t vm, st;
+		unsigned more = 0;
+
+		if (vmm_vm_create(&vm) != EXP_STATUS_SUCCESS ||
+		    vmm_map_range(vm, mem, CONT_GPA, (BATCH + k) * PAGE,
+				  EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
+			probe_error("cannot create a VM and donate %u pages to it", BATCH + k);
+		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm));
+		vmm_check_st(rt_fmt("batch-%u-first", BATCH + k), I_DESTROY,
+			     k ? EXP_STATUS_RETRY_CONTINUATION : EXP_STATUS_SUCCESS, st,
+			     "destroy_vm (SCC) of a VM holding %u donated pages: %s", BATCH + k,
+			     k ? "one entry is left after the first call's 64" : "one call releases all 64");
+		st = destroy_continue(vm, st, &more);
+		check_eq(rt_fmt("batch-%u-more-calls", BATCH + k), I_DESTROY ",MV_STATUS_SUCCESS", k, more,
+			 "calls after the first until SUCCESS (last status 0x%llx)", (unsigned long long)st);
+	}
 }
 
 void probe_main(void)
@@ -266,6 +300,7 @@ void probe_main(void)
 
 	continuation();
 	dying_lender();
+	batch_edge();
 
 	/* a guest's own VMID (E-18: any VM may ask). */
 	{
