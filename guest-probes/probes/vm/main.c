@@ -324,5 +324,22 @@ void probe_main(void)
 		st = vmm_guest_free(&g);
 		vmm_check_st("guest-destroy", I_DESTROY, EXP_STATUS_SUCCESS, st,
 			 "the guest's VPS, VP and VM are destroyed (memory goes back to the root)");
+
+		/* Its VMID comes back without the handle (E-31: a dying VM has
+		 * none): the old handle is no handle of the next VM that gets the
+		 * VMID, whose guest opens its own. */
+		struct guest g2;
+		vmm_guest_new(&g2, "vmid guest, the VMID again");
+		check_eq("reused-vmid", I_CREATE, g.vmid, g2.vmid,
+			 "the next VM gets the destroyed guest's VMID (the lowest free one)");
+		st = vmm_guest_hc(&g2, EXP_HC_VM_VMID, gh, 0, 0, 0, 0, 0, &o, &reason);
+		vmm_check_st("reused-vmid-old-handle", I_VMID, EXP_STATUS_FAILURE_INVALID_HANDLE, st,
+			     "its guest calls vmid with the destroyed VM's handle (run ended with %s)",
+			     vmm_exit_name(reason));
+		st = vmm_guest_hc(&g2, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &reason);
+		vmm_check_st("reused-vmid-open-handle", "mv_handle_op_open_handle", EXP_STATUS_SUCCESS, st,
+			     "and opens its own handle");
+		vmm_check_st("reused-vmid-destroy", I_DESTROY, EXP_STATUS_SUCCESS, vmm_guest_free(&g2),
+			     "the second guest is destroyed");
 	}
 }
