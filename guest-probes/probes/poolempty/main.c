@@ -108,6 +108,10 @@ void probe_main(void)
 	vmm_check_st("create-vps-empty", I_CREATE_VPS, EXP_STATUS_FAILURE_UNKNOWN,
 		     vmm_vps_create(vp_a, &vpsid),
 		     "create_vps with the pool empty: the backend cannot take its VPS pages (E-30)");
+	vmm_check_st("map-first-page-empty", "mv_vm_op_map_mdl", EXP_STATUS_FAILURE_UNKNOWN,
+		     vmm_map_range(vm_a, src, 0x200000, PAGE, EXP_GPA_FLAG_READ_ACCESS),
+		     "a share into VM A, which holds no page yet, with the pool empty: its GPA tree "
+		     "cannot get its nodes (E-30)");
 
 	/* give every page back */
 	unsigned back = drain(n, m);
