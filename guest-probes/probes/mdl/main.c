@@ -312,6 +312,9 @@ static void hostile_mdls(void)
 		EXP_STATUS_INVALID_PARAMS4, "destination entries overlapping (the same GPA twice)");
 	hostile("dst-gpa-too-high", I_MAP, M, 0, sm, vm_b, vmm_mdl_one(1ull << 47, PAGE), RW,
 		EXP_STATUS_INVALID_PARAMS4, "destination GPA 2^47 (beyond the GPA space)");
+	hostile("dst-gpa-above-limit", I_MAP, M, 0, sm, vm_b, vmm_mdl_one(EXP_GPA_LIMIT + PAGE, PAGE), RW,
+		EXP_STATUS_INVALID_PARAMS4,
+		"destination entry of 1 page at 2^47 + 4 KiB, wholly beyond the GPA space");
 	hostile("dst-crosses-gpa-limit", I_MAP, M, 0, vmm_mdl_one(Q, 2 * PAGE), vm_b,
 		vmm_mdl_one(EXP_GPA_LIMIT - PAGE, 2 * PAGE), RW, EXP_STATUS_INVALID_PARAMS4,
 		"destination entry of 2 pages at 2^47 - 4 KiB: its second page is past the GPA space");
@@ -626,6 +629,68 @@ static void share_limit(void)
 		 "the 4096th share is refused with PERM_DENIED, nothing changed");
 }
 
+/* The longest chain (E-24: 16 MDL pages, so 16 x 169 = 2704 entries) is read
+ * and checked whole.  Its entries are one page each, every one touching the
+ * next in address order, listed in a scattered order (entry j at slot
+ * 7j mod 2704): touching ranges do not overlap, so REG2 is valid and a
+ * destination one page short is PARAMS4; the same chain with its very last
+ * entry grown to two pages overlaps the range after it in address order
+ * (listed on another MDL page) and is PARAMS2. */
+#define CHAIN_PAGES 16u
+#define CHAIN_N (CHAIN_PAGES * EXP_MDL_MAP_MAX_NUM_ENTRIES)
+#define CHAIN_GPA 0x40000000ull /* 1 GiB: the entries are never used as memory */
+
+static void longest_chain(void)
+{
+	const uint64_t m = vmm_alloc(CHAIN_PAGES), n = EXP_MDL_MAP_MAX_NUM_ENTRIES;
+
+	for (uint64_t j = 0; j < CHAIN_N; j++)
+		vmm_mdl_set_entry(m + (j / n) * PAGE, (unsigned)(j % n),
+				  CHAIN_GPA + ((j * 7) % CHAIN_N) * PAGE, PAGE, 0);
+	for (uint64_t k = 0; k < CHAIN_PAGES; k++) {
+		vmm_mdl_set_num(m + k * PAGE, n);
+		vmm_mdl_set_next(m + k * PAGE, k + 1 < CHAIN_PAGES ? m + (k + 1) * PAGE : 0);
+	}
+	hostile("chain-16-pages-touching", I_MAP, EXP_HC_MAP_MDL, 0, m, vm_b,
+		vmm_mdl_one(X, (CHAIN_N - 1) * PAGE), RW, EXP_STATUS_INVALID_PARAMS4,
+		"a source chain of 16 full MDL pages (2704 one-page entries, each touching the next "
+		"in address order: no overlap) and a destination one page shorter");
+	const uint64_t last = CHAIN_N - 1;
+	vmm_mdl_set_entry(m + (CHAIN_PAGES - 1) * PAGE, (unsigned)(last % n),
+			  CHAIN_GPA + ((last * 7) % CHAIN_N) * PAGE, 2 * PAGE, 0);
+	hostile("chain-16-pages-last-overlaps", I_MAP, EXP_HC_MAP_MDL, 0, m, vm_b,
+		vmm_mdl_one(X, (CHAIN_N + 1) * PAGE), RW, EXP_STATUS_INVALID_PARAMS2,
+		"the same chain with its 2704th entry two pages long: it overlaps the entry after "
+		"it in address order, listed on another MDL page");
+}
+
+/* A page the root only borrows, read-only (a guest's page shared into the
+ * root): an MDL there is refused, the chain must live in pages the root
+ * owns (E-24, docs/memory.md); and the hypervisor writes nothing there for
+ * the root (get_fpu into it is PARAMS2).  The MDL is written before its
+ * page is donated to B, which shares the page back into the root at GPA R. */
+static void mdl_in_borrowed_page(void)
+{
+	const uint64_t yb = 0xE00000, R = 0x4000000000ull; /* 256 GiB: a free GPA of the root */
+	uint64_t page = vmm_alloc(1), bm = vmm_mdl_one(yb, PAGE), rm = vmm_mdl_one(R, PAGE);
+
+	vmm_mdl_set_num(page, 1); /* a valid MDL (the page is zeroed): the root's page P */
+	vmm_mdl_set_entry(page, 0, P, PAGE, 0);
+	if (vmm_map_range(vm_b, page, yb, PAGE, RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS ||
+	    vmm_map_mdl(vm_b, bm, EXP_ROOT_VMID, rm, EXP_GPA_FLAG_READ_ACCESS) != EXP_STATUS_SUCCESS)
+		probe_error("cannot donate a page to B and have B share it into the root");
+	hostile("src-mdl-borrowed", I_MAP, EXP_HC_MAP_MDL, 0, R, vm_b, vmm_mdl_one(X, PAGE), RW,
+		EXP_STATUS_INVALID_PARAMS2,
+		"source MDL (a valid one) in a page the root borrows from B, not its own");
+	struct hc_regs o;
+	vmm_check_st("get-fpu-into-borrowed-ro", "mv_vps_op_get_fpu", EXP_STATUS_INVALID_PARAMS2,
+		     hc_call(EXP_HC_VPS(EXP_IDX_GET_FPU), HC_LOAD(&o, vmm_handle, g.vpsid, R)),
+		     "get_fpu of the agent's VPS into that page, which the root may only read");
+	if (vmm_unmap_mdl(vm_b, bm, EXP_ROOT_VMID, rm) != EXP_STATUS_SUCCESS ||
+	    vmm_unmap_range(vm_b, page, yb, PAGE) != EXP_STATUS_SUCCESS)
+		probe_error("cannot undo B's share into the root and the donation");
+}
+
 void probe_main(void)
 {
 	uint64_t r, a;
@@ -641,6 +706,8 @@ void probe_main(void)
 	chained();
 	hostile_mdls();
 	max_entries();
+	longest_chain();
+	mdl_in_borrowed_page();
 	exhaust();
 	donate_shared_out();
 	guest_shares();

@@ -24,7 +24,7 @@ PROBE_TITLE("map_mdl edges: touching MDL entries, the root's device memory at it
 #define I_MAP "mv_vm_op_map_mdl"
 #define I_UNMAP "mv_vm_op_unmap_mdl"
 #define RW EXP_GPA_RW
-#define MAX_EDGES 8
+#define MAX_EDGES 24 /* 16 firmware ranges (variant device-table-full) and the 4 GiB one */
 
 struct range {
 	uint64_t s, e;

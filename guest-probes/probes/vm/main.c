@@ -35,6 +35,20 @@ static bool root_writes(uint64_t gpa, uint64_t n, uint64_t seed)
 	return ok;
 }
 
+/* destroy_vm (SCC) called again while the last status `st` is
+ * RETRY_CONTINUATION, at most 64 times; the last status (*retries: the
+ * calls made). */
+static uint64_t destroy_continue(uint64_t vm, uint64_t st, unsigned *retries)
+{
+	struct hc_regs o;
+
+	while (st == EXP_STATUS_RETRY_CONTINUATION && *retries < 64) {
+		(*retries)++;
+		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm));
+	}
+	return st;
+}
+
 /* mv_vm_op_destroy_vm as a continuation (spec 6.1, E-31): with SCC the root
  * sees MV_STATUS_RETRY_CONTINUATION and calls again; without, one call. */
 static void continuation(void)
@@ -73,10 +87,7 @@ static void continuation(void)
 		if (cst == EXP_STATUS_SUCCESS)
 			vmm_vm_destroy(other);
 	}
-	while (st == EXP_STATUS_RETRY_CONTINUATION && retries < 64) {
-		retries++;
-		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm));
-	}
+	st = destroy_continue(vm, st, &retries);
 	vmm_check_st("scc-done", I_DESTROY, EXP_STATUS_SUCCESS, st,
 		 "calling destroy_vm (SCC) again until it is done: SUCCESS after %u more call(s)",
 		 retries);
@@ -113,6 +124,79 @@ static void continuation(void)
 		  "the pages are the root's again");
 	vmm_check_st("plain-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1, vmm_vm_destroy(vm),
 		 "and the VM is gone");
+}
+
+/* A dying VM's page shared out with ZOMBIE, whose borrower is destroyed
+ * between two of the lender's destroy calls (E-31): the lender's first call
+ * passed the page (still shared out, so kept); the borrower's destroy drops
+ * the share, which gives the page back to the root at once, since the lender
+ * will not visit it again.  The lender's destroy then ends with SUCCESS (no
+ * zombie: nothing is shared out any more) and every donated page is the
+ * root's again. */
+static void dying_lender(void)
+{
+	struct hc_regs o;
+	uint64_t lender, holder, st, mem = vmm_alloc(CONT_PAGES);
+	const uint64_t y = 0x600000;
+	unsigned retries = 0;
+
+	if (vmm_vm_create(&lender) != EXP_STATUS_SUCCESS || vmm_vm_create(&holder) != EXP_STATUS_SUCCESS ||
+	    vmm_map_range(lender, mem, CONT_GPA, CONT_PAGES * PAGE,
+			  EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
+		probe_error("cannot create two VMs and donate 1 MiB to the first");
+	st = vmm_map_mdl(lender, vmm_mdl_one(CONT_GPA, PAGE), holder, vmm_mdl_one(y, PAGE),
+			 EXP_GPA_FLAG_READ_ACCESS | EXP_GPA_FLAG_ZOMBIE);
+	vmm_check_st("dying-lender-share", "mv_vm_op_map_mdl", EXP_STATUS_SUCCESS, st,
+		     "the VM shares its first donated page with another VM, ZOMBIE");
+	st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, lender));
+	vmm_check_st("dying-lender-first", I_DESTROY, EXP_STATUS_RETRY_CONTINUATION, st,
+		     "destroy_vm (SCC) of the lender: RETRY_CONTINUATION, it is dying");
+	st = vmm_map_mdl(lender, vmm_mdl_one(CONT_GPA + (CONT_PAGES - 1) * PAGE, PAGE), holder,
+			 vmm_mdl_one(y + PAGE, PAGE), EXP_GPA_FLAG_READ_ACCESS);
+	vmm_check_st("dying-lender-as-source", "mv_vm_op_map_mdl", EXP_STATUS_INVALID_PARAMS1, st,
+		     "the dying VM shares a page it still holds (its last): refused, a dying VM is "
+		     "missing as a source (E-31)");
+	st = vmm_vm_destroy(holder);
+	vmm_check_st("dying-lender-holder-destroyed", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		     "the borrower is destroyed meanwhile (its share of the dying VM's page dropped)");
+	st = destroy_continue(lender, EXP_STATUS_RETRY_CONTINUATION, &retries);
+	vmm_check_st("dying-lender-done", I_DESTROY, EXP_STATUS_SUCCESS, st,
+		     "the lender's destroy_vm (SCC), continued, ends with SUCCESS after %u call(s)",
+		     retries);
+	vmm_check_st("dying-lender-gone", I_DESTROY, EXP_STATUS_INVALID_PARAMS1,
+		     vmm_vm_destroy(lender), "the lender is gone, not a zombie");
+	bool back = root_writes(mem, CONT_PAGES, 0xD1E);
+	check_tok("dying-lender-pages-back", I_DESTROY, "writable", back ? "writable" : "wrong", back,
+		  "all 256 pages, the one shared out included, are the root's again");
+}
+
+/* E-31's batch at its edge: each destroy_vm call releases at most 64 page
+ * entries (HV_VM_DESTROY_BATCH), so a VM holding 64 donated pages is gone
+ * after one call and one holding 65 needs exactly one more. */
+#define BATCH 64u
+
+static void batch_edge(void)
+{
+	struct hc_regs o;
+	uint64_t mem = vmm_alloc(BATCH + 1);
+
+	for (unsigned k = 0; k < 2; k++) {
+		uint64_t vm, st;
+		unsigned more = 0;
+
+		if (vmm_vm_create(&vm) != EXP_STATUS_SUCCESS ||
+		    vmm_map_range(vm, mem, CONT_GPA, (BATCH + k) * PAGE,
+				  EXP_GPA_RW | EXP_GPA_FLAG_DONATE) != EXP_STATUS_SUCCESS)
+			probe_error("cannot create a VM and donate %u pages to it", BATCH + k);
+		st = hc_call(EXP_HC_DESTROY_VM_SCC, HC_LOAD(&o, vmm_handle, vm));
+		vmm_check_st(rt_fmt("batch-%u-first", BATCH + k), I_DESTROY,
+			     k ? EXP_STATUS_RETRY_CONTINUATION : EXP_STATUS_SUCCESS, st,
+			     "destroy_vm (SCC) of a VM holding %u donated pages: %s", BATCH + k,
+			     k ? "one entry is left after the first call's 64" : "one call releases all 64");
+		st = destroy_continue(vm, st, &more);
+		check_eq(rt_fmt("batch-%u-more-calls", BATCH + k), I_DESTROY ",MV_STATUS_SUCCESS", k, more,
+			 "calls after the first until SUCCESS (last status 0x%llx)", (unsigned long long)st);
+	}
 }
 
 void probe_main(void)
@@ -215,6 +299,8 @@ void probe_main(void)
 		vmm_vm_destroy(a);
 
 	continuation();
+	dying_lender();
+	batch_edge();
 
 	/* a guest's own VMID (E-18: any VM may ask). */
 	{
@@ -238,5 +324,22 @@ void probe_main(void)
 		st = vmm_guest_free(&g);
 		vmm_check_st("guest-destroy", I_DESTROY, EXP_STATUS_SUCCESS, st,
 			 "the guest's VPS, VP and VM are destroyed (memory goes back to the root)");
+
+		/* Its VMID comes back without the handle (E-31: a dying VM has
+		 * none): the old handle is no handle of the next VM that gets the
+		 * VMID, whose guest opens its own. */
+		struct guest g2;
+		vmm_guest_new(&g2, "vmid guest, the VMID again");
+		check_eq("reused-vmid", I_CREATE, g.vmid, g2.vmid,
+			 "the next VM gets the destroyed guest's VMID (the lowest free one)");
+		st = vmm_guest_hc(&g2, EXP_HC_VM_VMID, gh, 0, 0, 0, 0, 0, &o, &reason);
+		vmm_check_st("reused-vmid-old-handle", I_VMID, EXP_STATUS_FAILURE_INVALID_HANDLE, st,
+			     "its guest calls vmid with the destroyed VM's handle (run ended with %s)",
+			     vmm_exit_name(reason));
+		st = vmm_guest_hc(&g2, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o, &reason);
+		vmm_check_st("reused-vmid-open-handle", "mv_handle_op_open_handle", EXP_STATUS_SUCCESS, st,
+			     "and opens its own handle");
+		vmm_check_st("reused-vmid-destroy", I_DESTROY, EXP_STATUS_SUCCESS, vmm_guest_free(&g2),
+			     "the second guest is destroyed");
 	}
 }
