@@ -13,6 +13,8 @@
  *     the first page keeps its content;
  *   - attach_ring to a ring whose pages the root took back from the
  *     creator is PERM_DENIED;
+ *   - a ring may end exactly at 2^47; one page more, a ring at 2^47, and
+ *     one whose GPA's bits 46:0 name pages the caller owns are PARAMS5;
  *   - a wake-up for a VM that has no VPS only queues the message, and a
  *     wake-up pending for a VPS that is destroyed dies with it: the VPS that
  *     gets its VPSID next takes no interrupt (the next wake-up reaches it).
@@ -38,6 +40,7 @@ PROBE_TITLE("XVIO edges: GPA limit, a full VM manager queue, read-only ring page
 #define SVM_ EXP_XVIO_SERVICE_VM
 #define SVC_RO 0x10   /* SystemOS: rings on read-only pages */
 #define SVC_GONE 0x11 /* SystemOS: a ring whose pages the root takes back */
+#define SVC_TOP 0x12  /* both: rings at the top of the GPA space */
 #define VEC_SYS 0x40
 #define GPA_LIMIT (1ull << 47)
 #define PATTERN 0x5EED5EED5EED5EEDull
@@ -45,6 +48,7 @@ PROBE_TITLE("XVIO edges: GPA limit, a full VM manager queue, read-only ring page
 #define G_RO (XG_RING)                /* 2 pages donated read-only */
 #define G_MIXED (XG_RING + 0x10000)   /* a page donated RW, then one read-only */
 #define G_GONE (XG_RING + 0x20000)    /* 2 pages donated RW, taken back later */
+#define G_TOP (GPA_LIMIT - 2 * XPAGE) /* the last 2 pages below 2^47, donated RW */
 
 static struct guest sys;
 static uint64_t sys_h, root_buf, sys_shared;
@@ -205,6 +209,33 @@ static void rings(void)
 	    "SystemOS cleans the service with the lost ring up");
 }
 
+static void ring_top(void)
+{
+	struct hc_regs o;
+	uint64_t st, mine = vmm_alloc(2);
+
+	st = vmm_map_range(sys.vmid, vmm_alloc(2), G_TOP, 2 * XPAGE, EXP_GPA_RW | EXP_GPA_FLAG_DONATE) |
+	     xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_TOP, 0, 0, 0, 0, NULL) |
+	     hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVC_TOP, 0, 0));
+	xst("top-setup", I_INIT, EXP_STATUS_SUCCESS, st,
+	    "SystemOS owns the last 2 pages below 2^47; both initialize service 0x12");
+	gfail("create-past-top", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5, EXP_HC_XVIO_CREATE_RING,
+	      sys_h, SVC_TOP, HOST, 2, 1, G_TOP, "3 pages from 2^47 - 8 KiB: the last is past 2^47");
+	gfail("create-at-gpa-limit", &sys, I_CREATE, EXP_STATUS_INVALID_PARAMS5,
+	      EXP_HC_XVIO_CREATE_RING, sys_h, SVC_TOP, HOST, 1, 1, GPA_LIMIT, "a ring at 2^47");
+	rfail("create-alias-root", I_CREATE, EXP_STATUS_INVALID_PARAMS5, EXP_HC_XVIO_CREATE_RING,
+	      vmm_handle, SVC_TOP, SYS, 1, 1, GPA_LIMIT | mine,
+	      "HostOS: 2^47 + 2 pages of its own (bits 46:0 name them)");
+	rfail("create-top-bit", I_CREATE, EXP_STATUS_INVALID_PARAMS5, EXP_HC_XVIO_CREATE_RING,
+	      vmm_handle, SVC_TOP, SYS, 1, 1, (1ull << 63) | mine, "bit 63 set");
+	st = xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_TOP, HOST, 1, 1, G_TOP, NULL);
+	xst("create-at-top", I_CREATE, EXP_STATUS_SUCCESS, st,
+	    "a ring of 2 pages that ends exactly at 2^47");
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_TOP, 0, 0, 0, 0, NULL) |
+	     hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, SVC_TOP));
+	xst("top-cleanup", "mv_xvio_op_cleanup", EXP_STATUS_SUCCESS, st, "both clean 0x12 up");
+}
+
 /* ---- wake-ups without a VPS and across a destroyed one ------------------------- */
 
 static uint64_t g_recv(void)
@@ -253,5 +284,6 @@ void probe_main(void)
 	gpa_limit();
 	focus_full();
 	rings();
+	ring_top();
 	wakeups();
 }
