@@ -20,20 +20,6 @@
 
 PROBE_TITLE("XVIO: partitions, services, messages, rings, focus (HostOS root, SystemOS, GameOS)");
 
-#define I_GET "mv_xvio_op_get_partition"
-#define I_SETP "mv_xvio_op_set_partition"
-#define I_INIT "mv_xvio_op_initialize"
-#define I_CLEAN "mv_xvio_op_cleanup"
-#define I_POST "mv_xvio_op_post_message"
-#define I_RECV "mv_xvio_op_receive_message"
-#define I_CREATE "mv_xvio_op_create_ring"
-#define I_ATTACH "mv_xvio_op_attach_ring"
-#define I_FOCUS "mv_xvio_op_set_focus"
-
-#define HOST EXP_XVIO_PARTITION_HOSTOS
-#define SYS EXP_XVIO_PARTITION_SYSTEMOS
-#define GAME EXP_XVIO_PARTITION_GAMEOS
-#define SVM_ EXP_XVIO_SERVICE_VM
 #define SVC_BULK 0x10
 #define VEC_SYS 0x40
 #define VEC_GAME 0x41

@@ -13,6 +13,22 @@
 
 #define XPAGE 0x1000ull
 
+/* Check item names of the XVIO hypercalls, and the partitions by name. */
+#define I_GET "mv_xvio_op_get_partition"
+#define I_SETP "mv_xvio_op_set_partition"
+#define I_INIT "mv_xvio_op_initialize"
+#define I_CLEAN "mv_xvio_op_cleanup"
+#define I_POST "mv_xvio_op_post_message"
+#define I_RECV "mv_xvio_op_receive_message"
+#define I_CREATE "mv_xvio_op_create_ring"
+#define I_ATTACH "mv_xvio_op_attach_ring"
+#define I_FOCUS "mv_xvio_op_set_focus"
+
+#define HOST EXP_XVIO_PARTITION_HOSTOS
+#define SYS EXP_XVIO_PARTITION_SYSTEMOS
+#define GAME EXP_XVIO_PARTITION_GAMEOS
+#define SVM_ EXP_XVIO_SERVICE_VM
+
 /* Guest GPAs the XVIO probes use (below the agent's 1 GiB identity map). */
 #define XG_SHARED   0x900000ull  /* a root page shared RW: receive buffer the root can read */
 #define XG_OWN      0xA00000ull  /* donated pages: message data */
@@ -69,6 +85,19 @@ static inline bool xst(const char *id, const char *hc, uint64_t want, uint64_t g
 			xvio_status_name(got));
 }
 
+/* A refused call's checks: the status, and R10-R15 as they went in. */
+static inline void xfail_check(const char *id, const char *hc, uint64_t want, uint64_t st,
+			       const struct hc_regs *o, const uint64_t in[6], const char *desc)
+{
+	bool same = true;
+
+	xst(id, hc, want, st, desc);
+	for (int i = 0; i < 6; i++)
+		same &= o->r[i] == in[i];
+	check_tok(rt_fmt("%s-regs", id), xitems(hc, want), "unchanged", same ? "unchanged" : "changed",
+		  same, "a failed call writes only RAX (%s)", desc);
+}
+
 /* A root call that must fail: the status, and R10-R15 unchanged. */
 static inline void rfail(const char *id, const char *hc, uint64_t want, uint64_t rax,
 			 uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
@@ -76,13 +105,8 @@ static inline void rfail(const char *id, const char *hc, uint64_t want, uint64_t
 {
 	struct hc_regs o;
 	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = hc_call(rax, HC_LOAD(&o, r0, r1, r2, r3, r4, r5));
-	bool same = true;
 
-	xst(id, hc, want, st, desc);
-	for (int i = 0; i < 6; i++)
-		same &= o.r[i] == in[i];
-	check_tok(rt_fmt("%s-regs", id), xitems(hc, want), "unchanged", same ? "unchanged" : "changed",
-		  same, "a failed call writes only RAX (%s)", desc);
+	xfail_check(id, hc, want, st, &o, in, desc);
 }
 
 /* The same from a guest, through its agent. */
@@ -92,13 +116,8 @@ static inline void gfail(const char *id, struct guest *g, const char *hc, uint64
 {
 	struct hc_regs o;
 	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = xg_hc(g, rax, r0, r1, r2, r3, r4, r5, &o);
-	bool same = true;
 
-	xst(id, hc, want, st, desc);
-	for (int i = 0; i < 6; i++)
-		same &= o.r[i] == in[i];
-	check_tok(rt_fmt("%s-regs", id), xitems(hc, want), "unchanged", same ? "unchanged" : "changed",
-		  same, "a failed call writes only RAX (%s)", desc);
+	xfail_check(id, hc, want, st, &o, in, desc);
 }
 
 /* 16-bit and 64-bit reads of root memory. */

@@ -27,17 +27,6 @@
 PROBE_TITLE("XVIO edges: GPA limit, a full VM manager queue, read-only ring pages, "
 	    "wake-ups without or across VPSs");
 
-#define I_INIT "mv_xvio_op_initialize"
-#define I_POST "mv_xvio_op_post_message"
-#define I_RECV "mv_xvio_op_receive_message"
-#define I_CREATE "mv_xvio_op_create_ring"
-#define I_ATTACH "mv_xvio_op_attach_ring"
-#define I_FOCUS "mv_xvio_op_set_focus"
-
-#define HOST EXP_XVIO_PARTITION_HOSTOS
-#define SYS EXP_XVIO_PARTITION_SYSTEMOS
-#define GAME EXP_XVIO_PARTITION_GAMEOS
-#define SVM_ EXP_XVIO_SERVICE_VM
 #define SVC_RO 0x10   /* SystemOS: rings on read-only pages */
 #define SVC_GONE 0x11 /* SystemOS: a ring whose pages the root takes back */
 #define SVC_TOP 0x12  /* both: rings at the top of the GPA space */
