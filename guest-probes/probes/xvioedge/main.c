@@ -17,7 +17,15 @@
  *     one whose GPA's bits 46:0 name pages the caller owns are PARAMS5;
  *   - a wake-up for a VM that has no VPS only queues the message, and a
  *     wake-up pending for a VPS that is destroyed dies with it: the VPS that
- *     gets its VPSID next takes no interrupt (the next wake-up reaches it).
+ *     gets its VPSID next takes no interrupt (the next wake-up reaches it);
+ *   - set_focus from a guest without a partition is PERM_DENIED;
+ *   - create_ring's parameters at their edges: service 32 (the next
+ *     partition's memory would answer), 0 receive pages, peer 4 are refused;
+ *     peer 3 (GameOS) is valid even while nobody holds it; attach_ring
+ *     names creators 1-3 (HostOS too), and a service that has a ring of its
+ *     own cannot attach another, nor one attached to another partition's
+ *     ring (GameOS, a second guest agent); the other calls name services
+ *     0-31.
  *
  * Oracle: EXP_ values of the generated expect_abi.h; the message layout by
  * hand (guest_abi.h), checked against the generated offsets by xvio.
@@ -30,6 +38,7 @@ PROBE_TITLE("XVIO edges: GPA limit, a full VM manager queue, read-only ring page
 #define SVC_RO 0x10   /* SystemOS: rings on read-only pages */
 #define SVC_GONE 0x11 /* SystemOS: a ring whose pages the root takes back */
 #define SVC_TOP 0x12  /* both: rings at the top of the GPA space */
+#define SVC_ARGS 0x13 /* HostOS: create_ring's parameters at their edges */
 #define VEC_SYS 0x40
 #define GPA_LIMIT (1ull << 47)
 #define PATTERN 0x5EED5EED5EED5EEDull
@@ -39,8 +48,8 @@ PROBE_TITLE("XVIO edges: GPA limit, a full VM manager queue, read-only ring page
 #define G_GONE (XG_RING + 0x20000)    /* 2 pages donated RW, taken back later */
 #define G_TOP (GPA_LIMIT - 2 * XPAGE) /* the last 2 pages below 2^47, donated RW */
 
-static struct guest sys;
-static uint64_t sys_h, root_buf, sys_shared;
+static struct guest sys, game;
+static uint64_t sys_h, game_h, root_buf, sys_shared;
 
 static uint64_t r_recv(uint64_t gpa, uint64_t *left)
 {
@@ -68,6 +77,11 @@ static void setup(void)
 	sys_shared = vmm_alloc(1);
 	if (vmm_map_range(sys.vmid, sys_shared, XG_SHARED, XPAGE, EXP_GPA_RW) != EXP_STATUS_SUCCESS)
 		probe_error("cannot share SystemOS's receive page");
+	/* Before it holds a partition (the focus it would move is checked in
+	 * focus_full: still SystemOS). */
+	gfail("unassigned-focus", &sys, I_FOCUS, EXP_STATUS_INVALID_PERM_DENIED,
+	      EXP_HC_XVIO_SET_FOCUS, sys_h, GAME, 0, 0, 0, 0,
+	      "a guest without a partition cannot move the focus");
 	if (hc_call(EXP_HC_XVIO_SET_PARTITION, HC_LOAD(&o, vmm_handle, sys.vmid, SYS)) !=
 		    EXP_STATUS_SUCCESS ||
 	    hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVM_, 0, 0)) !=
@@ -225,6 +239,86 @@ static void ring_top(void)
 	xst("top-cleanup", "mv_xvio_op_cleanup", EXP_STATUS_SUCCESS, st, "both clean 0x12 up");
 }
 
+static void create_args(void)
+{
+	struct hc_regs o;
+	uint64_t st, mine = vmm_alloc(2);
+	volatile uint64_t *m = vmm_gpa_ptr(mine);
+
+	m[0] = PATTERN;
+	st = hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVC_ARGS, 0, 0));
+	xst("args-init", I_INIT, EXP_STATUS_SUCCESS, st, "HostOS service 0x13");
+	rfail("create-id-32", I_CREATE, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_CREATE_RING,
+	      vmm_handle, EXP_XVIO_MAX_SERVICES, SYS, 1, 1, mine,
+	      "service IDs are 0-31 (32 would be SystemOS's state, which it holds)");
+	check_eq("create-id-32-kept", I_CREATE, PATTERN, m[0], "no ring header was written");
+	rfail("create-recv-0", I_CREATE, EXP_STATUS_INVALID_PARAMS4, EXP_HC_XVIO_CREATE_RING,
+	      vmm_handle, SVC_ARGS, SYS, 1, 0, mine, "a ring needs a receive page");
+	rfail("create-peer-4", I_CREATE, EXP_STATUS_INVALID_PARAMS2, EXP_HC_XVIO_CREATE_RING,
+	      vmm_handle, SVC_ARGS, 4, 1, 1, mine, "no partition 4");
+	rfail("create-peer-gameos", I_CREATE, EXP_STATUS_XVIO_NO_PARTITION, EXP_HC_XVIO_CREATE_RING,
+	      vmm_handle, SVC_ARGS, GAME, 1, 1, mine,
+	      "GameOS (3) is a valid peer; nobody holds it here");
+	rfail("recv-id-32", I_RECV, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_RECEIVE_MESSAGE,
+	      vmm_handle, EXP_XVIO_MAX_SERVICES, root_buf, 0, 0, 0, "no service 32");
+	rfail("post-id-32", I_POST, EXP_STATUS_INVALID_PARAMS1, EXP_HC_XVIO_POST_MESSAGE,
+	      vmm_handle, EXP_XVIO_MAX_SERVICES, SYS, 1, 0, 0, "no service 32");
+	rfail("cleanup-id-32", "mv_xvio_op_cleanup", EXP_STATUS_INVALID_PARAMS1,
+	      EXP_HC_XVIO_CLEANUP, vmm_handle, EXP_XVIO_MAX_SERVICES, 0, 0, 0, 0, "no service 32");
+
+	/* attach_ring from SystemOS: the creator's range, and its own ring */
+	st = xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_ARGS, 0, 0, 0, 0, NULL);
+	xst("args-sys-init", I_INIT, EXP_STATUS_SUCCESS, st, "SystemOS service 0x13");
+	gfail("attach-creator-hostos", &sys, I_ATTACH, EXP_STATUS_XVIO_NOT_INITIALIZED,
+	      EXP_HC_XVIO_ATTACH_RING, sys_h, SVC_ARGS, HOST, G_GONE, 0, 0,
+	      "HostOS (1) is a valid creator; it has no ring on 0x13 yet");
+	gfail("attach-creator-any", &sys, I_ATTACH, EXP_STATUS_INVALID_PARAMS2,
+	      EXP_HC_XVIO_ATTACH_RING, sys_h, SVC_ARGS, 0, G_GONE, 0, 0,
+	      "creator 0 (Any) is no partition");
+	gfail("attach-creator-4", &sys, I_ATTACH, EXP_STATUS_INVALID_PARAMS2,
+	      EXP_HC_XVIO_ATTACH_RING, sys_h, SVC_ARGS, 4, G_GONE, 0, 0, "no partition 4");
+	st = hc_call(EXP_HC_XVIO_CREATE_RING, HC_LOAD(&o, vmm_handle, SVC_ARGS, SYS, 1, 1, mine)) |
+	     xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_ARGS, HOST, 1, 1, G_TOP, NULL);
+	xst("args-two-rings", I_CREATE, EXP_STATUS_SUCCESS, st,
+	    "HostOS and SystemOS each create a ring on 0x13 towards the other");
+	gfail("attach-own-ring", &sys, I_ATTACH, EXP_STATUS_XVIO_SERVICE_IN_USE,
+	      EXP_HC_XVIO_ATTACH_RING, sys_h, SVC_ARGS, HOST, G_GONE, 0, 0,
+	      "SystemOS's 0x13 has a ring of its own: one ring per service");
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_ARGS, 0, 0, 0, 0, NULL) |
+	     hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, SVC_ARGS));
+	xst("args-cleanup", "mv_xvio_op_cleanup", EXP_STATUS_SUCCESS, st, "both free 0x13");
+}
+
+/* HostOS's service attached to SystemOS's ring cannot attach GameOS's too. */
+static void attach_twice(void)
+{
+	struct hc_regs o;
+	uint64_t st;
+
+	vmm_guest_new(&game, "gameos");
+	game_h = xg_open(&game, "gameos");
+	st = hc_call(EXP_HC_XVIO_SET_PARTITION, HC_LOAD(&o, vmm_handle, game.vmid, GAME));
+	st |= hc_call(EXP_HC_XVIO_INITIALIZE, HC_LOAD(&o, vmm_handle, SVC_ARGS, 0, 0));
+	st |= vmm_map_range(game.vmid, vmm_alloc(2), XG_RING, 2 * XPAGE,
+			    EXP_GPA_RW | EXP_GPA_FLAG_DONATE) |
+	      xg_hc(&game, EXP_HC_XVIO_INITIALIZE, game_h, SVC_ARGS, 0, 0, 0, 0, NULL) |
+	      xg_hc(&sys, EXP_HC_XVIO_INITIALIZE, sys_h, SVC_ARGS, 0, 0, 0, 0, NULL);
+	xst("twice-setup", I_INIT, EXP_STATUS_SUCCESS, st,
+	    "a second guest becomes GameOS; all three initialize service 0x13");
+	st = xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_ARGS, HOST, 1, 1, G_TOP, NULL) |
+	     hc_call(EXP_HC_XVIO_ATTACH_RING, HC_LOAD(&o, vmm_handle, SVC_ARGS, SYS, XR_RING)) |
+	     xg_hc(&game, EXP_HC_XVIO_CREATE_RING, game_h, SVC_ARGS, HOST, 1, 1, XG_RING, NULL);
+	xst("twice-rings", I_ATTACH, EXP_STATUS_SUCCESS, st,
+	    "HostOS attaches SystemOS's ring on 0x13; GameOS creates one towards HostOS");
+	rfail("attach-second-ring", I_ATTACH, EXP_STATUS_XVIO_SERVICE_IN_USE,
+	      EXP_HC_XVIO_ATTACH_RING, vmm_handle, SVC_ARGS, GAME, XR_RING + 0x10000, 0, 0,
+	      "HostOS's 0x13 is attached to SystemOS's ring: one ring per service");
+	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_ARGS, 0, 0, 0, 0, NULL) |
+	     xg_hc(&game, EXP_HC_XVIO_CLEANUP, game_h, SVC_ARGS, 0, 0, 0, 0, NULL) |
+	     hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, SVC_ARGS));
+	xst("twice-cleanup", "mv_xvio_op_cleanup", EXP_STATUS_SUCCESS, st, "all three free 0x13");
+}
+
 /* ---- wake-ups without a VPS and across a destroyed one ------------------------- */
 
 static uint64_t g_recv(void)
@@ -274,5 +368,7 @@ void probe_main(void)
 	focus_full();
 	rings();
 	ring_top();
+	create_args();
 	wakeups();
+	attach_twice();
 }
