@@ -212,6 +212,16 @@ static void rings(void)
 	    "SystemOS cleans the service with the lost ring up");
 }
 
+/* SystemOS and HostOS both free service `svc` (its rings go with it). */
+static void cleanup_both(const char *id, uint64_t svc)
+{
+	struct hc_regs o;
+	uint64_t st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, svc, 0, 0, 0, 0, NULL);
+
+	st |= hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, svc));
+	xst(id, "mv_xvio_op_cleanup", EXP_STATUS_SUCCESS, st, "SystemOS and HostOS free the service");
+}
+
 static void ring_top(void)
 {
 	struct hc_regs o;
@@ -234,9 +244,7 @@ static void ring_top(void)
 	st = xg_hc(&sys, EXP_HC_XVIO_CREATE_RING, sys_h, SVC_TOP, HOST, 1, 1, G_TOP, NULL);
 	xst("create-at-top", I_CREATE, EXP_STATUS_SUCCESS, st,
 	    "a ring of 2 pages that ends exactly at 2^47");
-	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_TOP, 0, 0, 0, 0, NULL) |
-	     hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, SVC_TOP));
-	xst("top-cleanup", "mv_xvio_op_cleanup", EXP_STATUS_SUCCESS, st, "both clean 0x12 up");
+	cleanup_both("top-cleanup", SVC_TOP);
 }
 
 static void create_args(void)
@@ -284,9 +292,7 @@ static void create_args(void)
 	gfail("attach-own-ring", &sys, I_ATTACH, EXP_STATUS_XVIO_SERVICE_IN_USE,
 	      EXP_HC_XVIO_ATTACH_RING, sys_h, SVC_ARGS, HOST, G_GONE, 0, 0,
 	      "SystemOS's 0x13 has a ring of its own: one ring per service");
-	st = xg_hc(&sys, EXP_HC_XVIO_CLEANUP, sys_h, SVC_ARGS, 0, 0, 0, 0, NULL) |
-	     hc_call(EXP_HC_XVIO_CLEANUP, HC_LOAD(&o, vmm_handle, SVC_ARGS));
-	xst("args-cleanup", "mv_xvio_op_cleanup", EXP_STATUS_SUCCESS, st, "both free 0x13");
+	cleanup_both("args-cleanup", SVC_ARGS);
 }
 
 /* HostOS's service attached to SystemOS's ring cannot attach GameOS's too. */
