@@ -1,6 +1,6 @@
 /*
  * xvioedge: the XVIO edges the xvio probe does not reach, each with its
- * exact documented outcome (docs/xvio.md, E-46, E-73).  The root is HostOS,
+ * exact documented outcome (docs/xvio.md, E-46, E-76).  The root is HostOS,
  * one guest agent (module guest-agent.elf) SystemOS.
  *
  *   - receive_message into a GPA at or above 2^47 (and one whose bits 46:0
@@ -352,7 +352,7 @@ static void wakeups(void)
 	xg_run(&sys, G_IRQ_WINDOW, (uint64_t[]){ 0, 200000, 1 }, 3);
 	check_eq("wake-not-inherited", I_POST, 0, sys.mb->res[1],
 		 "the new VPS takes no interrupt: a destroyed VPS's pending events die with it "
-		 "(E-73; vector 0x%llx taken)", (unsigned long long)sys.mb->res[2]);
+		 "(E-76; vector 0x%llx taken)", (unsigned long long)sys.mb->res[2]);
 	st = g_recv();
 	xst("wake-messages-1", I_RECV, EXP_STATUS_SUCCESS, st, "both messages wait: the first");
 	st = g_recv();
