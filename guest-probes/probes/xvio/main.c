@@ -20,20 +20,6 @@
 
 PROBE_TITLE("XVIO: partitions, services, messages, rings, focus (HostOS root, SystemOS, GameOS)");
 
-#define I_GET "mv_xvio_op_get_partition"
-#define I_SETP "mv_xvio_op_set_partition"
-#define I_INIT "mv_xvio_op_initialize"
-#define I_CLEAN "mv_xvio_op_cleanup"
-#define I_POST "mv_xvio_op_post_message"
-#define I_RECV "mv_xvio_op_receive_message"
-#define I_CREATE "mv_xvio_op_create_ring"
-#define I_ATTACH "mv_xvio_op_attach_ring"
-#define I_FOCUS "mv_xvio_op_set_focus"
-
-#define HOST EXP_XVIO_PARTITION_HOSTOS
-#define SYS EXP_XVIO_PARTITION_SYSTEMOS
-#define GAME EXP_XVIO_PARTITION_GAMEOS
-#define SVM_ EXP_XVIO_SERVICE_VM
 #define SVC_BULK 0x10
 #define VEC_SYS 0x40
 #define VEC_GAME 0x41
@@ -52,49 +38,6 @@ PROBE_TITLE("XVIO: partitions, services, messages, rings, focus (HostOS root, Sy
 static struct guest sys, game;
 static uint64_t sys_h, game_h;
 static uint64_t sys_shared, root_buf;
-
-/* ---- checks ------------------------------------------------------------------ */
-
-static const char *items(const char *hc, uint64_t st)
-{
-	return rt_fmt("%s,%s", hc, xvio_status_name(st));
-}
-
-static bool xst(const char *id, const char *hc, uint64_t want, uint64_t got, const char *desc)
-{
-	return check_eq(id, items(hc, want), want, got, "%s (got %s)", desc, xvio_status_name(got));
-}
-
-/* A root call that must fail: the status, and R10-R15 unchanged. */
-static void rfail(const char *id, const char *hc, uint64_t want, uint64_t rax, uint64_t r0,
-		  uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, const char *desc)
-{
-	struct hc_regs o;
-	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = hc_call(rax, HC_LOAD(&o, r0, r1, r2, r3, r4, r5));
-	bool same = true;
-
-	xst(id, hc, want, st, desc);
-	for (int i = 0; i < 6; i++)
-		same &= o.r[i] == in[i];
-	check_tok(rt_fmt("%s-regs", id), items(hc, want), "unchanged", same ? "unchanged" : "changed",
-		  same, "a failed call writes only RAX (%s)", desc);
-}
-
-/* The same from a guest, through its agent. */
-static void gfail(const char *id, struct guest *g, const char *hc, uint64_t want, uint64_t rax,
-		  uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-		  const char *desc)
-{
-	struct hc_regs o;
-	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = xg_hc(g, rax, r0, r1, r2, r3, r4, r5, &o);
-	bool same = true;
-
-	xst(id, hc, want, st, desc);
-	for (int i = 0; i < 6; i++)
-		same &= o.r[i] == in[i];
-	check_tok(rt_fmt("%s-regs", id), items(hc, want), "unchanged", same ? "unchanged" : "changed",
-		  same, "a failed call writes only RAX (%s)", desc);
-}
 
 static uint64_t r_recv(uint64_t svc, uint64_t *left)
 {

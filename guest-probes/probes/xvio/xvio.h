@@ -1,7 +1,8 @@
 /*
- * Helpers shared by the XVIO probes (xvio, xviobench): raw XVIO hypercalls
- * from the root (HostOS) and from guest agents (SystemOS, GameOS), status
- * names for check items.  Values from the generated expectations
+ * Helpers shared by the XVIO probes (xvio, xvioedge, xviobench,
+ * xviowrappers): raw XVIO hypercalls from the root (HostOS) and from guest
+ * agents (SystemOS, GameOS), status names for check items, the checks of a
+ * refused call (status and registers).  Values from the generated expectations
  * (expect_abi.h through expect.h: EXP_HC_XVIO_*, EXP_STATUS_XVIO_*,
  * EXP_XVIO_*); the ring and message layout by hand in guest_abi.h.
  */
@@ -11,6 +12,22 @@
 #include "vmm.h"
 
 #define XPAGE 0x1000ull
+
+/* Check item names of the XVIO hypercalls, and the partitions by name. */
+#define I_GET "mv_xvio_op_get_partition"
+#define I_SETP "mv_xvio_op_set_partition"
+#define I_INIT "mv_xvio_op_initialize"
+#define I_CLEAN "mv_xvio_op_cleanup"
+#define I_POST "mv_xvio_op_post_message"
+#define I_RECV "mv_xvio_op_receive_message"
+#define I_CREATE "mv_xvio_op_create_ring"
+#define I_ATTACH "mv_xvio_op_attach_ring"
+#define I_FOCUS "mv_xvio_op_set_focus"
+
+#define HOST EXP_XVIO_PARTITION_HOSTOS
+#define SYS EXP_XVIO_PARTITION_SYSTEMOS
+#define GAME EXP_XVIO_PARTITION_GAMEOS
+#define SVM_ EXP_XVIO_SERVICE_VM
 
 /* Guest GPAs the XVIO probes use (below the agent's 1 GiB identity map). */
 #define XG_SHARED   0x900000ull  /* a root page shared RW: receive buffer the root can read */
@@ -53,6 +70,54 @@ static inline uint64_t xg_open(struct guest *g, const char *what)
 	if (xg_hc(g, EXP_HC_OPEN_HANDLE, EXP_SPEC_ID1, 0, 0, 0, 0, 0, &o) != EXP_STATUS_SUCCESS)
 		probe_error("%s: the guest cannot open a handle", what);
 	return o.r[0];
+}
+
+/* Check items "<hypercall>,<status name>". */
+static inline const char *xitems(const char *hc, uint64_t st)
+{
+	return rt_fmt("%s,%s", hc, xvio_status_name(st));
+}
+
+static inline bool xst(const char *id, const char *hc, uint64_t want, uint64_t got,
+		       const char *desc)
+{
+	return check_eq(id, xitems(hc, want), want, got, "%s (got %s)", desc,
+			xvio_status_name(got));
+}
+
+/* A refused call's checks: the status, and R10-R15 as they went in. */
+static inline void xfail_check(const char *id, const char *hc, uint64_t want, uint64_t st,
+			       const struct hc_regs *o, const uint64_t in[6], const char *desc)
+{
+	bool same = true;
+
+	xst(id, hc, want, st, desc);
+	for (int i = 0; i < 6; i++)
+		same &= o->r[i] == in[i];
+	check_tok(rt_fmt("%s-regs", id), xitems(hc, want), "unchanged", same ? "unchanged" : "changed",
+		  same, "a failed call writes only RAX (%s)", desc);
+}
+
+/* A root call that must fail: the status, and R10-R15 unchanged. */
+static inline void rfail(const char *id, const char *hc, uint64_t want, uint64_t rax,
+			 uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+			 uint64_t r5, const char *desc)
+{
+	struct hc_regs o;
+	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = hc_call(rax, HC_LOAD(&o, r0, r1, r2, r3, r4, r5));
+
+	xfail_check(id, hc, want, st, &o, in, desc);
+}
+
+/* The same from a guest, through its agent. */
+static inline void gfail(const char *id, struct guest *g, const char *hc, uint64_t want,
+			 uint64_t rax, uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3,
+			 uint64_t r4, uint64_t r5, const char *desc)
+{
+	struct hc_regs o;
+	uint64_t in[6] = { r0, r1, r2, r3, r4, r5 }, st = xg_hc(g, rax, r0, r1, r2, r3, r4, r5, &o);
+
+	xfail_check(id, hc, want, st, &o, in, desc);
 }
 
 /* 16-bit and 64-bit reads of root memory. */
