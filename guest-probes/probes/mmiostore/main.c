@@ -140,19 +140,30 @@ static void check_sib_rbp(void)
 		  got);
 }
 
+/* A form the hypervisor does not emulate: `fn`'s store to the timer's
+ * initial count must stop the root (MVP EXPECT-STOP, RIP at the store: each
+ * such form is its function's first instruction); `what` names it when the
+ * root went on. */
+static void check_form_stops(const char *id, const char *stopped_id, store_fn *fn,
+			     const char *desc, const char *what)
+{
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
+						RT_STOP_RIP(fn) },
+			  id, "none", "%s", desc);
+	fn(LAPIC + REG_INIT_COUNT, 0x44444444u);
+	check_tok(stopped_id, "none", "root-stopped", "continued", false,
+		  "%s to the local APIC did not stop the root", what);
+}
+
 /* The variant `rexw` (form=rexw): 48 89 37, a 64-bit store to the timer's
  * initial count.  The hypervisor emulates 32-bit stores only (insn.c): it
  * must stop the root rather than store 32 of the 64 bits. */
 static void rexw_form(void)
 {
-	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
-						RT_STOP_RIP(ms_rexw_89) },
-			  "store-rexw-stops", "none",
-			  "48 89 37 (REX.W: a 64-bit store to the timer's initial count, a form the "
-			  "hypervisor does not emulate) stops the root");
-	ms_rexw_89(LAPIC + REG_INIT_COUNT, 0x44444444u);
-	check_tok("store-rexw-stopped", "none", "root-stopped", "continued", false,
-		  "the 64-bit store to the local APIC did not stop the root");
+	check_form_stops("store-rexw-stops", "store-rexw-stopped", ms_rexw_89,
+			 "48 89 37 (REX.W: a 64-bit store to the timer's initial count, a form the "
+			 "hypervisor does not emulate) stops the root",
+			 "the 64-bit store");
 }
 
 /*
@@ -176,14 +187,10 @@ static void lock_form(void)
 		return;
 	}
 	rt_log("LOCK MOV to RAM stored 0x%x: this processor executes it", ram);
-	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
-						RT_STOP_RIP(ms_lock_89) },
-			  "store-lock-stops", "none",
-			  "F0 89 37 (LOCK MOV) to the timer's initial count, on a processor that "
-			  "executes LOCK MOV: the hypervisor does not emulate it and stops the root");
-	ms_lock_89(LAPIC + REG_INIT_COUNT, 0x44444444u);
-	check_tok("store-lock-stopped", "none", "root-stopped", "continued", false,
-		  "the LOCK MOV to the local APIC did not stop the root");
+	check_form_stops("store-lock-stops", "store-lock-stopped", ms_lock_89,
+			 "F0 89 37 (LOCK MOV) to the timer's initial count, on a processor that "
+			 "executes LOCK MOV: the hypervisor does not emulate it and stops the root",
+			 "the LOCK MOV");
 }
 
 void probe_main(void)
@@ -226,12 +233,8 @@ void probe_main(void)
 
 	*reg(REG_INIT_COUNT) = 0;
 	*reg(REG_LVT_TIMER) = lvt;
-	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
-						RT_STOP_RIP(ms_66_89) },
-			  "store-16-bit-stops", "none",
-			  "66 89 37 (a 16-bit store to the timer's initial count, a form the "
-			  "hypervisor does not emulate) stops the root");
-	ms_66_89(LAPIC + REG_INIT_COUNT, 0x44444444u);
-	check_tok("store-16-bit-stopped", "none", "root-stopped", "continued", false,
-		  "the 16-bit store to the local APIC did not stop the root");
+	check_form_stops("store-16-bit-stops", "store-16-bit-stopped", ms_66_89,
+			 "66 89 37 (a 16-bit store to the timer's initial count, a form the "
+			 "hypervisor does not emulate) stops the root",
+			 "the 16-bit store");
 }
