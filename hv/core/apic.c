@@ -13,6 +13,8 @@
  * needs it), any other change raises #GP; x2APIC cannot be enabled, so its
  * MSRs raise #GP as they do with it off.
  */
+#include <microv/mv_abi.h>
+
 #include <hv/apic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
@@ -20,6 +22,7 @@
 #include <hv/log.h>
 #include <hv/mmio_store.h>
 #include <hv/pp.h>
+#include <hv/run.h>
 #include <hv/vm.h>
 #include <hv/vps.h>
 
@@ -185,8 +188,16 @@ bool apic_pp_take_sipi(struct hv_pp *pp)
 
 bool apic_pp_take_init(struct hv_pp *pp)
 {
-	if (pp->current != pp->root_vps || !__atomic_load_n(&pp->init_pending, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&pp->init_pending, __ATOMIC_ACQUIRE))
 		return false;
+	/* The INIT is the root VP's.  A guest VPS that runs here (the root VP
+	 * is in run_vp) ends its run first, as at an interrupt exit, and the VP
+	 * is left stopped: the INIT's kick does that when it lands while the
+	 * guest runs, but one that reached the PP between two of the guest's
+	 * exits (in the hypervisor) is not sent again, and a guest that keeps
+	 * making exits would otherwise keep the INIT waiting for good. */
+	if (pp->current != pp->root_vps)
+		run_return_to_root(pp, mv_vp_exit_t_external_interrupt, 0);
 	/* Offline before the INIT is taken: a SIPI sent meanwhile is kept. */
 	__atomic_store_n(&pp->online, false, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pp->init_pending, 0, __ATOMIC_SEQ_CST);

@@ -1,12 +1,14 @@
 /*
  * initguest: an INIT to an AP while that AP's PP runs a guest VPS
  * (docs/root-vm.md "CPU start-up"; hv/core/apic.c apic_pp_take_init).  The
- * INIT is the root VP's: it is taken only when the PP runs its root VP
- * again.  The INIT's kick ends the guest's run (an interrupt exit hands the
- * PP back to the root VP), and only then does the root VP park, so the
+ * INIT is the root VP's: at the guest's next exit (the INIT's kick, or one
+ * of the guest's own) the guest's run ends as at an interrupt exit, the PP
+ * goes back to its root VP, and only then does the root VP park, so the
  * guest's VP is left stopped, as after any run that ended.  An INIT taken
- * at one of the guest's own exits would park the PP with the guest's VPS
- * still its current one: the VP would stay "running" for good.
+ * with the guest's VPS still current would park the PP with the VP
+ * "running" for good; one that waited for the kick alone could wait for
+ * ever (a kick that reached the PP in the hypervisor, between two of the
+ * guest's exits, is not sent again: seen on qemu-tcg-amd).
  *
  * The root starts its APs (smproot's trampoline); the first AP runs a guest
  * that loops on CPUID (snippet.S: an exit the hypervisor resumes from, so
