@@ -42,6 +42,7 @@
  * panicked, as under run-hv-qemu; 2 on bad usage (a missing file, a directory).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -227,16 +228,40 @@ static void build_ranges(struct hv_boot_info *bi, uint64_t hv_base)
 	}
 }
 
+/* PPs between a core_pp_run that returned HV_STOP_PARKED and the next. */
+static atomic_uint pps_parked;
+
+/* Runs this PP.  A parked PP (its root VP waits for a SIPI the root sends
+ * through its local APIC, hv/core/apic.c), the BSP too, as on hardware
+ * (hv/arch/x86/boot/main.c), asks again every ms until the machine stops.
+ * Once every PP has stayed parked for 100 ms, no root VP runs that could
+ * send that SIPI: the machine would hang for good, and mvsim ends the run
+ * as a timeout at once (instead of never: --timeout-ms is counted at the
+ * exits, and a parked PP makes none). */
+static enum hv_stop_reason pp_run(void)
+{
+	enum hv_stop_reason r;
+
+	for (unsigned all = 0;;) {
+		r = core_pp_run();
+		if (r != HV_STOP_PARKED || platform_stop_reason() != SIM_STOP_NONE)
+			return r;
+		all = atomic_fetch_add(&pps_parked, 1) + 1 == g_cfg.cpus ? all + 1 : 0;
+		if (all == 100) {
+			fprintf(stderr, "mvsim: every PP's root VP waits for a SIPI (parked by INIT): "
+					"none can send one, the machine would hang\n");
+			platform_request_stop(SIM_STOP_BUDGET);
+		}
+		usleep(1000);
+		atomic_fetch_sub(&pps_parked, 1);
+	}
+}
+
 static void *pp_thread(void *arg)
 {
 	uint16_t ppid = (uint16_t)(uintptr_t)arg;
 	machine_set_pp_id(ppid);
-	/* A parked PP (its root VP waits for a SIPI the root sends through
-	 * its local APIC, hv/core/apic.c) asks again every ms until the
-	 * machine stops. */
-	while ((pp_result[ppid] = core_pp_run()) == HV_STOP_PARKED &&
-	       platform_stop_reason() == SIM_STOP_NONE)
-		usleep(1000);
+	pp_result[ppid] = pp_run();
 	if (pp_result[ppid] == HV_STOP_PARKED || pp_result[ppid] == HV_STOP_ROOT_ELSEWHERE)
 		return NULL; /* the PP where the root died ends the run */
 	/* Whatever stopped this PP stops the machine. */
@@ -388,12 +413,12 @@ int main(int argc, char **argv)
 	}
 	machine_set_pp_id(0);
 	if (g_cfg.cpus == 1) {
-		pp_result[0] = core_pp_run();
+		pp_result[0] = pp_run();
 	} else {
 		pthread_t th[HV_MAX_PPS];
 		for (unsigned i = 1; i < g_cfg.cpus; i++)
 			pthread_create(&th[i], NULL, pp_thread, (void *)(uintptr_t)i);
-		pp_result[0] = core_pp_run();
+		pp_result[0] = pp_run();
 		if (pp_result[0] == HV_STOP_ROOT_DEAD)
 			platform_request_stop(SIM_STOP_DEBUG_EXIT);
 		for (unsigned i = 1; i < g_cfg.cpus; i++)

@@ -179,7 +179,8 @@ class QemuBackend(Backend):
 
     @property
     def features(self) -> FrozenSet[str]:
-        return frozenset({"cpus", "mmio", "lapic", "triple-fault-exit", "smp", "soft-int-exitinfo"} |
+        return frozenset({"cpus", "mmio", "lapic", "triple-fault-exit", "smp", "soft-int-exitinfo",
+                          "page-end-fetch"} |
                          ({"svm"} if self.kind == "svm" else set()))
 
     def image(self) -> Path:
@@ -289,7 +290,7 @@ class BochsBackend(Backend):
         # hardware takes a SHUTDOWN exit (hv/arch/x86/README.md).
         # cr-write-checks: Bochs' VMX refuses what the processor refuses (E-56); its SVM does not.
         # soft-int-exitinfo: its SVM types an interrupted INT n as an exception (E-69).
-        self.features = frozenset({"mmio", "lapic"} |
+        self.features = frozenset({"mmio", "lapic", "page-end-fetch"} |
                                   ({"svm"} if kind == "svm" else
                                    {"triple-fault-exit", "cr-write-checks", "soft-int-exitinfo"}))
 

@@ -47,6 +47,7 @@ FEATURES = {
     "cpus": "the machine's CPU count is a run's choice (a variant's cpus: mvsim --cpus, QEMU -smp)",
     "smp": "more than one PP whose root VP the root OS can start (INIT-SIPI-SIPI through the local APIC)",
     "soft-int-exitinfo": "an exit during an INT n's delivery reports a software interrupt (SVM EXITINTINFO type 4, VMX IDT-vectoring type 4), so the VMM lets the INT run again (E-69: not bochs-amd, whose SVM reports a hardware exception)",
+    "page-end-fetch": "a fetch that faults in the page after an instruction raises #PF there, once the instructions before the page's end have run (not mvsim: Unicorn 2.0.1 translates across the page's end and raises the #PF at the block's first instruction, before it runs)",
     "cr-write-checks": "a guest's MOV to CR0/CR4 of a value the processor refuses raises #GP(0) (E-56: bochs-intel; QEMU TCG and Unicorn complete some, Bochs' SVM ends the emulator)",
 }
 

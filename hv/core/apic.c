@@ -13,6 +13,8 @@
  * needs it), any other change raises #GP; x2APIC cannot be enabled, so its
  * MSRs raise #GP as they do with it off.
  */
+#include <microv/mv_abi.h>
+
 #include <hv/apic.h>
 #include <hv/arch/arch.h>
 #include <hv/arch/core.h>
@@ -20,6 +22,8 @@
 #include <hv/log.h>
 #include <hv/mmio_store.h>
 #include <hv/pp.h>
+#include <hv/run.h>
+#include <hv/spinlock.h>
 #include <hv/vm.h>
 #include <hv/vps.h>
 
@@ -45,6 +49,9 @@
 #define APIC_BASE_EN (1ull << 11)
 
 static uint64_t apic_page; /* 0: none */
+/* A SIPI's delivery against its target taking one (apic_deliver,
+ * apic_pp_take_sipi). */
+static struct hv_spinlock apic_sipi_lock = HV_SPINLOCK_INIT;
 
 int apic_root_map(struct hv_vm *root, uint64_t spa)
 {
@@ -79,12 +86,19 @@ static void apic_deliver(struct hv_pp *target, uint32_t mode, uint8_t vector)
 	}
 	/* SIPI: only a processor waiting for one takes it (SDM 10.4.7.3).  One
 	 * with an INIT pending is waiting for one as the sender sees it: it
-	 * takes the SIPI once it has parked. */
-	if (apic_pp_online(target) && !__atomic_load_n(&target->init_pending, __ATOMIC_ACQUIRE))
-		return;
-	__atomic_store_n(&target->sipi_vector, vector, __ATOMIC_RELAXED);
-	__atomic_store_n(&target->sipi_pending, 1, __ATOMIC_RELEASE);
-	arch_pp_kick(target->id); /* a parked PP waits for it in a nap */
+	 * takes the SIPI once it has parked.  Under apic_sipi_lock with
+	 * apic_pp_take_sipi: a SIPI that arrives while the target takes
+	 * another one finds it started, and is not kept for its next park. */
+	hv_spin_lock(&apic_sipi_lock);
+	bool waits = !apic_pp_online(target) ||
+		     __atomic_load_n(&target->init_pending, __ATOMIC_ACQUIRE);
+	if (waits) {
+		__atomic_store_n(&target->sipi_vector, vector, __ATOMIC_RELAXED);
+		__atomic_store_n(&target->sipi_pending, 1, __ATOMIC_RELEASE);
+	}
+	hv_spin_unlock(&apic_sipi_lock);
+	if (waits)
+		arch_pp_kick(target->id); /* a parked PP waits for it in a nap */
 }
 
 /* An NMI for the root VP of `target` (an online PP: a processor waiting for
@@ -172,21 +186,36 @@ static void apic_sipi_state(struct hv_vps *vps, uint8_t vector)
 
 bool apic_pp_take_sipi(struct hv_pp *pp)
 {
-	if (!__atomic_exchange_n(&pp->sipi_pending, 0, __ATOMIC_ACQ_REL))
+	if (!__atomic_load_n(&pp->sipi_pending, __ATOMIC_ACQUIRE))
 		return false;
+	hv_spin_lock(&apic_sipi_lock);
+	bool taken = __atomic_exchange_n(&pp->sipi_pending, 0, __ATOMIC_ACQ_REL);
 	uint8_t vector = __atomic_load_n(&pp->sipi_vector, __ATOMIC_RELAXED);
-	apic_sipi_state(pp->root_vps, vector);
-	pp->current = pp->root_vps;
-	__atomic_store_n(&pp->init_pending, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&pp->online, true, __ATOMIC_RELEASE);
+	if (taken) {
+		apic_sipi_state(pp->root_vps, vector);
+		pp->current = pp->root_vps;
+		__atomic_store_n(&pp->init_pending, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&pp->online, true, __ATOMIC_RELEASE);
+	}
+	hv_spin_unlock(&apic_sipi_lock);
+	if (!taken)
+		return false;
 	hv_log("pp %u: root VP started by SIPI vector 0x%02x", pp->id, vector);
 	return true;
 }
 
 bool apic_pp_take_init(struct hv_pp *pp)
 {
-	if (pp->current != pp->root_vps || !__atomic_load_n(&pp->init_pending, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&pp->init_pending, __ATOMIC_ACQUIRE))
 		return false;
+	/* The INIT is the root VP's.  A guest VPS that runs here (the root VP
+	 * is in run_vp) ends its run first, as at an interrupt exit, and the VP
+	 * is left stopped: the INIT's kick does that when it lands while the
+	 * guest runs, but one that reached the PP between two of the guest's
+	 * exits (in the hypervisor) is not sent again, and a guest that keeps
+	 * making exits would otherwise keep the INIT waiting for good. */
+	if (pp->current != pp->root_vps)
+		run_return_to_root(pp, mv_vp_exit_t_external_interrupt, 0);
 	/* Offline before the INIT is taken: a SIPI sent meanwhile is kept. */
 	__atomic_store_n(&pp->online, false, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pp->init_pending, 0, __ATOMIC_SEQ_CST);

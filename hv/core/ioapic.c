@@ -15,8 +15,11 @@
 
 #define IOAPIC_REGSEL 0x00u
 #define IOAPIC_WIN 0x10u
+/* Redirection entries: two registers each from 0x10 on, as many as the I/O
+ * APIC's version register says (24 on QEMU and Bochs, more on some
+ * chipsets): every even register from 0x10 up is taken as an entry's low
+ * half (none of them is anything else; one past the last does not exist). */
 #define IOAPIC_RTE_FIRST 0x10u
-#define IOAPIC_RTE_LAST 0x3Fu /* 24 entries: two registers each */
 #define RTE_MODE(v) (((v) >> 8) & 7u)
 #define MODE_SMI 2u
 #define MODE_INIT 5u
@@ -45,7 +48,7 @@ const char *ioapic_root_store(struct hv_pp *pp, struct hv_vps *vps, const struct
 		return why;
 	hv_spin_lock(&ioapic_lock);
 	uint32_t sel = arch_mmio_read32(ioapic_page + IOAPIC_REGSEL) & 0xFF;
-	bool rte_low = sel >= IOAPIC_RTE_FIRST && sel <= IOAPIC_RTE_LAST && !(sel & 1);
+	bool rte_low = sel >= IOAPIC_RTE_FIRST && !(sel & 1);
 	if (off == IOAPIC_WIN && rte_low && (RTE_MODE(val) == MODE_SMI || RTE_MODE(val) == MODE_INIT))
 		hv_log("pp %u: root's I/O APIC redirection entry %u write 0x%08x (delivery mode %u) "
 		       "not performed", pp->id, (sel - IOAPIC_RTE_FIRST) / 2, val, RTE_MODE(val));

@@ -17,8 +17,11 @@
  * 89 with an absolute disp32 and A3 with its 32-bit offset.  The processor
  * itself refuses 17 bytes (#GP) before any exit, so the hypervisor never
  * sees them,
- * nothing stored.  Last, a 16-bit store (66 89) must stop the root (MVP
- * EXPECT-STOP).  The variant `lock` tries LOCK MOV (lock_form below).
+ * nothing stored.  89 /r with SIB base RBP and a disp8 lands exactly on the
+ * UD2 behind it.  Last, a 16-bit store (66 89) must stop the root (MVP
+ * EXPECT-STOP).  The variants: `lock` tries LOCK MOV (lock_form below),
+ * `rexw` a 64-bit store (REX.W 89), which must stop the root, and `pageend`
+ * stores that end at a page's end before an absent page (pageend.c).
  *
  * No ABI item names the root's platform: every check is items=none.
  */
@@ -37,10 +40,13 @@ typedef void store_fn(uint64_t addr, uint32_t value);
 store_fn ms_89_mod0, ms_89_disp32, ms_89_sib_nobase, ms_89_sib_disp8, ms_89_rex_r10,
 	ms_89_addr32, ms_c7_sib_disp32, ms_a3_moffs64, ms_a3_addr32, ms_89_eiprel,
 	ms_89_15bytes, ms_a3_15bytes, ms_c7_15bytes, ms_89_17bytes, ms_lock_89, ms_66_89,
-	ms_compat_89, ms_compat_a3, ms_compat_disp32;
+	ms_compat_89, ms_compat_a3, ms_compat_disp32, ms_89_sib_rbp, ms_rexw_89, ms_ret;
 extern char ms_eiprel_disp[], ms_eiprel_next[];
 extern volatile uint32_t ms_compat_ecx;
+extern char ms_89_sib_rbp_end[], ms_89_sib_rbp_resume[];
 extern char ms_89_17bytes_insn[], ms_89_17bytes_resume[], ms_lock_89_insn[], ms_lock_89_resume[];
+
+void page_end_checks(uint64_t reg, uint32_t v89, uint32_t vc7); /* pageend.c */
 
 static volatile uint32_t *reg(uint32_t off)
 {
@@ -58,7 +64,7 @@ static const struct form forms[] = {
 	{ "store-89-mod0", ms_89_mod0, 0x11000001u, "89 37: MOV [RDI], ESI (ModRM mod 00)" },
 	{ "store-89-disp32", ms_89_disp32, 0x11000002u, "89 B7 disp32: [RDI + 0x380]" },
 	{ "store-89-sib-nobase", ms_89_sib_nobase, 0x11000003u,
-	  "89 34 0D disp32: SIB without base, [RCX*1 + 0x380]" },
+	  "89 34 0D disp32: SIB without base, [RCX*1 + 6] (a RIP 4 bytes short runs 06: #UD)" },
 	{ "store-89-sib-disp8", ms_89_sib_disp8, 0x11000004u,
 	  "89 74 8F 80: SIB with base and disp8, [RDI + RCX*4 - 0x80]" },
 	{ "store-89-rex-r10", ms_89_rex_r10, 0x11000005u,
@@ -114,6 +120,52 @@ static void check_cpu_refuses(const char *id, store_fn *fn, const char *insn, co
 		  "keeps 0x22222222 (reads 0x%x)", desc, vector == VECTOR_GP ? "#GP" : "#UD", after);
 }
 
+/* 89 74 0D 00 ([RBP + RCX*1 + disp8]: SIB base 101 with mod 01 takes a
+ * disp8, not a disp32): stored, and RIP lands exactly on the UD2 behind it. */
+static void check_sib_rbp(void)
+{
+	struct rt_exc e = { 0 };
+	const uint32_t value = 0x11000010u;
+
+	*reg(REG_INIT_COUNT) = 0;
+	rt_expect(VECTOR_UD, (uintptr_t)ms_89_sib_rbp_end, (uintptr_t)ms_89_sib_rbp_resume);
+	ms_89_sib_rbp(LAPIC + REG_INIT_COUNT, value);
+	bool fired = rt_expect_take(&e);
+	uint32_t got = *reg(REG_INIT_COUNT);
+
+	check_tok("store-89-sib-rbp-disp8", "none", rt_fmt("0x%x:landed", value),
+		  rt_fmt("0x%x:%s", got, fired ? "landed" : "no-ud"), fired && got == value,
+		  "89 74 0D 00: SIB with base RBP and mod 01 (disp8, 4 bytes) to the timer's initial "
+		  "count is emulated: it reads back (0x%x) and RIP lands on the UD2 right behind it",
+		  got);
+}
+
+/* A form the hypervisor does not emulate: `fn`'s store to the timer's
+ * initial count must stop the root (MVP EXPECT-STOP, RIP at the store: each
+ * such form is its function's first instruction); `what` names it when the
+ * root went on. */
+static void check_form_stops(const char *id, const char *stopped_id, store_fn *fn,
+			     const char *desc, const char *what)
+{
+	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
+						RT_STOP_RIP(fn) },
+			  id, "none", "%s", desc);
+	fn(LAPIC + REG_INIT_COUNT, 0x44444444u);
+	check_tok(stopped_id, "none", "root-stopped", "continued", false,
+		  "%s to the local APIC did not stop the root", what);
+}
+
+/* The variant `rexw` (form=rexw): 48 89 37, a 64-bit store to the timer's
+ * initial count.  The hypervisor emulates 32-bit stores only (insn.c): it
+ * must stop the root rather than store 32 of the 64 bits. */
+static void rexw_form(void)
+{
+	check_form_stops("store-rexw-stops", "store-rexw-stopped", ms_rexw_89,
+			 "48 89 37 (REX.W: a 64-bit store to the timer's initial count, a form the "
+			 "hypervisor does not emulate) stops the root",
+			 "the 64-bit store");
+}
+
 /*
  * The variant `lock` (form=lock): LOCK MOV.  The SDM's processor raises #UD
  * for it at decode (so does Bochs): then the APIC store must raise #UD too,
@@ -135,14 +187,10 @@ static void lock_form(void)
 		return;
 	}
 	rt_log("LOCK MOV to RAM stored 0x%x: this processor executes it", ram);
-	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
-						RT_STOP_RIP(ms_lock_89) },
-			  "store-lock-stops", "none",
-			  "F0 89 37 (LOCK MOV) to the timer's initial count, on a processor that "
-			  "executes LOCK MOV: the hypervisor does not emulate it and stops the root");
-	ms_lock_89(LAPIC + REG_INIT_COUNT, 0x44444444u);
-	check_tok("store-lock-stopped", "none", "root-stopped", "continued", false,
-		  "the LOCK MOV to the local APIC did not stop the root");
+	check_form_stops("store-lock-stops", "store-lock-stopped", ms_lock_89,
+			 "F0 89 37 (LOCK MOV) to the timer's initial count, on a processor that "
+			 "executes LOCK MOV: the hypervisor does not emulate it and stops the root",
+			 "the LOCK MOV");
 }
 
 void probe_main(void)
@@ -151,6 +199,19 @@ void probe_main(void)
 
 	if (mb_cmdline_get("form", form, sizeof(form)) && !rt_strcmp(form, "lock")) {
 		lock_form();
+		return;
+	}
+	if (mb_cmdline_get("form", form, sizeof(form)) && !rt_strcmp(form, "rexw")) {
+		rexw_form();
+		return;
+	}
+	if (mb_cmdline_get("form", form, sizeof(form)) && !rt_strcmp(form, "pageend")) {
+		uint32_t lvt = *reg(REG_LVT_TIMER);
+
+		*reg(REG_LVT_TIMER) = LVT_MASKED | 0x40;
+		page_end_checks(LAPIC + REG_INIT_COUNT, 0x11000011u, 0x5EC70012u);
+		*reg(REG_INIT_COUNT) = 0;
+		*reg(REG_LVT_TIMER) = lvt;
 		return;
 	}
 
@@ -162,6 +223,7 @@ void probe_main(void)
 	__asm__ volatile("mfence" ::: "memory");
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
 		check_form(&forms[i]);
+	check_sib_rbp();
 	check_eq("store-compat-a3-length", "none", 0x5A5A, ms_compat_ecx,
 		 "after A3 moffs32 in compatibility mode RIP lands on the next instruction: ECX "
 		 "keeps 0x5A5A (a RIP 2 bytes short would run the offset's E0 FE, LOOPNE)");
@@ -171,12 +233,8 @@ void probe_main(void)
 
 	*reg(REG_INIT_COUNT) = 0;
 	*reg(REG_LVT_TIMER) = lvt;
-	probe_expect_stop(&(struct probe_stop){ 0, EXP_STOP_EXIT_SLPT, EXP_STOP_WHY_DEVICE_FORM,
-						RT_STOP_RIP(ms_66_89) },
-			  "store-16-bit-stops", "none",
-			  "66 89 37 (a 16-bit store to the timer's initial count, a form the "
-			  "hypervisor does not emulate) stops the root");
-	ms_66_89(LAPIC + REG_INIT_COUNT, 0x44444444u);
-	check_tok("store-16-bit-stopped", "none", "root-stopped", "continued", false,
-		  "the 16-bit store to the local APIC did not stop the root");
+	check_form_stops("store-16-bit-stops", "store-16-bit-stopped", ms_66_89,
+			 "66 89 37 (a 16-bit store to the timer's initial count, a form the "
+			 "hypervisor does not emulate) stops the root",
+			 "the 16-bit store");
 }

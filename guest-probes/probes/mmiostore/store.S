@@ -25,12 +25,42 @@ FORM(ms_89_disp32)
 	.long 0x380
 	ret
 
-/* 89 /r, SIB with no base and disp32: 89 34 0D disp32 (index rcx, scale 1) */
+/* 89 /r, SIB with no base and disp32: 89 34 0D disp32 (index rcx, scale 1).
+ * The displacement is 6: its first byte, 06, is #UD in 64-bit mode, so a
+ * RIP that landed in it (a decoder that took no disp32) cannot run on. */
 FORM(ms_89_sib_nobase)
 	movq %rdi, %rcx
-	subq $0x380, %rcx
+	subq $6, %rcx
 	.byte 0x89, 0x34, 0x0D
-	.long 0x380
+	.long 6
+	ret
+
+/* 89 /r, SIB with base RBP, mod 01 and disp8: 89 74 0D 00, [RBP + RCX*1 + 0]
+ * (SIB base 101 takes no disp32 when mod is not 00).  UD2 right behind it
+ * (ms_89_sib_rbp_end): the probe expects #UD exactly there, so RIP must land
+ * behind the store's 4 bytes; one that lands further hits the INT3s. */
+	.globl ms_89_sib_rbp_end, ms_89_sib_rbp_resume
+FORM(ms_89_sib_rbp)
+	pushq %rbp
+	movq %rdi, %rbp
+	xorl %ecx, %ecx
+	.byte 0x89, 0x74, 0x0D, 0x00
+ms_89_sib_rbp_end:
+	ud2
+ms_89_sib_rbp_resume:
+	popq %rbp
+	ret
+	.fill 8, 1, 0xCC
+
+/* REX.W 89 /r: 48 89 37, a 64-bit store (the variant `rexw`: the
+ * hypervisor does not emulate it and stops the root) */
+FORM(ms_rexw_89)
+	.byte 0x48, 0x89, 0x37
+	ret
+
+/* A bare RET: where the page-end check resumes after the #PF of the fetch
+ * behind its store (the return address is still on the stack). */
+FORM(ms_ret)
 	ret
 
 /* 89 /r, SIB with base, index*4 and disp8: 89 74 8F 80 (rdi + 4 * 0x20 - 0x80) */

@@ -13,7 +13,8 @@
  * for later: after an INIT the APs wait), a SIPI with the self shorthand
  * and destination field 0xFF reaches no AP, and after an
  * INIT to the running APs (spinning, with no exit of their own: the INIT
- * kicks them) one SIPI starts each again.  Last, the AP
+ * kicks them) one SIPI starts each again; a burst of SIPIs to parked APs
+ * starts each once, and none of it is kept for after the next INIT.  Last, the AP
  * reads the hypervisor's memory (the type-2 range of the memory map): its
  * root VP runs under nested paging, so that read must stop the root (MVP
  * EXPECT-STOP; the stop line names the AP's pp).
@@ -98,6 +99,32 @@ void probe_main(void)
 	check_eq("init-running-restarts", "none", 2 * n, rd32(tr_in_long),
 		 "INIT to the running APs, then one SIPI: each of the %u AP(s) starts again and "
 		 "reaches long mode (an INIT resets a running CPU to wait for a SIPI)", n);
+
+	/* A burst of SIPIs to parked APs: the first starts each, the others
+	 * reach running APs (some while the AP takes the first one) and must
+	 * not be kept: after the next INIT no AP starts before a new SIPI. */
+	ipi(ICR_INIT_ALL_BUT_SELF);
+	delay(SETTLE_TICKS);
+	uint32_t entered0 = rd32(tr_entered), in_long0 = rd32(tr_in_long);
+	for (uint64_t t0 = tsc(); tsc() - t0 < SETTLE_TICKS / 10;)
+		ipi(ICR_SIPI_ALL_BUT_SELF | SIPI_VECTOR);
+	for (uint64_t t0 = tsc(); rd32(tr_in_long) < in_long0 + n && tsc() - t0 < WAIT_TICKS;)
+		__asm__ volatile("pause");
+	delay(SETTLE_TICKS / 10);
+	uint32_t burst = rd32(tr_entered) - entered0;
+	ipi(ICR_INIT_ALL_BUT_SELF);
+	delay(SETTLE_TICKS);
+	uint32_t after = rd32(tr_entered) - entered0;
+	check_tok("sipi-burst-starts-once", "none", rt_fmt("%u:%u", n, n), rt_fmt("%u:%u", burst, after),
+		  burst == n && after == n,
+		  "a burst of SIPIs to the %u parked AP(s) starts each once (%u starts), and after the "
+		  "next INIT none starts again (%u starts in all): a SIPI that reached an AP while it "
+		  "took the first one was not kept", n, burst, after);
+	/* Running again for the last check. */
+	ipi(ICR_SIPI_ALL_BUT_SELF | SIPI_VECTOR);
+	for (uint64_t t0 = tsc(); rd32(tr_in_long) < in_long0 + 2 * n && tsc() - t0 < WAIT_TICKS;)
+		__asm__ volatile("pause");
+	delay(SETTLE_TICKS / 10);
 
 	uint64_t hv = hv_memory();
 	if (!hv)
