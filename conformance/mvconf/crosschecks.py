@@ -8,6 +8,9 @@ debug_out: a passed check whose desc promises a console line
 iommu: a passed check whose desc promises "console: [hv] iommu: DMA fault"
   (the dma probe) is confirmed only if the hypervisor printed at least as
   many "[hv] iommu: DMA fault" lines as the run's passed checks promised.
+boot: a passed check whose desc ends with "console: [hv] boot: <text>" (the
+  bootopt and bootplat probes: what the hypervisor says it took at boot) is
+  confirmed only if the hypervisor printed exactly that line.
 banner: when a "[hv] " console line states the release ("release 2026-11")
   and/or the build ("build 0"), they must equal what the probe read from
   CPUID_4000_XX02_EBX ((year << 16) | month) and CPUID_4000_XX02_EDX.
@@ -72,6 +75,24 @@ def iommu(out) -> List[CrossCheck]:
     return result
 
 
+_BOOT_PROMISE = "console: [hv] boot: "
+
+
+def boot(out) -> List[CrossCheck]:
+    """Every passed check's promised "[hv] boot: ..." line must be printed."""
+    printed = {line.strip() for line in out.log.console if line.startswith("[hv] boot: ")}
+    result = []
+    for c in out.checks():
+        k = c.desc.find(_BOOT_PROMISE)
+        if c.verdict != "pass" or k < 0:
+            continue
+        want = c.desc[k + len("console: "):].strip()
+        ok = want in printed
+        result.append(CrossCheck(f"{c.id}.console", c.items, ok,
+                                 f"console line {want!r} " + ("printed" if ok else "missing from the log")))
+    return result
+
+
 def _got_hex(out, item: str) -> Optional[int]:
     for c in out.checks():
         if item in c.items and c.got.lower().startswith("0x"):
@@ -115,4 +136,4 @@ def all_for(out) -> List[CrossCheck]:
     """out: a runner.Outcome with a parsed log."""
     if out.log is None:
         return []
-    return debug_out(out) + iommu(out) + banner(out)
+    return debug_out(out) + iommu(out) + boot(out) + banner(out)
