@@ -102,6 +102,23 @@ def variant(name, img):
         e = h["bss_end_addr"] if name == "entry-at-end" else h["load_addr"] - 1
         img.put(entry_addr=e)
         return f"entry {hex(e)} outside the loaded image {hex(h['load_addr'])}-{hex(h['bss_end_addr'])}"
+    if name == "header-at-search-end":
+        # zeros before the file put the header in the last 32 bytes the loader
+        # searches; the a.out fields load the same bytes from the new offset
+        img.b[0:0] = bytes(MB_SEARCH_LEN - 32 - img.hoff)
+        img.hoff = MB_SEARCH_LEN - 32
+        return None
+    if name == "header-only-video":
+        # a module of exactly one header (32 bytes) is long enough to be
+        # searched: refused for its video flag, not for its size
+        img.put(flags=h["flags"] | 4)
+        img.b = img.b[img.hoff:img.hoff + 32]
+        return f"multiboot header requests unsupported features (flags {hex(h['flags'])})"
+    if name == "header-short":
+        # 31 bytes: shorter than a header (the module's address differs per
+        # backend: <spa> in the expected line, conformance/mvconf/protocol.py)
+        img.b = img.b[img.hoff:img.hoff + 31]
+        return "module 0 (0x1f bytes at <spa>) unreadable or too small"
     if name == "past-4g":
         # load_end_addr and bss_end_addr 0 (the file's end, no bss): the only
         # way 32-bit fields reach past 4 GiB
