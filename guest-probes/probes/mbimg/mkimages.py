@@ -119,6 +119,15 @@ def variant(name, img):
         # backend: <spa> in the expected line, conformance/mvconf/protocol.py)
         img.b = img.b[img.hoff:img.hoff + 31]
         return "module 0 (0x1f bytes at <spa>) unreadable or too small"
+    if name == "load-empty":
+        # load_end_addr = load_addr and no bss: nothing to load, an empty segment
+        img.put(load_end_addr=h["load_addr"], bss_end_addr=0)
+        return f"segment {hex(h['load_addr'])}-{hex(h['load_addr'])} is not free RAM of the root VM"
+    if name == "bss-over-module":
+        # the bss up to 96 MiB: over module 0 itself on every backend (mvsim puts
+        # it at 64 MiB, QEMU's loader near it; Bochs' hypervisor memory is there too)
+        img.put(bss_end_addr=0x6000000)
+        return f"segment {hex(h['load_addr'])}-0x6000000 is not free RAM of the root VM"
     if name == "past-4g":
         # load_end_addr and bss_end_addr 0 (the file's end, no bss): the only
         # way 32-bit fields reach past 4 GiB
