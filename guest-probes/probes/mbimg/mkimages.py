@@ -124,8 +124,8 @@ def variant(name, img):
         img.put(load_end_addr=h["load_addr"], bss_end_addr=0)
         return f"segment {hex(h['load_addr'])}-{hex(h['load_addr'])} is not free RAM of the root VM"
     if name == "bss-over-module":
-        # the bss up to 96 MiB: over module 0 itself on every backend (mvsim puts
-        # it at 64 MiB, QEMU's loader near it; Bochs' hypervisor memory is there too)
+        # the bss up to 96 MiB: over module 0 itself on every backend (mvsim and
+        # Bochs put it at 64 MiB, QEMU at 0x42c1000; Bochs' page pool is there too)
         img.put(bss_end_addr=0x6000000)
         return f"segment {hex(h['load_addr'])}-0x6000000 is not free RAM of the root VM"
     if name == "past-4g":
