@@ -119,6 +119,18 @@ def variant(name, img):
         # backend: <spa> in the expected line, conformance/mvconf/protocol.py)
         img.b = img.b[img.hoff:img.hoff + 31]
         return "module 0 (0x1f bytes at <spa>) unreadable or too small"
+    if name in ("elf-64-bytes", "elf-63-bytes"):
+        # an ELF64 file header alone with the multiboot header (no a.out
+        # fields) inside it at offset 16: e_phoff (load_addr's bytes) 64 points
+        # past the file, e_phentsize 56, e_phnum 1.  64 bytes are long enough
+        # to be read as an ELF; 63 are not
+        b = bytearray(img.b[:16])
+        b[4], b[5] = 2, 1
+        b += struct.pack("<8I", MB_MAGIC, 0, (-MB_MAGIC) & 0xFFFFFFFF, 0, 64, 0, 0, 0)
+        b += struct.pack("<IHHHHHH", 0, 64, 56, 1, 0, 0, 0)
+        img.b = b[:64 if name == "elf-64-bytes" else 63]
+        return ("ELF program header 0 outside the image" if name == "elf-64-bytes" else
+                "module 0 has no multiboot address fields and is not a little-endian ELF image")
     if name == "load-empty":
         # load_end_addr = load_addr and no bss: nothing to load, an empty segment
         img.put(load_end_addr=h["load_addr"], bss_end_addr=0)
