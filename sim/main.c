@@ -29,6 +29,9 @@
  *                        (with 16 modules already, the count alone goes up)
  *   --mmio-over-hv       the first device range is the ACPI range's last page
  *                        and the hypervisor's first 2 MiB (the core must skip those)
+ *   --ram-cut-image      the low RAM cut where module 0's multiboot header says
+ *                        its image lies (load_addr, bss_end_addr): that image is
+ *                        a RAM range of its own, exactly (with --ram-ranges 2)
  * A count of HV_MAX_MEM_RANGES + 1 is handed as the count alone (the arrays
  * hold HV_MAX_MEM_RANGES), as a broken boot loader would.
  *
@@ -78,9 +81,9 @@
 /* The platform options (see above); -1: the default. */
 static struct {
 	int64_t pps, ram, reserved, mmio, firmware, extra_modules, fw_type;
-	bool unaligned_ram, unaligned_fw, pool_set, stale, mmio_over_hv;
+	bool unaligned_ram, unaligned_fw, pool_set, stale, mmio_over_hv, cut_image;
 	struct hv_mem_range pool;
-} g_plat = { -1, 2, 1, 0, 1, 0, 2, false, false, false, false, false, { 0, 0 } };
+} g_plat = { -1, 2, 1, 0, 1, 0, 2, false, false, false, false, false, false, { 0, 0 } };
 
 static enum hv_stop_reason pp_result[HV_MAX_PPS];
 
@@ -91,7 +94,8 @@ static void usage(FILE *f)
 		   "             [--boot-pps N] [--ram-ranges N] [--reserved-ranges N]\n"
 		   "             [--mmio-ranges N] [--firmware-ranges N] [--unaligned ram|firmware]\n"
 		   "             [--pool SPA+LEN] [--stale-ranges] [--mmio-over-hv]\n"
-		   "             [--extra-modules N] [--firmware-type T] PROBE.elf [MODULE ...]\n");
+		   "             [--extra-modules N] [--firmware-type T] [--ram-cut-image]\n"
+		   "             PROBE.elf [MODULE ...]\n");
 }
 
 static HV_NORETURN void bad_usage(const char *fmt, const char *arg)
@@ -255,6 +259,28 @@ static enum hv_stop_reason pp_run(void)
 		usleep(1000);
 		atomic_fetch_sub(&pps_parked, 1);
 	}
+/* --ram-cut-image: the low RAM (ram[0]) in three, the middle one exactly the
+ * a.out-kludge image of module 0 (its multiboot header in its first 8 KiB);
+ * the hypervisor's range moves to ram[3]. */
+static void cut_ram_at_image(struct hv_boot_info *bi)
+{
+	const uint8_t *img = g_mem + bi->modules[0].spa;
+	uint32_t h[8] = { 0 };
+
+	for (uint64_t o = 0; o + sizeof(h) <= bi->modules[0].len && o < 8192; o += 4) {
+		memcpy(h, img + o, sizeof(h));
+		if (h[0] == 0x1BADB002u && h[0] + h[1] + h[2] == 0)
+			break;
+	}
+	uint64_t lo = h[4], hi = h[6], end = bi->ram[0].spa + bi->ram[0].len;
+	if (h[0] != 0x1BADB002u || !(h[1] & (1u << 16)) || bi->num_ram != 2 || (lo | hi) & 0xFFF ||
+	    !lo || hi <= lo || hi >= end)
+		bad_usage("%s", "--ram-cut-image wants --ram-ranges 2 and a page-aligned a.out-kludge image in low RAM");
+	bi->ram[3] = bi->ram[1];
+	bi->ram[1] = (struct hv_mem_range){ lo, hi - lo };
+	bi->ram[2] = (struct hv_mem_range){ hi, end - hi };
+	bi->ram[0].len = lo - bi->ram[0].spa;
+	bi->num_ram = 4;
 }
 
 static void *pp_thread(void *arg)
@@ -291,6 +317,7 @@ int main(int argc, char **argv)
 		{ "mmio-over-hv", no_argument, NULL, 'H' },
 		{ "extra-modules", required_argument, NULL, 'E' },
 		{ "firmware-type", required_argument, NULL, 'Y' },
+		{ "ram-cut-image", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -337,6 +364,7 @@ int main(int argc, char **argv)
 			break;
 		case 'S': g_plat.stale = true; break;
 		case 'H': g_plat.mmio_over_hv = true; break;
+		case 'I': g_plat.cut_image = true; break;
 		case 'E':
 			g_plat.extra_modules = (int64_t)parse_num("--extra-modules", optarg, 0, HV_MAX_MODULES);
 			break;
@@ -396,6 +424,8 @@ int main(int argc, char **argv)
 		bi.modules[bi.num_modules++] = (struct hv_module){ spa, len, "extra" };
 		spa = (spa + len + 0xFFF) & ~0xFFFull;
 	}
+	if (g_plat.cut_image)
+		cut_ram_at_image(&bi);
 
 	machine_set_pp_id(0);
 	if (core_init(&bi)) {

@@ -12,6 +12,9 @@ hc-lock: the "[hv] hc-lock: longest hold N ns" lines (hv/core/hypercall.c)
   each log a new longest hold of the hypercall lock, so in a run of one PP
   (the banner's "pps=1") their figures never fall; with more PPs two lines
   may print out of order, and nothing is compared.
+boot: a passed check whose desc ends with "console: [hv] boot: <text>" (the
+  bootopt and bootplat probes: what the hypervisor says it took at boot) is
+  confirmed only if the hypervisor printed exactly that line.
 banner: when a "[hv] " console line states the release ("release 2026-11")
   and/or the build ("build 0"), they must equal what the probe read from
   CPUID_4000_XX02_EBX ((year << 16) | month) and CPUID_4000_XX02_EDX.
@@ -92,6 +95,22 @@ def hc_lock(out) -> List[CrossCheck]:
                        f"{len(holds)} hc-lock lines, longest hold rising" if fall is None else
                        f"hc-lock line {fall + 1} of {len(holds)}: {holds[fall]} ns after "
                        f"{holds[fall - 1]} ns is no new longest hold")]
+_BOOT_PROMISE = "console: [hv] boot: "
+
+
+def boot(out) -> List[CrossCheck]:
+    """Every passed check's promised "[hv] boot: ..." line must be printed."""
+    printed = {line.strip() for line in out.log.console if line.startswith("[hv] boot: ")}
+    result = []
+    for c in out.checks():
+        k = c.desc.find(_BOOT_PROMISE)
+        if c.verdict != "pass" or k < 0:
+            continue
+        want = c.desc[k + len("console: "):].strip()
+        ok = want in printed
+        result.append(CrossCheck(f"{c.id}.console", c.items, ok,
+                                 f"console line {want!r} " + ("printed" if ok else "missing from the log")))
+    return result
 
 
 def _got_hex(out, item: str) -> Optional[int]:
@@ -137,4 +156,4 @@ def all_for(out) -> List[CrossCheck]:
     """out: a runner.Outcome with a parsed log."""
     if out.log is None:
         return []
-    return debug_out(out) + iommu(out) + hc_lock(out) + banner(out)
+    return debug_out(out) + iommu(out) + hc_lock(out) + boot(out) + banner(out)

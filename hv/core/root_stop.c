@@ -18,9 +18,13 @@
  * the machine N ms (at most ROOT_STOP_DELAY_MAX_MS) after the report before
  * the platform ends the run: without a debug-exit device, as on hardware,
  * the machine would stay so for good, and the delay lets a test (probe
- * rootstopall) see that nothing of the root runs on.
+ * rootstopall) see that nothing of the root runs on.  The delay taken is
+ * logged at boot ("boot: root stop delay N ms", 0 without the option), so
+ * its parsing is seen on every backend (probe bootplat, check
+ * stop-delay-logged).
  */
 #include <hv/arch/arch.h>
+#include <hv/log.h>
 #include <hv/pp.h>
 #include <hv/root_stop.h>
 #include <hv/string.h>
@@ -46,8 +50,9 @@ void root_stop_configure(const char *cmdline)
 			if (v < ROOT_STOP_DELAY_MAX_MS)
 				v = v * 10u + (uint32_t)(*p - '0');
 		stop_delay_ms = v > ROOT_STOP_DELAY_MAX_MS ? ROOT_STOP_DELAY_MAX_MS : v;
-		return;
+		break;
 	}
+	hv_log("boot: root stop delay %u ms", stop_delay_ms);
 }
 
 bool root_stop_pending(void)

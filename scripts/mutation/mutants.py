@@ -1,11 +1,15 @@
 """Mutant generation for scripts/mutation/run (docs/testing.md).
 
 Scans C files (hv/core/*.c by default) and yields one Mutant per place where
-an operator applies.  Nothing here names a file or a line: every mutant is
-found by scanning, and is identified by content -- the function it sits in,
-the operator, the original and the mutated text (plus an ordinal when the
-same text occurs more than once in that function) -- so the identity and
-the list of equivalent mutants survive code moving between files or lines.
+an operator applies.  Nothing here names a line: every mutant is found by
+scanning, and is identified by its file and content -- the file, the function
+it sits in, the operator, the original and the mutated text (plus an ordinal
+when the same text occurs more than once in that function) -- so the identity
+and the list of equivalent mutants survive code moving between lines.  The
+file is part of it since stop 14: same-named static functions of
+hv/arch/x86/svm and vmx (vps_reset_state) gave two mutants one id.  The ids of
+before (legacy_id: the key without the file) are still understood by --ids
+and by old results files (upgrade_result).
 
 Operators (docs/testing.md, "Operators"):
   rel      a relational operator flipped at its boundary or negated:
@@ -61,18 +65,40 @@ class Mutant:
     ordinal: int = 0   # n-th mutant with the same (func, op, orig, repl)
 
     @property
-    def key(self):
-        """File- and line-independent identity (scripts/mutation/equivalent.txt)."""
+    def legacy_key(self):
+        """The identity before stop 14: no file (ids of old results and samples)."""
         return f"{self.func} | {self.op} | {norm(self.orig)} -> {norm(self.repl)}" + (
             f" | #{self.ordinal}" if self.ordinal else "")
 
     @property
+    def key(self):
+        """Line-independent identity (scripts/mutation/equivalent.txt)."""
+        return f"{self.file} | {self.legacy_key}"
+
+    @property
     def mid(self):
-        return hashlib.sha1(self.key.encode()).hexdigest()[:10]
+        return mid_of(self.key)
+
+    @property
+    def legacy_id(self):
+        return mid_of(self.legacy_key)
 
     def apply(self, text):
         assert text[self.start:self.end] == self.orig
         return text[:self.start] + self.repl + text[self.end:]
+
+
+def mid_of(key):
+    return hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def upgrade_result(r):
+    """A result of a run before stop 14 (its key without the file): the key and
+    id it has now.  A result of now is returned unchanged."""
+    if not r["key"].startswith(r["file"] + " | "):
+        r["key"] = f"{r['file']} | {r['key']}"
+        r["id"] = mid_of(r["key"])
+    return r
 
 
 def norm(s):
@@ -271,7 +297,7 @@ def generate(path, relpath):
 
 
 def load_equivalent(path):
-    """equivalent.txt: `key || reason` per line (the last ` || ` separates them:
+    """equivalent.txt: `file | key || reason` per line (the last ` || ` separates them:
     a drop-if key holds `||` itself); '#' comments."""
     eq = {}
     for ln in open(path, encoding="utf-8"):

@@ -15,6 +15,13 @@
  *    hypervisor's own type-2 ranges are larger), and likewise the device
  *    pages dev=SPA, dev-n=N (one page every 8 KiB, not in the map; mvsim's
  *    are memory).  A page the root does not own stops it: the run crashes.  Without them those checks are skipped.
+ *  - on every run, what the hypervisor says it took at boot, each promised
+ *    as its exact "[hv] boot: ..." line in the check's desc (the harness's
+ *    boot cross-check, conformance/mvconf/crosschecks.py): the MiB of RAM the
+ *    root owns (the type-1 entries' total) and the root-stop delay of
+ *    microv.stop_delay_ms (stop-delay= of the command line: the delay the
+ *    option must give, docs/spec-errata.md E-66; 0 without the key, as no
+ *    other run of this probe has the option);
  *  - last, with deny=SPA: the root reads that page, which the platform gives
  *    it no right to (a page next to a device page, the hypervisor's memory
  *    under a device range), and the hypervisor must stop it (EXPECT-STOP
@@ -115,6 +122,14 @@ void probe_main(void)
 	expect_num("mem-upper-kib", "mem-upper-kib", mbi->mem_upper,
 		   "mem_upper (the KiB of RAM from 1 MiB up to the first hole)");
 	expect_num("fw-pages", "fw-pages-read", fw, "the number of one-page type-2 to 4 entries the root wrote and read back");
+	check_eq("ram-mib-logged", IT, ram >> 20, ram >> 20,
+		 "the root owns the type-1 RAM of its map; console: [hv] boot: root VM owns %llu MiB of RAM",
+		 (unsigned long long)(ram >> 20));
+	int64_t delay = cmdline_num("stop-delay");
+	delay = delay < 0 ? 0 : delay;
+	check_eq("stop-delay-logged", IT, (uint64_t)delay, (uint64_t)delay,
+		 "the root-stop delay microv.stop_delay_ms gives (stop-delay= of the command line, "
+		 "else 0); console: [hv] boot: root stop delay %llu ms", (unsigned long long)delay);
 	uint64_t devs = 0;
 	for (int64_t i = 0; dev > 0 && i < dev_n; i++)
 		devs += touch((uint64_t)dev + (uint64_t)i * 0x2000);

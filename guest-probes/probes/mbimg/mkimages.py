@@ -102,6 +102,44 @@ def variant(name, img):
         e = h["bss_end_addr"] if name == "entry-at-end" else h["load_addr"] - 1
         img.put(entry_addr=e)
         return f"entry {hex(e)} outside the loaded image {hex(h['load_addr'])}-{hex(h['bss_end_addr'])}"
+    if name == "header-at-search-end":
+        # zeros before the file put the header in the last 32 bytes the loader
+        # searches; the a.out fields load the same bytes from the new offset
+        img.b[0:0] = bytes(MB_SEARCH_LEN - 32 - img.hoff)
+        img.hoff = MB_SEARCH_LEN - 32
+        return None
+    if name == "header-only-video":
+        # a module of exactly one header (32 bytes) is long enough to be
+        # searched: refused for its video flag, not for its size
+        img.put(flags=h["flags"] | 4)
+        img.b = img.b[img.hoff:img.hoff + 32]
+        return f"multiboot header requests unsupported features (flags {hex(h['flags'])})"
+    if name == "header-short":
+        # 31 bytes: shorter than a header (the module's address differs per
+        # backend: <spa> in the expected line, conformance/mvconf/protocol.py)
+        img.b = img.b[img.hoff:img.hoff + 31]
+        return "module 0 (0x1f bytes at <spa>) unreadable or too small"
+    if name in ("elf-64-bytes", "elf-63-bytes"):
+        # an ELF64 file header alone with the multiboot header (no a.out
+        # fields) inside it at offset 16: e_phoff (load_addr's bytes) 64 points
+        # past the file, e_phentsize 56, e_phnum 1.  64 bytes are long enough
+        # to be read as an ELF; 63 are not
+        b = bytearray(img.b[:16])
+        b[4], b[5] = 2, 1
+        b += struct.pack("<8I", MB_MAGIC, 0, (-MB_MAGIC) & 0xFFFFFFFF, 0, 64, 0, 0, 0)
+        b += struct.pack("<IHHHHHH", 0, 64, 56, 1, 0, 0, 0)
+        img.b = b[:64 if name == "elf-64-bytes" else 63]
+        return ("ELF program header 0 outside the image" if name == "elf-64-bytes" else
+                "module 0 has no multiboot address fields and is not a little-endian ELF image")
+    if name == "load-empty":
+        # load_end_addr = load_addr and no bss: nothing to load, an empty segment
+        img.put(load_end_addr=h["load_addr"], bss_end_addr=0)
+        return f"segment {hex(h['load_addr'])}-{hex(h['load_addr'])} is not free RAM of the root VM"
+    if name == "bss-over-module":
+        # the bss up to 96 MiB: over module 0 itself on every backend (mvsim and
+        # Bochs put it at 64 MiB, QEMU at 0x42c1000; Bochs' page pool is there too)
+        img.put(bss_end_addr=0x6000000)
+        return f"segment {hex(h['load_addr'])}-0x6000000 is not free RAM of the root VM"
     if name == "past-4g":
         # load_end_addr and bss_end_addr 0 (the file's end, no bss): the only
         # way 32-bit fields reach past 4 GiB
