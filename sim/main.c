@@ -259,6 +259,8 @@ static enum hv_stop_reason pp_run(void)
 		usleep(1000);
 		atomic_fetch_sub(&pps_parked, 1);
 	}
+}
+
 /* --ram-cut-image: the low RAM (ram[0]) in three, the middle one exactly the
  * a.out-kludge image of module 0 (its multiboot header in its first 8 KiB);
  * the hypervisor's range moves to ram[3]. */
