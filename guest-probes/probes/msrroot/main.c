@@ -35,6 +35,7 @@ PROBE_TITLE("root MSR policy: refused, emulated and pass-through MSRs, the VM_HS
 #define MSR_AMD_SMM_MASK 0xC0010113u
 #define MSR_VM_CR 0xC0010114u
 #define MSR_VM_HSAVE_PA 0xC0010117u
+#define EFER_LME (1ull << 8)
 #define EFER_SVME (1ull << 12)
 #define EFER_FFXSR (1ull << 14)
 #define CPUID_EXT2_FFXSR (1u << 25) /* CPUID 0x80000001 EDX */
@@ -167,6 +168,13 @@ static void check_virt_control(void)
 		check_eq("efer-unchanged", NONE, efer, again,
 			 "EFER reads back as before the writes");
 		expect_still_root("efer-svme-clear-hv", "the root cleared EFER.SVME");
+		/* The probe runs in long mode: LME may not change while CR0.PG is
+		 * 1 (SDM Vol. 4 IA32_EFER, APM vol. 2 3.1.7: #GP). */
+		expect_gp("efer-lme-clear-paging", MSR_EFER, true, efer & ~EFER_LME,
+			  "EFER.LME cleared while CR0.PG is 1");
+		rt_rdmsr_safe(MSR_EFER, &again, NULL);
+		check_eq("efer-lme-unchanged", NONE, efer, again,
+			 "EFER reads back as before the refused write");
 		check_efer_ffxsr(efer);
 	}
 
