@@ -53,6 +53,20 @@ bool vcpu_real_cs(struct arch_vps *a, struct seg_state *cs)
 	return ctxseg_read(a->uc, SEG_CS, cs) == 0;
 }
 
+/* `rip`, taken with the CS base of the run's start (a->csb), as the offset
+ * in CS as it is now: a far jump or return inside the run into a segment
+ * with a base (outside 64-bit mode) leaves a->csb stale, and the
+ * hypervisor fetches a trapped store at CS.base + RIP (mmio_store.c). */
+static uint64_t vcpu_rip_now(struct arch_vps *a, uint64_t rip)
+{
+	struct seg_state cs;
+
+	regs_seg_now(a, SEG_CS, &cs);
+	if ((regs_efer(a->uc) & EFER_LMA) && (cs.attrib & (1u << 13)))
+		return rip + a->csb; /* 64-bit mode: the base is 0 */
+	return (rip + a->csb - cs.base) & 0xFFFFFFFFull;
+}
+
 static __attribute__((noinline)) void hook_code_slow(uc_engine *uc, uint64_t addr, uint32_t size,
 						   struct arch_vps *a)
 {
@@ -305,7 +319,8 @@ static bool hook_mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 	case UC_MEM_FETCH_PROT: access = HV_ACCESS_EXEC; present = 1; break;
 	default: access = HV_ACCESS_READ; break;
 	}
-	vcpu_set_exit(a, HV_EXIT_SLPT_VIOLATION, access == HV_ACCESS_EXEC ? addr - a->csb : a->last_rip);
+	vcpu_set_exit(a, HV_EXIT_SLPT_VIOLATION,
+		      vcpu_rip_now(a, access == HV_ACCESS_EXEC ? addr - a->csb : a->last_rip));
 	if (w == WALK_TABLE) {
 		access = HV_ACCESS_READ; /* the walk read a paging-structure entry */
 		present = 0;

@@ -14,7 +14,10 @@
  * mod 00 rm 101: the image is more than 2 GiB below the APIC page, so the
  * 32-bit wrap reaches it); each of 89, A3 and C7 padded with prefixes
  * to the 15-byte limit; and in compatibility mode (CS.D = 1, CS.L = 0) 89 /r,
- * 89 with an absolute disp32 and A3 with its 32-bit offset.  The processor
+ * 89 with an absolute disp32 and A3 with its 32-bit offset; then, from code
+ * segments whose base is not 0 (based.c: the hypervisor must fetch at
+ * CS.base + EIP), 89 /r and A3 in compatibility mode and 66 67 89 /r in a
+ * 16-bit segment.  The processor
  * itself refuses 17 bytes (#GP) before any exit, so the hypervisor never
  * sees them,
  * nothing stored.  89 /r with SIB base RBP and a disp8 lands exactly on the
@@ -47,6 +50,7 @@ extern char ms_89_sib_rbp_end[], ms_89_sib_rbp_resume[];
 extern char ms_89_17bytes_insn[], ms_89_17bytes_resume[], ms_lock_89_insn[], ms_lock_89_resume[];
 
 void page_end_checks(uint64_t reg, uint32_t v89, uint32_t vc7); /* pageend.c */
+void based_checks(uint64_t reg); /* based.c */
 
 static volatile uint32_t *reg(uint32_t off)
 {
@@ -227,6 +231,7 @@ void probe_main(void)
 	check_eq("store-compat-a3-length", "none", 0x5A5A, ms_compat_ecx,
 		 "after A3 moffs32 in compatibility mode RIP lands on the next instruction: ECX "
 		 "keeps 0x5A5A (a RIP 2 bytes short would run the offset's E0 FE, LOOPNE)");
+	based_checks(LAPIC + REG_INIT_COUNT);
 
 	check_cpu_refuses("store-17-bytes-gp", ms_89_17bytes, ms_89_17bytes_insn,
 			  ms_89_17bytes_resume, VECTOR_GP, "15 DS prefixes + 89 37 (17 bytes)");
