@@ -285,6 +285,20 @@ static void cut_ram_at_image(struct hv_boot_info *bi)
 	bi->num_ram = 4;
 }
 
+/* Loads `path` at *spa as the next module of `bi` (the caller keeps the
+ * count within HV_MAX_MODULES) and moves *spa to the next page after it. */
+static int add_module(struct hv_boot_info *bi, const char *path, const char *cmdline,
+		      uint64_t *spa, uint64_t hv_base)
+{
+	uint64_t len;
+
+	if (load_file(path, *spa, hv_base, &len))
+		return -1;
+	bi->modules[bi->num_modules++] = (struct hv_module){ *spa, len, cmdline };
+	*spa = (*spa + len + 0xFFF) & ~0xFFFull;
+	return 0;
+}
+
 static void *pp_thread(void *arg)
 {
 	uint16_t ppid = (uint16_t)(uintptr_t)arg;
@@ -405,26 +419,16 @@ int main(int argc, char **argv)
 	bi.backend = g_cfg.vendor == SIM_AMD ? "sim-amd" : "sim-intel";
 	bi.lapic = SIM_LAPIC_BASE; /* each PP's xAPIC (lapic_dev.c) */
 	uint64_t spa = MODULES_BASE;
-	for (int i = optind; i < argc; i++) {
-		uint64_t len;
-		if (load_file(argv[i], spa, hv_base, &len))
+	for (int i = optind; i < argc; i++)
+		if (add_module(&bi, argv[i], i == optind ? g_cfg.cmdline : argv[i], &spa, hv_base))
 			return EXIT_USAGE;
-		struct hv_module *m = &bi.modules[bi.num_modules++];
-		m->spa = spa;
-		m->len = len;
-		m->cmdline = i == optind ? g_cfg.cmdline : argv[i];
-		spa = (spa + len + 0xFFF) & ~0xFFFull;
-	}
 	for (int64_t i = 0; i < g_plat.extra_modules; i++) {
-		uint64_t len;
 		if (bi.num_modules == HV_MAX_MODULES) { /* as a broken boot loader would */
 			bi.num_modules++;
 			break;
 		}
-		if (load_file(argv[optind], spa, hv_base, &len))
+		if (add_module(&bi, argv[optind], "extra", &spa, hv_base))
 			return EXIT_USAGE;
-		bi.modules[bi.num_modules++] = (struct hv_module){ spa, len, "extra" };
-		spa = (spa + len + 0xFFF) & ~0xFFFull;
 	}
 	if (g_plat.cut_image)
 		cut_ram_at_image(&bi);
